@@ -1,0 +1,6 @@
+// core: bytes, canonical JSON, digests, signature primitives and the error type. Pure: no I/O.
+export * from './errors.js';
+export * from './encoding.js';
+export * from './digest.js';
+export * from './json.js';
+export * from './crypto.js';
