@@ -1,0 +1,34 @@
+// The `vouch` command. Parses arguments, wires modules together, and is the only place that
+// decides exit codes. Command implementations are loaded lazily so `vouch --help` stays fast.
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { EXIT, processIo, reportError, type Io } from './output.js';
+import { registerCommands } from './commands.js';
+
+const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
+
+export function buildProgram(io: Io): Command {
+  const program = new Command('vouch')
+    .description('Content trust for container images: sign on push, verify on pull, a Notary v1-compatible trust server.')
+    .version(pkg.version, '-v, --version', 'print the version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride();
+  registerCommands(program, io);
+  return program;
+}
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const program = buildProgram(io);
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv);
+    return EXIT.OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors were already printed by commander.
+      return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    return reportError(io, err, json);
+  }
+}
