@@ -47,7 +47,6 @@ export function compareUtf8(a: string, b: string): number {
 function sortedKeys(o: JsonObject): string[] {
   const keys = Object.keys(o);
   // Fast path: ASCII keys sort the same in UTF-16 and UTF-8.
-  // eslint-disable-next-line no-control-regex
   if (keys.every((k) => /^[\x00-\x7f]*$/.test(k))) return keys.sort();
   return keys.sort(compareUtf8);
 }
