@@ -1,0 +1,213 @@
+// HTTP for registries and trust servers: both use the docker registry auth scheme (a 401 with a
+// Bearer or Basic challenge, then a token from the realm). Bodies are read with a size bound, so
+// a hostile server cannot make us buffer more than the caller allows.
+import { rootCertificates } from 'node:tls';
+import { Agent, request, type Dispatcher } from 'undici';
+import { VouchError } from '../core/index.js';
+
+export interface TlsOptions {
+  /** extra CA certificates (PEM) trusted for this host, in addition to the system ones */
+  ca?: (string | Buffer)[];
+  /** client certificate and key (PEM) for mutual TLS */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
+
+export interface Credentials {
+  username?: string;
+  password?: string;
+  /** docker's identity (refresh) token, sent to the realm as an OAuth2 refresh token */
+  identityToken?: string;
+}
+
+export interface TransportOptions {
+  tls?: TlsOptions;
+  credentials?: Credentials;
+  userAgent?: string;
+  /** per-request timeout for headers and body, ms */
+  timeoutMs?: number;
+  /** retries for idempotent requests on 429/5xx and network errors */
+  retries?: number;
+  /** waits between retries; injectable so tests need not sleep */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+  /** refuse bodies larger than this (default 4 MiB) */
+  maxBytes?: number;
+  /** token scopes to ask for when challenged (default: the challenge's own scope) */
+  scopes?: string[];
+}
+
+export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
+
+interface Challenge {
+  scheme: 'bearer' | 'basic';
+  params: Record<string, string>;
+}
+
+/** Parses `Bearer realm="…",service="…",scope="…"` (quoted values may contain commas). */
+export function parseChallenge(header: string | undefined): Challenge | undefined {
+  if (!header) return undefined;
+  const m = /^\s*(\w+)\s*(.*)$/s.exec(header);
+  if (!m) return undefined;
+  const scheme = (m[1] as string).toLowerCase();
+  if (scheme !== 'bearer' && scheme !== 'basic') return undefined;
+  const params: Record<string, string> = {};
+  const re = /(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*,?\s*/g;
+  let p: RegExpExecArray | null;
+  while ((p = re.exec(m[2] as string)) !== null) {
+    if (p[0] === '') break;
+    params[(p[1] as string).toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : (p[3] ?? '');
+  }
+  return { scheme, params };
+}
+
+const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+
+export class HttpTransport {
+  private readonly dispatcher: Dispatcher;
+  private readonly opts: TransportOptions;
+  private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(opts: TransportOptions = {}) {
+    this.opts = opts;
+    const tls = opts.tls ?? {};
+    const connect: Record<string, unknown> = {};
+    if (tls.ca?.length) connect.ca = [...(tls.ca ?? []), ...defaultCas()];
+    if (tls.cert && tls.key) { connect.cert = tls.cert; connect.key = tls.key; }
+    this.dispatcher = new Agent({
+      connect,
+      headersTimeout: opts.timeoutMs ?? 30_000,
+      bodyTimeout: opts.timeoutMs ?? 30_000,
+    });
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  /** One request with auth and retries; the response body is read fully, up to maxBytes. */
+  async request(method: string, url: string, ro: RequestOptions = {}): Promise<HttpResponse> {
+    const first = await this.send(method, url, ro, this.cachedAuth(url, ro.scopes));
+    if (first.status !== 401) return first;
+    const challenge = parseChallenge(first.headers['www-authenticate']);
+    if (!challenge) return first;
+    const auth = await this.authorize(url, challenge, ro.scopes);
+    if (!auth) return first;
+    return this.send(method, url, ro, auth);
+  }
+
+  /** Tokens are cached per target origin and requested scopes, until shortly before they expire. */
+  private cacheKey(url: string, scopes: string[] | undefined): string {
+    return `${new URL(url).origin} ${(scopes ?? []).join(' ')}`;
+  }
+
+  private cachedAuth(url: string, scopes: string[] | undefined): string | undefined {
+    const hit = this.tokens.get(this.cacheKey(url, scopes));
+    return hit && hit.expiresAt > Date.now() ? `Bearer ${hit.token}` : undefined;
+  }
+
+  private async authorize(url: string, challenge: Challenge, scopes: string[] | undefined): Promise<string | undefined> {
+    const cred = this.opts.credentials;
+    if (challenge.scheme === 'basic') {
+      if (!cred?.username) return undefined;
+      return 'Basic ' + Buffer.from(`${cred.username}:${cred.password ?? ''}`).toString('base64');
+    }
+    const realm = challenge.params.realm;
+    if (!realm) throw new VouchError('REMOTE_ERROR', 'the server asked for a token but named no realm');
+    const realmUrl = new URL(realm);
+    if (realmUrl.protocol !== 'https:' && realmUrl.protocol !== 'http:') {
+      throw new VouchError('REMOTE_ERROR', `token realm '${realm}' is not an http(s) URL`);
+    }
+    const wanted = scopes?.length ? scopes : challenge.params.scope ? challenge.params.scope.split(' ') : [];
+    const headers: Record<string, string> = {};
+    let res: HttpResponse;
+    if (cred?.identityToken) {
+      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: cred.identityToken, client_id: 'vouch', service: challenge.params.service ?? '' });
+      if (wanted.length) form.set('scope', wanted.join(' '));
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      res = await this.send('POST', realmUrl.toString(), { headers, body: form.toString(), maxBytes: 1024 * 1024 }, undefined);
+    } else {
+      if (challenge.params.service) realmUrl.searchParams.set('service', challenge.params.service);
+      for (const s of wanted) realmUrl.searchParams.append('scope', s);
+      realmUrl.searchParams.set('client_id', 'vouch');
+      const auth = cred?.username ? 'Basic ' + Buffer.from(`${cred.username}:${cred.password ?? ''}`).toString('base64') : undefined;
+      res = await this.send('GET', realmUrl.toString(), { maxBytes: 1024 * 1024 }, auth);
+    }
+    if (res.status === 401 || res.status === 403) {
+      throw new VouchError('UNAUTHORIZED', `the token server ${realmUrl.origin} refused the credentials (HTTP ${res.status})`, {
+        hint: 'check the credentials for this registry in $DOCKER_CONFIG/config.json (docker login)',
+      });
+    }
+    if (res.status !== 200) throw new VouchError('REMOTE_ERROR', `the token server ${realmUrl.origin} answered HTTP ${res.status}`);
+    let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    try { body = JSON.parse(res.body.toString('utf8')); } catch { throw new VouchError('REMOTE_ERROR', 'the token server answered with invalid JSON'); }
+    const token = typeof body.token === 'string' ? body.token : typeof body.access_token === 'string' ? body.access_token : undefined;
+    if (!token) throw new VouchError('REMOTE_ERROR', 'the token server answered without a token');
+    const ttl = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60;
+    this.tokens.set(this.cacheKey(url, scopes), { token, expiresAt: Date.now() + Math.max(0, ttl - 10) * 1000 });
+    return `Bearer ${token}`;
+  }
+
+  private async send(method: string, url: string, ro: RequestOptions, authorization: string | undefined): Promise<HttpResponse> {
+    const idempotent = method === 'GET' || method === 'HEAD';
+    const attempts = idempotent ? (this.opts.retries ?? 3) + 1 : 1;
+    const maxBytes = ro.maxBytes ?? DEFAULT_MAX_BODY;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await this.sleep(Math.min(200 * 2 ** (attempt - 1), 2000));
+      const headers: Record<string, string> = { 'user-agent': this.opts.userAgent ?? 'vouch', ...ro.headers };
+      if (authorization) headers.authorization = authorization;
+      try {
+        const res = await request(url, { method: method as Dispatcher.HttpMethod, headers, body: ro.body, dispatcher: this.dispatcher });
+        const out = { status: res.statusCode, headers: flattenHeaders(res.headers), body: await readBounded(res.body, maxBytes, url) };
+        if (RETRYABLE.has(out.status) && attempt + 1 < attempts) { lastError = new VouchError('REMOTE_ERROR', `HTTP ${out.status}`); continue; }
+        return out;
+      } catch (err) {
+        if (err instanceof VouchError) throw err;
+        lastError = err;
+      }
+    }
+    const cause = lastError as Error;
+    throw new VouchError('NETWORK', `cannot reach ${new URL(url).origin}: ${cause?.message ?? String(cause)}`, {
+      cause,
+      hint: 'check the server address, that it is running, and its TLS certificate (CAs go in $DOCKER_CONFIG/tls/<host>/ca.crt)',
+    });
+  }
+}
+
+function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+async function readBounded(body: AsyncIterable<Uint8Array> & { destroy?: () => void }, maxBytes: number, url: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > maxBytes) {
+      body.destroy?.();
+      throw new VouchError('TOO_LARGE', `response from ${url} is larger than the limit of ${maxBytes} bytes`, { details: { limit: maxBytes } });
+    }
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** Giving undici a `ca` replaces the system store; keep the system CAs trusted too. */
+function defaultCas(): readonly string[] {
+  return rootCertificates;
+}

@@ -1,0 +1,109 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpTransport, parseChallenge } from '../../../src/oci/transport.js';
+import { isVouchError } from '../../../src/core/index.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+async function serve(handler: Handler): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+test('parseChallenge reads quoted parameters, including commas and colons inside quotes', () => {
+  const c = parseChallenge('Bearer realm="https://auth.example/token",service="notary-server",scope="repository:127.0.0.1:5000/a/b:pull,push"');
+  assert.deepEqual(c, { scheme: 'bearer', params: { realm: 'https://auth.example/token', service: 'notary-server', scope: 'repository:127.0.0.1:5000/a/b:pull,push' } });
+  assert.deepEqual(parseChallenge('Basic realm="Registry Realm"'), { scheme: 'basic', params: { realm: 'Registry Realm' } });
+  assert.equal(parseChallenge('Negotiate abc'), undefined);
+  assert.equal(parseChallenge(undefined), undefined);
+});
+
+test('a Bearer challenge is answered with a token from the realm, with Basic credentials and the wanted scope', async () => {
+  const tokenRequests: string[] = [];
+  let tokenAuth: string | undefined;
+  const auth = await serve((req, res) => {
+    tokenRequests.push(req.url ?? '');
+    tokenAuth = req.headers.authorization;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ token: 'tok-1', expires_in: 300 }));
+  });
+  let seen: (string | undefined)[] = [];
+  const api = await serve((req, res) => {
+    seen.push(req.headers.authorization);
+    if (req.headers.authorization !== 'Bearer tok-1') {
+      res.statusCode = 401;
+      res.setHeader('www-authenticate', `Bearer realm="${auth.url}/token",service="notary-server",scope="repository:x/y:pull"`);
+      res.end('{}');
+      return;
+    }
+    res.end('secret metadata');
+  });
+  after(async () => { await auth.close(); await api.close(); });
+  const t = new HttpTransport({ credentials: { username: 'u', password: 'p' } });
+  const r = await t.request('GET', `${api.url}/v2/x/y/_trust/tuf/root.json`, { scopes: ['repository:x/y:pull,push'] });
+  assert.equal(r.status, 200);
+  assert.equal(r.body.toString(), 'secret metadata');
+  assert.equal(tokenRequests.length, 1);
+  const q = new URL(tokenRequests[0] as string, 'http://x').searchParams;
+  assert.equal(q.get('service'), 'notary-server');
+  assert.deepEqual(q.getAll('scope'), ['repository:x/y:pull,push']);
+  assert.equal(tokenAuth, 'Basic ' + Buffer.from('u:p').toString('base64'));
+  // The cached token is sent up front next time: no second challenge, no second token request.
+  seen = [];
+  await t.request('GET', `${api.url}/v2/x/y/_trust/tuf/root.json`, { scopes: ['repository:x/y:pull,push'] });
+  assert.deepEqual(seen, ['Bearer tok-1']);
+  assert.equal(tokenRequests.length, 1);
+  await t.close();
+});
+
+test('refused credentials at the token server are an UNAUTHORIZED error with a hint', async () => {
+  const auth = await serve((_req, res) => { res.statusCode = 401; res.end(); });
+  const api = await serve((_req, res) => {
+    res.statusCode = 401;
+    res.setHeader('www-authenticate', `Bearer realm="${auth.url}/token",service="s"`);
+    res.end();
+  });
+  after(async () => { await auth.close(); await api.close(); });
+  const t = new HttpTransport({ credentials: { username: 'u', password: 'bad' } });
+  await assert.rejects(t.request('GET', `${api.url}/v2/`), (e) => isVouchError(e, 'UNAUTHORIZED') && /config\.json/.test(e.hint ?? ''));
+  await t.close();
+});
+
+test('bodies over the limit are refused while streaming', async () => {
+  const api = await serve((_req, res) => { res.end(Buffer.alloc(64 * 1024, 1)); });
+  after(() => api.close());
+  const t = new HttpTransport();
+  await assert.rejects(t.request('GET', `${api.url}/big`, { maxBytes: 1000 }), (e) => isVouchError(e, 'TOO_LARGE'));
+  const ok = await t.request('GET', `${api.url}/big`, { maxBytes: 64 * 1024 });
+  assert.equal(ok.body.length, 64 * 1024);
+  await t.close();
+});
+
+test('idempotent requests are retried on 503 with backoff; POST is not', async () => {
+  let calls = 0;
+  const api = await serve((_req, res) => { calls++; res.statusCode = calls < 3 ? 503 : 200; res.end('ok'); });
+  after(() => api.close());
+  const waits: number[] = [];
+  const t = new HttpTransport({ retries: 3, sleep: async (ms) => { waits.push(ms); } });
+  const r = await t.request('GET', `${api.url}/x`);
+  assert.equal(r.status, 200);
+  assert.equal(calls, 3);
+  assert.deepEqual(waits, [200, 400]);
+  calls = 0;
+  const p = await t.request('POST', `${api.url}/x`, { body: 'b' });
+  assert.equal(p.status, 503);
+  assert.equal(calls, 1);
+  await t.close();
+});
+
+test('an unreachable server is a NETWORK error that names the origin', async () => {
+  const api = await serve((_req, res) => res.end());
+  const url = api.url;
+  await api.close();
+  const t = new HttpTransport({ retries: 1, sleep: async () => {} });
+  await assert.rejects(t.request('GET', `${url}/v2/`), (e) => isVouchError(e, 'NETWORK') && e.message.includes(url));
+  await t.close();
+});
