@@ -1,0 +1,96 @@
+// Text layout that must match docker's byte for byte: natural ordering of tags and signer
+// names (as github.com/fvbommel/sortorder orders them) and Go's text/tabwriter alignment.
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+/**
+ * Natural order: runs of digits compare by numeric value (then by fewer leading zeros), everything
+ * else byte-wise, and a digit sorts before a non-digit. Returns true when a sorts before b.
+ */
+export function naturalLess(a: string, b: string): boolean {
+  const s1 = Buffer.from(a, 'utf8');
+  const s2 = Buffer.from(b, 'utf8');
+  let i = 0;
+  let j = 0;
+  while (i < s1.length && j < s2.length) {
+    const c1 = s1[i] as number;
+    const c2 = s2[j] as number;
+    const d1 = isDigit(c1);
+    const d2 = isDigit(c2);
+    if (d1 !== d2) return d1;
+    if (!d1) {
+      if (c1 !== c2) return c1 < c2;
+      i++; j++;
+      continue;
+    }
+    while (i < s1.length && s1[i] === 0x30) i++;
+    while (j < s2.length && s2[j] === 0x30) j++;
+    const start1 = i;
+    const start2 = j;
+    while (i < s1.length && isDigit(s1[i] as number)) i++;
+    while (j < s2.length && isDigit(s2[j] as number)) j++;
+    const len1 = i - start1;
+    const len2 = j - start2;
+    if (len1 !== len2) return len1 < len2;
+    const cmp = Buffer.compare(s1.subarray(start1, i), s2.subarray(start2, j));
+    if (cmp !== 0) return cmp < 0;
+    if (start1 !== start2) return start1 < start2;
+  }
+  return s1.length - i < s2.length - j;
+}
+
+export function naturalCompare(a: string, b: string): number {
+  return naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0;
+}
+
+/**
+ * Go's text/tabwriter with flags 0 and padchar ' ': tab-terminated cells are aligned in column
+ * blocks (consecutive lines that have the cell), each column as wide as its widest cell plus
+ * padding, and at least minwidth. Text after a line's last tab is not aligned.
+ */
+export function tabwrite(text: string, minwidth: number, padding: number): string {
+  const rawLines = text.split('\n');
+  const trailingNewline = rawLines[rawLines.length - 1] === '';
+  if (trailingNewline) rawLines.pop();
+  const lines = rawLines.map((l) => l.split('\t'));
+  const widthOf = (s: string): number => [...s].length;
+  const out: string[] = [];
+  const widths: number[] = [];
+
+  const writeLines = (from: number, to: number): void => {
+    for (let k = from; k < to; k++) {
+      const cells = lines[k] as string[];
+      let s = '';
+      cells.forEach((cell, col) => {
+        if (col < widths.length && col < cells.length - 1) s += cell + ' '.repeat(Math.max(0, (widths[col] as number) - widthOf(cell)));
+        else s += cell;
+      });
+      out.push(s);
+    }
+  };
+
+  const format = (line0: number, line1: number): void => {
+    const column = widths.length;
+    let start = line0;
+    for (let k = line0; k < line1; k++) {
+      if (column >= (lines[k] as string[]).length - 1) continue;
+      writeLines(start, k);
+      let width = minwidth;
+      let end = k;
+      for (; end < line1; end++) {
+        const cells = lines[end] as string[];
+        if (column >= cells.length - 1) break;
+        width = Math.max(width, widthOf(cells[column] as string) + padding);
+      }
+      widths.push(width);
+      format(k, end);
+      widths.pop();
+      start = end;
+      k = end - 1;
+    }
+    writeLines(start, line1);
+  };
+
+  format(0, lines.length);
+  return out.join('\n') + (trailingNewline ? '\n' : '');
+}
