@@ -3,7 +3,7 @@
 // nothing here trusts what it receives — verification is the updater's job.
 import { randomBytes } from 'node:crypto';
 import { VouchError, fromBase64, parseJson, isJsonObject, isKeyType, type PublicKeyData } from '../core/index.js';
-import type { HttpTransport} from '../oci/transport.js';
+import type { HttpTransport } from '../oci/transport.js';
 import { type HttpResponse } from '../oci/transport.js';
 
 /** Limits the notary client applies (spec §1.2): timestamp 1 MiB, others their known length or 100 MiB. */

@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gunOf, isLoopbackHost, parseReference } from '../../../src/oci/reference.js';
+import { isVouchError } from '../../../src/core/index.js';
+
+const D = 'sha256:' + 'ab'.repeat(32);
+
+test('references normalise as docker does', () => {
+  const cases: [string, object, string][] = [
+    ['alpine', { registry: 'docker.io', repository: 'library/alpine' }, 'docker.io/library/alpine'],
+    ['alpine:3.19', { registry: 'docker.io', repository: 'library/alpine', tag: '3.19' }, 'docker.io/library/alpine'],
+    ['team/app:v1', { registry: 'docker.io', repository: 'team/app', tag: 'v1' }, 'docker.io/team/app'],
+    ['127.0.0.1:5000/demo/app:1.0', { registry: '127.0.0.1:5000', repository: 'demo/app', tag: '1.0' }, '127.0.0.1:5000/demo/app'],
+    ['localhost/app', { registry: 'localhost', repository: 'app' }, 'localhost/app'],
+    ['registry.example.com:5000/team/app@' + D, { registry: 'registry.example.com:5000', repository: 'team/app', digest: D }, 'registry.example.com:5000/team/app'],
+    ['index.docker.io/library/busybox:1', { registry: 'docker.io', repository: 'library/busybox', tag: '1' }, 'docker.io/library/busybox'],
+    ['[::1]:5000/a/b:t', { registry: '[::1]:5000', repository: 'a/b', tag: 't' }, '[::1]:5000/a/b'],
+    ['ghcr.io/a__b/c-d.e:x_y', { registry: 'ghcr.io', repository: 'a__b/c-d.e', tag: 'x_y' }, 'ghcr.io/a__b/c-d.e'],
+  ];
+  for (const [input, want, gun] of cases) {
+    const ref = parseReference(input);
+    assert.deepEqual(ref, want, input);
+    assert.equal(gunOf(ref), gun, input);
+  }
+});
+
+test('invalid references are refused with a reason', () => {
+  for (const bad of ['', 'upper/CASE', 'docker.io/Library/x', 'a/b:', 'a/b:-tag', 'a//b', 'a/b@sha256:123', 'a/b:' + 'x'.repeat(129), 'a/../b', 'a/b c', 'bad_host:5000x/a']) {
+    assert.throws(() => parseReference(bad), (e) => isVouchError(e, 'INVALID_ARGUMENT'), bad);
+  }
+});
+
+test('loopback hosts', () => {
+  for (const h of ['127.0.0.1:5000', 'localhost', 'localhost:80', '[::1]:5000', '127.1.2.3']) assert.equal(isLoopbackHost(h), true, h);
+  for (const h of ['10.0.0.1:5000', 'example.com', '128.0.0.1']) assert.equal(isLoopbackHost(h), false, h);
+});
