@@ -36,6 +36,9 @@ export type ErrorCode =
   | 'PATH_NOT_ALLOWED'
   | 'ORDER'
   | 'NOT_FOUND'
+  // trust policy
+  | 'INVALID_POLICY'
+  | 'POLICY_DENIED'
   // I/O and remote services
   | 'NETWORK'
   | 'REMOTE_ERROR'
