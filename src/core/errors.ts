@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'BAD_PASSPHRASE'
   | 'NO_PASSPHRASE'
   | 'INVALID_CERTIFICATE'
+  | 'INSECURE_PERMISSIONS'
   // TUF metadata checks
   | 'INVALID_METADATA'
   | 'WRONG_TYPE'
