@@ -1,0 +1,253 @@
+// Policy evaluation: policy + image reference + verified trust facts -> a decision with one
+// result per check (notation-go's "one ValidationResult per check" model, so audit mode is only
+// a different verdict over the same results). Pure and synchronous.
+import { VouchError } from '../core/errors.js';
+import { compareSpecificity, matchRepository, matchTag, specificity } from './pattern.js';
+import type { Specificity } from './pattern.js';
+import { RELEASES, TARGETS, displaySigner, pathsAllow } from './signer.js';
+import { BUILTIN_SETTINGS } from './validate.js';
+import type {
+  AppliedRule, CheckName, CheckResult, CheckStatus, Decision, EffectiveSettings, ImageRef, Policy, Rule, RuleSettings, TagRule, TagSignature, TrustFacts,
+} from './types.js';
+
+/** The policy used when the user has none: reject unsigned tags, any signer, enforce. */
+export const DEFAULT_POLICY: Policy = { version: 1, defaults: { tags: [] }, rules: [] };
+
+export interface Resolution {
+  settings: EffectiveSettings;
+  rule: AppliedRule;
+}
+
+function pick<T>(candidates: readonly T[], patternOf: (c: T) => string, orderOf: (c: T) => number): T | undefined {
+  let best: { c: T; s: Specificity } | undefined;
+  for (const c of candidates) {
+    const s = specificity(patternOf(c));
+    // Equal specificity: the earlier entry in the file wins (candidates arrive in file order).
+    if (best === undefined || compareSpecificity(s, best.s) < 0 || (compareSpecificity(s, best.s) === 0 && orderOf(c) < orderOf(best.c))) best = { c, s };
+  }
+  return best?.c;
+}
+
+/** The rule whose best-matching repository pattern is most specific, and that pattern. */
+export function selectRule(policy: Policy, gun: string): { rule: Rule; pattern: string } | undefined {
+  const matches: { rule: Rule; pattern: string }[] = [];
+  for (const rule of policy.rules) {
+    const hit = pick(rule.repositories.filter((p) => matchRepository(p, gun)), (p) => p, () => 0);
+    if (hit !== undefined) matches.push({ rule, pattern: hit });
+  }
+  return pick(matches, (m) => m.pattern, (m) => m.rule.index);
+}
+
+/** The most specific tag entry matching `tag`. */
+export function selectTagRule(tags: readonly TagRule[], tag: string): TagRule | undefined {
+  return pick(tags.filter((t) => matchTag(t.pattern, tag)), (t) => t.pattern, (t) => tags.indexOf(t));
+}
+
+function settingsOf(level: RuleSettings): RuleSettings {
+  const out: RuleSettings = {};
+  if (level.mode !== undefined) out.mode = level.mode;
+  if (level.rejectUnsigned !== undefined) out.rejectUnsigned = level.rejectUnsigned;
+  if (level.requirePin !== undefined) out.requirePin = level.requirePin;
+  if (level.requireAgreement !== undefined) out.requireAgreement = level.requireAgreement;
+  if (level.signers !== undefined) out.signers = level.signers;
+  if (level.threshold !== undefined) out.threshold = level.threshold;
+  return out;
+}
+
+/** The settings that apply to `gun:tag`: built-in < defaults < rule < tag entry. */
+export function resolveSettings(policy: Policy, gun: string, tag?: string): Resolution {
+  const hit = selectRule(policy, gun);
+  const tags = hit ? hit.rule.tags : policy.defaults.tags;
+  const tagRule = tag === undefined ? undefined : selectTagRule(tags, tag);
+  const settings: EffectiveSettings = {
+    ...BUILTIN_SETTINGS,
+    ...settingsOf(policy.defaults),
+    ...(hit ? settingsOf(hit.rule) : {}),
+    ...(tagRule ? settingsOf(tagRule) : {}),
+  };
+  const rule: AppliedRule = hit ? { name: hit.rule.name, repository: hit.pattern } : { name: 'defaults' };
+  if (tagRule) rule.tag = tagRule.pattern;
+  const line = tagRule?.line ?? hit?.rule.line;
+  if (line !== undefined) rule.line = line;
+  return { settings, rule };
+}
+
+function short(digest: string): string {
+  const i = digest.indexOf(':');
+  return i >= 0 && digest.length > i + 13 ? `${digest.slice(0, i + 13)}…` : digest;
+}
+
+function names(roles: Iterable<string>): string {
+  return [...new Set([...roles].map(displaySigner))].sort().join(', ');
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * Distinct signers among the signatures on one digest. Roles that share a key are one signer;
+ * targets/releases holds every signer's key, so it only counts when no named role signed.
+ */
+function countSigners(sigs: readonly TagSignature[]): number {
+  const named = [...new Map(sigs.filter((s) => s.role !== RELEASES).map((s) => [s.role, s])).values()];
+  if (named.length === 0) return sigs.length > 0 ? 1 : 0;
+  const parent = named.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i] as number)));
+  for (let i = 0; i < named.length; i++) {
+    for (let j = i + 1; j < named.length; j++) {
+      const a = named[i]?.keyIds ?? [];
+      const b = new Set(named[j]?.keyIds ?? []);
+      if (a.some((k) => b.has(k))) parent[find(i)] = find(j);
+    }
+  }
+  return new Set(named.map((_, i) => find(i))).size;
+}
+
+function verdict(ref: ImageRef): string {
+  return `${ref.gun}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`;
+}
+
+/**
+ * Evaluates the policy for one image. `facts` must come from verified trust data; the
+ * decision says whether to allow it, which digest to use, and why, check by check.
+ */
+export function evaluatePolicy(policy: Policy, ref: ImageRef, facts: TrustFacts): Decision {
+  if (typeof ref.gun !== 'string' || ref.gun === '') throw new VouchError('INVALID_ARGUMENT', 'policy evaluation needs the repository name (GUN)');
+  const { settings, rule } = resolveSettings(policy, ref.gun, ref.tag);
+  const results = new Map<CheckName, CheckResult>();
+  const put = (check: CheckName, status: CheckStatus, message: string): void => void results.set(check, { check, status, message });
+  const where = `rule '${rule.name}'${rule.tag !== undefined ? `, tags '${rule.tag}'` : ''}`;
+  const tag = ref.tag;
+  const pin = ref.digest?.toLowerCase();
+  const sigs = facts.signatures.map((s) => ({ ...s, digest: s.digest.toLowerCase() }));
+  let digest: string | undefined = pin;
+
+  const skipSignatureChecks = (why: string): void => {
+    for (const c of ['signer', 'paths', 'threshold', 'agreement'] as const) put(c, 'skip', why);
+  };
+
+  // signed: is there any trust data for the tag at all?
+  let signed = false;
+  if (tag === undefined) {
+    const msg = `'${verdict(ref)}' has no tag; Notary v1 signs tags, so a reference by digest alone has no trust data (use TAG@DIGEST)`;
+    put('signed', settings.rejectUnsigned ? 'fail' : 'warn', settings.rejectUnsigned ? `${msg}; ${where} rejects unsigned images` : `${msg}; allowed because ${where} sets rejectUnsigned: false`);
+    skipSignatureChecks('no tag to check');
+  } else if (sigs.length === 0) {
+    const msg = `no trust data for tag '${tag}' in ${ref.gun}: it is not signed`;
+    put('signed', settings.rejectUnsigned ? 'fail' : 'warn', settings.rejectUnsigned ? `${msg}, and ${where} rejects unsigned tags` : `${msg}; allowed because ${where} sets rejectUnsigned: false`);
+    skipSignatureChecks('the tag is not signed');
+  } else {
+    signed = true;
+    put('signed', 'pass', `tag '${tag}' is signed by ${names(sigs.map((s) => s.role))}`);
+  }
+
+  if (signed && tag !== undefined) {
+    // signer: only signatures by signers the policy names for this tag count (like TUF, others are ignored).
+    const allowedRoles = settings.signers;
+    const isAllowed = (role: string): boolean => (allowedRoles === 'any' ? true : allowedRoles.includes(role));
+    const allowed = sigs.filter((s) => isAllowed(s.role));
+    const ignored = sigs.filter((s) => !isAllowed(s.role) && s.role !== RELEASES);
+    const accepted = allowedRoles === 'any' ? 'any signer' : names(allowedRoles);
+    if (allowed.length === 0) {
+      put('signer', 'fail', `tag '${tag}' is signed only by ${names(sigs.map((s) => s.role))}, but ${where} accepts ${accepted}`);
+    } else {
+      const note = ignored.length > 0 ? `; not counted: ${names(ignored.map((s) => s.role))} (not accepted here)` : '';
+      put('signer', 'pass', `signed by ${names(allowed.map((s) => s.role))}, accepted by ${where} (${accepted})${note}`);
+    }
+
+    // paths: Notary clients ignore a target outside its role's delegated paths; a named signer
+    // signing outside them is refused rather than silently dropped.
+    const outside = allowed.filter((s) => !pathsAllow(s.paths, tag));
+    if (allowed.length === 0) put('paths', 'skip', 'no accepted signer signed the tag');
+    else if (outside.length > 0) {
+      const detail = outside.map((s) => `${displaySigner(s.role)} (paths: ${(s.paths ?? []).map((p) => JSON.stringify(p)).join(', ') || 'none'})`).join('; ');
+      put('paths', 'fail', `tag '${tag}' is signed outside the signer's delegated paths by ${detail}; Notary clients ignore such signatures`);
+    } else put('paths', 'pass', `every accepted signature lies within its delegation's paths`);
+
+    // threshold and agreement, over the signatures that count.
+    const counted = allowed.filter((s) => pathsAllow(s.paths, tag));
+    const byDigest = new Map<string, TagSignature[]>();
+    for (const s of counted) byDigest.set(s.digest, [...(byDigest.get(s.digest) ?? []), s]);
+    const counts = [...byDigest].map(([d, ss]) => ({ digest: d, n: countSigners(ss), roles: ss.map((s) => s.role) }));
+    counts.sort((a, b) => b.n - a.n);
+    const describeDigests = (list: typeof counts): string => list.map((c) => `${short(c.digest)} (${names(c.roles)})`).join(', ');
+    const k = settings.threshold;
+    const need = `needs ${plural(k, 'distinct signer')} on one digest${allowedRoles === 'any' ? '' : ` out of ${names(allowedRoles)}`}`;
+
+    let chosen: (typeof counts)[number] | undefined;
+    let ambiguous = false;
+    if (pin !== undefined) chosen = counts.find((c) => c.digest === pin) ?? { digest: pin, n: 0, roles: [] };
+    else if (counts.length > 0) {
+      const top = counts.filter((c) => c.n === (counts[0] as (typeof counts)[number]).n);
+      // Tie: prefer the digest docker would resolve (targets/releases, then targets; spec §4.3).
+      const resolved = (sigs.find((s) => s.role === RELEASES && pathsAllow(s.paths, tag)) ?? sigs.find((s) => s.role === TARGETS))?.digest;
+      chosen = top.length === 1 ? top[0] : top.find((c) => c.digest === resolved);
+      ambiguous = chosen === undefined;
+    }
+
+    if (counted.length === 0) put('threshold', 'fail', `${need}, but no accepted signer signed '${tag}' within its paths`);
+    else if (ambiguous) {
+      const n = (counts[0] as (typeof counts)[number]).n;
+      put('threshold', n >= k ? 'pass' : 'fail', n >= k ? `${plural(k, 'distinct signer')} reached, on more than one digest: ${describeDigests(counts)}` : `${need}, but the signers are split: ${describeDigests(counts)}`);
+    } else if (chosen !== undefined) {
+      const others = counts.filter((c) => c.digest !== chosen.digest);
+      const rest = others.length > 0 ? `; other digests: ${describeDigests(others)}` : '';
+      const subject = pin !== undefined ? `the pinned digest ${short(chosen.digest)}` : short(chosen.digest);
+      if (chosen.n >= k) put('threshold', 'pass', `${chosen.n} of ${k} required distinct signers signed ${subject}: ${names(chosen.roles)}`);
+      else put('threshold', 'fail', `${need}, but ${subject} has ${chosen.n}${chosen.roles.length > 0 ? ` (${names(chosen.roles)})` : ''}${rest}`);
+    }
+
+    if (counts.length <= 1) {
+      put('agreement', counts.length === 1 ? 'pass' : 'skip', counts.length === 1 ? `every accepted signer signed ${short((counts[0] as (typeof counts)[number]).digest)}` : 'no accepted signatures to compare');
+    } else {
+      const split = `signers disagree on '${tag}': ${describeDigests(counts)}`;
+      if (ambiguous) put('agreement', 'fail', `${split}; no digest has more signers than the others, so none can be chosen (pin one with TAG@DIGEST)`);
+      else if (settings.requireAgreement) put('agreement', 'fail', `${split}; ${where} sets requireAgreement: true`);
+      else put('agreement', 'warn', `${split}; using ${short((chosen as (typeof counts)[number]).digest)}, the others are not counted`);
+    }
+    if (!ambiguous && chosen !== undefined) digest = chosen.digest;
+  }
+
+  // pinned / pin-matches
+  const suggestion = digest !== undefined && tag !== undefined ? `; use ${ref.gun}:${tag}@${digest}` : '';
+  if (pin !== undefined) put('pinned', 'pass', `the reference is pinned to ${pin}`);
+  else if (settings.requirePin) put('pinned', 'fail', `'${verdict(ref)}' is not pinned to a digest, and ${where} requires it${suggestion}`);
+  else put('pinned', 'skip', 'pinning is not required');
+
+  if (pin === undefined) put('pin-matches', 'skip', 'the reference has no digest');
+  else if (!signed) put('pin-matches', 'skip', 'no signed digest to compare the pin with');
+  else {
+    const signedHere = sigs.filter((s) => s.digest === pin && (settings.signers === 'any' || settings.signers.includes(s.role)) && pathsAllow(s.paths, tag as string));
+    if (signedHere.length > 0) put('pin-matches', 'pass', `the pinned digest ${short(pin)} is signed for '${tag}' by ${names(signedHere.map((s) => s.role))}`);
+    else {
+      const others = [...new Set(sigs.map((s) => s.digest))].map((d) => `${short(d)} (${names(sigs.filter((s) => s.digest === d).map((s) => s.role))})`).join(', ');
+      put('pin-matches', 'fail', `the pinned digest ${short(pin)} is not signed for '${tag}' by an accepted signer (signed: ${others}): the tag has moved or the pin is wrong`);
+    }
+  }
+
+  const order: CheckName[] = ['signed', 'signer', 'paths', 'threshold', 'agreement', 'pinned', 'pin-matches'];
+  const reasons = order.map((c) => results.get(c) as CheckResult);
+  const failed = reasons.filter((r) => r.status === 'fail');
+  const compliant = failed.length === 0;
+  const allowed = compliant || settings.mode === 'audit';
+  const first = failed[0]?.message ?? '';
+  const summary = compliant
+    ? `allowed: ${verdict(ref)}${digest !== undefined && pin === undefined ? ` -> ${digest}` : ''} (${where})`
+    : allowed
+      ? `allowed (audit): ${verdict(ref)} would be denied: ${first}`
+      : `denied: ${verdict(ref)}: ${first}`;
+  const decision: Decision = { allowed, compliant, mode: settings.mode, rule, settings, reasons, summary };
+  if (digest !== undefined) decision.digest = digest;
+  return decision;
+}
+
+/** A `POLICY_DENIED` error for a denying decision, or undefined when it allows the image. */
+export function decisionError(decision: Decision): VouchError | undefined {
+  if (decision.allowed) return undefined;
+  const failed = decision.reasons.filter((r) => r.status === 'fail').map((r) => `${r.check}: ${r.message}`);
+  return new VouchError('POLICY_DENIED', decision.summary, {
+    hint: failed.length > 1 ? `failed checks:\n  ${failed.join('\n  ')}` : undefined,
+    details: { decision },
+  });
+}
