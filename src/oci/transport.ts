@@ -1,6 +1,7 @@
 // HTTP for registries and trust servers: both use the docker registry auth scheme (a 401 with a
 // Bearer or Basic challenge, then a token from the realm). Bodies are read with a size bound, so
 // a hostile server cannot make us buffer more than the caller allows.
+import type { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import { VouchError } from '../core/index.js';
@@ -49,6 +50,31 @@ export interface RequestOptions {
 
 export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 
+export interface StreamRequestOptions {
+  headers?: Record<string, string>;
+  /**
+   * A buffer, or a factory for a fresh stream: a consumed stream cannot be sent again after an
+   * auth challenge, a factory can.
+   */
+  body?: Buffer | string | (() => Readable);
+  /** token scopes to ask for when challenged (default: the challenge's own scope) */
+  scopes?: string[];
+  /** retries for this request (default: the transport's, and 0 for requests with a body) */
+  retries?: number;
+  /** follow up to this many redirects (default 5); Authorization is dropped when the origin changes */
+  maxRedirects?: number;
+}
+
+export interface StreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** the URL that answered, after redirects (Location headers are relative to it) */
+  url: string;
+  /** the body, unread; call `discard()` when not reading it */
+  body: Readable;
+  discard(): Promise<void>;
+}
+
 interface Challenge {
   scheme: 'bearer' | 'basic';
   params: Record<string, string>;
@@ -72,11 +98,14 @@ export function parseChallenge(header: string | undefined): Challenge | undefine
 }
 
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export class HttpTransport {
   private readonly dispatcher: Dispatcher;
   private readonly opts: TransportOptions;
   private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
+  /** origins that answered a Basic challenge: later requests send credentials up front */
+  private readonly basicOrigins = new Set<string>();
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(opts: TransportOptions = {}) {
@@ -115,14 +144,96 @@ export class HttpTransport {
 
   private cachedAuth(url: string, scopes: string[] | undefined): string | undefined {
     const hit = this.tokens.get(this.cacheKey(url, scopes));
-    return hit && hit.expiresAt > Date.now() ? `Bearer ${hit.token}` : undefined;
+    if (hit && hit.expiresAt > Date.now()) return `Bearer ${hit.token}`;
+    if (this.basicOrigins.has(new URL(url).origin)) return this.basicHeader();
+    return undefined;
+  }
+
+  private basicHeader(): string | undefined {
+    const cred = this.opts.credentials;
+    if (!cred?.username) return undefined;
+    return 'Basic ' + Buffer.from(`${cred.username}:${cred.password ?? ''}`).toString('base64');
+  }
+
+  /**
+   * One request whose response body is handed back unread (blobs, uploads). Auth as `request`;
+   * redirects are followed, without Authorization when they leave the origin (blob downloads are
+   * often redirected to object storage that rejects a foreign Bearer token).
+   */
+  async stream(method: string, url: string, ro: StreamRequestOptions = {}): Promise<StreamResponse> {
+    let current = url;
+    let redirects = ro.maxRedirects ?? 5;
+    const origin = new URL(url).origin;
+    let auth = this.cachedAuth(url, ro.scopes);
+    let challenged = false;
+    for (;;) {
+      const sameOrigin = new URL(current).origin === origin;
+      const res = await this.dispatch(method, current, ro, sameOrigin ? auth : undefined);
+      if (res.status === 401 && sameOrigin && !challenged) {
+        const challenge = parseChallenge(res.headers['www-authenticate']);
+        const next = challenge ? await this.authorize(current, challenge, ro.scopes) : undefined;
+        if (next) {
+          await res.discard();
+          challenged = true;
+          auth = next;
+          continue;
+        }
+      }
+      const location = res.headers.location;
+      if (REDIRECTS.has(res.status) && location && redirects > 0 && (method === 'GET' || method === 'HEAD')) {
+        await res.discard();
+        redirects--;
+        current = new URL(location, current).toString();
+        continue;
+      }
+      return res;
+    }
+  }
+
+  private async dispatch(method: string, url: string, ro: StreamRequestOptions, authorization: string | undefined): Promise<StreamResponse> {
+    const idempotent = (method === 'GET' || method === 'HEAD') && ro.body === undefined;
+    const attempts = (ro.retries ?? (idempotent ? (this.opts.retries ?? 3) : 0)) + 1;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await this.sleep(Math.min(200 * 2 ** (attempt - 1), 2000));
+      const headers: Record<string, string> = { 'user-agent': this.opts.userAgent ?? 'vouch', ...ro.headers };
+      if (authorization) headers.authorization = authorization;
+      const body = typeof ro.body === 'function' ? ro.body() : ro.body;
+      try {
+        const res = await request(url, { method: method as Dispatcher.HttpMethod, headers, body, dispatcher: this.dispatcher });
+        const stream = res.body as unknown as Readable;
+        const out: StreamResponse = {
+          status: res.statusCode,
+          headers: flattenHeaders(res.headers),
+          url,
+          body: stream,
+          discard: async () => { try { await res.body.dump({ limit: 64 * 1024 }); } catch { stream.destroy(); } },
+        };
+        if (RETRYABLE.has(out.status) && attempt + 1 < attempts) {
+          await out.discard();
+          lastError = new VouchError('REMOTE_ERROR', `HTTP ${out.status}`);
+          continue;
+        }
+        return out;
+      } catch (err) {
+        if (body && typeof body === 'object' && 'destroy' in body) (body as Readable).destroy();
+        if (err instanceof VouchError) throw err;
+        lastError = err;
+      }
+    }
+    const cause = lastError as Error;
+    throw new VouchError('NETWORK', `cannot reach ${new URL(url).origin}: ${cause?.message ?? String(cause)}`, {
+      cause,
+      hint: 'check the server address, that it is running, and its TLS certificate (CAs go in $DOCKER_CONFIG/tls/<host>/ca.crt)',
+    });
   }
 
   private async authorize(url: string, challenge: Challenge, scopes: string[] | undefined): Promise<string | undefined> {
     const cred = this.opts.credentials;
     if (challenge.scheme === 'basic') {
-      if (!cred?.username) return undefined;
-      return 'Basic ' + Buffer.from(`${cred.username}:${cred.password ?? ''}`).toString('base64');
+      const basic = this.basicHeader();
+      if (basic) this.basicOrigins.add(new URL(url).origin);
+      return basic;
     }
     const realm = challenge.params.realm;
     if (!realm) throw new VouchError('REMOTE_ERROR', 'the server asked for a token but named no realm');

@@ -1,0 +1,11 @@
+// oci: distribution client, image layouts, docker-archive reading, image copy.
+export * from './mediatypes.js';
+export * from './manifest.js';
+export * from './verify.js';
+export * from './transport.js';
+export * from './reference.js';
+export * from './client.js';
+export * from './layout.js';
+export * from './archive.js';
+export * from './copy.js';
+export { writeFileAtomic, streamToFileAtomic } from './fsutil.js';

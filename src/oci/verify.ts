@@ -1,0 +1,59 @@
+// Streaming content checks: bytes are hashed and counted as they pass, so a blob is never trusted
+// (or kept) before all of it has been seen, and a server cannot send more than it announced.
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { VouchError, digestOf, parseDigest } from '../core/index.js';
+
+export interface Expected {
+  digest: string;
+  size: number;
+}
+
+/** Checks bytes held in memory against a digest (and size, when given). */
+export function checkBytes(bytes: Uint8Array, expected: { digest: string; size?: number }, what = 'content'): void {
+  const { algorithm } = parseDigest(expected.digest);
+  if (expected.size !== undefined && bytes.byteLength !== expected.size) {
+    throw new VouchError('LENGTH_MISMATCH', `${what} is ${bytes.byteLength} bytes, expected ${expected.size}`, { details: { expected: expected.size, actual: bytes.byteLength } });
+  }
+  const actual = digestOf(bytes, algorithm);
+  if (actual !== expected.digest) {
+    throw new VouchError('HASH_MISMATCH', `${what} has digest ${actual}, expected ${expected.digest}`, { details: { expected: expected.digest, actual } });
+  }
+}
+
+/** A pass-through that fails with LENGTH_MISMATCH past `size` bytes or short of it, HASH_MISMATCH on a wrong digest. */
+export class VerifyingStream extends Transform {
+  private readonly hash: Hash;
+  private readonly algorithm: string;
+  private seen = 0;
+  constructor(private readonly expected: Expected, private readonly what = 'blob') {
+    super();
+    this.algorithm = parseDigest(expected.digest).algorithm;
+    this.hash = createHash(this.algorithm);
+  }
+
+  get bytesSeen(): number { return this.seen; }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.seen += chunk.byteLength;
+    if (this.seen > this.expected.size) {
+      cb(new VouchError('LENGTH_MISMATCH', `${this.what} is longer than the expected ${this.expected.size} bytes`, { details: { expected: this.expected.size } }));
+      return;
+    }
+    this.hash.update(chunk);
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.seen !== this.expected.size) {
+      cb(new VouchError('LENGTH_MISMATCH', `${this.what} is ${this.seen} bytes, expected ${this.expected.size}`, { details: { expected: this.expected.size, actual: this.seen } }));
+      return;
+    }
+    const actual = `${this.algorithm}:${this.hash.digest('hex')}`;
+    if (actual !== this.expected.digest) {
+      cb(new VouchError('HASH_MISMATCH', `${this.what} has digest ${actual}, expected ${this.expected.digest}`, { details: { expected: this.expected.digest, actual } }));
+      return;
+    }
+    cb();
+  }
+}
