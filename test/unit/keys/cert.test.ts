@@ -1,0 +1,105 @@
+// Root key certificates, checked field by field against what notary 0.7 makes (spec §2.8, §4.1).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as asn1js from 'asn1js';
+import { verifySignature } from '../../../src/core/index.js';
+import { canonicalKeyId, keyId } from '../../../src/tuf/keyid.js';
+import { createRootCertificate, decodePem, generateKey, generateRootKey, ROOT_CERT_VALIDITY_MS } from '../../../src/keys/index.js';
+import { peersDir } from '../../support/paths.js';
+
+const NOW = new Date('2026-11-25T13:25:53.750Z');
+const GUN = '127.0.0.1:5000/demo/app';
+
+function extensions(certDer: Buffer): Map<string, { critical: boolean; value: Uint8Array }> {
+  const cert = asn1js.fromBER(new Uint8Array(certDer)).result as asn1js.Sequence;
+  const tbs = cert.valueBlock.value[0] as asn1js.Sequence;
+  const explicit = tbs.valueBlock.value.find((n) => n.idBlock.tagClass === 3 && n.idBlock.tagNumber === 3) as asn1js.Constructed;
+  const list = (explicit.valueBlock.value[0] as asn1js.Sequence).valueBlock.value as asn1js.Sequence[];
+  const out = new Map<string, { critical: boolean; value: Uint8Array }>();
+  for (const ext of list) {
+    const parts = ext.valueBlock.value;
+    const id = (parts[0] as asn1js.ObjectIdentifier).valueBlock.toString();
+    const critical = parts.length === 3 && (parts[1] as asn1js.Boolean).valueBlock.value;
+    out.set(id, { critical, value: (parts[parts.length - 1] as asn1js.OctetString).valueBlock.valueHexView });
+  }
+  return out;
+}
+
+test('root certificate: CN = GUN, self-signed ECDSA-SHA256, 3650 days from now (whole seconds)', async () => {
+  const root = await generateRootKey({ gun: GUN, now: NOW });
+  const cert = new X509Certificate(root.certificate as string);
+  assert.equal(cert.subject, `CN=${GUN}`);
+  assert.equal(cert.issuer, `CN=${GUN}`);
+  assert.equal(new Date(cert.validFrom).toISOString(), '2026-11-25T13:25:53.000Z');
+  assert.equal(new Date(cert.validTo).toISOString(), '2036-11-22T13:25:53.000Z'); // as notary: 10 × 365 days
+  assert.equal(ROOT_CERT_VALIDITY_MS, 3650 * 86400_000);
+  assert.equal(cert.verify(cert.publicKey), true);
+  assert.equal(cert.ca, false);
+  assert.equal(cert.publicKey.asymmetricKeyDetails?.namedCurve, 'prime256v1');
+  assert.match(cert.toLegacyObject().serialNumber, /^[0-9A-F]+$/);
+  // Positive and below 2^128: at most 16 significant bytes.
+  assert.ok(cert.serialNumber.replace(/^0+/, '').length <= 32);
+  assert.ok(root.certificate?.endsWith('-----END CERTIFICATE-----\n'));
+  assert.match(root.certificate as string, /^-----BEGIN CERTIFICATE-----\n([A-Za-z0-9+/=]{64}\n)+[A-Za-z0-9+/=]{1,64}\n-----END/);
+});
+
+test('root certificate extensions: KeyUsage critical {digitalSignature, keyEncipherment}, EKU codeSigning, BasicConstraints critical CA:FALSE', async () => {
+  const root = await generateRootKey({ gun: GUN, now: NOW });
+  const ext = extensions(decodePem(root.certificate as string).bytes);
+  assert.deepEqual([...ext.keys()], ['2.5.29.15', '2.5.29.37', '2.5.29.19']);
+  assert.equal(ext.get('2.5.29.15')?.critical, true);
+  assert.deepEqual(Buffer.from(ext.get('2.5.29.15')!.value).toString('hex'), '030205a0');
+  assert.equal(ext.get('2.5.29.37')?.critical, false);
+  assert.deepEqual(Buffer.from(ext.get('2.5.29.37')!.value).toString('hex'), '300a06082b06010505070303');
+  assert.equal(ext.get('2.5.29.19')?.critical, true);
+  assert.deepEqual(Buffer.from(ext.get('2.5.29.19')!.value).toString('hex'), '3000');
+});
+
+test('same layout as the root certificate notary made in the lab (peers/examples/root.json)', async () => {
+  const rootJson = JSON.parse(readFileSync(join(peersDir, 'examples', 'root.json'), 'utf8')) as {
+    signed: { keys: Record<string, { keytype: string; keyval: { public: string } }> };
+  };
+  const x509Key = Object.values(rootJson.signed.keys).find((k) => k.keytype === 'ecdsa-x509');
+  assert.ok(x509Key);
+  const notaryDer = decodePem(Buffer.from(x509Key.keyval.public, 'base64').toString('utf8')).bytes;
+  const ours = await generateRootKey({ gun: GUN, now: NOW });
+  assert.deepEqual([...extensions(decodePem(ours.certificate as string).bytes).entries()].map(([k, v]) => [k, v.critical, Buffer.from(v.value).toString('hex')]),
+    [...extensions(notaryDer).entries()].map(([k, v]) => [k, v.critical, Buffer.from(v.value).toString('hex')]));
+  const theirs = new X509Certificate(notaryDer);
+  const mine = new X509Certificate(ours.certificate as string);
+  assert.equal(mine.subject, theirs.subject);
+  assert.equal(new Date(mine.validTo).getTime() - new Date(mine.validFrom).getTime(), new Date(theirs.validTo).getTime() - new Date(theirs.validFrom).getTime());
+});
+
+test('root key: ecdsa-x509 public key, x509 key ID for the Signer, canonical ID for the file', async () => {
+  const bare = generateKey();
+  const root = await generateRootKey({ gun: GUN, now: NOW, key: bare });
+  assert.equal(root.publicKey.keytype, 'ecdsa-x509');
+  assert.equal(Buffer.from(root.publicKey.public).toString('utf8'), root.certificate);
+  assert.equal(root.keyId, keyId(root.publicKey));
+  assert.notEqual(root.keyId, root.canonicalKeyId);
+  assert.equal(root.canonicalKeyId, bare.keyId);
+  assert.equal(root.canonicalKeyId, canonicalKeyId(root.publicKey));
+  const signer = root.signer();
+  assert.equal(signer.keyId, root.keyId);
+  const data = Buffer.from('root bytes');
+  const { method, sig } = await signer.sign(data);
+  assert.equal(verifySignature(signer.publicKey, method, sig, data), true);
+});
+
+test('root certificates only for ECDSA P-256 keys and a sane GUN and clock', async () => {
+  const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
+  await assert.rejects(createRootCertificate(generateKey('ed25519'), { gun: GUN, now: NOW }), code('UNSUPPORTED_KEY_TYPE'));
+  await assert.rejects(createRootCertificate(generateKey(), { gun: '', now: NOW }), code('INVALID_ARGUMENT'));
+  await assert.rejects(createRootCertificate(generateKey(), { gun: GUN, now: new Date(Number.NaN) }), code('INVALID_ARGUMENT'));
+});
+
+test('two root certificates for one key differ in serial number', async () => {
+  const key = generateKey();
+  const a = new X509Certificate((await generateRootKey({ gun: GUN, now: NOW, key })).certificate as string);
+  const b = new X509Certificate((await generateRootKey({ gun: GUN, now: NOW, key })).certificate as string);
+  assert.notEqual(a.serialNumber, b.serialNumber);
+});
