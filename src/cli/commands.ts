@@ -3,9 +3,10 @@
 import type { Command } from 'commander';
 import type { Io } from './output.js';
 import { createContext, type Context } from './context.js';
+import type { Env } from '../client/dockerenv.js';
 
-export function registerCommands(program: Command, io: Io): void {
-  const run = (fn: (ctx: Context) => Promise<void>) => async (): Promise<void> => fn(createContext(io));
+export function registerCommands(program: Command, io: Io, env: Env, cwd: string): void {
+  const run = (fn: (ctx: Context) => Promise<void>) => async (): Promise<void> => fn(createContext(io, env, cwd));
 
   program.command('version').description('print the version').action(() => {
     io.out(`${program.version()}\n`);

@@ -4,22 +4,34 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { EXIT, processIo, reportError, type Io } from './output.js';
 import { registerCommands } from './commands.js';
+import type { Env } from '../client/dockerenv.js';
 
-const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
+/** The package version, from src/cli (tsx) or dist/src/cli (built). */
+function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = require(rel) as { name?: string; version?: string };
+      if (pkg.name === 'vouch' && pkg.version) return pkg.version;
+    } catch { /* try the next location */ }
+  }
+  return 'unknown';
+}
+const pkg = { version: packageVersion() };
 
-export function buildProgram(io: Io): Command {
+export function buildProgram(io: Io, env: Env = process.env, cwd: string = process.cwd()): Command {
   const program = new Command('vouch')
     .description('Content trust for container images: sign on push, verify on pull, a Notary v1-compatible trust server.')
     .version(pkg.version, '-v, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
-  registerCommands(program, io);
+  registerCommands(program, io, env, cwd);
   return program;
 }
 
-export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  const program = buildProgram(io);
+export async function main(argv: string[], io: Io = processIo, env: Env = process.env, cwd: string = process.cwd()): Promise<number> {
+  const program = buildProgram(io, env, cwd);
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv);
