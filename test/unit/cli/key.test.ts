@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { runCli } from '../../support/cli.js';
 
-function setup(): { dir: string; env: Record<string, string> } {
+function setup(): { dir: string; env: { DOCKER_CONFIG: string; DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: string; HOME: string } } {
   const dir = mkdtempSync(join(tmpdir(), 'vouch-cli-key-'));
   return { dir, env: { DOCKER_CONFIG: join(dir, 'docker'), DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: 'repo-pass-123', HOME: dir } };
 }
