@@ -11,6 +11,11 @@ import type { Mode, Policy, PolicyIssue, PolicyIssueCode, PolicyValidation, Rule
 export const MAX_POLICY_CHARS = 1 << 20;
 /** Caps alias expansion ("billion laughs") while walking the tree. */
 const MAX_NODES = 100_000;
+/** Past this many errors the rest are noise; the first ones are what the user will fix. */
+const MAX_ERRORS = 100;
+
+/** Thrown inside the walk when the tree expands past MAX_NODES; caught in `run`. */
+class TooLarge extends Error {}
 
 /** Built-in settings: what applies when neither `defaults` nor a rule says otherwise. */
 export const BUILTIN_SETTINGS = {
@@ -93,7 +98,8 @@ class Validator {
   readonly errors: PolicyIssue[] = [];
   readonly warnings: PolicyIssue[] = [];
   private visited = 0;
-  private tooLarge = false;
+  /** Keys that an unknown key in the map was taken for: their "missing" error would repeat it. */
+  private readonly suggested = new WeakMap<YAMLMap, Set<string>>();
 
   constructor(
     private readonly doc: Document,
@@ -113,6 +119,7 @@ class Validator {
   }
 
   error(code: PolicyIssueCode, path: Path, node: Node | null | undefined, message: string): void {
+    if (this.errors.length >= MAX_ERRORS) return;
     this.errors.push({ code, message, path: [...path], ...this.at(node) });
   }
 
@@ -125,11 +132,8 @@ class Validator {
     if (node === null || node === undefined) return null;
     let n = node as Node;
     if (isAlias(n)) n = (n.resolve(this.doc) ?? null) as Node;
-    if (n !== null && ++this.visited > MAX_NODES && !this.tooLarge) {
-      this.tooLarge = true;
-      this.error('too-large', [], n, `the policy expands to more than ${MAX_NODES} values (through aliases); write it out plainly`);
-    }
-    return this.tooLarge ? null : n;
+    if (++this.visited > MAX_NODES) throw new TooLarge();
+    return n;
   }
 
   describe(node: Node | null): string {
@@ -172,6 +176,7 @@ class Validator {
       const name = key.value;
       if (!allowed.includes(name)) {
         const s = suggest(name, allowed);
+        if (s) this.suggested.set(map, (this.suggested.get(map) ?? new Set()).add(s));
         const hint = s ? `did you mean \`${s}\`? ` : '';
         this.error('unknown-key', [...path, name], key, `unknown key \`${name}\` in ${what}; ${hint}expected one of: ${allowed.join(', ')}`);
         continue;
@@ -179,6 +184,10 @@ class Validator {
       out.set(name, { key, value: this.resolve(pair.value) });
     }
     return out;
+  }
+
+  missing(map: YAMLMap, key: string, path: Path, message: string): void {
+    if (!this.suggested.get(map)?.has(key)) this.error('missing-key', path, map, message);
   }
 
   str(node: Node | null, path: Path, what: string, example: string): string | undefined {
@@ -296,7 +305,7 @@ class Validator {
       const e = this.entries(map, p, TAG_KEYS, 'a tag entry');
       const pe = e.get('pattern');
       let pattern: string | undefined;
-      if (!pe) this.error('missing-key', p, map, 'a tag entry needs `pattern` (e.g. pattern: "prod-*")');
+      if (!pe) this.missing(map, 'pattern', p, 'a tag entry needs `pattern` (e.g. pattern: "prod-*")');
       else {
         const node = pe.value ?? pe.key;
         pattern = this.str(pe.value, [...p, 'pattern'], '`pattern`', '"prod-*"');
@@ -352,6 +361,17 @@ class Validator {
   }
 
   run(): Policy | undefined {
+    try {
+      return this.walk();
+    } catch (err) {
+      if (!(err instanceof TooLarge)) throw err;
+      this.errors.length = 0;
+      this.errors.push({ code: 'too-large', message: `the policy expands to more than ${MAX_NODES} values through aliases; write it out plainly`, path: [] });
+      return undefined;
+    }
+  }
+
+  private walk(): Policy | undefined {
     const root = this.resolve(this.doc.contents);
     if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) {
       this.errors.push({ code: 'empty', message: 'the policy is empty; it needs at least `version: 1`', path: [], ...(this.lc ? { line: 1, column: 1 } : {}) });
@@ -362,7 +382,7 @@ class Validator {
     const e = this.entries(top, [], TOP_KEYS, 'the policy');
 
     const ve = e.get('version');
-    if (!ve) this.error('missing-key', [], top, 'the policy needs `version: 1` (the format version)');
+    if (!ve) this.missing(top, 'version', [], 'the policy needs `version: 1` (the format version)');
     else {
       const v = ve.value && isScalar(ve.value) ? ve.value.value : undefined;
       if (typeof v === 'number' && v !== 1) this.error('unsupported-version', ['version'], ve.value, `unsupported policy version ${v}; this vouch reads version 1`);
@@ -395,7 +415,7 @@ class Validator {
     if (!re || (items && items.length === 0)) {
       this.warn('no-rules', ['rules'], re?.value ?? top, 'the policy has no rules, so every repository gets the defaults');
     }
-    const patterns = new Map<string, { rule: string; line: number | undefined }>();
+    const patterns = new Map<string, { rule: string; index: number; line: number | undefined }>();
     const names = new Map<string, number | undefined>();
     (items ?? []).forEach((raw, i) => {
       const p: Path = ['rules', i];
@@ -417,7 +437,7 @@ class Validator {
 
       const repositories: string[] = [];
       const rp = r.get('repositories');
-      if (!rp) this.error('missing-key', p, map, 'a rule needs `repositories`: a list of repository patterns such as registry.example.com/team/*');
+      if (!rp) this.missing(map, 'repositories', p, 'a rule needs `repositories`: a list of repository patterns such as registry.example.com/team/*');
       else {
         const list = this.list(rp.value, [...p, 'repositories'], '`repositories`', 'e.g. [registry.example.com/team/*]');
         if (list && list.length === 0) this.error('bad-value', [...p, 'repositories'], rp.value, '`repositories` is empty, so the rule matches nothing; list at least one pattern');
@@ -431,10 +451,11 @@ class Validator {
           if (lint) this.warn(lint.code, ip, item, lint.message);
           const norm = pat.toLowerCase();
           const prev = patterns.get(norm);
+          if (prev && prev.index === i) return this.error('duplicate-rule', ip, item, `repository pattern '${pat}' is listed twice in this rule`);
           if (prev) {
             return this.error('duplicate-rule', ip, item, `repository pattern '${pat}' is already used by ${prev.rule}${prev.line ? ` (line ${prev.line})` : ''}; two rules for one pattern are ambiguous, merge them`);
           }
-          patterns.set(norm, { rule: name !== undefined ? `rule '${name}'` : `rules[${i}]`, line: this.line(item) });
+          patterns.set(norm, { rule: name !== undefined ? `rule '${name}'` : `rules[${i}]`, index: i, line: this.line(item) });
           repositories.push(pat);
         });
       }
