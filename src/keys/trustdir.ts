@@ -61,7 +61,7 @@ export function checkGun(gun: string): string {
 function checkRelativePath(p: string, what: string): void {
   if (typeof p !== 'string' || p === '') throw new VouchError('INVALID_ARGUMENT', `${what} must not be empty`);
   if (p.includes('\0')) throw new VouchError('INVALID_ARGUMENT', `${what} must not contain NUL`);
-  if (isAbsolute(p) || p.startsWith('/') || p.startsWith('\\') || /^[A-Za-z]:/.test(p)) {
+  if (isAbsolute(p) || p.startsWith('/') || p.startsWith('\\') || /^[A-Za-z]:[\\/]/.test(p)) {
     throw new VouchError('INVALID_ARGUMENT', `${what} ${JSON.stringify(p)} must not be an absolute path`);
   }
   for (const seg of p.split(/[/\\]/)) {
