@@ -1,0 +1,4 @@
+// registry: the embedded OCI distribution registry (`vouch registry`).
+export { createRegistry, runRegistry, parseAddr, DEFAULT_MAX_BLOB, DEFAULT_MAX_MANIFEST } from './server.js';
+export type { RegistryOptions, RegistryAuth, RunRegistryOptions, RunningRegistry } from './server.js';
+export { FsStorage, validName, NAME_PATTERN, TAG_PATTERN } from './storage.js';

@@ -1,0 +1,314 @@
+// Filesystem storage for the embedded registry. Content is addressed by digest and shared by all
+// repositories; a repository holds link files saying which blobs and manifests it may serve,
+// and its tags. Every write is temp file + fsync + rename, so a crash leaves old or new, never torn.
+//
+//   root/blobs/sha256/<hex>                               content
+//   root/repositories/<name>/_blobs/sha256/<hex>          blob link (empty)
+//   root/repositories/<name>/_manifests/sha256/<hex>      manifest link: {"mediaType": …}
+//   root/repositories/<name>/_tags/<tag>                  digest text
+//   root/uploads/<uuid>/{data,repo}                       upload sessions
+//   root/tmp/                                             temp files
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { VouchError, parseDigest } from '../core/index.js';
+
+/** distribution-spec repository name grammar; it also rules out `..`, empty and `_`-led components. */
+export const NAME_PATTERN = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+export const TAG_PATTERN = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const MAX_NAME_LENGTH = 255;
+
+export function validName(name: string): boolean {
+  return name.length <= MAX_NAME_LENGTH && NAME_PATTERN.test(name);
+}
+
+export function validUploadId(id: string): boolean {
+  return UUID_PATTERN.test(id);
+}
+
+/** Raised for limits the HTTP layer turns into SIZE_INVALID / BLOB_UPLOAD_INVALID. */
+export class StorageLimitError extends Error {}
+
+export interface ManifestRecord {
+  digest: string;
+  mediaType: string;
+  size: number;
+  path: string;
+}
+
+/** Hashes and counts the bytes passing through; fails once more than `limit` have passed. */
+class HashCounter extends Transform {
+  readonly hash = createHash('sha256');
+  count = 0;
+  constructor(private readonly limit: number) { super(); }
+  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+    this.count += chunk.byteLength;
+    if (this.count > this.limit) { cb(new StorageLimitError(`more than ${this.limit} bytes`)); return; }
+    this.hash.update(chunk);
+    cb(null, chunk);
+  }
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try { await fh.sync(); } finally { await fh.close(); }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try { await stat(path); return true; } catch { return false; }
+}
+
+export class FsStorage {
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(readonly root: string) {}
+
+  async init(): Promise<void> {
+    for (const d of ['blobs/sha256', 'repositories', 'uploads', 'tmp']) await mkdir(join(this.root, d), { recursive: true });
+  }
+
+  /** Serialises work on one key (an upload session, a repository's tags). */
+  async locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const run = prev.catch(() => undefined).then(fn);
+    this.locks.set(key, run);
+    try { return await run; } finally { if (this.locks.get(key) === run) this.locks.delete(key); }
+  }
+
+  private tmpPath(): string {
+    return join(this.root, 'tmp', randomBytes(12).toString('hex'));
+  }
+
+  private async writeAtomic(path: string, data: string | Buffer): Promise<void> {
+    const tmp = this.tmpPath();
+    try {
+      const fh = await open(tmp, 'wx', 0o644);
+      try { await fh.writeFile(data); await fh.sync(); } finally { await fh.close(); }
+      await mkdir(dirname(path), { recursive: true });
+      await rename(tmp, path);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  blobPath(digest: string): string {
+    const d = parseDigest(digest);
+    return join(this.root, 'blobs', d.algorithm, d.hex);
+  }
+
+  private repoDir(name: string): string {
+    if (!validName(name)) throw new VouchError('INVALID_ARGUMENT', `invalid repository name '${name}'`);
+    return join(this.root, 'repositories', ...name.split('/'));
+  }
+
+  private blobLink(name: string, digest: string): string {
+    const d = parseDigest(digest);
+    return join(this.repoDir(name), '_blobs', d.algorithm, d.hex);
+  }
+
+  private manifestLink(name: string, digest: string): string {
+    const d = parseDigest(digest);
+    return join(this.repoDir(name), '_manifests', d.algorithm, d.hex);
+  }
+
+  private tagPath(name: string, tag: string): string {
+    if (!TAG_PATTERN.test(tag)) throw new VouchError('INVALID_ARGUMENT', `invalid tag '${tag}'`);
+    return join(this.repoDir(name), '_tags', tag);
+  }
+
+  async repositoryExists(name: string): Promise<boolean> {
+    const dir = this.repoDir(name);
+    return (await exists(join(dir, '_manifests'))) || (await exists(join(dir, '_blobs'))) || (await exists(join(dir, '_tags')));
+  }
+
+  // ---- blobs ----
+
+  /** Size of the blob if `name` may serve it. */
+  async repoBlobSize(name: string, digest: string): Promise<number | undefined> {
+    if (!await exists(this.blobLink(name, digest))) return undefined;
+    try { return (await stat(this.blobPath(digest))).size; } catch { return undefined; }
+  }
+
+  async linkBlob(name: string, digest: string): Promise<void> {
+    const link = this.blobLink(name, digest);
+    if (!await exists(link)) await this.writeAtomic(link, '');
+  }
+
+  async unlinkBlob(name: string, digest: string): Promise<boolean> {
+    const link = this.blobLink(name, digest);
+    if (!await exists(link)) return false;
+    await rm(link, { force: true });
+    return true;
+  }
+
+  openBlob(digest: string): Readable {
+    return createReadStream(this.blobPath(digest));
+  }
+
+  /** Moves a complete, verified file into the content store (dropping it if the content is there). */
+  private async commitFile(file: string, digest: string): Promise<void> {
+    const dest = this.blobPath(digest);
+    if (await exists(dest)) { await rm(file, { force: true }); return; }
+    await fsyncFile(file);
+    await mkdir(dirname(dest), { recursive: true });
+    await rename(file, dest);
+  }
+
+  /** Stores a whole blob from a stream if it hashes to `digest`; returns false (and keeps nothing) otherwise. */
+  async putBlobStream(name: string, digest: string, body: Readable, limit: number): Promise<boolean> {
+    const { algorithm } = parseDigest(digest);
+    if (algorithm !== 'sha256') throw new StorageLimitError('only sha256 digests are supported');
+    const tmp = this.tmpPath();
+    const counter = new HashCounter(limit);
+    try {
+      await pipeline(body, counter, createWriteStream(tmp, { flags: 'wx' }));
+      if (`sha256:${counter.hash.digest('hex')}` !== digest) { await rm(tmp, { force: true }); return false; }
+      await this.commitFile(tmp, digest);
+      await this.linkBlob(name, digest);
+      return true;
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async putBlobBytes(digest: string, bytes: Buffer): Promise<void> {
+    const dest = this.blobPath(digest);
+    if (!await exists(dest)) await this.writeAtomic(dest, bytes);
+  }
+
+  // ---- manifests and tags ----
+
+  async putManifest(name: string, digest: string, mediaType: string, bytes: Buffer, tag?: string): Promise<void> {
+    await this.putBlobBytes(digest, bytes);
+    await this.writeAtomic(this.manifestLink(name, digest), JSON.stringify({ mediaType }));
+    if (tag !== undefined) await this.writeAtomic(this.tagPath(name, tag), digest);
+  }
+
+  async resolveTag(name: string, tag: string): Promise<string | undefined> {
+    try { return (await readFile(this.tagPath(name, tag), 'utf8')).trim(); } catch { return undefined; }
+  }
+
+  async getManifest(name: string, digest: string): Promise<ManifestRecord | undefined> {
+    let link: string;
+    try { link = await readFile(this.manifestLink(name, digest), 'utf8'); } catch { return undefined; }
+    const { mediaType } = JSON.parse(link) as { mediaType: string };
+    const path = this.blobPath(digest);
+    try { return { digest, mediaType, size: (await stat(path)).size, path }; } catch { return undefined; }
+  }
+
+  async hasManifest(name: string, digest: string): Promise<boolean> {
+    return exists(this.manifestLink(name, digest));
+  }
+
+  /** Removes a manifest from a repository, with every tag that pointed at it. */
+  async deleteManifest(name: string, digest: string): Promise<boolean> {
+    const link = this.manifestLink(name, digest);
+    if (!await exists(link)) return false;
+    for (const tag of (await this.tags(name)) ?? []) {
+      if (await this.resolveTag(name, tag) === digest) await rm(this.tagPath(name, tag), { force: true });
+    }
+    await rm(link, { force: true });
+    return true;
+  }
+
+  async deleteTag(name: string, tag: string): Promise<boolean> {
+    const p = this.tagPath(name, tag);
+    if (!await exists(p)) return false;
+    await rm(p, { force: true });
+    return true;
+  }
+
+  /** Sorted tags, or undefined when the repository does not exist. */
+  async tags(name: string): Promise<string[] | undefined> {
+    if (!await this.repositoryExists(name)) return undefined;
+    try {
+      return (await readdir(join(this.repoDir(name), '_tags'))).filter((t) => TAG_PATTERN.test(t)).sort();
+    } catch {
+      return [];
+    }
+  }
+
+  /** Every repository name, sorted. */
+  async repositories(): Promise<string[]> {
+    const out: string[] = [];
+    const walk = async (dir: string, prefix: string[], depth: number): Promise<void> => {
+      if (depth > 32) return;
+      let entries: Dirent[];
+      try { entries = await readdir(dir, { withFileTypes: true }); } catch { return; }
+      if (entries.some((e) => e.name === '_manifests' || e.name === '_tags')) out.push(prefix.join('/'));
+      for (const e of entries) if (e.isDirectory() && !e.name.startsWith('_')) await walk(join(dir, e.name), [...prefix, e.name], depth + 1);
+    };
+    await walk(join(this.root, 'repositories'), [], 0);
+    return out.filter((n) => n !== '' && validName(n)).sort();
+  }
+
+  // ---- uploads ----
+
+  private uploadDir(id: string): string {
+    if (!validUploadId(id)) throw new VouchError('INVALID_ARGUMENT', `invalid upload id '${id}'`);
+    return join(this.root, 'uploads', id);
+  }
+
+  async createUpload(name: string): Promise<string> {
+    const id = randomUUID();
+    const dir = this.uploadDir(id);
+    await mkdir(dir, { recursive: true });
+    await this.writeAtomic(join(dir, 'repo'), name);
+    await this.writeAtomic(join(dir, 'data'), '');
+    return id;
+  }
+
+  /** Current size of an upload of `name`, or undefined if there is no such session. */
+  async uploadSize(name: string, id: string): Promise<number | undefined> {
+    if (!validUploadId(id)) return undefined;
+    const dir = this.uploadDir(id);
+    try {
+      if ((await readFile(join(dir, 'repo'), 'utf8')) !== name) return undefined;
+      return (await stat(join(dir, 'data'))).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Appends a chunk; the session never grows past `limit`. Returns the new size. */
+  async appendUpload(id: string, body: Readable, limit: number): Promise<number> {
+    const file = join(this.uploadDir(id), 'data');
+    const before = (await stat(file)).size;
+    const counter = new HashCounter(Math.max(0, limit - before));
+    try {
+      await pipeline(body, counter, createWriteStream(file, { flags: 'a' }));
+    } catch (err) {
+      // A failed chunk is not half-applied: the session goes back to where it was.
+      await truncate(file, before);
+      throw err;
+    }
+    return before + counter.count;
+  }
+
+  async truncateUpload(id: string, size: number): Promise<void> {
+    await truncate(join(this.uploadDir(id), 'data'), size);
+  }
+
+  /** Verifies the session's content against `digest`; on success it becomes a blob of `name`. */
+  async finishUpload(name: string, id: string, digest: string): Promise<boolean> {
+    const { algorithm } = parseDigest(digest);
+    const file = join(this.uploadDir(id), 'data');
+    const h = createHash(algorithm);
+    for await (const c of createReadStream(file)) h.update(c as Buffer);
+    if (`${algorithm}:${h.digest('hex')}` !== digest) return false;
+    await this.commitFile(file, digest);
+    await this.linkBlob(name, digest);
+    await this.deleteUpload(id);
+    return true;
+  }
+
+  async deleteUpload(id: string): Promise<void> {
+    await rm(this.uploadDir(id), { recursive: true, force: true });
+  }
+}
