@@ -77,8 +77,10 @@ function short(digest: string): string {
   return i >= 0 && digest.length > i + 13 ? `${digest.slice(0, i + 13)}…` : digest;
 }
 
-function names(roles: Iterable<string>): string {
-  return [...new Set([...roles].map(displaySigner))].sort().join(', ');
+/** Display names, sorted; targets/releases is left out next to real signers, as docker trust inspect does. */
+function names(roles: readonly string[]): string {
+  const named = roles.filter((r) => r !== RELEASES);
+  return [...new Set((named.length > 0 ? named : roles).map(displaySigner))].sort().join(', ');
 }
 
 function plural(n: number, word: string): string {
