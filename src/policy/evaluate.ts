@@ -119,7 +119,7 @@ export function evaluatePolicy(policy: Policy, ref: ImageRef, facts: TrustFacts)
   const { settings, rule } = resolveSettings(policy, ref.gun, ref.tag);
   const results = new Map<CheckName, CheckResult>();
   const put = (check: CheckName, status: CheckStatus, message: string): void => void results.set(check, { check, status, message });
-  const where = `rule '${rule.name}'${rule.tag !== undefined ? `, tags '${rule.tag}'` : ''}`;
+  const where = `${rule.repository === undefined ? 'defaults' : `rule '${rule.name}'`}${rule.tag !== undefined ? `, tags '${rule.tag}'` : ''}`;
   const tag = ref.tag;
   const pin = ref.digest?.toLowerCase();
   const sigs = facts.signatures.map((s) => ({ ...s, digest: s.digest.toLowerCase() }));
@@ -133,11 +133,11 @@ export function evaluatePolicy(policy: Policy, ref: ImageRef, facts: TrustFacts)
   let signed = false;
   if (tag === undefined) {
     const msg = `'${verdict(ref)}' has no tag; Notary v1 signs tags, so a reference by digest alone has no trust data (use TAG@DIGEST)`;
-    put('signed', settings.rejectUnsigned ? 'fail' : 'warn', settings.rejectUnsigned ? `${msg}; ${where} rejects unsigned images` : `${msg}; allowed because ${where} sets rejectUnsigned: false`);
+    put('signed', settings.rejectUnsigned ? 'fail' : 'warn', settings.rejectUnsigned ? `${msg}; unsigned images are rejected here (${where})` : `${msg}; allowed because rejectUnsigned is false here (${where})`);
     skipSignatureChecks('no tag to check');
   } else if (sigs.length === 0) {
     const msg = `no trust data for tag '${tag}' in ${ref.gun}: it is not signed`;
-    put('signed', settings.rejectUnsigned ? 'fail' : 'warn', settings.rejectUnsigned ? `${msg}, and ${where} rejects unsigned tags` : `${msg}; allowed because ${where} sets rejectUnsigned: false`);
+    put('signed', settings.rejectUnsigned ? 'fail' : 'warn', settings.rejectUnsigned ? `${msg}, and unsigned tags are rejected here (${where})` : `${msg}; allowed because rejectUnsigned is false here (${where})`);
     skipSignatureChecks('the tag is not signed');
   } else {
     signed = true;
@@ -152,10 +152,10 @@ export function evaluatePolicy(policy: Policy, ref: ImageRef, facts: TrustFacts)
     const ignored = sigs.filter((s) => !isAllowed(s.role) && s.role !== RELEASES);
     const accepted = allowedRoles === 'any' ? 'any signer' : names(allowedRoles);
     if (allowed.length === 0) {
-      put('signer', 'fail', `tag '${tag}' is signed only by ${names(sigs.map((s) => s.role))}, but ${where} accepts ${accepted}`);
+      put('signer', 'fail', `tag '${tag}' is signed only by ${names(sigs.map((s) => s.role))}, but only ${accepted} may sign it (${where})`);
     } else {
       const note = ignored.length > 0 ? `; not counted: ${names(ignored.map((s) => s.role))} (not accepted here)` : '';
-      put('signer', 'pass', `signed by ${names(allowed.map((s) => s.role))}, accepted by ${where} (${accepted})${note}`);
+      put('signer', 'pass', `signed by ${names(allowed.map((s) => s.role))}; may sign: ${accepted} (${where})${note}`);
     }
 
     // paths: Notary clients ignore a target outside its role's delegated paths; a named signer
@@ -196,7 +196,7 @@ export function evaluatePolicy(policy: Policy, ref: ImageRef, facts: TrustFacts)
       const others = counts.filter((c) => c.digest !== chosen.digest);
       const rest = others.length > 0 ? `; other digests: ${describeDigests(others)}` : '';
       const subject = pin !== undefined ? `the pinned digest ${short(chosen.digest)}` : short(chosen.digest);
-      if (chosen.n >= k) put('threshold', 'pass', `${chosen.n} of ${k} required distinct signers signed ${subject}: ${names(chosen.roles)}`);
+      if (chosen.n >= k) put('threshold', 'pass', `${plural(chosen.n, 'distinct signer')} (${k} required) signed ${subject}: ${names(chosen.roles)}`);
       else put('threshold', 'fail', `${need}, but ${subject} has ${chosen.n}${chosen.roles.length > 0 ? ` (${names(chosen.roles)})` : ''}${rest}`);
     }
 
@@ -205,7 +205,7 @@ export function evaluatePolicy(policy: Policy, ref: ImageRef, facts: TrustFacts)
     } else {
       const split = `signers disagree on '${tag}': ${describeDigests(counts)}`;
       if (ambiguous) put('agreement', 'fail', `${split}; no digest has more signers than the others, so none can be chosen (pin one with TAG@DIGEST)`);
-      else if (settings.requireAgreement) put('agreement', 'fail', `${split}; ${where} sets requireAgreement: true`);
+      else if (settings.requireAgreement) put('agreement', 'fail', `${split}; requireAgreement is true here (${where})`);
       else put('agreement', 'warn', `${split}; using ${short((chosen as (typeof counts)[number]).digest)}, the others are not counted`);
     }
     if (!ambiguous && chosen !== undefined) digest = chosen.digest;
@@ -214,7 +214,7 @@ export function evaluatePolicy(policy: Policy, ref: ImageRef, facts: TrustFacts)
   // pinned / pin-matches
   const suggestion = digest !== undefined && tag !== undefined ? `; use ${ref.gun}:${tag}@${digest}` : '';
   if (pin !== undefined) put('pinned', 'pass', `the reference is pinned to ${pin}`);
-  else if (settings.requirePin) put('pinned', 'fail', `'${verdict(ref)}' is not pinned to a digest, and ${where} requires it${suggestion}`);
+  else if (settings.requirePin) put('pinned', 'fail', `'${verdict(ref)}' is not pinned to a digest, which is required here (${where})${suggestion}`);
   else put('pinned', 'skip', 'pinning is not required');
 
   if (pin === undefined) put('pin-matches', 'skip', 'the reference has no digest');

@@ -76,13 +76,16 @@ const cases: Case[] = [
   },
   {
     name: 'staging tag signed only by a release manager', ref: { gun: APP, tag: 'staging-7' }, sigs: [sig('alice', D1), sig('releases', D1)], allowed: false, statuses: [P, F, S, F, S, S, S],
-    messages: { signer: /^tag 'staging-7' is signed only by alice, but rule 'app', tags 'staging-\*' accepts ci$/ },
+    messages: { signer: /^tag 'staging-7' is signed only by alice, but only ci may sign it \(rule 'app', tags 'staging-\*'\)$/ },
   },
   {
     name: 'prod tag with 2 of 3', ref: { gun: APP, tag: 'prod-1' }, sigs: [sig('alice', D1), sig('bob', D1), sig('releases', D1)], allowed: true, digest: D1, statuses: [P, P, P, P, P, S, S],
-    messages: { threshold: /^2 of 2 required distinct signers signed sha256:111111111111…: alice, bob$/ },
+    messages: { threshold: /^2 distinct signers \(2 required\) signed sha256:111111111111…: alice, bob$/ },
   },
-  { name: 'prod tag with 3 of 3', ref: { gun: APP, tag: 'prod-1' }, sigs: [sig('alice', D1), sig('bob', D1), sig('carol', D1)], allowed: true, digest: D1, statuses: [P, P, P, P, P, S, S] },
+  {
+    name: 'prod tag with 3 of 3', ref: { gun: APP, tag: 'prod-1' }, sigs: [sig('alice', D1), sig('bob', D1), sig('carol', D1)], allowed: true, digest: D1, statuses: [P, P, P, P, P, S, S],
+    messages: { threshold: /^3 distinct signers \(2 required\) signed sha256:111111111111…: alice, bob, carol$/ },
+  },
   {
     name: 'prod tag with 1 of 3', ref: { gun: APP, tag: 'prod-1' }, sigs: [sig('alice', D1), sig('releases', D1)], allowed: false, digest: D1, statuses: [P, P, P, F, P, S, S],
     messages: { threshold: /^needs 2 distinct signers on one digest out of alice, bob, carol, but sha256:111111111111… has 1 \(alice\)$/ },
@@ -92,7 +95,7 @@ const cases: Case[] = [
   { name: 'two delegations with their own keys count twice', ref: { gun: APP, tag: 'prod-1' }, sigs: [sig('alice', D1, { keyIds: ['k1'] }), sig('bob', D1, { keyIds: ['k2'] })], allowed: true, digest: D1, statuses: [P, P, P, P, P, S, S] },
   {
     name: 'a signer outside the list is not counted', ref: { gun: APP, tag: 'prod-1' }, sigs: [sig('alice', D1), sig('mallory', D1)], allowed: false, digest: D1, statuses: [P, P, P, F, P, S, S],
-    messages: { signer: /signed by alice, accepted by rule 'app', tags 'prod-\*' \(alice, bob, carol\); not counted: mallory \(not accepted here\)$/ },
+    messages: { signer: /^signed by alice; may sign: alice, bob, carol \(rule 'app', tags 'prod-\*'\); not counted: mallory \(not accepted here\)$/ },
   },
   // signers disagreeing on the digest
   {
@@ -108,7 +111,7 @@ const cases: Case[] = [
   },
   {
     name: 'requireAgreement turns a minority into a failure', ref: { gun: APP, tag: 'prod-critical-1' }, sigs: [sig('alice', D1), sig('bob', D1), sig('carol', D2)], allowed: false, digest: D1, statuses: [P, P, P, P, F, S, S],
-    messages: { agreement: /requireAgreement: true$/ },
+    messages: { agreement: /; requireAgreement is true here \(rule 'app', tags 'prod-critical-\*'\)$/ },
   },
   // paths
   {
@@ -125,9 +128,9 @@ const cases: Case[] = [
   // unsigned
   {
     name: 'unsigned tag, enforce', ref: { gun: APP, tag: 'prod-1' }, sigs: [], allowed: false, statuses: [F, S, S, S, S, S, S],
-    messages: { signed: /^no trust data for tag 'prod-1' in registry.example.com\/team\/app: it is not signed, and rule 'app', tags 'prod-\*' rejects unsigned tags$/ },
+    messages: { signed: /^no trust data for tag 'prod-1' in registry.example.com\/team\/app: it is not signed, and unsigned tags are rejected here \(rule 'app', tags 'prod-\*'\)$/ },
   },
-  { name: 'unsigned tag where unsigned is allowed', ref: { gun: 'registry.example.com/legacy/old', tag: 'v1' }, sigs: [], allowed: true, compliant: true, statuses: [W, S, S, S, S, S, S], messages: { signed: /allowed because rule 'legacy' sets rejectUnsigned: false/ } },
+  { name: 'unsigned tag where unsigned is allowed', ref: { gun: 'registry.example.com/legacy/old', tag: 'v1' }, sigs: [], allowed: true, compliant: true, statuses: [W, S, S, S, S, S, S], messages: { signed: /allowed because rejectUnsigned is false here \(rule 'legacy'\)$/ } },
   { name: 'unsigned tag, audit', ref: { gun: 'registry.example.com/sandbox/a/b', tag: 'x' }, sigs: [], allowed: true, compliant: false, statuses: [F, S, S, S, S, S, S] },
   { name: 'wrong signer, audit', ref: { gun: 'registry.example.com/sandbox/a', tag: 'x' }, sigs: [sig('alice', D1)], allowed: true, compliant: false, statuses: [P, F, S, F, S, S, S] },
   { name: 'a digest alone has no tag to check', ref: { gun: APP, digest: D1 }, sigs: [], allowed: false, digest: D1, statuses: [F, S, S, S, S, P, S], messages: { signed: /has no tag; Notary v1 signs tags/ } },
@@ -136,7 +139,7 @@ const cases: Case[] = [
   // pinning
   {
     name: 'pin required, reference unpinned', ref: { gun: 'registry.example.com/team/web', tag: 'v1' }, sigs: [sig('alice', D1), sig('releases', D1)], allowed: false, digest: D1, statuses: [P, P, P, P, P, F, S],
-    messages: { pinned: new RegExp(`^'registry.example.com/team/web:v1' is not pinned to a digest, and rule 'web' requires it; use registry.example.com/team/web:v1@${D1}$`) },
+    messages: { pinned: new RegExp(`^'registry.example.com/team/web:v1' is not pinned to a digest, which is required here \\(rule 'web'\\); use registry.example.com/team/web:v1@${D1}$`) },
   },
   { name: 'pin required and matching', ref: { gun: 'registry.example.com/team/web', tag: 'v1', digest: D1 }, sigs: [sig('alice', D1)], allowed: true, digest: D1, statuses: [P, P, P, P, P, P, P] },
   {
@@ -150,9 +153,9 @@ const cases: Case[] = [
   { name: 'default policy: signed in targets', policy: DEFAULT_POLICY, ref: { gun: 'docker.io/library/alpine', tag: '3' }, sigs: [sig('Repo Admin', D1)], allowed: true, digest: D1, statuses: [P, P, P, P, P, S, S] },
   {
     name: 'default policy: signed in targets/releases only', policy: DEFAULT_POLICY, ref: { gun: 'docker.io/library/alpine', tag: '3' }, sigs: [sig('releases', D1)], allowed: true, digest: D1, statuses: [P, P, P, P, P, S, S],
-    messages: { signed: /^tag '3' is signed by releases$/, threshold: /^1 of 1 required distinct signers signed sha256:111111111111…: releases$/ },
+    messages: { signed: /^tag '3' is signed by releases$/, threshold: /^1 distinct signer \(1 required\) signed sha256:111111111111…: releases$/ },
   },
-  { name: 'default policy: unsigned', policy: DEFAULT_POLICY, ref: { gun: 'docker.io/library/alpine', tag: '3' }, sigs: [], allowed: false, statuses: [F, S, S, S, S, S, S] },
+  { name: 'default policy: unsigned', policy: DEFAULT_POLICY, ref: { gun: 'docker.io/library/alpine', tag: '3' }, sigs: [], allowed: false, statuses: [F, S, S, S, S, S, S], messages: { signed: /unsigned tags are rejected here \(defaults\)$/ } },
   {
     name: 'default policy: a moved tag with a stale signer resolves as docker does', policy: DEFAULT_POLICY, ref: { gun: 'docker.io/team/app', tag: 'latest' },
     sigs: [sig('bob', D1), sig('alice', D2), sig('releases', D2)], allowed: true, digest: D2, statuses: [P, P, P, P, W, S, S],
@@ -259,7 +262,7 @@ test('summaries say the verdict and the first failure', () => {
   const allowed = evaluatePolicy(POLICY, { gun: APP, tag: 'prod-1' }, { signatures: [sig('alice', D1), sig('bob', D1)] });
   assert.equal(allowed.summary, `allowed: ${APP}:prod-1 -> ${D1} (rule 'app', tags 'prod-*')`);
   const denied = evaluatePolicy(POLICY, { gun: APP, tag: 'prod-1' }, { signatures: [] });
-  assert.equal(denied.summary, `denied: ${APP}:prod-1: no trust data for tag 'prod-1' in ${APP}: it is not signed, and rule 'app', tags 'prod-*' rejects unsigned tags`);
+  assert.equal(denied.summary, `denied: ${APP}:prod-1: no trust data for tag 'prod-1' in ${APP}: it is not signed, and unsigned tags are rejected here (rule 'app', tags 'prod-*')`);
   const audit = evaluatePolicy(POLICY, { gun: 'registry.example.com/sandbox/a', tag: 'x' }, { signatures: [] });
   assert.match(audit.summary, /^allowed \(audit\): registry.example.com\/sandbox\/a:x would be denied: no trust data/);
   assert.equal(audit.mode, 'audit');
