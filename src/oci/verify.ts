@@ -30,6 +30,10 @@ export class VerifyingStream extends Transform {
     super();
     this.algorithm = parseDigest(expected.digest).algorithm;
     this.hash = createHash(this.algorithm);
+    // A check can fail before the consumer attaches (small blobs flow in at once). The error stays
+    // in `errored` and reaches whoever consumes the stream (pipeline, for await); without a
+    // listener it would be an uncaught exception instead.
+    this.on('error', () => undefined);
   }
 
   get bytesSeen(): number { return this.seen; }

@@ -1,0 +1,275 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { digestOf, isVouchError } from '../../../src/core/index.js';
+import { RegistryClient } from '../../../src/oci/client.js';
+import { OCI_MANIFEST } from '../../../src/oci/mediatypes.js';
+import { makeImage, serve, startLocalRegistry, tempDir, type LocalRegistry } from './helpers.js';
+
+let reg: LocalRegistry;
+let client: RegistryClient;
+before(async () => {
+  reg = await startLocalRegistry();
+  client = reg.client();
+});
+after(async () => { await reg.close(); });
+
+async function pushTestImage(c: RegistryClient, repo: string, img: ReturnType<typeof makeImage>, tag: string): Promise<string> {
+  for (const [digest, bytes] of img.blobs) await c.pushBlob(repo, { digest, size: bytes.byteLength }, bytes);
+  return c.putManifest(repo, tag, img.manifest, OCI_MANIFEST);
+}
+
+/** A proxy in front of the registry that records "METHOD path" of every request. */
+async function recordingProxy(target: string): Promise<{ host: string; log: string[]; close: () => Promise<void> }> {
+  const log: string[] = [];
+  const t = new URL(target);
+  const p = await serve((req, res) => {
+    log.push(`${req.method} ${req.url}`);
+    const up = httpRequest({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    req.pipe(up);
+  });
+  return { host: p.host, log, close: p.close };
+}
+
+test('ping chooses plain http for a loopback registry without TLS', async () => {
+  const c = reg.client();
+  const r = await c.ping();
+  assert.equal(r.url, `http://${reg.host}`);
+  assert.equal(r.apiVersion, 'registry/2.0');
+});
+
+test('a non-loopback registry is https only', async () => {
+  const c = new RegistryClient({ registry: 'registry.invalid:5000' });
+  assert.equal(await c.baseUrl(), 'https://registry.invalid:5000');
+  await c.close();
+});
+
+test('monolithic blob upload, existence check skips the second upload, download checks and writes the file', async () => {
+  const bytes = Buffer.alloc(5000, 'blob-data');
+  const desc = { digest: digestOf(bytes), size: bytes.byteLength };
+  assert.equal(await client.hasBlob('mono/app', desc.digest), false);
+  assert.equal(await client.pushBlob('mono/app', desc, bytes), 'uploaded');
+  assert.equal(await client.hasBlob('mono/app', desc.digest), true);
+  assert.equal(await client.pushBlob('mono/app', desc, bytes), 'exists');
+  const { dir, cleanup } = await tempDir();
+  try {
+    await client.fetchBlob('mono/app', desc, join(dir, 'out'));
+    assert.deepEqual(await readFile(join(dir, 'out')), bytes);
+    assert.deepEqual(await readdir(dir), ['out']);
+  } finally { await cleanup(); }
+});
+
+test('chunked upload sends PATCH chunks with Content-Range, then PUT with the digest', async () => {
+  const proxy = await recordingProxy(reg.url);
+  const c = new RegistryClient({ registry: proxy.host, scheme: 'http', transportOptions: { retries: 0 } });
+  try {
+    const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
+    const desc = { digest: digestOf(bytes), size: bytes.byteLength };
+    const source = (): Readable => Readable.from([bytes.subarray(0, 123), bytes.subarray(123, 900), bytes.subarray(900)]);
+    assert.equal(await c.pushBlob('chunk/app', desc, source, { chunkSize: 300 }), 'uploaded');
+    const methods = proxy.log.map((l) => l.split(' ')[0]);
+    assert.deepEqual(methods, ['HEAD', 'POST', 'PATCH', 'PATCH', 'PATCH', 'PATCH', 'PUT']);
+    assert.match(proxy.log.at(-1) ?? '', /digest=sha256%3A[0-9a-f]{64}/);
+    assert.deepEqual(await client.readBlob('chunk/app', desc), bytes);
+  } finally {
+    await c.close();
+    await proxy.close();
+  }
+});
+
+test('cross-repository mount: the blob is linked without being uploaded again', async () => {
+  const bytes = Buffer.alloc(2048, 'mount-me');
+  const desc = { digest: digestOf(bytes), size: bytes.byteLength };
+  await client.pushBlob('mount/src', desc, bytes);
+  const proxy = await recordingProxy(reg.url);
+  const c = new RegistryClient({ registry: proxy.host, scheme: 'http', transportOptions: { retries: 0 } });
+  try {
+    assert.equal(await c.pushBlob('mount/dst', desc, () => { throw new Error('must not read the source'); }, { mountFrom: 'mount/src' }), 'mounted');
+    assert.ok(proxy.log.some((l) => l.startsWith('POST /v2/mount/dst/blobs/uploads/?mount=sha256%3A') && l.includes('from=mount%2Fsrc')));
+    assert.ok(!proxy.log.some((l) => l.startsWith('PUT') || l.startsWith('PATCH')));
+    assert.equal(await client.hasBlob('mount/dst', desc.digest), true);
+    // A mount from a repository that lacks the blob falls back to a normal upload.
+    const other = Buffer.alloc(10, 'x');
+    assert.equal(await c.pushBlob('mount/dst', { digest: digestOf(other), size: 10 }, other, { mountFrom: 'mount/empty' }), 'uploaded');
+  } finally {
+    await c.close();
+    await proxy.close();
+  }
+});
+
+test('a corrupt local source is refused while uploading and nothing is committed', async () => {
+  const good = Buffer.alloc(100, 'a');
+  const bad = Buffer.alloc(100, 'b');
+  const desc = { digest: digestOf(good), size: 100 };
+  await assert.rejects(client.pushBlob('corrupt/app', desc, () => Readable.from([bad])), (e) => isVouchError(e, 'HASH_MISMATCH'));
+  assert.equal(await client.hasBlob('corrupt/app', desc.digest), false);
+});
+
+test('manifest round trip by tag and digest; HEAD reports the digest; tags are listed across pages', async () => {
+  const img = makeImage('rt', [300, 400]);
+  const digest = await pushTestImage(client, 'rt/app', img, 'v1');
+  assert.equal(digest, img.descriptor.digest);
+  const byTag = await client.getManifest('rt/app', 'v1');
+  assert.deepEqual(byTag.bytes, img.manifest);
+  assert.equal(byTag.digest, digest);
+  assert.equal(byTag.mediaType, OCI_MANIFEST);
+  assert.equal(byTag.manifest.kind, 'manifest');
+  const byDigest = await client.getManifest('rt/app', digest);
+  assert.deepEqual(byDigest.bytes, img.manifest);
+  assert.deepEqual(await client.headManifest('rt/app', 'v1'), { digest, size: img.manifest.byteLength, mediaType: OCI_MANIFEST });
+  assert.equal(await client.headManifest('rt/app', 'nope'), undefined);
+  for (const t of ['v2', 'v3', 'a', 'b']) await client.putManifest('rt/app', t, img.manifest, OCI_MANIFEST);
+  assert.deepEqual(await client.listTags('rt/app', { pageSize: 2 }), ['a', 'b', 'v1', 'v2', 'v3']);
+  assert.ok((await client.catalog({ pageSize: 1 })).includes('rt/app'));
+  await client.deleteManifest('rt/app', digest);
+  await assert.rejects(client.getManifest('rt/app', 'v1'), (e) => isVouchError(e, 'NOT_FOUND') && (e.details.codes as string[]).includes('MANIFEST_UNKNOWN'));
+});
+
+test('a manifest PUT that references a missing blob is refused with the registry code', async () => {
+  const img = makeImage('missing');
+  await assert.rejects(client.putManifest('missing/app', 'v1', img.manifest, OCI_MANIFEST),
+    (e) => isVouchError(e, 'REMOTE_ERROR') && (e.details.codes as string[]).includes('MANIFEST_BLOB_UNKNOWN'));
+});
+
+test('an oversized manifest is refused before it is sent', async () => {
+  const big = Buffer.alloc(4 * 1024 * 1024 + 1, 0x20);
+  await assert.rejects(client.putManifest('big/app', 'v1', big, OCI_MANIFEST), (e) => isVouchError(e, 'TOO_LARGE'));
+});
+
+test('basic auth: refused without credentials, accepted with them (the streamed PUT carries them up front)', async () => {
+  const secured = await startLocalRegistry({ auth: { username: 'alice', password: 's3cret' } });
+  try {
+    await assert.rejects(secured.client().ping(), (e) => isVouchError(e, 'UNAUTHORIZED'));
+    await assert.rejects(secured.client({ transportOptions: { credentials: { username: 'alice', password: 'wrong' }, retries: 0 } }).ping(), (e) => isVouchError(e, 'UNAUTHORIZED'));
+    const c = secured.client({ transportOptions: { credentials: { username: 'alice', password: 's3cret' }, retries: 0 } });
+    const img = makeImage('auth');
+    const blob = img.layers[0] as Buffer;
+    assert.equal(await c.pushBlob('auth/app', { digest: digestOf(blob), size: blob.byteLength }, () => Readable.from([blob])), 'uploaded');
+    await c.pushBlob('auth/app', { digest: digestOf(img.config), size: img.config.byteLength }, img.config);
+    await c.putManifest('auth/app', 'v1', img.manifest, OCI_MANIFEST);
+    assert.deepEqual((await c.getManifest('auth/app', 'v1')).bytes, img.manifest);
+  } finally { await secured.close(); }
+});
+
+test('blob descriptors over the configured limit are refused before any download', async () => {
+  const c = reg.client({ maxBlobBytes: 100 });
+  await assert.rejects(c.openBlob('x/y', { digest: digestOf(Buffer.alloc(101)), size: 101 }), (e) => isVouchError(e, 'TOO_LARGE'));
+});
+
+// ---- a hostile registry ----
+
+const content = Buffer.alloc(4000, 'genuine');
+const contentDesc = { digest: digestOf(content), size: content.byteLength };
+const img = makeImage('hostile');
+
+type Mode = 'tamper' | 'long' | 'short' | 'longChunked' | 'manifestSwap' | 'lyingHeader' | 'hugeManifest' | 'hugeManifestChunked';
+async function hostile(mode: Mode): Promise<{ host: string; close: () => Promise<void>; seen: (string | undefined)[] }> {
+  const seen: (string | undefined)[] = [];
+  const s = await serve((req, res) => {
+    seen.push(req.headers.authorization);
+    if (req.url === '/v2/') { res.end('{}'); return; }
+    if (req.url?.includes('/blobs/')) {
+      if (mode === 'tamper') { res.setHeader('content-length', content.length); res.end(Buffer.alloc(content.length, 'tampered')); return; }
+      if (mode === 'long') { res.setHeader('content-length', content.length + 10); res.end(Buffer.concat([content, Buffer.alloc(10)])); return; }
+      if (mode === 'longChunked') { res.write(content); res.end(Buffer.alloc(10)); return; }
+      if (mode === 'short') { res.end(content.subarray(0, 100)); return; }
+    }
+    if (req.url?.includes('/manifests/')) {
+      res.setHeader('content-type', OCI_MANIFEST);
+      if (mode === 'manifestSwap') { res.end(makeImage('other').manifest); return; }
+      if (mode === 'lyingHeader') { res.setHeader('docker-content-digest', digestOf(Buffer.from('something else'))); res.end(img.manifest); return; }
+      if (mode === 'hugeManifest') { const big = Buffer.alloc(5 * 1024 * 1024, 0x20); res.setHeader('content-length', big.length); res.end(big); return; }
+      if (mode === 'hugeManifestChunked') {
+        const chunk = Buffer.alloc(1024 * 1024, 0x20);
+        let n = 0;
+        const pump = (): void => { while (n < 6) { n++; if (!res.write(chunk)) { res.once('drain', pump); return; } } res.end(); };
+        pump();
+        return;
+      }
+      res.end(img.manifest);
+      return;
+    }
+    res.statusCode = 404;
+    res.end();
+  });
+  return { host: s.host, close: s.close, seen };
+}
+
+async function assertNoFileLeft(dir: string): Promise<void> {
+  assert.deepEqual(await readdir(dir), [], 'no partial output may remain');
+}
+
+for (const [mode, code] of [['tamper', 'HASH_MISMATCH'], ['long', 'LENGTH_MISMATCH'], ['longChunked', 'LENGTH_MISMATCH'], ['short', 'LENGTH_MISMATCH']] as const) {
+  test(`a hostile registry serving a ${mode} blob: ${code}, and no partial file is left`, async () => {
+    const h = await hostile(mode);
+    const c = new RegistryClient({ registry: h.host, transportOptions: { retries: 0 } });
+    const { dir, cleanup } = await tempDir();
+    try {
+      await assert.rejects(c.fetchBlob('evil/app', contentDesc, join(dir, 'layer')), (e) => isVouchError(e, code));
+      await assertNoFileLeft(dir);
+      const sink = new PassThrough();
+      sink.resume();
+      await assert.rejects(c.fetchBlob('evil/app', contentDesc, sink), (e) => isVouchError(e, code));
+    } finally {
+      await c.close();
+      await h.close();
+      await cleanup();
+    }
+  });
+}
+
+test('a hostile registry answering a digest request with other bytes: HASH_MISMATCH', async () => {
+  const h = await hostile('manifestSwap');
+  const c = new RegistryClient({ registry: h.host, transportOptions: { retries: 0 } });
+  try {
+    await assert.rejects(c.getManifest('evil/app', img.descriptor.digest), (e) => isVouchError(e, 'HASH_MISMATCH'));
+  } finally { await c.close(); await h.close(); }
+});
+
+test('a Docker-Content-Digest header that disagrees with the bytes is refused', async () => {
+  const h = await hostile('lyingHeader');
+  const c = new RegistryClient({ registry: h.host, transportOptions: { retries: 0 } });
+  try {
+    await assert.rejects(c.getManifest('evil/app', 'v1'), (e) => isVouchError(e, 'HASH_MISMATCH'));
+  } finally { await c.close(); await h.close(); }
+});
+
+for (const mode of ['hugeManifest', 'hugeManifestChunked'] as const) {
+  test(`an oversized manifest from the registry is refused (${mode === 'hugeManifest' ? 'declared length' : 'chunked'})`, async () => {
+    const h = await hostile(mode);
+    const c = new RegistryClient({ registry: h.host, transportOptions: { retries: 0 } });
+    try {
+      await assert.rejects(c.getManifest('evil/app', 'v1'), (e) => isVouchError(e, 'TOO_LARGE'));
+    } finally { await c.close(); await h.close(); }
+  });
+}
+
+test('a blob redirect to another origin is followed without the Authorization header', async () => {
+  const storeAuth: (string | undefined)[] = [];
+  const store = await serve((req, res) => { storeAuth.push(req.headers.authorization); res.end(content); });
+  const registryAuth: (string | undefined)[] = [];
+  const registry = await serve((req, res) => {
+    registryAuth.push(req.headers.authorization);
+    if (!req.headers.authorization) {
+      res.statusCode = 401;
+      res.setHeader('www-authenticate', 'Basic realm="r"');
+      res.end();
+      return;
+    }
+    res.statusCode = 307;
+    res.setHeader('location', `${store.url}/objects/${contentDesc.digest}`);
+    res.end();
+  });
+  const c = new RegistryClient({ registry: registry.host, scheme: 'http', transportOptions: { retries: 0, credentials: { username: 'u', password: 'p' } } });
+  try {
+    assert.deepEqual(await c.readBlob('r/app', contentDesc), content);
+    assert.deepEqual(registryAuth, [undefined, 'Basic ' + Buffer.from('u:p').toString('base64')]);
+    assert.deepEqual(storeAuth, [undefined]);
+  } finally { await c.close(); await registry.close(); await store.close(); }
+});
