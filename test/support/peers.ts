@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { peersDir } from './paths.js';
@@ -146,7 +146,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
 /** Free loopback TCP ports: bind port 0 (all at once, so they are distinct), then release. */
 export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<import('node:net').Server>((res, rej) => {
+    Array.from({ length: n }, () => new Promise<Server>((res, rej) => {
       const s = createServer();
       s.once('error', rej);
       s.listen(0, PEERS_HOST, () => res(s));
