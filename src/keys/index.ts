@@ -14,6 +14,6 @@ export {
   DOCKER_ROOT_VAR, DOCKER_REPOSITORY_VAR, NOTARY_VARS, MAX_PASSPHRASE_ATTEMPTS,
   type PassphraseSource, type PassphraseRequest, type Passphrase, type PromptFunction, type PassphraseNames, type PassphraseSourceOptions,
 } from './passphrase.js';
-export { ttyPrompt, readHidden, MIN_NEW_PASSPHRASE_LENGTH, type TtyPromptOptions, type TtyInput } from './prompt.js';
+export { ttyPrompt, terminalPassphraseSource, readHidden, MIN_NEW_PASSPHRASE_LENGTH, type TtyPromptOptions, type TtyInput } from './prompt.js';
 export { TrustDir, dockerTrustDir, notaryTrustDir, checkGun, KEY_NAME, type KeyInfo, type StoredKey, type TrustDirOptions, type Env } from './trustdir.js';
 export { writeFileAtomic, readFileIfExists, ensurePrivateDir } from './fsutil.js';

@@ -1,7 +1,7 @@
 // Terminal passphrase prompt: no echo (raw mode), asks twice for a new key, refuses passphrases
 // shorter than 8 characters for new keys (notary's rule). Never prints what was typed.
 import { VouchError } from '../core/index.js';
-import type { PromptFunction } from './passphrase.js';
+import { createPassphraseSource, type PassphraseNames, type PassphraseSource, type PassphraseSourceOptions, type PromptFunction } from './passphrase.js';
 
 export interface TtyInput extends NodeJS.ReadableStream {
   isTTY?: boolean;
@@ -72,4 +72,13 @@ export function readHidden(input: TtyInput, output: NodeJS.WritableStream, quest
     input.on('data', onData);
     input.on('end', onEnd);
   });
+}
+
+/**
+ * The passphrase source the CLI wants: variables from `env`, else a terminal prompt when stdin is
+ * a TTY, else NO_PASSPHRASE naming the variable to set.
+ */
+export function terminalPassphraseSource(env: PassphraseSourceOptions['env'], opts: TtyPromptOptions & { names?: PassphraseNames } = {}): PassphraseSource {
+  const prompt = ttyPrompt(opts);
+  return createPassphraseSource({ env, ...(opts.names ? { names: opts.names } : {}), ...(prompt ? { prompt } : {}) });
 }

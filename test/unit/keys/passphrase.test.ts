@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import {
   createPassphraseSource, decodePrivateKeyFile, encodePrivateKeyFile, fixedPassphrase, generateKey, passphraseVariables,
-  readPrivateKeyFile, ttyPrompt, withPassphrase, type PromptFunction, type TtyInput,
+  readPrivateKeyFile, terminalPassphraseSource, ttyPrompt, withPassphrase, type PromptFunction, type TtyInput,
 } from '../../../src/keys/index.js';
 
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
@@ -151,4 +151,15 @@ test('ttyPrompt: a new key is asked twice; mismatch and too short are refused; C
   p = prompt({ ...req, createNew: false });
   t.input.write('abc\u0003');
   await assert.rejects(p, code('NO_PASSPHRASE'));
+});
+
+test('terminalPassphraseSource: variables first, then the terminal, and NO_PASSPHRASE without a TTY', async () => {
+  const noTty = terminalPassphraseSource({}, { input: new PassThrough() as TtyInput, output: new PassThrough(), names: 'notary' });
+  await assert.rejects(noTty.get({ role: 'snapshot', createNew: false, attempt: 0 }), /NOTARY_SNAPSHOT_PASSPHRASE/);
+  const t = fakeTty();
+  const s = terminalPassphraseSource({ NOTARY_ROOT_PASSPHRASE: 'from-env' }, { input: t.input, output: t.output });
+  assert.equal((await s.get({ role: 'root', createNew: false, attempt: 0 })).value, 'from-env');
+  const p = s.get({ role: 'targets', createNew: false, attempt: 0 });
+  t.input.write('typed-pass\n');
+  assert.deepEqual(await p, { value: 'typed-pass', from: 'prompt', final: false });
 });
