@@ -2,13 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as asn1js from 'asn1js';
 import { verifySignature } from '../../../src/core/index.js';
 import { canonicalKeyId, keyId } from '../../../src/tuf/keyid.js';
 import { createRootCertificate, decodePem, generateKey, generateRootKey, ROOT_CERT_VALIDITY_MS } from '../../../src/keys/index.js';
-import { peersDir } from '../../support/paths.js';
+import { read } from './_fixtures.js';
 
 const NOW = new Date('2026-11-25T13:25:53.750Z');
 const GUN = '127.0.0.1:5000/demo/app';
@@ -58,13 +56,8 @@ test('root certificate extensions: KeyUsage critical {digitalSignature, keyEncip
   assert.deepEqual(Buffer.from(ext.get('2.5.29.19')!.value).toString('hex'), '3000');
 });
 
-test('same layout as the root certificate notary made in the lab (peers/examples/root.json)', async () => {
-  const rootJson = JSON.parse(readFileSync(join(peersDir, 'examples', 'root.json'), 'utf8')) as {
-    signed: { keys: Record<string, { keytype: string; keyval: { public: string } }> };
-  };
-  const x509Key = Object.values(rootJson.signed.keys).find((k) => k.keytype === 'ecdsa-x509');
-  assert.ok(x509Key);
-  const notaryDer = decodePem(Buffer.from(x509Key.keyval.public, 'base64').toString('utf8')).bytes;
+test('same layout as the root certificate notary made in the lab (fixture lab-root-cert.pem)', async () => {
+  const notaryDer = decodePem(read('notary-0.7.0', 'lab-root-cert.pem')).bytes;
   const ours = await generateRootKey({ gun: GUN, now: NOW });
   assert.deepEqual([...extensions(decodePem(ours.certificate as string).bytes).entries()].map(([k, v]) => [k, v.critical, Buffer.from(v.value).toString('hex')]),
     [...extensions(notaryDer).entries()].map(([k, v]) => [k, v.critical, Buffer.from(v.value).toString('hex')]));

@@ -185,3 +185,37 @@ test('a corrupted notary Ed25519 body (public half swapped) is refused', () => {
   Buffer.from(other.publicKey.public).copy(bad, bad.length - 32);
   assert.throws(() => fromPkcs8(bad), (e: unknown) => (e as { code?: string }).code === 'INVALID_KEY');
 });
+
+test('node/OpenSSL-encrypted PKCS#8 (PBES2 with hmacWithSHA256, AES-128/256) decodes', () => {
+  for (const alg of ALGS) {
+    const key = generateKey(alg, rsaOpts);
+    for (const cipher of ['aes-256-cbc', 'aes-128-cbc']) {
+      const pem = key.keyObject.export({ type: 'pkcs8', format: 'pem', cipher, passphrase: 'node-pass' }) as string;
+      assert.equal(decodePrivateKeyFile(pem, 'node-pass').keyId, key.keyId, `${alg} ${cipher}`);
+      assert.throws(() => decodePrivateKeyFile(pem, 'nope'), isBadPassphrase);
+    }
+  }
+});
+
+test('unsupported encryption parameters are refused with clear codes', () => {
+  const mk = (kdfParams: asn1js.AsnType[], cipherOid = '2.16.840.1.101.3.4.1.42', ivLen = 16, top = '1.2.840.113549.1.5.13') => {
+    const seq = (...value: asn1js.AsnType[]) => new asn1js.Sequence({ value });
+    const id = (value: string) => new asn1js.ObjectIdentifier({ value });
+    const der = seq(
+      seq(id(top), seq(seq(id('1.2.840.113549.1.5.12'), seq(...kdfParams)), seq(id(cipherOid), new asn1js.OctetString({ valueHex: new Uint8Array(ivLen) })))),
+      new asn1js.OctetString({ valueHex: new Uint8Array(32) }),
+    ).toBER();
+    return Buffer.from(der);
+  };
+  const salt = new asn1js.OctetString({ valueHex: new Uint8Array(8) });
+  const iter = (n: number) => new asn1js.Integer({ value: n });
+  const c = (x: string) => (e: unknown) => (e as { code?: string }).code === x;
+  assert.throws(() => decryptPkcs8(mk([salt, iter(2048)], '1.2.3.4'), 'p'), c('UNSUPPORTED_KEY_TYPE'));
+  assert.throws(() => decryptPkcs8(mk([salt, iter(2048), new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: '1.2.840.113549.2.5' })] })]), 'p'), c('UNSUPPORTED_KEY_TYPE'));
+  assert.throws(() => decryptPkcs8(mk([salt, iter(2048), new asn1js.Integer({ value: 16 })]), 'p'), c('INVALID_KEY'), 'keyLength must match AES-256');
+  assert.throws(() => decryptPkcs8(mk([salt, iter(100_000_000)]), 'p'), c('INVALID_KEY'), 'iteration bound');
+  assert.throws(() => decryptPkcs8(mk([salt, iter(2048)], undefined, 8), 'p'), c('INVALID_KEY'), 'IV size');
+  assert.throws(() => decryptPkcs8(mk([salt, iter(2048)], undefined, 16, '1.2.840.113549.1.5.3'), 'p'), c('UNSUPPORTED_KEY_TYPE'), 'PBES1');
+  assert.throws(() => decryptPkcs8(mk([salt, iter(2048), new asn1js.Integer({ value: 32 })]), 'p'), isBadPassphrase, 'valid parameters, garbage data');
+  assert.throws(() => decryptPkcs8(Buffer.from('30030201', 'hex'), 'p'), c('INVALID_KEY'));
+});
