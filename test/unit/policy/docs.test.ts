@@ -3,10 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { evaluatePolicy, formatPolicyIssue, parsePolicy, validatePolicy } from '../../../src/policy/index.js';
 import type { TagSignature } from '../../../src/policy/index.js';
+import { projectRoot } from '../../support/paths.js';
 
-const doc = readFileSync(new URL('../../../docs/policy.md', import.meta.url), 'utf8');
+const doc = readFileSync(join(projectRoot, 'docs', 'policy.md'), 'utf8');
 const blocks = [...doc.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1] as string, body: m[2] as string }));
 const D1 = 'sha256:' + '3f'.repeat(32);
 const D2 = 'sha256:' + '9a'.repeat(32);
