@@ -212,7 +212,9 @@ export function evaluatePolicy(policy: Policy, ref: ImageRef, facts: TrustFacts)
   }
 
   // pinned / pin-matches
-  const suggestion = digest !== undefined && tag !== undefined ? `; use ${ref.gun}:${tag}@${digest}` : '';
+  // Suggest a pin only for a digest the policy would accept.
+  const trusted = results.get('threshold')?.status === 'pass' && results.get('agreement')?.status !== 'fail';
+  const suggestion = trusted && digest !== undefined && tag !== undefined ? `; use ${ref.gun}:${tag}@${digest}` : '';
   if (pin !== undefined) put('pinned', 'pass', `the reference is pinned to ${pin}`);
   else if (settings.requirePin) put('pinned', 'fail', `'${verdict(ref)}' is not pinned to a digest, which is required here (${where})${suggestion}`);
   else put('pinned', 'skip', 'pinning is not required');

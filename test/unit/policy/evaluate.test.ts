@@ -250,6 +250,15 @@ rules:
   assert.equal(resolveSettings(p, 'b.io/other', 'release-1').rule.tag, 'release-*');
 });
 
+test('a pin is suggested only for a digest the policy accepts', () => {
+  const p = parsePolicy('version: 1\ndefaults:\n  requirePin: true\n  signers: [alice, bob]\n  threshold: 2\n');
+  const ref = { gun: 'docker.io/team/app', tag: 'v1' };
+  const pinned = (sigs: TagSignature[]) => evaluatePolicy(p, ref, { signatures: sigs }).reasons.find((r) => r.check === 'pinned')?.message;
+  assert.equal(pinned([sig('alice', D1), sig('bob', D1)]), `'docker.io/team/app:v1' is not pinned to a digest, which is required here (defaults); use docker.io/team/app:v1@${D1}`);
+  assert.equal(pinned([sig('alice', D1)]), "'docker.io/team/app:v1' is not pinned to a digest, which is required here (defaults)");
+  assert.equal(pinned([]), "'docker.io/team/app:v1' is not pinned to a digest, which is required here (defaults)");
+});
+
 test('targets/releases never adds a signer to a threshold', () => {
   const p = parsePolicy('version: 1\ndefaults:\n  threshold: 2\n');
   const ref = { gun: 'docker.io/team/app', tag: 'v1' };
