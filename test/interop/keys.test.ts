@@ -56,7 +56,8 @@ function assertSigns(key: PrivateKey, pub: PublicKeyData = key.publicKey): void 
 
 let notaryBin: string;
 let dockerBins: string[];
-const tmp = (): Promise<string> => mkdtemp(join(tmpdir(), 'vouch-keys-interop-'));
+const made: string[] = [];
+const tmp = async (): Promise<string> => { const d = await mkdtemp(join(tmpdir(), 'vouch-keys-interop-')); made.push(d); return d; };
 
 before(() => {
   notaryBin = which('notary');
@@ -198,6 +199,7 @@ test('docker trust key load: decrypts vouch-encrypted keys (refuses a wrong pass
 let peers: Peers | undefined;
 const getPeers = async (): Promise<Peers> => (peers ??= await startPeers({ registry: true, notary: true, docker: true }));
 after(async () => {
+  for (const d of made) await rm(d, { recursive: true, force: true });
   await peers?.stop();
 });
 

@@ -1,8 +1,8 @@
 // The trust directory: file layout and modes, list/load/remove, the legacy layout, docker's key
 // load and key generate, and metadata paths that a hostile GUN cannot move outside the dir.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, cp, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,7 +12,9 @@ import {
 import { DOCKER_PASS, OPENSSL_PASS, dir as fixtureDir, keyFiles, notaryKeyList, notaryPassFor } from './_fixtures.js';
 
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
-const tmp = () => mkdtemp(join(tmpdir(), 'vouch-keys-'));
+const made: string[] = [];
+const tmp = async () => { const d = await mkdtemp(join(tmpdir(), 'vouch-keys-')); made.push(d); return d; };
+after(async () => { for (const d of made) await rm(d, { recursive: true, force: true }); });
 const mode = async (p: string) => (await stat(p)).mode & 0o777;
 
 const notaryEnv = {
