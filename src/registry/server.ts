@@ -179,8 +179,11 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
     url: '/v2/*',
     exposeHeadRoute: false,
     handler: async (req, reply) => {
+      // The raw path, not URL.pathname: that would resolve `..` and `%2e` before names are checked.
+      const raw = req.url.split('?')[0] ?? '';
       const url = new URL(req.url, 'http://registry.invalid');
-      const path = url.pathname.slice('/v2/'.length);
+      if (!raw.startsWith('/v2/')) throw new RegistryError(404, 'NAME_UNKNOWN', 'not found');
+      const path = raw.slice('/v2/'.length);
       const method = req.method;
       const body = req.body as Readable | undefined;
       let m: RegExpExecArray | null;
