@@ -500,7 +500,7 @@ export function validatePolicy(source: string): PolicyValidation {
   for (const e of doc.errors) {
     const at = e.pos[0];
     // An unquoted `*` starts a YAML alias; say so, since `*` is the most common tag pattern.
-    const star = e.code === 'BAD_ALIAS' || (e.code === 'BAD_SCALAR_START' && source[at] === '*');
+    const star = (e.code === 'BAD_ALIAS' || e.code === 'BAD_SCALAR_START') && source[at] === '*';
     const hint = star ? '; a value starting with * must be quoted in YAML: "*" or "*-rc"' : '';
     v.errors.push({ code: 'yaml-syntax', message: `${e.message}${hint}`, path: [], ...pos(at) });
   }
