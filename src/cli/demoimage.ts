@@ -11,7 +11,7 @@ const EPOCH = new Date(0);
 async function tarOf(files: Record<string, string>): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on('data', (c: Buffer) => chunks.push(c));
+  p.on('data', (c: unknown) => { chunks.push(c as Buffer); });
   const done = new Promise<void>((resolve, reject) => { p.on('end', resolve); p.on('error', reject); });
   for (const [name, text] of Object.entries(files)) {
     p.entry({ name, mode: 0o644, mtime: EPOCH, uid: 0, gid: 0, uname: 'root', gname: 'root' }, text);
