@@ -491,6 +491,85 @@ set_encoding() {
   grep -E 'invalid update|"http.request.method":"POST"' "$PEERS_DIR/logs/notary-server.log" | grep -E 'length-9' |
     grep -E 'invalid update|"http.response.status"' >"$SET/server-log-rejected-publishes.jsonl" || true
 
+  note "crafted publishes: targets with a big length in the bytes, the signature over another spelling (inputs/craft-targets.mjs)"
+  cat >"$SET/inputs/craft-targets.mjs" <<'CRAFT'
+// craft.mjs GUN LENGTH SIGNED_LENGTH — publish (as the repo owner, with the owner's targets and snapshot
+// keys from the notary trust dir) a targets.json whose target "t" has "length":LENGTH in the bytes sent,
+// while the ECDSA signature covers the canonical form with SIGNED_LENGTH in its place. Prints the HTTP status
+// and body of the POST. Env: NOTARY_URL, NOTARY_CA, NOTARY_TRUST_DIR, NOTARY_TARGETS_PASSPHRASE,
+// NOTARY_SNAPSHOT_PASSPHRASE.
+import { createHash, createPrivateKey, sign } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import https from 'node:https';
+
+const [gun, length, signedLength] = process.argv.slice(2);
+const { NOTARY_URL, NOTARY_CA, NOTARY_TRUST_DIR } = process.env;
+const ca = readFileSync(NOTARY_CA);
+const base = `${NOTARY_URL}/v2/${gun}/_trust/tuf`;
+
+function get(url) {
+  return new Promise((res, rej) => https.get(url, { ca }, (r) => {
+    const c = []; r.on('data', (d) => c.push(d)); r.on('end', () => res({ status: r.statusCode, body: Buffer.concat(c) }));
+  }).on('error', rej));
+}
+function key(role, passphrase, keyid) {
+  const dir = join(NOTARY_TRUST_DIR, 'private');
+  // ecdsa targets/snapshot keys: the file is named by the key ID that root.json lists
+  for (const f of [`${keyid}.key`, ...readdirSync(dir)]) {
+    if (!existsSync(join(dir, f))) continue;
+    const pem = readFileSync(join(dir, f), 'utf8');
+    if (!pem.includes(`\nrole: ${role}\n`) || !pem.includes(`\ngun: ${gun}\n`)) continue;
+    // OpenSSL refuses PEM headers other than Proc-Type ("not proc type"): drop notary's gun/role headers
+    const stripped = pem.split('\n').filter((l) => !/^(gun|role): /.test(l)).join('\n').replace(/-----\n\n/, '-----\n');
+    return createPrivateKey({ key: stripped, format: 'pem', passphrase });
+  }
+  throw new Error(`no ${role} key for ${gun}`);
+}
+const b64 = (alg, b) => createHash(alg).update(b).digest('base64');
+const meta = (b) => `{"hashes":{"sha256":"${b64('sha256', b)}","sha512":"${b64('sha512', b)}"},"length":${b.length}}`;
+const envelope = (signedSent, signedForSig, keyid, k) => {
+  const sig = sign('sha256', Buffer.from(signedForSig), { key: k, dsaEncoding: 'ieee-p1363' }).toString('base64');
+  return Buffer.from(`{"signed":${signedSent},"signatures":[{"keyid":"${keyid}","method":"ecdsa","sig":"${sig}"}]}`);
+};
+
+const root = (await get(`${base}/root.json`)).body;
+const rootDoc = JSON.parse(root.toString());
+const oldTargets = JSON.parse((await get(`${base}/targets.json`)).body.toString());
+const oldSnap = JSON.parse((await get(`${base}/snapshot.json`)).body.toString());
+const h = createHash('sha256').update('x').digest('base64');
+const tv = oldTargets.signed.version + 1;
+const tSigned = (n) => `{"_type":"Targets","delegations":{"keys":{},"roles":[]},"expires":"${oldTargets.signed.expires}","targets":{"t":{"hashes":{"sha256":"${h}"},"length":${n}}},"version":${tv}}`;
+const tk = rootDoc.signed.roles.targets.keyids[0];
+const targets = envelope(tSigned(length), tSigned(signedLength), tk, key('targets', process.env.NOTARY_TARGETS_PASSPHRASE, tk));
+const sv = oldSnap.signed.version + 1;
+const sSigned = `{"_type":"Snapshot","expires":"${oldSnap.signed.expires}","meta":{"root":${meta(root)},"targets":${meta(targets)}},"version":${sv}}`;
+const sk = rootDoc.signed.roles.snapshot.keyids[0];
+const snapshot = envelope(sSigned, sSigned, sk, key('snapshot', process.env.NOTARY_SNAPSHOT_PASSPHRASE, sk));
+
+const boundary = 'vouchfixtureboundary';
+const part = (name, body) => Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`), body, Buffer.from('\r\n')]);
+const body = Buffer.concat([part('targets', targets), part('snapshot', snapshot), Buffer.from(`--${boundary}--\r\n`)]);
+const status = await new Promise((res, rej) => {
+  const req = https.request(`${base}/`, { method: 'POST', ca, headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': body.length } }, (r) => {
+    const c = []; r.on('data', (d) => c.push(d)); r.on('end', () => res(`${r.statusCode} ${Buffer.concat(c).toString()}`));
+  });
+  req.on('error', rej); req.end(body);
+});
+console.log(`POST targets (length ${length} in the bytes, signature over length ${signedLength}) + snapshot: ${status}`);
+CRAFT
+  local crafted="" pair sent signedas
+  for pair in 9007199254740993:9007199254740993 9007199254740993:9007199254740992 9223372036854775000:9223372036854774784 \
+      9223372036854775807:9223372036854775807 9223372036854775807:9223372036854775808 9223372036854775807:-9223372036854775808; do
+    sent=${pair%%:*} signedas=${pair#*:}
+    gun="$REG/fixtures/crafted-$sent-signed-as-${signedas/-/minus}"
+    nc init -p "$gun"
+    golden "$SET/repos/crafted-$sent-signed-as-${signedas/-/minus}/cli/post.txt" node "$SET/inputs/craft-targets.mjs" "$gun" "$sent" "$signedas"
+    golden "$SET/repos/crafted-$sent-signed-as-${signedas/-/minus}/cli/list-fresh-client.txt" env NOTARY_TRUST_DIR="$PEERS_DIR/fresh-c-$sent-$signedas" "$PEERS/notary-client.sh" list "$gun"
+    record_repo "crafted-$sent-signed-as-${signedas/-/minus}" "$gun"
+    crafted+="| \`$sent\` | \`$signedas\` | \`$(sed 's/^POST .* snapshot: //' "$SET/repos/crafted-$sent-signed-as-${signedas/-/minus}/cli/post.txt")\` | \`$(grep -o '"length":[-0-9]*' "$SET/repos/crafted-$sent-signed-as-${signedas/-/minus}/tuf/targets.json" || echo '(no target)')\` | \`$(grep '^t ' "$SET/repos/crafted-$sent-signed-as-${signedas/-/minus}/cli/list-fresh-client.txt" | tr -s ' ' || echo '(no target)')\` |"$'\n'
+  done
+
   note "custom data: each case is one addhash --custom; rejected ones are reset"
   gun="$REG/fixtures/custom"
   nc init -p "$gun"
@@ -552,6 +631,24 @@ Findings:
   The repo keeps its previous state (the target is not served) and the change stays staged.
 - So on the wire, lengths up to 2^53 (and any integer exactly representable as a float64) round-trip; a
   compatible server must reject a document whose canonical re-encoding (via float64) differs from what was signed.
+
+## Crafted publishes (what the server accepts and serves)
+
+\`inputs/craft-targets.mjs GUN SENT SIGNED_AS\` (Node, recorded here) plays the repository owner after \`notary init -p\`: it
+decrypts the owner's targets and snapshot keys from the notary trust dir, builds \`targets.json\` v3 with the target
+\`t\` whose bytes say \`"length":SENT\`, but signs (ECDSA P-256, raw r||s) the canonical form with \`SIGNED_AS\` in that
+place, builds and signs a matching \`snapshot.json\`, and POSTs both as multipart (\`files\`, filename = role) to
+\`/v2/<gun>/_trust/tuf/\`. Goldens: \`repos/crafted-*/cli/post.txt\` (status and body), a fresh client's \`notary list\`.
+
+| length in the bytes | signature over | POST answer | served | fresh \`notary list\` |
+| --- | --- | --- | --- | --- |
+$crafted
+So notary-server (and the client, same code) checks signatures over the canonical re-encoding of the JSON after
+numbers went through float64 (written back as the integer value of that float), **stores and serves the raw bytes**,
+and the client then reads \`length\` as an exact int64: a document saying \`"length":9007199254740993\` whose signature
+covers \`9007199254740992\` is accepted, served byte-exact and listed as 9007199254740993. For 2^63-1 the float64 is 2^63, out of int64 range; the
+signature had to cover \`-9223372036854775808\` to be accepted (apparently what the out-of-range float64 → int64
+conversion yields on amd64).
 
 ## Custom data — GUN \`$REG/fixtures/custom\`
 

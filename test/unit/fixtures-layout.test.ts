@@ -203,6 +203,13 @@ describe('notary fixture sets', () => {
       const raw = readFileSync(join(dir, `length-${n}`, 'tuf', 'targets.json'), 'utf8');
       assert.ok(!raw.includes(`"length":${n}`), `length ${n} not served`);
     }
+    // signed over the float64-rounded spelling: accepted, served byte-exact, listed exactly by the client
+    const crafted = join(dir, 'crafted-9007199254740993-signed-as-9007199254740992');
+    assert.match(readFileSync(join(crafted, 'cli', 'post.txt'), 'utf8'), / 200 $/m);
+    assert.ok(readFileSync(join(crafted, 'tuf', 'targets.json'), 'utf8').includes('"length":9007199254740993}'));
+    assert.match(readFileSync(join(crafted, 'cli', 'list-fresh-client.txt'), 'utf8'), /\s9007199254740993\s+targets/);
+    const exact = join(dir, 'crafted-9007199254740993-signed-as-9007199254740993');
+    assert.match(readFileSync(join(exact, 'cli', 'post.txt'), 'utf8'), / 400 \{"errors":\[\{"code":"INVALID_UPDATE"/);
   });
 });
 
