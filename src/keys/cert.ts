@@ -3,7 +3,7 @@
 // KeyUsage {digitalSignature, keyEncipherment} (critical), ExtKeyUsage {codeSigning},
 // BasicConstraints CA:FALSE (critical), random serial below 2^128.
 import { randomBytes, webcrypto } from 'node:crypto';
-import './reflect-shim.js'; // must run before @peculiar/x509 loads tsyringe
+import 'reflect-metadata'; // tsyringe (loaded by @peculiar/x509) needs the Reflect metadata API
 import * as x509 from '@peculiar/x509';
 import { VouchError } from '../core/index.js';
 import { generateKey, type PrivateKey } from './key.js';
