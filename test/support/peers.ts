@@ -10,7 +10,8 @@
 // A missing binary is a failure (never a skip): install.sh runs first and every binary the
 // requested peers need is checked afterwards.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -92,6 +93,12 @@ export interface ImageInfo {
   manifestPath: string;
 }
 
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
 export interface Peers {
   /** The run's PEERS_DIR (fresh, removed by stop()). */
   dir: string;
@@ -110,6 +117,8 @@ export interface Peers {
   gun(repo: string): string;
   notary(args: string[], opts?: NotaryRunOptions): Promise<RunResult>;
   docker(args: string[], opts?: DockerRunOptions): Promise<RunResult>;
+  /** HTTPS request to notary-server (path like `/v2/<gun>/_trust/tuf/root.json`), trusting the peers CA. */
+  notaryGet(path: string, opts?: { method?: string; headers?: Record<string, string>; body?: Buffer | string }): Promise<HttpResult>;
   /** Run any peers script (e.g. 'stop.sh', ['notary-server']). */
   script(name: string, args?: string[], opts?: RunOptions): Promise<RunResult>;
   makeImage(repo: string, tag?: string, content?: string, opts?: { format?: 'oci' | 'v2s2' }): Promise<ImageInfo>;
@@ -284,6 +293,21 @@ function makeHandle(dir: string, env: Record<string, string>, ports: Peers['port
     ca: join(dir, 'certs', 'ca.crt'),
     gun(repo) {
       return `${p.registryHost ?? `${PEERS_HOST}:${ports.registry}`}/${repo}`;
+    },
+    notaryGet(path, o = {}) {
+      if (!p.notaryUrl) return Promise.reject(new Error('peers: notary was not started'));
+      const url = new URL(path, p.notaryUrl);
+      const ca = readFileSync(p.ca);
+      return new Promise((res, rej) => {
+        const req = request(url, { method: o.method ?? 'GET', headers: o.headers, ca }, (r) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => res({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks) }));
+          r.on('error', rej);
+        });
+        req.on('error', rej);
+        req.end(o.body);
+      });
     },
     script(name, args = [], o = {}) {
       return run('bash', [join(peersDir, name), ...args], { ...o, env: { ...p.env, ...o.env } });

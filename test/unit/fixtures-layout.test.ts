@@ -252,5 +252,9 @@ describe('peers harness self-check (real notary-server + notary CLI)', () => {
     const fresh = await peers.notary(['list', gun], { trustDir: join(peers.dir, 'fresh') });
     assert.equal(fresh.code, 0, fresh.stderr);
     assert.match(fresh.stdout, /v1\s+(ab){32}\s+100000000\s+targets/);
+    const root = await peers.notaryGet(`/v2/${gun}/_trust/tuf/root.json`);
+    assert.equal(root.status, 200);
+    assert.equal((JSON.parse(root.body.toString('utf8')) as Envelope).signed._type, 'Root');
+    assert.equal((await peers.notaryGet(`/v2/${gun}x/_trust/tuf/root.json`)).status, 404);
   });
 });
