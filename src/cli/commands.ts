@@ -14,4 +14,16 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
   });
 
   registerTrustCommands(program, run);
+
+  program
+    .command('registry')
+    .description('run the embedded OCI registry (filesystem storage)')
+    .option('--addr <host:port>', 'address to listen on', '127.0.0.1:5000')
+    .option('--root <dir>', 'storage directory (default $VOUCH_DATA_DIR/registry, ~/.local/share/vouch/registry)')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
+    .option('--tls-key <file>', 'private key for --tls-cert (PEM)')
+    .option('--user <name>', 'require HTTP Basic auth as this user; the password comes from VOUCH_REGISTRY_PASSWORD')
+    .option('--log', 'log every request as JSON to stderr')
+    .action((opts: import('./commands/registry.js').RegistryCommandOptions) =>
+      run(async (ctx) => (await import('./commands/registry.js')).registryCommand(ctx, opts))());
 }
