@@ -5,6 +5,7 @@ import type { Io } from './output.js';
 import { createContext, type Context } from './context.js';
 import type { Env } from '../client/dockerenv.js';
 import { registerTrustCommands } from './trust.js';
+import type { RegistryCommandOptions } from './commands/registry.js';
 
 export function registerCommands(program: Command, io: Io, env: Env, cwd: string): void {
   const run = (fn: (ctx: Context) => Promise<void>) => async (): Promise<void> => fn(createContext(io, env, cwd));
@@ -24,6 +25,6 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--tls-key <file>', 'private key for --tls-cert (PEM)')
     .option('--user <name>', 'require HTTP Basic auth as this user; the password comes from VOUCH_REGISTRY_PASSWORD')
     .option('--log', 'log every request as JSON to stderr')
-    .action((opts: import('./commands/registry.js').RegistryCommandOptions) =>
+    .action((opts: RegistryCommandOptions) =>
       run(async (ctx) => (await import('./commands/registry.js')).registryCommand(ctx, opts))());
 }
