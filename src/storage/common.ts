@@ -1,0 +1,132 @@
+// Rules every adapter shares, so memory, SQLite and PostgreSQL behave identically: argument checks,
+// the conflict error, changefeed paging, the in-process per-GUN mutex and the reentrancy guard.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { VouchError, sha256 } from '../core/index.js';
+import { DEFAULT_CHANGES_PAGE, type ChangesQuery, type FileUpdate, type StoredFile } from './types.js';
+
+/** notary's columns are varchar(255) and int4; the same limits apply everywhere. */
+export const MAX_NAME_BYTES = 255;
+export const MAX_VERSION = 2147483647;
+
+export function sha256Hex(data: Uint8Array): string {
+  return sha256(data).toString('hex');
+}
+
+export function checkGun(gun: string): void {
+  if (typeof gun !== 'string' || gun.length === 0 || Buffer.byteLength(gun) > MAX_NAME_BYTES) {
+    throw new VouchError('INVALID_ARGUMENT', `invalid GUN ${JSON.stringify(gun)}: must be 1 to ${MAX_NAME_BYTES} bytes`);
+  }
+}
+
+export function checkRole(role: string): void {
+  if (typeof role !== 'string' || role.length === 0 || Buffer.byteLength(role) > MAX_NAME_BYTES) {
+    throw new VouchError('INVALID_ARGUMENT', `invalid role ${JSON.stringify(role)}: must be 1 to ${MAX_NAME_BYTES} bytes`);
+  }
+}
+
+export function checkUpdates(gun: string, updates: FileUpdate[]): void {
+  checkGun(gun);
+  if (!Array.isArray(updates)) throw new VouchError('INVALID_ARGUMENT', 'updates must be an array');
+  for (const u of updates) {
+    checkRole(u.role);
+    if (!Number.isInteger(u.version) || u.version < 1 || u.version > MAX_VERSION) {
+      throw new VouchError('INVALID_ARGUMENT', `invalid version ${u.version} for ${u.role}: must be an integer from 1 to ${MAX_VERSION}`);
+    }
+    if (!(u.data instanceof Uint8Array)) throw new VouchError('INVALID_ARGUMENT', `data for ${u.role} must be bytes`);
+  }
+}
+
+/** Lower-case hex, or undefined when it cannot be a sha256 (so the lookup finds nothing). */
+export function normaliseSha256(hex: string): string | undefined {
+  const h = typeof hex === 'string' ? hex.toLowerCase() : '';
+  return /^[0-9a-f]{64}$/.test(h) ? h : undefined;
+}
+
+export function conflict(gun: string, role: string, version: number, existing: number): VouchError {
+  return new VouchError('CONFLICT', `${gun}: ${role} version ${version} is not newer than the stored version ${existing}`, {
+    details: { gun, role, version, existing },
+  });
+}
+
+/** Copies a stored file so callers can never mutate what a store holds. */
+export function copyFile(f: StoredFile): StoredFile {
+  return { ...f, data: Buffer.from(f.data), createdAt: new Date(f.createdAt.getTime()) };
+}
+
+export interface PageSpec {
+  backward: boolean;
+  limit: number;
+  /** forward: ids > after; backward: ids < before (undefined = from the newest) */
+  after: number;
+  before: number | undefined;
+}
+
+/** Changefeed paging as notary-server does it (spec §1.6): a negative change_id means "from the newest, backwards". */
+export function pageSpec(q: ChangesQuery): PageSpec {
+  if (!Number.isInteger(q.changeId) || !Number.isInteger(q.records)) {
+    throw new VouchError('INVALID_ARGUMENT', 'changeId and records must be integers');
+  }
+  if (q.gun !== undefined) checkGun(q.gun);
+  const limit = q.records === 0 ? DEFAULT_CHANGES_PAGE : Math.abs(q.records);
+  const backward = q.records < 0 || q.changeId < 0;
+  if (!backward) return { backward, limit, after: q.changeId, before: undefined };
+  return { backward, limit, after: 0, before: q.changeId > 0 ? q.changeId : undefined };
+}
+
+/** A FIFO async mutex per key; entries are dropped when nobody holds or waits. */
+export class KeyedMutex {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => { release = r; });
+    const tail = prev.then(() => mine);
+    this.tails.set(key, tail);
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+/**
+ * Remembers which GUN locks the current async call chain holds on one store, so that a callback
+ * calling back into the store for the same GUN fails at once instead of waiting for itself forever.
+ */
+export class LockGuard {
+  private readonly held = new AsyncLocalStorage<ReadonlySet<string>>();
+
+  enter(gun: string): void {
+    if (this.held.getStore()?.has(gun)) {
+      throw new VouchError('INTERNAL', `the write lock for ${gun} is already held by this call chain: use the transaction view given to withGunLock`);
+    }
+  }
+
+  run<T>(gun: string, fn: () => Promise<T>): Promise<T> {
+    const set = new Set(this.held.getStore() ?? []);
+    set.add(gun);
+    return this.held.run(set, fn);
+  }
+}
+
+export function storageError(what: string, err: unknown): VouchError {
+  if (err instanceof VouchError) return err;
+  return new VouchError('STORAGE', `${what}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Reads never throw on odd arguments: a name or version that cannot be stored is simply not found. */
+export function validName(s: unknown): s is string {
+  return typeof s === 'string' && s.length > 0 && Buffer.byteLength(s) <= MAX_NAME_BYTES;
+}
+
+export function validVersion(v: unknown): v is number {
+  return Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_VERSION;
+}
