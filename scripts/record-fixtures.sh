@@ -13,7 +13,8 @@
 # Every key recorded here is a throw-away test key made during the run, protected by the fixed
 # passphrases below; nothing real is signed with them. Each set gets a NOTES.md (generated here)
 # that says which command produced which file, the tool versions and the passphrases, and a
-# transcript.txt with every command and its output, in order.
+# transcript.txt with every command and its output, in order. test/fixtures/notary/README.md (hand-written)
+# lists the sets and the behaviour of the real tools they show.
 #
 # Environment: VOUCH_PEERS_HOME (harness dir), DOCKER_NEW (/usr/local/bin/docker),
 # DOCKER_OLD (/usr/bin/docker).
