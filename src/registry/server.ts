@@ -274,7 +274,6 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
       .header('location', `/v2/${name}/blobs/uploads/${id}`)
       .header('docker-upload-uuid', id)
       .header('range', rangeHeader(size))
-      .header('oci-chunk-min-length', '0')
       .header('content-length', '0')
       .send();
   }

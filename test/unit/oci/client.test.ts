@@ -1,5 +1,6 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -272,4 +273,25 @@ test('a blob redirect to another origin is followed without the Authorization he
     assert.deepEqual(registryAuth, [undefined, 'Basic ' + Buffer.from('u:p').toString('base64')]);
     assert.deepEqual(storeAuth, [undefined]);
   } finally { await c.close(); await registry.close(); await store.close(); }
+});
+
+test('a loopback registry serving TLS is reached over https, verified with the given CA', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const cert = await readFile(join(dir, 'cert.pem'));
+    const secure = await startLocalRegistry({ tls: { cert, key: await readFile(join(dir, 'key.pem')) } });
+    try {
+      assert.ok(secure.url.startsWith('https://'));
+      const c = secure.client({ transportOptions: { tls: { ca: [cert] }, retries: 0 } });
+      assert.equal((await c.ping()).url, `https://${secure.host}`);
+      const bytes = Buffer.from('over tls');
+      const desc = { digest: digestOf(bytes), size: bytes.byteLength };
+      await c.pushBlob('tls/app', desc, bytes);
+      assert.deepEqual(await c.readBlob('tls/app', desc), bytes);
+      // Without the CA the certificate is not trusted, and plain http is no way around it.
+      await assert.rejects(secure.client().ping(), (e) => isVouchError(e, 'NETWORK'));
+    } finally { await secure.close(); }
+  } finally { await cleanup(); }
 });

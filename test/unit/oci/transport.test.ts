@@ -1,6 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { HttpTransport, parseChallenge } from '../../../src/oci/transport.js';
 import { isVouchError } from '../../../src/core/index.js';
@@ -105,5 +106,74 @@ test('an unreachable server is a NETWORK error that names the origin', async () 
   await api.close();
   const t = new HttpTransport({ retries: 1, sleep: async () => {} });
   await assert.rejects(t.request('GET', `${url}/v2/`), (e) => isVouchError(e, 'NETWORK') && e.message.includes(url));
+  await t.close();
+});
+
+test('stream: a challenged upload is sent again from a fresh stream, with the token', async () => {
+  const auth = await serve((_req, res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ token: 'tok-up' })); });
+  const bodies: string[] = [];
+  const api = await serve((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      bodies.push(`${req.headers.authorization ?? '-'} ${Buffer.concat(chunks).toString()}`);
+      if (req.headers.authorization !== 'Bearer tok-up') {
+        res.statusCode = 401;
+        res.setHeader('www-authenticate', `Bearer realm="${auth.url}/token",service="reg",scope="repository:a/b:pull,push"`);
+        res.end();
+        return;
+      }
+      res.statusCode = 201;
+      res.end();
+    });
+  });
+  after(async () => { await auth.close(); await api.close(); });
+  const t = new HttpTransport({ credentials: { username: 'u', password: 'p' } });
+  let made = 0;
+  const r = await t.stream('PUT', `${api.url}/v2/a/b/blobs/uploads/x?digest=sha256:00`, { body: () => { made++; return Readable.from([Buffer.from('payload')]); }, scopes: ['repository:a/b:pull,push'] });
+  await r.discard();
+  assert.equal(r.status, 201);
+  assert.equal(made, 2);
+  assert.deepEqual(bodies, ['- payload', 'Bearer tok-up payload']);
+  await t.close();
+});
+
+test('stream: after a Basic challenge the credentials go up front to that origin only', async () => {
+  const seen: (string | undefined)[] = [];
+  const api = await serve((req, res) => {
+    seen.push(req.headers.authorization);
+    if (!req.headers.authorization) { res.statusCode = 401; res.setHeader('www-authenticate', 'Basic realm="r"'); }
+    res.end();
+  });
+  const other = await serve((req, res) => { seen.push(`other:${req.headers.authorization ?? '-'}`); res.end(); });
+  after(async () => { await api.close(); await other.close(); });
+  const t = new HttpTransport({ credentials: { username: 'u', password: 'p' } });
+  const basic = 'Basic ' + Buffer.from('u:p').toString('base64');
+  await (await t.stream('GET', `${api.url}/v2/`)).discard();
+  await (await t.stream('GET', `${api.url}/v2/x`)).discard();
+  await (await t.stream('GET', `${other.url}/v2/`)).discard();
+  assert.deepEqual(seen, [undefined, basic, basic, 'other:-']);
+  await t.close();
+});
+
+test('stream: redirects are followed for GET, without Authorization once the origin changes', async () => {
+  const seen: string[] = [];
+  const store = await serve((req, res) => { seen.push(`store ${req.url} ${req.headers.authorization ?? '-'}`); res.end('blob'); });
+  const api = await serve((req, res) => {
+    seen.push(`api ${req.url} ${req.headers.authorization ?? '-'}`);
+    if (!req.headers.authorization) { res.statusCode = 401; res.setHeader('www-authenticate', 'Basic realm="r"'); res.end(); return; }
+    res.statusCode = req.url === '/first' ? 302 : 307;
+    res.setHeader('location', req.url === '/first' ? '/second' : `${store.url}/obj`);
+    res.end();
+  });
+  after(async () => { await api.close(); await store.close(); });
+  const t = new HttpTransport({ credentials: { username: 'u', password: 'p' } });
+  const r = await t.stream('GET', `${api.url}/first`);
+  const chunks: Buffer[] = [];
+  for await (const c of r.body) chunks.push(c as Buffer);
+  assert.equal(Buffer.concat(chunks).toString(), 'blob');
+  assert.equal(r.url, `${store.url}/obj`);
+  const basic = 'Basic ' + Buffer.from('u:p').toString('base64');
+  assert.deepEqual(seen, ['api /first -', `api /first ${basic}`, `api /second ${basic}`, 'store /obj -']);
   await t.close();
 });
