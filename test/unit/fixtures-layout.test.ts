@@ -3,7 +3,7 @@
 // bytes), plus a self-check of the peers harness (test/support/peers.ts) against the real tools.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fixturesDir } from '../support/paths.js';
@@ -129,6 +129,15 @@ function checkRepo(repoDir: string): Map<string, Envelope> {
   return current;
 }
 
+/** Passphrase for a key file, as given in each NOTES.md (docker uses one for every non-root key). */
+function passphraseFor(setDir: string, role: string): string {
+  if (role === 'root') return 'vouch-root-passphrase';
+  if (setDir.includes(`${join('fixtures', 'docker')}`)) return 'vouch-repository-passphrase';
+  if (role === 'targets') return 'vouch-targets-passphrase';
+  if (role === 'snapshot') return 'vouch-snapshot-passphrase';
+  return 'vouch-delegation-passphrase';
+}
+
 function checkTrustDirs(setDir: string): void {
   const trust = join(setDir, 'trust');
   assert.ok(existsSync(trust), 'trust/ recorded');
@@ -142,6 +151,11 @@ function checkTrustDirs(setDir: string): void {
       const pem = readFileSync(join(trust, label, 'private', k), 'utf8');
       assert.match(pem, /^-----BEGIN ENCRYPTED PRIVATE KEY-----\n(gun: .+\n)?role: .+\n\n/);
       assert.match(pem, /-----END ENCRYPTED PRIVATE KEY-----\n$/);
+      // OpenSSL rejects PEM headers other than Proc-Type: strip gun/role, then decrypt with the documented passphrase
+      const role = /\nrole: (.+)\n/.exec(pem)?.[1] ?? '';
+      const bare = pem.split('\n').filter((l) => !/^(gun|role): /.test(l)).join('\n').replace('-----\n\n', '-----\n');
+      const key = createPrivateKey({ key: bare, format: 'pem', passphrase: passphraseFor(setDir, role) });
+      assert.ok(['ec', 'rsa'].includes(key.asymmetricKeyType ?? ''), `${k}: ${key.asymmetricKeyType}`);
     }
   }
 }
