@@ -89,7 +89,7 @@ export interface ImageInfo {
   size: number;
   mediaType: string;
   layout: string;
-  /** Exact manifest bytes as served by the registry. */
+  /** Exact manifest bytes (as served by the registry when pushed). */
   manifestPath: string;
 }
 
@@ -121,7 +121,8 @@ export interface Peers {
   notaryGet(path: string, opts?: { method?: string; headers?: Record<string, string>; body?: Buffer | string }): Promise<HttpResult>;
   /** Run any peers script (e.g. 'stop.sh', ['notary-server']). */
   script(name: string, args?: string[], opts?: RunOptions): Promise<RunResult>;
-  makeImage(repo: string, tag?: string, content?: string, opts?: { format?: 'oci' | 'v2s2' }): Promise<ImageInfo>;
+  /** make-image.sh: push to this run's registry (default), or only build the layout with `push: false`. */
+  makeImage(repo: string, tag?: string, content?: string, opts?: { format?: 'oci' | 'v2s2'; push?: boolean }): Promise<ImageInfo>;
   stop(): Promise<void>;
 }
 
@@ -323,7 +324,9 @@ function makeHandle(dir: string, env: Record<string, string>, ports: Peers['port
     },
     async makeImage(repo, tag = '1.0', content, o = {}) {
       const args = content === undefined ? [repo, tag] : [repo, tag, content];
-      const r = await p.script('make-image.sh', args, { env: o.format ? { IMAGE_FORMAT: o.format } : {}, timeoutMs: 180_000 });
+      const env: Record<string, string> = { IMAGE_PUSH: o.push === false ? '0' : '1' };
+      if (o.format) env.IMAGE_FORMAT = o.format;
+      const r = await p.script('make-image.sh', args, { env, timeoutMs: 180_000 });
       if (r.code !== 0) fail(`make-image.sh ${args.join(' ')}`, r);
       const layout = join(dir, 'images', `${repo.replaceAll('/', '_')}-${tag}`);
       const e = parseEnvFile(await readFile(join(layout, 'image.env'), 'utf8'));
@@ -338,7 +341,7 @@ function makeHandle(dir: string, env: Record<string, string>, ports: Peers['port
         size,
         mediaType: e.MANIFEST_MEDIA_TYPE ?? '',
         layout,
-        manifestPath: join(layout, 'pushed-manifest.json'),
+        manifestPath: o.push === false ? join(layout, 'blobs', 'sha256', e.MANIFEST_SHA256) : join(layout, 'pushed-manifest.json'),
       };
     },
     async stop() {
