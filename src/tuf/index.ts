@@ -8,3 +8,5 @@ export * from './metadata.js';
 export * from './verify.js';
 export * from './x509.js';
 export * from './editor.js';
+export * from './trusted.js';
+export * from './resolve.js';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fixture } from '../../support/paths.js';
 import { fromBase64, hash, parseJson, isJsonObject } from '../../../src/core/index.js';
 import {
-  baseKeyRole, delegationKeyRole, keyId, parseMetadata, parseRoot, parseSnapshot, parseTimestamp, validateRoot, verifySignatures,
+  TrustedMetadata, listTargets, loadTargetsTree, resolveDockerTag, baseKeyRole, delegationKeyRole, keyId, parseMetadata, parseRoot, parseSnapshot, parseTimestamp, validateRoot, verifySignatures,
   type FileMeta, type Metadata, type Targets,
 } from '../../../src/tuf/index.js';
 
@@ -107,4 +107,26 @@ test('keys served by GET …/timestamp.key carry the ID the root lists (public b
   assert.ok(isJsonObject(doc) && isJsonObject(doc.keyval) && typeof doc.keyval.public === 'string');
   const id = keyId({ keytype: 'ecdsa', public: fromBase64(doc.keyval.public) });
   assert.deepEqual(root.roles.timestamp.keyids, [id]);
+});
+
+test('the state machine loads the real repository: root chain, timestamp → snapshot → targets → targets/releases', async () => {
+  // As served: the compact serialisation (the files here were pretty-printed by jq).
+  const served = new Map(FILES.slice(0, 7).map(([f, role]) => [f, parseMetadata(read(f), role).toBytes()]));
+  const tm = TrustedMetadata.fromRoot(served.get('1.root.json')!, { gun: GUN, now: NOW });
+  tm.updateRoot(served.get('2.root.json')!);
+  tm.updateTimestamp(served.get('timestamp.json')!);
+  tm.updateSnapshot(served.get('snapshot.json')!);
+  const fetched: string[] = [];
+  const { warnings } = await loadTargetsTree(tm, (role) => {
+    fetched.push(role);
+    return served.get(`${role.replace('/', '_')}.json`)!;
+  });
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(fetched, ['targets', 'targets/releases']);
+  const manifest = (v: string): string => hash('sha256', readFileSync(fixture('shared-examples', `manifest-${v}.json`))).toString('hex');
+  assert.deepEqual(resolveDockerTag(tm, '1.1'), { tag: '1.1', digest: `sha256:${manifest('1.1')}`, length: 401, role: 'targets/releases' });
+  assert.equal(resolveDockerTag(tm, '1.0').role, 'targets');
+  assert.equal(resolveDockerTag(tm, '1.0').digest, `sha256:${manifest('1.0')}`);
+  assert.deepEqual(listTargets(tm).map((t) => `${t.role}:${t.name}`), ['targets:1.0', 'targets:1.0-add', 'targets/releases:1.1']);
+  assert.throws(() => resolveDockerTag(tm, 'nope'), { code: 'NOT_FOUND' });
 });
