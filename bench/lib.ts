@@ -1,0 +1,67 @@
+// Shared pieces of the benchmarks: child processes, waiting for ports, wrk output parsing, reports.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { run, type RunResult } from '../test/support/peers.js';
+
+export { run, type RunResult };
+
+export async function waitForPort(host: string, port: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host, port }, () => { s.end(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function startProcess(cmd: string, args: string[], env: Record<string, string | undefined> = {}): ChildProcess {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let tail = '';
+  child.stderr?.on('data', (d: Buffer) => { tail = (tail + d.toString()).slice(-4000); });
+  child.on('exit', (code) => { if (code && code !== 0 && code !== 143) process.stderr.write(`${cmd} exited ${code}: ${tail}\n`); });
+  return child;
+}
+
+export interface WrkResult { requestsPerSec: number; p50ms: number; p99ms: number; non2xx: number; errors: number }
+
+function toMs(v: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(v.trim());
+  if (!m) return Number.NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+export function parseWrk(out: string): WrkResult {
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  const p50 = /^\s+50%\s+(\S+)/m.exec(out);
+  const p99 = /^\s+99%\s+(\S+)/m.exec(out);
+  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  if (!rps || !p99 || !p50) throw new Error(`cannot parse wrk output:\n${out}`);
+  return {
+    requestsPerSec: Number(rps[1]),
+    p50ms: toMs(p50[1] as string),
+    p99ms: toMs(p99[1] as string),
+    non2xx: non2xx ? Number(non2xx[1]) : 0,
+    errors: sock ? Number(sock[1]) + Number(sock[2]) + Number(sock[3]) + Number(sock[4]) : 0,
+  };
+}
+
+export async function wrk(url: string, opts: { threads: number; connections: number; seconds: number }): Promise<WrkResult> {
+  const r = await run('wrk', [`-t${opts.threads}`, `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency', url], { timeoutMs: (opts.seconds + 30) * 1000 });
+  if (r.code !== 0) throw new Error(`wrk failed (${r.code}): ${r.stderr}`);
+  return parseWrk(r.stdout);
+}
+
+export function ratio(ours: number, theirs: number): string {
+  return theirs > 0 ? `${(ours / theirs).toFixed(2)}x` : 'n/a';
+}
+
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()).join('\n');
+}

@@ -1,0 +1,116 @@
+// vouch server vs Debian's notary-server, same machine, same run, same load generators:
+// wrk for GETs of current and checksum-addressed metadata, and a Node publisher for publishes
+// (targets signed by the client, snapshot and timestamp by the server). Storage: memory vs
+// memory, and PostgreSQL vs PostgreSQL (a private server each). Prints the ratios.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { PEERS_PASSPHRASE, freePorts, startPeers, type Peers } from '../../test/support/peers.js';
+import { projectRoot } from '../../test/support/paths.js';
+import { ratio, run, startProcess, table, waitForPort, wrk, type WrkResult } from '../lib.js';
+import { publishLoad, type PublishLoadResult } from './publish-load.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 8);
+const WRK_THREADS = 1;
+
+interface ServerUnderTest { name: string; url: string; stop(): Promise<void> }
+
+async function seed(peers: Peers, url: string, trustDir: string, guns: string[]): Promise<void> {
+  const env = { NOTARY_URL: url, NOTARY_CA: peers.ca };
+  for (const gun of guns) {
+    const init = await peers.notary(['init', '-p', gun], { env, trustDir });
+    if (init.code !== 0) throw new Error(`notary init ${gun} on ${url}: ${init.stderr}`);
+    const rot = await peers.notary(['key', 'rotate', gun, 'snapshot', '-r'], { env, trustDir });
+    if (rot.code !== 0) throw new Error(`notary key rotate ${gun} on ${url}: ${rot.stderr}`);
+  }
+  // The read target gets 50 tags, a realistic targets file.
+  for (let i = 0; i < 50; i++) {
+    const hex = createHash('sha256').update(String(i)).digest('hex');
+    await peers.notary(['addhash', guns[0] as string, `v${i}`, '1234', '--sha256', hex], { env, trustDir });
+  }
+  const pub = await peers.notary(['publish', guns[0] as string], { env, trustDir });
+  if (pub.code !== 0) throw new Error(`notary publish on ${url}: ${pub.stderr}`);
+}
+
+async function startVouch(peers: Peers, storage: string): Promise<ServerUnderTest> {
+  const [port] = await freePorts(1);
+  const certs = join(peers.dir, 'certs');
+  const child: ChildProcess = startProcess(process.execPath, [join(projectRoot, 'bin', 'vouch.js'), 'server',
+    '--addr', `127.0.0.1:${port}`, '--storage', storage,
+    '--tls-cert', join(certs, 'notary-server.crt'), '--tls-key', join(certs, 'notary-server.key')],
+  { VOUCH_SERVER_SECRET: 'bench-secret-bench-secret' });
+  await waitForPort('127.0.0.1', port as number);
+  return {
+    name: 'vouch server',
+    url: `https://127.0.0.1:${port}`,
+    stop: async () => { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); },
+  };
+}
+
+interface Measured { get: Record<string, WrkResult>; publish: PublishLoadResult }
+
+async function measure(peers: Peers, srv: ServerUnderTest): Promise<Measured> {
+  const trustDir = mkdtempSync(join(tmpdir(), 'vouch-bench-trust-'));
+  const guns = Array.from({ length: PUBLISHERS }, (_, i) => `bench.example/repo${i}`);
+  await seed(peers, srv.url, trustDir, guns);
+  const base = `${srv.url}/v2/${guns[0]}/_trust/tuf`;
+  const fetched = await fetchWithCa(`${base}/targets.json`, peers.ca);
+  const sha = createHash('sha256').update(fetched).digest('hex');
+  const get: Record<string, WrkResult> = {};
+  const load = { threads: WRK_THREADS, connections: CONNECTIONS, seconds: SECONDS };
+  get['targets.json (current)'] = await wrk(`${base}/targets.json`, load);
+  get['targets.<sha256>.json'] = await wrk(`${base}/targets.${sha}.json`, load);
+  get['timestamp.json'] = await wrk(`${base}/timestamp.json`, load);
+  const publish = await publishLoad({ server: srv.url, ca: peers.ca, guns, trustDir, passphrase: PEERS_PASSPHRASE, seconds: SECONDS });
+  return { get, publish };
+}
+
+async function fetchWithCa(url: string, ca: string): Promise<Buffer> {
+  const r = await run('curl', ['-sS', '--fail', '--cacert', ca, '-o', '-', url]);
+  if (r.code !== 0) throw new Error(`curl ${url}: ${r.stderr}`);
+  return Buffer.from(r.stdout, 'latin1');
+}
+
+async function compare(storage: 'memory' | 'postgres'): Promise<string> {
+  const peers = await startPeers({ notary: { storage, trustService: 'remote', keyAlgorithm: 'ecdsa' } });
+  let vouch: ServerUnderTest | undefined;
+  let pg: string | undefined;
+  try {
+    let vouchStorage = 'memory';
+    if (storage === 'postgres') {
+      pg = mkdtempSync(join(tmpdir(), 'vouch-bench-pg-'));
+      const [pgPort] = await freePorts(1);
+      const r = await run('bash', [join(projectRoot, 'scripts', 'postgres.sh'), 'start', pg, String(pgPort)]);
+      if (r.code !== 0) throw new Error(`scripts/postgres.sh start: ${r.stderr}`);
+      vouchStorage = r.stdout.trim().split('\n').pop() as string;
+    }
+    vouch = await startVouch(peers, vouchStorage);
+    const theirs = await measure(peers, { name: 'notary-server', url: peers.notaryUrl as string, stop: async () => {} });
+    const ours = await measure(peers, vouch);
+    const rows = [['request', 'notary-server', 'vouch server', 'ratio (throughput)', 'p99 notary', 'p99 vouch']];
+    for (const k of Object.keys(theirs.get)) {
+      const t = theirs.get[k] as WrkResult;
+      const o = ours.get[k] as WrkResult;
+      rows.push([`GET ${k}`, `${t.requestsPerSec.toFixed(0)}/s`, `${o.requestsPerSec.toFixed(0)}/s`, ratio(o.requestsPerSec, t.requestsPerSec), `${t.p99ms.toFixed(2)} ms`, `${o.p99ms.toFixed(2)} ms`]);
+      if (t.non2xx || o.non2xx || t.errors || o.errors) rows.push([`  (non-2xx/errors: notary ${t.non2xx}/${t.errors}, vouch ${o.non2xx}/${o.errors})`]);
+    }
+    rows.push(['publish (targets)', `${theirs.publish.perSecond.toFixed(1)}/s`, `${ours.publish.perSecond.toFixed(1)}/s`, ratio(ours.publish.perSecond, theirs.publish.perSecond), '', '']);
+    if (theirs.publish.failures || ours.publish.failures) {
+      rows.push([`  (failed publishes: notary ${theirs.publish.failures} ${theirs.publish.firstError ?? ''}; vouch ${ours.publish.failures} ${ours.publish.firstError ?? ''})`]);
+    }
+    return `storage: ${storage}; ${SECONDS}s per measurement, wrk -t${WRK_THREADS} -c${CONNECTIONS}, ${PUBLISHERS} publishers\n${table(rows)}`;
+  } finally {
+    await vouch?.stop();
+    await peers.stop();
+    if (pg) await run('bash', [join(projectRoot, 'scripts', 'postgres.sh'), 'stop', pg]);
+  }
+}
+
+const which = (process.argv[2] ?? 'both') as 'memory' | 'postgres' | 'both';
+const reports: string[] = [];
+for (const s of which === 'both' ? (['memory', 'postgres'] as const) : [which]) reports.push(await compare(s));
+process.stdout.write(`\n== vouch server vs notary-server (${new Date().toISOString()}, ${(await import('node:os')).cpus().length} cores) ==\n\n${reports.join('\n\n')}\n`);
