@@ -95,8 +95,16 @@ export function parseRegistryErrors(body: Buffer): RegistryErrorEntry[] {
   }
 }
 
+/** Docker Hub's API lives on another host than its image names say. */
+export function apiHostOf(registry: string): string {
+  return registry === 'docker.io' || registry === 'index.docker.io' ? 'registry-1.docker.io' : registry;
+}
+
 export class RegistryClient {
+  /** the registry as image references name it */
   readonly registry: string;
+  /** the host:port requests go to */
+  readonly apiHost: string;
   private readonly transport: HttpTransport;
   private readonly ownsTransport: boolean;
   private readonly opts: RegistryClientOptions;
@@ -107,11 +115,12 @@ export class RegistryClient {
   constructor(opts: RegistryClientOptions) {
     this.opts = opts;
     this.registry = opts.registry;
+    this.apiHost = apiHostOf(opts.registry);
     this.ownsTransport = opts.transport === undefined;
     this.transport = opts.transport ?? new HttpTransport(opts.transportOptions);
     this.maxManifest = Math.min(opts.maxManifestBytes ?? MAX_MANIFEST_BYTES, MAX_MANIFEST_BYTES);
     this.maxBlob = opts.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES;
-    if (opts.scheme) this.base = Promise.resolve(`${opts.scheme}://${opts.registry}`);
+    if (opts.scheme) this.base = Promise.resolve(`${opts.scheme}://${this.apiHost}`);
   }
 
   async close(): Promise<void> {
@@ -127,15 +136,15 @@ export class RegistryClient {
   }
 
   private async chooseScheme(): Promise<string> {
-    const https = `https://${this.registry}`;
-    if (!isLoopbackHost(this.registry)) return https;
+    const https = `https://${this.apiHost}`;
+    if (!isLoopbackHost(this.apiHost)) return https;
     try {
       const res = await this.transport.stream('GET', `${https}/v2/`, { retries: 0 });
       await res.discard();
       return https;
     } catch (err) {
       if (!isVouchError(err, 'NETWORK')) throw err;
-      return `http://${this.registry}`;
+      return `http://${this.apiHost}`;
     }
   }
 

@@ -18,7 +18,30 @@ export interface PushImageOptions {
   mountFrom?: string;
   /** chunked blob uploads with this chunk size */
   chunkSize?: number;
+  /** blobs transferred at once (default 3) */
+  concurrency?: number;
   onBlob?: (desc: Descriptor, result: PushBlobResult) => void;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; the first failure wins (and stops new work). */
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++] as T;
+      try { await fn(item); } catch (err) { failed = true; throw err; }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
+}
+
+/** Distinct blobs of a manifest, config first (a layer may repeat; it is sent once). */
+function blobsOf(m: { config: Descriptor; layers: Descriptor[] }): Descriptor[] {
+  const seen = new Set<string>();
+  return [m.config, ...m.layers].filter((d) => !seen.has(d.digest) && (seen.add(d.digest), true));
 }
 
 export interface PushedImage {
@@ -43,10 +66,10 @@ async function pushNode(client: RegistryClient, repo: string, source: ImageSourc
       await pushNode(client, repo, source, child, child.digest, opts, depth + 1);
     }
   } else {
-    for (const blob of [m.config, ...m.layers]) {
+    await forEachLimited(blobsOf(m), opts.concurrency ?? 3, async (blob) => {
       const result = await client.pushBlob(repo, blob, () => openSync(source, blob), { ...(opts.mountFrom ? { mountFrom: opts.mountFrom } : {}), ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}) });
       opts.onBlob?.(blob, result);
-    }
+    });
   }
   await client.putManifest(repo, ref, bytes, m.mediaType);
   return { bytes, mediaType: m.mediaType };
@@ -66,6 +89,8 @@ function openSync(source: ImageSource, desc: Descriptor): Readable {
 }
 
 export interface PullImageOptions {
+  /** blobs transferred at once (default 3) */
+  concurrency?: number;
   onBlob?: (desc: Descriptor, skipped: boolean) => void;
 }
 
@@ -96,11 +121,11 @@ async function pullNode(client: RegistryClient, repo: string, bytes: Buffer, des
       await pullNode(client, repo, c.bytes, child, c.manifest, sink, opts, depth + 1);
     }
   } else {
-    for (const blob of [m.config, ...m.layers]) {
+    await forEachLimited(blobsOf(m), opts.concurrency ?? 3, async (blob) => {
       const have = await sink.hasBlob(blob.digest);
       if (!have) await sink.writeBlob(blob, await client.openBlob(repo, blob));
       opts.onBlob?.(blob, have);
-    }
+    });
   }
   // The manifest goes in last: a layout never references content it does not hold.
   await sink.writeBlob({ digest: desc.digest, size: bytes.byteLength }, bytes);
@@ -109,4 +134,19 @@ async function pullNode(client: RegistryClient, repo: string, bytes: Buffer, des
 /** The descriptor for manifest bytes of a given media type. */
 export function manifestDescriptor(bytes: Buffer, mediaType: string): Descriptor {
   return { mediaType, digest: digestOf(bytes), size: bytes.byteLength };
+}
+
+/** A repository as an ImageSource, for registry-to-registry copies (everything re-verified). */
+export class RegistryImageSource implements ImageSource {
+  constructor(private readonly client: RegistryClient, private readonly repo: string) {}
+
+  async readManifest(desc: Descriptor): Promise<Buffer> {
+    const m = await this.client.getManifest(this.repo, desc.digest);
+    checkBytes(m.bytes, desc, `manifest ${desc.digest}`);
+    return m.bytes;
+  }
+
+  openBlob(desc: { digest: string; size: number }): Promise<Readable> {
+    return this.client.openBlob(this.repo, desc);
+  }
 }

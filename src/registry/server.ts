@@ -2,6 +2,7 @@
 // filesystem storage, for the zero-install default and for tests. Names carry slashes, so one
 // wildcard route takes /v2/* and the path is matched here, most specific first.
 import { timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { VouchError, isJsonObject, parseDigest, sha256 } from '../core/index.js';
@@ -27,8 +28,8 @@ export interface RegistryOptions {
   maxPageSize?: number;
   /** Fastify logger option (default off) */
   logger?: boolean;
-  /** serve HTTPS with this certificate and key (PEM) */
-  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** serve HTTPS with this certificate and key: PEM contents, or files to read them from */
+  tls?: { cert: string | Buffer; key: string | Buffer } | { certFile: string; keyFile: string };
 }
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -150,8 +151,11 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
   const maxBlob = opts.maxBlobBytes ?? DEFAULT_MAX_BLOB;
   const maxManifest = opts.maxManifestBytes ?? DEFAULT_MAX_MANIFEST;
   const maxPage = opts.maxPageSize ?? 1000;
-  const app = opts.tls
-    ? Fastify({ logger: opts.logger ?? false, https: { cert: opts.tls.cert, key: opts.tls.key } }) as unknown as FastifyInstance
+  const tls = opts.tls && 'certFile' in opts.tls
+    ? { cert: await readFile(opts.tls.certFile), key: await readFile(opts.tls.keyFile) }
+    : opts.tls;
+  const app = tls
+    ? Fastify({ logger: opts.logger ?? false, https: { cert: tls.cert, key: tls.key } }) as unknown as FastifyInstance
     : Fastify({ logger: opts.logger ?? false });
 
   // Bodies stay streams: blobs go to disk as they arrive, and every handler bounds what it reads.

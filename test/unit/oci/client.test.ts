@@ -45,10 +45,14 @@ test('ping chooses plain http for a loopback registry without TLS', async () => 
   assert.equal(r.apiVersion, 'registry/2.0');
 });
 
-test('a non-loopback registry is https only', async () => {
+test('a non-loopback registry is https only; docker.io is served from registry-1.docker.io', async () => {
   const c = new RegistryClient({ registry: 'registry.invalid:5000' });
   assert.equal(await c.baseUrl(), 'https://registry.invalid:5000');
   await c.close();
+  const hub = new RegistryClient({ registry: 'docker.io' });
+  assert.equal(await hub.baseUrl(), 'https://registry-1.docker.io');
+  assert.equal(hub.registry, 'docker.io');
+  await hub.close();
 });
 
 test('monolithic blob upload, existence check skips the second upload, download checks and writes the file', async () => {
@@ -281,7 +285,7 @@ test('a loopback registry serving TLS is reached over https, verified with the g
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
       '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
     const cert = await readFile(join(dir, 'cert.pem'));
-    const secure = await startLocalRegistry({ tls: { cert, key: await readFile(join(dir, 'key.pem')) } });
+    const secure = await startLocalRegistry({ tls: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') } });
     try {
       assert.ok(secure.url.startsWith('https://'));
       const c = secure.client({ transportOptions: { tls: { ca: [cert] }, retries: 0 } });

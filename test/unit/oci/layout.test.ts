@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { digestOf, isVouchError } from '../../../src/core/index.js';
 import { DockerArchive, listTar } from '../../../src/oci/archive.js';
-import { pullImage, pushImage } from '../../../src/oci/copy.js';
+import { RegistryImageSource, pullImage, pushImage } from '../../../src/oci/copy.js';
 import { OciLayout, OciLayoutWriter, blobPath } from '../../../src/oci/layout.js';
 import { DOCKER_CONFIG, DOCKER_LAYER, DOCKER_LAYER_GZIP, DOCKER_MANIFEST, OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST, REF_NAME_ANNOTATION } from '../../../src/oci/mediatypes.js';
 import { parseManifest } from '../../../src/oci/manifest.js';
@@ -295,4 +295,33 @@ test('docker-archive: a layer that does not match its diff_id, or a file that is
     await assert.rejects(DockerArchive.open(junk), (e) => isVouchError(e, 'INVALID_ARGUMENT'));
     await assert.rejects(DockerArchive.open(join(dir, 'layer.tar')), (e) => isVouchError(e, 'INVALID_ARGUMENT') && /no manifest\.json/.test(e.message));
   } finally { await cleanup(); }
+});
+
+test('registry-to-registry copy of a multi-arch index through RegistryImageSource', async () => {
+  const { dir, cleanup } = await tempDir();
+  const second = await startLocalRegistry();
+  try {
+    const amd = makeImage('r2r-amd64', [700, 800], 'amd64');
+    const arm = makeImage('r2r-arm64', [900], 'arm64');
+    const index = makeIndex([amd, arm], ['amd64', 'arm64']);
+    const w = await OciLayoutWriter.open(join(dir, 'src'));
+    await writeImage(w, amd);
+    await writeImage(w, arm);
+    await w.writeBlob(index.descriptor, index.bytes);
+    w.addManifest(index.descriptor, 'v1');
+    await w.commit();
+    const layout = await OciLayout.open(join(dir, 'src'));
+    const from = reg.client();
+    await pushImage(from, 'r2r/app', layout, layout.resolve('v1'), { tag: 'v1', concurrency: 1 });
+    const to = second.client();
+    const pushed = await pushImage(to, 'copied/app', new RegistryImageSource(from, 'r2r/app'), index.descriptor, { tag: 'v1' });
+    assert.equal(pushed.digest, index.descriptor.digest);
+    for (const img of [amd, arm]) {
+      assert.deepEqual((await to.getManifest('copied/app', img.descriptor.digest)).bytes, img.manifest);
+      for (const [digest, bytes] of img.blobs) assert.deepEqual(await to.readBlob('copied/app', { digest, size: bytes.byteLength }), bytes);
+    }
+  } finally {
+    await second.close();
+    await cleanup();
+  }
 });
