@@ -1,0 +1,48 @@
+// Changefeed parameters and response (spec §1.6). Pure.
+import type { ChangeRecord } from '../storage/types.js';
+import { NotaryHttpError } from './errors.js';
+
+export const DEFAULT_PAGE_SIZE = 100;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** Go's strconv.ParseInt(s, 10, 32): an error message in Go's words, or the value. */
+export function parseInt32(s: string): { value: number } | { error: string } {
+  if (!/^[+-]?[0-9]+$/.test(s)) return { error: `strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax` };
+  const n = Number(s);
+  if (!Number.isSafeInteger(n) || n < INT32_MIN || n > INT32_MAX) return { error: `strconv.ParseInt: parsing ${JSON.stringify(s)}: value out of range` };
+  return { value: n };
+}
+
+/** `records` (required; 0 = default page; negative = backwards) and `change_id` (exclusive, default 0). */
+export function changefeedParams(records: string | undefined, changeId: string | undefined): { records: number; changeId: number } {
+  const r = parseInt32(records ?? '');
+  if ('error' in r) throw new NotaryHttpError('INVALID_PARAMETERS', `invalid records parameter: ${r.error}`);
+  let id = 0;
+  if (changeId !== undefined && changeId !== '') {
+    const c = parseInt32(changeId);
+    if ('error' in c) throw new NotaryHttpError('INVALID_PARAMETERS', {});
+    id = c.value;
+  }
+  return { records: r.value === 0 ? DEFAULT_PAGE_SIZE : r.value, changeId: id };
+}
+
+/** Go's RFC3339Nano of a UTC time (trailing zeros trimmed). */
+export function rfc3339Nano(d: Date): string {
+  return d.toISOString().replace(/\.(\d*?)0*Z$/, (_m, f: string) => (f === '' ? 'Z' : `.${f}Z`));
+}
+
+/** `{"count":N,"records":[{"ID":"7","CreatedAt":…,"GUN":…,"Version":…,"SHA256":…,"Category":…}]}` */
+export function changefeedBody(records: readonly ChangeRecord[]): string {
+  return JSON.stringify({
+    count: records.length,
+    records: records.map((r) => ({
+      ID: String(r.id),
+      CreatedAt: rfc3339Nano(r.createdAt),
+      GUN: r.gun,
+      Version: r.version,
+      SHA256: r.sha256,
+      Category: r.category,
+    })),
+  });
+}

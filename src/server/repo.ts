@@ -1,0 +1,269 @@
+// The trust server's repository operations: publish (validate, generate and sign snapshot and
+// timestamp, one atomic write under the GUN lock), reads with GET-time re-signing (spec §3.4),
+// and the server-held keys (spec §3.3).
+import { isVouchError, toBase64, type KeyType } from '../core/index.js';
+import { parseRoot, parseSnapshot, parseTimestamp, signMetadata, type Metadata, type Root, type Signer, type Timestamp } from '../tuf/index.js';
+import type { FileUpdate, MetadataStore, ServerKeyAlgorithm, ServerKeyRecord, ServerKeyRole, ServerKeyStore, StoredFile } from '../storage/types.js';
+import { NotaryHttpError, invalidUpdate } from './errors.js';
+import type { RoleUpload } from './upload.js';
+import { nextSnapshot, nextTimestamp, snapshotStale, timestampStale, validateUpdate } from './validate.js';
+
+export interface RepoLimits {
+  maxMetadataBytes: number;
+}
+
+export interface RepoOptions {
+  store: MetadataStore;
+  keyStore: ServerKeyStore;
+  keyAlgorithm: ServerKeyAlgorithm;
+  now: () => Date;
+  limits: RepoLimits;
+  /**
+   * Re-sign a timestamp (and a server-held snapshot) on read when it expires within this many
+   * milliseconds. notary waits until it has expired; the default re-signs a day early, so a
+   * client never receives a timestamp that is about to expire.
+   */
+  refreshBeforeMs?: number;
+}
+
+export const DEFAULT_REFRESH_BEFORE_MS = 24 * 60 * 60 * 1000;
+
+export interface PublicServerKey {
+  keyId: string;
+  keytype: KeyType;
+  /** base64, as in keyval.public */
+  public: string;
+}
+
+/** A tiny FIFO mutex per key, for key creation (in this process). */
+class Mutex {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    this.tails.set(key, next);
+    try {
+      return await next;
+    } finally {
+      if (this.tails.get(key) === next) this.tails.delete(key);
+    }
+  }
+}
+
+function toPublic(rec: ServerKeyRecord): PublicServerKey {
+  return { keyId: rec.keyId, keytype: rec.publicKey.keytype, public: toBase64(rec.publicKey.public) };
+}
+
+function sha256OfMeta(hashes: ReadonlyMap<string, Uint8Array>): string | undefined {
+  const h = hashes.get('sha256');
+  return h === undefined ? undefined : Buffer.from(h).toString('hex');
+}
+
+export class RepoService {
+  private readonly store: MetadataStore;
+  private readonly keyStore: ServerKeyStore;
+  private readonly keyAlgorithm: ServerKeyAlgorithm;
+  private readonly now: () => Date;
+  private readonly refreshBeforeMs: number;
+  private readonly keyLocks = new Mutex();
+
+  constructor(opts: RepoOptions) {
+    this.store = opts.store;
+    this.keyStore = opts.keyStore;
+    this.keyAlgorithm = opts.keyAlgorithm;
+    this.now = opts.now;
+    this.refreshBeforeMs = opts.refreshBeforeMs ?? DEFAULT_REFRESH_BEFORE_MS;
+  }
+
+  /**
+   * The server's signers for a base role of this GUN that the root lists. Only keys created for
+   * this very GUN and role count: a root of another repository that lists our key ID must not get
+   * its metadata signed with it.
+   */
+  private async signersFor(gun: string, root: Root, role: ServerKeyRole): Promise<Signer[]> {
+    const out: Signer[] = [];
+    for (const id of [...new Set(root.roles[role].keyids)].sort()) {
+      const rec = await this.keyStore.getKey(id);
+      if (!rec || rec.gun !== gun || rec.role !== role) continue;
+      const signer = await this.keyStore.signer(id);
+      if (signer) out.push(signer);
+    }
+    return out;
+  }
+
+  /** POST update: validation, snapshot (if needed) and timestamp, then one atomic write. */
+  async publish(gun: string, uploads: ReadonlyMap<string, RoleUpload>): Promise<void> {
+    const updates = new Map(uploads);
+    updates.delete('timestamp');
+    await this.store.withGunLock(gun, async (tx) => {
+      const now = this.now();
+      const current = await tx.listCurrent(gun);
+      const stored = new Map(current.map((f) => [f.role, f.data as Uint8Array]));
+      const v = validateUpdate({ gun, updates, stored, now });
+      const writes: FileUpdate[] = v.files.map((f) => ({ role: f.role, version: f.version, data: f.data }));
+
+      let snapshotBytes: Uint8Array;
+      if (v.snapshot !== undefined) {
+        snapshotBytes = v.snapshot.data;
+      } else {
+        const unsigned = nextSnapshot(v, stored.get('snapshot'), now);
+        const signers = await this.signersFor(gun, v.root.signed, 'snapshot');
+        if (signers.length === 0 || signers.length < v.root.signed.roles.snapshot.threshold) {
+          throw invalidUpdate('ErrBadHierarchy', 'no snapshot was included in update and server does not hold current snapshot key for repository', 'snapshot');
+        }
+        const snap = await signMetadata(unsigned, signers);
+        snapshotBytes = snap.toBytes();
+        writes.push({ role: 'snapshot', version: snap.signed.version, data: Buffer.from(snapshotBytes) });
+      }
+
+      const tsSigners = await this.signersFor(gun, v.root.signed, 'timestamp');
+      if (tsSigners.length === 0 || tsSigners.length < v.root.signed.roles.timestamp.threshold) {
+        throw invalidUpdate('ErrBadRoot', 'no  timestamp keys exist on the server');
+      }
+      const ts = await signMetadata(nextTimestamp(snapshotBytes, stored.get('timestamp'), now), tsSigners);
+      writes.push({ role: 'timestamp', version: ts.signed.version, data: ts.toBytes() });
+      await this.write(tx, gun, writes);
+    }).catch((err: unknown) => {
+      if (isVouchError(err, 'CONFLICT')) throw new NotaryHttpError('VERSION', {}, { reason: err.message });
+      throw err;
+    });
+  }
+
+  private async write(tx: { update(gun: string, u: FileUpdate[]): Promise<void> }, gun: string, writes: FileUpdate[]): Promise<void> {
+    try {
+      await tx.update(gun, writes);
+    } catch (err) {
+      if (isVouchError(err, 'CONFLICT')) throw new NotaryHttpError('VERSION', {}, { reason: err.message });
+      throw err;
+    }
+  }
+
+  /** GET {role}.json: current metadata; timestamp and snapshot go through get-or-create. */
+  async getCurrent(gun: string, role: string): Promise<StoredFile | undefined> {
+    if (role === 'timestamp' || role === 'snapshot') {
+      const fresh = await this.freshTimestamp(gun);
+      if (fresh === undefined) return role === 'timestamp' ? undefined : this.store.getCurrent(gun, 'snapshot');
+      return role === 'timestamp' ? fresh.timestamp : fresh.snapshot;
+    }
+    return this.store.getCurrent(gun, role);
+  }
+
+  async getChecksum(gun: string, role: string, checksum: string): Promise<StoredFile | undefined> {
+    // Only sha256 is indexed (spec §1.1 route 3): 96/128-hex checksums never match.
+    if (checksum.length !== 64) return undefined;
+    return this.store.getChecksum(gun, role, checksum.toLowerCase());
+  }
+
+  async getVersion(gun: string, role: string, version: string): Promise<StoredFile | undefined> {
+    const n = Number(version);
+    if (!Number.isSafeInteger(n) || n < 1 || n > 2147483647) return undefined;
+    return this.store.getVersion(gun, role, n);
+  }
+
+  /**
+   * The current timestamp and the snapshot it names, re-signing them first when the timestamp is
+   * (about to be) expired or the snapshot is (about to be) expired and held by the server.
+   */
+  private async freshTimestamp(gun: string): Promise<{ timestamp: StoredFile; snapshot: StoredFile | undefined } | undefined> {
+    const read = async (r: Pick<MetadataStore, 'getCurrent' | 'getChecksum'>) => {
+      const timestamp = await r.getCurrent(gun, 'timestamp');
+      if (!timestamp) return undefined;
+      const ts = parseTimestamp(timestamp.data, { maxBytes: Number.MAX_SAFE_INTEGER });
+      const sha = sha256OfMeta(ts.signed.snapshot.hashes);
+      const snapshot = sha === undefined ? undefined : await r.getChecksum(gun, 'snapshot', sha);
+      return { timestamp, ts, snapshot };
+    };
+    const now = this.now();
+    const first = await read(this.store);
+    if (!first) return undefined;
+    if (!this.stale(first.ts, first.snapshot, now)) return { timestamp: first.timestamp, snapshot: first.snapshot };
+
+    return this.store.withGunLock(gun, async (tx) => {
+      const now2 = this.now();
+      const cur = await read(tx);
+      if (!cur) return undefined;
+      if (!this.stale(cur.ts, cur.snapshot, now2)) return { timestamp: cur.timestamp, snapshot: cur.snapshot };
+      const rootFile = await tx.getCurrent(gun, 'root');
+      if (!rootFile) throw new NotaryHttpError('UNKNOWN', undefined, { reason: 'timestamp without a root' });
+      const root: Metadata<Root> = parseRoot(rootFile.data, { maxBytes: Number.MAX_SAFE_INTEGER });
+      const writes: FileUpdate[] = [];
+      let snapshotFile = cur.snapshot ?? (await tx.getCurrent(gun, 'snapshot'));
+      if (!snapshotFile) throw new NotaryHttpError('UNKNOWN', undefined, { reason: 'timestamp without a snapshot' });
+      const prevSnap = parseSnapshot(snapshotFile.data, { maxBytes: Number.MAX_SAFE_INTEGER });
+      if (snapshotStale(prevSnap, now2, this.refreshBeforeMs)) {
+        const signers = await this.signersFor(gun, root.signed, 'snapshot');
+        const expired = prevSnap.signed.expires.getTime() < now2.getTime();
+        if (signers.length === 0 || signers.length < root.signed.roles.snapshot.threshold) {
+          // A client-held snapshot cannot be renewed here. Serve it while it is still valid;
+          // once expired, fail rather than serve stale data (notary answers 500).
+          if (expired) throw new NotaryHttpError('UNKNOWN', undefined, { reason: 'snapshot expired and its key is not held by the server' });
+        } else {
+          const unsigned = nextSnapshot({ root, files: [], snapshot: undefined, loaded: new Map([['root', rootFile.data]]) }, snapshotFile.data, now2);
+          const snap = await signMetadata(unsigned, signers);
+          const bytes = snap.toBytes();
+          writes.push({ role: 'snapshot', version: snap.signed.version, data: bytes });
+          snapshotFile = { gun, role: 'snapshot', version: snap.signed.version, sha256: '', data: bytes, createdAt: now2 };
+        }
+      }
+      const tsSigners = await this.signersFor(gun, root.signed, 'timestamp');
+      if (tsSigners.length === 0 || tsSigners.length < root.signed.roles.timestamp.threshold) {
+        if (cur.ts.signed.expires.getTime() >= now2.getTime() && writes.length === 0) return { timestamp: cur.timestamp, snapshot: cur.snapshot };
+        throw new NotaryHttpError('UNKNOWN', undefined, { reason: 'timestamp needs re-signing and the server holds no timestamp key' });
+      }
+      const ts = await signMetadata(nextTimestamp(snapshotFile.data, cur.timestamp.data, now2), tsSigners);
+      writes.push({ role: 'timestamp', version: ts.signed.version, data: ts.toBytes() });
+      await this.write(tx, gun, writes);
+      const written = await tx.getCurrent(gun, 'timestamp');
+      const snapWritten = writes.length === 2 ? await tx.getCurrent(gun, 'snapshot') : snapshotFile;
+      return { timestamp: written!, snapshot: snapWritten };
+    });
+  }
+
+  private stale(ts: Metadata<Timestamp>, snapshot: StoredFile | undefined, now: Date): boolean {
+    if (timestampStale(ts, snapshot?.data, now, this.refreshBeforeMs)) return true;
+    if (snapshot === undefined) return false;
+    try {
+      return snapshotStale(parseSnapshot(snapshot.data, { maxBytes: Number.MAX_SAFE_INTEGER }), now, this.refreshBeforeMs);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * GET {role}.key: the first key (by ID) the current root lists for the role that this server holds
+   * for this GUN; else the newest key already made for (GUN, role); else a new one.
+   * notary creates a new key whenever the root lists none of its keys; reusing the newest pending
+   * key instead keeps repeated GETs (scanners, retries) from piling up keys.
+   */
+  async getKey(gun: string, role: ServerKeyRole): Promise<PublicServerKey> {
+    return this.keyLocks.run(`${gun}\u0000${role}`, async () => {
+      const keys = await this.keyStore.listKeys(gun, role);
+      const rootFile = await this.store.getCurrent(gun, 'root');
+      if (rootFile) {
+        let listed: string[] = [];
+        try {
+          listed = [...parseRoot(rootFile.data, { maxBytes: Number.MAX_SAFE_INTEGER }).signed.roles[role].keyids].sort();
+        } catch {
+          listed = [];
+        }
+        for (const id of listed) {
+          const rec = keys.find((k) => k.keyId === id);
+          if (rec) return toPublic(rec);
+        }
+      }
+      const newest = keys[keys.length - 1];
+      if (newest) return toPublic(newest);
+      return toPublic(await this.keyStore.createKey(gun, role, this.keyAlgorithm));
+    });
+  }
+
+  /** POST {role}.key: always a new key; it takes effect once a root listing it is published. */
+  async rotateKey(gun: string, role: ServerKeyRole): Promise<PublicServerKey> {
+    return this.keyLocks.run(`${gun}\u0000${role}`, async () => toPublic(await this.keyStore.createKey(gun, role, this.keyAlgorithm)));
+  }
+
+  async deleteGun(gun: string): Promise<void> {
+    await this.store.deleteGun(gun);
+  }
+}
