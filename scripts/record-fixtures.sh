@@ -101,12 +101,20 @@ begin_set() {
   rm -rf "$SET"; mkdir -p "$SET/inputs"
   T=$SET/transcript.txt; : >"$T"
   PEERS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/vouch-fixtures.XXXXXX")
-  local ports; read -r -a ports < <(free_ports 3)
-  export PEERS_DIR REGISTRY_PORT=${ports[0]} NOTARY_SERVER_PORT=${ports[1]} NOTARY_SIGNER_PORT=${ports[2]}
+  export PEERS_DIR
   SERVER_SETTINGS="$*"
   echo "record-fixtures: $kind/$name (PEERS_DIR=$PEERS_DIR)" >&2
   note "set $kind/$name — start notary-server${*:+ with $*}"
-  run env "$@" "$PEERS/start-notary.sh"
+  # a free port can be taken by someone else before the daemon binds it: retry with new ports
+  local ports attempt
+  for attempt in 1 2 3 4; do
+    read -r -a ports < <(free_ports 3)
+    export REGISTRY_PORT=${ports[0]} NOTARY_SERVER_PORT=${ports[1]} NOTARY_SIGNER_PORT=${ports[2]}
+    if run env "$@" "$PEERS/start-notary.sh"; then break; fi
+    "$PEERS/stop.sh" >/dev/null 2>&1 || true
+    [[ $attempt -lt 4 ]] || { echo "record-fixtures: notary did not start" >&2; exit 1; }
+    echo "record-fixtures: start-notary.sh failed (attempt $attempt), retrying on other ports" >&2
+  done
   # shellcheck disable=SC1091
   . "$PEERS_DIR/notary.env"
   export NOTARY_URL NOTARY_CA NOTARY_TRUST_DIR=$PEERS_DIR/notary-client/trust

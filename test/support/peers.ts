@@ -237,7 +237,8 @@ export async function startPeers(opts: PeersOptions = {}): Promise<Peers> {
     } catch (e) {
       lastError = e;
       await peers.stop();
-      if (!(e instanceof Error && /already in use/.test(e.message))) throw e;
+      // a port picked as free can be taken before the daemon binds it: retry on fresh ports
+      if (!(e instanceof Error && /already in use|exited during start-up|did not listen/.test(e.message))) throw e;
     }
   }
   throw lastError;
