@@ -3,3 +3,5 @@ export { createServer, DEFAULT_LIMITS, type ServerOptions, type ServerLimits } f
 export { TokenAuthorizer, buildAccess, scopeParam, parseScope, libtrustKeyId, type TokenAuthOptions, type Access } from './auth.js';
 export { NotaryHttpError, errorBody, type NotaryErrorCode } from './errors.js';
 export { validateUpdate, type ValidatedUpdate, type ValidationInput } from './validate.js';
+export { loadServerConfig, parseAddr, envKey, DEFAULT_ADDR, type ServerConfig, type LoadConfigOptions, type LogLevel } from './config.js';
+export { runServer, type RunningServer, type RunOptions } from './run.js';

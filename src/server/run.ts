@@ -1,0 +1,116 @@
+// The server entry point: opens the store, reads TLS and auth material, listens, and shuts down
+// gracefully on SIGTERM/SIGINT. The CLI calls runServer(loadServerConfig(...)).
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { VouchError } from '../core/index.js';
+import { openStore, redact, type Store } from '../storage/index.js';
+import { createServer } from './app.js';
+import { parseAddr, type ServerConfig } from './config.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  store: Store;
+  /** e.g. https://127.0.0.1:4443 (the bound port when 0 was asked for) */
+  url: string;
+  /** Stops accepting requests, waits for the ones in flight, closes the store. Idempotent. */
+  close(): Promise<void>;
+  /** Resolves once the server has been closed (by close() or a signal). */
+  closed: Promise<void>;
+}
+
+export interface RunOptions {
+  /** Handle SIGTERM and SIGINT (default true). */
+  handleSignals?: boolean;
+  /** A pino logger destination or options (default: JSON lines on stdout at config.logLevel). */
+  logger?: boolean | Record<string, unknown>;
+}
+
+/** The key secret: configured, else read from (or generated into) a file in the data dir; memory stores get a random one. */
+async function keySecret(config: ServerConfig): Promise<string> {
+  if (config.keySecret !== undefined) return config.keySecret;
+  if (config.storage === 'memory' && config.keySecretFile === undefined) return randomBytes(32).toString('base64');
+  const file = config.keySecretFile ?? join(config.dataDir, 'server-key-secret');
+  try {
+    const text = (await readFile(file, 'utf8')).trim();
+    if (text === '') throw new VouchError('CONFIG', `key secret file ${file} is empty`);
+    return text;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const secret = randomBytes(32).toString('base64');
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+  return secret;
+}
+
+export async function runServer(config: ServerConfig, opts: RunOptions = {}): Promise<RunningServer> {
+  if (/^sqlite:/.test(config.storage)) await mkdir(dirname(config.storage.slice('sqlite:'.length)), { recursive: true, mode: 0o700 });
+  const store = await openStore(config.storage, { keySecret: await keySecret(config), keyAlgorithm: config.keyAlgorithm });
+  let app: FastifyInstance;
+  try {
+    const https = config.tlsCertFile && config.tlsKeyFile
+      ? { cert: await readFile(config.tlsCertFile), key: await readFile(config.tlsKeyFile) }
+      : undefined;
+    const auth = config.auth
+      ? { realm: config.auth.realm, service: config.auth.service, issuer: config.auth.issuer, rootCertBundle: await readFile(config.auth.rootCertBundleFile, 'utf8') }
+      : undefined;
+    const logger = opts.logger ?? {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '***' },
+    };
+    app = createServer({
+      store,
+      keyStore: store.keys,
+      keyAlgorithm: config.keyAlgorithm,
+      auth,
+      caching: { currentMaxAge: config.currentMaxAge, consistentMaxAge: config.consistentMaxAge },
+      gunPrefixes: config.gunPrefixes,
+      limits: { maxBodyBytes: config.maxBodyBytes },
+      logger,
+      https,
+    });
+    const { host, port } = parseAddr(config.addr);
+    await app.listen({ host, port });
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  for (const what of config.ignored) app.log.warn({ setting: what }, 'configuration setting has no effect in vouch');
+  app.log.info({ storage: redact(config.storage), tls: Boolean(config.tlsCertFile), auth: Boolean(config.auth) }, 'vouch server started');
+
+  const addr = app.server.address();
+  const bound = typeof addr === 'object' && addr !== null ? addr : { address: '127.0.0.1', port: 0, family: 'IPv4' };
+  const hostText = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+  const url = `${config.tlsCertFile ? 'https' : 'http'}://${hostText}:${bound.port}`;
+
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => { resolveClosed = r; });
+  let closing: Promise<void> | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    app.log.info({ signal }, 'shutting down');
+    void close();
+  };
+  const handleSignals = opts.handleSignals ?? true;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      if (handleSignals) {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+      }
+      try {
+        await app.close();
+      } finally {
+        await store.close();
+        resolveClosed();
+      }
+    })();
+    return closing;
+  };
+  if (handleSignals) {
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  return { app, store, url, close, closed };
+}
