@@ -40,6 +40,9 @@ export type ErrorCode =
   // trust policy
   | 'INVALID_POLICY'
   | 'POLICY_DENIED'
+  // vouch pin
+  | 'INVALID_YAML'
+  | 'NOT_PINNED'
   // I/O and remote services
   | 'NETWORK'
   | 'REMOTE_ERROR'

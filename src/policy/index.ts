@@ -30,3 +30,8 @@ export function parsePolicy(source: string, file = 'policy'): Policy {
     details: { errors, warnings },
   });
 }
+export {
+  MAX_PIN_CHARS, checkPins, detectSyntax, findImageReferences, formatPinProblem, pinProblemsError, pinTag, pinText, referencesToResolve,
+} from './pin.js';
+export type { PinOptions, PinScanOptions } from './pin.js';
+export type * from './pin-types.js';
