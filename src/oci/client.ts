@@ -5,9 +5,9 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VouchError, digestOf, isVouchError, parseDigest } from '../core/index.js';
 import { streamToFileAtomic } from './fsutil.js';
-import { parseManifest, type Manifest } from './manifest.js';
+import { parseDescriptor, parseManifest, type Descriptor, type Manifest } from './manifest.js';
 import { isLoopbackHost } from './reference.js';
-import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, baseMediaType } from './mediatypes.js';
+import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, OCI_INDEX, baseMediaType } from './mediatypes.js';
 import { HttpTransport, type StreamResponse, type TransportOptions } from './transport.js';
 import { VerifyingStream, type Expected } from './verify.js';
 
@@ -228,6 +228,10 @@ export class RegistryClient {
 
   /** PUT a manifest under a tag or its digest; returns the digest computed from the bytes. */
   async putManifest(repo: string, ref: string, bytes: Buffer, mediaType: string): Promise<string> {
+    return (await this.sendManifest(repo, ref, bytes, mediaType)).digest;
+  }
+
+  private async sendManifest(repo: string, ref: string, bytes: Buffer, mediaType: string): Promise<{ digest: string; headers: Record<string, string> }> {
     if (bytes.byteLength > this.maxManifest) {
       throw new VouchError('TOO_LARGE', `manifest is ${bytes.byteLength} bytes, over the limit of ${this.maxManifest}`, { details: { size: bytes.byteLength, limit: this.maxManifest } });
     }
@@ -241,7 +245,63 @@ export class RegistryClient {
     if (header && header.startsWith('sha256:') && header !== digest) {
       throw new VouchError('HASH_MISMATCH', `${this.registry}/${repo}: stored the manifest as ${header}, expected ${digest}`, { details: { expected: digest, actual: header } });
     }
-    return digest;
+    return { digest, headers: res.headers };
+  }
+
+  // ---- referrers ----
+
+  /**
+   * Pushes a manifest that has a `subject` (a signature, an SBOM) by digest. A registry that
+   * indexed the subject says so with OCI-Subject; otherwise the client keeps the fallback index
+   * under the referrers tag itself (read, append, write back: racy by nature, as the spec notes).
+   */
+  async pushReferrer(repo: string, bytes: Buffer, mediaType: string): Promise<{ digest: string; fallback: boolean }> {
+    const m = parseManifest(bytes, mediaType);
+    if (!m.subject) throw new VouchError('INVALID_ARGUMENT', 'a referrer manifest needs a subject');
+    const { digest, headers } = await this.sendManifest(repo, digestOf(bytes), bytes, m.mediaType);
+    if (headers['oci-subject'] === m.subject.digest) return { digest, fallback: false };
+    const tag = referrersTag(m.subject.digest);
+    let entries: Descriptor[] = [];
+    try {
+      const current = await this.getManifest(repo, tag, { push: true });
+      if (current.manifest.kind !== 'index') throw new VouchError('CONFLICT', `${this.registry}/${repo}:${tag} is not an index; cannot record referrers there`);
+      entries = current.manifest.manifests;
+    } catch (err) {
+      if (!isVouchError(err, 'NOT_FOUND')) throw err;
+    }
+    if (!entries.some((e) => e.digest === digest)) {
+      entries = [...entries, referrerDescriptor(m, digest, bytes.byteLength)];
+      const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: entries }));
+      await this.sendManifest(repo, tag, index, OCI_INDEX);
+    }
+    return { digest, fallback: true };
+  }
+
+  /** Manifests whose subject is `digest`: the referrers API, or the referrers tag where it is missing. */
+  async listReferrers(repo: string, digest: string, opts: { artifactType?: string } = {}): Promise<Descriptor[]> {
+    parseDigest(digest);
+    const first = new URL(await this.url(`/v2/${repo}/referrers/${digest}`));
+    if (opts.artifactType) first.searchParams.set('artifactType', opts.artifactType);
+    const probe = await this.transport.stream('GET', first.toString(), { scopes: [pullScope(repo)] });
+    let list: Descriptor[];
+    if (probe.status === 404) {
+      await probe.discard();
+      try {
+        const idx = await this.getManifest(repo, referrersTag(digest));
+        list = idx.manifest.kind === 'index' ? idx.manifest.manifests : [];
+      } catch (err) {
+        if (isVouchError(err, 'NOT_FOUND')) return [];
+        throw err;
+      }
+    } else {
+      list = [];
+      for (const page of await this.pages(first.toString(), [pullScope(repo)], `referrers of ${digest}`, probe)) {
+        const manifests = (page as { manifests?: unknown }).manifests;
+        if (Array.isArray(manifests)) list.push(...manifests.map((d, i) => parseDescriptor(d, `referrers[${i}]`)));
+      }
+    }
+    // Filtering is cheap and the server may not have applied it; apply it always.
+    return opts.artifactType ? list.filter((d) => d.artifactType === opts.artifactType) : list;
   }
 
   async deleteManifest(repo: string, digest: string): Promise<void> {
@@ -405,14 +465,16 @@ export class RegistryClient {
     return out;
   }
 
-  private async pages(firstUrl: string, scopes: string[], what: string): Promise<unknown[]> {
+  private async pages(firstUrl: string, scopes: string[], what: string, firstResponse?: StreamResponse): Promise<unknown[]> {
     const out: unknown[] = [];
     let next: string | undefined = firstUrl;
+    let pending = firstResponse;
     const seen = new Set<string>();
     while (next) {
       if (seen.has(next) || seen.size >= 10_000) throw new VouchError('REMOTE_ERROR', `${this.registry}: ${what}: pagination does not end`);
       seen.add(next);
-      const res = await this.transport.stream('GET', next, { scopes });
+      const res: StreamResponse = pending ?? await this.transport.stream('GET', next, { scopes });
+      pending = undefined;
       if (res.status !== 200) return this.fail(res, what);
       const body = await readBody(res, 4 * 1024 * 1024, what);
       try { out.push(JSON.parse(body.toString('utf8'))); } catch { throw new VouchError('REMOTE_ERROR', `${this.registry}: ${what}: invalid JSON`); }
@@ -421,6 +483,21 @@ export class RegistryClient {
     }
     return out;
   }
+}
+
+/** The fallback tag for referrers of a digest: `<alg>-<hex>`, truncated and sanitised as the spec says. */
+export function referrersTag(digest: string): string {
+  const [alg = '', hex = ''] = digest.split(':');
+  return `${alg.slice(0, 32)}-${hex.slice(0, 64)}`.replace(/[^a-zA-Z0-9._-]/g, '-');
+}
+
+/** How a referrer is listed: artifactType falls back to the config media type; annotations are copied. */
+export function referrerDescriptor(m: Manifest, digest: string, size: number): Descriptor {
+  const d: Descriptor = { mediaType: m.mediaType, digest, size };
+  const artifactType = m.artifactType ?? (m.kind === 'manifest' ? m.config.mediaType : undefined);
+  if (artifactType) d.artifactType = artifactType;
+  if (m.annotations) d.annotations = m.annotations;
+  return d;
 }
 
 function isDigest(ref: string): boolean {

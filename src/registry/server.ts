@@ -97,7 +97,17 @@ function accepts(header: string | undefined, mediaType: string): boolean {
 }
 
 /** The manifest's references, checked for shape; the registry only needs digests and sizes. */
-function parseManifestBody(bytes: Buffer, contentType: string | undefined): { mediaType: string; refs: Descriptor[]; index: boolean } {
+interface ParsedManifest {
+  mediaType: string;
+  refs: Descriptor[];
+  index: boolean;
+  subject?: Descriptor;
+  /** artifactType, else the config media type: what the referrers API lists */
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
+function parseManifestBody(bytes: Buffer, contentType: string | undefined): ParsedManifest {
   let doc: unknown;
   try { doc = JSON.parse(bytes.toString('utf8')); } catch {
     throw new RegistryError(400, 'MANIFEST_INVALID', 'manifest is not valid JSON');
@@ -131,13 +141,17 @@ function parseManifestBody(bytes: Buffer, contentType: string | undefined): { me
     if (!Array.isArray(v)) throw new RegistryError(400, 'MANIFEST_INVALID', `${what} is not a list`);
     return v.map((x, i) => desc(x, `${what}[${i}]`));
   };
-  if (doc.subject !== undefined) desc(doc.subject, 'subject');
+  const extra: Pick<ParsedManifest, 'subject' | 'annotations'> = {};
+  if (doc.subject !== undefined) extra.subject = desc(doc.subject, 'subject');
+  if (isJsonObject(doc.annotations) && Object.values(doc.annotations).every((v) => typeof v === 'string')) extra.annotations = doc.annotations as Record<string, string>;
+  const artifactType = typeof doc.artifactType === 'string' ? doc.artifactType : undefined;
   if (index) {
     if (!Array.isArray(doc.manifests)) throw new RegistryError(400, 'MANIFEST_INVALID', 'an index needs a manifests list');
-    return { mediaType, refs: list(doc.manifests, 'manifests'), index };
+    return { mediaType, refs: list(doc.manifests, 'manifests'), index, ...extra, ...(artifactType ? { artifactType } : {}) };
   }
   if (doc.manifests !== undefined) throw new RegistryError(400, 'MANIFEST_INVALID', 'an image manifest cannot have manifests');
-  return { mediaType, refs: [desc(doc.config, 'config'), ...list(doc.layers, 'layers')], index };
+  const config = desc(doc.config, 'config');
+  return { mediaType, refs: [config, ...list(doc.layers, 'layers')], index, ...extra, artifactType: artifactType ?? config.mediaType };
 }
 
 function rangeHeader(size: number): string {
@@ -218,6 +232,19 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
       if ((m = /^(.+)\/manifests\/([^/]+)$/.exec(path))) {
         const name = requireName(m[1] as string);
         return manifest(name, decodeURIComponent(m[2] as string), method, req, body, reply);
+      }
+      if ((m = /^(.+)\/referrers\/([^/]+)$/.exec(path))) {
+        const name = requireName(m[1] as string);
+        const subject = requireDigest(decodeURIComponent(m[2] as string));
+        if (method !== 'GET') return unsupported(reply);
+        const wanted = url.searchParams.get('artifactType');
+        let list = await storage.referrers(name, subject);
+        if (wanted !== null) {
+          list = list.filter((d) => d.artifactType === wanted);
+          reply.header('oci-filters-applied', 'artifactType');
+        }
+        // A Buffer, so Fastify appends no charset to the OCI media type.
+        return reply.header('content-type', OCI_INDEX).send(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: list })));
       }
       if ((m = /^(.+)\/tags\/list$/.exec(path))) {
         const name = requireName(m[1] as string);
@@ -390,7 +417,17 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
         throw new RegistryError(400, 'MANIFEST_INVALID', `descriptor size ${d.size} of ${d.digest} does not match the stored blob`, { digest: d.digest });
       }
     }
-    await storage.locked(`repo:${name}`, () => storage.putManifest(name, digest, parsed.mediaType, bytes, byDigest ? undefined : ref));
+    // A subject need not exist (signatures may arrive first); it is indexed for the referrers API.
+    const referrer = parsed.subject ? {
+      subject: parsed.subject.digest,
+      descriptor: {
+        mediaType: parsed.mediaType, digest, size: bytes.byteLength,
+        ...(parsed.artifactType ? { artifactType: parsed.artifactType } : {}),
+        ...(parsed.annotations ? { annotations: parsed.annotations } : {}),
+      },
+    } : undefined;
+    await storage.locked(`repo:${name}`, () => storage.putManifest(name, digest, parsed.mediaType, bytes, byDigest ? undefined : ref, referrer));
+    if (referrer) reply.header('oci-subject', referrer.subject);
     return reply.code(201).header('location', `/v2/${name}/manifests/${digest}`).header('docker-content-digest', digest).header('content-length', '0').send();
   }
 

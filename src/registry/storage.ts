@@ -6,6 +6,7 @@
 //   root/repositories/<name>/_blobs/sha256/<hex>          blob link (empty)
 //   root/repositories/<name>/_manifests/sha256/<hex>      manifest link: {"mediaType": …}
 //   root/repositories/<name>/_tags/<tag>                  digest text
+//   root/repositories/<name>/_referrers/sha256/<subject hex>/<hex>   referrer descriptor (JSON)
 //   root/uploads/<uuid>/{data,repo}                       upload sessions
 //   root/tmp/                                             temp files
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -32,6 +33,12 @@ export function validUploadId(id: string): boolean {
 
 /** Raised for limits the HTTP layer turns into SIZE_INVALID / BLOB_UPLOAD_INVALID. */
 export class StorageLimitError extends Error {}
+
+export interface ReferrerRecord {
+  subject: string;
+  /** the descriptor the referrers API lists (mediaType, digest, size, artifactType, annotations) */
+  descriptor: Record<string, unknown>;
+}
 
 export interface ManifestRecord {
   digest: string;
@@ -184,10 +191,30 @@ export class FsStorage {
 
   // ---- manifests and tags ----
 
-  async putManifest(name: string, digest: string, mediaType: string, bytes: Buffer, tag?: string): Promise<void> {
+  async putManifest(name: string, digest: string, mediaType: string, bytes: Buffer, tag?: string, referrer?: ReferrerRecord): Promise<void> {
     await this.putBlobBytes(digest, bytes);
-    await this.writeAtomic(this.manifestLink(name, digest), JSON.stringify({ mediaType }));
+    if (referrer) await this.writeAtomic(this.referrerPath(name, referrer.subject, digest), JSON.stringify(referrer.descriptor));
+    await this.writeAtomic(this.manifestLink(name, digest), JSON.stringify({ mediaType, ...(referrer ? { subject: referrer.subject } : {}) }));
     if (tag !== undefined) await this.writeAtomic(this.tagPath(name, tag), digest);
+  }
+
+  private referrerPath(name: string, subject: string, digest: string): string {
+    const s = parseDigest(subject);
+    const d = parseDigest(digest);
+    return join(this.repoDir(name), '_referrers', s.algorithm, s.hex, `${d.algorithm}-${d.hex}`);
+  }
+
+  /** Descriptors of the manifests in `name` whose subject is `subject`, sorted by digest. */
+  async referrers(name: string, subject: string): Promise<Record<string, unknown>[]> {
+    const s = parseDigest(subject);
+    const dir = join(this.repoDir(name), '_referrers', s.algorithm, s.hex);
+    let files: string[];
+    try { files = (await readdir(dir)).filter((f) => !f.startsWith('.')).sort(); } catch { return []; }
+    const out: Record<string, unknown>[] = [];
+    for (const f of files) {
+      try { out.push(JSON.parse(await readFile(join(dir, f), 'utf8')) as Record<string, unknown>); } catch { /* removed meanwhile */ }
+    }
+    return out;
   }
 
   async resolveTag(name: string, tag: string): Promise<string | undefined> {
@@ -210,6 +237,10 @@ export class FsStorage {
   async deleteManifest(name: string, digest: string): Promise<boolean> {
     const link = this.manifestLink(name, digest);
     if (!await exists(link)) return false;
+    try {
+      const { subject } = JSON.parse(await readFile(link, 'utf8')) as { subject?: string };
+      if (subject) await rm(this.referrerPath(name, subject, digest), { force: true });
+    } catch { /* a link without a subject */ }
     for (const tag of (await this.tags(name)) ?? []) {
       if (await this.resolveTag(name, tag) === digest) await rm(this.tagPath(name, tag), { force: true });
     }

@@ -208,6 +208,37 @@ describe('vouch client against the real docker-registry', () => {
     } finally { await client.close(); }
   });
 
+  test('referrers on a registry without the referrers API: the fallback tag index is kept and read', async () => {
+    const client = new RegistryClient({ registry: peers.registryHost as string });
+    try {
+      const img = await peersImage('vouch/signed', '1.0', 'to be signed');
+      const src = await OciLayout.open(img.layout);
+      const subject = await pushImage(client, 'vouch/signed', src, src.resolve('1.0'), { tag: '1.0' });
+      const empty = Buffer.from('{}');
+      await client.pushBlob('vouch/signed', { digest: digestOf(empty), size: 2 }, empty);
+      const pushed: string[] = [];
+      for (const who of ['alice', 'bob']) {
+        const payload = Buffer.from(`signed by ${who}`);
+        await client.pushBlob('vouch/signed', { digest: digestOf(payload), size: payload.length }, payload);
+        const manifest = Buffer.from(JSON.stringify({
+          schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: 'application/vnd.example.signature',
+          config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: digestOf(empty), size: 2 },
+          layers: [{ mediaType: 'application/octet-stream', digest: digestOf(payload), size: payload.length }],
+          subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+          annotations: { who },
+        }));
+        const r = await client.pushReferrer('vouch/signed', manifest, OCI_MANIFEST);
+        assert.equal(r.fallback, true, 'distribution 2.8 has no referrers API');
+        pushed.push(r.digest);
+      }
+      const listed = await client.listReferrers('vouch/signed', subject.digest, { artifactType: 'application/vnd.example.signature' });
+      assert.deepEqual(listed.map((d) => d.digest), pushed);
+      assert.deepEqual(listed.map((d) => d.annotations?.who), ['alice', 'bob']);
+      const tags = JSON.parse(await skopeo(['list-tags', '--tls-verify=false', `docker://${peers.registryHost}/vouch/signed`])) as { Tags: string[] };
+      assert.deepEqual(tags.Tags.sort(), ['1.0', `sha256-${subject.digest.slice(7)}`]);
+    } finally { await client.close(); }
+  });
+
   test('an image pushed by skopeo is pulled by vouch with the digest skopeo reported', async () => {
     const img = await peers.makeImage('skopeo/pushed', '2.0', 'pushed by skopeo', { format: 'v2s2' });
     const client = new RegistryClient({ registry: peers.registryHost as string });

@@ -24,12 +24,15 @@ async function pushTestImage(c: RegistryClient, repo: string, img: ReturnType<ty
 }
 
 /** A proxy in front of the registry that records "METHOD path" of every request. */
-async function recordingProxy(target: string): Promise<{ host: string; log: string[]; close: () => Promise<void> }> {
+async function recordingProxy(target: string, opts: { withoutReferrers?: boolean } = {}): Promise<{ host: string; log: string[]; close: () => Promise<void> }> {
   const log: string[] = [];
   const t = new URL(target);
   const p = await serve((req, res) => {
     log.push(`${req.method} ${req.url}`);
+    // Playing a registry without the referrers API (like distribution 2.8).
+    if (opts.withoutReferrers && req.url?.includes('/referrers/')) { res.statusCode = 404; res.end('404 page not found'); return; }
     const up = httpRequest({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+      if (opts.withoutReferrers) delete r.headers['oci-subject'];
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
     });
@@ -298,4 +301,66 @@ test('a loopback registry serving TLS is reached over https, verified with the g
       await assert.rejects(secure.client().ping(), (e) => isVouchError(e, 'NETWORK'));
     } finally { await secure.close(); }
   } finally { await cleanup(); }
+});
+
+/** A signature-like artifact manifest whose subject is `subject`. */
+function artifactFor(subject: { digest: string; size: number }, artifactType: string, note: string): { manifest: Buffer; blob: Buffer } {
+  const blob = Buffer.from(`signature over ${subject.digest}: ${note}`);
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    artifactType,
+    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: digestOf(Buffer.from('{}')), size: 2 },
+    layers: [{ mediaType: 'application/octet-stream', digest: digestOf(blob), size: blob.byteLength }],
+    subject: { mediaType: OCI_MANIFEST, ...subject },
+    annotations: { note },
+  }));
+  return { manifest, blob };
+}
+
+async function pushArtifact(c: RegistryClient, repo: string, a: { manifest: Buffer; blob: Buffer }): Promise<{ digest: string; fallback: boolean }> {
+  const empty = Buffer.from('{}');
+  await c.pushBlob(repo, { digest: digestOf(empty), size: 2 }, empty);
+  await c.pushBlob(repo, { digest: digestOf(a.blob), size: a.blob.byteLength }, a.blob);
+  return c.pushReferrer(repo, a.manifest, OCI_MANIFEST);
+}
+
+test('referrers: vouch registry indexes subjects (OCI-Subject) and lists them, filtered by artifactType', async () => {
+  const img = makeImage('subject');
+  const subject = { digest: await pushTestImage(client, 'ref/app', img, 'v1'), size: img.manifest.byteLength };
+  const sig = artifactFor(subject, 'application/vnd.example.signature', 'one');
+  const sbom = artifactFor(subject, 'application/vnd.example.sbom', 'two');
+  assert.deepEqual(await pushArtifact(client, 'ref/app', sig), { digest: digestOf(sig.manifest), fallback: false });
+  await pushArtifact(client, 'ref/app', sbom);
+  const all = await client.listReferrers('ref/app', subject.digest);
+  assert.deepEqual(all.map((d) => d.digest).sort(), [digestOf(sig.manifest), digestOf(sbom.manifest)].sort());
+  const sigs = await client.listReferrers('ref/app', subject.digest, { artifactType: 'application/vnd.example.signature' });
+  assert.deepEqual(sigs, [{ mediaType: OCI_MANIFEST, digest: digestOf(sig.manifest), size: sig.manifest.byteLength, artifactType: 'application/vnd.example.signature', annotations: { note: 'one' } }]);
+  assert.deepEqual(await client.listReferrers('ref/app', digestOf(Buffer.from('nothing refers to this'))), []);
+  await assert.rejects(client.getManifest('ref/app', `sha256-${subject.digest.slice(7)}`), (e) => isVouchError(e, 'NOT_FOUND'), 'no fallback tag when the registry indexes subjects');
+});
+
+test('referrers: without the API the client keeps the referrers tag index, and reads it back', async () => {
+  const proxy = await recordingProxy(reg.url, { withoutReferrers: true });
+  const c = new RegistryClient({ registry: proxy.host, scheme: 'http', transportOptions: { retries: 0 } });
+  try {
+    const img = makeImage('fallback-subject');
+    const subject = { digest: await pushTestImage(c, 'reffb/app', img, 'v1'), size: img.manifest.byteLength };
+    const one = artifactFor(subject, 'application/vnd.example.signature', 'one');
+    const two = artifactFor(subject, 'application/vnd.example.signature', 'two');
+    assert.equal((await pushArtifact(c, 'reffb/app', one)).fallback, true);
+    assert.equal((await pushArtifact(c, 'reffb/app', two)).fallback, true);
+    await pushArtifact(c, 'reffb/app', one); // again: not listed twice
+    const tag = `sha256-${subject.digest.slice(7)}`;
+    const idx = await c.getManifest('reffb/app', tag);
+    assert.equal(idx.manifest.kind, 'index');
+    const listed = await c.listReferrers('reffb/app', subject.digest);
+    assert.deepEqual(listed.map((d) => d.digest), [digestOf(one.manifest), digestOf(two.manifest)]);
+    assert.deepEqual(listed.map((d) => d.annotations?.note), ['one', 'two']);
+    assert.deepEqual(await c.listReferrers('reffb/app', subject.digest, { artifactType: 'other' }), []);
+    assert.deepEqual(await c.listReferrers('reffb/app', digestOf(Buffer.from('unreferenced'))), []);
+  } finally {
+    await c.close();
+    await proxy.close();
+  }
 });

@@ -325,3 +325,40 @@ test('parseAddr reads host:port, :port and [v6]:port', () => {
   assert.deepEqual(parseAddr('[::1]:0'), { host: '::1', port: 0 });
   assert.throws(() => parseAddr('nonsense'));
 });
+
+test('referrers API: a manifest with a subject is indexed (OCI-Subject), listed, filtered, and dropped on delete', async () => {
+  const subject = digestOf(Buffer.from('a subject that was never pushed'));
+  const empty = Buffer.from('{}');
+  const payload = Buffer.from('signature bytes');
+  await putBlob('refs/app', empty);
+  await putBlob('refs/app', payload);
+  const artifact = Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    artifactType: 'application/vnd.example.sig',
+    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: digestOf(empty), size: 2 },
+    layers: [{ mediaType: 'application/octet-stream', digest: digestOf(payload), size: payload.length }],
+    subject: { mediaType: OCI_MANIFEST, digest: subject, size: 123 },
+    annotations: { 'org.example.who': 'alice' },
+  }));
+  const put = await app.inject({ method: 'PUT', url: `/v2/refs/app/manifests/${digestOf(artifact)}`, payload: artifact, headers: { 'content-type': OCI_MANIFEST } });
+  assert.equal(put.statusCode, 201, put.body);
+  assert.equal(put.headers['oci-subject'], subject);
+  const list = await app.inject({ method: 'GET', url: `/v2/refs/app/referrers/${subject}` });
+  assert.equal(list.statusCode, 200);
+  assert.equal(list.headers['content-type'], OCI_INDEX);
+  assert.deepEqual(JSON.parse(list.body), {
+    schemaVersion: 2,
+    mediaType: OCI_INDEX,
+    manifests: [{ mediaType: OCI_MANIFEST, digest: digestOf(artifact), size: artifact.length, artifactType: 'application/vnd.example.sig', annotations: { 'org.example.who': 'alice' } }],
+  });
+  const filtered = await app.inject({ method: 'GET', url: `/v2/refs/app/referrers/${subject}?artifactType=application/other` });
+  assert.equal(filtered.headers['oci-filters-applied'], 'artifactType');
+  assert.deepEqual(JSON.parse(filtered.body).manifests, []);
+  const none = await app.inject({ method: 'GET', url: `/v2/refs/app/referrers/${digestOf(Buffer.from('nothing'))}` });
+  assert.equal(none.statusCode, 200, 'an empty list, never 404');
+  assert.deepEqual(JSON.parse(none.body).manifests, []);
+  assert.equal(errorCode(await app.inject({ method: 'GET', url: '/v2/refs/app/referrers/sha256:nope' })), 'DIGEST_INVALID');
+  assert.equal((await app.inject({ method: 'DELETE', url: `/v2/refs/app/manifests/${digestOf(artifact)}` })).statusCode, 202);
+  assert.deepEqual(JSON.parse((await app.inject({ method: 'GET', url: `/v2/refs/app/referrers/${subject}` })).body).manifests, []);
+});
