@@ -1,0 +1,220 @@
+// The real notary 0.7 CLI against `vouch server` (HTTPS with a throw-away CA from the peers'
+// certs.sh). Fails, never skips, when `notary` or `openssl` is missing.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadServerConfig, runServer, type RunningServer } from '../../src/server/index.js';
+import { peersDir } from '../support/paths.js';
+import { run, type RunResult } from '../support/peers.js';
+
+function need(bin: string): void {
+  try {
+    execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'pipe' });
+  } catch {
+    throw new Error(`${bin} is not installed (run ${join(peersDir, 'install.sh')}): the interop suite requires it`);
+  }
+}
+
+const PASS = {
+  NOTARY_ROOT_PASSPHRASE: 'root-passphrase-1',
+  NOTARY_TARGETS_PASSPHRASE: 'targets-passphrase-1',
+  NOTARY_SNAPSHOT_PASSPHRASE: 'snapshot-passphrase-1',
+  NOTARY_DELEGATION_PASSPHRASE: 'delegation-passphrase-1',
+};
+
+interface Ctx {
+  dir: string;
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+async function setup(): Promise<Ctx> {
+  need('notary');
+  need('openssl');
+  const dir = await mkdtemp(join(tmpdir(), 'vouch-server-interop-'));
+  const out = await run('bash', [join(peersDir, 'certs.sh')], { env: { PEERS_DIR: dir } });
+  assert.equal(out.code, 0, out.stderr);
+  const certs = join(dir, 'certs');
+  return { dir, ca: join(certs, 'ca.crt'), cert: join(certs, 'notary-server.crt'), key: join(certs, 'notary-server.key') };
+}
+
+async function start(ctx: Ctx, storage: string, extra: Record<string, unknown> = {}): Promise<RunningServer> {
+  const cfgFile = join(ctx.dir, `server-${Math.random().toString(16).slice(2)}.json`);
+  await writeFile(cfgFile, JSON.stringify({
+    server: { http_addr: '127.0.0.1:0', tls_cert_file: ctx.cert, tls_key_file: ctx.key },
+    trust_service: { type: 'local', key_algorithm: 'ecdsa' },
+    logging: { level: 'warn' },
+    ...extra,
+  }));
+  const cfg = loadServerConfig({ file: cfgFile, cwd: ctx.dir, env: {}, readFile: (p) => execFileSync('cat', [p]).toString('utf8'), overrides: { storage } });
+  return runServer(cfg, { handleSignals: false, logger: false });
+}
+
+function notary(ctx: Ctx, server: RunningServer, trustDir: string) {
+  return async (args: string[], input?: string): Promise<RunResult> => {
+    const r = await run('notary', ['-s', server.url.replace('127.0.0.1', 'localhost'), '-d', trustDir, '--tlscacert', ctx.ca, ...args], {
+      env: { ...PASS, HOME: ctx.dir },
+      input,
+      timeoutMs: 60_000,
+    });
+    return r;
+  };
+}
+
+function ok(r: RunResult, what: string): string {
+  assert.equal(r.code, 0, `${what} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout + r.stderr;
+}
+
+/** Rows of `notary list`: name → [digest, size, role]. */
+function listed(out: string): Map<string, [string, string, string]> {
+  const m = new Map<string, [string, string, string]>();
+  for (const line of out.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length === 4 && /^[0-9a-f]{64}$/.test(f[1]!)) m.set(f[0]!, [f[1]!, f[2]!, f[3]!]);
+  }
+  return m;
+}
+
+const HEX_A = 'a'.repeat(64);
+const HEX_B = '0123456789abcdef'.repeat(4);
+
+describe('real notary CLI against vouch server (memory store)', () => {
+  let ctx: Ctx;
+  let server: RunningServer;
+  const gun = 'registry.example.com:5000/team/app';
+
+  before(async () => {
+    ctx = await setup();
+    server = await start(ctx, 'memory');
+  });
+  after(async () => {
+    await server?.close();
+    if (ctx) await rm(ctx.dir, { recursive: true, force: true });
+  });
+
+  test('init, add, addhash, publish; a fresh client lists them', async () => {
+    const n = notary(ctx, server, join(ctx.dir, 'trust'));
+    ok(await n(['init', gun, '-p']), 'init -p');
+    const file = join(ctx.dir, 'payload.bin');
+    await writeFile(file, 'hello vouch\n');
+    ok(await n(['add', gun, 'v1', file]), 'add');
+    ok(await n(['addhash', gun, 'v2', '1234', '--sha256', HEX_A]), 'addhash');
+    ok(await n(['publish', gun]), 'publish');
+    const fresh = notary(ctx, server, join(ctx.dir, 'fresh1'));
+    const rows = listed(ok(await fresh(['list', gun]), 'list (fresh)'));
+    assert.deepEqual([...rows.keys()].sort(), ['v1', 'v2']);
+    assert.deepEqual(rows.get('v2'), [HEX_A, '1234', 'targets']);
+    assert.equal(rows.get('v1')![1], '12');
+  });
+
+  test('delegation add, publish through targets/releases', async () => {
+    const n = notary(ctx, server, join(ctx.dir, 'trust'));
+    const key = join(ctx.dir, 'rel-key.pem');
+    const pub = join(ctx.dir, 'rel.pub');
+    execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key], { stdio: 'pipe' });
+    execFileSync('openssl', ['pkey', '-in', key, '-pubout', '-out', pub], { stdio: 'pipe' });
+    ok(await n(['key', 'import', key, '--role', 'releases']), 'key import');
+    ok(await n(['delegation', 'add', gun, 'targets/releases', pub, '--all-paths', '-p']), 'delegation add -p');
+    ok(await n(['addhash', gun, 'rel1', '999', '--sha256', HEX_B, '-r', 'targets/releases', '-p']), 'addhash -r targets/releases');
+    const rows = listed(ok(await notary(ctx, server, join(ctx.dir, 'fresh2'))(['list', gun]), 'list (fresh)'));
+    assert.deepEqual(rows.get('rel1'), [HEX_B, '999', 'targets/releases']);
+    const d = ok(await n(['delegation', 'list', gun]), 'delegation list');
+    assert.match(d, /targets\/releases/);
+  });
+
+  test('key rotate snapshot -r and timestamp -r move signing to new server keys', async () => {
+    const n = notary(ctx, server, join(ctx.dir, 'trust'));
+    ok(await n(['key', 'rotate', gun, 'snapshot', '-r']), 'rotate snapshot -r');
+    ok(await n(['key', 'rotate', gun, 'timestamp', '-r']), 'rotate timestamp -r');
+    ok(await n(['addhash', gun, 'v3', '77', '--sha256', HEX_B, '-p']), 'addhash after rotations');
+    const root = JSON.parse((await server.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` })).body) as { signed: { roles: Record<string, { keyids: string[] }> } };
+    const ts = JSON.parse((await server.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/timestamp.json` })).body) as { signatures: { keyid: string }[] };
+    const snap = JSON.parse((await server.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/snapshot.json` })).body) as { signatures: { keyid: string }[] };
+    assert.deepEqual(ts.signatures.map((s) => s.keyid), root.signed.roles.timestamp!.keyids);
+    assert.deepEqual(snap.signatures.map((s) => s.keyid), root.signed.roles.snapshot!.keyids);
+    const rows = listed(ok(await notary(ctx, server, join(ctx.dir, 'fresh3'))(['list', gun]), 'list (fresh)'));
+    assert.deepEqual([...rows.keys()].sort(), ['rel1', 'v1', 'v2', 'v3']);
+  });
+
+  test('root rotation: old and fresh clients follow it; witness re-signs targets', async () => {
+    const n = notary(ctx, server, join(ctx.dir, 'trust'));
+    const before = JSON.parse((await server.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` })).body) as { signed: { version: number } };
+    // a second client that cached the old root
+    const old = notary(ctx, server, join(ctx.dir, 'cached'));
+    ok(await old(['list', gun]), 'list before root rotation');
+    ok(await n(['key', 'rotate', gun, 'root'], 'yes\n'), 'key rotate root');
+    const afterRoot = JSON.parse((await server.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` })).body) as { signed: { version: number }; signatures: unknown[] };
+    assert.equal(afterRoot.signed.version, before.signed.version + 1);
+    assert.equal(afterRoot.signatures.length, 2, 'signed by the old and the new root key');
+    ok(await n(['witness', gun, 'targets', '-p']), 'witness -p');
+    ok(await n(['addhash', gun, 'v4', '5', '--sha256', HEX_A, '-p']), 'publish after root rotation');
+    const cachedRows = listed(ok(await old(['list', gun]), 'list with the cached old root'));
+    assert.ok(cachedRows.has('v4'));
+    const freshRows = listed(ok(await notary(ctx, server, join(ctx.dir, 'fresh4'))(['list', gun]), 'list (fresh)'));
+    assert.deepEqual([...freshRows.keys()].sort(), ['rel1', 'v1', 'v2', 'v3', 'v4']);
+  });
+
+  test('delete --remote removes the repository', async () => {
+    const n = notary(ctx, server, join(ctx.dir, 'trust'));
+    ok(await n(['delete', gun, '--remote']), 'delete --remote');
+    const r = await notary(ctx, server, join(ctx.dir, 'fresh5'))(['list', gun]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stdout + r.stderr, /does not have trust data/);
+    const feed = JSON.parse((await server.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/changefeed?records=-1&change_id=-1` })).body) as { records: { Category: string }[] };
+    assert.equal(feed.records.at(-1)!.Category, 'deletion');
+  });
+
+  test('server-rejected publish: the notary client shows the server validation error', async () => {
+    // A second client with its own root key tries to take over an existing repository.
+    const other = 'registry.example.com:5000/team/other';
+    ok(await notary(ctx, server, join(ctx.dir, 'owner'))(['init', other, '-p']), 'init by owner');
+    const intruder = notary(ctx, server, join(ctx.dir, 'intruder'));
+    ok(await intruder(['init', other]), 'local init by the intruder');
+    // the intruder's local root is version 1 like the server's: publishing it is a rollback the server refuses
+    const r = await intruder(['publish', other]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stdout + r.stderr, /trust data|rejected|invalid|root|version/i);
+  });
+});
+
+describe('real notary CLI against vouch server (SQLite store survives a restart, ed25519 server keys)', () => {
+  let ctx: Ctx;
+  const gun = 'example.com/persist/app';
+
+  before(async () => { ctx = await setup(); });
+  after(async () => { if (ctx) await rm(ctx.dir, { recursive: true, force: true }); });
+
+  test('publish, restart, list and publish again', async () => {
+    const db = join(ctx.dir, 'data', 'server.db');
+    const opts = { trust_service: { type: 'local', key_algorithm: 'ed25519' }, vouch: { data_dir: join(ctx.dir, 'data') } };
+    let server = await start(ctx, `sqlite:${db}`, opts);
+    try {
+      const n = notary(ctx, server, join(ctx.dir, 'trust'));
+      ok(await n(['init', gun, '-p']), 'init');
+      ok(await n(['key', 'rotate', gun, 'snapshot', '-r']), 'rotate snapshot -r');
+      ok(await n(['addhash', gun, 'one', '10', '--sha256', HEX_A, '-p']), 'addhash');
+      const ts = JSON.parse((await server.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/timestamp.json` })).body) as { signatures: { method: string }[] };
+      assert.equal(ts.signatures[0]!.method, 'eddsa');
+    } finally {
+      await server.close();
+    }
+    const secret = await readFile(join(ctx.dir, 'data', 'server-key-secret'), 'utf8');
+    assert.ok(secret.trim().length >= 32, 'a key secret was generated in the data dir');
+    server = await start(ctx, `sqlite:${db}`, opts);
+    try {
+      const url = server.url;
+      assert.match(url, /^https:\/\/127\.0\.0\.1:\d+$/);
+      const n = notary(ctx, server, join(ctx.dir, 'trust'));
+      ok(await n(['addhash', gun, 'two', '20', '--sha256', HEX_B, '-p']), 'publish after restart (server keys decrypted from the store)');
+      const rows = listed(ok(await notary(ctx, server, join(ctx.dir, 'fresh'))(['list', gun]), 'list after restart'));
+      assert.deepEqual([...rows.keys()].sort(), ['one', 'two']);
+    } finally {
+      await server.close();
+    }
+  });
+});
