@@ -24,4 +24,68 @@ export function registerTrustCommands(program: Command, run: Runner): void {
     .option('--json', 'print the result as JSON')
     .action((file: string, opts: { name: string; json?: boolean }) =>
       run(async (ctx) => (await import('./commands/key.js')).keyLoad(ctx, file, opts))());
+
+  key
+    .command('rotate')
+    .description('rotate a repository key: root (new root signed by old and new keys), targets, snapshot, or timestamp (server)')
+    .argument('<repo>', 'repository, e.g. registry.example.com/team/app')
+    .argument('<role>', 'root, targets, snapshot or timestamp')
+    .option('-r, --server-managed', 'let the trust server hold the new key (snapshot; timestamp always is)')
+    .option('--key <file>', 'use this private key (PEM) instead of generating one')
+    .option('--trust-pinning <file>', "notary client config whose trust_pinning pins the root (certs, ca, disable_tofu)")
+    .action((repo: string, role: string, opts: { serverManaged?: boolean; key?: string; trustPinning?: string }) =>
+      run(async (ctx) => (await import('./commands/trust-key-rotate.js')).trustKeyRotate(ctx, repo, role, opts))());
+
+  const signer = trust.command('signer').description('manage entities who can sign images (targets/<name> and targets/releases)');
+  signer
+    .command('add')
+    .description('add a signer: its keys go into targets/NAME and targets/releases (initialises the repository when needed)')
+    .argument('<name>', 'signer name: lowercase letters, digits, "-" and "_"')
+    .argument('<repo...>', 'repositories')
+    .option('--key <file>', "the signer's public key file (PUBLIC KEY or CERTIFICATE PEM); repeatable", collect, [])
+    .option('--trust-pinning <file>', "notary client config whose trust_pinning pins the root")
+    .action((name: string, repos: string[], opts: { key: string[]; trustPinning?: string }) =>
+      run(async (ctx) => (await import('./commands/trust-signer.js')).trustSignerAdd(ctx, name, repos, opts))());
+  signer
+    .command('remove')
+    .description("remove a signer: its keys leave targets/releases and targets/NAME is deleted")
+    .argument('<name>', 'signer name')
+    .argument('<repo...>', 'repositories')
+    .option('-f, --force', 'do not ask, even if this is the last signer of the released tags')
+    .option('--trust-pinning <file>', "notary client config whose trust_pinning pins the root")
+    .action((name: string, repos: string[], opts: { force?: boolean; trustPinning?: string }) =>
+      run(async (ctx) => (await import('./commands/trust-signer.js')).trustSignerRemove(ctx, name, repos, opts))());
+
+  trust
+    .command('sign')
+    .description("sign a tag: its manifest digest and size come from the registry (no docker daemon needed), or stay as already signed")
+    .argument('<image:tag>', 'image reference with a tag')
+    .option('--digest <digest>', 'sign this manifest digest (sha256:…) instead of asking the registry; needs --size')
+    .option('--size <bytes>', 'manifest size in bytes, with --digest')
+    .option('--trust-pinning <file>', "notary client config whose trust_pinning pins the root")
+    .action((image: string, opts: { digest?: string; size?: string; trustPinning?: string }) =>
+      run(async (ctx) => (await import('./commands/trust-sign.js')).trustSign(ctx, image, opts))());
+
+  trust
+    .command('revoke')
+    .description('remove trust for a tag, or for every tag of a repository, from the roles you can sign')
+    .argument('<image[:tag]>', 'image reference; without a tag, every signed tag')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--trust-pinning <file>', "notary client config whose trust_pinning pins the root")
+    .action((image: string, opts: { yes?: boolean; trustPinning?: string }) =>
+      run(async (ctx) => (await import('./commands/trust-sign.js')).trustRevoke(ctx, image, opts))());
+
+  trust
+    .command('inspect')
+    .description('show signed tags, signers and keys, exactly as docker trust inspect (JSON by default)')
+    .argument('<image[:tag]...>', 'image references')
+    .option('--pretty', 'human-readable tables')
+    .option('--json', 'JSON (the default)')
+    .option('--trust-pinning <file>', "notary client config whose trust_pinning pins the root")
+    .action((images: string[], opts: { pretty?: boolean; json?: boolean; trustPinning?: string }) =>
+      run(async (ctx) => (await import('./commands/trust-inspect.js')).trustInspect(ctx, images, opts))());
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }

@@ -1,0 +1,29 @@
+// vouch trust key rotate REPO ROLE [--server-managed] [--key FILE] (notary key rotate).
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { VouchError } from '../../core/index.js';
+import { readPrivateKeyFile, type PrivateKey } from '../../keys/index.js';
+import { rotateKey, type RotatableRole } from '../../client/docker.js';
+import { parseTrustReference } from '../../client/session.js';
+import type { Context } from '../context.js';
+import { withSession, type CommonTrustOptions } from './trust-common.js';
+
+const ROLES: readonly string[] = ['root', 'targets', 'snapshot', 'timestamp'];
+
+export async function trustKeyRotate(ctx: Context, repo: string, role: string, opts: CommonTrustOptions & { serverManaged?: boolean; key?: string }): Promise<void> {
+  if (!ROLES.includes(role)) throw new VouchError('INVALID_ARGUMENT', `cannot rotate ${role}: the role must be root, targets, snapshot or timestamp`);
+  const ref = parseTrustReference(repo, { tag: 'optional' });
+  if (ref.tag !== undefined) throw new VouchError('INVALID_ARGUMENT', `${repo}: keys belong to a repository, not to a tag`);
+  let key: PrivateKey | undefined;
+  if (opts.key !== undefined) {
+    const path = resolve(ctx.cwd, opts.key);
+    let text: Buffer;
+    try {
+      text = await readFile(path);
+    } catch (err) {
+      throw new VouchError('NOT_FOUND', `cannot read key file ${path}: ${(err as Error).message}`);
+    }
+    key = await readPrivateKeyFile(text, { passphrases: ctx.passphrases, alias: 'encrypted' });
+  }
+  await withSession(ctx, opts, (s) => rotateKey(s, (t) => ctx.io.out(t), ref, role as RotatableRole, { ...(opts.serverManaged ? { serverManaged: true } : {}), ...(key ? { key } : {}) }));
+}

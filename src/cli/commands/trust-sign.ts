@@ -1,0 +1,25 @@
+// vouch trust sign IMAGE:TAG and vouch trust revoke [--yes] IMAGE[:TAG] (docker semantics).
+import { VouchError, parseDigest } from '../../core/index.js';
+import { revoke, sign } from '../../client/docker.js';
+import { parseTrustReference } from '../../client/session.js';
+import type { Context } from '../context.js';
+import { withSession, type CommonTrustOptions } from './trust-common.js';
+
+export async function trustSign(ctx: Context, image: string, opts: CommonTrustOptions & { digest?: string; size?: string }): Promise<void> {
+  const ref = parseTrustReference(image, { tag: 'required' });
+  let target: { sha256Hex: string; length: number } | undefined;
+  if (opts.digest !== undefined || opts.size !== undefined) {
+    if (opts.digest === undefined || opts.size === undefined) throw new VouchError('INVALID_ARGUMENT', '--digest and --size go together');
+    const d = parseDigest(opts.digest);
+    const length = Number(opts.size);
+    if (d.algorithm !== 'sha256') throw new VouchError('INVALID_ARGUMENT', 'docker targets are signed by their sha256 digest');
+    if (!Number.isSafeInteger(length) || length < 0) throw new VouchError('INVALID_ARGUMENT', `--size ${opts.size} is not a byte count`);
+    target = { sha256Hex: d.hex, length };
+  }
+  await withSession(ctx, opts, (s) => sign(s, (t) => ctx.io.out(t), image, ref, target ? { target } : {}));
+}
+
+export async function trustRevoke(ctx: Context, image: string, opts: CommonTrustOptions & { yes?: boolean }): Promise<void> {
+  const ref = parseTrustReference(image, { tag: 'optional' });
+  await withSession(ctx, opts, (s) => revoke(s, (t) => ctx.io.out(t), image, ref, Boolean(opts.yes)));
+}

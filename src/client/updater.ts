@@ -1,0 +1,341 @@
+// The updater (spec §5.6): fetch and verify a repository's metadata through tuf's state machine,
+// with docker's on-disk cache (trust dir `tuf/<gun>/metadata/*.json`). Root from cache, else trust
+// on first use (or trust pinning); timestamp by name; snapshot, targets and delegations by
+// checksum, from the cache when the bytes match. Only verified bytes are written to the cache.
+// On a failure after the root, the root is updated (by checksum, by name, then version by version)
+// and the rest is retried once.
+import { VouchError, isVouchError, toHex } from '../core/index.js';
+import {
+  TrustedMetadata, checkFile, loadTargetsTree, parseMetadata, MAX_METADATA_BYTES,
+  type FileMeta, type Metadata, type Root, type Snapshot, type Targets, type Timestamp, type TrustPinning,
+} from '../tuf/index.js';
+import type { TrustDir } from '../keys/index.js';
+import type { NotaryRemote } from './remote.js';
+
+export interface UpdaterOptions {
+  gun: string;
+  trustDir: TrustDir;
+  /** undefined = offline: the cache only */
+  remote: NotaryRemote | undefined;
+  now: Date;
+  /** notary's trust_pinning; applies when there is no cached root (docker: none, i.e. TOFU) */
+  pinning?: TrustPinning;
+  /** warnings as docker/notary print them (stale cache, skipped delegations, expiring certs) */
+  warn?: (message: string) => void;
+}
+
+/** A verified view of one repository. */
+export interface VerifiedRepo {
+  readonly gun: string;
+  readonly trusted: TrustedMetadata;
+  readonly root: Metadata<Root>;
+  readonly timestamp: Metadata<Timestamp>;
+  readonly snapshot: Metadata<Snapshot>;
+  readonly targets: Metadata<Targets>;
+  /** false when the timestamp came from the cache because the server could not be reached */
+  readonly fresh: boolean;
+}
+
+/** Codes after which notary updates the root and tries once more (spec §5.6 step 5). */
+const ROOT_RETRY = new Set(['EXPIRED', 'THRESHOLD_NOT_MET', 'NO_SIGNATURES', 'HASH_MISMATCH', 'LENGTH_MISMATCH', 'KEYID_MISMATCH', 'INVALID_METADATA', 'WRONG_TYPE', 'ROLLBACK', 'NOT_FOUND']);
+
+export class Updater {
+  private readonly o: UpdaterOptions;
+  private readonly warnings = new Set<string>();
+
+  constructor(opts: UpdaterOptions) {
+    this.o = opts;
+  }
+
+  private warn(msg: string): void {
+    if (this.warnings.has(msg)) return;
+    this.warnings.add(msg);
+    this.o.warn?.(msg);
+  }
+
+  private get cacheDir(): string {
+    return this.o.trustDir.metadataDir(this.o.gun);
+  }
+
+  /** Is there any cached trust data for the GUN? */
+  async hasCache(): Promise<boolean> {
+    return (await this.o.trustDir.readMetadata(this.o.gun, 'root')) !== undefined;
+  }
+
+  /** Runs the whole workflow; NOT_FOUND (details.repository) when the server has no trust data for the GUN. */
+  async update(): Promise<VerifiedRepo> {
+    const { gun } = this.o;
+    const cachedRoot = await this.o.trustDir.readMetadata(gun, 'root', MAX_METADATA_BYTES);
+    let rootBytes: Uint8Array;
+    let fromCache = false;
+    if (cachedRoot !== undefined) {
+      rootBytes = cachedRoot;
+      fromCache = true;
+    } else {
+      const remote = this.requireRemote('root');
+      const fetched = await this.guard('root', 'download', () => remote.getRole('root'));
+      if (fetched === undefined) throw notFound(gun, remote.server);
+      rootBytes = fetched;
+    }
+    const cached = await this.cachedCopies();
+    let tm = this.guard('root', fromCache ? 'cached root' : 'first root', () => TrustedMetadata.fromRoot(rootBytes, {
+      gun, now: this.o.now, cached,
+      // The cached root is the trust anchor; pinning only decides the first download (as notary).
+      ...(fromCache || this.o.pinning === undefined ? {} : { pinning: this.o.pinning }),
+    }));
+    if (!fromCache) await this.persist('root', rootBytes);
+
+    try {
+      return await this.refresh(tm);
+    } catch (err) {
+      if (!isVouchError(err) || !ROOT_RETRY.has(err.code) || this.o.remote === undefined) throw err;
+      const rotated = await this.updateRoot(tm, err);
+      tm = rotated;
+      return await this.refresh(tm);
+    }
+  }
+
+  /** Timestamp, snapshot and the targets tree on top of a trusted root. */
+  private async refresh(tm: TrustedMetadata): Promise<VerifiedRepo> {
+    const { gun } = this.o;
+    // 1. timestamp, by name; the cached one when the server cannot be reached
+    let tsBytes: Uint8Array | undefined;
+    let fresh = true;
+    let downloadError: unknown;
+    if (this.o.remote !== undefined) {
+      try {
+        tsBytes = await this.o.remote.getRole('timestamp');
+      } catch (err) {
+        // a 400 is a real answer from the server; anything else (network, 5xx, 401) falls back
+        if (isVouchError(err) && err.code === 'REMOTE_ERROR' && (err.details as { status?: number }).status === 400) throw err;
+        downloadError = err;
+      }
+    }
+    if (tsBytes === undefined) {
+      tsBytes = await this.o.trustDir.readMetadata(gun, 'timestamp');
+      if (tsBytes === undefined) {
+        if (downloadError !== undefined) throw downloadError;
+        if (this.o.remote === undefined) throw new VouchError('NOT_FOUND', `${gun}: no cached timestamp, and working offline`, { details: { role: 'timestamp' } });
+        throw new VouchError('NOT_FOUND', `${gun}: the trust server has no timestamp for this repository`, {
+          details: { role: 'timestamp', repository: gun },
+          hint: 'the repository may be half-initialised or deleted on the server',
+        });
+      }
+      fresh = false;
+      this.warn('Error while downloading remote metadata, using cached timestamp - this might not be the latest version available remotely');
+    }
+    const ts = this.check('timestamp', () => tm.updateTimestamp(tsBytes));
+    if (fresh) await this.persist('timestamp', tsBytes);
+
+    // 2. snapshot, by checksum unless the cached copy matches
+    const snapBytes = await this.getListed('snapshot', ts.signed.snapshot);
+    const snapshot = this.check('snapshot', () => tm.updateSnapshot(snapBytes.bytes));
+    if (snapBytes.fetched) await this.persist('snapshot', snapBytes.bytes);
+
+    // 3. the targets tree, breadth-first; delegation files are prefetched in parallel
+    const prefetch = new Map<string, Promise<{ bytes: Uint8Array; fetched: boolean }>>();
+    const fetchRole = async (role: string, meta: FileMeta): Promise<Uint8Array> => {
+      let p = prefetch.get(role);
+      if (p === undefined) {
+        p = this.getListed(role, meta);
+        prefetch.set(role, p);
+      }
+      const got = await p;
+      if (role === 'targets') {
+        // start every other listed role now: most are needed, and the walk itself is sequential
+        for (const [name, m] of snapshot.signed.meta) {
+          if (name !== 'root' && name !== 'targets' && !prefetch.has(name)) {
+            const q = this.getListed(name, m);
+            q.catch(() => undefined); // reported when (if) the walk asks for it
+            prefetch.set(name, q);
+          }
+        }
+      }
+      return got.bytes;
+    };
+    let tree;
+    try {
+      tree = await loadTargetsTree(tm, fetchRole);
+    } catch (err) {
+      throw this.explain(err, roleOf(err) ?? 'targets');
+    }
+    for (const w of tree.warnings) {
+      this.warn(`skipping delegation ${w.role}: ${w.error.message}`);
+    }
+    for (const role of tm.loadedTargetsRoles) {
+      const p = prefetch.get(role);
+      const got = p === undefined ? undefined : await p;
+      if (got?.fetched) await this.persist(role, got.bytes);
+    }
+    for (const w of tm.warnings) this.warn(w);
+    const targets = tm.targets;
+    if (targets === undefined) throw new VouchError('INTERNAL', 'targets not loaded');
+    return { gun, trusted: tm, root: tm.root, timestamp: ts, snapshot, targets, fresh };
+  }
+
+  /**
+   * Root update after a failure (spec §5.6 step 5): the newest root from the server, checked
+   * against the trusted one; if the trusted keys did not sign it, walk N.root.json one by one.
+   */
+  private async updateRoot(old: TrustedMetadata, cause: VouchError): Promise<TrustedMetadata> {
+    const remote = this.requireRemote('root');
+    const { gun } = this.o;
+    const tm = TrustedMetadata.fromRoot(old.root.bytes(), { gun, now: this.o.now, cached: await this.cachedCopies() });
+    const trustedVersion = tm.root.signed.version;
+    const newest = await this.guard('root', 'download', () => remote.getRole('root'));
+    if (newest === undefined) throw notFound(gun, remote.server);
+    const newestVersion = this.check('root', () => parseMetadata(newest, 'root').signed.version);
+    if (newestVersion === trustedVersion) throw cause; // nothing to rotate to: the first failure stands
+    if (newestVersion < trustedVersion) {
+      throw this.explain(new VouchError('ROLLBACK', `potential malicious behavior - trust data version is lower than expected: root version ${newestVersion} < trusted ${trustedVersion}`, {
+        details: { role: 'root', version: newestVersion, trustedVersion },
+      }), 'root');
+    }
+    try {
+      tm.updateRoot(newest);
+    } catch (err) {
+      if (!isVouchError(err, 'ROOT_ROTATION_FAILED')) throw this.explain(err, 'root');
+      // the trusted root's keys did not sign the newest: every intermediate version must chain
+      for (let v = trustedVersion + 1; v < newestVersion; v++) {
+        const bytes = await this.guard('root', `download version ${v}`, () => remote.getRoleVersion('root', v));
+        if (bytes === undefined) throw this.explain(new VouchError('ROOT_ROTATION_FAILED', `root version ${v} is missing on the server`, { details: { role: 'root', version: v } }), 'root');
+        this.check('root', () => tm.updateRoot(bytes));
+      }
+      this.check('root', () => tm.updateRoot(newest));
+    }
+    await this.persist('root', newest);
+    return TrustedMetadata.fromRoot(newest, { gun, now: this.o.now, cached: await this.cachedCopies() });
+  }
+
+  /** A role listed by its parent: the cached copy when its bytes match, else the server's, by checksum. */
+  private async getListed(role: string, meta: FileMeta): Promise<{ bytes: Uint8Array; fetched: boolean }> {
+    const cached = await this.o.trustDir.readMetadata(this.o.gun, role, meta.length + 1);
+    if (cached !== undefined) {
+      try {
+        checkFile(role, cached, meta);
+        return { bytes: cached, fetched: false };
+      } catch { /* stale: download */ }
+    }
+    const remote = this.o.remote;
+    if (remote === undefined) {
+      throw new VouchError('NOT_FOUND', `${this.o.gun}: ${role} is not cached, and working offline`, { details: { role } });
+    }
+    const sha = meta.hashes.get('sha256');
+    const bytes = await this.guard(role, 'download', () => (sha !== undefined && sha.byteLength === 32
+      ? remote.getRoleChecksum(role, toHex(sha), meta.length)
+      : remote.getRole(role, meta.length)));
+    if (bytes === undefined) {
+      throw this.explain(new VouchError('NOT_FOUND', `${role} is listed with checksum ${sha ? toHex(sha).slice(0, 12) : '?'} but the server does not have it`, { details: { role } }), role);
+    }
+    return { bytes, fetched: true };
+  }
+
+  /** Previously cached (trusted) copies: rollback floors for the state machine. */
+  private async cachedCopies(): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    for (const role of ['timestamp', 'snapshot', 'targets']) {
+      const b = await this.o.trustDir.readMetadata(this.o.gun, role, MAX_METADATA_BYTES);
+      if (b !== undefined) out.set(role, b);
+    }
+    return out;
+  }
+
+  private async persist(role: string, bytes: Uint8Array): Promise<void> {
+    await this.o.trustDir.writeMetadata(this.o.gun, role, bytes);
+  }
+
+  private requireRemote(role: string): NotaryRemote {
+    if (this.o.remote === undefined) {
+      throw new VouchError('NOT_FOUND', `${this.o.gun}: no cached ${role}, and working offline`, { details: { role } });
+    }
+    return this.o.remote;
+  }
+
+  private guard<T>(role: string, step: string, fn: () => T): T {
+    try {
+      const r = fn();
+      if (r instanceof Promise) return r.catch((err: unknown) => { throw this.explain(err, role, step); }) as T;
+      return r;
+    } catch (err) {
+      throw this.explain(err, role, step);
+    }
+  }
+
+  private check<T>(role: string, fn: () => T): T {
+    return this.guard(role, 'verify', fn);
+  }
+
+  /** Wraps a failure so that it names the role, the check, and what to do. */
+  explain(err: unknown, role: string, step = 'verify'): unknown {
+    if (!isVouchError(err) || (err.details as { explained?: boolean }).explained) return err;
+    const { gun } = this.o;
+    const r = roleOf(err) ?? role;
+    const hint = err.hint ?? hintFor(err.code, r, this.cacheDir);
+    const check = CHECKS[err.code] ?? err.code.toLowerCase().replace(/_/g, ' ');
+    const msg = step === 'download' || err.code === 'NETWORK' || err.code === 'UNAUTHORIZED' || err.code === 'REMOTE_ERROR'
+      ? `${gun}: ${r}: ${err.message}`
+      : `${gun}: ${r} metadata failed the ${check} check: ${err.message}`;
+    return new VouchError(err.code, msg, { cause: err, hint, details: { ...err.details, role: r, check, gun, explained: true } });
+  }
+}
+
+const CHECKS: Record<string, string> = {
+  EXPIRED: 'expiry',
+  ROLLBACK: 'version (rollback)',
+  HASH_MISMATCH: 'hash',
+  LENGTH_MISMATCH: 'length',
+  THRESHOLD_NOT_MET: 'signature threshold',
+  NO_SIGNATURES: 'signature',
+  KEYID_MISMATCH: 'key ID',
+  ROOT_ROTATION_FAILED: 'root rotation',
+  TRUST_PINNING: 'trust pinning',
+  INVALID_CERTIFICATE: 'root certificate',
+  INVALID_METADATA: 'format',
+  WRONG_TYPE: 'type',
+  TOO_LARGE: 'size',
+  INVALID_JSON: 'format',
+};
+
+function roleOf(err: unknown): string | undefined {
+  if (!isVouchError(err)) return undefined;
+  const r = (err.details as { role?: unknown }).role;
+  return typeof r === 'string' && !r.includes(' ') ? r : undefined;
+}
+
+function hintFor(code: string, role: string, cacheDir: string): string | undefined {
+  switch (code) {
+    case 'EXPIRED':
+      return role === 'timestamp' || role === 'snapshot'
+        ? 'the trust server has not re-signed its metadata in time (is it running and holding its keys?); ask its operator, then retry'
+        : `the holder of the ${role} key must re-sign it (for example by signing a tag again); until then the repository cannot be verified`;
+    case 'ROLLBACK':
+      return `the server is serving older trust data than this machine has already seen: this may be an attack. If the repository was deliberately deleted and recreated, remove ${cacheDir}`;
+    case 'HASH_MISMATCH':
+    case 'LENGTH_MISMATCH':
+      return 'the server served metadata that does not match what its parent lists (possible mix-and-match attack, or a server in the middle of an update); retry, and report it to the server operator if it persists';
+    case 'THRESHOLD_NOT_MET':
+    case 'NO_SIGNATURES':
+    case 'KEYID_MISMATCH':
+      return `the ${role} metadata is not signed by the keys that are trusted for it; do not use this repository until its owners re-sign it`;
+    case 'ROOT_ROTATION_FAILED':
+    case 'TRUST_PINNING':
+    case 'INVALID_CERTIFICATE':
+      return `trust data mismatch: the repository's root keys are not the ones this machine trusts. If the owners really replaced them, remove ${cacheDir} to trust the new root on next use`;
+    case 'TOO_LARGE':
+      return 'the server sent more data than the metadata allows; it may be hostile';
+    default:
+      return undefined;
+  }
+}
+
+function notFound(gun: string, server: string): VouchError {
+  return new VouchError('NOT_FOUND', `remote trust data does not exist for ${gun} on ${server}`, {
+    details: { repository: gun, role: 'root' },
+    hint: 'the repository has never been signed on this trust server (sign a tag or add a signer to initialise it), or DOCKER_CONTENT_TRUST_SERVER points elsewhere',
+  });
+}
+
+/** Is this the "repository has no trust data" error? */
+export function isRepositoryNotFound(err: unknown): boolean {
+  return isVouchError(err, 'NOT_FOUND') && typeof (err.details as { repository?: unknown }).repository === 'string';
+}
