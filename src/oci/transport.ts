@@ -171,7 +171,13 @@ export class HttpTransport {
       const res = await this.dispatch(method, current, ro, sameOrigin ? auth : undefined);
       if (res.status === 401 && sameOrigin && !challenged) {
         const challenge = parseChallenge(res.headers['www-authenticate']);
-        const next = challenge ? await this.authorize(current, challenge, ro.scopes) : undefined;
+        let next: string | undefined;
+        try {
+          next = challenge ? await this.authorize(current, challenge, ro.scopes) : undefined;
+        } catch (err) {
+          await res.discard();
+          throw err;
+        }
         if (next) {
           await res.discard();
           challenged = true;

@@ -364,3 +364,20 @@ test('referrers: without the API the client keeps the referrers tag index, and r
     await proxy.close();
   }
 });
+
+test('large blobs stream through both upload kinds and download into a file', async () => {
+  const big = Buffer.alloc(12 * 1024 * 1024);
+  for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i);
+  const desc = { digest: digestOf(big), size: big.byteLength };
+  const source = (): Readable => Readable.from((function* () { for (let i = 0; i < big.length; i += 1 << 20) yield big.subarray(i, i + (1 << 20)); })());
+  assert.equal(await client.pushBlob('large/mono', desc, source), 'uploaded');
+  assert.equal(await client.pushBlob('large/chunked', desc, source, { chunkSize: 5 * 1024 * 1024 }), 'uploaded');
+  const { dir, cleanup } = await tempDir();
+  try {
+    for (const repo of ['large/mono', 'large/chunked']) {
+      const file = join(dir, repo.replace('/', '-'));
+      await client.fetchBlob(repo, desc, file);
+      assert.equal(digestOf(await readFile(file)), desc.digest);
+    }
+  } finally { await cleanup(); }
+});
