@@ -5,7 +5,7 @@
 import { createPublicKey, generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
 import 'reflect-metadata'; // tsyringe (loaded by @peculiar/x509) needs the Reflect metadata API
 import * as x509 from '@peculiar/x509';
-import { VouchError, sha256, signBytes, type PublicKeyData, type SignatureMethod } from '../../src/core/index.js';
+import { VouchError, canonicalBytes, canonicalString, sha256, signBytes, toBase64, type JsonObject, type PublicKeyData, type SignatureMethod } from '../../src/core/index.js';
 import {
   TrustedMetadata, addDelegation, addTargets, createRoot, createSnapshot, createTargets, createTimestamp, dockerTarget, keyId, loadTargetsTree,
   newVersion, setRootRoleKeys, signMetadata, BASE_ROLES,
@@ -305,4 +305,24 @@ export class SimulatedClient {
     for (const role of tm.loadedTargetsRoles) this.cache.set(role, tm.targetsRole(role)!.metadata.bytes());
     return { tm, warnings };
   }
+}
+
+/**
+ * Signs a `signed` object that the models would refuse (thresholds of 0, wrong key IDs, …) and
+ * returns the envelope bytes: what an attacker holding the keys can publish.
+ */
+export function signRaw(signed: JsonObject, signers: readonly TestKey[]): Uint8Array {
+  const data = canonicalBytes(signed);
+  const signatures = signers.map((s) => {
+    const { method, sig } = s.sign(data);
+    return { keyid: s.keyId, method, sig: toBase64(sig) };
+  });
+  return Buffer.from(`{"signed":${canonicalString(signed)},"signatures":${JSON.stringify(signatures)}}`);
+}
+
+/** Rewrites an envelope's JSON (signed and signatures) without re-signing. */
+export function rewrite(bytes: Uint8Array, change: (doc: { signed: JsonObject; signatures: { keyid: string; method: string; sig: string }[] }) => void): Uint8Array {
+  const doc = JSON.parse(Buffer.from(bytes).toString('utf8')) as { signed: JsonObject; signatures: { keyid: string; method: string; sig: string }[] };
+  change(doc);
+  return Buffer.from(`{"signed":${canonicalString(doc.signed)},"signatures":${JSON.stringify(doc.signatures)}}`);
 }
