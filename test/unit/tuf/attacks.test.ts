@@ -3,13 +3,13 @@
 // server (holding the snapshot and timestamp keys) or a key thief could serve.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isVouchError, type ErrorCode, type JsonObject } from '../../../src/core/index.js';
+import { isVouchError, type ErrorCode, type JsonObject, type VouchError } from '../../../src/core/index.js';
 import {
   Metadata, TrustedMetadata, cloneJson, createTimestamp, listTargets, newVersion, parseMetadata, resolveDockerTag,
 } from '../../../src/tuf/index.js';
 import { DAY_MS, RepositorySimulator, SimulatedClient, TestKey, rewrite, signRaw } from '../../support/simulator.js';
 
-async function expectError(run: () => unknown, code: ErrorCode, details: Record<string, unknown> = {}): Promise<Error> {
+async function expectError(run: () => unknown, code: ErrorCode, details: Record<string, unknown> = {}): Promise<VouchError> {
   let caught: unknown;
   try {
     await run();
@@ -21,6 +21,8 @@ async function expectError(run: () => unknown, code: ErrorCode, details: Record<
   for (const [k, v] of Object.entries(details)) assert.deepEqual(caught.details[k], v, `details.${k}`);
   return caught;
 }
+
+const rejectedReasons = (err: VouchError): string[] => (err.details.rejected as { reason: string }[]).map((r) => r.reason);
 
 /** A repository with targets/releases, one tag in each of targets and targets/releases, and a client that has read it once. */
 async function setup(): Promise<{ sim: RepositorySimulator; client: SimulatedClient }> {
@@ -173,7 +175,7 @@ test('signatures: changed content under the old signature', async () => {
   sim.serve('targets', rewrite(sim.fetch('targets'), (d) => { d.signed.version = (d.signed.version as number) + 1; }));
   await sim.publishSnapshotAndTimestamp();
   const err = await expectError(() => client.refresh(), 'THRESHOLD_NOT_MET', { role: 'targets', valid: 0 });
-  assert.deepEqual((err as { details: { rejected: { reason: string }[] } }).details.rejected.map((r) => r.reason), ['INVALID_SIGNATURE']);
+  assert.deepEqual(rejectedReasons(err), ['INVALID_SIGNATURE']);
 });
 
 test('signatures: one valid signature where the threshold is two', async () => {
@@ -240,7 +242,7 @@ for (const method of ['ecdsa', 'rsapss', 'rsapkcs1v15', 'none']) {
     await sim.publishTimestamp();
     sim.serve('timestamp', rewrite(sim.fetch('timestamp'), (d) => { d.signatures[0]!.method = method; }));
     const err = await expectError(() => client.refresh(), 'THRESHOLD_NOT_MET', { role: 'timestamp', valid: 0 });
-    assert.deepEqual((err as { details: { rejected: { reason: string }[] } }).details.rejected.map((r) => r.reason), ['METHOD_MISMATCH']);
+    assert.deepEqual(rejectedReasons(err), ['METHOD_MISMATCH']);
   });
 }
 
