@@ -188,6 +188,11 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
     if (err instanceof RegistryError) return sendError(reply, err);
     if (err instanceof StorageLimitError) return sendError(reply, new RegistryError(413, 'SIZE_INVALID', err.message));
     if (err instanceof VouchError && err.code === 'INVALID_ARGUMENT') return sendError(reply, new RegistryError(400, 'NAME_INVALID', err.message));
+    // Fastify's own client errors (malformed requests) keep their 4xx status.
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return sendError(reply, new RegistryError(status, status === 413 ? 'SIZE_INVALID' : 'UNSUPPORTED', (err as Error).message));
+    }
     req.log.error(err);
     return reply.code(500).header('content-type', 'application/json').send(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'internal error', detail: {} }] }));
   });

@@ -11,7 +11,8 @@ import { RegistryImageSource, pullImage, pushImage } from '../../../src/oci/copy
 import { OciLayout, OciLayoutWriter, blobPath } from '../../../src/oci/layout.js';
 import { DOCKER_CONFIG, DOCKER_LAYER, DOCKER_LAYER_GZIP, DOCKER_MANIFEST, OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST, REF_NAME_ANNOTATION } from '../../../src/oci/mediatypes.js';
 import { parseManifest } from '../../../src/oci/manifest.js';
-import { makeImage, makeIndex, startLocalRegistry, tempDir, type LocalRegistry, type TestImage } from './helpers.js';
+import { makeImage, makeIndex, serve, startLocalRegistry, tempDir, type LocalRegistry, type TestImage } from './helpers.js';
+import { RegistryClient } from '../../../src/oci/client.js';
 
 let reg: LocalRegistry;
 before(async () => { reg = await startLocalRegistry(); });
@@ -322,6 +323,30 @@ test('registry-to-registry copy of a multi-arch index through RegistryImageSourc
     }
   } finally {
     await second.close();
+    await cleanup();
+  }
+});
+
+test('pulling an image with a tampered layer from a hostile registry leaves no layout behind', async () => {
+  const img = makeImage('victim', [4096]);
+  const layer = img.layers[0] as Buffer;
+  const evil = await serve((req, res) => {
+    if (req.url === '/v2/') { res.end('{}'); return; }
+    if (req.url?.includes('/manifests/')) { res.setHeader('content-type', OCI_MANIFEST); res.end(img.manifest); return; }
+    if (req.url?.endsWith(digestOf(img.config))) { res.end(img.config); return; }
+    res.end(Buffer.alloc(layer.length, 'evil')); // same length, other bytes
+  });
+  const { dir, cleanup } = await tempDir();
+  const client = new RegistryClient({ registry: evil.host, transportOptions: { retries: 0 } });
+  try {
+    const target = join(dir, 'pulled');
+    const w = await OciLayoutWriter.open(target);
+    await assert.rejects(pullImage(client, 'victim/app', '1.0', w), (e) => isVouchError(e, 'HASH_MISMATCH'));
+    await w.abort();
+    assert.deepEqual(await readdir(dir), [], 'neither the layout nor its staging directory remains');
+  } finally {
+    await client.close();
+    await evil.close();
     await cleanup();
   }
 });
