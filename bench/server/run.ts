@@ -42,7 +42,7 @@ async function startVouch(peers: Peers, storage: string): Promise<ServerUnderTes
   const child: ChildProcess = startProcess(process.execPath, [join(projectRoot, 'bin', 'vouch.js'), 'server',
     '--addr', `127.0.0.1:${port}`, '--storage', storage,
     '--tls-cert', join(certs, 'notary-server.crt'), '--tls-key', join(certs, 'notary-server.key')],
-  { VOUCH_SERVER_SECRET: 'bench-secret-bench-secret' });
+  { VOUCH_SERVER_KEY_SECRET: 'bench-secret-bench-secret' });
   await waitForPort('127.0.0.1', port as number);
   return {
     name: 'vouch server',
