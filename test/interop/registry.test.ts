@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { digestOf, isVouchError } from '../../src/core/index.js';
+import { DockerArchive, listTar } from '../../src/oci/archive.js';
 import { RegistryClient } from '../../src/oci/client.js';
 import { pullImage, pushImage } from '../../src/oci/copy.js';
 import { OciLayout, OciLayoutWriter, blobPath } from '../../src/oci/layout.js';
@@ -136,6 +137,28 @@ describe('skopeo against vouch registry', () => {
     assert.deepEqual(tags.Tags, ['1.0']);
     await skopeo(['delete', '--tls-verify=false', `docker://${reg.host}/skopeo/v2@${pushed}`]);
     await assert.rejects(client.getManifest('skopeo/v2', pushed), (e) => isVouchError(e, 'NOT_FOUND'));
+  });
+
+  test('a docker-archive written by skopeo is read and pushed by vouch; skopeo reads the result', async () => {
+    const img = await peersImage('archive/app', '1.0', 'hello docker-archive');
+    const archive = join(await tempDir('vouch-archive-'), 'save.tar');
+    await skopeo(['copy', '--quiet', `oci:${img.layout}:1.0`, `docker-archive:${archive}:demo/archive:1.0`]);
+    const a = await DockerArchive.open(archive);
+    const entry = a.resolve('demo/archive:1.0');
+    const pushed = await pushImage(client, 'archive/app', a, entry.descriptor, { tag: '1.0' });
+    const got = await client.getManifest('archive/app', '1.0');
+    assert.equal(got.digest, pushed.digest);
+    assert.equal(got.mediaType, DOCKER_MANIFEST);
+    // The config is carried byte for byte, so the image ID is the one skopeo wrote.
+    const ours = got.manifest.kind === 'manifest' ? got.manifest.config.digest : '';
+    const inspect = JSON.parse(await skopeo(['inspect', '--raw', '--config', '--tls-verify=false', `docker://${reg.host}/archive/app:1.0`])) as { rootfs: { diff_ids: string[] } };
+    const fromArchive = JSON.parse(await skopeo(['inspect', '--config', `docker-archive:${archive}`])) as { rootfs: { diff_ids: string[] } };
+    assert.deepEqual(inspect.rootfs.diff_ids, fromArchive.rootfs.diff_ids);
+    assert.ok((await listTar(archive)).some((e) => e.name === `${ours.slice(7)}.json`), 'config digest = the image ID skopeo named the config after');
+    const back = join(await tempDir('vouch-out-'), 'back.tar');
+    await skopeo(['copy', '--quiet', '--src-tls-verify=false', `docker://${reg.host}/archive/app:1.0`, `docker-archive:${back}:demo/archive:1.0`]);
+    const again = await DockerArchive.open(back);
+    assert.equal(again.resolve().descriptor.digest, entry.descriptor.digest, 'the same archive content makes the same manifest');
   });
 
   test('skopeo pushes to and pulls from vouch registry with basic auth', async () => {
