@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MultipartError, formDataBoundary, parseMediaType, parseMultipart } from '../../../src/server/multipart.js';
 import { parseUpload, signedMetaVersion } from '../../../src/server/upload.js';
-import { NotaryHttpError } from '../../../src/server/errors.js';
+import type { NotaryHttpError } from '../../../src/server/errors.js';
 import { isValidRoleName } from '../../../src/tuf/index.js';
 import { multipart } from './helpers.js';
 
