@@ -165,10 +165,12 @@ function locate(node: Scalar, source: string): Pick<RawReference, 'offset' | 'le
       text = value;
     }
   }
-  if (why === undefined && /\s/.test(text)) why = 'the value is not a single reference (it spans lines or contains spaces)';
+  // Variables first: a template such as `{{ .Values.image }}` also contains spaces.
   if (why === undefined && (text.includes('$') || text.includes('{{'))) {
     why = `the reference uses variables (${text}); vouch pins only literal references: pin the value where the variable is set`;
   }
+  if (why === undefined && text === '') why = 'no image is given';
+  if (why === undefined && /\s/.test(text)) why = 'the value is not a single reference (it spans lines or contains spaces)';
   return why === undefined ? { offset, length: text.length, reference: text } : { offset, length: 0, reference: text, unresolvable: why };
 }
 
