@@ -85,7 +85,7 @@ export function scanDockerfile(source: string): RawReference[] {
   const continuation = new RegExp(`${escape === '\\' ? '\\\\' : '`'}[ \\t]*$`);
 
   const add = (tok: Token, instruction: string, where: string, object: string): void => {
-    const base = { source: 'dockerfile' as const, reference: tok.text, where, object };
+    const base = { kind: 'dockerfile' as const, reference: tok.text, where, object };
     const reason = tok.split ? 'the reference is split over a line continuation; write it on one line' : variableReason(tok.text, instruction);
     found.push({ ...base, offset: tok.offset, length: reason ? 0 : tok.text.length, ...(reason ? { unresolvable: reason } : {}) });
   };

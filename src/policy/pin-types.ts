@@ -2,14 +2,14 @@
 // us about each one, and what pinning or checking made of it. Plain data, like types.ts.
 
 /** Which kind of file a reference was found in. */
-export type PinSource = 'kubernetes' | 'compose' | 'dockerfile';
+export type PinFileKind = 'kubernetes' | 'compose' | 'dockerfile';
 
 /** How a file is read: as YAML (Kubernetes manifests, Compose files) or as a Dockerfile. */
 export type PinSyntax = 'yaml' | 'dockerfile';
 
 /** A reference as a scanner reports it, before positions are turned into lines and columns. */
 export interface RawReference {
-  source: PinSource;
+  kind: PinFileKind;
   /** UTF-16 offset of the reference's first character in the source (-1 if unknown). */
   offset: number;
   /** Length of the range to replace when pinning; 0 for unresolvable references. */
@@ -31,7 +31,7 @@ export interface RawReference {
 /** One image reference in a file. */
 export interface ImageFinding {
   file: string;
-  source: PinSource;
+  kind: PinFileKind;
   where: string;
   object?: string;
   path?: string;

@@ -88,8 +88,8 @@ class Walker {
   }
 
   /** Records the reference held by `node` (the value of an `image` key). */
-  private addImage(node: Node | null, path: Path, where: string, object: string, source: 'kubernetes' | 'compose'): void {
-    const base = { where, object, path: formatPath(path), document: this.index, source };
+  private addImage(node: Node | null, path: Path, where: string, object: string, kind: 'kubernetes' | 'compose'): void {
+    const base = { where, object, path: formatPath(path), document: this.index, kind };
     if (!isScalar(node) || node.range == null) {
       const start = node?.range?.[0] ?? -1;
       const end = node?.range?.[1] ?? start;

@@ -105,7 +105,7 @@ describe('findImageReferences', () => {
       assert.deepEqual(found.map((f) => `${f.line}:${f.column} ${f.reference} | ${f.where}`), EXPECTED_FINDINGS[name]);
       for (const f of found) {
         assert.equal(f.file, name);
-        assert.equal(f.source, name.startsWith('k8s') ? 'kubernetes' : name.startsWith('compose') ? 'compose' : 'dockerfile');
+        assert.equal(f.kind, name.startsWith('k8s') ? 'kubernetes' : name.startsWith('compose') ? 'compose' : 'dockerfile');
         assert.equal(f.pinned, false);
         // the range covers exactly the reference text, except for references that cannot be rewritten
         if (f.unresolvable === undefined) assert.equal(source.slice(f.offset, f.offset + f.length), f.reference);
