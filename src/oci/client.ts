@@ -129,9 +129,12 @@ export class RegistryClient {
 
   /** The base URL (scheme://host:port), choosing the scheme on first use. */
   baseUrl(): Promise<string> {
-    this.base ??= this.chooseScheme();
-    // A failed probe is not remembered: the registry may come up later.
-    this.base.catch(() => { this.base = undefined; });
+    if (!this.base) {
+      const probe = this.chooseScheme();
+      this.base = probe;
+      // A failed probe is not remembered: the registry may come up later.
+      probe.catch(() => { if (this.base === probe) this.base = undefined; });
+    }
     return this.base;
   }
 
@@ -150,6 +153,14 @@ export class RegistryClient {
 
   private async url(path: string): Promise<string> {
     return `${await this.baseUrl()}${path}`;
+  }
+
+  /** `/v2/<repo>/<kind>/<ref>` with both checked, so nothing can leave the repository's path. */
+  private async repoUrl(repo: string, kind: 'manifests' | 'blobs' | 'referrers', ref: string): Promise<string> {
+    checkRepo(repo);
+    if (kind !== 'manifests' || isDigest(ref)) parseDigestArg(ref);
+    else if (!TAG.test(ref)) throw new VouchError('INVALID_ARGUMENT', `'${ref}' is not a valid tag`);
+    return this.url(`/v2/${repo}/${kind}/${ref}`);
   }
 
   /** GET /v2/: checks that this is a v2 registry and that our credentials (if any) are accepted. */
@@ -189,7 +200,7 @@ export class RegistryClient {
    * is computed here (and a Docker-Content-Digest header that disagrees is refused).
    */
   async getManifest(repo: string, ref: string, opts: { push?: boolean } = {}): Promise<FetchedManifest> {
-    const url = await this.url(`/v2/${repo}/manifests/${encodeURIComponent(ref)}`);
+    const url = await this.repoUrl(repo, 'manifests', ref);
     const res = await this.transport.stream('GET', url, { headers: { accept: MANIFEST_ACCEPT }, scopes: [opts.push ? pushScope(repo) : pullScope(repo)] });
     if (res.status !== 200) return this.fail(res, `GET manifest ${repo}:${ref}`);
     const bytes = await readBody(res, this.maxManifest, `manifest ${repo}:${ref}`);
@@ -212,7 +223,7 @@ export class RegistryClient {
 
   /** HEAD a manifest: undefined when absent. The digest returned is the registry's claim only. */
   async headManifest(repo: string, ref: string, opts: { push?: boolean } = {}): Promise<ManifestHead | undefined> {
-    const url = await this.url(`/v2/${repo}/manifests/${encodeURIComponent(ref)}`);
+    const url = await this.repoUrl(repo, 'manifests', ref);
     const res = await this.transport.stream('HEAD', url, { headers: { accept: MANIFEST_ACCEPT }, scopes: [opts.push ? pushScope(repo) : pullScope(repo)] });
     await res.discard();
     if (res.status === 404) return undefined;
@@ -237,7 +248,7 @@ export class RegistryClient {
     }
     const digest = digestOf(bytes);
     if (isDigest(ref) && ref !== digest) throw new VouchError('HASH_MISMATCH', `manifest hashes to ${digest}, not ${ref}`, { details: { expected: ref, actual: digest } });
-    const url = await this.url(`/v2/${repo}/manifests/${encodeURIComponent(ref)}`);
+    const url = await this.repoUrl(repo, 'manifests', ref);
     const res = await this.transport.stream('PUT', url, { headers: { 'content-type': mediaType, 'content-length': String(bytes.byteLength) }, body: bytes, scopes: [pushScope(repo)] });
     if (res.status !== 201 && res.status !== 200) return this.fail(res, `PUT manifest ${repo}:${ref}`);
     await res.discard();
@@ -280,7 +291,7 @@ export class RegistryClient {
   /** Manifests whose subject is `digest`: the referrers API, or the referrers tag where it is missing. */
   async listReferrers(repo: string, digest: string, opts: { artifactType?: string } = {}): Promise<Descriptor[]> {
     parseDigest(digest);
-    const first = new URL(await this.url(`/v2/${repo}/referrers/${digest}`));
+    const first = new URL(await this.repoUrl(repo, 'referrers', digest));
     if (opts.artifactType) first.searchParams.set('artifactType', opts.artifactType);
     const probe = await this.transport.stream('GET', first.toString(), { scopes: [pullScope(repo)] });
     let list: Descriptor[];
@@ -305,7 +316,7 @@ export class RegistryClient {
   }
 
   async deleteManifest(repo: string, digest: string): Promise<void> {
-    const url = await this.url(`/v2/${repo}/manifests/${digest}`);
+    const url = await this.repoUrl(repo, 'manifests', digest);
     const res = await this.transport.stream('DELETE', url, { scopes: [`repository:${repo}:delete`, pushScope(repo)] });
     if (res.status !== 202 && res.status !== 200 && res.status !== 204) return this.fail(res, `DELETE manifest ${repo}@${digest}`);
     await res.discard();
@@ -315,7 +326,7 @@ export class RegistryClient {
 
   async hasBlob(repo: string, digest: string, opts: { push?: boolean } = {}): Promise<boolean> {
     parseDigest(digest);
-    const url = await this.url(`/v2/${repo}/blobs/${digest}`);
+    const url = await this.repoUrl(repo, 'blobs', digest);
     const res = await this.transport.stream('HEAD', url, { scopes: [opts.push ? pushScope(repo) : pullScope(repo)] });
     await res.discard();
     if (res.status === 200) return true;
@@ -332,7 +343,7 @@ export class RegistryClient {
     if (desc.size > this.maxBlob) {
       throw new VouchError('TOO_LARGE', `blob ${desc.digest} is ${desc.size} bytes, over the limit of ${this.maxBlob}`, { details: { size: desc.size, limit: this.maxBlob } });
     }
-    const url = await this.url(`/v2/${repo}/blobs/${desc.digest}`);
+    const url = await this.repoUrl(repo, 'blobs', desc.digest);
     const res = await this.transport.stream('GET', url, { scopes: [pullScope(repo)] });
     if (res.status !== 200) return this.fail(res, `GET blob ${repo}@${desc.digest}`);
     const declared = Number(res.headers['content-length']);
@@ -369,7 +380,9 @@ export class RegistryClient {
    * the descriptor on the way out, so a corrupt local file is never committed.
    */
   async pushBlob(repo: string, desc: Expected, source: BlobSource, opts: PushBlobOptions = {}): Promise<PushBlobResult> {
-    parseDigest(desc.digest);
+    parseDigestArg(desc.digest);
+    checkRepo(repo);
+    if (opts.mountFrom) checkRepo(opts.mountFrom);
     if (!opts.force && await this.hasBlob(repo, desc.digest, { push: true })) return 'exists';
     const scopes = [pushScope(repo), ...(opts.mountFrom && opts.mountFrom !== repo ? [pullScope(opts.mountFrom)] : [])];
     const start = new URL(await this.url(`/v2/${repo}/blobs/uploads/`));
@@ -433,7 +446,7 @@ export class RegistryClient {
   }
 
   async deleteBlob(repo: string, digest: string): Promise<void> {
-    const url = await this.url(`/v2/${repo}/blobs/${digest}`);
+    const url = await this.repoUrl(repo, 'blobs', digest);
     const res = await this.transport.stream('DELETE', url, { scopes: [`repository:${repo}:delete`, pushScope(repo)] });
     if (res.status !== 202 && res.status !== 200 && res.status !== 204) return this.fail(res, `DELETE blob ${repo}@${digest}`);
     await res.discard();
@@ -443,6 +456,7 @@ export class RegistryClient {
 
   /** All tags of a repository, following `Link: <…>; rel="next"` pages. */
   async listTags(repo: string, opts: { pageSize?: number } = {}): Promise<string[]> {
+    checkRepo(repo);
     const first = new URL(await this.url(`/v2/${repo}/tags/list`));
     if (opts.pageSize) first.searchParams.set('n', String(opts.pageSize));
     const out: string[] = [];
@@ -502,6 +516,19 @@ export function referrerDescriptor(m: Manifest, digest: string, size: number): D
 
 function isDigest(ref: string): boolean {
   return ref.includes(':');
+}
+
+const REPO = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+
+function checkRepo(repo: string): void {
+  if (repo.length > 255 || !REPO.test(repo)) throw new VouchError('INVALID_ARGUMENT', `'${repo}' is not a valid repository name`);
+}
+
+function parseDigestArg(ref: string): void {
+  try { parseDigest(ref); } catch {
+    throw new VouchError('INVALID_ARGUMENT', `'${ref}' is neither a tag nor a digest`);
+  }
 }
 
 function withDigest(location: string, digest: string): string {

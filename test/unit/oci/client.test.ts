@@ -381,3 +381,12 @@ test('large blobs stream through both upload kinds and download into a file', as
     }
   } finally { await cleanup(); }
 });
+
+test('repository names, tags and digests are checked before any request', async () => {
+  for (const [repo, ref] of [['../etc', 'v1'], ['a/b?x=1', 'v1'], ['UPPER', 'v1'], ['a/b', '../../x'], ['a/b', 'sha256:short'], ['a/b', 'v1/../x']]) {
+    await assert.rejects(client.getManifest(repo as string, ref as string), (e) => isVouchError(e, 'INVALID_ARGUMENT'), `${repo} ${ref}`);
+  }
+  await assert.rejects(client.hasBlob('a/b', 'v1'), (e) => isVouchError(e, 'INVALID_ARGUMENT'));
+  await assert.rejects(client.listTags('a/../b'), (e) => isVouchError(e, 'INVALID_ARGUMENT'));
+  await assert.rejects(client.pushBlob('a/b', contentDesc, content, { mountFrom: '../x' }), (e) => isVouchError(e, 'INVALID_ARGUMENT'));
+});
