@@ -231,7 +231,8 @@ export class RepositorySimulator {
   /** What a server holding the snapshot and timestamp keys does: sign whatever files it serves now. */
   async publishSnapshotAndTimestamp(): Promise<void> {
     const files = new Map([...this.served].filter(([role]) => role !== 'snapshot' && role !== 'timestamp'));
-    this.snapshot = await signMetadata(createSnapshot(files, { now: this.now, previous: this.snapshot }), this.keys.snapshot);
+    const remove = [...(this.snapshot?.signed.meta.keys() ?? [])].filter((role) => !files.has(role));
+    this.snapshot = await signMetadata(createSnapshot(files, { now: this.now, previous: this.snapshot, remove }), this.keys.snapshot);
     this.#serve('snapshot', this.snapshot);
     await this.publishTimestamp();
   }
@@ -246,10 +247,17 @@ export class RepositorySimulator {
     return signMetadata(md, signers);
   }
 
-  /** Serves exact bytes for a role (tampering); does not touch snapshot or timestamp. */
+  /** Serves exact bytes for a role (tampering); does not touch snapshot or timestamp. A root is also served by its version. */
   serve(role: string, bytes: Uint8Array): void {
     this.served.set(role, bytes);
-    if (role === 'root') this.roots.set(JSON.parse(Buffer.from(bytes).toString('utf8')).signed.version as number, bytes);
+    if (role !== 'root') return;
+    let version: unknown;
+    try {
+      version = (JSON.parse(Buffer.from(bytes).toString('utf8')) as { signed?: { version?: unknown } }).signed?.version;
+    } catch {
+      return;
+    }
+    if (typeof version === 'number') this.roots.set(version, bytes);
   }
 
   #next<T extends Signed>(role: string, md: Metadata<T>): Metadata<T> {
