@@ -151,7 +151,6 @@ export class TrustedMetadata {
    */
   updateDelegatedTargets(bytes: Uint8Array, role: string, parent: string): Metadata<Targets> {
     if (this.#snapshot === undefined) throw order(`cannot update ${role} before snapshot`);
-    if (this.#targets.has(role)) throw order(`${role} is already loaded`);
     let keys: KeyRole;
     let paths: readonly string[];
     if (role === 'targets') {
@@ -169,6 +168,7 @@ export class TrustedMetadata {
       keys = delegationKeyRole(p.metadata.signed, d);
       paths = restrictPaths(p.paths, d.paths);
     }
+    if (this.#targets.has(role)) throw order(`${role} is already loaded`);
     const meta = this.#snapshot.signed.meta.get(role);
     if (meta === undefined) throw new VouchError('NOT_FOUND', `${role} is not listed in the snapshot`, { details: { role } });
     checkFile(role, bytes, meta);
