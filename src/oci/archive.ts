@@ -82,7 +82,10 @@ export async function listTar(file: string): Promise<TarEntry[]> {
       for (let i = 0; i < BLOCK; i++) check += i >= 148 && i < 156 ? 0x20 : (header[i] as number);
       if (sum !== check) throw new VouchError('INVALID_ARGUMENT', `${file} is not a tar archive (bad header checksum at ${pos})`);
       const type = String.fromCharCode(header[156] || 0x30);
-      const entrySize = octal(header, 124, 12);
+      const isMeta = type === 'x' || type === 'L' || type === 'K' || type === 'g';
+      // A pax size overrides the header's (which cannot hold sizes past 8 GiB in octal).
+      const entrySize = !isMeta && pax.size !== undefined ? Number(pax.size) : octal(header, 124, 12);
+      if (!Number.isSafeInteger(entrySize) || entrySize < 0) throw new VouchError('INVALID_ARGUMENT', `${file}: invalid entry size at ${pos}`);
       const dataOffset = pos + BLOCK;
       if (dataOffset + entrySize > size) throw new VouchError('INVALID_ARGUMENT', `${file} is truncated`);
       pos = dataOffset + Math.ceil(entrySize / BLOCK) * BLOCK;
@@ -104,8 +107,7 @@ export async function listTar(file: string): Promise<TarEntry[]> {
       }
       name = pax.path ?? longName ?? name;
       const linkName = pax.linkpath ?? longLink ?? cstring(header, 157, 100);
-      const realSize = pax.size !== undefined ? Number(pax.size) : entrySize;
-      entries.push({ name: normalize(name), type, size: realSize, offset: dataOffset, linkName });
+      entries.push({ name: normalize(name), type, size: entrySize, offset: dataOffset, linkName });
       pax = {};
       longName = undefined;
       longLink = undefined;

@@ -350,3 +350,22 @@ test('pulling an image with a tampered layer from a hostile registry leaves no l
     await cleanup();
   }
 });
+
+test('listTar reads long names from pax headers and GNU long-name entries, and data offsets', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const long = `${'d'.repeat(60)}/${'e'.repeat(60)}/${'f'.repeat(60)}.txt`;
+    await mkdir(join(dir, 'src', dirOf(long)), { recursive: true });
+    await writeFile(join(dir, 'src', long), 'long name content');
+    for (const format of ['pax', 'gnu']) {
+      const file = join(dir, `${format}.tar`);
+      execFileSync('tar', [`--format=${format}`, '-C', join(dir, 'src'), '-cf', file, long]);
+      const entry = (await listTar(file)).find((e) => e.name === long);
+      assert.ok(entry, `${format}: ${long} listed`);
+      const bytes = await readFile(file);
+      assert.equal(bytes.subarray(entry.offset, entry.offset + entry.size).toString(), 'long name content');
+    }
+  } finally { await cleanup(); }
+});
+
+function dirOf(p: string): string { return p.slice(0, p.lastIndexOf('/')); }
