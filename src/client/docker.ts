@@ -246,6 +246,8 @@ function isLastSigner(base: VerifiedRepo, signerCanonicalIds: string[]): boolean
 export interface SignOptions {
   /** digest and size when known (tests, --digest); otherwise read from the registry */
   target?: { sha256Hex: string; length: number };
+  /** sign `target` even when the tag is already signed with another digest (a push of new content) */
+  replace?: boolean;
 }
 
 /**
@@ -279,7 +281,7 @@ export async function sign(s: Session, out: Out, input: string, ref: ImageRefere
   }
   const existing = findTarget(base.trusted, tag, [RELEASES_ROLE, 'targets']);
   let meta: FileMeta;
-  if (existing !== undefined && (existing.role === RELEASES_ROLE || existing.role === 'targets') && existing.meta.hashes.get('sha256')?.byteLength === 32) {
+  if (existing !== undefined && !(opts.replace && opts.target !== undefined) && (existing.role === RELEASES_ROLE || existing.role === 'targets') && existing.meta.hashes.get('sha256')?.byteLength === 32) {
     meta = existing.meta;
     const hex = toHex(existing.meta.hashes.get('sha256') as Uint8Array);
     const rows = signedTagRows(inspectSource(base).targets, tag).filter((r) => r.digest === hex);
@@ -380,7 +382,8 @@ export async function inspect(s: Session, inputs: { input: string; ref: ImageRef
       failed.push(input);
       continue;
     }
-    if (pretty) out(formatInspectPretty(input, src, ref.tag));
+    // docker separates the pretty output of consecutive images with two newlines
+    if (pretty) out((inputs[0]?.input === input ? '' : '\n\n') + formatInspectPretty(input, src, ref.tag));
     else repos.push(trustRepo(input, src, ref.tag));
   }
   if (!pretty) out(formatInspectJson(repos));

@@ -1,0 +1,162 @@
+// Push = upload + sign; pull = verify + download (design §1). With content trust on, a pull
+// resolves the tag through verified trust data, fetches the manifest BY DIGEST, checks its size
+// against the signed length, checks every blob while it streams, and writes the OCI layout only
+// when everything matched — a failure leaves nothing at the destination.
+import { VouchError } from '../core/index.js';
+import { DockerArchive, OciLayout, OciLayoutWriter, pullImage, pushImage, type Descriptor, type ImageSource } from '../oci/index.js';
+import { formatReference, gunOf, parseReference, type ImageReference } from '../oci/reference.js';
+import { resolveDockerTag, type ResolvedTag } from '../tuf/index.js';
+import { sign, type Out } from './docker.js';
+import type { Session } from './session.js';
+import { Updater } from './updater.js';
+
+export type ImageEvent =
+  | { event: 'resolved'; reference: string; digest: string; size: number; role: string }
+  | { event: 'blob'; digest: string; size: number; status: 'uploaded' | 'exists' | 'mounted' | 'downloaded' | 'present' }
+  | { event: 'pushed'; reference: string; digest: string; size: number }
+  | { event: 'pulled'; reference: string; digest: string; destination: string }
+  | { event: 'warning'; message: string };
+
+export interface PullOptions {
+  /** verify through trust data (DOCKER_CONTENT_TRUST); false pulls by tag as given */
+  trust: boolean;
+  /** OCI layout directory to write */
+  to: string;
+  onEvent?: (e: ImageEvent) => void;
+}
+
+export interface PullResult {
+  reference: ImageReference;
+  digest: string;
+  resolved?: ResolvedTag;
+}
+
+/** The signed digest of IMAGE:TAG, from verified trust data. */
+export async function resolveTrusted(s: Session, ref: ImageReference): Promise<ResolvedTag> {
+  const tag = ref.tag ?? 'latest';
+  const updater = new Updater({ gun: gunOf(ref), trustDir: s.trustDir, remote: s.remoteFor(ref), now: s.now(), warn: (m) => s.warn(m) });
+  let repo;
+  try {
+    repo = await updater.update();
+  } catch (err) {
+    if (err instanceof VouchError && err.code === 'NOT_FOUND' && (err.details as { repository?: string }).repository !== undefined) {
+      throw new VouchError('NOT_FOUND', `remote trust data does not exist for ${gunOf(ref)}: refusing to pull ${formatReference({ ...ref, tag })} with content trust on`, {
+        hint: 'sign the image first (vouch trust sign, or vouch push with DOCKER_CONTENT_TRUST=1), or pull with --disable-content-trust if you accept unverified content',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+  try {
+    return resolveDockerTag(repo.trusted, tag);
+  } catch (err) {
+    if (err instanceof VouchError && err.code === 'NOT_FOUND') {
+      throw new VouchError('NOT_FOUND', `No trust data for ${tag}: ${gunOf(ref)}:${tag} is not signed in targets or targets/releases`, {
+        hint: `list what is signed with: vouch trust inspect --pretty ${gunOf(ref)}`,
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+export async function pull(s: Session, input: string, opts: PullOptions): Promise<PullResult> {
+  const ref = parseReference(input);
+  const emit = opts.onEvent ?? (() => {});
+  const client = s.registryFor(ref.registry);
+  let refToFetch: string;
+  let resolved: ResolvedTag | undefined;
+  if (ref.digest !== undefined) {
+    // A digest names the content itself: what arrives is checked against it, trust data or not.
+    refToFetch = ref.digest;
+  } else if (opts.trust) {
+    resolved = await resolveTrusted(s, ref);
+    emit({ event: 'resolved', reference: `${gunOf(ref)}:${resolved.tag}`, digest: resolved.digest, size: resolved.length, role: resolved.role });
+    // The registry's tag must still name the signed manifest: a moved tag means someone pushed
+    // unsigned content under a signed name, and we refuse rather than silently pull the old one.
+    const head = await client.headManifest(ref.repository, resolved.tag);
+    if (head?.digest !== undefined && head.digest !== resolved.digest) {
+      throw new VouchError('HASH_MISMATCH', `${gunOf(ref)}:${resolved.tag} was moved: the registry has ${head.digest}, but the signed digest is ${resolved.digest}`, {
+        hint: `pull the signed image by digest (${gunOf(ref)}@${resolved.digest}), or have a signer sign the new digest`,
+        details: { registry: head.digest, signed: resolved.digest },
+      });
+    }
+    if (head === undefined) emit({ event: 'warning', message: `tag ${resolved.tag} is gone from the registry; pulling the signed digest ${resolved.digest}` });
+    refToFetch = resolved.digest;
+  } else {
+    refToFetch = ref.tag ?? 'latest';
+  }
+
+  const writer = await OciLayoutWriter.open(opts.to);
+  try {
+    const pulled = await pullImage(client, ref.repository, refToFetch, writer, {
+      onBlob: (d: Descriptor, skipped: boolean) => emit({ event: 'blob', digest: d.digest, size: d.size, status: skipped ? 'present' : 'downloaded' }),
+    });
+    if (resolved !== undefined) {
+      if (pulled.descriptor.digest !== resolved.digest) {
+        throw new VouchError('HASH_MISMATCH', `the registry sent manifest ${pulled.descriptor.digest} for the signed digest ${resolved.digest}`);
+      }
+      if (pulled.descriptor.size !== resolved.length) {
+        throw new VouchError('LENGTH_MISMATCH', `the manifest is ${pulled.descriptor.size} bytes, but the signed length is ${resolved.length}`);
+      }
+    }
+    writer.addManifest(pulled.descriptor, ref.tag ?? resolved?.tag ?? (ref.digest ? undefined : 'latest'));
+    await writer.commit();
+    emit({ event: 'pulled', reference: formatReference(ref), digest: pulled.descriptor.digest, destination: opts.to });
+    return { reference: ref, digest: pulled.descriptor.digest, ...(resolved ? { resolved } : {}) };
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+}
+
+export interface PushOptions {
+  /** `oci:DIR[:REF]` (an OCI layout) or `docker-archive:FILE` (docker save) */
+  from: string;
+  /** sign the pushed tag (DOCKER_CONTENT_TRUST or --sign) */
+  sign: boolean;
+  out: Out;
+  onEvent?: (e: ImageEvent) => void;
+}
+
+async function openSource(from: string, tag: string): Promise<{ source: ImageSource; root: Descriptor }> {
+  const m = /^(oci|docker-archive):(.+)$/.exec(from);
+  if (!m) throw new VouchError('INVALID_ARGUMENT', `--from '${from}' must be oci:DIR or docker-archive:FILE`);
+  if (m[1] === 'oci') {
+    // oci:DIR or oci:DIR:REF (REF = a ref.name in index.json)
+    const spec = m[2] as string;
+    const colon = spec.lastIndexOf(':');
+    const [dir, name] = colon > 0 && !spec.slice(colon + 1).includes('/') ? [spec.slice(0, colon), spec.slice(colon + 1)] : [spec, undefined];
+    const layout = await OciLayout.open(dir);
+    let root: Descriptor;
+    try {
+      root = layout.resolve(name ?? (layout.manifests.length === 1 ? undefined : tag));
+    } catch (err) {
+      throw new VouchError('NOT_FOUND', `${dir}: cannot choose an image: ${(err as Error).message}`, { hint: 'name it as oci:DIR:REF, REF being an org.opencontainers.image.ref.name in index.json', cause: err });
+    }
+    return { source: layout, root };
+  }
+  const archive = await DockerArchive.open(m[2] as string);
+  const image = archive.images.length === 1 ? archive.images[0] : archive.images.find((i) => i.repoTags.some((t) => t.endsWith(`:${tag}`)));
+  if (!image) throw new VouchError('NOT_FOUND', `${m[2]}: the archive holds ${archive.images.length} images and none is tagged ${tag}`);
+  return { source: archive, root: image.descriptor };
+}
+
+export async function push(s: Session, input: string, opts: PushOptions): Promise<{ digest: string; size: number }> {
+  const ref = parseReference(input);
+  if (ref.digest !== undefined) throw new VouchError('INVALID_ARGUMENT', `${input}: push takes IMAGE:TAG, not a digest`);
+  const tag = ref.tag ?? 'latest';
+  const emit = opts.onEvent ?? (() => {});
+  const { source, root } = await openSource(opts.from, tag);
+  const client = s.registryFor(ref.registry);
+  const pushed = await pushImage(client, ref.repository, source, root, {
+    tag,
+    onBlob: (d, result) => emit({ event: 'blob', digest: d.digest, size: d.size, status: result }),
+  });
+  emit({ event: 'pushed', reference: `${gunOf(ref)}:${tag}`, digest: pushed.digest, size: pushed.size });
+  opts.out(`${tag}: digest: ${pushed.digest} size: ${pushed.size}\n`);
+  if (opts.sign) {
+    await sign(s, opts.out, `${gunOf(ref)}:${tag}`, { ...ref, tag }, { target: { sha256Hex: pushed.digest.replace(/^sha256:/, ''), length: pushed.size }, replace: true });
+  }
+  return { digest: pushed.digest, size: pushed.size };
+}
