@@ -209,7 +209,12 @@ export class Updater {
 
   /** A role listed by its parent: the cached copy when its bytes match, else the server's, by checksum. */
   private async getListed(role: string, meta: FileMeta): Promise<{ bytes: Uint8Array; fetched: boolean }> {
-    const cached = await this.o.trustDir.readMetadata(this.o.gun, role, meta.length + 1);
+    let cached: Uint8Array | undefined;
+    try {
+      cached = await this.o.trustDir.readMetadata(this.o.gun, role, meta.length);
+    } catch (err) {
+      if (!isVouchError(err, 'TOO_LARGE')) throw err; // a bigger old version: stale
+    }
     if (cached !== undefined) {
       try {
         checkFile(role, cached, meta);
