@@ -34,8 +34,8 @@ async function makeCert(opts: { cn: string; ca: boolean; issuer?: Cert; notBefor
     notBefore: opts.notBefore ?? new Date(START.getTime() - 86400_000),
     notAfter: opts.notAfter ?? new Date(START.getTime() + 365 * 86400_000),
     signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-    publicKey: pub as unknown as CryptoKey,
-    signingKey: signing as unknown as CryptoKey,
+    publicKey: pub as never,
+    signingKey: signing as never,
     extensions: exts,
   });
   return { pem: cert.toString('pem'), der: Buffer.from(cert.rawData), key: privateKey };
@@ -112,10 +112,7 @@ test('a valid x5c token (self-signed root in the bundle, or a leaf chaining to a
   assert.equal((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/snapshot.key`, headers: bearer(withIntermediate) })).statusCode, 200);
 
   // the whole init flow with the token
-  const app = t.app;
-  const injectWithAuth = (orig: typeof app.inject) => ((opts: Parameters<typeof app.inject>[0]) => orig.call(app, { ...(opts as object), headers: { ...((opts as { headers?: object }).headers ?? {}), ...bearer(direct) } } as never)) as typeof app.inject;
-  const authed = { ...t, app: Object.assign(Object.create(app) as typeof app, { inject: injectWithAuth(app.inject) }) };
-  const repo = await TestRepo.create(authed, GUN);
+  const repo = await TestRepo.create(t, GUN, { headers: bearer(direct) });
   const p = await post(t.app, GUN, await repo.initParts(t.clock.now()), bearer(direct));
   assert.equal(p.statusCode, 200, p.body);
 });

@@ -85,15 +85,15 @@ export class TestRepo {
   private constructor(gun: string) { this.gun = gun; }
 
   /** Fetches the timestamp (and, if serverSnapshot, the snapshot) key and builds root v1, targets v1, snapshot v1. */
-  static async create(t: TestServer, gun: string, opts: { serverSnapshot?: boolean } = {}): Promise<TestRepo> {
+  static async create(t: TestServer, gun: string, opts: { serverSnapshot?: boolean; headers?: Record<string, string> } = {}): Promise<TestRepo> {
     const r = new TestRepo(gun);
     const now = t.clock.now();
     r.rootKey = await generateRootKey({ gun, now });
-    const ts = await t.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/timestamp.key` });
+    const ts = await t.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/timestamp.key`, headers: opts.headers ?? {} });
     if (ts.statusCode !== 200) throw new Error(`timestamp.key: ${ts.statusCode} ${ts.body}`);
     let snapKey: PublicKeyData;
     if (opts.serverSnapshot) {
-      const s = await t.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/snapshot.key` });
+      const s = await t.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/snapshot.key`, headers: opts.headers ?? {} });
       snapKey = keyFromBody(s.body);
     } else {
       r.snapshotKey = generateKey('ecdsa');
