@@ -101,7 +101,8 @@ export function addTargets(md: Metadata<Targets>, targets: ReadonlyMap<string, F
   const entries = targets instanceof Map ? [...targets] : Object.entries(targets);
   return edit(md, (j) => {
     const t = (j.targets ??= {}) as JsonObject;
-    for (const [name, meta] of entries) t[name] = fileMetaToJson(meta);
+    // defineProperty: a target may be named `__proto__`, which plain assignment would not store.
+    for (const [name, meta] of entries) Object.defineProperty(t, name, { value: fileMetaToJson(meta), enumerable: true, writable: true, configurable: true });
   });
 }
 

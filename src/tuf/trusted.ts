@@ -12,7 +12,7 @@ import {
   type DelegationRole, type FileMeta, type Metadata, type Root, type Signed, type Snapshot, type Targets, type Timestamp,
 } from './metadata.js';
 import { ALL_PATHS, isDelegationName, parentRole, restrictPaths } from './roles.js';
-import { isExpired } from './time.js';
+import { EXPIRY_WARNING_MS, isExpired } from './time.js';
 import { baseKeyRole, delegationKeyRole, verifySignatures, type KeyRole } from './verify.js';
 import { validateRoot, type TrustPinning } from './x509.js';
 
@@ -20,7 +20,11 @@ export interface TrustedMetadataOptions {
   gun: string;
   /** The reference time for every expiry check of this run. */
   now: Date;
-  /** Trust pinning for the first root (and certificate/CA pins for rotations). Default: TOFU. */
+  /**
+   * Trust pinning (spec §5.5), applied to the root given to fromRoot and, for certs/CA pins, to
+   * rotations. Default: TOFU. Notary applies the configured pins only when the root comes from the
+   * network; a cached root is itself the pin, so pass none then.
+   */
   pinning?: TrustPinning;
   /**
    * Previously trusted copies (role → bytes, e.g. the local cache). They only set rollback floors:
@@ -187,11 +191,14 @@ export class TrustedMetadata {
   }
 
   #checkNotExpired(md: Metadata<Signed>): void {
-    if (isExpired(md.signed.expires, this.#now)) {
-      throw new VouchError('EXPIRED', `${md.role} metadata expired at ${md.signed.expires.toISOString()}`, {
-        details: { role: md.role, expires: md.signed.expires.toISOString(), version: md.signed.version },
+    const expires = md.signed.expires;
+    if (isExpired(expires, this.#now)) {
+      throw new VouchError('EXPIRED', `${md.role} metadata expired at ${expires.toISOString()}`, {
+        details: { role: md.role, expires: expires.toISOString(), version: md.signed.version },
       });
     }
+    // Notary warns about roles that expire within six months; not the timestamp, which the server re-signs.
+    if (md.role !== 'timestamp' && expires.getTime() - this.#now.getTime() < EXPIRY_WARNING_MS) this.#warnings.push(`${md.role} metadata expires soon, at ${expires.toISOString()}`);
   }
 
   /** Rollback: version never below the trusted one (this run) or a cached copy that still verifies. */

@@ -159,3 +159,11 @@ test('signMetadata: one signature per signer over canonical bytes; keepExisting 
   const root = await signMetadata(createRoot({ keys: { root: pub(keys.root), targets: pub(keys.targets), snapshot: pub(keys.snapshot), timestamp: pub(keys.timestamp) }, now: NOW }), keys.targets);
   assert.throws(() => verifySignatures(root, baseKeyRole(root.signed, 'root')), { code: 'THRESHOLD_NOT_MET' });
 });
+
+test('target names are data: `__proto__` and other odd names are stored and signed like any other', () => {
+  const names = ['__proto__', 'constructor', 'a"b\\c', 'é/日本'];
+  const t = addTargets(createTargets('targets', NOW), new Map(names.map((n) => [n, targetFor(n)])));
+  const parsed = parseMetadata(t.toBytes(), 'targets');
+  assert.deepEqual([...parsed.signed.targets.keys()].sort(), [...names].sort());
+  assert.deepEqual(removeTargets(parsed, ['__proto__']).signed.targets.has('__proto__'), false);
+});

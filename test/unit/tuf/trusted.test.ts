@@ -174,3 +174,14 @@ test('the simulated client caches only verified bytes and reads from the cache a
   assert.deepEqual(client.cache.get('root'), cachedRoot);
   assert.equal(parseMetadata(client.cache.get('targets')!, 'targets').signed.version, 2);
 });
+
+test('warnings: roles within six months of expiry, but not the timestamp', async () => {
+  const sim = await RepositorySimulator.create();
+  const tm = await load(sim);
+  assert.deepEqual(tm.warnings, []);
+  const later = new Date(sim.now.getTime() + 1000 * DAY_MS);
+  sim.now = later;
+  await sim.publishSnapshotAndTimestamp();
+  const old = await load(sim, sim.fetch('root'), later);
+  assert.deepEqual(old.warnings.map((w) => w.split(' ')[0]), ['targets']);
+});
