@@ -325,10 +325,15 @@ describe('vouch client against docker-registry with token auth', () => {
       await roundTrip(user, 'token/app', img.layout, '1.0', { chunkSize: 128 });
       const got = await anon.getManifest('token/app', '1.0');
       assert.equal(got.digest, img.digest);
+      // A mount asks for push on the target and pull on the source in one token.
+      if (got.manifest.kind !== 'manifest') throw new Error('expected an image manifest');
+      const layer = got.manifest.layers[0] as Descriptor;
+      assert.equal(await user.pushBlob('token/mounted', layer, () => { throw new Error('must mount, not upload'); }, { mountFrom: 'token/app' }), 'mounted');
       // The token server granted the scopes vouch asked for: pull,push for the user, pull anonymously.
       const log = await readFile(join(peers.dir, 'logs', 'token-server.log'), 'utf8');
       assert.match(log, /200 service=registry account=testuser access=\[\{"type":"repository","name":"token\/app","actions":\["pull","push"\]\}\]/);
       assert.match(log, /200 service=registry account= access=\[\{"type":"repository","name":"token\/app","actions":\["pull"\]\}\]/);
+      assert.match(log, /200 service=registry account=testuser access=\[\{"type":"repository","name":"token\/mounted","actions":\["pull","push"\]\},\{"type":"repository","name":"token\/app","actions":\["pull"\]\}\]/);
     } finally {
       await user.close(); await anon.close(); await bad.close();
     }
