@@ -118,9 +118,12 @@ export class Metadata<T extends Signed = Signed> {
     Object.freeze(this);
   }
 
-  /** Builds and validates a document from a `signed` object (deep-copied and frozen) and signatures. */
+  /**
+   * Builds and validates a document from a `signed` object (deep-copied, then frozen) and
+   * signatures; `raw` records the bytes it came from, if any.
+   */
   static from<R extends string>(role: R, signedJson: JsonObject, signatures: readonly Signature[] = [], raw?: Uint8Array): Metadata<SignedFor<R>> {
-    const json = deepFreeze(raw === undefined ? cloneJson(signedJson) : signedJson) as JsonObject;
+    const json = deepFreeze(cloneJson(signedJson)) as JsonObject;
     const signed = toSigned(role, json) as SignedFor<R>;
     const sigs = Object.freeze(signatures.map((s) => Object.freeze({ keyid: s.keyid, method: s.method, sig: s.sig })));
     return new Metadata(role, signed, json, sigs, raw === undefined ? undefined : Uint8Array.from(raw));
