@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -159,6 +159,27 @@ describe('skopeo against vouch registry', () => {
     await skopeo(['copy', '--quiet', '--src-tls-verify=false', `docker://${reg.host}/archive/app:1.0`, `docker-archive:${back}:demo/archive:1.0`]);
     const again = await DockerArchive.open(back);
     assert.equal(again.resolve().descriptor.digest, entry.descriptor.digest, 'the same archive content makes the same manifest');
+  });
+
+  test('skopeo pushes to and pulls from vouch registry over TLS, verifying its certificate', async () => {
+    const certs = await tempDir('vouch-tls-');
+    check(await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+      '-keyout', join(certs, 'key.pem'), '-out', join(certs, 'cert.pem'), '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']), 'openssl req');
+    // skopeo treats every *.crt in the cert dir as a CA: give it only the certificate.
+    const certDir = await tempDir('vouch-skopeo-certs-');
+    await writeFile(join(certDir, 'ca.crt'), await readFile(join(certs, 'cert.pem')));
+    const secure = await runRegistry({ addr: '127.0.0.1:0', root: await tempDir('vouch-registry-tls-'), tls: { certFile: join(certs, 'cert.pem'), keyFile: join(certs, 'key.pem') } });
+    try {
+      const img = await peersImage('tls/app', '1.0', 'hello tls');
+      const untrusted = await run('skopeo', ['--insecure-policy', 'copy', '--quiet', `oci:${img.layout}:1.0`, `docker://${secure.host}/tls/app:1.0`]);
+      assert.notEqual(untrusted.code, 0, 'an unknown certificate must be refused');
+      await skopeo(['copy', '--quiet', '--preserve-digests', '--dest-cert-dir', certDir, `oci:${img.layout}:1.0`, `docker://${secure.host}/tls/app:1.0`]);
+      const out = join(await tempDir('vouch-out-'), 'layout');
+      await skopeo(['copy', '--quiet', '--preserve-digests', '--src-cert-dir', certDir, `docker://${secure.host}/tls/app:1.0`, `oci:${out}:1.0`]);
+      assert.equal(await indexDigest(out, '1.0'), img.digest);
+    } finally {
+      await secure.close();
+    }
   });
 
   test('skopeo pushes to and pulls from vouch registry with basic auth', async () => {
