@@ -7,6 +7,7 @@ import type { Env } from '../client/dockerenv.js';
 import { registerTrustCommands } from './trust.js';
 import type { RegistryCommandOptions } from './commands/registry.js';
 import type { ServerCommandOptions } from './commands/server.js';
+import type { PullCommandOptions, PushCommandOptions } from './commands/image.js';
 
 export function registerCommands(program: Command, io: Io, env: Env, cwd: string): void {
   const run = (fn: (ctx: Context) => Promise<void>) => async (): Promise<void> => fn(createContext(io, env, cwd));
@@ -16,6 +17,31 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
   });
 
   registerTrustCommands(program, run);
+
+  program
+    .command('push')
+    .description('push an image from an OCI layout or a docker-archive; signs the tag when content trust is on')
+    .argument('<image>', 'IMAGE:TAG to push to')
+    .requiredOption('--from <source>', 'oci:DIR[:REF] (OCI image layout) or docker-archive:FILE (docker save)')
+    .option('--sign', 'sign the tag even when DOCKER_CONTENT_TRUST is not set')
+    .option('--disable-content-trust', 'do not sign, whatever DOCKER_CONTENT_TRUST says')
+    .option('--trust-pinning <file>', 'notary client config with trust_pinning (root key IDs or CAs)')
+    .option('--json', 'print progress and results as JSON lines')
+    .action((image: string, opts: PushCommandOptions) =>
+      run(async (ctx) => (await import('./commands/image.js')).pushCommand(ctx, image, opts))());
+
+  program
+    .command('pull')
+    .description('pull an image into an OCI layout; with content trust on, only the signed digest, verified end to end')
+    .argument('<image>', 'IMAGE[:TAG] or IMAGE@sha256:DIGEST')
+    .option('--to <dest>', 'oci:DIR, the OCI image layout to write (created or added to)')
+    .option('--verify', 'verify through trust data even when DOCKER_CONTENT_TRUST is not set')
+    .option('--disable-content-trust', 'pull by tag without verification, whatever DOCKER_CONTENT_TRUST says')
+    .option('--docker', 'hand the verified IMAGE@digest to `docker pull` and tag it (needs a docker daemon)')
+    .option('--trust-pinning <file>', 'notary client config with trust_pinning (root key IDs or CAs)')
+    .option('--json', 'print progress and results as JSON lines')
+    .action((image: string, opts: PullCommandOptions) =>
+      run(async (ctx) => (await import('./commands/image.js')).pullCommand(ctx, image, opts))());
 
   program
     .command('server')
