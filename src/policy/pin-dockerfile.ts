@@ -32,6 +32,18 @@ function splitLines(source: string): Line[] {
 const DIRECTIVE = /^#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(\S+)\s*$/;
 const HEREDOC = /<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_]*)\2/g;
 
+/** Whether `at` lies inside a '…' or "…" string of a shell line (`echo "<<EOF"` is no heredoc). */
+function quoted(text: string, at: number): boolean {
+  let quote: string | undefined;
+  for (let k = 0; k < at; k++) {
+    const c = text[k];
+    if (quote === undefined && c === '\\') k++;
+    else if (quote === undefined && (c === '"' || c === "'")) quote = c;
+    else if (c === quote && !(quote === '"' && text[k - 1] === '\\')) quote = undefined;
+  }
+  return quote !== undefined;
+}
+
 const isBlankOrComment = (text: string): boolean => {
   const t = text.trimStart();
   return t === '' || t.startsWith('#');
@@ -142,13 +154,13 @@ export function scanDockerfile(source: string): RawReference[] {
     if (instruction === 'run' || instruction === 'copy' || instruction === 'add') {
       const logical = segments.map((s) => s.text).join('');
       for (const h of logical.matchAll(HEREDOC)) {
+        if (quoted(logical, h.index)) continue;
         const word = h[3] as string;
         const stripTabs = h[1] === '-';
-        while (i < lines.length) {
-          const text = (lines[i] as Line).text;
-          i++;
-          if ((stripTabs ? text.replace(/^\t+/, '') : text) === word) break;
-        }
+        let end = i;
+        while (end < lines.length && (stripTabs ? (lines[end] as Line).text.replace(/^\t+/, '') : (lines[end] as Line).text) !== word) end++;
+        // Without its terminator the build fails anyway; reading on is safer than hiding the rest.
+        if (end < lines.length) i = end + 1;
       }
     }
   }

@@ -33,13 +33,13 @@ export interface PinOptions extends PinScanOptions {
 }
 
 /**
- * Dockerfile for `Dockerfile`, `Containerfile`, `Dockerfile.*`, `*.dockerfile`; YAML for `.yaml`,
- * `.yml`, `.json`; otherwise a file whose first instruction is `FROM` or `ARG` is a Dockerfile.
+ * YAML for `.yaml`, `.yml`, `.json`; Dockerfile for `Dockerfile`, `Containerfile`, `Dockerfile.*`,
+ * `*.dockerfile`; otherwise a file whose first instruction is `FROM` or `ARG` is a Dockerfile.
  */
 export function detectSyntax(file: string, source: string): PinSyntax {
   const base = file.split(/[\\/]/).pop() ?? file;
-  if (/^(docker|container)file([.-].*)?$/i.test(base) || /\.(docker|container)file$/i.test(base)) return 'dockerfile';
   if (/\.(ya?ml|json)$/i.test(base)) return 'yaml';
+  if (/^(docker|container)file([.-].*)?$/i.test(base) || /\.(docker|container)file$/i.test(base)) return 'dockerfile';
   for (const line of source.replace(/^\uFEFF/, '').split('\n')) {
     const t = line.trim();
     if (t === '' || t.startsWith('#')) continue;

@@ -196,6 +196,12 @@ describe('findImageReferences', () => {
       expect: ['1:6 a:1 | FROM, stage 0', '10:6 e:1 | FROM, stage 1'],
     },
     {
+      name: 'Dockerfile: a quoted <<WORD is no heredoc; a heredoc without terminator hides nothing',
+      file: 'Dockerfile',
+      source: lines('FROM a:1', `RUN echo "<<EOF" '<<EOT'`, 'FROM b:1', 'RUN cat <<NEVER', 'FROM c:1'),
+      expect: ['1:6 a:1 | FROM, stage 0', '3:6 b:1 | FROM, stage 1', '5:6 c:1 | FROM, stage 2'],
+    },
+    {
       name: 'Dockerfile: CRLF line endings and a continuation with trailing spaces',
       file: 'Dockerfile',
       source: 'FROM \\  \r\n  nginx:1.25\r\nCOPY --chown=1:1 --from=busybox:1.36 /bin/sh /sh\r\n',
@@ -528,6 +534,7 @@ describe('detectSyntax', () => {
     ['api.Dockerfile', '', 'dockerfile'],
     ['C:\\src\\app.dockerfile', '', 'dockerfile'],
     ['deploy.yaml', 'FROM x', 'yaml'],
+    ['Dockerfile.yaml', '', 'yaml'],
     ['compose.yml', '', 'yaml'],
     ['pod.json', '', 'yaml'],
     ['-', '# syntax=docker/dockerfile:1\n\nFROM alpine\n', 'dockerfile'],
