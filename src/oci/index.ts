@@ -9,3 +9,4 @@ export * from './layout.js';
 export * from './archive.js';
 export * from './copy.js';
 export { writeFileAtomic, streamToFileAtomic } from './fsutil.js';
+export * from './transports.js';
