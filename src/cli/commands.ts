@@ -19,6 +19,13 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
   registerTrustCommands(program, run);
 
   program
+    .command('quickstart')
+    .description('the whole story on embedded defaults: trust server + registry on loopback, signed push, verified pull, attacks refused')
+    .option('--keep', 'keep the temporary directory (keys, trust data, registry) for a look afterwards')
+    .action((opts: { keep?: boolean }) =>
+      run(async (ctx) => (await import('./commands/quickstart.js')).quickstartCommand(ctx, opts))());
+
+  program
     .command('push')
     .description('push an image from an OCI layout or a docker-archive; signs the tag when content trust is on')
     .argument('<image>', 'IMAGE:TAG to push to')
