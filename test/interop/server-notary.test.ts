@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadServerConfig, runServer, type RunningServer } from '../../src/server/index.js';
 import { peersDir } from '../support/paths.js';
-import { run, type RunResult } from '../support/peers.js';
+import { run, startPeers, type Peers, type RunResult } from '../support/peers.js';
 
 function need(bin: string): void {
   try {
@@ -169,16 +169,29 @@ describe('real notary CLI against vouch server (memory store)', () => {
     assert.equal(feed.records.at(-1)!.Category, 'deletion');
   });
 
-  test('server-rejected publish: the notary client shows the server validation error', async () => {
-    // A second client with its own root key tries to take over an existing repository.
+  test('gun_prefixes: a GUN outside them gets no timestamp key (404), so init fails as against notary-server', async () => {
+    const limited = await start(ctx, 'memory', { repositories: { gun_prefixes: ['allowed.example.com/'] } });
+    try {
+      const n = notary(ctx, limited, join(ctx.dir, 'limited'));
+      const r = await n(['init', 'denied.example.com/app', '-p']);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stdout + r.stderr, /timestamp key trust data unavailable/);
+      ok(await n(['init', 'allowed.example.com/app', '-p']), 'init of an allowed GUN');
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test('an intruder with another root key cannot take over a repository', async () => {
     const other = 'registry.example.com:5000/team/other';
     ok(await notary(ctx, server, join(ctx.dir, 'owner'))(['init', other, '-p']), 'init by owner');
     const intruder = notary(ctx, server, join(ctx.dir, 'intruder'));
     ok(await intruder(['init', other]), 'local init by the intruder');
-    // the intruder's local root is version 1 like the server's: publishing it is a rollback the server refuses
     const r = await intruder(['publish', other]);
     assert.notEqual(r.code, 0);
-    assert.match(r.stdout + r.stderr, /trust data|rejected|invalid|root|version/i);
+    assert.match(r.stdout + r.stderr, /root/i);
+    const rows = await notary(ctx, server, join(ctx.dir, 'fresh6'))(['list', other]);
+    assert.equal(rows.code, 0, rows.stderr);
   });
 });
 
@@ -216,5 +229,45 @@ describe('real notary CLI against vouch server (SQLite store survives a restart,
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('real notary CLI against vouch server with token auth (peers token server)', () => {
+  let peers: Peers;
+  let ctx: Ctx;
+  let server: RunningServer;
+  const gun = 'registry.example.com:5000/tok/app';
+
+  before(async () => {
+    need('notary');
+    peers = await startPeers({ tokenServer: true });
+    const certs = join(peers.dir, 'certs');
+    ctx = { dir: peers.dir, ca: peers.ca, cert: join(certs, 'notary-server.crt'), key: join(certs, 'notary-server.key') };
+    server = await start(ctx, 'memory', {
+      auth: { type: 'token', options: { realm: peers.tokenRealm, service: 'notary-server', issuer: 'peers-token-issuer', rootcertbundle: join(certs, 'token.crt') } },
+    });
+  });
+  after(async () => {
+    await server?.close();
+    await peers?.stop();
+  });
+
+  test('writes with credentials, anonymous reads, wrong credentials refused', async () => {
+    const auth = Buffer.from('testuser:testpassword').toString('base64');
+    const as = (trust: string, credentials: string | undefined) => async (args: string[]) => run('notary', ['-s', server.url.replace('127.0.0.1', 'localhost'), '-d', join(ctx.dir, trust), '--tlscacert', ctx.ca, ...args], {
+      env: { ...PASS, HOME: ctx.dir, NOTARY_AUTH: credentials }, timeoutMs: 60_000,
+    });
+    const bad = await as('bad', Buffer.from('testuser:wrong').toString('base64'))(['init', gun, '-p']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stdout + bad.stderr, /unauthorized|credentials/i);
+    const n = as('trust', auth);
+    ok(await n(['init', gun, '-p']), 'init -p with a token');
+    ok(await n(['addhash', gun, 'v1', '42', '--sha256', HEX_A, '-p']), 'addhash -p');
+    ok(await n(['key', 'rotate', gun, 'snapshot', '-r']), 'key rotate snapshot -r (needs *)');
+    const rows = listed(ok(await as('anon', undefined)(['list', gun]), 'anonymous list'));
+    assert.deepEqual(rows.get('v1'), [HEX_A, '42', 'targets']);
+    const direct = await server.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` });
+    assert.equal(direct.statusCode, 401);
+    assert.match(direct.headers['www-authenticate'] as string, new RegExp(`^Bearer realm="${peers.tokenRealm!.replace(/[.]/g, '\\.')}",service="notary-server",scope="repository:${gun.replace(/[.]/g, '\\.')}:pull"$`));
   });
 });
