@@ -271,3 +271,51 @@ describe('real notary CLI against vouch server with token auth (peers token serv
     assert.match(direct.headers['www-authenticate'] as string, new RegExp(`^Bearer realm="${peers.tokenRealm!.replace(/[.]/g, '\\.')}",service="notary-server",scope="repository:${gun.replace(/[.]/g, '\\.')}:pull"$`));
   });
 });
+
+describe('docker trust (Docker CLI, no daemon) against vouch server', () => {
+  let ctx: Ctx;
+  let server: RunningServer;
+  const gun = 'registry.example.com/demo/docker';
+
+  before(async () => {
+    need('docker');
+    ctx = await setup();
+    server = await start(ctx, 'memory');
+  });
+  after(async () => {
+    await server?.close();
+    if (ctx) await rm(ctx.dir, { recursive: true, force: true });
+  });
+
+  test('signer add initialises the repository; sign, inspect, revoke', async () => {
+    const hostPort = new URL(server.url).host.replace('127.0.0.1', 'localhost');
+    const dockerConfig = join(ctx.dir, 'docker');
+    const tlsDir = join(dockerConfig, 'tls', hostPort);
+    await run('mkdir', ['-p', tlsDir]);
+    await writeFile(join(tlsDir, 'ca.crt'), await readFile(ctx.ca));
+    const env = {
+      HOME: ctx.dir,
+      DOCKER_CONFIG: dockerConfig,
+      DOCKER_CONTENT_TRUST_SERVER: `https://${hostPort}`,
+      DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: 'docker-root-pass',
+      DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: 'docker-repo-pass',
+      DOCKER_HOST: `unix://${join(ctx.dir, 'no-daemon.sock')}`,
+    };
+    const docker = (args: string[]) => run('docker', args, { env, timeoutMs: 60_000 });
+    ok(await docker(['trust', 'key', 'generate', 'alice', '--dir', ctx.dir]), 'trust key generate');
+    const add = ok(await docker(['trust', 'signer', 'add', '--key', join(ctx.dir, 'alice.pub'), 'alice', gun]), 'trust signer add');
+    assert.match(add, /Successfully initialized/);
+    // a tag signed by the repository key (notary CLI on docker's trust dir), then re-signed by alice
+    const n = await run('notary', ['-s', `https://${hostPort}`, '-d', join(dockerConfig, 'trust'), '--tlscacert', ctx.ca, 'addhash', gun, '1.0', '401', '--sha256', HEX_A, '-p'], {
+      env: { HOME: ctx.dir, NOTARY_TARGETS_PASSPHRASE: 'docker-repo-pass', NOTARY_ROOT_PASSPHRASE: 'docker-root-pass' }, timeoutMs: 60_000,
+    });
+    ok(n, 'notary addhash into docker\'s repository');
+    ok(await docker(['trust', 'sign', `${gun}:1.0`]), 'trust sign (existing tag)');
+    const inspect = JSON.parse(ok(await docker(['trust', 'inspect', gun]), 'trust inspect')) as { SignedTags: { SignedTag: string; Digest: string; Signers: string[] }[]; Signers: { Name: string }[] }[];
+    assert.deepEqual(inspect[0]!.SignedTags, [{ SignedTag: '1.0', Digest: HEX_A, Signers: ['alice'] }]);
+    assert.deepEqual(inspect[0]!.Signers.map((s) => s.Name), ['alice']);
+    ok(await docker(['trust', 'revoke', '-y', `${gun}:1.0`]), 'trust revoke');
+    const after = JSON.parse(ok(await docker(['trust', 'inspect', gun]), 'trust inspect after revoke')) as { SignedTags: { Signers: string[] }[] }[];
+    assert.deepEqual(after[0]!.SignedTags.map((t) => t.Signers), [['Repo Admin']]);
+  });
+});
