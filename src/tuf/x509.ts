@@ -1,8 +1,9 @@
 // Root certificates and trust pinning (spec §2.8 last bullet, §3.1 step 3, §5.5; notary
-// trustpinning/certs.go ValidateRoot). Certificates are parsed by node's X509Certificate; the
-// signature algorithm, which node does not expose, is read with asn1js.
+// trustpinning/certs.go ValidateRoot). node's X509Certificate parses and verifies chains;
+// @peculiar/x509 reads what node does not expose (signature algorithm, exact validity dates, CN).
 import type { X509Certificate } from 'node:crypto';
-import * as asn1js from 'asn1js';
+import 'reflect-metadata'; // tsyringe (loaded by @peculiar/x509) needs the Reflect metadata API
+import * as px509 from '@peculiar/x509';
 import { VouchError, MIN_RSA_BITS, parseCertificateBundle, type PublicKeyData } from '../core/index.js';
 import { keyId } from './keyid.js';
 import { verifySignatures, type KeyRole, type RejectedSignature } from './verify.js';
@@ -11,14 +12,8 @@ import { EXPIRY_WARNING_MS } from './time.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-// Signature algorithms notary refuses (SHA-1, and the older digests Go cannot verify at all).
-const WEAK_SIGNATURE_OIDS = new Map([
-  ['1.2.840.113549.1.1.5', 'sha1WithRSAEncryption'],
-  ['1.2.840.10045.4.1', 'ecdsa-with-SHA1'],
-  ['1.2.840.10040.4.3', 'dsa-with-SHA1'],
-  ['1.2.840.113549.1.1.4', 'md5WithRSAEncryption'],
-  ['1.2.840.113549.1.1.2', 'md2WithRSAEncryption'],
-]);
+// Digests notary refuses in certificate signatures (SHA-1; MD2/MD5 Go cannot verify at all).
+const WEAK_HASHES = new Set(['SHA-1', 'MD5', 'MD2']);
 
 export interface CertificateCheck {
   gun: string;
@@ -45,10 +40,34 @@ export function certificateChain(key: PublicKeyData): CertificateChain {
   return { leaf, intermediates };
 }
 
+interface CertDetails {
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly cn: string | undefined;
+  readonly hash: string | undefined;
+}
+
+function details(cert: X509Certificate): CertDetails {
+  let c: px509.X509Certificate;
+  try {
+    c = new px509.X509Certificate(new Uint8Array(cert.raw));
+  } catch (err) {
+    throw new VouchError('INVALID_CERTIFICATE', `certificate does not parse: ${(err as Error).message}`, { cause: err });
+  }
+  const cns = c.subjectName.getField('CN');
+  let hash: string | undefined;
+  try {
+    const alg = c.signatureAlgorithm as { hash?: { name?: string } | string };
+    hash = typeof alg.hash === 'string' ? alg.hash : alg.hash?.name;
+  } catch {
+    hash = undefined;
+  }
+  return { notBefore: c.notBefore, notAfter: c.notAfter, cn: cns.length === 1 ? cns[0] : undefined, hash: hash?.toUpperCase() };
+}
+
 /** The subject CN, if there is exactly one. */
 export function commonName(cert: X509Certificate): string | undefined {
-  const cn = (cert.toLegacyObject().subject as Record<string, unknown> | undefined)?.CN;
-  return typeof cn === 'string' ? cn : undefined;
+  return details(cert).cn;
 }
 
 /** CN == GUN, or CN = `prefix*` and the GUN starts with prefix. */
@@ -56,23 +75,13 @@ export function commonNameMatches(cn: string, gun: string): boolean {
   return cn === gun || (cn.endsWith('*') && gun.startsWith(cn.slice(0, -1)));
 }
 
-function signatureAlgorithmOid(cert: X509Certificate): string {
-  const parsed = asn1js.fromBER(new Uint8Array(cert.raw));
-  const seq = parsed.result;
-  const alg = seq instanceof asn1js.Sequence ? seq.valueBlock.value[1] : undefined;
-  const oid = alg instanceof asn1js.Sequence ? alg.valueBlock.value[0] : undefined;
-  if (parsed.offset === -1 || !(oid instanceof asn1js.ObjectIdentifier)) throw new VouchError('INVALID_CERTIFICATE', 'certificate signature algorithm does not parse');
-  return oid.valueBlock.toString();
-}
-
 /** notary ValidateCertificate: dates, no SHA-1, RSA ≥ 2048, and (when asked) the validity window. Returns warnings. */
 export function checkCertificate(cert: X509Certificate, now: Date, checkExpiry: boolean): string[] {
-  const notBefore = new Date(cert.validFrom);
-  const notAfter = new Date(cert.validTo);
-  const cn = commonName(cert) ?? '';
+  const { notBefore, notAfter, cn: name, hash } = details(cert);
+  const cn = name ?? '';
   if (notBefore.getTime() > notAfter.getTime()) throw new VouchError('INVALID_CERTIFICATE', `certificate ${cn} starts after it ends`);
-  const weak = WEAK_SIGNATURE_OIDS.get(signatureAlgorithmOid(cert));
-  if (weak !== undefined) throw new VouchError('INVALID_CERTIFICATE', `certificate ${cn} is signed with ${weak}`);
+  if (hash === undefined) throw new VouchError('INVALID_CERTIFICATE', `certificate ${cn} has an unsupported signature algorithm`);
+  if (WEAK_HASHES.has(hash)) throw new VouchError('INVALID_CERTIFICATE', `certificate ${cn} is signed with ${hash}`);
   const pk = cert.publicKey;
   if ((pk.asymmetricKeyType === 'rsa' || pk.asymmetricKeyType === 'rsa-pss') && (pk.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) {
     throw new VouchError('WEAK_KEY', `certificate ${cn} has an RSA key under ${MIN_RSA_BITS} bits`);
@@ -168,7 +177,8 @@ function trustPinCheck(pinning: TrustPinning, gun: string, now: Date, firstBoots
 const MAX_CHAIN = 8;
 
 function timeValid(c: X509Certificate, now: Date): boolean {
-  return new Date(c.validFrom).getTime() <= now.getTime() && now.getTime() <= new Date(c.validTo).getTime();
+  const { notBefore, notAfter } = details(c);
+  return notBefore.getTime() <= now.getTime() && now.getTime() <= notAfter.getTime();
 }
 
 function chainsTo(chain: CertificateChain, pool: readonly X509Certificate[], now: Date): boolean {

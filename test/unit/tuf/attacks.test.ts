@@ -23,6 +23,7 @@ async function expectError(run: () => unknown, code: ErrorCode, details: Record<
 }
 
 const rejectedReasons = (err: VouchError): string[] => (err.details.rejected as { reason: string }[]).map((r) => r.reason);
+const rejectedRoots = (err: VouchError): string => (err.details.rejected as { reason: string }[]).map((r) => r.reason).join('\n');
 
 /** A repository with targets/releases, one tag in each of targets and targets/releases, and a client that has read it once. */
 async function setup(): Promise<{ sim: RepositorySimulator; client: SimulatedClient }> {
@@ -354,23 +355,27 @@ test('certificates: a root whose certificate CN is another GUN', async () => {
   await sim.publish();
   const client = new SimulatedClient(sim);
   client.cache.set('root', sim.roots.get(1)!);
-  await expectError(() => client.refresh(), 'INVALID_CERTIFICATE');
-  // TOFU on the new root directly fails the same way.
+  assert.match(rejectedRoots(await expectError(() => client.refresh(), 'INVALID_CERTIFICATE')), /CN 'example.com\/other\/app' does not match the GUN 'example.com\/org\/app'/);
+  // TOFU on the new root directly fails the same way; a wildcard CN covering the GUN is fine.
   await expectError(() => TrustedMetadata.fromRoot(sim.roots.get(2)!, { gun: sim.gun, now: sim.now }), 'INVALID_CERTIFICATE');
+  sim.setRoleKeys('root', [await TestKey.root('example.com/org/*', sim.now)]);
+  await sim.publish();
+  TrustedMetadata.fromRoot(sim.roots.get(3)!, { gun: sim.gun, now: sim.now });
 });
 
-for (const [what, opts] of [
-  ['expired', { notBefore: new Date('2010-01-01T00:00:00Z'), notAfter: new Date('2020-01-01T00:00:00Z') }],
-  ['not yet valid (beyond one day of leeway)', { notBefore: new Date('2026-11-27T12:00:00Z') }],
-  ['signed with SHA-1', { hash: 'SHA-1' as const }],
-  ['a CA certificate', { ca: true }],
+for (const [what, opts, reason] of [
+  ['expired', { notBefore: new Date('2010-01-01T00:00:00Z'), notAfter: new Date('2020-01-01T00:00:00Z') }, /^EXPIRED: certificate .* expired at 2020-01-01/],
+  ['not yet valid (beyond one day of leeway)', { notBefore: new Date('2026-11-27T12:00:00Z') }, /not valid before 2026-11-27/],
+  ['signed with SHA-1', { hash: 'SHA-1' as const }, /is signed with SHA-1/],
+  ['a CA certificate', { ca: true }, /is a CA, not a leaf/],
 ] as const) {
   test(`certificates: a root certificate that is ${what}`, async () => {
     const sim = await RepositorySimulator.create();
     const key = await TestKey.root(sim.gun, sim.now, opts);
     sim.setRoleKeys('root', [key]);
     await sim.publish();
-    await expectError(() => TrustedMetadata.fromRoot(sim.roots.get(2)!, { gun: sim.gun, now: sim.now }), 'INVALID_CERTIFICATE');
+    const err = await expectError(() => TrustedMetadata.fromRoot(sim.roots.get(2)!, { gun: sim.gun, now: sim.now }), 'INVALID_CERTIFICATE');
+    assert.match(rejectedRoots(err), reason);
   });
 }
 
