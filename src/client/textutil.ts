@@ -8,13 +8,15 @@ const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
  * else byte-wise, and a digit sorts before a non-digit. Returns true when a sorts before b.
  */
 export function naturalLess(a: string, b: string): boolean {
-  const s1 = Buffer.from(a, 'utf8');
-  const s2 = Buffer.from(b, 'utf8');
+  // Compare UTF-8 bytes; for ASCII (every tag and signer name) the string's code units are those
+  // bytes, otherwise a latin1 view of the UTF-8 encoding has one code unit per byte.
+  const s1 = ASCII.test(a) ? a : Buffer.from(a, 'utf8').toString('latin1');
+  const s2 = ASCII.test(b) ? b : Buffer.from(b, 'utf8').toString('latin1');
   let i = 0;
   let j = 0;
   while (i < s1.length && j < s2.length) {
-    const c1 = s1[i] as number;
-    const c2 = s2[j] as number;
+    const c1 = s1.charCodeAt(i);
+    const c2 = s2.charCodeAt(j);
     const d1 = isDigit(c1);
     const d2 = isDigit(c2);
     if (d1 !== d2) return d1;
@@ -23,21 +25,26 @@ export function naturalLess(a: string, b: string): boolean {
       i++; j++;
       continue;
     }
-    while (i < s1.length && s1[i] === 0x30) i++;
-    while (j < s2.length && s2[j] === 0x30) j++;
+    while (i < s1.length && s1.charCodeAt(i) === 0x30) i++;
+    while (j < s2.length && s2.charCodeAt(j) === 0x30) j++;
     const start1 = i;
     const start2 = j;
-    while (i < s1.length && isDigit(s1[i] as number)) i++;
-    while (j < s2.length && isDigit(s2[j] as number)) j++;
+    while (i < s1.length && isDigit(s1.charCodeAt(i))) i++;
+    while (j < s2.length && isDigit(s2.charCodeAt(j))) j++;
     const len1 = i - start1;
     const len2 = j - start2;
     if (len1 !== len2) return len1 < len2;
-    const cmp = Buffer.compare(s1.subarray(start1, i), s2.subarray(start2, j));
-    if (cmp !== 0) return cmp < 0;
+    for (let k = 0; k < len1; k++) {
+      const x = s1.charCodeAt(start1 + k);
+      const y = s2.charCodeAt(start2 + k);
+      if (x !== y) return x < y;
+    }
     if (start1 !== start2) return start1 < start2;
   }
   return s1.length - i < s2.length - j;
 }
+
+const ASCII = /^[\x00-\x7f]*$/;
 
 export function naturalCompare(a: string, b: string): number {
   return naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0;

@@ -42,6 +42,7 @@ const ROOT_RETRY = new Set(['EXPIRED', 'THRESHOLD_NOT_MET', 'NO_SIGNATURES', 'HA
 export class Updater {
   private readonly o: UpdaterOptions;
   private readonly warnings = new Set<string>();
+  private readonly pending: Promise<void>[] = [];
 
   constructor(opts: UpdaterOptions) {
     this.o = opts;
@@ -86,12 +87,15 @@ export class Updater {
     if (!fromCache) await this.persist('root', rootBytes);
 
     try {
-      return await this.refresh(tm);
-    } catch (err) {
-      if (!isVouchError(err) || !ROOT_RETRY.has(err.code) || this.o.remote === undefined) throw err;
-      const rotated = await this.updateRoot(tm, err);
-      tm = rotated;
-      return await this.refresh(tm);
+      try {
+        return await this.refresh(tm);
+      } catch (err) {
+        if (!isVouchError(err) || !ROOT_RETRY.has(err.code) || this.o.remote === undefined) throw err;
+        tm = await this.updateRoot(tm, err);
+        return await this.refresh(tm);
+      }
+    } finally {
+      await this.flush();
     }
   }
 
@@ -132,25 +136,12 @@ export class Updater {
     const snapshot = this.check('snapshot', () => tm.updateSnapshot(snapBytes.bytes));
     if (snapBytes.fetched) await this.persist('snapshot', snapBytes.bytes);
 
-    // 3. the targets tree, breadth-first; delegation files are prefetched in parallel
-    const prefetch = new Map<string, Promise<{ bytes: Uint8Array; fetched: boolean }>>();
+    // 3. the targets tree, breadth-first. Files are fetched one at a time on purpose: each new TLS
+    // connection costs a fresh secure context (tens of ms of CPU), far more than a keep-alive GET.
+    const fetched = new Map<string, Uint8Array>();
     const fetchRole = async (role: string, meta: FileMeta): Promise<Uint8Array> => {
-      let p = prefetch.get(role);
-      if (p === undefined) {
-        p = this.getListed(role, meta);
-        prefetch.set(role, p);
-      }
-      const got = await p;
-      if (role === 'targets') {
-        // start every other listed role now: most are needed, and the walk itself is sequential
-        for (const [name, m] of snapshot.signed.meta) {
-          if (name !== 'root' && name !== 'targets' && !prefetch.has(name)) {
-            const q = this.getListed(name, m);
-            q.catch(() => undefined); // reported when (if) the walk asks for it
-            prefetch.set(name, q);
-          }
-        }
-      }
+      const got = await this.getListed(role, meta);
+      if (got.fetched) fetched.set(role, got.bytes);
       return got.bytes;
     };
     let tree;
@@ -163,9 +154,8 @@ export class Updater {
       this.warn(`skipping delegation ${w.role}: ${w.error.message}`);
     }
     for (const role of tm.loadedTargetsRoles) {
-      const p = prefetch.get(role);
-      const got = p === undefined ? undefined : await p;
-      if (got?.fetched) await this.persist(role, got.bytes);
+      const bytes = fetched.get(role);
+      if (bytes !== undefined) await this.persist(role, bytes);
     }
     for (const w of tm.warnings) this.warn(w);
     const targets = tm.targets;
@@ -245,8 +235,17 @@ export class Updater {
     return out;
   }
 
-  private async persist(role: string, bytes: Uint8Array): Promise<void> {
-    await this.o.trustDir.writeMetadata(this.o.gun, role, bytes);
+  /** Writes run in the background (each is atomic and fsynced); update() waits for all of them. */
+  private persist(role: string, bytes: Uint8Array): Promise<void> {
+    const p = this.o.trustDir.writeMetadata(this.o.gun, role, bytes);
+    p.catch(() => undefined);
+    this.pending.push(p);
+    return Promise.resolve();
+  }
+
+  private async flush(): Promise<void> {
+    const all = this.pending.splice(0);
+    await Promise.all(all);
   }
 
   private requireRemote(role: string): NotaryRemote {
