@@ -85,7 +85,7 @@ export class TrustedMetadata {
   /** Loaded targets roles in load order. */
   get loadedTargetsRoles(): readonly string[] { return [...this.#targets.keys()]; }
   /** Non-fatal findings (certificates expiring soon, cached copies that no longer verify). */
-  get warnings(): readonly string[] { return this.#warnings; }
+  get warnings(): readonly string[] { return [...this.#warnings]; }
   /** The reference time of this run (a copy). */
   get referenceTime(): Date { return new Date(this.#now.getTime()); }
 
@@ -99,7 +99,11 @@ export class TrustedMetadata {
     if (this.#timestamp !== undefined) throw order('cannot update root after timestamp');
     const root = parseMetadata(bytes, 'root', { maxBytes: this.#opts.maxMetadataBytes ?? MAX_METADATA_BYTES });
     const trusted = this.#root.signed.version;
-    if (root.signed.version <= trusted) throw rollback('root', root.signed.version, trusted);
+    if (root.signed.version <= trusted) {
+      throw new VouchError('ROLLBACK', `root version ${root.signed.version} is not newer than the trusted version ${trusted}`, {
+        details: { role: 'root', version: root.signed.version, trustedVersion: trusted },
+      });
+    }
     const { warnings } = validateRoot(root, { gun: this.gun, now: this.#now, previous: this.#root, pinning: this.#opts.pinning });
     this.#warnings.push(...warnings);
     this.#root = root;
