@@ -17,7 +17,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-VOUCH_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start "$work/pg")
+# A free loopback port, so a run never collides with another PostgreSQL on this machine.
+pg_port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+VOUCH_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start "$work/pg" "$pg_port")
 export VOUCH_TEST_POSTGRES_URL
 
 mapfile -t files < <(find dist/test -name '*.test.js' | sort)
