@@ -69,11 +69,14 @@ export function statusOf(code: NotaryErrorCode): number {
   return CODES[code].status;
 }
 
-/** The response body for one error, byte-compatible with notary (code, message, detail order). */
+/**
+ * The response body for one error, byte-compatible with notary (code, message, detail order, and
+ * the newline Go's json.Encoder writes after it).
+ */
 export function errorBody(code: NotaryErrorCode, detail?: unknown): string {
   const entry: { code: string; message: string; detail?: unknown } = { code, message: CODES[code].message };
   if (detail !== undefined) entry.detail = detail;
-  return JSON.stringify({ errors: [entry] });
+  return JSON.stringify({ errors: [entry] }) + '\n';
 }
 
 /**

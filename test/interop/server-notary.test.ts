@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadServerConfig, runServer, type RunningServer } from '../../src/server/index.js';
@@ -317,5 +318,110 @@ describe('docker trust (Docker CLI, no daemon) against vouch server', () => {
     ok(await docker(['trust', 'revoke', '-y', `${gun}:1.0`]), 'trust revoke');
     const after = JSON.parse(ok(await docker(['trust', 'inspect', gun]), 'trust inspect after revoke')) as { SignedTags: { Signers: string[] }[] }[];
     assert.deepEqual(after[0]!.SignedTags.map((t) => t.Signers), [['Repo Admin']]);
+  });
+});
+
+/** One HTTPS request with the exact path given (no URL normalisation). */
+function rawRequest(base: string, ca: Buffer, method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: u.hostname, port: u.port, method, path, headers, ca, servername: 'localhost' }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('differential: the same requests to the real notary-server and to vouch server', () => {
+  let peers: Peers;
+  let server: RunningServer;
+  let ca: Buffer;
+
+  before(async () => {
+    peers = await startPeers({ notary: { trustService: 'local', keyAlgorithm: 'ed25519' } });
+    const certs = join(peers.dir, 'certs');
+    ca = await readFile(peers.ca);
+    server = await start({ dir: peers.dir, ca: peers.ca, cert: join(certs, 'notary-server.crt'), key: join(certs, 'notary-server.key') }, 'memory', { trust_service: { type: 'local', key_algorithm: 'ed25519' } });
+  });
+  after(async () => {
+    await server?.close();
+    await peers?.stop();
+  });
+
+  test('status codes, content types, redirects and error bodies agree', async () => {
+    const mp = (parts: { filename?: string; data: string }[]) => {
+      const b = 'diffBoundary123';
+      const body = parts.map((p) => `--${b}\r\nContent-Disposition: form-data; name="files"${p.filename === undefined ? '' : `; filename="${p.filename}"`}\r\n\r\n${p.data}\r\n`).join('') + `--${b}--\r\n`;
+      return { headers: { 'content-type': `multipart/form-data; boundary=${b}` }, body };
+    };
+    const g = 'example.com/diff/app';
+    const cases: { method: string; path: string; headers?: Record<string, string>; body?: string; compareBody?: 'exact' | 'key' | 'count' | 'none' }[] = [
+      { method: 'GET', path: '/v2/' },
+      { method: 'GET', path: '/_notary_server/health' },
+      { method: 'HEAD', path: '/v2/', compareBody: 'none' },
+      { method: 'HEAD', path: `/v2/${g}/_trust/tuf/root.json`, compareBody: 'none' },
+      { method: 'GET', path: `/v2/${g}/_trust/tuf/root.json` },
+      { method: 'GET', path: `/v2/${g}/_trust/tuf/0.root.json` },
+      { method: 'GET', path: `/v2/${g}/_trust/tuf/2.targets/releases.json` },
+      { method: 'GET', path: `/v2/${g}/_trust/tuf/snapshot.${'a'.repeat(64)}.json` },
+      { method: 'GET', path: `/v2/${g}/_trust/tuf/targets/Bad.json` },
+      { method: 'GET', path: '/v2/a*b/_trust/tuf/root.json' },
+      { method: 'GET', path: '/nothing/here' },
+      { method: 'PUT', path: `/v2/${g}/_trust/tuf/root.json` },
+      { method: 'POST', path: '/v2/' },
+      { method: 'PATCH', path: `/v2/${g}/_trust/tuf/root.json` },
+      { method: 'GET', path: `/v2/${g}/_trust/tuf/targets.key` },
+      { method: 'POST', path: `/v2/${g}/_trust/tuf/root.key` },
+      { method: 'GET', path: '/v2/a//b/_trust/tuf/root.json' },
+      { method: 'GET', path: '/v2/a/../b/_trust/tuf/root.json' },
+      { method: 'GET', path: '/v2/a/./b/_trust/tuf/root.json?x=1' },
+      { method: 'POST', path: `/v2/${g}/_trust/tuf/` },
+      { method: 'POST', path: `/v2/${g}/_trust/tuf/`, headers: { 'content-type': 'application/json' }, body: '{}' },
+      { method: 'POST', path: `/v2/${g}/_trust/tuf/`, ...mp([{ filename: 'foo', data: '{}' }]) },
+      { method: 'POST', path: `/v2/${g}/_trust/tuf/`, ...mp([{ filename: 'targets/Bad', data: '{}' }]) },
+      { method: 'POST', path: `/v2/${g}/_trust/tuf/`, ...mp([{ data: '{}' }]) },
+      { method: 'POST', path: `/v2/${g}/_trust/tuf/`, ...mp([{ filename: 'root', data: 'notjson' }]) },
+      { method: 'POST', path: `/v2/${g}/_trust/tuf/`, ...mp([{ filename: 'root', data: '{"signed":{"version":"1"}}' }]) },
+      { method: 'POST', path: `/v2/${g}/_trust/tuf/`, ...mp([{ filename: 'targets', data: '{}' }]) },
+      { method: 'POST', path: `/v2/${g}/_trust/tuf/`, ...mp([{ filename: 'timestamp', data: '{}' }]) },
+      { method: 'POST', path: `/v2/${g}/_trust/tuf/`, ...mp([]) },
+      { method: 'GET', path: '/v2/_trust/changefeed' },
+      { method: 'GET', path: '/v2/_trust/changefeed?records=x' },
+      { method: 'GET', path: '/v2/_trust/changefeed?records=99999999999' },
+      { method: 'GET', path: `/v2/${g}/_trust/changefeed?records=1&change_id=z` },
+      { method: 'GET', path: `/v2/${g}/_trust/changefeed?records=-1&change_id=-1`, compareBody: 'count' },
+      { method: 'GET', path: '/v2/_trust/changefeed?records=5', compareBody: 'count' },
+      { method: 'GET', path: `/v2/${g}/_trust/tuf/timestamp.key`, compareBody: 'key' },
+      { method: 'POST', path: `/v2/${g}/_trust/tuf/snapshot.key`, compareBody: 'key' },
+      { method: 'DELETE', path: `/v2/${g}/_trust/tuf/` },
+    ];
+    const diffs: string[] = [];
+    for (const c of cases) {
+      const [theirs, ours] = await Promise.all([peers.notaryUrl!, server.url].map((base) => rawRequest(base, ca, c.method, c.path, c.headers, c.body)));
+      const what = `${c.method} ${c.path}${c.body ? ` ${c.body.slice(0, 60).replace(/\r\n/g, ' ')}` : ''}`;
+      if (theirs!.status !== ours!.status) diffs.push(`${what}: status ${theirs!.status} vs ${ours!.status}`);
+      if (theirs!.headers['content-type'] !== ours!.headers['content-type']) diffs.push(`${what}: content-type ${theirs!.headers['content-type']} vs ${ours!.headers['content-type']}`);
+      if (theirs!.headers.location !== ours!.headers.location) diffs.push(`${what}: location ${theirs!.headers.location} vs ${ours!.headers.location}`);
+      switch (c.compareBody ?? 'exact') {
+        case 'exact':
+          if (theirs!.body !== ours!.body) diffs.push(`${what}: body\n  notary: ${theirs!.body}\n  vouch:  ${ours!.body}`);
+          break;
+        case 'key': {
+          const shape = (b: string) => b.replace(/"public":"[^"]+"/, '"public":"…"');
+          if (shape(theirs!.body) !== shape(ours!.body)) diffs.push(`${what}: key body ${theirs!.body} vs ${ours!.body}`);
+          break;
+        }
+        case 'count':
+          if ((JSON.parse(theirs!.body) as { count: number }).count !== (JSON.parse(ours!.body) as { count: number }).count) diffs.push(`${what}: count differs`);
+          break;
+        case 'none':
+          break;
+      }
+    }
+    assert.deepEqual(diffs, []);
   });
 });

@@ -72,7 +72,7 @@ test('no token: 401 with the Bearer challenge and the UNAUTHORIZED body listing 
   assert.equal(r.statusCode, 401);
   assert.equal(r.headers['www-authenticate'], `Bearer realm="${REALM}",service="${SERVICE}",scope="repository:${GUN}:pull"`);
   assert.equal(r.headers['content-type'], 'application/json; charset=utf-8');
-  assert.equal(r.body, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":[{"Type":"repository","Class":"","Name":"${GUN}","Action":"pull"}]}]}`);
+  assert.equal(r.body, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":[{"Type":"repository","Class":"","Name":"${GUN}","Action":"pull"}]}]}\n`);
 });
 
 test('challenge scopes per route, exactly as the spec table', async () => {

@@ -26,7 +26,7 @@ test('GET /v2/ answers {} as text/plain; other methods on /v2/ are the catch-all
   assert.equal(r.headers['content-type'], TEXT_CT);
   const p = await app.inject({ method: 'POST', url: '/v2/' });
   assert.equal(p.statusCode, 404);
-  assert.equal(p.body, '{"errors":[{"code":"METADATA_NOT_FOUND","message":"You have requested metadata that does not exist."}]}');
+  assert.equal(p.body, '{"errors":[{"code":"METADATA_NOT_FOUND","message":"You have requested metadata that does not exist."}]}\n');
 });
 
 test('health: 200 {} as JSON, 503 with a {check: error} map when the store fails', async () => {
@@ -66,7 +66,7 @@ test('missing metadata: 404 METADATA_NOT_FOUND with detail {} from handlers, wit
     const r = await app.inject({ method: 'GET', url });
     assert.equal(r.statusCode, 404, url);
     assert.equal(r.headers['content-type'], JSON_CT);
-    assert.equal(r.body, '{"errors":[{"code":"METADATA_NOT_FOUND","message":"You have requested metadata that does not exist.","detail":{}}]}', url);
+    assert.equal(r.body, '{"errors":[{"code":"METADATA_NOT_FOUND","message":"You have requested metadata that does not exist.","detail":{}}]}\n', url);
     assert.equal(r.headers['cache-control'], undefined, 'no cache headers on errors');
   }
   for (const [method, url] of [['GET', '/nothing'], ['GET', '/v2/a*b/_trust/tuf/root.json'], ['PUT', `/v2/${GUN}/_trust/tuf/root.json`],

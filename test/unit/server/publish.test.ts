@@ -40,7 +40,7 @@ async function getJson<T>(t: TestServer, path: string): Promise<T> {
 test('no root stored and none uploaded → ErrValidation, exactly as notary words it', async () => {
   const t = newServer();
   const r = await post(t.app, GUN, [{ filename: 'targets', data: '{}' }]);
-  assert.equal(r.body, '{"errors":[{"code":"INVALID_UPDATE","message":"Update sent by the client is invalid.","detail":{"Name":"ErrValidation","Error":{"Msg":"no pre-existing root and no root provided in update."}}}]}');
+  assert.equal(r.body, '{"errors":[{"code":"INVALID_UPDATE","message":"Update sent by the client is invalid.","detail":{"Name":"ErrValidation","Error":{"Msg":"no pre-existing root and no root provided in update."}}}]}\n');
   const ts = await post(t.app, GUN, [{ filename: 'timestamp', data: '{}' }]);
   assert.equal(detail(ts).Name, 'ErrValidation');
 });
@@ -173,7 +173,7 @@ test('uploaded snapshot: wrong key → ErrBadSnapshot; hashes must match every l
   assert.match(mismatch.Error.Msg, /checksum for targets did not match/);
   // no snapshot and the server does not hold the snapshot key
   const h = await post(t.app, GUN, [{ filename: 'targets', data: targets }]);
-  assert.equal(h.body, '{"errors":[{"code":"INVALID_UPDATE","message":"Update sent by the client is invalid.","detail":{"Name":"ErrBadHierarchy","Error":{"Missing":"snapshot","Msg":"no snapshot was included in update and server does not hold current snapshot key for repository"}}}]}');
+  assert.equal(h.body, '{"errors":[{"code":"INVALID_UPDATE","message":"Update sent by the client is invalid.","detail":{"Name":"ErrBadHierarchy","Error":{"Missing":"snapshot","Msg":"no snapshot was included in update and server does not hold current snapshot key for repository"}}}]}\n');
   assert.equal(await snapshotOf(t), before);
   const fine = await post(t.app, GUN, [{ filename: 'targets', data: targets }, { filename: 'snapshot', data: await bytesOf(good, [repo.snapshotKey!]) }]);
   assert.equal(fine.statusCode, 200, fine.body);

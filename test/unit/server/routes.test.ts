@@ -99,10 +99,10 @@ test('cache headers: current, consistent, and the no-cache form for 0', () => {
 });
 
 test('error bodies are byte-identical to notary-server\'s', () => {
-  assert.equal(errorBody('METADATA_NOT_FOUND', {}), '{"errors":[{"code":"METADATA_NOT_FOUND","message":"You have requested metadata that does not exist.","detail":{}}]}');
-  assert.equal(errorBody('METADATA_NOT_FOUND'), '{"errors":[{"code":"METADATA_NOT_FOUND","message":"You have requested metadata that does not exist."}]}');
-  assert.equal(errorBody('MALFORMED_UPLOAD'), '{"errors":[{"code":"MALFORMED_UPLOAD","message":"The body of your request is malformed."}]}');
-  assert.equal(errorBody('INVALID_ROLE', 'foo'), '{"errors":[{"code":"INVALID_ROLE","message":"The role you are attempting to operate on is invalid.","detail":"foo"}]}');
+  assert.equal(errorBody('METADATA_NOT_FOUND', {}), '{"errors":[{"code":"METADATA_NOT_FOUND","message":"You have requested metadata that does not exist.","detail":{}}]}\n');
+  assert.equal(errorBody('METADATA_NOT_FOUND'), '{"errors":[{"code":"METADATA_NOT_FOUND","message":"You have requested metadata that does not exist."}]}\n');
+  assert.equal(errorBody('MALFORMED_UPLOAD'), '{"errors":[{"code":"MALFORMED_UPLOAD","message":"The body of your request is malformed."}]}\n');
+  assert.equal(errorBody('INVALID_ROLE', 'foo'), '{"errors":[{"code":"INVALID_ROLE","message":"The role you are attempting to operate on is invalid.","detail":"foo"}]}\n');
   assert.equal(new NotaryHttpError('VERSION').status, 400);
   assert.equal(new NotaryHttpError('UNAUTHORIZED').status, 401);
   assert.equal(new NotaryHttpError('UPDATING').status, 500);
