@@ -118,7 +118,7 @@ export class Updater {
     if (tsBytes === undefined) {
       tsBytes = await this.o.trustDir.readMetadata(gun, 'timestamp');
       if (tsBytes === undefined) {
-        if (downloadError !== undefined) throw downloadError;
+        if (downloadError !== undefined) throw this.explain(downloadError, 'timestamp', 'download');
         if (this.o.remote === undefined) throw new VouchError('NOT_FOUND', `${gun}: no cached timestamp, and working offline`, { details: { role: 'timestamp' } });
         throw new VouchError('NOT_FOUND', `${gun}: the trust server has no timestamp for this repository`, {
           details: { role: 'timestamp', repository: gun },
