@@ -1,7 +1,7 @@
 // Update validation exactly in notary-server's order (spec §3.1; server/handlers/validation.go and
 // tuf/builder.go). Pure: the stored state and the time are inputs; failures are NotaryHttpErrors
 // carrying the INVALID_UPDATE detail shapes the real client decodes.
-import { VouchError, bytesEqual, hash } from '../core/index.js';
+import { VouchError, bytesEqual, hash, isVouchError } from '../core/index.js';
 import {
   baseKeyRole, createSnapshot, createTimestamp, delegationKeyRole, isExpired, isTargetsRole, parentRole, parseRoot, parseSnapshot,
   parseTargets, parseTimestamp, validateRoot, verifySignatures, type Metadata, type Root, type Snapshot, type Targets, type Timestamp,
@@ -29,7 +29,11 @@ export interface ValidatedUpdate {
   loaded: Map<string, Uint8Array>;
 }
 
+/** The error text notary would put in the detail (tuf messages carry extra counts notary does not write). */
 function msg(err: unknown): string {
+  if (isVouchError(err, 'THRESHOLD_NOT_MET') && typeof err.details['role'] === 'string') {
+    return `valid signatures did not meet threshold for ${err.details['role']}`;
+  }
   return err instanceof Error ? err.message : String(err);
 }
 

@@ -425,3 +425,69 @@ describe('differential: the same requests to the real notary-server and to vouch
     assert.deepEqual(diffs, []);
   });
 });
+
+describe('differential: the real notary CLI publishing to the real notary-server and to vouch server', () => {
+  let peers: Peers;
+  let server: RunningServer;
+  let ca: Buffer;
+  let ctx: Ctx;
+
+  before(async () => {
+    peers = await startPeers({ notary: { trustService: 'local', keyAlgorithm: 'ecdsa' } });
+    const certs = join(peers.dir, 'certs');
+    ca = await readFile(peers.ca);
+    ctx = { dir: peers.dir, ca: peers.ca, cert: join(certs, 'notary-server.crt'), key: join(certs, 'notary-server.key') };
+    server = await start(ctx, 'memory');
+  });
+  after(async () => {
+    await server?.close();
+    await peers?.stop();
+  });
+
+  test('same headers on metadata, same INVALID_UPDATE details for the same bad uploads', async () => {
+    const gun = 'example.com/diff/published';
+    const bases = [peers.notaryUrl!, server.url];
+    const diffs: string[] = [];
+    const tuf = (base: string, method: string, path: string, headers?: Record<string, string>, body?: string | Buffer) => rawRequest(base, ca, method, `/v2/${gun}/_trust/tuf/${path}`, headers, body);
+    for (const [i, base] of bases.entries()) {
+      const r = await run('notary', ['-s', base.replace('127.0.0.1', 'localhost'), '-d', join(ctx.dir, `trust${i}`), '--tlscacert', ctx.ca, 'init', gun, '-p'], { env: { ...PASS, HOME: ctx.dir }, timeoutMs: 60_000 });
+      ok(r, `init -p against ${base}`);
+    }
+    const both = async (method: string, path: string, headers?: Record<string, string>, body?: (base: string) => Promise<string | Buffer | undefined>) =>
+      Promise.all(bases.map(async (b) => tuf(b, method, path, headers, body ? await body(b) : undefined)));
+
+    for (const path of ['root.json', 'targets.json', 'snapshot.json', 'timestamp.json', '1.root.json']) {
+      const [theirs, ours] = await both('GET', path);
+      for (const h of ['cache-control', 'content-type', 'pragma']) {
+        if (theirs!.headers[h] !== ours!.headers[h]) diffs.push(`${path}: ${h} ${theirs!.headers[h]} vs ${ours!.headers[h]}`);
+      }
+      for (const r of [theirs!, ours!]) assert.match(String(r.headers['last-modified']), /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} UTC$/, path);
+      assert.equal(theirs!.status, 200);
+      assert.equal(ours!.status, 200);
+    }
+    const [tk, ok2] = await both('GET', 'timestamp.key');
+    assert.equal(tk!.status, ok2!.status);
+
+    // targets re-signed by a stranger's key
+    const { generateKey } = await import('../../src/keys/index.js');
+    const { parseTargets, newVersion, signMetadata } = await import('../../src/tuf/index.js');
+    const stranger = generateKey('ecdsa');
+    const forged = async (base: string) => {
+      const cur = await tuf(base, 'GET', 'targets.json');
+      const md = newVersion(parseTargets(Buffer.from(cur.body)), new Date());
+      return (await signMetadata(md, [stranger.signer()])).toBytes();
+    };
+    const mpHeaders = { 'content-type': 'multipart/form-data; boundary=DIFF' };
+    const wrap = (role: string, data: Buffer | string) => Buffer.concat([Buffer.from(`--DIFF\r\nContent-Disposition: form-data; name="files"; filename="${role}"\r\n\r\n`), Buffer.from(data), Buffer.from('\r\n--DIFF--\r\n')]);
+    const bad = await both('POST', '', mpHeaders, async (b) => wrap('targets', await forged(b)));
+    if (bad[0]!.body !== bad[1]!.body) diffs.push(`forged targets:\n  notary: ${bad[0]!.body}  vouch:  ${bad[1]!.body}`);
+    // the stored root again, without a snapshot, while the snapshot key is the client's
+    const again = await both('POST', '', mpHeaders, async (b) => wrap('root', Buffer.from((await tuf(b, 'GET', 'root.json')).body)));
+    if (again[0]!.body !== again[1]!.body) diffs.push(`root again:\n  notary: ${again[0]!.body}  vouch:  ${again[1]!.body}`);
+    // targets alone on a repository that does not exist
+    const none = await Promise.all(bases.map((b) => rawRequest(b, ca, 'POST', '/v2/example.com/diff/none/_trust/tuf/', mpHeaders, wrap('targets', '{}'))));
+    if (none[0]!.body !== none[1]!.body) diffs.push(`no root:\n  notary: ${none[0]!.body}  vouch:  ${none[1]!.body}`);
+    assert.deepEqual(diffs, []);
+    for (const r of [...bad, ...again]) assert.equal(r.status, 400);
+  });
+});
