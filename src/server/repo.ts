@@ -206,6 +206,9 @@ export class RepoService {
           snapshotFile = { gun, role: 'snapshot', version: snap.signed.version, sha256: '', data: bytes, createdAt: now2 };
         }
       }
+      if (writes.length === 0 && !timestampStale(cur.ts, snapshotFile.data, now2, this.refreshBeforeMs)) {
+        return { timestamp: cur.timestamp, snapshot: cur.snapshot };
+      }
       const tsSigners = await this.signersFor(gun, root.signed, 'timestamp');
       if (tsSigners.length === 0 || tsSigners.length < root.signed.roles.timestamp.threshold) {
         if (cur.ts.signed.expires.getTime() >= now2.getTime() && writes.length === 0) return { timestamp: cur.timestamp, snapshot: cur.snapshot };

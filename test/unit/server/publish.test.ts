@@ -303,7 +303,13 @@ test('GET-time re-signing of a server-held snapshot; a client-held expired snaps
   assert.deepEqual(Buffer.from(ts.signed.snapshot.hashes.get('sha256')!), createHash('sha256').update(snapRes.rawPayload).digest());
 
   const client = await setup();
-  client.t.clock.advanceDays(1096);
+  // within the refresh window of a client-held snapshot: served as it is, no new timestamps
+  client.t.clock.advanceDays(1094.5);
+  for (let i = 0; i < 3; i++) assert.equal((await client.t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/snapshot.json` })).statusCode, 200);
+  const tsNow = parseTimestamp((await client.t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` })).rawPayload);
+  assert.equal(tsNow.signed.version, 2, 'the expired timestamp was re-signed once, the snapshot was left alone');
+  assert.equal((await client.t.store.changes({ gun: GUN, changeId: 0, records: 100 })).length, 2);
+  client.t.clock.advanceDays(1.5);
   const r = await client.t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` });
   assert.equal(r.statusCode, 500);
   assert.equal(errorOf(r).code, 'UNKNOWN');
