@@ -253,7 +253,17 @@ async function sendError(reply: FastifyReply, err: NotaryHttpError, status?: num
   await reply.code(status ?? err.status).headers({ ...err.headers, 'content-type': JSON_TYPE }).send(errorBody(err.code, err.detail));
 }
 
+/** GUNs storage can hold: 1 to 255 bytes (notary's varchar(255)), no control characters. */
+export function storableGun(gun: string): boolean {
+  return Buffer.byteLength(gun) <= 255 && !/[\u0000-\u001f\u007f]/.test(gun);
+}
+
 function checkGunPrefix(route: RouteMatch, prefixes: readonly string[]): void {
+  if (route.gun !== undefined && route.gun !== '' && !storableGun(route.gun)) {
+    // notary would hit a database error (500); no such repository can exist, so say so
+    if (route.operation === 'UpdateTUF') throw new NotaryHttpError('INVALID_GUN', 'GUNs must be at most 255 bytes, without control characters');
+    throw new NotaryHttpError('METADATA_NOT_FOUND', route.operation.startsWith('GetRole') ? {} : undefined, { reason: 'GUN cannot be stored' });
+  }
   if (prefixes.length === 0 || route.gun === undefined || route.gun === '') return;
   if (prefixes.some((p) => route.gun!.startsWith(p))) return;
   if (route.operation === 'UpdateTUF') throw new NotaryHttpError('INVALID_GUN', `Require GUNs with prefix: [${prefixes.join(' ')}]`);

@@ -26,6 +26,9 @@ export interface RepoOptions {
   refreshBeforeMs?: number;
 }
 
+/** Largest version storage holds (int4, as notary's tables). */
+export const MAX_VERSION = 2147483647;
+
 export const DEFAULT_REFRESH_BEFORE_MS = 24 * 60 * 60 * 1000;
 
 export interface PublicServerKey {
@@ -96,6 +99,10 @@ export class RepoService {
   async publish(gun: string, uploads: ReadonlyMap<string, RoleUpload>): Promise<void> {
     const updates = new Map(uploads);
     updates.delete('timestamp');
+    for (const u of updates.values()) {
+      // notary's columns are int4; a larger version could never be stored
+      if (u.version > MAX_VERSION) throw invalidUpdate('ErrValidation', `${u.role} version ${u.version} is out of range`);
+    }
     await this.store.withGunLock(gun, async (tx) => {
       const now = this.now();
       const current = await tx.listCurrent(gun);

@@ -322,10 +322,15 @@ test('odd GUNs: spaces, uppercase and very long names route and answer 404; a * 
   const star = await app.inject({ method: 'GET', url: '/v2/a*/_trust/tuf/timestamp.key' });
   assert.equal(star.statusCode, 404);
   assert.equal(errorOf(star).detail, undefined);
-  // a GUN too long for storage cannot get a key either: a 4xx/5xx JSON error, never a crash
-  const longKey = await app.inject({ method: 'GET', url: `/v2/${'y'.repeat(400)}/_trust/tuf/timestamp.key` });
-  assert.ok(longKey.statusCode >= 400);
-  assert.equal(longKey.headers['content-type'], JSON_CT);
+  // a GUN too long for storage (or with control characters) cannot exist: 404, and INVALID_GUN on publish
+  for (const gun of ['y'.repeat(400), 'a%00b', 'a%0Ab']) {
+    const longKey = await app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/timestamp.key` });
+    assert.equal(longKey.statusCode, 404);
+    assert.equal(longKey.headers['content-type'], JSON_CT);
+    const p = await post(app, gun, [{ filename: 'root', data: '{}' }]);
+    assert.equal(p.statusCode, 400);
+    assert.equal(errorOf(p).code, 'INVALID_GUN');
+  }
 });
 
 test('the clock option drives Last-Modified and changefeed times', async () => {

@@ -326,3 +326,10 @@ test('delegation entries must be direct children (structure) and delegated roles
   assert.match(d.Error.Msg, /targets\/a/);
   assert.throws(() => addDelegation(repo.targets, 'targets/a/b', { keys: [k.publicKey] }));
 });
+
+test('a version beyond what storage holds is an INVALID_UPDATE, not a server error', async () => {
+  const { t, repo } = await setup({ serverSnapshot: true });
+  const md = (await import('../../../src/tuf/index.js')).Metadata.from('targets', { ...(repo.targets.signedJson as Record<string, never>), version: 2 ** 31 });
+  const r = await post(t.app, GUN, [{ filename: 'targets', data: await bytesOf(md, [repo.targetsKey]) }]);
+  assert.deepEqual(detail(r), { Name: 'ErrValidation', Error: { Msg: 'targets version 2147483648 is out of range' } });
+});
