@@ -43,8 +43,9 @@ export function registerTrustCommands(program: Command, run: Runner): void {
     .argument('<name>', 'signer name: lowercase letters, digits, "-" and "_"')
     .argument('<repo...>', 'repositories')
     .option('--key <file>', "the signer's public key file (PUBLIC KEY or CERTIFICATE PEM); repeatable", collect, [])
+    .option('--paths <prefixes>', 'restrict targets/NAME to tags starting with these prefixes (comma-separated, repeatable, e.g. prod-); default: every tag', collectPaths)
     .option('--trust-pinning <file>', "notary client config whose trust_pinning pins the root")
-    .action((name: string, repos: string[], opts: { key: string[]; trustPinning?: string }) =>
+    .action((name: string, repos: string[], opts: { key: string[]; paths?: string[]; trustPinning?: string }) =>
       run(async (ctx) => (await import('./commands/trust-signer.js')).trustSignerAdd(ctx, name, repos, opts))());
   signer
     .command('remove')
@@ -88,4 +89,9 @@ export function registerTrustCommands(program: Command, run: Runner): void {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** Tags cannot contain commas, so `--paths prod-,hotfix-` is two prefixes; `--paths ""` allows every tag. */
+function collectPaths(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',')];
 }

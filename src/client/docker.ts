@@ -147,9 +147,11 @@ export function checkSignerName(name: string): void {
 }
 
 /** docker trust signer add: targets/NAME with the keys, and the keys added to targets/releases. */
-export async function signerAdd(s: Session, out: Out, name: string, keys: PublicKeyData[], refs: ImageReference[]): Promise<void> {
+export async function signerAdd(s: Session, out: Out, name: string, keys: PublicKeyData[], refs: ImageReference[], paths: readonly string[] = ['']): Promise<void> {
   checkSignerName(name);
   if (keys.length === 0) throw new VouchError('INVALID_ARGUMENT', 'path to a public key must be provided using the `--key` flag');
+  // --paths: targets/NAME may only sign tags starting with one of these; targets/releases keeps [""] as docker's.
+  if (paths.length === 0) throw new VouchError('INVALID_ARGUMENT', 'a signer needs at least one path prefix ("" allows every tag)');
   const failed: string[] = [];
   for (const ref of refs) {
     const repo = new RepoHandle(s, ref);
@@ -163,7 +165,7 @@ export async function signerAdd(s: Session, out: Out, name: string, keys: Public
       } else {
         draft = new Draft(repo.gun, s.now(), base);
       }
-      draft.edit('targets', (md) => addDelegation(addDelegation(md, `targets/${name}`, { keys, paths: [''] }), RELEASES_ROLE, { keys, paths: [''] }));
+      draft.edit('targets', (md) => addDelegation(addDelegation(md, `targets/${name}`, { keys, paths: [...paths] }), RELEASES_ROLE, { keys, paths: [''] }));
       await repo.publish(draft);
       if (base === undefined) out(`Successfully initialized "${repo.gun}"\n`);
       out(`Successfully added signer: ${name} to ${repo.gun}\n\n`);

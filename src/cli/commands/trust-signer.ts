@@ -15,14 +15,14 @@ function repos(list: string[]) {
   });
 }
 
-export async function trustSignerAdd(ctx: Context, name: string, repoArgs: string[], opts: CommonTrustOptions & { key?: string[] }): Promise<void> {
+export async function trustSignerAdd(ctx: Context, name: string, repoArgs: string[], opts: CommonTrustOptions & { key?: string[]; paths?: string[] }): Promise<void> {
   checkSignerName(name);
   const files = opts.key ?? [];
   if (files.length === 0) throw new VouchError('INVALID_ARGUMENT', 'path to a public key must be provided using the `--key` flag');
   const keys: PublicKeyData[] = [];
   for (const f of files) keys.push(await readPublicKeyFile(resolve(ctx.cwd, f), { now: ctx.now() }));
   const refs = repos(repoArgs);
-  await withSession(ctx, opts, (s) => signerAdd(s, (t) => ctx.io.out(t), name, keys, refs));
+  await withSession(ctx, opts, (s) => signerAdd(s, (t) => ctx.io.out(t), name, keys, refs, ...(opts.paths !== undefined ? [opts.paths] : [])));
 }
 
 export async function trustSignerRemove(ctx: Context, name: string, repoArgs: string[], opts: CommonTrustOptions & { force?: boolean }): Promise<void> {
