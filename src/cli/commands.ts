@@ -8,6 +8,8 @@ import { registerTrustCommands } from './trust.js';
 import type { RegistryCommandOptions } from './commands/registry.js';
 import type { ServerCommandOptions } from './commands/server.js';
 import type { PullCommandOptions, PushCommandOptions } from './commands/image.js';
+import type { VerifyCommandOptions } from './commands/verify.js';
+import type { PinCommandOptions } from './commands/pin.js';
 
 export function registerCommands(program: Command, io: Io, env: Env, cwd: string): void {
   const run = (fn: (ctx: Context) => Promise<void>) => async (): Promise<void> => fn(createContext(io, env, cwd));
@@ -45,10 +47,35 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--verify', 'verify through trust data even when DOCKER_CONTENT_TRUST is not set')
     .option('--disable-content-trust', 'pull by tag without verification, whatever DOCKER_CONTENT_TRUST says')
     .option('--docker', 'hand the verified IMAGE@digest to `docker pull` and tag it (needs a docker daemon)')
+    .option('--policy <file>', 'trust policy to apply with content trust on (docs/policy.md); default $VOUCH_POLICY, else the built-in policy')
     .option('--trust-pinning <file>', 'notary client config with trust_pinning (root key IDs or CAs)')
     .option('--json', 'print progress and results as JSON lines')
     .action((image: string, opts: PullCommandOptions) =>
       run(async (ctx) => (await import('./commands/image.js')).pullCommand(ctx, image, opts))());
+
+  program
+    .command('verify')
+    .description('check images against the trust policy (a CI gate): verified trust data, every check reported; exit 1 if any image is denied')
+    .argument('<image...>', 'IMAGE[:TAG] (latest when no tag) or IMAGE:TAG@sha256:DIGEST')
+    .option('--policy <file>', 'trust policy file (YAML or JSON, docs/policy.md); default $VOUCH_POLICY, else the built-in policy')
+    .option('--json', 'print one object per image (the decision with every check) as a JSON array')
+    .option('--trust-pinning <file>', 'notary client config with trust_pinning (root key IDs or CAs)')
+    .addHelpText('after', '\nExit status: 0 when every image is allowed (audit-mode failures are reported but allowed), 1 when any is denied\nor its trust data cannot be verified, 2 for a usage error. See docs/verify.md.')
+    .action((images: string[], opts: VerifyCommandOptions) =>
+      run(async (ctx) => (await import('./commands/verify.js')).verifyCommand(ctx, images, opts))());
+
+  program
+    .command('pin')
+    .description('pin image references in Kubernetes manifests, Compose files and Dockerfiles to their signed digests (IMAGE:TAG@sha256:…)')
+    .argument('<file...>', 'files to rewrite in place (or to check)')
+    .option('--check', 'change nothing; exit 1 if any reference is not pinned to its signed digest')
+    .option('--update', 'also replace digests that are no longer the signed ones')
+    .option('--policy <file>', 'trust policy file (docs/policy.md); default $VOUCH_POLICY, else the built-in policy')
+    .option('--json', 'print the outcome of every reference as JSON')
+    .option('--trust-pinning <file>', 'notary client config with trust_pinning (root key IDs or CAs)')
+    .addHelpText('after', '\nExit status: 0 when every reference is pinned to its signed digest, 1 when a problem is left (or found by\n--check), 2 for a usage error. See docs/pin.md.')
+    .action((files: string[], opts: PinCommandOptions) =>
+      run(async (ctx) => (await import('./commands/pin.js')).pinCommand(ctx, files, opts))());
 
   program
     .command('server')

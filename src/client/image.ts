@@ -6,7 +6,9 @@ import { VouchError } from '../core/index.js';
 import { DockerArchive, OciLayout, OciLayoutWriter, pullImage, pushImage, type Descriptor, type ImageSource } from '../oci/index.js';
 import { formatReference, gunOf, parseReference, type ImageReference } from '../oci/reference.js';
 import { resolveDockerTag, type ResolvedTag } from '../tuf/index.js';
+import { decisionError, type Decision, type Policy } from '../policy/index.js';
 import { sign, type Out } from './docker.js';
+import { checkPolicy, resolveAllowed } from './policy.js';
 import type { Session } from './session.js';
 import { Updater } from './updater.js';
 
@@ -15,13 +17,19 @@ export type ImageEvent =
   | { event: 'blob'; digest: string; size: number; status: 'uploaded' | 'exists' | 'mounted' | 'downloaded' | 'present' }
   | { event: 'pushed'; reference: string; digest: string; size: number }
   | { event: 'pulled'; reference: string; digest: string; destination: string }
-  | { event: 'warning'; message: string };
+  | { event: 'warning'; message: string }
+  | { event: 'policy'; reference: string; decision: Decision };
 
 export interface PullOptions {
   /** verify through trust data (DOCKER_CONTENT_TRUST); false pulls by tag as given */
   trust: boolean;
   /** OCI layout directory to write */
   to: string;
+  /**
+   * With `trust`: the trust policy to apply (docs/policy.md). Without one the pull verifies as
+   * docker does. The CLI passes the policy file's, or DEFAULT_POLICY.
+   */
+  policy?: Policy;
   onEvent?: (e: ImageEvent) => void;
 }
 
@@ -29,6 +37,7 @@ export interface PullResult {
   reference: ImageReference;
   digest: string;
   resolved?: ResolvedTag;
+  decision?: Decision;
 }
 
 /** The signed digest of IMAGE:TAG, from verified trust data. */
@@ -60,17 +69,46 @@ export async function resolveTrusted(s: Session, ref: ImageReference): Promise<R
   }
 }
 
+/** An unsigned tag the policy refuses: docker's wording, with the decision attached. */
+function unsignedError(ref: ImageReference, hasTrustData: boolean, decision: Decision): VouchError {
+  const tag = ref.tag ?? 'latest';
+  const message = hasTrustData
+    ? `No trust data for ${tag}: ${gunOf(ref)}:${tag} is not signed`
+    : `remote trust data does not exist for ${gunOf(ref)}: refusing to pull ${formatReference({ ...ref, tag })} with content trust on`;
+  return new VouchError('NOT_FOUND', message, {
+    hint: `${decision.summary}; sign the image first (vouch trust sign, or vouch push with DOCKER_CONTENT_TRUST=1), or pull with --disable-content-trust if you accept unverified content`,
+    details: { decision },
+  });
+}
+
 export async function pull(s: Session, input: string, opts: PullOptions): Promise<PullResult> {
   const ref = parseReference(input);
   const emit = opts.onEvent ?? (() => {});
   const client = s.registryFor(ref.registry);
   let refToFetch: string;
   let resolved: ResolvedTag | undefined;
+  let decision: Decision | undefined;
+  let unsignedAllowed = false;
+  if (opts.trust && opts.policy !== undefined) {
+    const check = await checkPolicy(s, ref, opts.policy);
+    decision = check.decision;
+    emit({ event: 'policy', reference: formatReference(ref), decision });
+    if (check.facts.signatures.length === 0 && ref.digest === undefined) {
+      if (!decision.allowed) throw unsignedError(ref, check.repo !== undefined, decision);
+      // The policy accepts unsigned tags here (rejectUnsigned: false): pulled as given, unverified.
+      unsignedAllowed = true;
+      emit({ event: 'warning', message: `${formatReference(ref)} is not signed; pulled without verification because the policy allows unsigned tags here` });
+    } else {
+      const denied = decisionError(decision);
+      if (denied !== undefined) throw denied;
+      if (ref.digest === undefined && check.repo !== undefined) resolved = resolveAllowed(check, (m) => emit({ event: 'warning', message: m }));
+    }
+  }
   if (ref.digest !== undefined) {
     // A digest names the content itself: what arrives is checked against it, trust data or not.
     refToFetch = ref.digest;
-  } else if (opts.trust) {
-    resolved = await resolveTrusted(s, ref);
+  } else if (opts.trust && !unsignedAllowed) {
+    resolved ??= await resolveTrusted(s, ref);
     emit({ event: 'resolved', reference: `${gunOf(ref)}:${resolved.tag}`, digest: resolved.digest, size: resolved.length, role: resolved.role });
     // The registry's tag must still name the signed manifest: a moved tag means someone pushed
     // unsigned content under a signed name, and we refuse rather than silently pull the old one.
@@ -103,7 +141,7 @@ export async function pull(s: Session, input: string, opts: PullOptions): Promis
     writer.addManifest(pulled.descriptor, ref.tag ?? resolved?.tag ?? (ref.digest ? undefined : 'latest'));
     await writer.commit();
     emit({ event: 'pulled', reference: formatReference(ref), digest: pulled.descriptor.digest, destination: opts.to });
-    return { reference: ref, digest: pulled.descriptor.digest, ...(resolved ? { resolved } : {}) };
+    return { reference: ref, digest: pulled.descriptor.digest, ...(resolved ? { resolved } : {}), ...(decision ? { decision } : {}) };
   } catch (err) {
     await writer.abort();
     throw err;

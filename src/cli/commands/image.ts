@@ -4,8 +4,10 @@ import { resolve } from 'node:path';
 import { VouchError } from '../../core/index.js';
 import { contentTrustEnabled } from '../../client/dockerenv.js';
 import { pull, push } from '../../client/image.js';
-import { gunOf, parseReference } from '../../oci/reference.js';
+import { gunOf, parseReference, type ImageReference } from '../../oci/reference.js';
+import type { Decision, Policy } from '../../policy/index.js';
 import type { Context } from '../context.js';
+import { loadPolicy } from '../policyfile.js';
 import { createProgress } from '../progress.js';
 import { openSession, type CommonTrustOptions } from './trust-common.js';
 
@@ -36,16 +38,39 @@ export interface PullCommandOptions extends CommonTrustOptions {
   disableContentTrust?: boolean;
   docker?: boolean;
   json?: boolean;
+  policy?: string;
+}
+
+/**
+ * The policy a trusted pull applies. Without a policy file a pull by digest stays docker's (the
+ * digest names the content, no trust data is consulted); with one, the policy decides.
+ */
+function pullPolicy(ctx: Context, ref: ImageReference, opts: PullCommandOptions, trust: boolean): Policy | undefined {
+  if (!trust) {
+    if (opts.policy !== undefined) throw new VouchError('INVALID_ARGUMENT', '--policy applies only with content trust on; drop --disable-content-trust, or --policy');
+    return undefined;
+  }
+  const loaded = loadPolicy(ctx, opts.policy);
+  if (loaded.file === undefined && ref.digest !== undefined) return undefined;
+  return loaded.policy;
+}
+
+/** Audit-mode findings go to stderr: the pull goes ahead, but what enforce would refuse is said. */
+function reportDecision(ctx: Context, d: Decision): void {
+  if (d.compliant) return;
+  ctx.io.err(`WARN: ${d.summary}\n`);
+  for (const r of d.reasons.filter((x) => x.status === 'fail')) ctx.io.err(`WARN:   ${r.check}: ${r.message}\n`);
 }
 
 export async function pullCommand(ctx: Context, image: string, opts: PullCommandOptions): Promise<void> {
   const trust = !opts.disableContentTrust && (Boolean(opts.verify) || contentTrustEnabled(ctx.env));
   const ref = parseReference(image);
+  const policy = pullPolicy(ctx, ref, opts, trust);
   const s = openSession(ctx, opts);
   try {
     if (opts.docker) {
       if (opts.to) throw new VouchError('INVALID_ARGUMENT', '--docker and --to exclude each other');
-      await handToDocker(ctx, s, image, trust);
+      await handToDocker(ctx, s, image, trust, policy);
       return;
     }
     if (!opts.to) throw new VouchError('INVALID_ARGUMENT', 'pull needs a destination: --to oci:DIR (or --docker to hand the verified digest to docker)');
@@ -54,7 +79,13 @@ export async function pullCommand(ctx: Context, image: string, opts: PullCommand
     const to = resolve(ctx.cwd, m[1] as string);
     const progress = createProgress(ctx.io, { json: Boolean(opts.json), verb: 'pull' });
     try {
-      const r = await pull(s, image, { trust, to, onEvent: (e) => progress.onEvent(e) });
+      const r = await pull(s, image, {
+        trust, to, ...(policy ? { policy } : {}),
+        onEvent: (e) => {
+          if (e.event === 'policy' && !opts.json) reportDecision(ctx, e.decision);
+          else progress.onEvent(e);
+        },
+      });
       progress.stop();
       if (!opts.json) {
         if (r.resolved) ctx.io.out(`Pull (1 of 1): ${gunOf(ref)}:${r.resolved.tag}@${r.resolved.digest}\n`);
@@ -69,13 +100,27 @@ export async function pullCommand(ctx: Context, image: string, opts: PullCommand
 }
 
 /** docker ≤ v28's trusted pull: `docker pull IMAGE@digest`, then tag it. Needs a docker daemon. */
-async function handToDocker(ctx: Context, s: ReturnType<typeof openSession>, image: string, trust: boolean): Promise<void> {
+async function handToDocker(ctx: Context, s: ReturnType<typeof openSession>, image: string, trust: boolean, policy: Policy | undefined): Promise<void> {
   const ref = parseReference(image);
   let pullRef = image;
   let tagAs: string | undefined;
-  if (trust && ref.digest === undefined) {
+  let resolved;
+  if (trust && policy !== undefined) {
+    const { checkPolicy, resolveAllowed } = await import('../../client/policy.js');
+    const { decisionError } = await import('../../policy/index.js');
+    const check = await checkPolicy(s, ref, policy);
+    reportDecision(ctx, check.decision);
+    const denied = decisionError(check.decision);
+    if (denied !== undefined) throw denied;
+    if (check.facts.signatures.length === 0 && ref.digest === undefined) {
+      ctx.io.err(`WARN: ${image} is not signed; pulled without verification because the policy allows unsigned tags here\n`);
+    } else if (ref.digest === undefined) resolved = resolveAllowed(check, (m) => ctx.io.err(`WARN: ${m}\n`));
+  } else if (trust && ref.digest === undefined) {
     const { resolveTrusted } = await import('../../client/image.js');
-    const r = await resolveTrusted(s, ref);
+    resolved = await resolveTrusted(s, ref);
+  }
+  if (resolved !== undefined) {
+    const r = resolved;
     ctx.io.out(`Pull (1 of 1): ${gunOf(ref)}:${r.tag}@${r.digest}\n`);
     pullRef = `${gunOf(ref)}@${r.digest}`;
     tagAs = `${gunOf(ref)}:${r.tag}`;

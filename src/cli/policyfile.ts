@@ -1,0 +1,43 @@
+// Which trust policy a command applies: --policy FILE, else $VOUCH_POLICY, else none (the
+// built-in policy, docker's behaviour). Errors and warnings point at file:line:column.
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { VouchError } from '../core/index.js';
+import { DEFAULT_POLICY, MAX_POLICY_CHARS, formatPolicyIssue, parsePolicy, validatePolicy, type Policy } from '../policy/index.js';
+import type { Context } from './context.js';
+
+export interface LoadedPolicy {
+  policy: Policy;
+  /** The file as the user named it (for messages); undefined for the built-in policy. */
+  file?: string;
+  from: 'flag' | 'env' | 'default';
+}
+
+/**
+ * Reads and validates the policy. Throws `INVALID_POLICY` (every error as file:line:col) or
+ * `CONFIG` (unreadable file); warnings go to `warn`, one line each.
+ */
+export function loadPolicy(ctx: Context, flag: string | undefined, warn: (line: string) => void = (l) => ctx.io.err(`${l}\n`)): LoadedPolicy {
+  const envFile = ctx.env.VOUCH_POLICY;
+  const [file, from] = flag !== undefined ? [flag, 'flag' as const] : envFile ? [envFile, 'env' as const] : [undefined, 'default' as const];
+  if (file === undefined) return { policy: DEFAULT_POLICY, from };
+  if (file === '') throw new VouchError('INVALID_ARGUMENT', '--policy needs a file name');
+  const path = resolve(ctx.cwd, file);
+  const via = from === 'env' ? ' (from VOUCH_POLICY)' : '';
+  let text: string;
+  try {
+    // A policy is a short hand-written file; do not read something huge into memory first.
+    if (statSync(path).size > MAX_POLICY_CHARS * 4) throw new Error(`larger than ${MAX_POLICY_CHARS} characters`);
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new VouchError('CONFIG', `cannot read the policy file ${file}${via}: ${(err as Error).message}`, {
+      hint: from === 'env' ? 'fix or unset VOUCH_POLICY' : 'check the path given to --policy',
+      details: { file },
+    });
+  }
+  const { policy, warnings } = validatePolicy(text);
+  // parsePolicy builds the INVALID_POLICY error that lists every error with its position.
+  if (policy === undefined) return { policy: parsePolicy(text, file), file, from };
+  for (const w of warnings) warn(`warning: ${formatPolicyIssue(w, file)}`);
+  return { policy, file, from };
+}
