@@ -186,6 +186,12 @@ test('server unreachable: the cached timestamp is used, with docker\'s warning; 
   const v = await updater().update();
   assert.equal(v.fresh, false);
   assert.ok(warnings.some((w) => w.startsWith('Error while downloading remote metadata, using cached timestamp')), warnings.join('\n'));
+  // a client with no cached timestamp has nothing to fall back to
+  const fresh = new Updater({
+    gun: GUN, trustDir: new TrustDir(await tempDir()), now: NOW,
+    remote: new NotaryRemote({ server: fake.url, gun: GUN, transport: new HttpTransport({ retries: 0 }) }),
+  });
+  await rejects(fresh.update(), 'REMOTE_ERROR', 'timestamp');
 });
 
 test('an expired delegation is skipped with a warning; the rest of the repository still verifies', async () => {
