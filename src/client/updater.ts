@@ -325,6 +325,10 @@ function hintFor(code: string, role: string, cacheDir: string): string | undefin
     case 'TRUST_PINNING':
     case 'INVALID_CERTIFICATE':
       return `trust data mismatch: the repository's root keys are not the ones this machine trusts. If the owners really replaced them, remove ${cacheDir} to trust the new root on next use`;
+    case 'REMOTE_ERROR':
+      return 'the trust server failed to answer; check that it is running and healthy (and DOCKER_CONTENT_TRUST_SERVER), then retry';
+    case 'NOT_FOUND':
+      return `the server does not have a file that the ${role === 'timestamp' ? 'repository' : 'signed metadata'} needs; it may be in the middle of an update: retry, and tell its operator if it persists`;
     case 'TOO_LARGE':
       return 'the server sent more data than the metadata allows; it may be hostile';
     default:
