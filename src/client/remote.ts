@@ -123,10 +123,16 @@ export class NotaryRemote {
       const name = typeof detail?.Name === 'string' ? detail.Name : undefined;
       const msg = typeof detail?.Error?.Msg === 'string' ? detail.Error.Msg : remote.message;
       const lead = name && VALIDATION_NAMES[name] ? VALIDATION_NAMES[name] : `the ${where} rejected the operation (${remote.code})`;
-      throw new VouchError('REMOTE_ERROR', `could not ${what}: ${lead}: ${msg}`, { details: { status: res.status, code: remote.code, detail: remote.detail } });
+      const hint = remote.code === 'VERSION'
+        ? 'someone else published a newer version first: run the command again (it starts from the latest trust data)'
+        : name === 'ErrBadHierarchy'
+          ? 'the server does not hold the snapshot key: rotate it to the server (vouch trust key rotate REPO snapshot --server-managed) or import the snapshot key'
+          : 'the server checked the signed metadata and refused it; make sure the keys in the trust directory are the ones the repository lists, then retry';
+      throw new VouchError('REMOTE_ERROR', `could not ${what}: ${lead}: ${msg}`, { hint, details: { status: res.status, code: remote.code, detail: remote.detail } });
     }
     throw new VouchError('REMOTE_ERROR', `could not ${what}: the ${where} answered HTTP ${res.status}${remote ? ` (${remote.code}: ${remote.message})` : ''}`, {
       details: { status: res.status },
+      hint: 'check that the trust server is running and healthy (and DOCKER_CONTENT_TRUST_SERVER), then retry',
     });
   }
 }

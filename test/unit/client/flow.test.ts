@@ -138,7 +138,8 @@ test('key rotation of every role against vouch server; a fresh client and the ol
   await owner.ok(['trust', 'sign', `${gun}:1.0`]);
   const fresh = await vouchUser(server);
   const before1 = await fresh.ok(['trust', 'inspect', gun]);
-  for (const [role, extra] of [['timestamp', []], ['snapshot', ['--server-managed']], ['targets', []], ['root', []]] as const) {
+  // snapshot goes to the client first (so targets and root rotations publish a client-signed snapshot), then back to the server
+  for (const [role, extra] of [['timestamp', []], ['snapshot', []], ['targets', []], ['root', []], ['snapshot', ['--server-managed']]] as const) {
     const r = await owner.ok(['trust', 'key', 'rotate', gun, role, ...extra]);
     assert.equal(r.stdout, `Successfully rotated ${role} key for repository ${gun}\n`);
     const again = await fresh.ok(['trust', 'inspect', gun]); // its cache holds the previous root
