@@ -3,7 +3,7 @@
 // its choice of roles to sign into, and its messages.
 import { VouchError, fromHex, isVouchError, toHex, type PublicKeyData } from '../core/index.js';
 import {
-  RELEASES_ROLE, addDelegation, addTargets, createRoot, dockerTarget, findTarget, isPathAllowed,
+  EXPIRY_WARNING_MS, RELEASES_ROLE, addDelegation, addTargets, createRoot, dockerTarget, findTarget, isPathAllowed,
   listDelegations, listTargets, newVersion, removeDelegation, removeDelegationKeys, removeTargets, setRootRoleKeys,
   type FileMeta, type Metadata, type Root, type Signer,
 } from '../tuf/index.js';
@@ -102,11 +102,26 @@ export class RepoHandle {
 
   async publish(draft: Draft): Promise<void> {
     if (draft.isEmpty) return;
+    await this.refreshRootIfExpiring(draft);
     await draft.publish(this.remote, this.keys);
     if (draft.base === undefined || draft.rootChanged) {
       // our own root is trusted from now on (the next update verifies the chain from it)
       await this.s.trustDir.writeMetadata(this.gun, 'root', draft.root.toBytes());
     }
+  }
+
+  /** As notary: a root that expires within six months is re-signed with the next publish, when the user holds the root key. */
+  private async refreshRootIfExpiring(draft: Draft): Promise<void> {
+    if (draft.rootChanged || draft.base === undefined) return;
+    const now = this.s.now();
+    const root = draft.root;
+    if (root.signed.expires.getTime() - now.getTime() > EXPIRY_WARNING_MS) return;
+    const held = await Promise.all(root.signed.roles.root.keyids.map((id) => {
+      const k = root.signed.keys.get(id);
+      return k === undefined ? false : this.keys.has(k);
+    }));
+    if (held.some(Boolean)) draft.setRoot(newVersion(root, now));
+    else this.s.warn(`the root of ${this.gun} expires at ${root.signed.expires.toISOString()}; whoever holds the root key should re-sign it (vouch trust key rotate ${this.gun} root)`);
   }
 
   /**

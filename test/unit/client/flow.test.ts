@@ -13,7 +13,11 @@ import { main } from '../../../src/cli/main.js';
 import type { Io } from '../../../src/cli/output.js';
 import { OCI_INDEX, OCI_MANIFEST } from '../../../src/oci/mediatypes.js';
 import { makeImage, makeIndex, startLocalRegistry, type LocalRegistry } from '../oci/helpers.js';
-import { removeTempDirs, vouchUser, type VouchUser } from './helpers.js';
+import { removeTempDirs, tempDir, vouchUser, type VouchUser } from './helpers.js';
+import { TrustDir, fixedPassphrase } from '../../../src/keys/index.js';
+import { RepoHandle, sign } from '../../../src/client/docker.js';
+import { Session, parseTrustReference } from '../../../src/client/session.js';
+import { setExpires } from '../../../src/tuf/index.js';
 
 let app: FastifyInstance;
 let server: string;
@@ -183,5 +187,23 @@ test('every trust command has --help', async () => {
     const r = await u.run(['trust', ...cmd, '--help']);
     assert.equal(r.code, 0, cmd.join(' '));
     assert.match(r.stdout, new RegExp(`Usage: vouch trust ${cmd.join(' ')}`));
+  }
+});
+
+test('a root that expires within six months is re-signed with the next publish', async () => {
+  const dir = new TrustDir(await tempDir(), { passphrases: fixedPassphrase('expiring-pass') });
+  const s = new Session({ env: { DOCKER_CONTENT_TRUST_SERVER: server }, trustDir: dir, now: () => new Date() });
+  try {
+    const ref = parseTrustReference(`${registry.host}/team/expiring`, { tag: 'optional' });
+    const repo = new RepoHandle(s, ref);
+    const draft = await repo.initialize();
+    draft.setRoot(setExpires(draft.root, new Date(Date.now() + 30 * 24 * 3600 * 1000)));
+    await repo.publish(draft);
+    await sign(s, () => undefined, `${registry.host}/team/expiring:1.0`, { ...ref, tag: '1.0' }, { target: { sha256Hex: hex(imageDigest), length: 100 } });
+    const root = JSON.parse((await app.inject({ method: 'GET', url: `/v2/${registry.host}/team/expiring/_trust/tuf/root.json` })).body) as { signed: { version: number; expires: string } };
+    assert.equal(root.signed.version, 2);
+    assert.ok(new Date(root.signed.expires).getTime() > Date.now() + 9 * 365 * 24 * 3600 * 1000);
+  } finally {
+    await s.close();
   }
 });
