@@ -24,12 +24,14 @@ const DOCKER_PASS = { DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: ROOT_PASS, DOCKER_CO
 let peers: Peers;
 let img1: ImageInfo;
 let img2: ImageInfo;
+let imgV2: ImageInfo;
 
 before(async () => {
   for (const bin of DOCKERS) if (!existsSync(bin)) throw new Error(`docker CLI ${bin} is missing (install docker 28.2.2 and Debian's docker.io): a failure, not a skip`);
   peers = await startPeers({ registry: true, notary: true, docker: true });
   img1 = await peers.makeImage('vouch/app', '1.0');
   img2 = await peers.makeImage('vouch/app', '2.0', 'second image');
+  imgV2 = await peers.makeImage('vouch/app', 'v2s2', 'docker media types', { format: 'v2s2' });
 });
 
 after(async () => {
@@ -84,6 +86,8 @@ test('vouch initialises and signs from the registry; notary lists and verifies i
   const s1 = await alice.ok(['trust', 'sign', `${aliceGun}:1.0`]);
   assert.equal(s1.stdout, `Signing and pushing trust metadata for ${aliceGun}:1.0\nSuccessfully signed ${aliceGun}:1.0\n`);
   await alice.ok(['trust', 'sign', `${aliceGun}:2.0`]);
+  await alice.ok(['trust', 'sign', `${aliceGun}:v2s2`]); // Docker schema 2 media type
+  assert.match(imgV2.mediaType, /vnd\.docker\.distribution\.manifest\.v2/);
   // signing an already released tag keeps its digest and says who signed it
   const again = await alice.ok(['trust', 'sign', `${aliceGun}:1.0`]);
   assert.match(again.stdout, new RegExp(`Existing signatures for tag 1\\.0 digest ${img1.sha256} from:\\nalice\\n`));
@@ -105,6 +109,8 @@ test('vouch initialises and signs from the registry; notary lists and verifies i
   for (const bin of DOCKERS) {
     const pull = await docker(bin, await tempDir('docker-cfg-'), ['pull', `${aliceGun}:1.0`], { DOCKER_CONTENT_TRUST: '1' });
     assert.match(pull.stdout + pull.stderr, new RegExp(`Pull \\(1 of 1\\): ${aliceGun.replace(/\./g, '\\.')}:1\\.0@${img1.digest}`), `${bin} resolves 1.0 to vouch's digest`);
+    const pv2 = await docker(bin, await tempDir('docker-cfg-'), ['pull', `${aliceGun}:v2s2`], { DOCKER_CONTENT_TRUST: '1' });
+    assert.match(pv2.stdout + pv2.stderr, new RegExp(`@${imgV2.digest}`), `${bin} resolves v2s2 to vouch's digest`);
   }
   const json = await sameInspect([aliceGun], 'vouch-made repo');
   assert.match(json, /"SignedTag": "2\.0"/);
