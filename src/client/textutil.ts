@@ -47,6 +47,7 @@ export function naturalLess(a: string, b: string): boolean {
 const ASCII = /^[\x00-\x7f]*$/;
 
 export function naturalCompare(a: string, b: string): number {
+  if (a === b) return 0;
   return naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0;
 }
 
