@@ -57,7 +57,8 @@ function pullPolicy(ctx: Context, ref: ImageReference, opts: PullCommandOptions,
 
 /** Audit-mode findings go to stderr: the pull goes ahead, but what enforce would refuse is said. */
 function reportDecision(ctx: Context, d: Decision): void {
-  if (d.compliant) return;
+  // A denial is the error itself; only what audit mode lets through is reported here.
+  if (d.compliant || !d.allowed) return;
   ctx.io.err(`WARN: ${d.summary}\n`);
   for (const r of d.reasons.filter((x) => x.status === 'fail')) ctx.io.err(`WARN:   ${r.check}: ${r.message}\n`);
 }
