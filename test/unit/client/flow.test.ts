@@ -14,10 +14,10 @@ import type { Io } from '../../../src/cli/output.js';
 import { OCI_INDEX, OCI_MANIFEST } from '../../../src/oci/mediatypes.js';
 import { makeImage, makeIndex, startLocalRegistry, type LocalRegistry } from '../oci/helpers.js';
 import { removeTempDirs, tempDir, vouchUser, type VouchUser } from './helpers.js';
-import { TrustDir, fixedPassphrase } from '../../../src/keys/index.js';
+import { TrustDir, encodePrivateKeyFile, fixedPassphrase, generateKey } from '../../../src/keys/index.js';
 import { RepoHandle, sign } from '../../../src/client/docker.js';
 import { Session, parseTrustReference } from '../../../src/client/session.js';
-import { setExpires } from '../../../src/tuf/index.js';
+import { canonicalKeyId, parseRoot, setExpires } from '../../../src/tuf/index.js';
 
 let app: FastifyInstance;
 let server: string;
@@ -206,4 +206,29 @@ test('a root that expires within six months is re-signed with the next publish',
   } finally {
     await s.close();
   }
+});
+
+test('key rotate --key: the given root and targets keys are the ones the new root lists', async () => {
+  const u = await vouchUser(server);
+  const g = `${registry.host}/team/given-keys`;
+  await u.ok(['trust', 'sign', `${g}:1.0`, '--digest', imageDigest, '--size', '10']);
+  const rootKey = generateKey('ecdsa');
+  const targetsKey = generateKey('ecdsa');
+  await writeFile(join(u.dir, 'root.pem'), encodePrivateKeyFile(rootKey, { passphrase: '' }), { mode: 0o600 });
+  await writeFile(join(u.dir, 'targets.pem'), encodePrivateKeyFile(targetsKey, { passphrase: 'file-pass' }), { mode: 0o600 });
+  await u.ok(['trust', 'key', 'rotate', g, 'root', '--key', join(u.dir, 'root.pem')]);
+  // an encrypted file is opened with the repository passphrase variable (docker's "encrypted" alias)
+  const wrong = await u.run(['trust', 'key', 'rotate', g, 'targets', '--key', join(u.dir, 'targets.pem')]);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /passphrase/);
+  await u.ok(['trust', 'key', 'rotate', g, 'targets', '--key', join(u.dir, 'targets.pem')], { DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: 'file-pass' });
+  const root = parseRoot((await app.inject({ method: 'GET', url: `/v2/${g}/_trust/tuf/root.json` })).rawPayload);
+  const canon = (id: string): string => canonicalKeyId(root.signed.keys.get(id)!);
+  assert.deepEqual(root.signed.roles.root.keyids.map(canon), [rootKey.canonicalKeyId]);
+  assert.deepEqual(root.signed.roles.targets.keyids.map(canon), [targetsKey.canonicalKeyId]);
+  const rotated = parseRoot((await app.inject({ method: 'GET', url: `/v2/${g}/_trust/tuf/2.root.json` })).rawPayload);
+  assert.equal(rotated.signatures.length, 2, 'the root rotation is signed by the old and the new root key');
+  assert.equal(root.signed.version, 3);
+  const [repo] = await inspect(await vouchUser(server), g);
+  assert.equal(repo?.SignedTags[0]?.Digest, hex(imageDigest));
 });
