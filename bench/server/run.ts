@@ -15,7 +15,7 @@ import { publishLoad, type PublishLoadResult } from './publish-load.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 8);
-const WRK_THREADS = 1;
+const WRK_THREADS = Number(process.env.BENCH_WRK_THREADS ?? 2);
 
 interface ServerUnderTest { name: string; url: string; stop(): Promise<void> }
 
