@@ -89,7 +89,8 @@ export async function verifyCommand(ctx: Context, images: string[], opts: Verify
   if (denied.length > 0) {
     const what = results.length === 1 ? `${denied[0]?.reference} is` : `${denied.length} of ${results.length} images are`;
     throw new VouchError('POLICY_DENIED', `${what} denied by the trust policy${file !== undefined ? ` (${file})` : ''}`, {
-      hint: denied.map((r) => `${r.reference}: ${r.error?.message ?? r.decision?.summary ?? 'denied'}`).join('\n  '),
+      // A decision's summary already names the image; an error may not.
+      hint: denied.map((r) => (r.error !== undefined ? `${r.reference}: ${r.error.message}` : r.decision?.summary ?? `${r.reference}: denied`)).join('\n  '),
       details: { denied: denied.map((r) => r.reference) },
     });
   }
