@@ -6,7 +6,7 @@
 //
 //   node dist/bench/inspect/run.js [--tags N] [--signers N] [--runs N]
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,12 +38,15 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-async function timed(cmd: string, args: string[], env: Record<string, string>): Promise<{ ms: number; stdout: string }> {
+/** Wall time, and CPU time (user + sys, from GNU time) which other load on the machine disturbs less. */
+async function timed(cmd: string, args: string[], env: Record<string, string>): Promise<{ ms: number; cpuMs: number; stdout: string }> {
   const t0 = process.hrtime.bigint();
-  const r = await run(cmd, args, { env, timeoutMs: 600_000 });
+  const r = await run('/usr/bin/time', ['-f', 'VOUCH_BENCH_CPU %U %S', cmd, ...args], { env, timeoutMs: 600_000 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}):\n${r.stderr.slice(-2000)}`);
-  return { ms, stdout: r.stdout };
+  const m = /VOUCH_BENCH_CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  const cpuMs = m ? (Number(m[1]) + Number(m[2])) * 1000 : Number.NaN;
+  return { ms, cpuMs, stdout: r.stdout };
 }
 
 async function main(): Promise<void> {
@@ -101,6 +104,8 @@ async function main(): Promise<void> {
     // --- cold runs, interleaved ---
     const vouchTimes: number[] = [];
     const notaryTimes: number[] = [];
+    const vouchCpu: number[] = [];
+    const notaryCpu: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const cfg = join(work, `vouch-${i}`);
       await mkdir(join(cfg, 'tls', new URL(server).host), { recursive: true });
@@ -110,6 +115,7 @@ async function main(): Promise<void> {
       const parsed = JSON.parse(v.stdout) as { SignedTags: unknown[]; Signers: unknown[] }[];
       if (parsed[0]?.SignedTags.length !== TAGS || parsed[0]?.Signers.length !== SIGNERS) throw new Error('vouch inspect did not show every tag and signer');
       vouchTimes.push(v.ms);
+      vouchCpu.push(v.cpuMs);
 
       const ndir = join(work, `notary-${i}`);
       await mkdir(ndir, { recursive: true });
@@ -119,6 +125,7 @@ async function main(): Promise<void> {
       const rows = n.stdout.split('\n').filter((l) => /^\S+\s+[0-9a-f]{64}\s/.test(l)).length;
       if (rows !== TAGS) throw new Error(`notary list showed ${rows} targets, expected ${TAGS}`);
       notaryTimes.push(n.ms);
+      notaryCpu.push(n.cpuMs);
       await rm(cfg, { recursive: true, force: true });
       await rm(ndir, { recursive: true, force: true });
     }
@@ -126,7 +133,12 @@ async function main(): Promise<void> {
     const n = median(notaryTimes);
     process.stdout.write(`vouch trust inspect (cold): median ${v.toFixed(0)} ms  [${vouchTimes.map((x) => x.toFixed(0)).join(', ')}]\n`);
     process.stdout.write(`notary list (cold):         median ${n.toFixed(0)} ms  [${notaryTimes.map((x) => x.toFixed(0)).join(', ')}]\n`);
-    process.stdout.write(`ratio vouch/notary: ${(v / n).toFixed(2)}x (target <= 0.50x) ${v / n <= 0.5 ? 'OK' : 'MISSED'}\n`);
+    process.stdout.write(`ratio vouch/notary (wall): ${(v / n).toFixed(2)}x (target <= 0.50x) ${v / n <= 0.5 ? 'OK' : 'MISSED'}\n`);
+    const vc = median(vouchCpu);
+    const nc = median(notaryCpu);
+    process.stdout.write(`CPU time (user+sys): vouch ${vc.toFixed(0)} ms, notary ${nc.toFixed(0)} ms, ratio ${(vc / nc).toFixed(2)}x\n`);
+    const load = await readFile('/proc/loadavg', 'utf8').catch(() => '?');
+    process.stdout.write(`load average during the run: ${load.split(' ').slice(0, 3).join(' ')}\n`);
   } finally {
     await peers.stop();
     await rm(work, { recursive: true, force: true });
