@@ -43,6 +43,8 @@ export class Updater {
   private readonly o: UpdaterOptions;
   private readonly warnings = new Set<string>();
   private readonly pending: Promise<void>[] = [];
+  /** the snapshot of the last attempt, verified or not: it names the root to fetch on a retry */
+  private lastSnapshot: Uint8Array | undefined;
 
   constructor(opts: UpdaterOptions) {
     this.o = opts;
@@ -133,6 +135,7 @@ export class Updater {
 
     // 2. snapshot, by checksum unless the cached copy matches
     const snapBytes = await this.getListed('snapshot', ts.signed.snapshot);
+    this.lastSnapshot = snapBytes.bytes;
     const snapshot = this.check('snapshot', () => tm.updateSnapshot(snapBytes.bytes));
     if (snapBytes.fetched) await this.persist('snapshot', snapBytes.bytes);
 
@@ -172,9 +175,13 @@ export class Updater {
     const { gun } = this.o;
     const tm = TrustedMetadata.fromRoot(old.root.bytes(), { gun, now: this.o.now, cached: await this.cachedCopies() });
     const trustedVersion = tm.root.signed.version;
-    const newest = await this.guard('root', 'download', () => remote.getRole('root'));
+    // notary fetches the root the snapshot names, by checksum, and falls back to the current one
+    const listed = this.rootListedBySnapshot();
+    let newest = listed === undefined ? undefined : await this.guard('root', 'download', () => remote.getRoleChecksum('root', listed.sha256, listed.length)).catch(() => undefined);
+    newest ??= await this.guard('root', 'download', () => remote.getRole('root'));
     if (newest === undefined) throw notFound(gun, remote.server);
-    const newestVersion = this.check('root', () => parseMetadata(newest, 'root').signed.version);
+    const newestBytes = newest;
+    const newestVersion = this.check('root', () => parseMetadata(newestBytes, 'root').signed.version);
     if (newestVersion === trustedVersion) throw cause; // nothing to rotate to: the first failure stands
     if (newestVersion < trustedVersion) {
       throw this.explain(new VouchError('ROLLBACK', `potential malicious behavior - trust data version is lower than expected: root version ${newestVersion} < trusted ${trustedVersion}`, {
@@ -182,7 +189,7 @@ export class Updater {
       }), 'root');
     }
     try {
-      tm.updateRoot(newest);
+      tm.updateRoot(newestBytes);
     } catch (err) {
       if (!isVouchError(err, 'ROOT_ROTATION_FAILED')) throw this.explain(err, 'root');
       // the trusted root's keys did not sign the newest: every intermediate version must chain
@@ -191,10 +198,22 @@ export class Updater {
         if (bytes === undefined) throw this.explain(new VouchError('ROOT_ROTATION_FAILED', `root version ${v} is missing on the server`, { details: { role: 'root', version: v } }), 'root');
         this.check('root', () => tm.updateRoot(bytes));
       }
-      this.check('root', () => tm.updateRoot(newest));
+      this.check('root', () => tm.updateRoot(newestBytes));
     }
     await this.persist('root', newest);
     return TrustedMetadata.fromRoot(newest, { gun, now: this.o.now, cached: await this.cachedCopies() });
+  }
+
+  /** sha256 and length of the root the last downloaded snapshot lists (untrusted: only a hint where to look). */
+  private rootListedBySnapshot(): { sha256: string; length: number } | undefined {
+    if (this.lastSnapshot === undefined) return undefined;
+    try {
+      const meta = parseMetadata(this.lastSnapshot, 'snapshot').signed.meta.get('root');
+      const sha = meta?.hashes.get('sha256');
+      return meta !== undefined && sha !== undefined && sha.byteLength === 32 ? { sha256: toHex(sha), length: meta.length } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** A role listed by its parent: the cached copy when its bytes match, else the server's, by checksum. */
