@@ -89,19 +89,31 @@ export async function pull(s: Session, input: string, opts: PullOptions): Promis
   let resolved: ResolvedTag | undefined;
   let decision: Decision | undefined;
   let unsignedAllowed = false;
+  // The decision follows the 'resolved' event when there is one, so that stream keeps docker's order.
+  let pendingPolicy: ImageEvent | undefined;
   if (opts.trust && opts.policy !== undefined) {
     const check = await checkPolicy(s, ref, opts.policy);
     decision = check.decision;
-    emit({ event: 'policy', reference: formatReference(ref), decision });
+    const policyEvent: ImageEvent = { event: 'policy', reference: formatReference(ref), decision };
     if (check.facts.signatures.length === 0 && ref.digest === undefined) {
+      emit(policyEvent);
       if (!decision.allowed) throw unsignedError(ref, check.repo !== undefined, decision);
       // The policy accepts unsigned tags here (rejectUnsigned: false): pulled as given, unverified.
       unsignedAllowed = true;
       emit({ event: 'warning', message: `${formatReference(ref)} is not signed; pulled without verification because the policy allows unsigned tags here` });
     } else {
       const denied = decisionError(decision);
+      if (denied !== undefined || ref.digest !== undefined || check.repo === undefined) emit(policyEvent);
+      else pendingPolicy = policyEvent;
       if (denied !== undefined) throw denied;
-      if (ref.digest === undefined && check.repo !== undefined) resolved = resolveAllowed(check, (m) => emit({ event: 'warning', message: m }));
+      if (pendingPolicy !== undefined) {
+        try {
+          resolved = resolveAllowed(check, (m) => emit({ event: 'warning', message: m }));
+        } catch (err) {
+          emit(policyEvent);
+          throw err;
+        }
+      }
     }
   }
   if (ref.digest !== undefined) {
@@ -110,6 +122,7 @@ export async function pull(s: Session, input: string, opts: PullOptions): Promis
   } else if (opts.trust && !unsignedAllowed) {
     resolved ??= await resolveTrusted(s, ref);
     emit({ event: 'resolved', reference: `${gunOf(ref)}:${resolved.tag}`, digest: resolved.digest, size: resolved.length, role: resolved.role });
+    if (pendingPolicy !== undefined) emit(pendingPolicy);
     // The registry's tag must still name the signed manifest: a moved tag means someone pushed
     // unsigned content under a signed name, and we refuse rather than silently pull the old one.
     const head = await client.headManifest(ref.repository, resolved.tag);

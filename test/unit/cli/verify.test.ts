@@ -277,8 +277,9 @@ describe('vouch pull applies the policy', () => {
     const json = await pull(`${repo}:prod-1`, auditFile, 'prod-1-audit-json', ['--json']);
     assert.equal(json.code, 0, json.stderr);
     const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; decision?: Decision });
-    assert.equal(events[0]?.event, 'policy');
-    assert.equal(events[0]?.decision?.compliant, false);
+    // docker's order first (resolved), then the decision.
+    assert.deepEqual(events.slice(0, 2).map((e) => e.event), ['resolved', 'policy']);
+    assert.equal(events[1]?.decision?.compliant, false);
   });
 
   test('unsigned: refused by default; pulled with a warning where the policy allows unsigned tags', async () => {
