@@ -157,8 +157,8 @@ const SIGNER_NAME_ERROR = (name: string): string =>
   `signer name "${name}" must start with lowercase alphanumeric characters and can include "-" or "_" after the first character`;
 
 export function checkSignerName(name: string): void {
-  if (name === 'releases') throw new VouchError('INVALID_ARGUMENT', 'releases is a reserved keyword, please use a different signer name');
-  if (!KEY_NAME.test(name)) throw new VouchError('INVALID_ARGUMENT', SIGNER_NAME_ERROR(name));
+  if (name === 'releases') throw new VouchError('INVALID_ARGUMENT', 'releases is a reserved keyword, please use a different signer name', { hint: 'targets/releases holds every signer\'s keys already; name the signer after a person or a system' });
+  if (!KEY_NAME.test(name)) throw new VouchError('INVALID_ARGUMENT', SIGNER_NAME_ERROR(name), { hint: 'for example: alice, ci-bot, release_team' });
 }
 
 /** docker trust signer add: targets/NAME with the keys, and the keys added to targets/releases. */
@@ -221,7 +221,10 @@ async function removeOne(s: Session, out: Out, repo: RepoHandle, name: string, f
   const targets = base.targets.signed;
   const entry = targets.delegations.roles.find((d) => d.name === role);
   if (entry === undefined) {
-    throw new VouchError('NOT_FOUND', `No signer ${name} for repository ${repo.gun}`, { details: { repository: repo.gun, signer: name } });
+    throw new VouchError('NOT_FOUND', `No signer ${name} for repository ${repo.gun}`, {
+      details: { repository: repo.gun, signer: name },
+      hint: `vouch trust inspect --pretty ${repo.gun} lists the signers`,
+    });
   }
   if (!force && isLastSigner(base, entry.keyids.map((id) => canonicalOf(targets.delegations.keys.get(id)) ?? id))) {
     const ok = await s.confirm(`The signer "${name}" signed the last released version of ${repo.gun}. Removing this signer will make ${repo.gun} unpullable. Are you sure you want to continue? [y/N] `);
@@ -340,12 +343,15 @@ export async function revoke(s: Session, out: Out, input: string, ref: ImageRefe
   if (ref.tag !== undefined) {
     const found = findTarget(base.trusted, ref.tag, [RELEASES_ROLE, 'targets']);
     if (found === undefined || (found.role !== RELEASES_ROLE && found.role !== 'targets')) {
-      throw new VouchError('NOT_FOUND', `could not remove signature for ${input}: No valid trust data for ${ref.tag}`, { details: { tag: ref.tag } });
+      throw new VouchError('NOT_FOUND', `could not remove signature for ${input}: No valid trust data for ${ref.tag}`, {
+        details: { tag: ref.tag },
+        hint: `only tags in targets or targets/releases can be revoked; vouch trust inspect ${repo.gun} lists them`,
+      });
     }
     tags = [ref.tag];
   } else {
     tags = [...new Set(listTargets(base.trusted).filter((t) => t.role === RELEASES_ROLE || t.role === 'targets').map((t) => t.name))];
-    if (tags.length === 0) throw new VouchError('NOT_FOUND', `could not remove all signatures for ${input}: no signed tags to remove`);
+    if (tags.length === 0) throw new VouchError('NOT_FOUND', `could not remove all signatures for ${input}: no signed tags to remove`, { hint: 'nothing is signed: there is nothing to revoke' });
   }
   try {
     for (const tag of tags) {
