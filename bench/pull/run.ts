@@ -1,0 +1,136 @@
+// `vouch pull` with content trust (trust data verified, manifest by digest, every blob hashed while
+// it streams) vs `skopeo copy` of the same image from the same local registry, in the same run;
+// and vouch's streaming blob hash vs `sha256sum` on the same file.
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { pack } from 'tar-stream';
+import { createGzip } from 'node:zlib';
+import { startPeers } from '../../test/support/peers.js';
+import { projectRoot } from '../../test/support/paths.js';
+import { OciLayoutWriter, OCI_CONFIG, OCI_MANIFEST, VerifyingStream, type Descriptor } from '../../src/oci/index.js';
+import { digestOf } from '../../src/core/index.js';
+import { ratio, run, table } from '../lib.js';
+
+const MB = 1024 * 1024;
+const IMAGE_MB = Number(process.env.BENCH_IMAGE_MB ?? 200);
+const LAYERS = 4;
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+async function gzipTarOfRandom(file: string, bytes: number): Promise<Buffer> {
+  const p = pack();
+  const out = openSync(file, 'w');
+  const gz = createGzip({ level: 1 });
+  const done = pipeline(p, gz, new Writable({ write(chunk: Buffer, _e, cb) { writeSync(out, chunk); cb(); } }));
+  const entry = p.entry({ name: 'data.bin', size: bytes, mtime: new Date(0) });
+  for (let left = bytes; left > 0; left -= MB) entry.write(randomBytes(Math.min(MB, left)));
+  entry.end(Buffer.alloc(0));
+  p.finalize();
+  await done;
+  closeSync(out);
+  return readFileSync(file);
+}
+
+async function buildImage(dir: string): Promise<Descriptor> {
+  const writer = await OciLayoutWriter.open(dir);
+  const layers: Descriptor[] = [];
+  for (let i = 0; i < LAYERS; i++) {
+    const tmp = join(tmpdir(), `vouch-bench-layer-${process.pid}-${i}`);
+    const bytes = await gzipTarOfRandom(tmp, (IMAGE_MB * MB) / LAYERS);
+    const d: Descriptor = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: digestOf(bytes), size: bytes.length };
+    await writer.writeBlob(d, bytes);
+    rmSync(tmp);
+    layers.push(d);
+  }
+  const configBytes = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
+  const config: Descriptor = { mediaType: OCI_CONFIG, digest: digestOf(configBytes), size: configBytes.length };
+  await writer.writeBlob(config, configBytes);
+  const mBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers }));
+  const manifest: Descriptor = { mediaType: OCI_MANIFEST, digest: digestOf(mBytes), size: mBytes.length };
+  await writer.writeBlob(manifest, mBytes);
+  writer.addManifest(manifest, '1.0');
+  await writer.commit();
+  return manifest;
+}
+
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+const peers = await startPeers({ registry: true, notary: true });
+const work = mkdtempSync(join(tmpdir(), 'vouch-bench-pull-'));
+try {
+  process.stderr.write(`building a ${IMAGE_MB} MB image (${LAYERS} layers)…\n`);
+  const manifest = await buildImage(join(work, 'image'));
+  const image = `${peers.gun('bench/big')}:1.0`;
+  const env = {
+    ...process.env,
+    HOME: work,
+    DOCKER_CONFIG: join(work, 'docker'),
+    DOCKER_CONTENT_TRUST_SERVER: peers.notaryUrl as string,
+    DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: 'bench-root-passphrase',
+    DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: 'bench-repo-passphrase',
+  };
+  const host = new URL(peers.notaryUrl as string).host;
+  await run('mkdir', ['-p', join(work, 'docker', 'tls', host)]);
+  writeFileSync(join(work, 'docker', 'tls', host, 'ca.crt'), readFileSync(peers.ca));
+  const vouch = join(projectRoot, 'bin', 'vouch.js');
+  const pushed = await run(process.execPath, [vouch, 'push', image, '--from', `oci:${join(work, 'image')}`, '--sign'], { env });
+  if (pushed.code !== 0) throw new Error(`push: ${pushed.stderr}`);
+
+  const vouchTimes: number[] = [];
+  const skopeoTimes: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    // Alternate, and start each from nothing: no trust cache, no destination.
+    const dest = join(work, `v${i}`);
+    rmSync(join(work, 'docker', 'trust', 'tuf'), { recursive: true, force: true });
+    vouchTimes.push(await timed(async () => {
+      const r = await run(process.execPath, [vouch, 'pull', image, '--verify', '--to', `oci:${dest}`], { env, timeoutMs: 600_000 });
+      if (r.code !== 0) throw new Error(`vouch pull: ${r.stderr}`);
+    }));
+    rmSync(dest, { recursive: true, force: true });
+    const sdest = join(work, `s${i}`);
+    skopeoTimes.push(await timed(async () => {
+      const r = await run('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${image}`, `oci:${sdest}:1.0`], { timeoutMs: 600_000 });
+      if (r.code !== 0) throw new Error(`skopeo copy: ${r.stderr}`);
+    }));
+    rmSync(sdest, { recursive: true, force: true });
+  }
+
+  // Hashing: one large file, vouch's VerifyingStream vs sha256sum.
+  const file = join(work, 'blob.bin');
+  const fd = openSync(file, 'w');
+  for (let left = IMAGE_MB * MB; left > 0; left -= 4 * MB) writeSync(fd, randomBytes(Math.min(4 * MB, left)));
+  closeSync(fd);
+  const want = `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
+  const hashVouch: number[] = [];
+  const hashSum: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    hashVouch.push(await timed(async () => {
+      await pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), new VerifyingStream({ digest: want, size: IMAGE_MB * MB }), new Writable({ write(_c, _e, cb) { cb(); } }));
+    }));
+    hashSum.push(await timed(async () => {
+      const r = await run('sha256sum', [file]);
+      if (r.code !== 0 || !r.stdout.startsWith(want.slice(7))) throw new Error('sha256sum disagrees');
+    }));
+  }
+  const v = median(vouchTimes);
+  const s = median(skopeoTimes);
+  const hv = (IMAGE_MB / median(hashVouch));
+  const hs = (IMAGE_MB / median(hashSum));
+  process.stdout.write(`\n== vouch pull --verify vs skopeo copy (${IMAGE_MB} MB image ${manifest.digest.slice(0, 19)}…, median of ${RUNS}) ==\n\n${table([
+    ['measure', 'vouch', 'peer', 'ratio'],
+    ['pull (s), lower is better', v.toFixed(2), `skopeo ${s.toFixed(2)}`, `${ratio(v, s)} of skopeo's time`],
+    ['blob hashing (MB/s)', hv.toFixed(0), `sha256sum ${hs.toFixed(0)}`, `${((100 * hv) / hs).toFixed(0)}% of sha256sum`],
+  ])}\n`);
+} finally {
+  await peers.stop();
+  rmSync(work, { recursive: true, force: true });
+}
