@@ -271,9 +271,12 @@ export class PostgresStore implements Store {
   constructor(url: string, opts: OpenStoreOptions = {}) {
     const size = Math.max(3, opts.poolSize ?? 10);
     this.where = redactUrl(url);
-    this.pool = new pg.Pool({ connectionString: url, max: size, options: '-c TimeZone=UTC' });
+    this.pool = new pg.Pool({ connectionString: url, max: size });
     // An idle client's error (server restart) must not crash the process; the next query reports it.
     this.pool.on('error', () => undefined);
+    // UTC sessions, so notary's `timestamp` (without time zone) columns hold UTC as notary writes them.
+    // (Set per connection, not via `options`, which would replace any the URL carries.)
+    this.pool.on('connect', (c) => { c.query('SET TIME ZONE UTC').catch(() => undefined); });
     this.txSlots = new Semaphore(size - 2);
     this.keys = new EncryptedKeyStore(new PgKeyRows(this), { secret: opts.keySecret, defaultAlgorithm: opts.keyAlgorithm, now: opts.now });
   }
