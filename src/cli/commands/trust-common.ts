@@ -48,6 +48,17 @@ export function openSession(ctx: Context, opts: CommonTrustOptions = {}): Sessio
 
 /** `{"trust_pinning": {"certs": {...}, "ca": {"prefix": "file.pem"}, "disable_tofu": true}}`, paths relative to the file. */
 export function readTrustPinning(file: string): TrustPinning {
+  try {
+    return parseTrustPinning(file);
+  } catch (err) {
+    if (err instanceof VouchError && err.hint === undefined) {
+      throw new VouchError(err.code, err.message, { cause: err, details: err.details, hint: 'expected notary\'s client config form: {"trust_pinning": {"certs": {"GUN": ["root key ID"]}, "ca": {"GUN prefix": "ca.pem"}, "disable_tofu": true}}' });
+    }
+    throw err;
+  }
+}
+
+function parseTrustPinning(file: string): TrustPinning {
   let text: Buffer;
   try {
     text = readFileSync(file);

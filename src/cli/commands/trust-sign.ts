@@ -9,11 +9,11 @@ export async function trustSign(ctx: Context, image: string, opts: CommonTrustOp
   const ref = parseTrustReference(image, { tag: 'required' });
   let target: { sha256Hex: string; length: number } | undefined;
   if (opts.digest !== undefined || opts.size !== undefined) {
-    if (opts.digest === undefined || opts.size === undefined) throw new VouchError('INVALID_ARGUMENT', '--digest and --size go together');
+    if (opts.digest === undefined || opts.size === undefined) throw new VouchError('INVALID_ARGUMENT', '--digest and --size go together', { hint: 'give both, or neither to read them from the registry' });
     const d = parseDigest(opts.digest);
     const length = Number(opts.size);
-    if (d.algorithm !== 'sha256') throw new VouchError('INVALID_ARGUMENT', 'docker targets are signed by their sha256 digest');
-    if (!Number.isSafeInteger(length) || length < 0) throw new VouchError('INVALID_ARGUMENT', `--size ${opts.size} is not a byte count`);
+    if (d.algorithm !== 'sha256') throw new VouchError('INVALID_ARGUMENT', 'docker targets are signed by their sha256 digest', { hint: 'use --digest sha256:<64 hex>' });
+    if (!Number.isSafeInteger(length) || length < 0) throw new VouchError('INVALID_ARGUMENT', `--size ${opts.size} is not a byte count`, { hint: 'the manifest size in bytes, as the registry reports it' });
     target = { sha256Hex: d.hex, length };
   }
   await withSession(ctx, opts, (s) => sign(s, (t) => ctx.io.out(t), image, ref, target ? { target } : {}));

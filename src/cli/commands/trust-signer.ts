@@ -18,7 +18,7 @@ function repos(list: string[]) {
 export async function trustSignerAdd(ctx: Context, name: string, repoArgs: string[], opts: CommonTrustOptions & { key?: string[]; paths?: string[] }): Promise<void> {
   checkSignerName(name);
   const files = opts.key ?? [];
-  if (files.length === 0) throw new VouchError('INVALID_ARGUMENT', 'path to a public key must be provided using the `--key` flag');
+  if (files.length === 0) throw new VouchError('INVALID_ARGUMENT', 'path to a public key must be provided using the `--key` flag', { hint: 'vouch trust key generate NAME writes NAME.pub' });
   const keys: PublicKeyData[] = [];
   for (const f of files) keys.push(await readPublicKeyFile(resolve(ctx.cwd, f), { now: ctx.now() }));
   const refs = repos(repoArgs);
