@@ -88,7 +88,9 @@ export async function verifyCommand(ctx: Context, images: string[], opts: Verify
   const denied = results.filter((r) => !r.allowed);
   if (denied.length > 0) {
     const what = results.length === 1 ? `${denied[0]?.reference} is` : `${denied.length} of ${results.length} images are`;
-    throw new VouchError('POLICY_DENIED', `${what} denied by the trust policy${file !== undefined ? ` (${file})` : ''}`, {
+    // Not every denial is the policy's: trust data that does not verify denies the image too.
+    const by = denied.every((r) => r.error === undefined) ? ' by the trust policy' : '';
+    throw new VouchError('POLICY_DENIED', `${what} denied${by}${file !== undefined ? ` (${file})` : ''}`, {
       // A decision's summary already names the image; an error may not.
       hint: denied.map((r) => (r.error !== undefined ? `${r.reference}: ${r.error.message}` : r.decision?.summary ?? `${r.reference}: denied`)).join('\n  '),
       details: { denied: denied.map((r) => r.reference) },

@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { writeDemoImage, type DemoImage } from '../../../src/cli/demoimage.js';
 import { createContext } from '../../../src/cli/context.js';
@@ -235,6 +236,24 @@ describe('vouch verify', () => {
     assert.match(h.stdout, /Exit status: 0 when every image is allowed/);
     const none = await owner.run(['verify']);
     assert.equal(none.code, 2);
+  });
+
+  test('trust data that cannot be fetched or verified denies the image with the error (exit 1, not a crash)', async () => {
+    const closed = await new Promise<number>((res) => {
+      const srv = createNetServer().listen(0, '127.0.0.1', () => {
+        const port = (srv.address() as { port: number }).port;
+        srv.close(() => res(port));
+      });
+    });
+    // A fresh user: with cached trust data the updater falls back to the cache, as notary does.
+    const fresh = await vouchUser(`http://127.0.0.1:${closed}`);
+    const r = await fresh.run(['verify', `${repo}:staging-1`, '--policy', policyFile, '--json']);
+    assert.equal(r.code, 1);
+    const [d] = decisions(r.stdout);
+    assert.equal(d?.allowed, false);
+    assert.equal(d?.decision, undefined);
+    assert.match(d?.error?.message ?? '', /cannot reach http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(JSON.parse(r.stderr).error.message, /staging-1 is denied \(/);
   });
 
   test('a pinned reference is checked against the signed digest', async () => {
