@@ -31,6 +31,7 @@ if (!BASE) {
   storageSuite({
     name: 'postgres',
     shared: true,
+    url,
     open: async (opts) => {
       await ensureSchema();
       return openStore(url, opts);

@@ -24,6 +24,7 @@ function raw<T>(fn: (db: Database.Database) => T): T {
 storageSuite({
   name: 'sqlite',
   shared: true,
+  url: `sqlite:${file}`,
   open: (opts) => openStore(`sqlite:${file}`, opts),
   rawKeys: async () => raw((db) => (db.prepare('SELECT key_id, private FROM server_keys').all() as { key_id: string; private: Buffer }[])
     .map((r) => ({ keyId: r.key_id, sealed: r.private }))),

@@ -2,13 +2,18 @@
 // supplies a Harness and calls storageSuite. Adapters must pass it unchanged.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isVouchError, verifySignature, type ErrorCode } from '../../../src/core/index.js';
 import { keyId } from '../../../src/tuf/keyid.js';
 import { getCurrentChained, type OpenStoreOptions, type ServerKeyStore, type Store } from '../../../src/storage/index.js';
 
 export interface Harness {
   name: string;
+  /** The URL `openStore` takes for this backend (shared backends only), for child processes. */
+  url?: string;
   /** Opens a store instance; for shared backends every instance sees the same database. */
   open(opts?: OpenStoreOptions): Promise<Store>;
   /** Whether instances from `open` share their data (SQLite file, PostgreSQL database). */
@@ -567,11 +572,40 @@ export function storageSuite(h: Harness): void {
     for (let v = 1; v <= 100; v++) assert.ok(await stores[0]!.getVersion(g, 'targets', v));
   });
 
+  T('publishers in three processes on one database: strictly increasing versions, nothing lost', async () => {
+    assert.ok(h.url, 'shared harnesses give their URL');
+    const s = await open();
+    const g = gunName('processes');
+    const children = [runChild(h.url, g, 40), runChild(h.url, g, 40)];
+    const mine = Array.from({ length: 20 }, () => s.withGunLock(g, async (tx) => {
+      const v = ((await tx.getCurrent(g, 'timestamp'))?.version ?? 0) + 1;
+      await tx.update(g, [{ role: 'targets', version: v, data: bytes('parent') }, { role: 'timestamp', version: v, data: bytes(`ts ${v} parent`) }]);
+      return v;
+    }));
+    const all = [...(await Promise.all(children)).flat(), ...(await Promise.all(mine))];
+    assert.deepEqual(all.sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i + 1));
+    const feed = await s.changes({ gun: g, changeId: 0, records: 200 });
+    assert.deepEqual(feed.map((c) => c.version), Array.from({ length: 100 }, (_, i) => i + 1));
+  });
+
   T('opening the same database concurrently creates the schema once', async () => {
     const many = await Promise.all([open(), open(), open()]);
     const g = gunName('reopen');
     await many[0]!.update(g, [{ role: 'root', version: 1, data: bytes('r') }]);
     for (const s of many) assert.ok(await s.getCurrent(g, 'root'));
+  });
+}
+
+/** Runs publisher-child in another Node process (TypeScript through tsx, or the compiled file). */
+function runChild(url: string, gun: string, count: number): Promise<number[]> {
+  const self = fileURLToPath(import.meta.url);
+  const ts = self.endsWith('.ts');
+  const child = join(dirname(self), `publisher-child.${ts ? 'ts' : 'js'}`);
+  return new Promise((resolvePromise, reject) => {
+    execFile(process.execPath, [...(ts ? ['--import', 'tsx'] : []), child, url, gun, String(count)], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`publisher child failed: ${err.message}\n${stderr}`));
+      else resolvePromise(JSON.parse(stdout) as number[]);
+    });
   });
 }
 
