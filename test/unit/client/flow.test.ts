@@ -179,6 +179,10 @@ test('usage errors are VouchErrors with docker\'s words', async () => {
   const pinned = await u.run(['trust', 'inspect', '--trust-pinning', join(u.dir, 'pin.json'), gun]);
   assert.equal(pinned.code, 1);
   assert.match(pinned.stderr, /trust pinning/i);
+  // pinned to the repository's real root certificate key ID (the x509 ID root.json lists), a fresh client trusts it
+  const rootJson = parseRoot((await app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` })).rawPayload);
+  await writeFile(join(u.dir, 'pin-ok.json'), JSON.stringify({ trust_pinning: { certs: { [`${registry.host}/team/*`]: rootJson.signed.roles.root.keyids }, disable_tofu: true } }));
+  await u.ok(['trust', 'inspect', '--trust-pinning', join(u.dir, 'pin-ok.json'), gun]);
 });
 
 test('every trust command has --help', async () => {
