@@ -1,9 +1,8 @@
 // Root certificates and trust pinning (spec §2.8 last bullet, §3.1 step 3, §5.5; notary
-// trustpinning/certs.go ValidateRoot). node's X509Certificate parses and verifies chains;
-// @peculiar/x509 reads what node does not expose (signature algorithm, exact validity dates, CN).
+// trustpinning/certs.go ValidateRoot). node's X509Certificate parses and verifies chains; asn1js
+// reads what node does not expose (the signature algorithm, exact validity dates, the subject CN).
 import type { X509Certificate } from 'node:crypto';
-import 'reflect-metadata'; // tsyringe (loaded by @peculiar/x509) needs the Reflect metadata API
-import * as px509 from '@peculiar/x509';
+import * as asn1js from 'asn1js';
 import { VouchError, MIN_RSA_BITS, parseCertificateBundle, type PublicKeyData } from '../core/index.js';
 import { keyId } from './keyid.js';
 import { verifySignatures, type KeyRole, type RejectedSignature } from './verify.js';
@@ -47,22 +46,65 @@ interface CertDetails {
   readonly hash: string | undefined;
 }
 
+// Signature algorithm OIDs → the digest they use (RSASSA-PSS names its digest in parameters).
+const SIGNATURE_HASHES: Record<string, string> = {
+  '1.2.840.10045.4.1': 'SHA-1', '1.2.840.10045.4.3.1': 'SHA-224', '1.2.840.10045.4.3.2': 'SHA-256', '1.2.840.10045.4.3.3': 'SHA-384', '1.2.840.10045.4.3.4': 'SHA-512',
+  '1.2.840.113549.1.1.2': 'MD2', '1.2.840.113549.1.1.4': 'MD5', '1.2.840.113549.1.1.5': 'SHA-1', '1.2.840.113549.1.1.14': 'SHA-224',
+  '1.2.840.113549.1.1.11': 'SHA-256', '1.2.840.113549.1.1.12': 'SHA-384', '1.2.840.113549.1.1.13': 'SHA-512',
+};
+const HASH_OIDS: Record<string, string> = {
+  '1.3.14.3.2.26': 'SHA-1', '2.16.840.1.101.3.4.2.4': 'SHA-224', '2.16.840.1.101.3.4.2.1': 'SHA-256', '2.16.840.1.101.3.4.2.2': 'SHA-384', '2.16.840.1.101.3.4.2.3': 'SHA-512',
+};
+const RSASSA_PSS = '1.2.840.113549.1.1.10';
+const OID_CN = '2.5.4.3';
+
+const seqItems = (n: unknown): asn1js.AsnType[] | undefined => (n instanceof asn1js.Sequence || n instanceof asn1js.Set ? n.valueBlock.value : undefined);
+const oidOf = (n: unknown): string | undefined => (n instanceof asn1js.ObjectIdentifier ? n.valueBlock.toString() : undefined);
+
+function signatureHash(alg: asn1js.AsnType[] | undefined): string | undefined {
+  const oid = oidOf(alg?.[0]);
+  if (oid === undefined) return undefined;
+  if (oid !== RSASSA_PSS) return SIGNATURE_HASHES[oid];
+  // RSASSA-PSS-params: [0] hashAlgorithm (default SHA-1)
+  const params = seqItems(alg?.[1]) ?? [];
+  const tagged = params.find((p) => p.idBlock.tagClass === 3 && p.idBlock.tagNumber === 0) as asn1js.Constructed | undefined;
+  const hashAlg = seqItems(tagged?.valueBlock.value[0]);
+  const h = oidOf(hashAlg?.[0]);
+  return h === undefined ? 'SHA-1' : HASH_OIDS[h];
+}
+
+function asnTime(n: unknown): Date | undefined {
+  return n instanceof asn1js.UTCTime || n instanceof asn1js.GeneralizedTime ? n.toDate() : undefined;
+}
+
+function commonNames(subject: asn1js.AsnType[] | undefined): string[] {
+  const out: string[] = [];
+  for (const rdn of subject ?? []) {
+    for (const atv of seqItems(rdn) ?? []) {
+      const [type, value] = seqItems(atv) ?? [];
+      if (oidOf(type) !== OID_CN || value === undefined) continue;
+      const v = (value as { valueBlock?: { value?: unknown } }).valueBlock?.value;
+      if (typeof v === 'string') out.push(v);
+    }
+  }
+  return out;
+}
+
 function details(cert: X509Certificate): CertDetails {
-  let c: px509.X509Certificate;
-  try {
-    c = new px509.X509Certificate(new Uint8Array(cert.raw));
-  } catch (err) {
-    throw new VouchError('INVALID_CERTIFICATE', `certificate does not parse: ${(err as Error).message}`, { cause: err });
-  }
-  const cns = c.subjectName.getField('CN');
-  let hash: string | undefined;
-  try {
-    const alg = c.signatureAlgorithm as { hash?: { name?: string } | string };
-    hash = typeof alg.hash === 'string' ? alg.hash : alg.hash?.name;
-  } catch {
-    hash = undefined;
-  }
-  return { notBefore: c.notBefore, notAfter: c.notAfter, cn: cns.length === 1 ? cns[0] : undefined, hash: hash?.toUpperCase() };
+  const bad = (why: string): VouchError => new VouchError('INVALID_CERTIFICATE', `certificate does not parse: ${why}`);
+  const parsed = asn1js.fromBER(new Uint8Array(cert.raw));
+  if (parsed.offset === -1) throw bad(parsed.result.error || 'invalid DER');
+  const [tbs, sigAlg] = seqItems(parsed.result) ?? [];
+  const fields = seqItems(tbs);
+  if (fields === undefined) throw bad('no TBSCertificate');
+  // An explicit [0] version comes first when present.
+  const i = fields[0]?.idBlock.tagClass === 3 ? 1 : 0;
+  const validity = seqItems(fields[i + 3]);
+  const notBefore = asnTime(validity?.[0]);
+  const notAfter = asnTime(validity?.[1]);
+  if (notBefore === undefined || notAfter === undefined) throw bad('no validity period');
+  const cns = commonNames(seqItems(fields[i + 4]));
+  return { notBefore, notAfter, cn: cns.length === 1 ? cns[0] : undefined, hash: signatureHash(seqItems(sigAlg)) };
 }
 
 /** The subject CN, if there is exactly one. */
