@@ -269,6 +269,8 @@ export class PostgresStore implements Store {
   private readonly where: string;
 
   constructor(url: string, opts: OpenStoreOptions = {}) {
+    // First, so bad key options fail before a pool exists.
+    this.keys = new EncryptedKeyStore(new PgKeyRows(this), { secret: opts.keySecret, defaultAlgorithm: opts.keyAlgorithm, now: opts.now });
     const size = Math.max(3, opts.poolSize ?? 10);
     this.where = redactUrl(url);
     this.pool = new pg.Pool({ connectionString: url, max: size });
@@ -278,7 +280,6 @@ export class PostgresStore implements Store {
     // (Set per connection, not via `options`, which would replace any the URL carries.)
     this.pool.on('connect', (c) => { c.query('SET TIME ZONE UTC').catch(() => undefined); });
     this.txSlots = new Semaphore(size - 2);
-    this.keys = new EncryptedKeyStore(new PgKeyRows(this), { secret: opts.keySecret, defaultAlgorithm: opts.keyAlgorithm, now: opts.now });
   }
 
   private checkOpen(): void {

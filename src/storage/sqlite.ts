@@ -113,21 +113,24 @@ export class SqliteStore extends LocalStore {
 
   constructor(readonly path: string, opts: OpenStoreOptions = {}) {
     super(opts.now ?? (() => new Date()));
+    // First, so bad key options fail before the file is opened.
+    this.keys = new EncryptedKeyStore(new SqliteKeyRows(this), { secret: opts.keySecret, defaultAlgorithm: opts.keyAlgorithm, now: this.now });
     const file = resolve(path);
     const fresh = !existsSync(file);
+    let db: Database.Database | undefined;
     try {
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       // The busy timeout only matters across processes: within one, commits never overlap.
-      this.db = new Database(file, { timeout: 10_000 });
+      this.db = db = new Database(file, { timeout: 10_000 });
       // The file holds (encrypted) server keys: keep it private to the server's user.
       if (fresh) chmodSync(file, 0o600);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       this.migrate();
     } catch (err) {
+      db?.close();
       throw storageError(`cannot open SQLite database ${file}`, err);
     }
-    this.keys = new EncryptedKeyStore(new SqliteKeyRows(this), { secret: opts.keySecret, defaultAlgorithm: opts.keyAlgorithm, now: this.now });
   }
 
   private migrate(): void {
