@@ -88,9 +88,9 @@ export class RepoBuilder {
     this.now = now;
   }
 
-  static async create(gun: string, now: Date, signers: string[] = ['alice']): Promise<RepoBuilder> {
+  static async create(gun: string, now: Date, signers: string[] = ['alice'], rootKey?: PrivateKey): Promise<RepoBuilder> {
     const b = new RepoBuilder(gun, now);
-    b.rootKey = await generateRootKey({ gun, now });
+    b.rootKey = rootKey ?? await generateRootKey({ gun, now });
     b.root = createRoot({
       keys: { root: [b.rootKey.publicKey], targets: [b.targetsKey.publicKey], snapshot: [b.snapshotKey.publicKey], timestamp: [b.timestampKey.publicKey] },
       now,

@@ -13,7 +13,9 @@ import { NotaryRemote } from '../../../src/client/remote.js';
 import { Updater, isRepositoryNotFound } from '../../../src/client/updater.js';
 import { inspectSource } from '../../../src/client/docker.js';
 import { createTimestamp, newVersion, signMetadata } from '../../../src/tuf/index.js';
-import { generateKey } from '../../../src/keys/index.js';
+import { generateKey, type PrivateKey } from '../../../src/keys/index.js';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { FakeNotary, RepoBuilder } from './fake.js';
 import { removeTempDirs, tempDir } from './helpers.js';
 
@@ -28,11 +30,11 @@ afterEach(async () => {
 });
 after(removeTempDirs);
 
-async function setup(signers: string[] = ['alice']): Promise<{ fake: FakeNotary; repo: RepoBuilder; dir: TrustDir; updater: (opts?: { now?: Date; pinning?: object }) => Updater; warnings: string[] }> {
+async function setup(signers: string[] = ['alice'], rootKey?: PrivateKey, repoNow: Date = NOW): Promise<{ fake: FakeNotary; repo: RepoBuilder; dir: TrustDir; updater: (opts?: { now?: Date; pinning?: object }) => Updater; warnings: string[] }> {
   const fake = new FakeNotary(GUN);
   await fake.start();
   fakes.push(fake);
-  const repo = await RepoBuilder.create(GUN, NOW, signers);
+  const repo = await RepoBuilder.create(GUN, repoNow, signers, rootKey);
   const dir = new TrustDir(await tempDir(), { passphrases: fixedPassphrase('x') });
   const warnings: string[] = [];
   const updater = (opts: { now?: Date; pinning?: object } = {}): Updater => {
@@ -223,4 +225,32 @@ test('a timestamp signed by a key the root does not list is refused', async () =
   const forged = await signMetadata(createTimestamp(repo.snapshot!.bytes(), { now: NOW, previous: repo.timestamp! }), [generateKey('ed25519').signer()]);
   fake.files.set('timestamp.json', Buffer.from(forged.bytes()));
   await rejects(updater().update(), 'THRESHOLD_NOT_MET', 'timestamp');
+});
+
+/** A root key whose certificate (CN = GUN) is issued by a throw-away CA made with openssl. */
+async function caIssuedRootKey(): Promise<{ key: PrivateKey; caPem: string }> {
+  const d = await tempDir('vouch-ca-');
+  const key = generateKey('ecdsa');
+  writeFileSync(join(d, 'leaf.key'), key.keyObject.export({ format: 'pem', type: 'pkcs8' }) as string);
+  const ossl = (args: string[]): void => { execFileSync('openssl', args, { cwd: d, stdio: 'pipe' }); };
+  ossl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
+  ossl(['req', '-x509', '-new', '-key', 'ca.key', '-sha256', '-days', '3650', '-out', 'ca.crt', '-subj', '/CN=Pinning Test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  ossl(['req', '-new', '-key', 'leaf.key', '-subj', `/CN=${GUN.replace(/\//g, '\\/')}`, '-out', 'leaf.csr']);
+  writeFileSync(join(d, 'leaf.ext'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n');
+  ossl(['x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '3650', '-sha256', '-extfile', 'leaf.ext', '-out', 'leaf.crt']);
+  return { key: key.withCertificate(await readFile(join(d, 'leaf.crt'), 'utf8')), caPem: await readFile(join(d, 'ca.crt'), 'utf8') };
+}
+
+test('trust pinning by CA: a root certificate issued by the pinned CA is trusted; another CA is refused', async () => {
+  const { key, caPem } = await caIssuedRootKey();
+  // the CAs are made now, so this repository lives at the real time
+  const now = new Date();
+  const { fake, repo, updater } = await setup(['alice'], key, now);
+  repo.sign('1.0', 'a');
+  await repo.publish(fake);
+  const other = await caIssuedRootKey();
+  await rejects(updater({ now, pinning: { ca: { 'registry.example.com/': other.caPem } } }).update(), 'TRUST_PINNING', 'root');
+  const ok = await updater({ now, pinning: { ca: { 'registry.example.com/': caPem } } }).update();
+  assert.ok(inspectSource(ok).targets.some((t) => t.tag === '1.0'));
 });
