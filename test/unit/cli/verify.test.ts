@@ -3,7 +3,7 @@
 // signatures outside a delegation's paths, unsigned tags, audit mode, policy file errors.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { writeDemoImage, type DemoImage } from '../../../src/cli/demoimage.js';
@@ -17,6 +17,7 @@ import type { Decision } from '../../../src/policy/index.js';
 import { runRegistry, type RunningRegistry } from '../../../src/registry/index.js';
 import { loadServerConfig, runServer, type RunningServer } from '../../../src/server/index.js';
 import { addTargets, dockerTarget } from '../../../src/tuf/index.js';
+import { projectRoot } from '../../support/paths.js';
 import { removeTempDirs, tempDir, vouchUser, type VouchUser } from '../client/helpers.js';
 
 let server: RunningServer;
@@ -318,5 +319,30 @@ describe('vouch pull applies the policy', () => {
     assert.match(denied.stderr, /has no tag; Notary v1 signs tags/);
     const pinned = await pull(`${repo}:prod-2@${v2.manifest.digest}`, policyFile, 'digest-pinned');
     assert.equal(pinned.code, 0, pinned.stderr);
+  });
+});
+
+describe('docs/verify.md', () => {
+  const doc = readFileSync(join(projectRoot, 'docs', 'verify.md'), 'utf8');
+
+  test('the report shown is the one vouch verify prints, line by line', async () => {
+    const block = /The report, one block per image:\n\n```text\n([\s\S]*?)```/.exec(doc)?.[1];
+    assert.ok(block, 'report example not found');
+    const r = await verify([`${repo}:prod-1`, '--policy', policyFile]);
+    const shape = (text: string): string[] => text.trimEnd().split('\n').map((l) => /^(\S+: (DENIED|ALLOWED)|  (\S+)\s+(pass|fail|warn|skip)?)/.exec(l)?.[0].replace(/\s+/g, ' ').replace(/^\S+: /, 'IMAGE: ') ?? l);
+    const want = shape(block);
+    const got = shape(r.stdout);
+    assert.equal(got.length, want.length, r.stdout);
+    assert.deepEqual(got.slice(0, 2), want.slice(0, 2));
+    assert.deepEqual(got.slice(3, -1), want.slice(3, -1));
+  });
+
+  test('the usage line and the flags it documents match --help', async () => {
+    const usage = /```\n(vouch verify IMAGE\[:TAG\]\.\.\. .*)\n```/.exec(doc)?.[1];
+    assert.ok(usage);
+    const help = (await owner.run(['verify', '--help'])).stdout;
+    for (const flag of usage.match(/--[a-z-]+/g) ?? []) assert.match(help, new RegExp(`${flag}\\b`));
+    const signerHelp = (await owner.run(['trust', 'signer', 'add', '--help'])).stdout;
+    assert.match(signerHelp, /--paths <prefixes>/);
   });
 });
