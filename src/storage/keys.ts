@@ -27,6 +27,8 @@ export interface KeyRows {
   /** oldest first */
   list(gun: string, role: ServerKeyRole): Promise<KeyRow[]>;
   get(keyId: string): Promise<KeyRow | undefined>;
+  /** The most recently stored row, if any. */
+  newest(): Promise<KeyRow | undefined>;
 }
 
 // sealed = FORMAT(1) ‖ salt(16) ‖ iv(12) ‖ tag(16) ‖ ciphertext
@@ -191,6 +193,11 @@ export class EncryptedKeyStore implements ServerKeyStore {
     }
     this.opened.set(cacheKey, key);
     return { row, key };
+  }
+
+  async checkSecret(): Promise<void> {
+    const row = await this.rows.newest();
+    if (row) await this.open(row.keyId);
   }
 
   async privateKey(keyId: string): Promise<Buffer | undefined> {

@@ -24,6 +24,11 @@ class MemoryKeyRows implements KeyRows {
     return r && { ...r };
   }
 
+  async newest(): Promise<KeyRow | undefined> {
+    const r = this.rows.at(-1);
+    return r && { ...r };
+  }
+
   /** Test hook: the raw rows, as a database would hold them. */
   raw(): KeyRow[] {
     return this.rows;

@@ -247,6 +247,13 @@ class PgKeyRows implements KeyRows {
          FROM vouch_server_keys WHERE key_id = $1`, [keyId]);
     return r.rows[0] && toKeyRow(r.rows[0]);
   }
+
+  async newest(): Promise<KeyRow | undefined> {
+    const r = await this.store.query<KeyDbRow>('reading a server key',
+      `SELECT key_id, gun, role, algorithm, public, private, (EXTRACT(EPOCH FROM created_at) * 1000)::float8 AS ms
+         FROM vouch_server_keys ORDER BY id DESC LIMIT 1`);
+    return r.rows[0] && toKeyRow(r.rows[0]);
+  }
 }
 
 function toKeyRow(r: KeyDbRow): KeyRow {

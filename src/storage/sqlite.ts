@@ -102,6 +102,13 @@ class SqliteKeyRows implements KeyRows {
       return r && toKeyRow(r);
     });
   }
+
+  async newest(): Promise<KeyRow | undefined> {
+    return this.store.run('reading a server key', (db) => {
+      const r = db.prepare('SELECT * FROM server_keys ORDER BY id DESC LIMIT 1').get() as KeyDbRow | undefined;
+      return r && toKeyRow(r);
+    });
+  }
 }
 
 export class SqliteStore extends LocalStore {

@@ -123,6 +123,11 @@ export interface ServerKeyStore {
   privateKey(keyId: string): Promise<Buffer | undefined>;
   /** A tuf Signer for the key, or undefined if not held. Same errors as `privateKey`. */
   signer(keyId: string): Promise<Signer | undefined>;
+  /**
+   * For server start-up: opens the most recently stored key, if any, so a wrong or missing secret
+   * is reported at once ('BAD_PASSPHRASE' / 'CONFIG') rather than at the first publish.
+   */
+  checkSecret(): Promise<void>;
 }
 
 /** What `openStore` returns: the metadata store plus the server key store on the same database. */

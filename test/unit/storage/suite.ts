@@ -450,6 +450,15 @@ export function storageSuite(h: Harness): void {
     await rejectsWith(s.keys.createKey(g, 'timestamp', 'rsa' as 'ecdsa'), 'UNSUPPORTED_KEY_TYPE');
   });
 
+  // (only where a store starts empty: a shared database already holds other tests' keys)
+  if (!h.shared) {
+    T('keys: a store without keys passes the secret check, even without a secret', async () => {
+      const s = await h.open({});
+      opened.push(s);
+      await s.keys.checkSecret();
+    });
+  }
+
   T('keys: the stored ciphertext holds no private key bytes', async () => {
     const s = await open();
     const g = gunName('keys-raw');
@@ -479,6 +488,10 @@ export function storageSuite(h: Harness): void {
     const none = await h.withSecret(s, undefined);
     await rejectsWith(none.privateKey(a.keyId), 'CONFIG');
     await rejectsWith(none.createKey(g, 'timestamp'), 'CONFIG');
+    // start-up check: the newest key must open
+    await rejectsWith(wrong.checkSecret(), 'BAD_PASSPHRASE', /wrong key secret/);
+    await rejectsWith(none.checkSecret(), 'CONFIG');
+    await (await h.withSecret(s, SECRET)).checkSecret();
     // swap the encrypted blobs of two rows: the additional data binds each blob to its key ID
     const rows = await h.rawKeys(s);
     const ra = rows.find((r) => r.keyId === a.keyId)!;
