@@ -2,7 +2,7 @@
 // files and Dockerfiles to the digest verified trust data signs for their tag, after the trust
 // policy (docs/pin.md). Files are rewritten atomically (temp file + rename) and only when changed.
 import { randomBytes } from 'node:crypto';
-import { chmod, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { VouchError, isVouchError } from '../../core/index.js';
 import { checkPolicy } from '../../client/policy.js';
@@ -74,7 +74,9 @@ async function resolveAll(s: Session, policy: Policy, references: readonly strin
 }
 
 /** Same directory (so rename is atomic), same mode; the original is untouched until the rename. */
-async function writeAtomically(path: string, text: string): Promise<void> {
+async function writeAtomically(file: string, text: string): Promise<void> {
+  // Through a symlink, rewrite its target: renaming over the link would replace it with a copy.
+  const path = await realpath(file);
   const tmp = join(dirname(path), `.${basename(path)}.vouch-pin-${randomBytes(6).toString('hex')}.tmp`);
   const { mode } = await stat(path);
   try {

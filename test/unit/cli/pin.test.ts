@@ -3,7 +3,7 @@
 // policy deciding which digests may be pinned, and the exit codes of docs/pin.md.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDemoImage, type DemoImage } from '../../../src/cli/demoimage.js';
 import { runRegistry, type RunningRegistry } from '../../../src/registry/index.js';
@@ -107,6 +107,12 @@ describe('vouch pin', () => {
     // Written by rename: same mode, no temporary file left behind.
     assert.equal(statSync(w.yaml).mode & 0o777, 0o640);
     assert.deepEqual(readdirSync(join(w.cwd, 'deploy')), ['web.yaml']);
+    // A symlinked file is rewritten in its target; the link stays a link.
+    const linked = workspace('pin-symlink');
+    symlinkSync(join(linked.cwd, 'Dockerfile'), join(linked.cwd, 'Dockerfile.link'));
+    assert.equal((await pin(linked.cwd, ['Dockerfile.link'])).code, 0);
+    assert.ok(lstatSync(join(linked.cwd, 'Dockerfile.link')).isSymbolicLink());
+    assert.equal(readFileSync(linked.docker, 'utf8'), expectDocker);
     const again = await pin(w.cwd, ['deploy/web.yaml', 'Dockerfile']);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /4 image references in 2 files: every one is already pinned to its signed digest/);
