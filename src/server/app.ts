@@ -13,7 +13,7 @@ import { NotaryHttpError, errorBody } from './errors.js';
 import { Metrics } from './metrics.js';
 import { MultipartError, formDataBoundary, parseMultipart } from './multipart.js';
 import { RepoService, type RepoLimits } from './repo.js';
-import { ROUTE_ACTIONS, cleanPath, decodePath, escapePath, matchRoute, type RouteMatch } from './routes.js';
+import { ROUTE_ACTIONS, SCOPE_ORDER, cleanPath, decodePath, escapePath, matchRoute, type RouteMatch } from './routes.js';
 import { parseUpload } from './upload.js';
 
 export interface ServerLimits {
@@ -133,7 +133,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
       checkGunPrefix(route, prefixes);
       const actions = ROUTE_ACTIONS[route.operation];
       if (authorizer && actions !== 'none') {
-        const r = await authorizer.authorize(req.headers.authorization, buildAccess(route.gun, actions), now());
+        const r = await authorizer.authorize(req.headers.authorization, buildAccess(route.gun, actions), now(), SCOPE_ORDER[route.operation]);
         req.log.debug({ subject: r.subject, operation: route.operation }, 'authorized');
       }
       await dispatch(route, req, reply, new URLSearchParams(query));

@@ -39,8 +39,11 @@ export function buildAccess(gun: string | undefined, actions: readonly string[] 
   return actions.map((action) => ({ type: 'repository', name: gun, action }));
 }
 
-/** `repository:<gun>:pull,push` — one scope per resource, actions in the order required. */
-export function scopeParam(access: readonly Access[]): string {
+/**
+ * `repository:<gun>:pull,push` — one scope per resource, actions in the order required, or in
+ * `actionOrder` when given (notary's own order is random: Go map iteration).
+ */
+export function scopeParam(access: readonly Access[], actionOrder?: readonly string[]): string {
   const byResource = new Map<string, { type: string; name: string; actions: string[] }>();
   for (const a of access) {
     const k = `${a.type}\u0000${a.name}`;
@@ -48,7 +51,8 @@ export function scopeParam(access: readonly Access[]): string {
     if (!e.actions.includes(a.action)) e.actions.push(a.action);
     byResource.set(k, e);
   }
-  return [...byResource.values()].map((e) => `${e.type}:${e.name}:${e.actions.join(',')}`).join(' ');
+  const rank = (a: string): number => (actionOrder?.includes(a) ? actionOrder.indexOf(a) : Number.MAX_SAFE_INTEGER);
+  return [...byResource.values()].map((e) => `${e.type}:${e.name}:${[...e.actions].sort((x, y) => rank(x) - rank(y)).join(',')}`).join(' ');
 }
 
 /**
@@ -118,16 +122,16 @@ export class TokenAuthorizer {
   }
 
   /** Checks the Authorization header against the required access. Throws the 401 challenge on failure. */
-  async authorize(authorization: string | undefined, access: readonly Access[], now: Date): Promise<AuthResult> {
+  async authorize(authorization: string | undefined, access: readonly Access[], now: Date, scopeOrder?: readonly string[]): Promise<AuthResult> {
     const r = await this.check(authorization, access, now);
     if (r.failure === undefined) return { ok: true, subject: r.subject };
-    throw this.challenge(access, r.failure, r.reason);
+    throw this.challenge(access, r.failure, r.reason, scopeOrder);
   }
 
   /** The 401 answer: Www-Authenticate challenge plus notary's UNAUTHORIZED body with the access list. */
-  challenge(access: readonly Access[], failure: Failure, reason?: string): NotaryHttpError {
+  challenge(access: readonly Access[], failure: Failure, reason?: string, scopeOrder?: readonly string[]): NotaryHttpError {
     let header = `Bearer realm=${goQuote(this.realm)},service=${goQuote(this.service)}`;
-    const scope = scopeParam(access);
+    const scope = scopeParam(access, scopeOrder);
     if (scope !== '') header += `,scope=${goQuote(scope)}`;
     if (failure === 'invalid') header += ',error="invalid_token"';
     else if (failure === 'scope') header += ',error="insufficient_scope"';

@@ -16,10 +16,13 @@ export type Operation =
   | 'Metrics'
   | 'NotFound';
 
-/** Token scope actions each route requires (spec §6); `catalog` = `registry:catalog:*`. */
+/**
+ * Token scope actions each route requires (spec §6); `catalog` = `registry:catalog:*`. The order is
+ * notary's, as the UNAUTHORIZED detail lists them (push before pull).
+ */
 export const ROUTE_ACTIONS: Record<Operation, readonly string[] | 'catalog' | 'none'> = {
   MainHandler: 'catalog',
-  UpdateTUF: ['pull', 'push'],
+  UpdateTUF: ['push', 'pull'],
   GetRoleByHash: ['pull'],
   GetRoleByVersion: ['pull'],
   GetRole: ['pull'],
@@ -31,6 +34,15 @@ export const ROUTE_ACTIONS: Record<Operation, readonly string[] | 'catalog' | 'n
   Health: 'none',
   Metrics: 'none',
   NotFound: 'catalog',
+};
+
+/**
+ * Action order in the challenge's scope. notary's is random (a Go map); these are the orders the
+ * spec's table records, and what docker and notary clients ask for.
+ */
+export const SCOPE_ORDER: Partial<Record<Operation, readonly string[]>> = {
+  UpdateTUF: ['pull', 'push'],
+  GetKey: ['push', 'pull'],
 };
 
 export interface RouteMatch {

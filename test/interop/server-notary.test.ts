@@ -491,3 +491,45 @@ describe('differential: the real notary CLI publishing to the real notary-server
     for (const r of [...bad, ...again]) assert.equal(r.status, 400);
   });
 });
+
+describe('differential: token auth challenges of the real notary-server and of vouch server', () => {
+  let peers: Peers;
+  let server: RunningServer;
+  let ca: Buffer;
+
+  before(async () => {
+    peers = await startPeers({ notary: { auth: 'token', trustService: 'local' }, tokenServer: true });
+    const certs = join(peers.dir, 'certs');
+    ca = await readFile(peers.ca);
+    server = await start({ dir: peers.dir, ca: peers.ca, cert: join(certs, 'notary-server.crt'), key: join(certs, 'notary-server.key') }, 'memory', {
+      auth: { type: 'token', options: { realm: peers.tokenRealm, service: 'notary-server', issuer: 'peers-token-issuer', rootcertbundle: join(certs, 'token.crt') } },
+    });
+  });
+  after(async () => {
+    await server?.close();
+    await peers?.stop();
+  });
+
+  test('same 401 status, challenge (actions order aside) and UNAUTHORIZED detail on every route', async () => {
+    // notary's scope action order comes from a Go map and varies between requests
+    const norm = (h: unknown) => String(h).replace(/scope="([^"]*)"/, (_m, s: string) => `scope="${s.split(':').slice(0, -1).join(':')}:${s.split(':').at(-1)!.split(',').sort().join(',')}"`);
+    const g = 'example.com/auth/app';
+    const cases: [string, string][] = [
+      ['GET', '/v2/'], ['GET', `/v2/${g}/_trust/tuf/root.json`], ['GET', `/v2/${g}/_trust/tuf/2.root.json`], ['GET', `/v2/${g}/_trust/tuf/timestamp.key`],
+      ['POST', `/v2/${g}/_trust/tuf/timestamp.key`], ['POST', `/v2/${g}/_trust/tuf/`], ['DELETE', `/v2/${g}/_trust/tuf/`],
+      ['GET', `/v2/${g}/_trust/changefeed?records=1`], ['GET', '/v2/_trust/changefeed?records=1'], ['GET', '/nothing'], ['GET', '/_notary_server/health'],
+    ];
+    const diffs: string[] = [];
+    for (const auth of [undefined, 'Bearer not.a.token', 'Basic dXNlcjpwYXNz']) {
+      for (const [method, path] of cases) {
+        const headers: Record<string, string> = auth ? { authorization: auth } : {};
+        const [theirs, ours] = await Promise.all([peers.notaryUrl!, server.url].map((b) => rawRequest(b, ca, method, path, headers)));
+        const what = `${auth ?? 'none'} ${method} ${path}`;
+        if (theirs!.status !== ours!.status) diffs.push(`${what}: status ${theirs!.status} vs ${ours!.status}`);
+        if (norm(theirs!.headers['www-authenticate']) !== norm(ours!.headers['www-authenticate'])) diffs.push(`${what}: challenge ${theirs!.headers['www-authenticate']} vs ${ours!.headers['www-authenticate']}`);
+        if (theirs!.body !== ours!.body) diffs.push(`${what}: body\n  notary: ${theirs!.body}  vouch:  ${ours!.body}`);
+      }
+    }
+    assert.deepEqual(diffs, []);
+  });
+});

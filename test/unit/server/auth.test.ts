@@ -124,9 +124,10 @@ test('insufficient scope: 401 with error="insufficient_scope"; "*" grants everyt
   const r = await t.app.inject({ method: 'POST', url: `/v2/${GUN}/_trust/tuf/`, payload: mp.body, headers: { 'content-type': mp.contentType, ...bearer(pullOnly) } });
   assert.equal(r.statusCode, 401);
   assert.equal(r.headers['www-authenticate'], `Bearer realm="${REALM}",service="${SERVICE}",scope="repository:${GUN}:pull,push",error="insufficient_scope"`);
+  // the detail lists push before pull, as notary-server does (seen on the wire)
   assert.deepEqual(errorOf(r).detail, [
-    { Type: 'repository', Class: '', Name: GUN, Action: 'pull' },
     { Type: 'repository', Class: '', Name: GUN, Action: 'push' },
+    { Type: 'repository', Class: '', Name: GUN, Action: 'pull' },
   ]);
   const pushPull = await token(root);
   assert.equal((await t.app.inject({ method: 'DELETE', url: `/v2/${GUN}/_trust/tuf/`, headers: bearer(pushPull) })).statusCode, 401, 'DELETE needs *');
@@ -218,5 +219,6 @@ test('scope helpers: GUNs with a port keep their colon', () => {
   assert.deepEqual(parseScope('registry:catalog:*'), { type: 'registry', name: 'catalog', actions: ['*'] });
   assert.equal(parseScope('nocolon'), undefined);
   assert.equal(scopeParam(buildAccess(GUN, ['push', 'pull'])), `repository:${GUN}:push,pull`);
+  assert.equal(scopeParam(buildAccess(GUN, ['push', 'pull']), ['pull', 'push']), `repository:${GUN}:pull,push`);
   assert.equal(scopeParam(buildAccess(undefined, ['pull'])), 'registry:catalog:*');
 });
