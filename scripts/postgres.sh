@@ -7,7 +7,7 @@
 #   scripts/postgres.sh status [DIR]         exit 0 when running
 #
 # DIR (default ${TMPDIR:-/tmp}/vouch-postgres) holds the state of this cluster; PORT defaults to
-# $VOUCH_PG_PORT or 55432. The server listens on 127.0.0.1 only (no unix socket), with trust auth,
+# $VOUCH_PG_PORT, else the first free port from 55432 up (a port given explicitly must be free). The server listens on 127.0.0.1 only (no unix socket), with trust auth,
 # and has a database and login role both named `vouch`:  postgres://vouch@127.0.0.1:PORT/vouch
 #
 # Installs Debian's `postgresql` with apt-get if it is missing. initdb and postgres refuse to run as
@@ -21,7 +21,10 @@ die() { log "$*"; exit 1; }
 
 cmd=${1:-}
 DIR=${2:-${TMPDIR:-/tmp}/vouch-postgres}
-PORT=${3:-${VOUCH_PG_PORT:-55432}}
+PORT=${3:-${VOUCH_PG_PORT:-}}
+# Without an explicit port, take the first free one from 55432 up (test runs may overlap).
+AUTO_PORT=0
+[[ -n $PORT ]] || { PORT=55432; AUTO_PORT=1; }
 HOST=127.0.0.1
 DB=vouch
 USER_NAME=vouch
@@ -61,6 +64,8 @@ running() {
   [[ -n $c && -f $c/data/PG_VERSION ]] && as_owner "$(pgbin)/pg_ctl" -D "$c/data" status >/dev/null 2>&1
 }
 
+port_busy() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+
 url() { echo "postgres://$USER_NAME@$HOST:$(cat "$DIR/port")/$DB"; }
 
 psql_admin() {
@@ -72,12 +77,12 @@ start() {
   local bin c
   bin=$(pgbin)
   if running; then
-    [[ $(cat "$DIR/port") == "$PORT" ]] || log "already running on port $(cat "$DIR/port") (not $PORT)"
+    ((AUTO_PORT)) || [[ $(cat "$DIR/port") == "$PORT" ]] || log "already running on port $(cat "$DIR/port") (not $PORT)"
     url
     return
   fi
-  if (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then
-    die "port $PORT on $HOST is already in use by another process; pass another port: $0 start $DIR PORT"
+  if ((!AUTO_PORT)) && port_busy "$PORT"; then
+    die "port $PORT on $HOST is in use by another process; pass another: $0 start $DIR PORT"
   fi
   c=$(cluster_dir)
   if [[ -z $c || ! -d $c ]]; then
@@ -90,15 +95,31 @@ start() {
     fi
     echo "$c" >"$DIR/cluster"
   fi
-  echo "$PORT" >"$DIR/port"
   if [[ ! -f $c/data/PG_VERSION ]]; then
     as_owner "$bin/initdb" -D "$c/data" -U postgres --auth=trust -E UTF8 --locale=C >"$DIR/initdb.log" 2>&1 \
       || { tail -n 20 "$DIR/initdb.log" >&2; die "initdb failed (log: $DIR/initdb.log)"; }
   fi
-  # fsync off: the cluster is throw-away and tests write a lot.
-  as_owner "$bin/pg_ctl" -D "$c/data" -l "$c/postgres.log" -w -t 60 \
-    -o "-c listen_addresses=$HOST -p $PORT -c unix_socket_directories= -c fsync=off -c max_connections=200" start >&2 \
-    || { tail -n 30 "$c/postgres.log" >&2 || true; die "postgres did not start (log: $c/postgres.log)"; }
+  local attempt
+  for ((attempt = 0; ; attempt++)); do
+    if port_busy "$PORT"; then
+      ((AUTO_PORT && attempt < 100)) || die "port $PORT on $HOST is in use by another process; pass another: $0 start $DIR PORT"
+      PORT=$((PORT + 1))
+      continue
+    fi
+    echo "$PORT" >"$DIR/port"
+    # fsync off: the cluster is throw-away and tests write a lot.
+    if as_owner "$bin/pg_ctl" -D "$c/data" -l "$c/postgres.log" -w -t 60 \
+      -o "-c listen_addresses=$HOST -p $PORT -c unix_socket_directories= -c fsync=off -c max_connections=200" start >&2; then
+      break
+    fi
+    # Lost a race for the port with another starter: try the next one.
+    if ((AUTO_PORT && attempt < 100)) && grep -q 'could not bind\|already in use' "$c/postgres.log" 2>/dev/null; then
+      PORT=$((PORT + 1))
+      continue
+    fi
+    tail -n 30 "$c/postgres.log" >&2 || true
+    die "postgres did not start (log: $c/postgres.log)"
+  done
   local i
   for ((i = 0; i < 100; i++)); do
     psql_admin -c 'select 1' >/dev/null 2>&1 && break
