@@ -287,9 +287,10 @@ export async function sign(s: Session, out: Out, input: string, ref: ImageRefere
     const user = s.registryUser(ref.registry);
     const signerName = user !== undefined && KEY_NAME.test(user) && user !== 'releases' ? user : undefined;
     if (signerName !== undefined) {
-      const [existing] = await s.trustDir.findKeys(signerName);
+      // docker keeps this key under the role name targets/<user>; a key generated as <user> is reused too
+      const [existing] = [...await s.trustDir.findKeys(`targets/${signerName}`), ...await s.trustDir.findKeys(signerName)];
       const key = existing !== undefined ? (await s.trustDir.loadKey(existing.keyId)).key : generateKey('ecdsa');
-      if (existing === undefined) await s.trustDir.addKey(key, { role: signerName });
+      if (existing === undefined) await s.trustDir.addKey(key, { role: `targets/${signerName}` });
       repo.keys.refresh();
       const pub = key.barePublicKey;
       draft.edit('targets', (md) => addDelegation(addDelegation(md, `targets/${signerName}`, { keys: [pub], paths: [''] }), RELEASES_ROLE, { keys: [pub], paths: [''] }));
