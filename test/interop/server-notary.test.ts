@@ -532,4 +532,39 @@ describe('differential: token auth challenges of the real notary-server and of v
     }
     assert.deepEqual(diffs, []);
   });
+
+  test('hand-minted tokens (valid, expired, within leeway, wrong issuer/audience, unsigned, no scope) are judged alike', async () => {
+    const { SignJWT, base64url } = await import('jose');
+    const { createPrivateKey, X509Certificate } = await import('node:crypto');
+    const certs = join(peers.dir, 'certs');
+    const key = createPrivateKey(await readFile(join(certs, 'token.key')));
+    const der = new X509Certificate(await readFile(join(certs, 'token.crt'))).raw.toString('base64');
+    const g = 'example.com/auth/minted';
+    const now = Math.floor(Date.now() / 1000);
+    const mint = (claims: Record<string, unknown>, header: Record<string, unknown> = {}) => new SignJWT({
+      iss: 'peers-token-issuer', aud: 'notary-server', sub: 'tester', iat: now, nbf: now - 5, exp: now + 300, jti: String(Math.random()),
+      access: [{ type: 'repository', name: g, actions: ['pull'] }], ...claims,
+    }).setProtectedHeader({ alg: 'ES256', typ: 'JWT', x5c: [der], ...header }).sign(key);
+    const none = `${base64url.encode('{"alg":"none","typ":"JWT"}')}.${base64url.encode(JSON.stringify({ iss: 'peers-token-issuer', aud: 'notary-server', exp: now + 300, access: [{ type: 'repository', name: g, actions: ['pull'] }] }))}.`;
+    const tokens: [string, string][] = [
+      ['valid', await mint({})],
+      ['expired 30 s ago (leeway)', await mint({ exp: now - 30 })],
+      ['expired 120 s ago', await mint({ exp: now - 120 })],
+      ['not before in 120 s', await mint({ nbf: now + 120 })],
+      ['wrong issuer', await mint({ iss: 'other' })],
+      ['wrong audience', await mint({ aud: 'registry' })],
+      ['other repository', await mint({ access: [{ type: 'repository', name: 'example.com/auth/other', actions: ['*'] }] })],
+      ['star', await mint({ access: [{ type: 'repository', name: g, actions: ['*'] }] })],
+      ['alg none', none],
+    ];
+    const diffs: string[] = [];
+    for (const [name, tok] of tokens) {
+      for (const [method, path] of [['GET', `/v2/${g}/_trust/tuf/root.json`], ['DELETE', `/v2/${g}/_trust/tuf/`]] as const) {
+        const [theirs, ours] = await Promise.all([peers.notaryUrl!, server.url].map((b) => rawRequest(b, ca, method, path, { authorization: `Bearer ${tok}` })));
+        if (theirs!.status !== ours!.status) diffs.push(`${name} ${method}: status ${theirs!.status} vs ${ours!.status}`);
+        if (theirs!.headers['www-authenticate'] !== ours!.headers['www-authenticate']) diffs.push(`${name} ${method}: ${theirs!.headers['www-authenticate']} vs ${ours!.headers['www-authenticate']}`);
+      }
+    }
+    assert.deepEqual(diffs, []);
+  });
 });
