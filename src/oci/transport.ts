@@ -126,15 +126,15 @@ export class HttpTransport {
     await this.dispatcher.close();
   }
 
-  /** One request with auth and retries; the response body is read fully, up to maxBytes. */
+  /** One request with auth and retries (no redirects); the response body is read fully, up to maxBytes. */
   async request(method: string, url: string, ro: RequestOptions = {}): Promise<HttpResponse> {
-    const first = await this.send(method, url, ro, this.cachedAuth(url, ro.scopes));
-    if (first.status !== 401) return first;
-    const challenge = parseChallenge(first.headers['www-authenticate']);
-    if (!challenge) return first;
-    const auth = await this.authorize(url, challenge, ro.scopes);
-    if (!auth) return first;
-    return this.send(method, url, ro, auth);
+    const res = await this.stream(method, url, {
+      ...(ro.headers ? { headers: ro.headers } : {}),
+      ...(ro.body !== undefined ? { body: ro.body } : {}),
+      ...(ro.scopes ? { scopes: ro.scopes } : {}),
+      maxRedirects: 0,
+    });
+    return { status: res.status, headers: res.headers, body: await readBounded(res.body, ro.maxBytes ?? DEFAULT_MAX_BODY, url) };
   }
 
   /** Tokens are cached per target origin and requested scopes, until shortly before they expire. */
@@ -234,6 +234,15 @@ export class HttpTransport {
     });
   }
 
+  /** One request without the auth dance (token fetches), with retries and a bounded body. */
+  private async fetchBounded(method: string, url: string, ro: RequestOptions, authorization: string | undefined): Promise<HttpResponse> {
+    const res = await this.dispatch(method, url, {
+      ...(ro.headers ? { headers: ro.headers } : {}),
+      ...(ro.body !== undefined ? { body: ro.body } : {}),
+    }, authorization);
+    return { status: res.status, headers: res.headers, body: await readBounded(res.body, ro.maxBytes ?? DEFAULT_MAX_BODY, url) };
+  }
+
   private async authorize(url: string, challenge: Challenge, scopes: string[] | undefined): Promise<string | undefined> {
     const cred = this.opts.credentials;
     if (challenge.scheme === 'basic') {
@@ -254,13 +263,13 @@ export class HttpTransport {
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: cred.identityToken, client_id: 'vouch', service: challenge.params.service ?? '' });
       if (wanted.length) form.set('scope', wanted.join(' '));
       headers['content-type'] = 'application/x-www-form-urlencoded';
-      res = await this.send('POST', realmUrl.toString(), { headers, body: form.toString(), maxBytes: 1024 * 1024 }, undefined);
+      res = await this.fetchBounded('POST', realmUrl.toString(), { headers, body: form.toString(), maxBytes: 1024 * 1024 }, undefined);
     } else {
       if (challenge.params.service) realmUrl.searchParams.set('service', challenge.params.service);
       for (const s of wanted) realmUrl.searchParams.append('scope', s);
       realmUrl.searchParams.set('client_id', 'vouch');
       const auth = cred?.username ? 'Basic ' + Buffer.from(`${cred.username}:${cred.password ?? ''}`).toString('base64') : undefined;
-      res = await this.send('GET', realmUrl.toString(), { maxBytes: 1024 * 1024 }, auth);
+      res = await this.fetchBounded('GET', realmUrl.toString(), { maxBytes: 1024 * 1024 }, auth);
     }
     if (res.status === 401 || res.status === 403) {
       throw new VouchError('UNAUTHORIZED', `the token server ${realmUrl.origin} refused the credentials (HTTP ${res.status})`, {
@@ -275,32 +284,6 @@ export class HttpTransport {
     const ttl = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60;
     this.tokens.set(this.cacheKey(url, scopes), { token, expiresAt: Date.now() + Math.max(0, ttl - 10) * 1000 });
     return `Bearer ${token}`;
-  }
-
-  private async send(method: string, url: string, ro: RequestOptions, authorization: string | undefined): Promise<HttpResponse> {
-    const idempotent = method === 'GET' || method === 'HEAD';
-    const attempts = idempotent ? (this.opts.retries ?? 3) + 1 : 1;
-    const maxBytes = ro.maxBytes ?? DEFAULT_MAX_BODY;
-    let lastError: unknown;
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      if (attempt > 0) await this.sleep(Math.min(200 * 2 ** (attempt - 1), 2000));
-      const headers: Record<string, string> = { 'user-agent': this.opts.userAgent ?? 'vouch', ...ro.headers };
-      if (authorization) headers.authorization = authorization;
-      try {
-        const res = await request(url, { method: method as Dispatcher.HttpMethod, headers, body: ro.body, dispatcher: this.dispatcher });
-        const out = { status: res.statusCode, headers: flattenHeaders(res.headers), body: await readBounded(res.body, maxBytes, url) };
-        if (RETRYABLE.has(out.status) && attempt + 1 < attempts) { lastError = new VouchError('REMOTE_ERROR', `HTTP ${out.status}`); continue; }
-        return out;
-      } catch (err) {
-        if (err instanceof VouchError) throw err;
-        lastError = err;
-      }
-    }
-    const cause = lastError as Error;
-    throw new VouchError('NETWORK', `cannot reach ${new URL(url).origin}: ${cause?.message ?? String(cause)}`, {
-      cause,
-      hint: 'check the server address, that it is running, and its TLS certificate (CAs go in $DOCKER_CONFIG/tls/<host>/ca.crt)',
-    });
   }
 }
 

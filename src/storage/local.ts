@@ -53,6 +53,7 @@ export abstract class LocalStore implements Store {
       const tx = new StagedTransaction(gun, this, this.now);
       try {
         const result = await fn(tx);
+        await tx.settle();
         tx.finish();
         if (tx.ops.length > 0) {
           this.checkOpen();

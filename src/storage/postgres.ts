@@ -136,10 +136,18 @@ class PgTransaction implements GunTransaction {
     this.finished = true;
   }
 
+  /** Waits until statements already queued on the client have run (or been refused). */
+  async settle(): Promise<void> {
+    await this.serial.run('', async () => undefined);
+  }
+
   private async run<T>(gun: string, what: string, fn: () => Promise<T>): Promise<T> {
     if (this.finished) throw new VouchError('INTERNAL', 'this transaction view is finished: it is only valid inside its withGunLock callback');
     if (gun !== this.gun) throw new VouchError('INVALID_ARGUMENT', `this transaction holds the lock for ${this.gun}, not ${gun}`);
     return this.serial.run('', async () => {
+      // A call made inside the callback but left running after it returned must not touch the
+      // client once the transaction has ended (it may already serve another transaction).
+      if (this.finished) throw new VouchError('INTERNAL', 'this transaction ended before the call could run: await every call on the view');
       try {
         return await fn();
       } catch (err) {
@@ -422,9 +430,11 @@ export class PostgresStore implements Store {
     let result: T;
     try {
       result = await fn(tx);
+      await tx.settle();
     } catch (err) {
       // The callback's own error goes back unchanged; nothing it wrote is kept.
       tx.finish();
+      await tx.settle().catch(() => undefined);
       await rollback();
       throw err;
     }

@@ -20,8 +20,22 @@ export class StagedTransaction implements GunTransaction {
     private readonly now: () => Date,
   ) {}
 
+  private readonly inFlight = new Set<Promise<unknown>>();
+
   finish(): void {
     this.finished = true;
+  }
+
+  /** Waits for calls still running on the view (a callback that did not await every call). */
+  async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    const done = () => { this.inFlight.delete(p); };
+    p.then(done, done);
+    return p;
   }
 
   private check(gun: string): void {
@@ -62,7 +76,11 @@ export class StagedTransaction implements GunTransaction {
     return [...byRole.values()].sort((a, b) => (a.role < b.role ? -1 : a.role > b.role ? 1 : 0));
   }
 
-  async update(gun: string, updates: FileUpdate[]): Promise<void> {
+  update(gun: string, updates: FileUpdate[]): Promise<void> {
+    return this.track(this.doUpdate(gun, updates));
+  }
+
+  private async doUpdate(gun: string, updates: FileUpdate[]): Promise<void> {
     this.check(gun);
     checkUpdates(gun, updates);
     const createdAt = this.now();
@@ -77,13 +95,20 @@ export class StagedTransaction implements GunTransaction {
       const data = Buffer.from(u.data);
       batch.push({ gun, role: u.role, version: u.version, sha256: sha256Hex(data), data, createdAt });
     }
+    // The view may have ended while we awaited a read (a call left running after the callback returned).
+    this.check(gun);
     this.staged.push(...batch);
     this.ops.push({ kind: 'update', files: batch });
   }
 
-  async deleteGun(gun: string): Promise<boolean> {
+  deleteGun(gun: string): Promise<boolean> {
+    return this.track(this.doDelete(gun));
+  }
+
+  private async doDelete(gun: string): Promise<boolean> {
     this.check(gun);
     const existed = this.staged.length > 0 || (!this.deleted && (await this.base.listCurrent(gun)).length > 0);
+    this.check(gun);
     this.deleted = true;
     this.staged = [];
     this.ops.push({ kind: 'delete' });

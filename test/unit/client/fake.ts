@@ -1,7 +1,8 @@
 // A scriptable Notary server for client tests: serves whatever bytes a test puts at a path (so it
 // can serve rolled-back, frozen, mixed, re-keyed, oversized or mis-signed metadata), records every
 // request, and builds valid repositories with the tuf editor so that attacks start from real data.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { sha256, toHex } from '../../../src/core/index.js';
 import { generateKey, generateRootKey, type PrivateKey } from '../../../src/keys/index.js';
@@ -23,8 +24,9 @@ export class FakeNotary {
     this.gun = gun;
   }
 
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
+  /** Starts on a loopback port; with `tls`, HTTPS (and mutual TLS when it asks for client certificates). */
+  async start(tls?: HttpsOptions): Promise<void> {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       const url = req.url ?? '';
       this.requests.push(`${req.method} ${url}`);
       const prefix = `/v2/${this.gun}/_trust/tuf/`;
@@ -40,9 +42,10 @@ export class FakeNotary {
         return;
       }
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"METADATA_NOT_FOUND","message":"You have requested metadata that does not exist."}]}');
-    });
+    };
+    this.server = tls ? createHttpsServer(tls, handler) : createServer(handler);
     await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
