@@ -1,8 +1,12 @@
-// The notary-server HTTP API on Fastify (spec §1). One catch-all Fastify route hands every request
-// to a dispatcher that reproduces gorilla/mux: path cleaning (301), notary's route regexes in
-// order, 405 for unknown methods, the GUN prefix filter, token auth, then the handler. Bodies are
-// collected raw and bounded; every failure becomes notary's JSON error body.
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+// The notary-server HTTP API (spec §1) on node:http(s). One handler reproduces gorilla/mux: path
+// cleaning (301), notary's route regexes in order, 405 for unknown methods, the GUN prefix filter,
+// token auth, then the operation. Bodies are collected raw and bounded; every failure becomes
+// notary's JSON error body. No web framework: routing is notary's own, and a framework's request
+// pipeline would double the CPU cost of every metadata GET (measured: bench/server).
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import lightMyRequest from 'light-my-request';
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { isVouchError } from '../core/index.js';
 import { isValidRoleName } from '../tuf/index.js';
 import type { MetadataStore, ServerKeyAlgorithm, ServerKeyStore } from '../storage/types.js';
@@ -36,8 +40,8 @@ export interface ServerOptions {
   /** repositories.gun_prefixes: when non-empty, only GUNs starting with one of these. */
   gunPrefixes?: readonly string[];
   limits?: Partial<ServerLimits>;
-  /** Fastify/pino logger options, an existing pino logger, or false (default) for none. */
-  logger?: FastifyServerOptions['logger'];
+  /** pino logger options, an existing pino logger, or false (default) for none. */
+  logger?: LoggerSetting;
   /** The clock (tests move it to exercise expiry). */
   now?: () => Date;
   /** TLS material: serve HTTPS. */
@@ -46,18 +50,65 @@ export interface ServerOptions {
   healthChecks?: Record<string, () => Promise<void>>;
 }
 
+/** pino options (optionally with a `stream` destination), an existing logger, true for defaults, or false. */
+export type LoggerSetting = boolean | Logger | (LoggerOptions & { stream?: DestinationStream });
+
+/** The trust server: serve it with `listen`, or call it in-process with `inject` (tests). */
+export interface NotaryApp {
+  readonly server: Server;
+  readonly log: Logger;
+  /** An in-process request (light-my-request), as a client would send it; no socket. */
+  inject(opts: lightMyRequest.InjectOptions): Promise<lightMyRequest.Response>;
+  listen(opts: { host: string; port: number }): Promise<void>;
+  /** Stops accepting connections, answers 503 to new requests, waits for those in flight. Idempotent. */
+  close(): Promise<void>;
+}
+
 const TEXT = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    vouchStart?: bigint;
-    vouchOperation?: string;
-  }
+/** What a handler answers; the one place that writes to the socket. */
+interface Answer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+}
+
+function makeLogger(setting: LoggerSetting | undefined): Logger {
+  if (setting === undefined || setting === false) return pino({ level: 'silent' });
+  if (setting === true) return pino();
+  if (typeof (setting as Logger).child === 'function') return setting as Logger;
+  const { stream, ...options } = setting as LoggerOptions & { stream?: DestinationStream };
+  return stream ? pino(options, stream) : pino(options);
+}
+
+class BodyTooLarge extends Error {}
+
+/** Reads a request body up to `limit` bytes; refuses a larger declared or actual length. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limit) return Promise.reject(new BodyTooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => { resolve(Buffer.concat(chunks, size)); });
+    req.on('error', reject);
+    req.on('aborted', () => { reject(new Error('request aborted')); });
+  });
 }
 
 /** Builds the server (not listening). Use `inject` in tests, `listen` (or runServer) to serve. */
-export function createServer(opts: ServerOptions): FastifyInstance {
+export function createServer(opts: ServerOptions): NotaryApp {
   const now = opts.now ?? (() => new Date());
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const caching: CachingOptions = {
@@ -69,96 +120,102 @@ export function createServer(opts: ServerOptions): FastifyInstance {
   const metrics = new Metrics(now());
   const repoLimits: RepoLimits = { maxMetadataBytes: limits.maxBodyBytes };
   const repo = new RepoService({ store: opts.store, keyStore: opts.keyStore, keyAlgorithm: opts.keyAlgorithm ?? 'ecdsa', now, limits: repoLimits });
+  const log = makeLogger(opts.logger);
+  let nextRequestId = 0;
+  let closing = false;
 
-  const fastifyOpts: FastifyServerOptions & { https?: unknown } = {
-    logger: opts.logger ?? false,
-    bodyLimit: limits.maxBodyBytes,
-    exposeHeadRoutes: false,
-    return503OnClosing: true,
-    // Never let the router answer by itself: malformed URLs get a plain 400 as from Go's net/http.
-    frameworkErrors: (err, _req, reply) => {
-      void (reply as FastifyReply).code(400).header('content-type', TEXT).send(`400 Bad Request: ${err.message}`);
-    },
-  };
-  if (opts.https) fastifyOpts.https = { key: opts.https.key, cert: opts.https.cert };
-  const app = Fastify(fastifyOpts as FastifyServerOptions) as unknown as FastifyInstance;
-
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limits.maxBodyBytes }, (_req, body, done) => { done(null, body); });
-
-  app.addHook('onRequest', async (req) => { req.vouchStart = process.hrtime.bigint(); });
-  app.addHook('onResponse', async (req, reply) => {
-    const secs = req.vouchStart === undefined ? 0 : Number(process.hrtime.bigint() - req.vouchStart) / 1e9;
-    metrics.observeRequest(req.vouchOperation ?? 'NotFound', req.method, reply.statusCode, secs);
-  });
-
-  app.setErrorHandler(async (err: Error & { code?: string; statusCode?: number }, req, reply) => {
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      req.log.info({ limit: limits.maxBodyBytes }, 'request body too large');
-      return sendError(reply, new NotaryHttpError('TOO_LARGE', `request body exceeds ${limits.maxBodyBytes} bytes`));
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const start = process.hrtime.bigint();
+    const reqLog = log.child({ reqId: `req-${(++nextRequestId).toString(36)}` });
+    let operation = 'NotFound';
+    res.once('finish', () => {
+      const secs = Number(process.hrtime.bigint() - start) / 1e9;
+      metrics.observeRequest(operation, req.method ?? '', res.statusCode, secs);
+      reqLog.info({ method: req.method, uri: req.url, status: res.statusCode, durationMs: Math.round(secs * 1e6) / 1e3 }, 'response completed');
+    });
+    const send = (a: Answer): void => {
+      if (res.headersSent || res.destroyed) return;
+      const headers: Record<string, string | number> = { ...a.headers };
+      if (closing) headers.connection = 'close';
+      const body = a.body === undefined ? undefined : typeof a.body === 'string' ? Buffer.from(a.body) : a.body;
+      headers['content-length'] = body?.byteLength ?? 0;
+      res.writeHead(a.status, headers);
+      res.end(body);
+    };
+    if (closing) {
+      send({ status: 503, headers: { 'content-type': JSON_TYPE }, body: errorBody('UNKNOWN', undefined) });
+      return;
     }
-    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      // Framework-level client errors (bad Content-Length, aborted bodies, ...).
-      req.log.info({ err: err.message }, 'bad request');
-      const code = req.method === 'POST' ? 'MALFORMED_UPLOAD' : 'METADATA_NOT_FOUND';
-      return sendError(reply, new NotaryHttpError(code), err.statusCode === 404 ? undefined : 400);
-    }
-    req.log.error({ err }, 'unhandled error');
-    return sendError(reply, new NotaryHttpError('UNKNOWN'));
-  });
-
-  const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const rawUrl = req.raw.url ?? '/';
+    const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
     const query = q < 0 ? '' : rawUrl.slice(q + 1);
     const path = decodePath(rawPath);
     if (path === undefined) {
-      await reply.code(400).header('content-type', TEXT).send('400 Bad Request');
+      send({ status: 400, headers: { 'content-type': TEXT }, body: '400 Bad Request' });
       return;
     }
     const clean = cleanPath(path);
     if (clean !== path) {
-      req.vouchOperation = 'Redirect';
-      await reply.code(301).header('location', escapePath(clean) + (query === '' ? '' : `?${query}`)).send();
+      operation = 'Redirect';
+      send({ status: 301, headers: { location: escapePath(clean) + (query === '' ? '' : `?${query}`) } });
       return;
     }
-    const route = matchRoute(req.method, path);
-    req.vouchOperation = route.operation;
+    const route = matchRoute(req.method ?? '', path);
+    operation = route.operation;
     if (route.methodNotAllowed) {
-      await reply.code(405).send();
+      send({ status: 405 });
       return;
     }
+    void answer(route, req, reqLog, query).then(send, (err: unknown) => {
+      reqLog.error({ err }, 'unhandled error');
+      send(errorAnswer(new NotaryHttpError('UNKNOWN')));
+    });
+  };
+
+  const answer = async (route: RouteMatch, req: IncomingMessage, reqLog: Logger, query: string): Promise<Answer> => {
     try {
+      // Bodies are read (and bounded) for every method but GET and HEAD, as a framework would.
+      let body: Buffer = Buffer.alloc(0);
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        try {
+          body = await readBody(req, limits.maxBodyBytes);
+        } catch (err) {
+          if (err instanceof BodyTooLarge) {
+            reqLog.info({ limit: limits.maxBodyBytes }, 'request body too large');
+            return errorAnswer(new NotaryHttpError('TOO_LARGE', `request body exceeds ${limits.maxBodyBytes} bytes`));
+          }
+          reqLog.info({ err: (err as Error).message }, 'bad request');
+          return errorAnswer(new NotaryHttpError(req.method === 'POST' ? 'MALFORMED_UPLOAD' : 'METADATA_NOT_FOUND'), 400);
+        }
+      }
       checkGunPrefix(route, prefixes);
       const actions = ROUTE_ACTIONS[route.operation];
       if (authorizer && actions !== 'none') {
         const r = await authorizer.authorize(req.headers.authorization, buildAccess(route.gun, actions), now(), SCOPE_ORDER[route.operation]);
-        req.log.debug({ subject: r.subject, operation: route.operation }, 'authorized');
+        reqLog.debug({ subject: r.subject, operation: route.operation }, 'authorized');
       }
-      await dispatch(route, req, reply, new URLSearchParams(query));
+      return await dispatch(route, req, body, reqLog, new URLSearchParams(query));
     } catch (err) {
       if (err instanceof NotaryHttpError) {
         const level = err.status >= 500 ? 'error' : 'info';
-        req.log[level]({ code: err.code, reason: err.reason ?? err.message, gun: route.gun, role: route.role }, 'request failed');
-        await sendError(reply, err);
-        return;
+        reqLog[level]({ code: err.code, reason: err.reason ?? err.message, gun: route.gun, role: route.role }, 'request failed');
+        return errorAnswer(err);
       }
       if (isVouchError(err, 'STORAGE') || isVouchError(err, 'INTERNAL')) {
-        req.log.error({ err, gun: route.gun }, 'storage failure');
+        reqLog.error({ err, gun: route.gun }, 'storage failure');
       } else {
-        req.log.error({ err, gun: route.gun }, 'unexpected failure');
+        reqLog.error({ err, gun: route.gun }, 'unexpected failure');
       }
-      await sendError(reply, new NotaryHttpError(route.operation === 'UpdateTUF' ? 'UPDATING' : 'UNKNOWN'));
+      return errorAnswer(new NotaryHttpError(route.operation === 'UpdateTUF' ? 'UPDATING' : 'UNKNOWN'));
     }
   };
 
-  const dispatch = async (route: RouteMatch, req: FastifyRequest, reply: FastifyReply, query: URLSearchParams): Promise<void> => {
+  const dispatch = async (route: RouteMatch, req: IncomingMessage, body: Buffer, reqLog: Logger, query: URLSearchParams): Promise<Answer> => {
     const gun = route.gun ?? '';
     switch (route.operation) {
       case 'MainHandler':
-        await reply.code(200).header('content-type', TEXT).send('{}');
-        return;
+        return { status: 200, headers: { 'content-type': TEXT }, body: '{}' };
       case 'Health': {
         const failures: Record<string, string> = {};
         const checks: Record<string, () => Promise<void>> = { 'DB operational': () => opts.store.check(), ...opts.healthChecks };
@@ -170,21 +227,17 @@ export function createServer(opts: ServerOptions): FastifyInstance {
           }
         }
         const failed = Object.keys(failures).length > 0;
-        if (failed) req.log.warn({ failures }, 'health check failed');
-        await reply.code(failed ? 503 : 200).header('content-type', JSON_TYPE).send(JSON.stringify(failures));
-        return;
+        if (failed) reqLog.warn({ failures }, 'health check failed');
+        return { status: failed ? 503 : 200, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(failures) };
       }
       case 'Metrics': {
         const mem = process.memoryUsage();
-        await reply.code(200).header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(metrics.render({ rss: mem.rss, heapUsed: mem.heapUsed }));
-        return;
+        return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render({ rss: mem.rss, heapUsed: mem.heapUsed }) };
       }
       case 'UpdateTUF': {
-        let boundary: string;
         let parts;
         try {
-          boundary = formDataBoundary(req.headers['content-type']);
-          const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+          const boundary = formDataBoundary(req.headers['content-type']);
           parts = parseMultipart(body, boundary, { maxParts: limits.maxParts, maxPartBytes: limits.maxBodyBytes, maxHeaderBytes: 16 * 1024 });
         } catch (err) {
           if (err instanceof MultipartError) throw new NotaryHttpError('MALFORMED_UPLOAD', undefined, { reason: err.message });
@@ -198,9 +251,8 @@ export function createServer(opts: ServerOptions): FastifyInstance {
           metrics.observePublish(err instanceof NotaryHttpError && err.status < 500 ? (err.code === 'VERSION' ? 'conflict' : 'rejected') : 'error');
           throw err;
         }
-        req.log.info({ gun, roles: [...updates.keys()] }, 'published');
-        await reply.code(200).send();
-        return;
+        reqLog.info({ gun, roles: [...updates.keys()] }, 'published');
+        return { status: 200 };
       }
       case 'GetRole':
       case 'GetRoleByHash':
@@ -213,44 +265,60 @@ export function createServer(opts: ServerOptions): FastifyInstance {
         if (!file) throw new NotaryHttpError('METADATA_NOT_FOUND', {});
         const current = route.operation === 'GetRole';
         const headers = cacheHeaders(current ? caching.currentMaxAge : caching.consistentMaxAge, current);
-        await reply.code(200).headers({ ...headers, 'last-modified': rfc1123(file.createdAt), 'content-type': TEXT }).send(file.data);
-        return;
+        headers['last-modified'] = rfc1123(file.createdAt);
+        headers['content-type'] = TEXT;
+        return { status: 200, headers, body: file.data };
       }
       case 'GetKey':
       case 'RotateKey': {
         const role = route.role as 'timestamp' | 'snapshot';
         const key = route.operation === 'GetKey' ? await repo.getKey(gun, role) : await repo.rotateKey(gun, role);
-        req.log.info({ gun, role, keyId: key.keyId, operation: route.operation }, 'server key');
+        reqLog.info({ gun, role, keyId: key.keyId, operation: route.operation }, 'server key');
         // public before private, as notary writes it (not canonical order).
-        const body = JSON.stringify({ keytype: key.keytype, keyval: { public: key.public, private: null } });
-        await reply.code(200).header('content-type', TEXT).send(body);
-        return;
+        return { status: 200, headers: { 'content-type': TEXT }, body: JSON.stringify({ keytype: key.keytype, keyval: { public: key.public, private: null } }) };
       }
       case 'DeleteTUF':
         await repo.deleteGun(gun);
-        req.log.info({ gun }, 'repository deleted');
-        await reply.code(200).send();
-        return;
+        reqLog.info({ gun }, 'repository deleted');
+        return { status: 200 };
       case 'GetChangeFeed':
       case 'GetGlobalChangeFeed': {
         const p = changefeedParams(query.get('records') ?? undefined, query.get('change_id') ?? undefined);
         const records = await opts.store.changes({ gun: route.operation === 'GetChangeFeed' ? gun : undefined, changeId: p.changeId, records: p.records });
-        await reply.code(200).header('content-type', TEXT).send(changefeedBody(records));
-        return;
+        return { status: 200, headers: { 'content-type': TEXT }, body: changefeedBody(records) };
       }
       case 'NotFound':
         throw new NotaryHttpError('METADATA_NOT_FOUND');
     }
   };
 
-  app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH', 'OPTIONS'], url: '/*', handler });
-  app.setNotFoundHandler(handler);
-  app.addHook('onClose', async () => { /* the store is owned by the caller */ });
-  return app;
+  const server = opts.https ? createHttpsServer({ key: opts.https.key, cert: opts.https.cert }, handle) : createHttpServer(handle);
+  // As long as a proxy or client keeps a connection idle (Go clients reuse them for 90 s).
+  server.keepAliveTimeout = 72_000;
+  let closed: Promise<void> | undefined;
+  return {
+    server,
+    log,
+    inject: (o) => lightMyRequest(handle, o),
+    listen: ({ host, port }) => new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => { reject(err); };
+      server.once('error', onError);
+      server.listen(port, host, () => { server.off('error', onError); resolve(); });
+    }),
+    close: () => {
+      closed ??= new Promise<void>((resolve) => {
+        closing = true;
+        if (!server.listening) { resolve(); return; }
+        server.close(() => { resolve(); });
+        server.closeIdleConnections();
+      });
+      return closed;
+    },
+  };
 }
 
-async function sendError(reply: FastifyReply, err: NotaryHttpError, status?: number): Promise<void> {
-  await reply.code(status ?? err.status).headers({ ...err.headers, 'content-type': JSON_TYPE }).send(errorBody(err.code, err.detail));
+function errorAnswer(err: NotaryHttpError, status?: number): Answer {
+  return { status: status ?? err.status, headers: { ...err.headers, 'content-type': JSON_TYPE }, body: errorBody(err.code, err.detail) };
 }
 
 /** GUNs storage can hold: 1 to 255 bytes (notary's varchar(255)), no control characters. */

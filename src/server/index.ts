@@ -1,5 +1,5 @@
 // server: the Notary v1-compatible trust server (notary-server's HTTP API).
-export { createServer, DEFAULT_LIMITS, type ServerOptions, type ServerLimits } from './app.js';
+export { createServer, DEFAULT_LIMITS, type NotaryApp, type LoggerSetting, type ServerOptions, type ServerLimits } from './app.js';
 export { TokenAuthorizer, buildAccess, scopeParam, parseScope, libtrustKeyId, type TokenAuthOptions, type Access } from './auth.js';
 export { NotaryHttpError, errorBody, type NotaryErrorCode } from './errors.js';
 export { validateUpdate, type ValidatedUpdate, type ValidationInput } from './validate.js';

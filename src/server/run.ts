@@ -3,14 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { NotaryApp } from './app.js';
 import { VouchError } from '../core/index.js';
 import { openStore, redact, type Store } from '../storage/index.js';
 import { createServer } from './app.js';
 import { parseAddr, type ServerConfig } from './config.js';
 
 export interface RunningServer {
-  app: FastifyInstance;
+  app: NotaryApp;
   store: Store;
   /** e.g. https://127.0.0.1:4443 (the bound port when 0 was asked for) */
   url: string;
@@ -48,7 +48,7 @@ async function keySecret(config: ServerConfig): Promise<string> {
 export async function runServer(config: ServerConfig, opts: RunOptions = {}): Promise<RunningServer> {
   if (/^sqlite:/.test(config.storage)) await mkdir(dirname(config.storage.slice('sqlite:'.length)), { recursive: true, mode: 0o700 });
   const store = await openStore(config.storage, { keySecret: await keySecret(config), keyAlgorithm: config.keyAlgorithm });
-  let app: FastifyInstance;
+  let app: NotaryApp;
   try {
     const https = config.tlsCertFile && config.tlsKeyFile
       ? { cert: await readFile(config.tlsCertFile), key: await readFile(config.tlsKeyFile) }

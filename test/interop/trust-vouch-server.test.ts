@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { NotaryApp } from '../../src/server/index.js';
 import { createServer } from '../../src/server/index.js';
 import { openMemoryStore } from '../../src/storage/index.js';
 import { check, startPeers, type ImageInfo, type Peers, type RunResult } from '../support/peers.js';
@@ -18,7 +18,7 @@ const NOTARY_PASS = { NOTARY_ROOT_PASSPHRASE: ROOT_PASS, NOTARY_TARGETS_PASSPHRA
 const DOCKER_PASS = { DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: ROOT_PASS, DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: REPO_PASS };
 
 let peers: Peers;
-let app: FastifyInstance;
+let app: NotaryApp;
 let url: string;
 let img1: ImageInfo;
 let img2: ImageInfo;

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { NotaryApp } from '../../../src/server/index.js';
 import { createServer } from '../../../src/server/index.js';
 import { openMemoryStore } from '../../../src/storage/index.js';
 import { main } from '../../../src/cli/main.js';
@@ -19,7 +19,7 @@ import { RepoHandle, sign } from '../../../src/client/docker.js';
 import { Session, parseTrustReference } from '../../../src/client/session.js';
 import { canonicalKeyId, parseRoot, setExpires } from '../../../src/tuf/index.js';
 
-let app: FastifyInstance;
+let app: NotaryApp;
 let server: string;
 let registry: LocalRegistry;
 let gun: string;

@@ -8,7 +8,7 @@ import {
   addDelegation, addTargets, createRoot, createSnapshot, createTargets, dockerTarget, newVersion, parseRoot, parseSnapshot, parseTargets,
   setRootRoleKeys, signMetadata, type Metadata, type Root, type Signed, type Snapshot, type Targets,
 } from '../../../src/tuf/index.js';
-import type { FastifyInstance } from 'fastify';
+import type { NotaryApp } from '../../../src/server/index.js';
 
 export const START = new Date('2026-11-25T12:00:00Z');
 
@@ -20,7 +20,7 @@ export class Clock {
 }
 
 export interface TestServer {
-  app: FastifyInstance;
+  app: NotaryApp;
   store: MemoryStore;
   clock: Clock;
 }
@@ -50,7 +50,7 @@ export function multipart(parts: Part[], boundary = 'vouchTestBoundary7MA4YWxkTr
   return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-export async function post(app: FastifyInstance, gun: string, parts: Part[], headers: Record<string, string> = {}) {
+export async function post(app: NotaryApp, gun: string, parts: Part[], headers: Record<string, string> = {}) {
   const mp = multipart(parts);
   return app.inject({ method: 'POST', url: `/v2/${gun}/_trust/tuf/`, payload: mp.body, headers: { 'content-type': mp.contentType, ...headers } });
 }
