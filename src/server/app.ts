@@ -46,6 +46,8 @@ export interface ServerOptions {
   now?: () => Date;
   /** TLS material: serve HTTPS. */
   https?: { key: Buffer | string; cert: Buffer | string };
+  /** Checksum-addressed reads kept in memory (defaults: 32 MiB, 10 s; see RepoService). */
+  checksumCache?: { bytes?: number; ttlMs?: number };
   /** Health checks beyond the store's (name → check). */
   healthChecks?: Record<string, () => Promise<void>>;
 }
@@ -119,7 +121,10 @@ export function createServer(opts: ServerOptions): NotaryApp {
   const authorizer = opts.auth ? new TokenAuthorizer(opts.auth) : undefined;
   const metrics = new Metrics(now());
   const repoLimits: RepoLimits = { maxMetadataBytes: limits.maxBodyBytes };
-  const repo = new RepoService({ store: opts.store, keyStore: opts.keyStore, keyAlgorithm: opts.keyAlgorithm ?? 'ecdsa', now, limits: repoLimits });
+  const repo = new RepoService({ store: opts.store, keyStore: opts.keyStore, keyAlgorithm: opts.keyAlgorithm ?? 'ecdsa', now, limits: repoLimits,
+    ...(opts.checksumCache?.bytes !== undefined ? { checksumCacheBytes: opts.checksumCache.bytes } : {}),
+    ...(opts.checksumCache?.ttlMs !== undefined ? { checksumCacheTtlMs: opts.checksumCache.ttlMs } : {}),
+  });
   const log = makeLogger(opts.logger);
   let nextRequestId = 0;
   let closing = false;

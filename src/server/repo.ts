@@ -24,12 +24,21 @@ export interface RepoOptions {
    * client never receives a timestamp that is about to expire.
    */
   refreshBeforeMs?: number;
+  /** Checksum-addressed reads kept in memory, in bytes (0 turns the cache off). Default 32 MiB. */
+  checksumCacheBytes?: number;
+  /**
+   * How long a cached checksum-addressed file may be served before storage is asked again, ms.
+   * Only a deletion by another server instance can make it stale: deletions here clear it at once.
+   */
+  checksumCacheTtlMs?: number;
 }
 
 /** Largest version storage holds (int4, as notary's tables). */
 export const MAX_VERSION = 2147483647;
 
 export const DEFAULT_REFRESH_BEFORE_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_CHECKSUM_CACHE_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_CHECKSUM_CACHE_TTL_MS = 10_000;
 
 export interface PublicServerKey {
   keyId: string;
@@ -54,6 +63,54 @@ class Mutex {
   }
 }
 
+/**
+ * Files by (GUN, role, sha256). Their bytes can never change, so the only way an entry goes stale
+ * is a deletion of the repository; notary itself tells HTTP caches to keep these responses for
+ * 30 days, and a short time-to-live keeps vouch far inside that. Least recently used first out.
+ */
+class ChecksumCache {
+  private readonly entries = new Map<string, { file: StoredFile; at: number }>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number, private readonly ttlMs: number) {}
+
+  private static key(gun: string, role: string, sha: string): string {
+    return `${gun}\u0000${role}\u0000${sha}`;
+  }
+
+  get(gun: string, role: string, sha: string, now: number): StoredFile | undefined {
+    const key = ChecksumCache.key(gun, role, sha);
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    this.entries.delete(key);
+    if (now - hit.at > this.ttlMs || now < hit.at) { this.bytes -= hit.file.data.byteLength; return undefined; }
+    this.entries.set(key, hit);
+    return hit.file;
+  }
+
+  set(file: StoredFile, sha: string, now: number): void {
+    const size = file.data.byteLength;
+    if (size > this.maxBytes / 8) return;
+    const key = ChecksumCache.key(file.gun, file.role, sha);
+    const old = this.entries.get(key);
+    if (old) { this.entries.delete(key); this.bytes -= old.file.data.byteLength; }
+    this.entries.set(key, { file, at: now });
+    this.bytes += size;
+    for (const [k, e] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(k);
+      this.bytes -= e.file.data.byteLength;
+    }
+  }
+
+  deleteGun(gun: string): void {
+    const prefix = `${gun}\u0000`;
+    for (const [k, e] of this.entries) {
+      if (k.startsWith(prefix)) { this.entries.delete(k); this.bytes -= e.file.data.byteLength; }
+    }
+  }
+}
+
 function toPublic(rec: ServerKeyRecord): PublicServerKey {
   return { keyId: rec.keyId, keytype: rec.publicKey.keytype, public: toBase64(rec.publicKey.public) };
 }
@@ -70,6 +127,7 @@ export class RepoService {
   private readonly now: () => Date;
   private readonly refreshBeforeMs: number;
   private readonly keyLocks = new Mutex();
+  private readonly checksums: ChecksumCache | undefined;
 
   constructor(opts: RepoOptions) {
     this.store = opts.store;
@@ -77,6 +135,8 @@ export class RepoService {
     this.keyAlgorithm = opts.keyAlgorithm;
     this.now = opts.now;
     this.refreshBeforeMs = opts.refreshBeforeMs ?? DEFAULT_REFRESH_BEFORE_MS;
+    const cacheBytes = opts.checksumCacheBytes ?? DEFAULT_CHECKSUM_CACHE_BYTES;
+    this.checksums = cacheBytes > 0 ? new ChecksumCache(cacheBytes, opts.checksumCacheTtlMs ?? DEFAULT_CHECKSUM_CACHE_TTL_MS) : undefined;
   }
 
   /**
@@ -159,7 +219,13 @@ export class RepoService {
   async getChecksum(gun: string, role: string, checksum: string): Promise<StoredFile | undefined> {
     // Only sha256 is indexed (spec §1.1 route 3): 96/128-hex checksums never match.
     if (checksum.length !== 64) return undefined;
-    return this.store.getChecksum(gun, role, checksum.toLowerCase());
+    const sha = checksum.toLowerCase();
+    const at = this.now().getTime();
+    const cached = this.checksums?.get(gun, role, sha, at);
+    if (cached) return cached;
+    const file = await this.store.getChecksum(gun, role, sha);
+    if (file) this.checksums?.set(file, sha, at);
+    return file;
   }
 
   async getVersion(gun: string, role: string, version: string): Promise<StoredFile | undefined> {
@@ -274,6 +340,12 @@ export class RepoService {
   }
 
   async deleteGun(gun: string): Promise<void> {
-    await this.store.deleteGun(gun);
+    this.checksums?.deleteGun(gun);
+    try {
+      await this.store.deleteGun(gun);
+    } finally {
+      // again: a read that was in flight during the deletion may have cached a file
+      this.checksums?.deleteGun(gun);
+    }
   }
 }

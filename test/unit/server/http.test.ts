@@ -1,4 +1,4 @@
-// Every route, status code, header and error body of the HTTP layer, through Fastify inject.
+// Every route, status code, header and error body of the HTTP layer, through inject (light-my-request).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
