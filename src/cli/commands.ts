@@ -88,6 +88,7 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--data-dir <dir>', 'where the default database and the key secret live (default $VOUCH_DATA_DIR/server)')
     .option('--key-algorithm <alg>', 'algorithm of new server-held keys: ecdsa or ed25519')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
+    .option('--workers <n>', 'serve from n processes sharing the port and the database (SQLite or PostgreSQL storage); default 1')
     .addHelpText('after', '\nServer-held keys are encrypted with VOUCH_SERVER_KEY_SECRET, or a secret generated into the data dir.')
     .action((opts: ServerCommandOptions) =>
       run(async (ctx) => (await import('./commands/server.js')).serverCommand(ctx, opts))());

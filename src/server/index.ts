@@ -4,4 +4,4 @@ export { TokenAuthorizer, buildAccess, scopeParam, parseScope, libtrustKeyId, ty
 export { NotaryHttpError, errorBody, type NotaryErrorCode } from './errors.js';
 export { validateUpdate, type ValidatedUpdate, type ValidationInput } from './validate.js';
 export { loadServerConfig, parseAddr, envKey, DEFAULT_ADDR, type ServerConfig, type LoadConfigOptions, type LogLevel } from './config.js';
-export { runServer, type RunningServer, type RunOptions } from './run.js';
+export { openServerStore, resolveKeySecret, runServer, type RunningServer, type RunOptions } from './run.js';

@@ -28,7 +28,7 @@ export interface RunOptions {
 }
 
 /** The key secret: configured, else read from (or generated into) a file in the data dir; memory stores get a random one. */
-async function keySecret(config: ServerConfig): Promise<string> {
+export async function resolveKeySecret(config: ServerConfig): Promise<string> {
   if (config.keySecret !== undefined) return config.keySecret;
   if (config.storage === 'memory' && config.keySecretFile === undefined) return randomBytes(32).toString('base64');
   const file = config.keySecretFile ?? join(config.dataDir, 'server-key-secret');
@@ -45,9 +45,14 @@ async function keySecret(config: ServerConfig): Promise<string> {
   return secret;
 }
 
-export async function runServer(config: ServerConfig, opts: RunOptions = {}): Promise<RunningServer> {
+/** Opens (creating its directory and schema when needed) the store the configuration names. */
+export async function openServerStore(config: ServerConfig): Promise<Store> {
   if (/^sqlite:/.test(config.storage)) await mkdir(dirname(config.storage.slice('sqlite:'.length)), { recursive: true, mode: 0o700 });
-  const store = await openStore(config.storage, { keySecret: await keySecret(config), keyAlgorithm: config.keyAlgorithm });
+  return openStore(config.storage, { keySecret: await resolveKeySecret(config), keyAlgorithm: config.keyAlgorithm });
+}
+
+export async function runServer(config: ServerConfig, opts: RunOptions = {}): Promise<RunningServer> {
+  const store = await openServerStore(config);
   let app: NotaryApp;
   try {
     const https = config.tlsCertFile && config.tlsKeyFile

@@ -1,8 +1,12 @@
 // vouch server: the Notary v1-compatible trust server. Settings layer as defaults < config file
-// (notary-server's config.json keys) < NOTARY_SERVER_* variables < flags.
+// (notary-server's config.json keys) < NOTARY_SERVER_* variables < flags. With --workers N, a
+// primary process forks N server processes that share the listening socket and the database
+// (SQLite or PostgreSQL, which already serialise publishes across processes).
+import cluster, { type Worker } from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadServerConfig, runServer } from '../../server/index.js';
+import { VouchError } from '../../core/index.js';
+import { loadServerConfig, openServerStore, resolveKeySecret, runServer, type ServerConfig } from '../../server/index.js';
 import type { Context } from '../context.js';
 import { dataDir } from '../daemon.js';
 
@@ -15,9 +19,28 @@ export interface ServerCommandOptions {
   dataDir?: string;
   keyAlgorithm?: 'ecdsa' | 'ed25519';
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  workers?: string;
+}
+
+export const MAX_WORKERS = 64;
+
+/** Messages between the primary and its workers (over the cluster IPC channel, never the environment). */
+type PrimaryMessage = { type: 'vouch-server-start'; keySecret: string } | { type: 'vouch-server-stop' };
+type WorkerMessage = { type: 'vouch-server-ready' };
+
+export function parseWorkers(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > MAX_WORKERS) {
+    throw new VouchError('INVALID_ARGUMENT', `--workers must be a whole number from 1 to ${MAX_WORKERS}, got ${JSON.stringify(text)}`, {
+      hint: 'one worker per CPU core is a good start (nproc)',
+    });
+  }
+  return n;
 }
 
 export async function serverCommand(ctx: Context, opts: ServerCommandOptions): Promise<void> {
+  const workers = parseWorkers(opts.workers);
   const config = loadServerConfig({
     ...(opts.config !== undefined ? { file: opts.config } : {}),
     env: ctx.env,
@@ -34,7 +57,88 @@ export async function serverCommand(ctx: Context, opts: ServerCommandOptions): P
       dataDir: opts.dataDir ?? (opts.config === undefined ? join(dataDir(ctx.env), 'server') : undefined),
     },
   });
-  const running = await runServer(config);
-  ctx.io.err(`vouch server listening on ${running.url}\n`);
+  if (workers === 1) {
+    const running = await runServer(config);
+    ctx.io.err(`vouch server listening on ${running.url}\n`);
+    await running.closed;
+    return;
+  }
+  if (config.storage === 'memory') {
+    throw new VouchError('INVALID_ARGUMENT', '--workers needs storage the worker processes can share: memory storage is private to one process', {
+      hint: 'use --storage sqlite:PATH or --storage postgres://…, or run one process without --workers',
+    });
+  }
+  if (cluster.isWorker) await runWorker(config);
+  else await runPrimary(ctx, config, workers);
+}
+
+async function runWorker(config: ServerConfig): Promise<void> {
+  // Ask only once listening: a message sent before a listener exists is lost.
+  const start = await new Promise<PrimaryMessage>((resolve) => {
+    process.once('message', (m: PrimaryMessage) => { resolve(m); });
+    process.send?.({ type: 'vouch-server-ready' } satisfies WorkerMessage);
+  });
+  if (start.type !== 'vouch-server-start') return;
+  const running = await runServer({ ...config, keySecret: start.keySecret });
+  process.on('message', (m: PrimaryMessage) => { if (m.type === 'vouch-server-stop') void running.close(); });
+  process.once('disconnect', () => { void running.close(); });
   await running.closed;
+  process.disconnect?.();
+}
+
+async function runPrimary(ctx: Context, config: ServerConfig, count: number): Promise<void> {
+  // One secret and one schema for all: made here, before any worker could race to create them.
+  const keySecret = await resolveKeySecret(config);
+  const store = await openServerStore({ ...config, keySecret });
+  await store.close();
+
+  let stopping = false;
+  const restarts: number[] = [];
+  let listening = 0;
+  let url = '';
+  let fail: ((err: Error) => void) | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    fail = reject;
+    cluster.on('exit', () => { if (stopping && Object.keys(cluster.workers ?? {}).length === 0) resolve(); });
+  });
+
+  const fork = (): Worker => {
+    const w = cluster.fork();
+    w.on('message', (m: WorkerMessage) => {
+      if (m.type === 'vouch-server-ready') w.send({ type: 'vouch-server-start', keySecret } satisfies PrimaryMessage);
+    });
+    w.once('listening', (addr) => {
+      listening++;
+      if (!url) url = `${config.tlsCertFile ? 'https' : 'http'}://${addr.addressType === 6 ? `[${addr.address}]` : addr.address}:${addr.port}`;
+      if (listening === count) ctx.io.err(`vouch server listening on ${url} (${count} worker processes)\n`);
+    });
+    w.once('exit', (code, signal) => {
+      if (stopping) return;
+      ctx.io.err(`vouch server: worker ${w.process.pid} ended (${signal ?? `exit ${code}`})\n`);
+      const now = Date.now();
+      restarts.push(now);
+      while (restarts.length > 0 && (restarts[0] as number) < now - 60_000) restarts.shift();
+      if (restarts.length > count * 3) {
+        stop();
+        fail?.(new VouchError('INTERNAL', 'vouch server: workers keep ending; stopping', { hint: 'see the log lines above for the cause' }));
+        return;
+      }
+      fork();
+    });
+    return w;
+  };
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.send({ type: 'vouch-server-stop' } satisfies PrimaryMessage);
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  for (let i = 0; i < count; i++) fork();
+  try {
+    await done;
+  } finally {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  }
 }
