@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { VouchError } from '../core/index.js';
+import { isVouchError, VouchError } from '../core/index.js';
 import { openStore, redact, type Store } from '../storage/index.js';
 import { createServer } from './app.js';
 import { parseAddr, type ServerConfig } from './config.js';
@@ -50,6 +50,13 @@ export async function runServer(config: ServerConfig, opts: RunOptions = {}): Pr
   const store = await openStore(config.storage, { keySecret: await keySecret(config), keyAlgorithm: config.keyAlgorithm });
   let app: FastifyInstance;
   try {
+    // A wrong key secret must stop the start-up, not the first publish or timestamp refresh.
+    await store.keys.checkSecret().catch((err: unknown) => {
+      throw new VouchError(isVouchError(err) ? err.code : 'CONFIG', `the server key secret does not open the keys in ${redact(config.storage)}: ${(err as Error).message}`, {
+        hint: 'start the server with the key secret (VOUCH_SERVER_KEY_SECRET, vouch.key_secret or the key secret file) its keys were created with',
+        cause: err,
+      });
+    });
     const https = config.tlsCertFile && config.tlsKeyFile
       ? { cert: await readFile(config.tlsCertFile), key: await readFile(config.tlsKeyFile) }
       : undefined;
