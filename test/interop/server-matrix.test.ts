@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunningServer } from '../../src/server/index.js';
@@ -100,6 +101,9 @@ function combination(storage: (typeof STORAGES)[number], auth: (typeof AUTHS)[nu
       assert.deepEqual([...rows.keys()].sort(), ['v1', 'v2']);
       assert.deepEqual(rows.get('v2'), [HEX_A, '1234', 'targets']);
       assert.equal(rows.get('v1')![1], '12');
+      // the metadata is in the storage under test
+      if (storage === 'sqlite') assert.ok(existsSync(join(ctx.dir, 'data', 'server.db')));
+      if (storage === 'postgres') assert.deepEqual(await schema!.query('SELECT DISTINCT gun FROM tuf_files'), [{ gun }]);
     });
 
     test('notary: delegation add, publish through targets/releases', async () => {

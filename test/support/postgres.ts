@@ -17,6 +17,8 @@ export interface TestSchema {
   schema: string;
   /** A storage URL whose tables live in the schema. */
   url: string;
+  /** Rows of a query run in the schema. */
+  query<R extends Record<string, unknown>>(sql: string): Promise<R[]>;
   drop(): Promise<void>;
 }
 
@@ -25,21 +27,25 @@ export async function freshSchema(prefix = 'vouch_test'): Promise<TestSchema> {
   const base = process.env.VOUCH_TEST_POSTGRES_URL;
   if (!base) throw new Error(POSTGRES_URL_MISSING);
   const schema = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Pool({ connectionString: base, max: 1 });
+  const url = withSearchPath(base, schema);
+  const admin = new pg.Pool({ connectionString: url, max: 1 });
   try {
     await admin.query(`CREATE SCHEMA ${schema}`);
-  } finally {
+  } catch (err) {
     await admin.end();
+    throw err;
   }
   return {
     schema,
-    url: withSearchPath(base, schema),
+    url,
+    async query<R extends Record<string, unknown>>(sql: string) {
+      return (await admin.query<R>(sql)).rows;
+    },
     async drop() {
-      const a = new pg.Pool({ connectionString: base, max: 1 });
       try {
-        await a.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       } finally {
-        await a.end();
+        await admin.end();
       }
     },
   };
