@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { NotaryApp } from './app.js';
-import { VouchError } from '../core/index.js';
+import { isVouchError, VouchError } from '../core/index.js';
 import { openStore, redact, type Store } from '../storage/index.js';
 import { createServer } from './app.js';
 import { parseAddr, type ServerConfig } from './config.js';
@@ -45,10 +45,24 @@ export async function resolveKeySecret(config: ServerConfig): Promise<string> {
   return secret;
 }
 
-/** Opens (creating its directory and schema when needed) the store the configuration names. */
+/**
+ * Opens (creating its directory and schema when needed) the store the configuration names, and
+ * checks that the key secret opens the keys already in it.
+ */
 export async function openServerStore(config: ServerConfig): Promise<Store> {
   if (/^sqlite:/.test(config.storage)) await mkdir(dirname(config.storage.slice('sqlite:'.length)), { recursive: true, mode: 0o700 });
-  return openStore(config.storage, { keySecret: await resolveKeySecret(config), keyAlgorithm: config.keyAlgorithm });
+  const store = await openStore(config.storage, { keySecret: await resolveKeySecret(config), keyAlgorithm: config.keyAlgorithm });
+  // A wrong key secret must stop the start-up, not the first publish or timestamp refresh.
+  try {
+    await store.keys.checkSecret();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw new VouchError(isVouchError(err) ? err.code : 'CONFIG', `the server key secret does not open the keys in ${redact(config.storage)}: ${(err as Error).message}`, {
+      hint: 'start the server with the key secret (VOUCH_SERVER_KEY_SECRET, vouch.key_secret or the key secret file) its keys were created with',
+      cause: err,
+    });
+  }
+  return store;
 }
 
 export async function runServer(config: ServerConfig, opts: RunOptions = {}): Promise<RunningServer> {

@@ -1,93 +1,18 @@
 // The real notary 0.7 CLI against `vouch server` (HTTPS with a throw-away CA from the peers'
-// certs.sh). Fails, never skips, when `notary` or `openssl` is missing.
+// certs.sh): what the storage × auth matrix (server-matrix.test.ts) does not cover — GUN prefixes,
+// an intruder's root, a SQLite restart with ed25519 keys — and differential runs against the real
+// notary-server. Fails, never skips, when `notary` or `openssl` is missing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadServerConfig, runServer, type RunningServer } from '../../src/server/index.js';
-import { peersDir } from '../support/paths.js';
-import { run, startPeers, type Peers, type RunResult } from '../support/peers.js';
+import type { RunningServer } from '../../src/server/index.js';
+import { startPeers, type Peers } from '../support/peers.js';
+import { HEX_A, HEX_B, listed, notary, ok, peersCtx, rawRequest, setup, start, tokenAuth, type Ctx } from '../support/vouch-server.js';
 
-function need(bin: string): void {
-  try {
-    execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'pipe' });
-  } catch {
-    throw new Error(`${bin} is not installed (run ${join(peersDir, 'install.sh')}): the interop suite requires it`);
-  }
-}
-
-const PASS = {
-  NOTARY_ROOT_PASSPHRASE: 'root-passphrase-1',
-  NOTARY_TARGETS_PASSPHRASE: 'targets-passphrase-1',
-  NOTARY_SNAPSHOT_PASSPHRASE: 'snapshot-passphrase-1',
-  NOTARY_DELEGATION_PASSPHRASE: 'delegation-passphrase-1',
-};
-
-interface Ctx {
-  dir: string;
-  ca: string;
-  cert: string;
-  key: string;
-}
-
-async function setup(): Promise<Ctx> {
-  need('notary');
-  need('openssl');
-  const dir = await mkdtemp(join(tmpdir(), 'vouch-server-interop-'));
-  const out = await run('bash', [join(peersDir, 'certs.sh')], { env: { PEERS_DIR: dir } });
-  assert.equal(out.code, 0, out.stderr);
-  const certs = join(dir, 'certs');
-  return { dir, ca: join(certs, 'ca.crt'), cert: join(certs, 'notary-server.crt'), key: join(certs, 'notary-server.key') };
-}
-
-async function start(ctx: Ctx, storage: string, extra: Record<string, unknown> = {}): Promise<RunningServer> {
-  const cfgFile = join(ctx.dir, `server-${Math.random().toString(16).slice(2)}.json`);
-  await writeFile(cfgFile, JSON.stringify({
-    server: { http_addr: '127.0.0.1:0', tls_cert_file: ctx.cert, tls_key_file: ctx.key },
-    trust_service: { type: 'local', key_algorithm: 'ecdsa' },
-    logging: { level: 'warn' },
-    ...extra,
-  }));
-  const cfg = loadServerConfig({ file: cfgFile, cwd: ctx.dir, env: {}, readFile: (p) => execFileSync('cat', [p]).toString('utf8'), overrides: { storage } });
-  return runServer(cfg, { handleSignals: false, logger: false });
-}
-
-function notary(ctx: Ctx, server: RunningServer, trustDir: string) {
-  return async (args: string[], input?: string): Promise<RunResult> => {
-    const r = await run('notary', ['-s', server.url.replace('127.0.0.1', 'localhost'), '-d', trustDir, '--tlscacert', ctx.ca, ...args], {
-      env: { ...PASS, HOME: ctx.dir },
-      input,
-      timeoutMs: 60_000,
-    });
-    return r;
-  };
-}
-
-function ok(r: RunResult, what: string): string {
-  assert.equal(r.code, 0, `${what} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
-  return r.stdout + r.stderr;
-}
-
-/** Rows of `notary list`: name → [digest, size, role]. */
-function listed(out: string): Map<string, [string, string, string]> {
-  const m = new Map<string, [string, string, string]>();
-  for (const line of out.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    if (f.length === 4 && /^[0-9a-f]{64}$/.test(f[1]!)) m.set(f[0]!, [f[1]!, f[2]!, f[3]!]);
-  }
-  return m;
-}
-
-const HEX_A = 'a'.repeat(64);
-const HEX_B = '0123456789abcdef'.repeat(4);
-
-describe('real notary CLI against vouch server (memory store)', () => {
+describe('real notary CLI against vouch server (memory store): GUN prefixes and intruders', () => {
   let ctx: Ctx;
   let server: RunningServer;
-  const gun = 'registry.example.com:5000/team/app';
 
   before(async () => {
     ctx = await setup();
@@ -96,78 +21,6 @@ describe('real notary CLI against vouch server (memory store)', () => {
   after(async () => {
     await server?.close();
     if (ctx) await rm(ctx.dir, { recursive: true, force: true });
-  });
-
-  test('init, add, addhash, publish; a fresh client lists them', async () => {
-    const n = notary(ctx, server, join(ctx.dir, 'trust'));
-    ok(await n(['init', gun, '-p']), 'init -p');
-    const file = join(ctx.dir, 'payload.bin');
-    await writeFile(file, 'hello vouch\n');
-    ok(await n(['add', gun, 'v1', file]), 'add');
-    ok(await n(['addhash', gun, 'v2', '1234', '--sha256', HEX_A]), 'addhash');
-    ok(await n(['publish', gun]), 'publish');
-    const fresh = notary(ctx, server, join(ctx.dir, 'fresh1'));
-    const rows = listed(ok(await fresh(['list', gun]), 'list (fresh)'));
-    assert.deepEqual([...rows.keys()].sort(), ['v1', 'v2']);
-    assert.deepEqual(rows.get('v2'), [HEX_A, '1234', 'targets']);
-    assert.equal(rows.get('v1')![1], '12');
-  });
-
-  test('delegation add, publish through targets/releases', async () => {
-    const n = notary(ctx, server, join(ctx.dir, 'trust'));
-    const key = join(ctx.dir, 'rel-key.pem');
-    const pub = join(ctx.dir, 'rel.pub');
-    execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key], { stdio: 'pipe' });
-    execFileSync('openssl', ['pkey', '-in', key, '-pubout', '-out', pub], { stdio: 'pipe' });
-    ok(await n(['key', 'import', key, '--role', 'releases']), 'key import');
-    ok(await n(['delegation', 'add', gun, 'targets/releases', pub, '--all-paths', '-p']), 'delegation add -p');
-    ok(await n(['addhash', gun, 'rel1', '999', '--sha256', HEX_B, '-r', 'targets/releases', '-p']), 'addhash -r targets/releases');
-    const rows = listed(ok(await notary(ctx, server, join(ctx.dir, 'fresh2'))(['list', gun]), 'list (fresh)'));
-    assert.deepEqual(rows.get('rel1'), [HEX_B, '999', 'targets/releases']);
-    const d = ok(await n(['delegation', 'list', gun]), 'delegation list');
-    assert.match(d, /targets\/releases/);
-  });
-
-  test('key rotate snapshot -r and timestamp -r move signing to new server keys', async () => {
-    const n = notary(ctx, server, join(ctx.dir, 'trust'));
-    ok(await n(['key', 'rotate', gun, 'snapshot', '-r']), 'rotate snapshot -r');
-    ok(await n(['key', 'rotate', gun, 'timestamp', '-r']), 'rotate timestamp -r');
-    ok(await n(['addhash', gun, 'v3', '77', '--sha256', HEX_B, '-p']), 'addhash after rotations');
-    const root = JSON.parse((await server.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` })).body) as { signed: { roles: Record<string, { keyids: string[] }> } };
-    const ts = JSON.parse((await server.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/timestamp.json` })).body) as { signatures: { keyid: string }[] };
-    const snap = JSON.parse((await server.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/snapshot.json` })).body) as { signatures: { keyid: string }[] };
-    assert.deepEqual(ts.signatures.map((s) => s.keyid), root.signed.roles.timestamp!.keyids);
-    assert.deepEqual(snap.signatures.map((s) => s.keyid), root.signed.roles.snapshot!.keyids);
-    const rows = listed(ok(await notary(ctx, server, join(ctx.dir, 'fresh3'))(['list', gun]), 'list (fresh)'));
-    assert.deepEqual([...rows.keys()].sort(), ['rel1', 'v1', 'v2', 'v3']);
-  });
-
-  test('root rotation: old and fresh clients follow it; witness re-signs targets', async () => {
-    const n = notary(ctx, server, join(ctx.dir, 'trust'));
-    const before = JSON.parse((await server.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` })).body) as { signed: { version: number } };
-    // a second client that cached the old root
-    const old = notary(ctx, server, join(ctx.dir, 'cached'));
-    ok(await old(['list', gun]), 'list before root rotation');
-    ok(await n(['key', 'rotate', gun, 'root'], 'yes\n'), 'key rotate root');
-    const afterRoot = JSON.parse((await server.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` })).body) as { signed: { version: number }; signatures: unknown[] };
-    assert.equal(afterRoot.signed.version, before.signed.version + 1);
-    assert.equal(afterRoot.signatures.length, 2, 'signed by the old and the new root key');
-    ok(await n(['witness', gun, 'targets', '-p']), 'witness -p');
-    ok(await n(['addhash', gun, 'v4', '5', '--sha256', HEX_A, '-p']), 'publish after root rotation');
-    const cachedRows = listed(ok(await old(['list', gun]), 'list with the cached old root'));
-    assert.ok(cachedRows.has('v4'));
-    const freshRows = listed(ok(await notary(ctx, server, join(ctx.dir, 'fresh4'))(['list', gun]), 'list (fresh)'));
-    assert.deepEqual([...freshRows.keys()].sort(), ['rel1', 'v1', 'v2', 'v3', 'v4']);
-  });
-
-  test('delete --remote removes the repository', async () => {
-    const n = notary(ctx, server, join(ctx.dir, 'trust'));
-    ok(await n(['delete', gun, '--remote']), 'delete --remote');
-    const r = await notary(ctx, server, join(ctx.dir, 'fresh5'))(['list', gun]);
-    assert.notEqual(r.code, 0);
-    assert.match(r.stdout + r.stderr, /does not have trust data/);
-    const feed = JSON.parse((await server.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/changefeed?records=-1&change_id=-1` })).body) as { records: { Category: string }[] };
-    assert.equal(feed.records.at(-1)!.Category, 'deletion');
   });
 
   test('gun_prefixes: a GUN outside them gets no timestamp key (404), so init fails as against notary-server', async () => {
@@ -233,109 +86,6 @@ describe('real notary CLI against vouch server (SQLite store survives a restart,
   });
 });
 
-describe('real notary CLI against vouch server with token auth (peers token server)', () => {
-  let peers: Peers;
-  let ctx: Ctx;
-  let server: RunningServer;
-  const gun = 'registry.example.com:5000/tok/app';
-
-  before(async () => {
-    need('notary');
-    peers = await startPeers({ tokenServer: true });
-    const certs = join(peers.dir, 'certs');
-    ctx = { dir: peers.dir, ca: peers.ca, cert: join(certs, 'notary-server.crt'), key: join(certs, 'notary-server.key') };
-    server = await start(ctx, 'memory', {
-      auth: { type: 'token', options: { realm: peers.tokenRealm, service: 'notary-server', issuer: 'peers-token-issuer', rootcertbundle: join(certs, 'token.crt') } },
-    });
-  });
-  after(async () => {
-    await server?.close();
-    await peers?.stop();
-  });
-
-  test('writes with credentials, anonymous reads, wrong credentials refused', async () => {
-    const auth = Buffer.from('testuser:testpassword').toString('base64');
-    const as = (trust: string, credentials: string | undefined) => async (args: string[]) => run('notary', ['-s', server.url.replace('127.0.0.1', 'localhost'), '-d', join(ctx.dir, trust), '--tlscacert', ctx.ca, ...args], {
-      env: { ...PASS, HOME: ctx.dir, NOTARY_AUTH: credentials }, timeoutMs: 60_000,
-    });
-    const bad = await as('bad', Buffer.from('testuser:wrong').toString('base64'))(['init', gun, '-p']);
-    assert.notEqual(bad.code, 0);
-    assert.match(bad.stdout + bad.stderr, /unauthorized|credentials/i);
-    const n = as('trust', auth);
-    ok(await n(['init', gun, '-p']), 'init -p with a token');
-    ok(await n(['addhash', gun, 'v1', '42', '--sha256', HEX_A, '-p']), 'addhash -p');
-    ok(await n(['key', 'rotate', gun, 'snapshot', '-r']), 'key rotate snapshot -r (needs *)');
-    const rows = listed(ok(await as('anon', undefined)(['list', gun]), 'anonymous list'));
-    assert.deepEqual(rows.get('v1'), [HEX_A, '42', 'targets']);
-    const direct = await server.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` });
-    assert.equal(direct.statusCode, 401);
-    assert.match(direct.headers['www-authenticate'] as string, new RegExp(`^Bearer realm="${peers.tokenRealm!.replace(/[.]/g, '\\.')}",service="notary-server",scope="repository:${gun.replace(/[.]/g, '\\.')}:pull"$`));
-  });
-});
-
-describe('docker trust (Docker CLI, no daemon) against vouch server', () => {
-  let ctx: Ctx;
-  let server: RunningServer;
-  const gun = 'registry.example.com/demo/docker';
-
-  before(async () => {
-    need('docker');
-    ctx = await setup();
-    server = await start(ctx, 'memory');
-  });
-  after(async () => {
-    await server?.close();
-    if (ctx) await rm(ctx.dir, { recursive: true, force: true });
-  });
-
-  test('signer add initialises the repository; sign, inspect, revoke', async () => {
-    const hostPort = new URL(server.url).host.replace('127.0.0.1', 'localhost');
-    const dockerConfig = join(ctx.dir, 'docker');
-    const tlsDir = join(dockerConfig, 'tls', hostPort);
-    await run('mkdir', ['-p', tlsDir]);
-    await writeFile(join(tlsDir, 'ca.crt'), await readFile(ctx.ca));
-    const env = {
-      HOME: ctx.dir,
-      DOCKER_CONFIG: dockerConfig,
-      DOCKER_CONTENT_TRUST_SERVER: `https://${hostPort}`,
-      DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: 'docker-root-pass',
-      DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: 'docker-repo-pass',
-      DOCKER_HOST: `unix://${join(ctx.dir, 'no-daemon.sock')}`,
-    };
-    const docker = (args: string[]) => run('docker', args, { env, timeoutMs: 60_000 });
-    ok(await docker(['trust', 'key', 'generate', 'alice', '--dir', ctx.dir]), 'trust key generate');
-    const add = ok(await docker(['trust', 'signer', 'add', '--key', join(ctx.dir, 'alice.pub'), 'alice', gun]), 'trust signer add');
-    assert.match(add, /Successfully initialized/);
-    // a tag signed by the repository key (notary CLI on docker's trust dir), then re-signed by alice
-    const n = await run('notary', ['-s', `https://${hostPort}`, '-d', join(dockerConfig, 'trust'), '--tlscacert', ctx.ca, 'addhash', gun, '1.0', '401', '--sha256', HEX_A, '-p'], {
-      env: { HOME: ctx.dir, NOTARY_TARGETS_PASSPHRASE: 'docker-repo-pass', NOTARY_ROOT_PASSPHRASE: 'docker-root-pass' }, timeoutMs: 60_000,
-    });
-    ok(n, 'notary addhash into docker\'s repository');
-    ok(await docker(['trust', 'sign', `${gun}:1.0`]), 'trust sign (existing tag)');
-    const inspect = JSON.parse(ok(await docker(['trust', 'inspect', gun]), 'trust inspect')) as { SignedTags: { SignedTag: string; Digest: string; Signers: string[] }[]; Signers: { Name: string }[] }[];
-    assert.deepEqual(inspect[0]!.SignedTags, [{ SignedTag: '1.0', Digest: HEX_A, Signers: ['alice'] }]);
-    assert.deepEqual(inspect[0]!.Signers.map((s) => s.Name), ['alice']);
-    ok(await docker(['trust', 'revoke', '-y', `${gun}:1.0`]), 'trust revoke');
-    const after = JSON.parse(ok(await docker(['trust', 'inspect', gun]), 'trust inspect after revoke')) as { SignedTags: { Signers: string[] }[] }[];
-    assert.deepEqual(after[0]!.SignedTags.map((t) => t.Signers), [['Repo Admin']]);
-  });
-});
-
-/** One HTTPS request with the exact path given (no URL normalisation). */
-function rawRequest(base: string, ca: Buffer, method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  const u = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: u.hostname, port: u.port, method, path, headers, ca, servername: 'localhost' }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 describe('differential: the same requests to the real notary-server and to vouch server', () => {
   let peers: Peers;
   let server: RunningServer;
@@ -343,9 +93,8 @@ describe('differential: the same requests to the real notary-server and to vouch
 
   before(async () => {
     peers = await startPeers({ notary: { trustService: 'local', keyAlgorithm: 'ed25519' } });
-    const certs = join(peers.dir, 'certs');
     ca = await readFile(peers.ca);
-    server = await start({ dir: peers.dir, ca: peers.ca, cert: join(certs, 'notary-server.crt'), key: join(certs, 'notary-server.key') }, 'memory', { trust_service: { type: 'local', key_algorithm: 'ed25519' } });
+    server = await start(peersCtx(peers.dir), 'memory', { trust_service: { type: 'local', key_algorithm: 'ed25519' } });
   });
   after(async () => {
     await server?.close();
@@ -434,9 +183,8 @@ describe('differential: the real notary CLI publishing to the real notary-server
 
   before(async () => {
     peers = await startPeers({ notary: { trustService: 'local', keyAlgorithm: 'ecdsa' } });
-    const certs = join(peers.dir, 'certs');
     ca = await readFile(peers.ca);
-    ctx = { dir: peers.dir, ca: peers.ca, cert: join(certs, 'notary-server.crt'), key: join(certs, 'notary-server.key') };
+    ctx = peersCtx(peers.dir);
     server = await start(ctx, 'memory');
   });
   after(async () => {
@@ -450,8 +198,7 @@ describe('differential: the real notary CLI publishing to the real notary-server
     const diffs: string[] = [];
     const tuf = (base: string, method: string, path: string, headers?: Record<string, string>, body?: string | Buffer) => rawRequest(base, ca, method, `/v2/${gun}/_trust/tuf/${path}`, headers, body);
     for (const [i, base] of bases.entries()) {
-      const r = await run('notary', ['-s', base.replace('127.0.0.1', 'localhost'), '-d', join(ctx.dir, `trust${i}`), '--tlscacert', ctx.ca, 'init', gun, '-p'], { env: { ...PASS, HOME: ctx.dir }, timeoutMs: 60_000 });
-      ok(r, `init -p against ${base}`);
+      ok(await notary(ctx, base, join(ctx.dir, `trust${i}`))(['init', gun, '-p']), `init -p against ${base}`);
     }
     const both = async (method: string, path: string, headers?: Record<string, string>, body?: (base: string) => Promise<string | Buffer | undefined>) =>
       Promise.all(bases.map(async (b) => tuf(b, method, path, headers, body ? await body(b) : undefined)));
@@ -499,11 +246,8 @@ describe('differential: token auth challenges of the real notary-server and of v
 
   before(async () => {
     peers = await startPeers({ notary: { auth: 'token', trustService: 'local' }, tokenServer: true });
-    const certs = join(peers.dir, 'certs');
     ca = await readFile(peers.ca);
-    server = await start({ dir: peers.dir, ca: peers.ca, cert: join(certs, 'notary-server.crt'), key: join(certs, 'notary-server.key') }, 'memory', {
-      auth: { type: 'token', options: { realm: peers.tokenRealm, service: 'notary-server', issuer: 'peers-token-issuer', rootcertbundle: join(certs, 'token.crt') } },
-    });
+    server = await start(peersCtx(peers.dir), 'memory', tokenAuth(peers));
   });
   after(async () => {
     await server?.close();

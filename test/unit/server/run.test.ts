@@ -7,6 +7,9 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { VouchError } from '../../../src/core/index.js';
+import { loadServerConfig, runServer } from '../../../src/server/index.js';
+import { openStore } from '../../../src/storage/index.js';
 import { projectRoot } from '../../support/paths.js';
 
 function get(url: string): Promise<{ status: number; body: string }> {
@@ -52,6 +55,31 @@ test('runServer serves, then shuts down gracefully on SIGTERM (exit code 0, stor
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; signal?: string });
     assert.ok(lines.some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM'), stdout);
     assert.ok(lines.some((l) => l.msg === 'vouch server started'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('runServer checks the key secret at start-up: a wrong one fails at once with a hint about the secret; the right one starts', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'vouch-run-secret-'));
+  try {
+    const storage = `sqlite:${join(dir, 'server.db')}`;
+    const cfg = (keySecret: string) => loadServerConfig({ cwd: dir, readFile: () => { throw new Error('no file'); }, overrides: { addr: '127.0.0.1:0', storage, keySecret, logLevel: 'silent' } });
+    const store = await openStore(storage, { keySecret: 'the-right-secret' });
+    await store.keys.createKey('example.com/secret/app', 'timestamp');
+    await store.close();
+    await assert.rejects(runServer(cfg('a-wrong-secret'), { handleSignals: false, logger: false }), (err: VouchError) => {
+      assert.equal(err.code, 'BAD_PASSPHRASE');
+      assert.match(err.message, /server key secret does not open the keys in sqlite:.*wrong key secret/);
+      assert.match(err.hint ?? '', /VOUCH_SERVER_KEY_SECRET/);
+      return true;
+    });
+    const ok = await runServer(cfg('the-right-secret'), { handleSignals: false, logger: false });
+    try {
+      assert.deepEqual(await get(`${ok.url}/_notary_server/health`), { status: 200, body: '{}' });
+    } finally {
+      await ok.close();
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -4,14 +4,14 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { openStore, type ServerKeyStore, type Store } from '../../../src/storage/index.js';
+import { POSTGRES_URL_MISSING, withSearchPath } from '../../support/postgres.js';
 import { runId, storageSuite } from './suite.js';
 
 const BASE = process.env.VOUCH_TEST_POSTGRES_URL;
 
 if (!BASE) {
   test('postgres: VOUCH_TEST_POSTGRES_URL is set', () => {
-    assert.fail('VOUCH_TEST_POSTGRES_URL is not set: start a throw-away server with '
-      + '`export VOUCH_TEST_POSTGRES_URL=$(scripts/postgres.sh start)` (stop it with `scripts/postgres.sh stop`)');
+    assert.fail(POSTGRES_URL_MISSING);
   });
 } else {
   const schema = `vouch_test_${runId()}`;
@@ -75,10 +75,4 @@ if (!BASE) {
       return true;
     });
   });
-}
-
-function withSearchPath(base: string, schema: string): string {
-  const u = new URL(base);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  return u.toString();
 }

@@ -1,0 +1,134 @@
+// `vouch server` as users start it: `node bin/vouch.js server` in a process of its own, with
+// --addr/--storage, with no flags (SQLite under $VOUCH_DATA_DIR/server), with a wrong key secret,
+// and with --config pointing at the config.json the peers' start-notary.sh wrote for the real
+// notary-server, used unchanged on the same port. A missing peer is a failure, never a skip.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { projectRoot } from '../support/paths.js';
+import { check, startPeers, type Peers } from '../support/peers.js';
+import { HEX_A, listed } from '../support/vouch-server.js';
+
+interface Spawned {
+  child: ChildProcess;
+  url: string;
+  stdout: () => string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `node bin/vouch.js server ARGS` and waits for "listening on URL" (rejects with its output if it exits first). */
+function vouchServer(args: string[], env: Record<string, string>): Promise<Spawned> {
+  const child = spawn(process.execPath, [join(projectRoot, 'bin', 'vouch.js'), 'server', ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: env.HOME ?? tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => { stdout += c.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      const m = /vouch server listening on (\S+)/.exec(stderr);
+      if (m) resolve({ child, url: m[1]!, stdout: () => stdout, stop: async () => { child.kill('SIGTERM'); return exited; } });
+    });
+    void exited.then((code) => reject(Object.assign(new Error(`vouch server exited (${code}) before listening:\n${stdout}\n${stderr}`), { code, stderr })));
+  });
+}
+
+async function health(url: string): Promise<void> {
+  const r = await fetch(`${url}/_notary_server/health`);
+  assert.equal(r.status, 200);
+  assert.equal(await r.text(), '{}');
+}
+
+const timestampKey = async (url: string): Promise<string> => {
+  const r = await fetch(`${url}/v2/example.com/cli/app/_trust/tuf/timestamp.key`);
+  assert.equal(r.status, 200);
+  return r.text();
+};
+
+describe('vouch server CLI (node bin/vouch.js server)', () => {
+  let dir: string;
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'vouch-server-cli-')); });
+  after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  test('--addr and --storage: serves health on that address, keeps its database in that file', async () => {
+    const db = join(dir, 'flags', 'trust.db');
+    const s = await vouchServer(['--addr', '127.0.0.1:0', '--storage', `sqlite:${db}`], { VOUCH_DATA_DIR: join(dir, 'flags-data') });
+    try {
+      assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      await health(s.url);
+      await timestampKey(s.url);
+    } finally {
+      assert.equal(await s.stop(), 0);
+    }
+    const sqlite = new Database(db, { readonly: true });
+    try {
+      assert.deepEqual(sqlite.prepare('SELECT gun, role FROM server_keys').all(), [{ gun: 'example.com/cli/app', role: 'timestamp' }]);
+    } finally {
+      sqlite.close();
+    }
+    assert.ok(existsSync(join(dir, 'flags-data', 'server', 'server-key-secret')), 'the generated key secret is in the data dir');
+  });
+
+  test('no flags: SQLite under $VOUCH_DATA_DIR/server, kept across a restart; a wrong VOUCH_SERVER_KEY_SECRET stops the start-up', async () => {
+    const data = join(dir, 'default-data');
+    // the default address is 127.0.0.1:4443; a free port comes from notary-server's own override variable, not a flag
+    const env = { VOUCH_DATA_DIR: data, NOTARY_SERVER_SERVER_HTTP_ADDR: '127.0.0.1:0' };
+    let s = await vouchServer([], env);
+    let key: string;
+    try {
+      await health(s.url);
+      key = await timestampKey(s.url);
+    } finally {
+      assert.equal(await s.stop(), 0);
+    }
+    assert.ok(existsSync(join(data, 'server', 'notary-server.db')), 'the database is in $VOUCH_DATA_DIR/server');
+    assert.ok((await readFile(join(data, 'server', 'server-key-secret'), 'utf8')).trim().length >= 32);
+    s = await vouchServer([], env);
+    try {
+      assert.equal(await timestampKey(s.url), key, 'the same timestamp key after a restart');
+    } finally {
+      assert.equal(await s.stop(), 0);
+    }
+    await assert.rejects(vouchServer([], { ...env, VOUCH_SERVER_KEY_SECRET: 'not-the-secret' }), (err: Error & { code: number; stderr: string }) => {
+      assert.notEqual(err.code, 0);
+      assert.match(err.stderr, /server key secret does not open the keys/);
+      assert.match(err.stderr, /VOUCH_SERVER_KEY_SECRET/);
+      return true;
+    });
+  });
+});
+
+describe('vouch server --config with the config.json the real notary-server ran with', () => {
+  let peers: Peers;
+  let server: Spawned | undefined;
+  before(async () => {
+    peers = await startPeers({ notary: true }); // remote signer, ECDSA, memory storage: start-notary.sh's defaults
+  });
+  after(async () => {
+    if (server) await server.stop();
+    await peers?.stop();
+  });
+
+  test('notary init, publish and list against vouch server started from it, unchanged, on the same port', async () => {
+    const config = join(peers.dir, 'notary', 'server-config.json');
+    check(await peers.script('stop.sh', ['notary-server', 'notary-signer']), 'stop notary-server');
+    server = await vouchServer(['--config', config], { HOME: peers.dir });
+    assert.equal(server.url.replace('127.0.0.1', 'localhost'), peers.notaryUrl!.replace('127.0.0.1', 'localhost'));
+    assert.equal((await peers.notaryGet('/_notary_server/health')).status, 200);
+    assert.match(server.stdout(), /trust_service.type=remote \(keys are held by vouch\)/, 'says which settings have no effect');
+    const gun = 'example.com/config/app';
+    check(await peers.notary(['init', gun]), 'notary init');
+    check(await peers.notary(['addhash', gun, 'v1', '42', '--sha256', HEX_A]), 'notary addhash');
+    check(await peers.notary(['publish', gun]), 'notary publish');
+    const rows = listed(check(await peers.notary(['list', gun], { trustDir: join(peers.dir, 'fresh') }), 'notary list (fresh trust dir)'));
+    assert.deepEqual(rows.get('v1'), [HEX_A, '42', 'targets']);
+  });
+});
