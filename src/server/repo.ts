@@ -330,7 +330,12 @@ export class RepoService {
       }
       const newest = keys[keys.length - 1];
       if (newest) return toPublic(newest);
-      return toPublic(await this.keyStore.createKey(gun, role, this.keyAlgorithm));
+      // The first key for (GUN, role) is made under the repository lock, so that server processes
+      // sharing the database hand out one key rather than one each.
+      return this.store.withGunLock(gun, async () => {
+        const made = (await this.keyStore.listKeys(gun, role)).at(-1);
+        return toPublic(made ?? (await this.keyStore.createKey(gun, role, this.keyAlgorithm)));
+      });
     });
   }
 

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,7 +105,52 @@ describe('vouch server CLI (node bin/vouch.js server)', () => {
       return true;
     });
   });
+  test('--workers 2: two processes answer on one port from one database; SIGTERM stops them all', async () => {
+    const db = join(dir, 'workers', 'trust.db');
+    const s = await vouchServer(['--addr', '127.0.0.1:0', '--storage', `sqlite:${db}`, '--workers', '2'], { VOUCH_DATA_DIR: join(dir, 'workers-data') });
+    let pids: Set<number>;
+    try {
+      assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      // a new connection per request, so the primary hands them to both workers
+      const keys = await Promise.all(Array.from({ length: 40 }, () => newConnectionGet(`${s.url}/v2/example.com/cli/app/_trust/tuf/timestamp.key`)));
+      assert.equal(new Set(keys).size, 1, 'every worker serves the same server key (one database)');
+      // each worker logs its requests once they are answered: wait for all 40 lines
+      const answered = (): string[] => s.stdout().split('\n').filter((l) => l.includes('"response completed"'));
+      for (let i = 0; i < 100 && answered().length < 40; i++) await new Promise((r) => setTimeout(r, 50));
+      pids = new Set(answered().map((l) => (JSON.parse(l) as { pid: number }).pid));
+      assert.equal(pids.size, 2, 'both workers answered');
+    } finally {
+      assert.equal(await s.stop(), 0);
+    }
+    for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} has ended`);
+  });
+
+  test('--workers with memory storage, or a bad count, is a usage error', async () => {
+    for (const [args, message] of [
+      [['--storage', 'memory', '--workers', '2'], /memory storage is private to one process/],
+      [['--workers', '0'], /--workers must be a whole number from 1 to 64/],
+      [['--workers', 'two'], /--workers must be a whole number/],
+    ] as const) {
+      await assert.rejects(vouchServer(['--addr', '127.0.0.1:0', ...args], { VOUCH_DATA_DIR: join(dir, 'usage-data') }), (err: Error & { code: number; stderr: string }) => {
+        assert.equal(err.code, 2, args.join(' '));
+        assert.match(err.stderr, message);
+        return true;
+      });
+    }
+  });
 });
+
+/** GET over a connection of its own (no keep-alive), the body as text. */
+function newConnectionGet(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => { body += c.toString(); });
+      res.on('end', () => { if (res.statusCode === 200) resolve(body); else reject(new Error(`${url}: HTTP ${res.statusCode} ${body}`)); });
+    });
+    req.on('error', reject);
+  });
+}
 
 describe('vouch server --config with the config.json the real notary-server ran with', () => {
   let peers: Peers;
