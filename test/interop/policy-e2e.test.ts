@@ -215,7 +215,7 @@ for (const backend of ['vouch-server', 'notary-server'] as const) {
       assert.equal(existsSync(out), false);
     });
 
-    test('pin round trip: manifest and Dockerfile pinned to the signed digests; a re-sign makes --check fail', async () => {
+    test('pin round trip: manifest, Dockerfile and Compose file pinned to the signed digests; a re-sign makes --check fail', async () => {
       const work = join(owner.dir, 'deploy');
       mkdirSync(work, { recursive: true });
       const manifest = `# payments api
@@ -244,20 +244,23 @@ spec:
               image: ${repo}:staging-1
 `;
       const dockerfile = `FROM ${repo}:staging-1 AS test\nRUN true\n\nFROM ${repo}:prod-1\n`;
+      const compose = `services:\n  web:\n    image: ${repo}:prod-1 # the web tier\n    ports: ["8080:80"]\n`;
       writeFileSync(join(work, 'api.yaml'), manifest);
       writeFileSync(join(work, 'Dockerfile'), dockerfile);
+      writeFileSync(join(work, 'compose.yaml'), compose);
       const pin = (...args: string[]) => runCli(['pin', '--policy', policy, ...args], owner.env, work);
 
-      const unpinned = await pin('--check', 'api.yaml', 'Dockerfile');
+      const unpinned = await pin('--check', 'api.yaml', 'Dockerfile', 'compose.yaml');
       assert.equal(unpinned.code, 1);
-      assert.match(unpinned.stderr, /4 image references are not pinned to the signed digest \(2 files\)/);
+      assert.match(unpinned.stderr, /5 image references are not pinned to the signed digest \(3 files\)/);
 
-      const r = await pin('api.yaml', 'Dockerfile');
+      const r = await pin('api.yaml', 'Dockerfile', 'compose.yaml');
       assert.equal(r.code, 0, r.stderr);
       const v1 = images.v1.manifest.digest;
       assert.equal(readFileSync(join(work, 'api.yaml'), 'utf8'), manifest.replace(`"${repo}:prod-1"`, `"${repo}:prod-1@${v1}"`).replace(`image: ${repo}:staging-1`, `image: ${repo}:staging-1@${v1}`));
       assert.equal(readFileSync(join(work, 'Dockerfile'), 'utf8'), `FROM ${repo}:staging-1@${v1} AS test\nRUN true\n\nFROM ${repo}:prod-1@${v1}\n`);
-      const ok = await pin('--check', 'api.yaml', 'Dockerfile');
+      assert.equal(readFileSync(join(work, 'compose.yaml'), 'utf8'), compose.replace(`${repo}:prod-1`, `${repo}:prod-1@${v1}`), 'Compose file pinned, comment kept');
+      const ok = await pin('--check', 'api.yaml', 'Dockerfile', 'compose.yaml');
       assert.equal(ok.code, 0, ok.stderr);
 
       // prod-1 is re-signed to build 2 by alice (push --sign) and bob: 2 of 3 on the new digest.
@@ -268,9 +271,9 @@ spec:
       const moved = await verify(`${repo}:prod-1`, '--policy', policy, '--json');
       assert.equal((JSON.parse(moved.stdout) as VerifyJson)[0]?.decision?.digest, v2, moved.stdout);
 
-      const stale = await pin('--check', 'api.yaml', 'Dockerfile');
+      const stale = await pin('--check', 'api.yaml', 'Dockerfile', 'compose.yaml');
       assert.equal(stale.code, 1);
-      assert.match(stale.stderr, /2 image references are not pinned to the signed digest \(2 files\)/);
+      assert.match(stale.stderr, /3 image references are not pinned to the signed digest \(3 files\)/);
       assert.match(stale.stderr, new RegExp(`api\\.yaml:11:19: Deployment api, container api: .*prod-1 is pinned to ${v1}, but the signed digest of tag prod-1 is ${v2}`));
       assert.match(stale.stderr, new RegExp(`Dockerfile:4:6: FROM, stage 1: .*prod-1 is pinned to ${v1}, but the signed digest of tag prod-1 is ${v2}`));
       // The pinned old digest is also refused on pull, by the pin-matches check.
@@ -278,10 +281,11 @@ spec:
       assert.equal(oldPull.code, 1);
       assert.match(oldPull.stderr, /the tag has moved or the pin is wrong/);
 
-      const upd = await pin('--update', 'api.yaml', 'Dockerfile');
+      const upd = await pin('--update', 'api.yaml', 'Dockerfile', 'compose.yaml');
       assert.equal(upd.code, 0, upd.stderr);
       assert.match(readFileSync(join(work, 'Dockerfile'), 'utf8'), new RegExp(`FROM .*:prod-1@${v2}\\n$`));
-      assert.equal((await pin('--check', 'api.yaml', 'Dockerfile')).code, 0);
+      assert.equal(readFileSync(join(work, 'compose.yaml'), 'utf8'), compose.replace(`${repo}:prod-1`, `${repo}:prod-1@${v2}`));
+      assert.equal((await pin('--check', 'api.yaml', 'Dockerfile', 'compose.yaml')).code, 0);
     });
   });
 }
