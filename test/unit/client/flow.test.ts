@@ -4,7 +4,7 @@
 // last-signer question, revoke, key rotation, usage errors and --help.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NotaryApp } from '../../../src/server/index.js';
 import { createServer } from '../../../src/server/index.js';
@@ -137,15 +137,26 @@ test('signer remove: asks when the signer is the last one able to sign releases;
   assert.match(missing.stderr, /No signer nobody for repository/);
 });
 
-test('key rotation of every role against vouch server; a fresh client and the old cache both verify', async () => {
+test('key rotation of every role: the root lists new keys (the server\'s for timestamp and --server-managed snapshot); a fresh client and the old cache both verify', async () => {
   await owner.ok(['trust', 'signer', 'add', '--key', join(owner.dir, 'bob.pub'), 'bob', gun]);
   await owner.ok(['trust', 'sign', `${gun}:1.0`]);
   const fresh = await vouchUser(server);
   const before1 = await fresh.ok(['trust', 'inspect', gun]);
   // snapshot goes to the client first (so targets and root rotations publish a client-signed snapshot), then back to the server
+  const currentRoot = async () => parseRoot((await app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` })).rawPayload).signed;
+  const serverKeyId = async (role: 'timestamp' | 'snapshot'): Promise<string> => {
+    const body = JSON.parse((await app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/${role}.key` })).body) as { keytype: string; keyval: { public: string } };
+    return canonicalKeyId({ keytype: body.keytype, public: Buffer.from(body.keyval.public, 'base64') } as never);
+  };
   for (const [role, extra] of [['timestamp', []], ['snapshot', []], ['targets', []], ['root', []], ['snapshot', ['--server-managed']]] as const) {
+    const before = await currentRoot();
     const r = await owner.ok(['trust', 'key', 'rotate', gun, role, ...extra]);
     assert.equal(r.stdout, `Successfully rotated ${role} key for repository ${gun}\n`);
+    const after = await currentRoot();
+    assert.equal(after.version, before.version + 1, `${role}: a new root`);
+    const ids = (root: typeof before) => root.roles[role].keyids.map((id) => canonicalKeyId(root.keys.get(id)!));
+    assert.notDeepEqual(ids(after), ids(before), `${role}: the root lists a new key`);
+    if (role === 'timestamp' || extra.length > 0) assert.deepEqual(ids(after), [await serverKeyId(role as 'timestamp' | 'snapshot')], `${role}: the server's key`);
     const again = await fresh.ok(['trust', 'inspect', gun]); // its cache holds the previous root
     assert.deepEqual(JSON.parse(again.stdout)[0].SignedTags, JSON.parse(before1.stdout)[0].SignedTags, `after ${role}`);
   }
@@ -183,6 +194,24 @@ test('usage errors are VouchErrors with docker\'s words', async () => {
   const rootJson = parseRoot((await app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` })).rawPayload);
   await writeFile(join(u.dir, 'pin-ok.json'), JSON.stringify({ trust_pinning: { certs: { [`${registry.host}/team/*`]: rootJson.signed.roles.root.keyids }, disable_tofu: true } }));
   await u.ok(['trust', 'inspect', '--trust-pinning', join(u.dir, 'pin-ok.json'), gun]);
+});
+
+test('inspect --json (and --pretty --json) prints the JSON; one user reuses its root key for a second repository', async () => {
+  const plain = await owner.ok(['trust', 'inspect', gun]);
+  assert.equal((await owner.ok(['trust', 'inspect', '--json', gun])).stdout, plain.stdout);
+  assert.equal((await owner.ok(['trust', 'inspect', '--pretty', '--json', gun])).stdout, plain.stdout);
+  // a user initialising two repositories makes one root key and signs both roots with it
+  const u = await vouchUser(server);
+  const [first, second] = [`${registry.host}/team/first-of-two`, `${registry.host}/team/second-of-two`];
+  for (const g of [first, second]) await u.ok(['trust', 'sign', `${g}:1.0`, '--digest', imageDigest, '--size', '10']);
+  const rootIds = async (g: string): Promise<string[]> => {
+    const root = parseRoot((await app.inject({ method: 'GET', url: `/v2/${g}/_trust/tuf/root.json` })).rawPayload).signed;
+    return root.roles.root.keyids.map((id) => canonicalKeyId(root.keys.get(id)!));
+  };
+  assert.deepEqual(await rootIds(second), await rootIds(first), 'the same root key signs both repositories');
+  const rootFiles: string[] = [];
+  for (const f of await readdir(join(u.config, 'trust', 'private'))) if (/role: root/.test(await readFile(join(u.config, 'trust', 'private', f), 'utf8'))) rootFiles.push(f);
+  assert.equal(rootFiles.length, 1, 'one root key file in the trust directory');
 });
 
 test('every trust command has --help', async () => {
