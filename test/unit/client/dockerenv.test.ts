@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contentTrustEnabled, credentialsFor, dockerConfigDir, tlsFor, trustDirOf, trustServerFor } from '../../../src/client/dockerenv.js';
@@ -37,6 +38,40 @@ test('paths and credentials from DOCKER_CONFIG', () => {
   assert.deepEqual(credentialsFor('docker.io', env), { identityToken: 'refresh-me' });
   assert.deepEqual(credentialsFor('ghcr.io', env), { username: 'u', password: 'p' });
   assert.equal(credentialsFor('other.example', env), undefined);
+});
+
+test('credential helpers: credHelpers per registry, then credsStore; <token> is an identity token; a failing helper falls back to auths', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vouch-credhelper-'));
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  // docker's helper protocol: `get` with the server URL on stdin, {ServerURL, Username, Secret} on stdout
+  writeFileSync(join(bin, 'docker-credential-vouchtest'), `#!/bin/sh
+read server
+case "$server" in
+  registry.example.com) echo '{"ServerURL":"registry.example.com","Username":"helper-user","Secret":"helper-secret"}' ;;
+  token.example.com) echo '{"ServerURL":"token.example.com","Username":"<token>","Secret":"refresh-token"}' ;;
+  *) echo "credentials not found in native keychain" >&2; exit 1 ;;
+esac
+`);
+  chmodSync(join(bin, 'docker-credential-vouchtest'), 0o755);
+  const env = { DOCKER_CONFIG: dir };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({
+    credsStore: 'vouchtest',
+    credHelpers: { 'per-registry.example.com': 'missing-helper' },
+    auths: { 'fallback.example.com': { auth: Buffer.from('file-user:file-pass').toString('base64') }, 'per-registry.example.com': { username: 'a', password: 'b' } },
+  }));
+  const path = process.env.PATH;
+  process.env.PATH = `${bin}${delimiter}${path ?? ''}`;
+  try {
+    assert.deepEqual(credentialsFor('registry.example.com', env), { username: 'helper-user', password: 'helper-secret' });
+    assert.deepEqual(credentialsFor('token.example.com', env), { identityToken: 'refresh-token' });
+    assert.deepEqual(credentialsFor('fallback.example.com', env), { username: 'file-user', password: 'file-pass' }, 'the helper has none: auths');
+    assert.deepEqual(credentialsFor('per-registry.example.com', env), { username: 'a', password: 'b' }, 'a helper that is not installed: auths');
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ credsStore: '../evil' }));
+    assert.throws(() => credentialsFor('registry.example.com', env), (e) => isVouchError(e, 'CONFIG'));
+  } finally {
+    process.env.PATH = path;
+  }
 });
 
 test('per-host TLS material: CAs and a client certificate pair', () => {
