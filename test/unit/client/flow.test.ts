@@ -4,7 +4,7 @@
 // last-signer question, revoke, key rotation, usage errors and --help.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createServer } from '../../../src/server/index.js';
@@ -142,6 +142,11 @@ test('key rotation of every role against vouch server; a fresh client and the ol
   await owner.ok(['trust', 'sign', `${gun}:1.0`]);
   const fresh = await vouchUser(server);
   const before1 = await fresh.ok(['trust', 'inspect', gun]);
+  // inspect prints while the cache is written, but returns only once every file is in place
+  const cached = join(fresh.config, 'trust', 'tuf', ...gun.split('/'), 'metadata');
+  for (const role of ['root', 'timestamp', 'snapshot', 'targets', 'targets/releases', 'targets/bob']) {
+    assert.ok((await readFile(join(cached, `${role}.json`))).byteLength > 0, `${role} cached`);
+  }
   // snapshot goes to the client first (so targets and root rotations publish a client-signed snapshot), then back to the server
   for (const [role, extra] of [['timestamp', []], ['snapshot', []], ['targets', []], ['root', []], ['snapshot', ['--server-managed']]] as const) {
     const r = await owner.ok(['trust', 'key', 'rotate', gun, role, ...extra]);
