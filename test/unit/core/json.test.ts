@@ -104,3 +104,18 @@ test('canonical JSON leaves out undefined members and refuses what JSON.stringif
   }
   assert.equal(canonicalString({ d: Object.create(null) as object }), '{"d":{}}');
 });
+
+test('parsed and frozen documents: the canonical text is the same as for an unfrozen copy', () => {
+  const texts = [
+    '{"signed":{"_type":"Targets","targets":{"1.0":{"hashes":{"sha256":"qg=="},"length":1}},"version":2},"signatures":[]}',
+    '{"signed":{"b":1,"a":"x\\u0001y","10":[],"2":{}},"signatures":[]}',
+    '{"signed":{"a":"\\ud800","z":[1,2,{"y":null,"x":true}]}}',
+  ];
+  for (const text of texts) {
+    const frozen = parseJson(text, { freeze: true }) as { signed: unknown };
+    assert.ok(Object.isFrozen(frozen) && Object.isFrozen(frozen.signed));
+    const plain = JSON.parse(text) as { signed: unknown };
+    assert.equal(canonicalString(frozen.signed), referenceCanonical(plain.signed));
+    assert.equal(canonicalString(frozen), referenceCanonical(plain));
+  }
+});
