@@ -44,10 +44,16 @@ export function signedTagRows(targets: RoleTarget[], onlyTag?: string): { tag: s
     else released.set(t.tag, [row]);
     rows.push(row);
   }
+  const names = new Map<string, string>();
   for (const t of wanted) {
     if (isReleased(t.role)) continue;
-    const row = released.get(t.tag)?.find((r) => r.digest === t.sha256);
-    if (row) row.signers.push(signerName(t.role));
+    const same = released.get(t.tag);
+    if (same === undefined) continue;
+    const row = same.length === 1 ? (same[0]!.digest === t.sha256 ? same[0] : undefined) : same.find((r) => r.digest === t.sha256);
+    if (row === undefined) continue;
+    let name = names.get(t.role);
+    if (name === undefined) names.set(t.role, (name = signerName(t.role)));
+    row.signers.push(name);
   }
   // a stable sort, as before: rows of one tag keep their first-seen order
   rows.sort((a, b) => naturalCompareBytes(a.order, b.order));
