@@ -1,6 +1,6 @@
 // `docker trust inspect` (spec §4.4, §4.5): which tags are signed, by whom, with which keys,
 // laid out exactly as docker ≤ v28 prints them, as JSON and as --pretty text.
-import { byteView, naturalCompare, naturalCompareBytes, tabwrite } from './textutil.js';
+import { byteView, naturalCompare, naturalCompareBytes, naturalKey, tabwrite } from './textutil.js';
 
 /** One signed target as found in one role of a verified repository. */
 export interface RoleTarget {
@@ -39,7 +39,7 @@ export function signedTagRows(targets: RoleTarget[], onlyTag?: string): { tag: s
     if (!isReleased(t.role)) continue;
     const same = released.get(t.tag);
     if (same?.some((r) => r.digest === t.sha256)) continue;
-    const row: Row = { tag: t.tag, digest: t.sha256, signers: [], order: byteView(t.tag) };
+    const row: Row = { tag: t.tag, digest: t.sha256, signers: [], key: naturalKey(t.tag) };
     if (same) same.push(row);
     else released.set(t.tag, [row]);
     rows.push(row);
@@ -56,11 +56,16 @@ export function signedTagRows(targets: RoleTarget[], onlyTag?: string): { tag: s
     row.signers.push(name);
   }
   // a stable sort, as before: rows of one tag keep their first-seen order
-  rows.sort((a, b) => naturalCompareBytes(a.order, b.order));
+  if (rows.every((r) => r.key !== undefined)) {
+    rows.sort((a, b) => (a.key! < b.key! ? -1 : a.key! > b.key! ? 1 : 0));
+  } else {
+    const views = new Map(rows.map((r) => [r, byteView(r.tag)]));
+    rows.sort((a, b) => naturalCompareBytes(views.get(a)!, views.get(b)!));
+  }
   return rows.map(({ tag, digest, signers }) => ({ tag, digest, signers }));
 }
 
-interface Row { tag: string; digest: string; signers: string[]; order: string }
+interface Row { tag: string; digest: string; signers: string[]; key: string | undefined }
 
 /** Signer name (delegation without `targets/`) → key IDs; targets/releases is not a signer. */
 export function signerKeys(delegations: InspectSource['delegations']): Map<string, string[]> {
