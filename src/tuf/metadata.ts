@@ -292,22 +292,25 @@ function fileMetaMap(v: JsonValue | undefined, role: string, where: string, allo
 
 /** One file's meta; `where[name]` is only spelled out for an error (there are tens of thousands). */
 function fileMeta(v: JsonValue | undefined, role: string, parent: string, name: string, allowCustom: boolean): FileMeta {
-  const at = (): string => `${parent}[${JSON.stringify(name)}]`;
-  if (!isJsonObject(v)) throw invalid(role, `${at()} is not an object`);
+  if (!isJsonObject(v)) throw invalidAt(role, parent, name, ' is not an object');
   const length = v.length;
-  if (typeof length !== 'number' || !Number.isSafeInteger(length)) throw invalid(role, `${at()}.length is not an integer`);
-  if (length < 0) throw invalid(role, `${at()}.length is negative`);
+  if (typeof length !== 'number' || !Number.isSafeInteger(length)) throw invalidAt(role, parent, name, '.length is not an integer');
+  if (length < 0) throw invalidAt(role, parent, name, '.length is negative');
   const h = v.hashes;
-  if (!isJsonObject(h)) throw invalid(role, `${at()}.hashes is not an object`);
+  if (!isJsonObject(h)) throw invalidAt(role, parent, name, '.hashes is not an object');
   const hashes = new Map<string, Uint8Array>();
   for (const alg of Object.keys(h)) {
     const text = h[alg];
-    if (typeof text !== 'string') throw invalid(role, `${at()}.hashes.${alg} is not a string`);
-    hashes.set(alg, isBase64(text) ? Buffer.from(text, 'base64') : fromBase64(text, `${role} ${at()}.hashes.${alg}`));
+    if (typeof text !== 'string') throw invalidAt(role, parent, name, `.hashes.${alg} is not a string`);
+    hashes.set(alg, isBase64(text) ? Buffer.from(text, 'base64') : fromBase64(text, `${role} ${parent}[${JSON.stringify(name)}].hashes.${alg}`));
   }
   const out: { length: number; hashes: Map<string, Uint8Array>; custom?: JsonValue } = { length, hashes };
   if (allowCustom && v.custom !== undefined) out.custom = v.custom;
   return Object.freeze(out);
+}
+
+function invalidAt(role: string, parent: string, name: string, what: string): VouchError {
+  return invalid(role, `${parent}[${JSON.stringify(name)}]${what}`);
 }
 
 // ---- small checked accessors ----
