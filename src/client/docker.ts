@@ -7,7 +7,9 @@ import {
   listDelegations, listTargets, newVersion, removeDelegation, removeDelegationKeys, removeTargets, setRootRoleKeys,
   type FileMeta, type Metadata, type Root, type Signer,
 } from '../tuf/index.js';
-import { KEY_NAME, generateKey, generateRootKey, type PrivateKey } from '../keys/index.js';
+import { generateKey, type PrivateKey } from '../keys/key.js';
+import { generateRootKey } from '../keys/cert.js';
+import { KEY_NAME } from '../keys/trustdir.js';
 import { gunOf, type ImageReference } from '../oci/reference.js';
 import { formatInspectJson, formatInspectPretty, signedTagRows, trustRepo, type InspectSource, type TrustRepo } from './inspect.js';
 import { KeyRing, safeCanonicalId } from './keyring.js';
