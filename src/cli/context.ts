@@ -1,6 +1,9 @@
 // What every command gets from the environment: the process env, the docker config and trust
 // directories, a passphrase source (variables, else a prompt when there is a terminal) and a clock.
-import { TrustDir, createPassphraseSource, ttyPrompt, type PassphraseSource } from '../keys/index.js';
+// Not the keys barrel: it loads the key file, certificate and DER code that most commands never use.
+import { TrustDir } from '../keys/trustdir.js';
+import { createPassphraseSource, type PassphraseSource } from '../keys/passphrase.js';
+import { ttyPrompt } from '../keys/prompt.js';
 import { dockerConfigDir, trustDirOf, type Env } from '../client/dockerenv.js';
 import type { Io } from './output.js';
 

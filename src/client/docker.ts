@@ -7,7 +7,9 @@ import {
   listDelegations, listTargets, newVersion, removeDelegation, removeDelegationKeys, removeTargets, setRootRoleKeys,
   type FileMeta, type Metadata, type Root, type Signer,
 } from '../tuf/index.js';
-import { KEY_NAME, generateKey, generateRootKey, type PrivateKey } from '../keys/index.js';
+import { generateKey, type PrivateKey } from '../keys/key.js';
+import { generateRootKey } from '../keys/cert.js';
+import { KEY_NAME } from '../keys/trustdir.js';
 import { gunOf, type ImageReference } from '../oci/reference.js';
 import { formatInspectJson, formatInspectPretty, signedTagRows, trustRepo, type InspectSource, type TrustRepo } from './inspect.js';
 import { KeyRing, safeCanonicalId } from './keyring.js';
@@ -34,17 +36,21 @@ export class RepoHandle {
     this.keys = keys ?? new KeyRing(session.trustDir);
   }
 
-  updater(): Updater {
+  updater(cacheWrites?: (done: Promise<void>) => void): Updater {
     return new Updater({
       gun: this.gun, trustDir: this.s.trustDir, remote: this.remote, now: this.s.now(),
       warn: (m) => this.s.warn(m), ...(this.s.opts.pinning ? { pinning: this.s.opts.pinning } : {}),
+      ...(cacheWrites ? { cacheWrites } : {}),
     });
   }
 
-  /** The verified repository, or undefined when the server has no trust data for it. */
-  async load(): Promise<VerifiedRepo | undefined> {
+  /**
+   * The verified repository, or undefined when the server has no trust data for it. With
+   * `cacheWrites`, the cache writes are handed over instead of awaited (see UpdaterOptions).
+   */
+  async load(cacheWrites?: (done: Promise<void>) => void): Promise<VerifiedRepo | undefined> {
     try {
-      return await this.updater().update();
+      return await this.updater(cacheWrites).update();
     } catch (err) {
       if (isRepositoryNotFound(err)) return undefined;
       throw err;
@@ -393,24 +399,32 @@ export async function inspect(s: Session, inputs: { input: string; ref: ImageRef
   const repos: TrustRepo[] = [];
   const failed: string[] = [];
   let firstError: unknown;
-  for (const { input, ref } of inputs) {
-    let src: InspectSource | undefined;
-    try {
-      const v = await new RepoHandle(s, ref).load();
-      if (v !== undefined) src = inspectSource(v);
-    } catch (err) {
-      firstError ??= err;
+  // The cache is written while the output is built and printed; every write is complete (and
+  // fsynced) before the next repository is read and before this returns.
+  let writes: Promise<void> = Promise.resolve();
+  try {
+    for (const { input, ref } of inputs) {
+      await writes;
+      let src: InspectSource | undefined;
+      try {
+        const v = await new RepoHandle(s, ref).load((done) => { done.catch(() => undefined); writes = done; });
+        if (v !== undefined) src = inspectSource(v);
+      } catch (err) {
+        firstError ??= err;
+      }
+      if (src === undefined) {
+        if (pretty) throw noSignatures(input, firstError);
+        failed.push(input);
+        continue;
+      }
+      // docker separates the pretty output of consecutive images with two newlines
+      if (pretty) out((inputs[0]?.input === input ? '' : '\n\n') + formatInspectPretty(input, src, ref.tag));
+      else repos.push(trustRepo(input, src, ref.tag));
     }
-    if (src === undefined) {
-      if (pretty) throw noSignatures(input, firstError);
-      failed.push(input);
-      continue;
-    }
-    // docker separates the pretty output of consecutive images with two newlines
-    if (pretty) out((inputs[0]?.input === input ? '' : '\n\n') + formatInspectPretty(input, src, ref.tag));
-    else repos.push(trustRepo(input, src, ref.tag));
+    if (!pretty) out(formatInspectJson(repos));
+  } finally {
+    await writes;
   }
-  if (!pretty) out(formatInspectJson(repos));
   if (failed.length > 0) throw noSignatures(failed.join(', '), firstError);
 }
 

@@ -1,6 +1,6 @@
 // `docker trust inspect` (spec §4.4, §4.5): which tags are signed, by whom, with which keys,
 // laid out exactly as docker ≤ v28 prints them, as JSON and as --pretty text.
-import { naturalCompare, tabwrite } from './textutil.js';
+import { byteView, naturalCompare, naturalCompareBytes, naturalKey, tabwrite } from './textutil.js';
 
 /** One signed target as found in one role of a verified repository. */
 export interface RoleTarget {
@@ -32,19 +32,40 @@ const signerName = (role: string): string => (isReleased(role) ? REPO_ADMIN : ro
 /** Rows for tags signed into targets or targets/releases, with the other delegations that signed the same digest. */
 export function signedTagRows(targets: RoleTarget[], onlyTag?: string): { tag: string; digest: string; signers: string[] }[] {
   const wanted = onlyTag === undefined ? targets : targets.filter((t) => t.tag === onlyTag);
-  const released = new Map<string, { tag: string; digest: string; signers: string[] }>();
+  // tag → its released rows (one per distinct digest: targets and targets/releases may differ)
+  const released = new Map<string, Row[]>();
+  const rows: Row[] = [];
   for (const t of wanted) {
-    if (isReleased(t.role)) {
-      const key = `${t.tag}\u0000${t.sha256}`;
-      if (!released.has(key)) released.set(key, { tag: t.tag, digest: t.sha256, signers: [] });
-    }
+    if (!isReleased(t.role)) continue;
+    const same = released.get(t.tag);
+    if (same?.some((r) => r.digest === t.sha256)) continue;
+    const row: Row = { tag: t.tag, digest: t.sha256, signers: [], key: naturalKey(t.tag) };
+    if (same) same.push(row);
+    else released.set(t.tag, [row]);
+    rows.push(row);
   }
+  const names = new Map<string, string>();
   for (const t of wanted) {
-    const row = released.get(`${t.tag}\u0000${t.sha256}`);
-    if (row && !isReleased(t.role)) row.signers.push(signerName(t.role));
+    if (isReleased(t.role)) continue;
+    const same = released.get(t.tag);
+    if (same === undefined) continue;
+    const row = same.length === 1 ? (same[0]!.digest === t.sha256 ? same[0] : undefined) : same.find((r) => r.digest === t.sha256);
+    if (row === undefined) continue;
+    let name = names.get(t.role);
+    if (name === undefined) names.set(t.role, (name = signerName(t.role)));
+    row.signers.push(name);
   }
-  return [...released.values()].sort((a, b) => naturalCompare(a.tag, b.tag));
+  // a stable sort, as before: rows of one tag keep their first-seen order
+  if (rows.every((r) => r.key !== undefined)) {
+    rows.sort((a, b) => (a.key! < b.key! ? -1 : a.key! > b.key! ? 1 : 0));
+  } else {
+    const views = new Map(rows.map((r) => [r, byteView(r.tag)]));
+    rows.sort((a, b) => naturalCompareBytes(views.get(a)!, views.get(b)!));
+  }
+  return rows.map(({ tag, digest, signers }) => ({ tag, digest, signers }));
 }
+
+interface Row { tag: string; digest: string; signers: string[]; key: string | undefined }
 
 /** Signer name (delegation without `targets/`) → key IDs; targets/releases is not a signer. */
 export function signerKeys(delegations: InspectSource['delegations']): Map<string, string[]> {

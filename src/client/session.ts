@@ -52,7 +52,7 @@ export class Session {
     if (t === undefined) {
       const config = readDockerConfig(this.opts.env);
       const credentials = credentialsFor(ref.registry, this.opts.env, config);
-      t = new HttpTransport({ tls: tlsFor(host, this.opts.env), ...(credentials ? { credentials } : {}), userAgent: 'vouch (docker trust)' });
+      t = new HttpTransport({ tls: tlsFor(host, this.opts.env), ...(credentials ? { credentials } : {}), userAgent: 'vouch (docker trust)', client: 'node' });
       this.transports.set(key, t);
     }
     return new NotaryRemote({ server, gun: gunOf(ref), transport: t });

@@ -8,10 +8,20 @@ const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
  * else byte-wise, and a digit sorts before a non-digit. Returns true when a sorts before b.
  */
 export function naturalLess(a: string, b: string): boolean {
-  // Compare UTF-8 bytes; for ASCII (every tag and signer name) the string's code units are those
-  // bytes, otherwise a latin1 view of the UTF-8 encoding has one code unit per byte.
-  const s1 = ASCII.test(a) ? a : Buffer.from(a, 'utf8').toString('latin1');
-  const s2 = ASCII.test(b) ? b : Buffer.from(b, 'utf8').toString('latin1');
+  return naturalLessBytes(byteView(a), byteView(b));
+}
+
+/**
+ * The string naturalLessBytes compares: the string itself for ASCII (every tag and signer name),
+ * otherwise a latin1 view of its UTF-8 encoding (one code unit per byte). Worth computing once per
+ * string when sorting many.
+ */
+export function byteView(s: string): string {
+  return ASCII.test(s) ? s : Buffer.from(s, 'utf8').toString('latin1');
+}
+
+/** naturalLess over byteView()s. */
+export function naturalLessBytes(s1: string, s2: string): boolean {
   let i = 0;
   let j = 0;
   while (i < s1.length && j < s2.length) {
@@ -46,9 +56,29 @@ export function naturalLess(a: string, b: string): boolean {
 
 const ASCII = /^[\x00-\x7f]*$/;
 
+// Printable ASCII from '!' up, where every run of digits has no leading zero (a lone "0" is fine).
+const SIMPLE = /^(?:[\x21-\x2f\x3a-\x7e]|[1-9][0-9]*|0(?![0-9]))*$/;
+
+/**
+ * For such strings (every docker tag without zero-padded numbers), a key whose plain code unit
+ * order is naturalLess's order: each digit run becomes \x01, its length, its digits (so it sorts
+ * before any other character, then by value); a lone "0" has no significant digits. Otherwise
+ * undefined: compare with naturalLess.
+ */
+export function naturalKey(s: string): string | undefined {
+  if (!SIMPLE.test(s)) return undefined;
+  return s.replace(/[0-9]+/g, (m) => (m === '0' ? '\u0001\u0000' : '\u0001' + String.fromCharCode(m.length) + m));
+}
+
 export function naturalCompare(a: string, b: string): number {
   if (a === b) return 0;
-  return naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0;
+  return naturalCompareBytes(byteView(a), byteView(b));
+}
+
+/** naturalCompare over byteView()s. */
+export function naturalCompareBytes(a: string, b: string): number {
+  if (a === b) return 0;
+  return naturalLessBytes(a, b) ? -1 : naturalLessBytes(b, a) ? 1 : 0;
 }
 
 /**

@@ -7,19 +7,24 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 
 export function toBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('base64');
+}
+
+/** Is `text` strict standard base64 with padding (what fromBase64 accepts)? */
+export function isBase64(text: string): boolean {
+  return typeof text === 'string' && BASE64.test(text);
 }
 
 /** Strict standard base64 with padding; Node's decoder silently skips junk, so check first. */
 export function fromBase64(text: string, what = 'base64 value'): Buffer {
-  if (typeof text !== 'string' || !BASE64.test(text)) {
+  if (!isBase64(text)) {
     throw new VouchError('INVALID_ENCODING', `${what} is not valid padded base64`);
   }
   return Buffer.from(text, 'base64');
 }
 
 export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('hex');
 }
 
 export function fromHex(text: string, what = 'hex value'): Buffer {

@@ -15,9 +15,10 @@ export function isJsonObject(v: unknown): v is JsonObject {
 
 /**
  * Parses untrusted bytes as JSON. `maxBytes` bounds the input before any work is done;
- * depth is bounded afterwards (V8's parser itself is iterative).
+ * depth is bounded afterwards (V8's parser itself is iterative). With `freeze`, every object and
+ * array of the result is frozen in the same walk.
  */
-export function parseJson(input: Uint8Array | string, opts: { maxBytes?: number; what?: string } = {}): JsonValue {
+export function parseJson(input: Uint8Array | string, opts: { maxBytes?: number; what?: string; freeze?: boolean } = {}): JsonValue {
   const what = opts.what ?? 'document';
   const size = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
   if (opts.maxBytes !== undefined && size > opts.maxBytes) {
@@ -29,14 +30,57 @@ export function parseJson(input: Uint8Array | string, opts: { maxBytes?: number;
   } catch (err) {
     throw new VouchError('INVALID_JSON', `${what} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
-  checkDepth(value, 0, what);
+  if (opts.freeze === true) freezeWalk(value, 0, what);
+  else checkDepth(value, 0, what);
   return value as JsonValue;
 }
 
 function checkDepth(v: unknown, depth: number, what: string): void {
   if (depth > MAX_JSON_DEPTH) throw new VouchError('INVALID_JSON', `${what} nests deeper than ${MAX_JSON_DEPTH} levels`);
-  if (Array.isArray(v)) for (const x of v) checkDepth(x, depth + 1, what);
-  else if (isJsonObject(v)) for (const k of Object.keys(v)) checkDepth(v[k], depth + 1, what);
+  if (typeof v !== 'object' || v === null) return;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) checkDepth(v[i], depth + 1, what);
+  } else {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    for (let i = 0; i < keys.length; i++) checkDepth(o[keys[i] as string], depth + 1, what);
+  }
+}
+
+/**
+ * Frozen containers of parsed documents (the document and its direct members, such as a TUF
+ * `signed`) whose JSON.stringify text is their canonical text, found while freezing them: frozen
+ * all the way down, they cannot change afterwards, so the verdict stays true.
+ */
+const STRINGIFY_SAFE = new WeakSet<object>();
+
+/** checkDepth that also freezes every container and returns stringifySafe() of the value. */
+function freezeWalk(v: unknown, depth: number, what: string): boolean {
+  if (depth > MAX_JSON_DEPTH) throw new VouchError('INVALID_JSON', `${what} nests deeper than ${MAX_JSON_DEPTH} levels`);
+  switch (typeof v) {
+    case 'string': return !NOT_STRINGIFY_SAFE.test(v);
+    case 'number': return Number.isSafeInteger(v);
+    case 'object': break;
+    default: return true;
+  }
+  if (v === null) return true;
+  let safe = depth < MAX_JSON_DEPTH;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!freezeWalk(v[i], depth + 1, what)) safe = false;
+  } else {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    let prev = '';
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      if ((i > 0 && !(prev < k)) || NOT_STRINGIFY_SAFE.test(k)) safe = false;
+      prev = k;
+      if (!freezeWalk(o[k], depth + 1, what)) safe = false;
+    }
+  }
+  Object.freeze(v);
+  if (safe && depth <= 1) STRINGIFY_SAFE.add(v);
+  return safe;
 }
 
 /** UTF-8 byte order, which is what Go's sort over string keys gives (JS `<` compares UTF-16 units). */
@@ -44,48 +88,98 @@ export function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 function sortedKeys(o: JsonObject): string[] {
   const keys = Object.keys(o);
   // Fast path: ASCII keys sort the same in UTF-16 and UTF-8.
-  if (keys.every((k) => /^[\x00-\x7f]*$/.test(k))) return keys.sort();
+  if (keys.every((k) => ASCII.test(k))) return keys.sort();
   return keys.sort(compareUtf8);
 }
 
-function writeString(s: string, out: string[]): void {
-  out.push('"', s.replace(/["\\]/g, (c) => '\\' + c), '"');
+/**
+ * Strings JSON.stringify writes differently from the notary dialect: control characters (escaped
+ * by JSON.stringify, raw in canonical JSON) and surrogates (a lone one is escaped by
+ * JSON.stringify; keys with any surrogate also sort differently in UTF-16 than in UTF-8).
+ */
+const NOT_STRINGIFY_SAFE = /[\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * True when JSON.stringify(v) is already v's canonical text: plain objects whose own keys are
+ * already in canonical order (V8 lists integer-like keys first, so that is checked, not assumed),
+ * arrays without holes, safe integers, strings without control characters or surrogates. Anything
+ * else (including what canonical JSON refuses) takes the general writer, which decides.
+ */
+function stringifySafe(v: unknown, depth: number): boolean {
+  switch (typeof v) {
+    case 'string': return !NOT_STRINGIFY_SAFE.test(v);
+    case 'number': return Number.isSafeInteger(v);
+    case 'boolean': return true;
+    case 'object': {
+      if (v === null) return true;
+      if (depth >= MAX_JSON_DEPTH) return false;
+      if (depth <= 1 && STRINGIFY_SAFE.has(v)) return true;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) if (!stringifySafe(v[i], depth + 1)) return false;
+        return true;
+      }
+      const proto: unknown = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return false;
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o);
+      // Without surrogates, UTF-16 order is code point order is UTF-8 byte order.
+      let prev = '';
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i] as string;
+        if ((i > 0 && !(prev < k)) || NOT_STRINGIFY_SAFE.test(k)) return false;
+        prev = k;
+      }
+      for (let i = 0; i < keys.length; i++) {
+        const x = o[keys[i] as string];
+        // an undefined member is left out by both writers
+        if (x !== undefined && !stringifySafe(x, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
-function writeValue(v: unknown, out: string[], depth: number): void {
+function writeString(s: string): string {
+  return NOT_STRINGIFY_SAFE.test(s) ? '"' + s.replace(/["\\]/g, (c) => '\\' + c) + '"' : JSON.stringify(s);
+}
+
+function writeValue(v: unknown, depth: number): string {
   if (depth > MAX_JSON_DEPTH) throw new VouchError('INVALID_CANONICAL_JSON', `value nests deeper than ${MAX_JSON_DEPTH} levels`);
-  if (v === null) { out.push('null'); return; }
+  if (v === null) return 'null';
   switch (typeof v) {
-    case 'boolean': out.push(v ? 'true' : 'false'); return;
-    case 'string': writeString(v, out); return;
+    case 'boolean': return v ? 'true' : 'false';
+    case 'string': return writeString(v);
     case 'number':
       if (!Number.isInteger(v)) throw new VouchError('INVALID_CANONICAL_JSON', `canonical JSON allows integers only, got ${v}`);
       if (!Number.isSafeInteger(v)) throw new VouchError('INVALID_CANONICAL_JSON', `integer ${v} is too large to be represented exactly`);
-      out.push(String(v));
-      return;
+      return String(v);
     case 'object': {
+      if (stringifySafe(v, depth)) return JSON.stringify(v);
       if (Array.isArray(v)) {
-        out.push('[');
-        v.forEach((x, i) => { if (i) out.push(','); writeValue(x, out, depth + 1); });
-        out.push(']');
-        return;
+        let out = '[';
+        for (let i = 0; i < v.length; i++) {
+          if (i) out += ',';
+          out += writeValue(v[i], depth + 1);
+        }
+        return out + ']';
       }
       const o = v as JsonObject;
-      out.push('{');
+      let out = '{';
       let first = true;
       for (const k of sortedKeys(o)) {
         if (o[k] === undefined) continue;
-        if (!first) out.push(',');
+        if (!first) out += ',';
         first = false;
-        writeString(k, out);
-        out.push(':');
-        writeValue(o[k], out, depth + 1);
+        out += writeString(k) + ':' + writeValue(o[k], depth + 1);
       }
-      out.push('}');
-      return;
+      return out + '}';
     }
     default:
       throw new VouchError('INVALID_CANONICAL_JSON', `cannot encode a value of type ${typeof v} as JSON`);
@@ -94,9 +188,7 @@ function writeValue(v: unknown, out: string[], depth: number): void {
 
 /** Canonical text (notary dialect). */
 export function canonicalString(value: unknown): string {
-  const out: string[] = [];
-  writeValue(value, out, 0);
-  return out.join('');
+  return writeValue(value, 0);
 }
 
 /** Canonical bytes (notary dialect): what signatures are computed over. */

@@ -7,15 +7,13 @@ import { PrivateKey } from './key.js';
 import { decodePem, encodePem, type PemBlock } from './pem.js';
 import { decryptLegacyPem, decryptPkcs8, ed25519FromNotary, encryptPkcs8, fromPkcs8, toNotaryPkcs8, WrongPassphraseError } from './pkcs8.js';
 import { withPassphrase, type PassphraseSource } from './passphrase.js';
+import { roleHasGun } from './roles.js';
 
 export const ENCRYPTED_PRIVATE_KEY = 'ENCRYPTED PRIVATE KEY';
 export const PRIVATE_KEY = 'PRIVATE KEY';
 const LEGACY_TYPES = new Set(['EC PRIVATE KEY', 'RSA PRIVATE KEY', 'ED25519 PRIVATE KEY']);
 
-/** Roles whose key files carry a `gun` header; root and delegation keys are GUN-independent. */
-export function roleHasGun(role: string | undefined): boolean {
-  return role === 'targets' || role === 'snapshot' || role === 'timestamp';
-}
+export { roleHasGun };
 
 export interface KeyFileOptions {
   role?: string;

@@ -9,10 +9,14 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { VouchError } from '../core/index.js';
 import { generateKey, type PrivateKey } from './key.js';
-import { encodePrivateKeyFile, keyFileAttributes, readPrivateKeyFile, roleHasGun } from './keyfile.js';
+import type * as KeyFile from './keyfile.js';
 import { withPassphrase, type PassphraseSource } from './passphrase.js';
-import { encodePublicKeyFile } from './pubfile.js';
+import type * as PubFile from './pubfile.js';
+import { roleHasGun } from './roles.js';
 import { ensurePrivateDir, readFileIfExists, writeFileAtomic, FILE_MODE } from './fsutil.js';
+
+/** The key file code (PKCS#8, DER) is loaded when a key is read or written, not for metadata. */
+const keyFiles = (): Promise<typeof KeyFile> => import('./keyfile.js');
 
 export interface Env {
   readonly [name: string]: string | undefined;
@@ -141,7 +145,7 @@ export class TrustDir {
   private async infoFromFile(path: string, keyId: string, legacy: boolean, role?: string, gun?: string): Promise<KeyInfo | undefined> {
     let attrs;
     try {
-      attrs = keyFileAttributes(await readFile(path));
+      attrs = (await keyFiles()).keyFileAttributes(await readFile(path));
     } catch {
       return undefined;
     }
@@ -166,8 +170,8 @@ export class TrustDir {
     const info = await this.getKeyInfo(keyId);
     const text = await readFile(info.path);
     const key = info.encrypted
-      ? await readPrivateKeyFile(text, { passphrases: this.source(passphrases), keyId, alias: info.role || undefined })
-      : await readPrivateKeyFile(text, { passphrases: this.source(passphrases), keyId });
+      ? await (await keyFiles()).readPrivateKeyFile(text, { passphrases: this.source(passphrases), keyId, alias: info.role || undefined })
+      : await (await keyFiles()).readPrivateKeyFile(text, { passphrases: this.source(passphrases), keyId });
     if (!info.legacy && key.canonicalKeyId !== keyId) {
       throw new VouchError('KEYID_MISMATCH', `key file ${info.path} holds key ${key.canonicalKeyId}, not ${keyId}`);
     }
@@ -195,6 +199,7 @@ export class TrustDir {
     if (roleHasGun(opts.role) && !gun) throw new VouchError('INVALID_ARGUMENT', `a ${opts.role} key needs a GUN`);
     if (gun !== undefined) checkGun(gun);
     const keyId = key.canonicalKeyId;
+    const { encodePrivateKeyFile } = await keyFiles();
     const text = await withPassphrase(this.source(opts.passphrases), { role: opts.role, keyId, createNew: true }, (p) =>
       encodePrivateKeyFile(key, { role: opts.role, passphrase: p, ...(gun ? { gun } : {}) }));
     const path = this.keyPath(keyId);
@@ -238,13 +243,14 @@ export class TrustDir {
       });
     }
     const text = await readFile(file);
+    const { keyFileAttributes } = await keyFiles();
     try {
       keyFileAttributes(text);
     } catch (err) {
       throw new VouchError('INVALID_KEY', `provided file ${file} is not a supported private key - to add a signer's public key use docker trust signer add`, { cause: err });
     }
     const source = this.source(opts.passphrases);
-    const key = await readPrivateKeyFile(text, { passphrases: source, alias: 'encrypted' });
+    const key = await (await keyFiles()).readPrivateKeyFile(text, { passphrases: source, alias: 'encrypted' });
     const info = await this.addKey(key.withoutCertificate(), { role: name, passphrases: source });
     return { key, info };
   }
@@ -268,7 +274,7 @@ export class TrustDir {
     }
     const key = generateKey('ecdsa');
     const info = await this.addKey(key, { role: name, ...(passphrases ? { passphrases } : {}) });
-    await writeFileAtomic(publicKeyPath, encodePublicKeyFile(key, name), FILE_MODE);
+    await writeFileAtomic(publicKeyPath, (await import('./pubfile.js') as typeof PubFile).encodePublicKeyFile(key, name), FILE_MODE);
     return { key, info, publicKeyPath };
   }
 

@@ -3,8 +3,10 @@
 // a hostile server cannot make us buffer more than the caller allows.
 import type { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
-import { Agent, request, type Dispatcher } from 'undici';
+import type * as Undici from 'undici';
+import type { Dispatcher } from 'undici';
 import { VouchError } from '../core/index.js';
+import { NodeHttpClient, type Sent } from './https.js';
 
 export interface TlsOptions {
   /** extra CA certificates (PEM) trusted for this host, in addition to the system ones */
@@ -31,6 +33,11 @@ export interface TransportOptions {
   retries?: number;
   /** waits between retries; injectable so tests need not sleep */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * 'node': node:http(s) with keep-alive agents (trust servers: few small requests, and undici is
+   * not even loaded); default 'undici', loaded on the first request.
+   */
+  client?: 'undici' | 'node';
 }
 
 export interface HttpResponse {
@@ -100,8 +107,13 @@ export function parseChallenge(header: string | undefined): Challenge | undefine
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** undici, loaded once, on first use. */
+let undici: Promise<typeof Undici> | undefined;
+const loadUndici = (): Promise<typeof Undici> => (undici ??= import('undici'));
+
 export class HttpTransport {
-  private readonly dispatcher: Dispatcher;
+  private dispatcher: Promise<Dispatcher> | undefined;
+  private readonly node: NodeHttpClient | undefined;
   private readonly opts: TransportOptions;
   private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
   /** origins that answered a Basic challenge: later requests send credentials up front */
@@ -111,19 +123,39 @@ export class HttpTransport {
   constructor(opts: TransportOptions = {}) {
     this.opts = opts;
     const tls = opts.tls ?? {};
-    const connect: Record<string, unknown> = {};
-    if (tls.ca?.length) connect.ca = [...(tls.ca ?? []), ...defaultCas()];
-    if (tls.cert && tls.key) { connect.cert = tls.cert; connect.key = tls.key; }
-    this.dispatcher = new Agent({
-      connect,
-      headersTimeout: opts.timeoutMs ?? 30_000,
-      bodyTimeout: opts.timeoutMs ?? 30_000,
-    });
+    if (opts.client === 'node') {
+      this.node = new NodeHttpClient({
+        ...(tls.ca?.length ? { ca: tls.ca } : {}),
+        ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+        timeoutMs: opts.timeoutMs ?? 30_000,
+      });
+    }
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
+  private undiciAgent(): Promise<Dispatcher> {
+    const tls = this.opts.tls ?? {};
+    const connect: Record<string, unknown> = {};
+    if (tls.ca?.length) connect.ca = [...(tls.ca ?? []), ...defaultCas()];
+    if (tls.cert && tls.key) { connect.cert = tls.cert; connect.key = tls.key; }
+    return (this.dispatcher ??= loadUndici().then(({ Agent }) => new Agent({
+      connect,
+      headersTimeout: this.opts.timeoutMs ?? 30_000,
+      bodyTimeout: this.opts.timeoutMs ?? 30_000,
+    })));
+  }
+
+  /** One exchange over node:http(s) or undici. */
+  private async send(method: string, url: string, headers: Record<string, string>, body: Buffer | string | Readable | undefined): Promise<Sent> {
+    if (this.node) return this.node.request(method, url, headers, body);
+    const [{ request }, dispatcher] = await Promise.all([loadUndici(), this.undiciAgent()]);
+    const res = await request(url, { method: method as Dispatcher.HttpMethod, headers, body, dispatcher });
+    return { status: res.statusCode, headers: res.headers, body: res.body as unknown as Readable, dump: async (limit) => { await res.body.dump({ limit }); } };
+  }
+
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.node?.close();
+    if (this.dispatcher) await (await this.dispatcher).close();
   }
 
   /** One request with auth and retries (no redirects); the response body is read fully, up to maxBytes. */
@@ -206,14 +238,14 @@ export class HttpTransport {
       if (authorization) headers.authorization = authorization;
       const body = typeof ro.body === 'function' ? ro.body() : ro.body;
       try {
-        const res = await request(url, { method: method as Dispatcher.HttpMethod, headers, body, dispatcher: this.dispatcher });
-        const stream = res.body as unknown as Readable;
+        const res = await this.send(method, url, headers, body);
+        const stream = res.body;
         const out: StreamResponse = {
-          status: res.statusCode,
+          status: res.status,
           headers: flattenHeaders(res.headers),
           url,
           body: stream,
-          discard: async () => { try { await res.body.dump({ limit: 64 * 1024 }); } catch { stream.destroy(); } },
+          discard: async () => { try { await res.dump(64 * 1024); } catch { stream.destroy(); } },
         };
         if (RETRYABLE.has(out.status) && attempt + 1 < attempts) {
           await out.discard();

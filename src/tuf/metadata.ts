@@ -2,7 +2,7 @@
 // JSON kept as received (unknown fields included) so that re-serialising never breaks a signature,
 // and typed read-only views with the structural checks notary applies (tuf/data/*.go).
 import {
-  VouchError, canonicalBytes, canonicalString, fromBase64, isJsonObject, isKeyType, parseJson, toBase64,
+  VouchError, canonicalBytes, canonicalString, fromBase64, isBase64, isJsonObject, isKeyType, parseJson, toBase64,
   type JsonObject, type JsonValue, type PublicKeyData,
 } from '../core/index.js';
 import { BASE_ROLES, assertRoleName, isDirectChild, isTargetsRole, type BaseRole } from './roles.js';
@@ -123,10 +123,11 @@ export class Metadata<T extends Signed = Signed> {
    * signatures; `raw` records the bytes it came from, if any.
    */
   static from<R extends string>(role: R, signedJson: JsonObject, signatures: readonly Signature[] = [], raw?: Uint8Array): Metadata<SignedFor<R>> {
-    const json = deepFreeze(cloneJson(signedJson)) as JsonObject;
+    // A `signed` object parsed (and frozen) by parseMetadata is ours alone: no copy needed.
+    const json = PARSED.has(signedJson) ? signedJson : deepFreeze(cloneJson(signedJson)) as JsonObject;
     const signed = toSigned(role, json) as SignedFor<R>;
     const sigs = Object.freeze(signatures.map((s) => Object.freeze({ keyid: s.keyid, method: s.method, sig: s.sig })));
-    return new Metadata(role, signed, json, sigs, raw === undefined ? undefined : Uint8Array.from(raw));
+    return new Metadata(role, signed, json, sigs, raw === undefined ? undefined : new Uint8Array(raw));
   }
 
   /** The bytes signatures are computed over. */
@@ -155,10 +156,13 @@ export interface ParseOptions {
   maxBytes?: number;
 }
 
+/** `signed` objects parsed by parseMetadata: deep-frozen, and referenced by nothing else. */
+const PARSED = new WeakSet<object>();
+
 /** Parses untrusted bytes as a document of `role` (structure only; signatures are checked by verify). */
 export function parseMetadata<R extends string>(bytes: Uint8Array, role: R, opts: ParseOptions = {}): Metadata<SignedFor<R>> {
   assertRoleName(role);
-  const doc = parseJson(bytes, { maxBytes: opts.maxBytes ?? maxBytesFor(role), what: `${role} metadata` });
+  const doc = parseJson(bytes, { maxBytes: opts.maxBytes ?? maxBytesFor(role), what: `${role} metadata`, freeze: true });
   if (!isJsonObject(doc)) throw invalid(role, 'the document is not a JSON object');
   const signed = doc.signed;
   if (!isJsonObject(signed)) throw invalid(role, '`signed` is missing or not an object');
@@ -172,6 +176,7 @@ export function parseMetadata<R extends string>(bytes: Uint8Array, role: R, opts
     fromBase64(sig, `${role} ${where}.sig`);
     return { keyid: str(s.keyid, role, `${where}.keyid`), method: str(s.method, role, `${where}.method`), sig };
   });
+  PARSED.add(signed);
   return Metadata.from(role, signed, signatures, bytes);
 }
 
@@ -281,21 +286,31 @@ function keyMap(v: JsonValue | undefined, role: string, where: string): Readonly
 function fileMetaMap(v: JsonValue | undefined, role: string, where: string, allowCustom = false): ReadonlyMap<string, FileMeta> {
   const o = obj(v, role, where);
   const out = new Map<string, FileMeta>();
-  for (const [name, m] of Object.entries(o)) out.set(name, fileMeta(m, role, `${where}[${JSON.stringify(name)}]`, allowCustom));
+  for (const name of Object.keys(o)) out.set(name, fileMeta(o[name], role, where, name, allowCustom));
   return out;
 }
 
-function fileMeta(v: JsonValue | undefined, role: string, where: string, allowCustom: boolean): FileMeta {
-  const o = obj(v, role, where);
-  const length = int(o.length, role, `${where}.length`);
-  if (length < 0) throw invalid(role, `${where}.length is negative`);
+/** One file's meta; `where[name]` is only spelled out for an error (there are tens of thousands). */
+function fileMeta(v: JsonValue | undefined, role: string, parent: string, name: string, allowCustom: boolean): FileMeta {
+  if (!isJsonObject(v)) throw invalidAt(role, parent, name, ' is not an object');
+  const length = v.length;
+  if (typeof length !== 'number' || !Number.isSafeInteger(length)) throw invalidAt(role, parent, name, '.length is not an integer');
+  if (length < 0) throw invalidAt(role, parent, name, '.length is negative');
+  const h = v.hashes;
+  if (!isJsonObject(h)) throw invalidAt(role, parent, name, '.hashes is not an object');
   const hashes = new Map<string, Uint8Array>();
-  for (const [alg, h] of Object.entries(obj(o.hashes, role, `${where}.hashes`))) {
-    hashes.set(alg, fromBase64(str(h, role, `${where}.hashes.${alg}`), `${role} ${where}.hashes.${alg}`));
+  for (const alg of Object.keys(h)) {
+    const text = h[alg];
+    if (typeof text !== 'string') throw invalidAt(role, parent, name, `.hashes.${alg} is not a string`);
+    hashes.set(alg, isBase64(text) ? Buffer.from(text, 'base64') : fromBase64(text, `${role} ${parent}[${JSON.stringify(name)}].hashes.${alg}`));
   }
   const out: { length: number; hashes: Map<string, Uint8Array>; custom?: JsonValue } = { length, hashes };
-  if (allowCustom && o.custom !== undefined) out.custom = o.custom;
+  if (allowCustom && v.custom !== undefined) out.custom = v.custom;
   return Object.freeze(out);
+}
+
+function invalidAt(role: string, parent: string, name: string, what: string): VouchError {
+  return invalid(role, `${parent}[${JSON.stringify(name)}]${what}`);
 }
 
 // ---- small checked accessors ----

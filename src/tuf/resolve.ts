@@ -113,8 +113,9 @@ export function listTargets(tm: TrustedMetadata): FoundTarget[] {
   const out: FoundTarget[] = [];
   for (const role of walkLoaded(tm)) {
     const loaded = tm.targetsRole(role)!;
+    const everything = loaded.paths.includes('');
     for (const [name, meta] of loaded.metadata.signed.targets) {
-      if (isPathAllowed(name, loaded.paths)) out.push({ name, role, meta });
+      if (everything || isPathAllowed(name, loaded.paths)) out.push({ name, role, meta });
     }
   }
   return out;

@@ -142,6 +142,11 @@ test('key rotation of every role: the root lists new keys (the server\'s for tim
   await owner.ok(['trust', 'sign', `${gun}:1.0`]);
   const fresh = await vouchUser(server);
   const before1 = await fresh.ok(['trust', 'inspect', gun]);
+  // inspect prints while the cache is written, but returns only once every file is in place
+  const cached = join(fresh.config, 'trust', 'tuf', ...gun.split('/'), 'metadata');
+  for (const role of ['root', 'timestamp', 'snapshot', 'targets', 'targets/releases', 'targets/bob']) {
+    assert.ok((await readFile(join(cached, `${role}.json`))).byteLength > 0, `${role} cached`);
+  }
   // snapshot goes to the client first (so targets and root rotations publish a client-signed snapshot), then back to the server
   const currentRoot = async () => parseRoot((await app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` })).rawPayload).signed;
   const serverKeyId = async (role: 'timestamp' | 'snapshot'): Promise<string> => {

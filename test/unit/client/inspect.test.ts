@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatInspectJson, formatInspectPretty, trustRepo, type InspectSource } from '../../../src/client/inspect.js';
-import { naturalLess, tabwrite } from '../../../src/client/textutil.js';
+import { formatInspectJson, formatInspectPretty, signedTagRows, trustRepo, type InspectSource } from '../../../src/client/inspect.js';
+import { naturalCompare, naturalKey, naturalLess, tabwrite } from '../../../src/client/textutil.js';
 
 const hex = (s: string): string => Buffer.from(s).toString('hex');
 
@@ -135,4 +135,27 @@ test('natural order: numbers by value, digits before letters', () => {
 test('tabwriter: column blocks, minwidth, trailing text not padded', () => {
   assert.equal(tabwrite('a\tb\tc\nlonger cell\tx\ty\n', 10, 3), 'a             b         c\nlonger cell   x         y\n');
   assert.equal(tabwrite('no tabs here\n', 10, 3), 'no tabs here\n');
+});
+
+test('natural order keys agree with naturalLess wherever they are defined', () => {
+  let seed = 7;
+  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const parts = ['0', '1', '2', '9', '10', '99', '100', '007', '00', 'v', 'a', 'Z', '.', '-', '_', 'rc', ''];
+  const strs = Array.from({ length: 600 }, () => Array.from({ length: 1 + rnd(5) }, () => parts[rnd(parts.length)]).join(''));
+  strs.push('0', '00', 'v0', 'v00', 'v1.0', 'v1.00', '1.0', '01.0', 'latest');
+  const keyed = strs.filter((s) => naturalKey(s) !== undefined);
+  assert.ok(keyed.length > 200 && keyed.length < strs.length, `${keyed.length} of ${strs.length} have keys`);
+  for (const a of keyed) {
+    for (const b of keyed.slice(0, 150)) {
+      const ka = naturalKey(a)!;
+      const kb = naturalKey(b)!;
+      assert.equal(Math.sign(ka < kb ? -1 : ka > kb ? 1 : 0), Math.sign(naturalCompare(a, b)), `${a} vs ${b}`);
+    }
+  }
+  for (const padded of ['007', 'v01', 'a00b', 'é1', ' 1']) assert.equal(naturalKey(padded), undefined, padded);
+  // rows sort the same with keys and, when some tag has none, with naturalLess
+  for (const tags of [[...new Set(keyed)].slice(0, 80), [...[...new Set(keyed)].slice(0, 80), '007', 'v01']]) {
+    const rows = signedTagRows(tags.map((tag, i) => ({ role: 'targets/releases', tag, sha256: String(i) })));
+    assert.deepEqual(rows.map((r) => r.tag), [...tags].sort(naturalCompare));
+  }
 });

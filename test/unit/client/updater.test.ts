@@ -71,12 +71,14 @@ test('first use: root by name (TOFU), timestamp by name, the rest by checksum, a
   await repo.publish(fake);
   const v = await updater().update();
   const snap = repo.snapshot!.bytes();
-  assert.deepEqual(fake.take(), [
-    'root.json', 'timestamp.json', `snapshot.${sha(snap)}.json`,
+  const requests = fake.take();
+  assert.deepEqual(requests.slice(0, 3), ['root.json', 'timestamp.json', `snapshot.${sha(snap)}.json`]);
+  // the targets files the snapshot lists are downloaded ahead, a few at a time: any order
+  assert.deepEqual(requests.slice(3).sort(), [
     `targets.${sha(repo.roles.get('targets')!.bytes())}.json`,
     `targets/alice.${sha(repo.roles.get('targets/alice')!.bytes())}.json`,
     `targets/releases.${sha(repo.roles.get('targets/releases')!.bytes())}.json`,
-  ].map((p) => p));
+  ]);
   const src = inspectSource(v);
   assert.deepEqual(src.targets.map((t) => [t.role, t.tag, t.sha256]).sort(), [['targets/alice', '1.0', digest], ['targets/releases', '1.0', digest]]);
   for (const role of ['root', 'timestamp', 'snapshot', 'targets', 'targets/releases', 'targets/alice']) {

@@ -53,3 +53,69 @@ test('a __proto__ key stays data and is serialised like any other key', () => {
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
   assert.equal(canonicalString(v), '{"__proto__":{"polluted":1},"a":2}');
 });
+
+// The general writer (sorting every object, escaping every string) as the reference for the
+// JSON.stringify fast path.
+function referenceCanonical(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return '"' + v.replace(/["\\]/g, (c) => '\\' + c) + '"';
+  if (Array.isArray(v)) return '[' + v.map(referenceCanonical).join(',') + ']';
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return '{' + keys.map((k) => referenceCanonical(k) + ':' + referenceCanonical(o[k])).join(',') + '}';
+}
+
+test('canonical JSON (with its JSON.stringify fast path) agrees with the general writer on random values', () => {
+  let seed = 12345;
+  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const pieces = ['a', 'b', 'Z', '0', '1', '10', '2', '007', '-1', '"', '\\', '\n', '\u0000', '\u001f', '\u007f', 'é', '\u2028', '\uFB01', '\u{1F600}', '\ud800', '\udfff', '\uffff', '__proto__', 'toJSON', ' '];
+  const str = (): string => Array.from({ length: rnd(4) }, () => pieces[rnd(pieces.length)]).join('');
+  const gen = (depth: number): unknown => {
+    switch (depth > 4 ? rnd(4) : rnd(7)) {
+      case 0: return null;
+      case 1: return rnd(2) === 0;
+      case 2: return rnd(5) === 0 ? -rnd(1000) : rnd(2 ** 31);
+      case 3: return str();
+      case 4: return Array.from({ length: rnd(4) }, () => gen(depth + 1));
+      default: {
+        const o: Record<string, unknown> = {};
+        // sometimes insert in sorted order, so the fast path is taken
+        const keys = Array.from({ length: rnd(6) }, str);
+        if (rnd(2) === 0) keys.sort();
+        for (const k of keys) Object.defineProperty(o, k, { value: gen(depth + 1), enumerable: true, writable: true, configurable: true });
+        return o;
+      }
+    }
+  };
+  for (let i = 0; i < 5000; i++) {
+    const v = gen(0);
+    assert.equal(canonicalString(v), referenceCanonical(v), JSON.stringify(v));
+    const parsed = JSON.parse(JSON.stringify(v)) as unknown;
+    assert.equal(canonicalString(parsed), referenceCanonical(parsed));
+  }
+});
+
+test('canonical JSON leaves out undefined members and refuses what JSON.stringify would quietly drop', () => {
+  assert.equal(canonicalString({ a: undefined, b: 1 }), '{"b":1}');
+  for (const bad of [{ f: () => 1 }, [undefined], { s: Symbol('x') }, { n: 10n }]) {
+    assert.throws(() => canonicalString(bad), (e) => isVouchError(e, 'INVALID_CANONICAL_JSON'));
+  }
+  assert.equal(canonicalString({ d: Object.create(null) as object }), '{"d":{}}');
+});
+
+test('parsed and frozen documents: the canonical text is the same as for an unfrozen copy', () => {
+  const texts = [
+    '{"signed":{"_type":"Targets","targets":{"1.0":{"hashes":{"sha256":"qg=="},"length":1}},"version":2},"signatures":[]}',
+    '{"signed":{"b":1,"a":"x\\u0001y","10":[],"2":{}},"signatures":[]}',
+    '{"signed":{"a":"\\ud800","z":[1,2,{"y":null,"x":true}]}}',
+  ];
+  for (const text of texts) {
+    const frozen = parseJson(text, { freeze: true }) as { signed: unknown };
+    assert.ok(Object.isFrozen(frozen) && Object.isFrozen(frozen.signed));
+    const plain = JSON.parse(text) as { signed: unknown };
+    assert.equal(canonicalString(frozen.signed), referenceCanonical(plain.signed));
+    assert.equal(canonicalString(frozen), referenceCanonical(plain));
+  }
+});

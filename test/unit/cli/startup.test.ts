@@ -1,0 +1,32 @@
+// What `vouch trust inspect` loads before it talks to the trust server: not undici, asn1js,
+// @peculiar/* or the key file code (each is tens of milliseconds of start-up); see bench/inspect.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { projectRoot } from '../../support/paths.js';
+import { removeTempDirs, tempDir } from '../client/helpers.js';
+
+test.after(removeTempDirs);
+
+test('the trust inspect command loads no undici, asn1js, @peculiar or key file modules', async () => {
+  const dir = await tempDir();
+  await writeFile(join(dir, 'hooks.mjs'), `
+import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) { appendFileSync(${JSON.stringify(join(dir, 'loaded.txt'))}, url + '\\n'); return next(url, context); }
+`);
+  await writeFile(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`);
+  const dist = join(projectRoot, 'dist', 'src', 'cli');
+  const script = `await import(${JSON.stringify(pathToFileURL(join(dist, 'main.js')).href)}); await import(${JSON.stringify(pathToFileURL(join(dist, 'commands', 'trust-inspect.js')).href)});`
+    + ` const { createRequire } = await import('node:module'); console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`;
+  const cjs = JSON.parse(execFileSync(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, '--input-type=module', '-e', script], { encoding: 'utf8' })) as string[];
+  const { readFile } = await import('node:fs/promises');
+  const esm = (await readFile(join(dir, 'loaded.txt'), 'utf8')).split('\n').filter(Boolean);
+  const loaded = [...esm, ...cjs];
+  assert.ok(loaded.some((u) => u.includes('client/updater.js')), 'the hook saw the inspect modules');
+  for (const unwanted of [/node_modules\/undici\//, /node_modules\/asn1js\//, /node_modules\/@peculiar\//, /keys\/(keyfile|pkcs8|der|pubfile)\.js/]) {
+    assert.deepEqual(loaded.filter((u) => unwanted.test(u)), [], String(unwanted));
+  }
+});
