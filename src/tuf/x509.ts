@@ -1,7 +1,8 @@
 // Root certificates and trust pinning (spec §2.8 last bullet, §3.1 step 3, §5.5; notary
-// trustpinning/certs.go ValidateRoot). node's X509Certificate parses and verifies chains; a small
-// DER reader gets what node does not expose (the signature algorithm, exact validity dates, the subject CN).
+// trustpinning/certs.go ValidateRoot). node's X509Certificate parses and verifies chains; asn1js
+// reads what node does not expose (the signature algorithm, exact validity dates, the subject CN).
 import type { X509Certificate } from 'node:crypto';
+import * as asn1js from 'asn1js';
 import { VouchError, MIN_RSA_BITS, parseCertificateBundle, type PublicKeyData } from '../core/index.js';
 import { keyId } from './keyid.js';
 import { verifySignatures, type KeyRole, type RejectedSignature } from './verify.js';
@@ -38,7 +39,7 @@ export function certificateChain(key: PublicKeyData): CertificateChain {
   return { leaf, intermediates };
 }
 
-export interface CertDetails {
+interface CertDetails {
   readonly notBefore: Date;
   readonly notAfter: Date;
   readonly cn: string | undefined;
@@ -57,172 +58,53 @@ const HASH_OIDS: Record<string, string> = {
 const RSASSA_PSS = '1.2.840.113549.1.1.10';
 const OID_CN = '2.5.4.3';
 
-// ---- a minimal DER reader: just what details() needs (node has already parsed the certificate) ----
+const seqItems = (n: unknown): asn1js.AsnType[] | undefined => (n instanceof asn1js.Sequence || n instanceof asn1js.Set ? n.valueBlock.value : undefined);
+const oidOf = (n: unknown): string | undefined => (n instanceof asn1js.ObjectIdentifier ? n.valueBlock.toString() : undefined);
 
-/** One TLV: class (0 universal … 3 context-specific), tag number, constructed, and its content. */
-interface Tlv {
-  readonly cls: number;
-  readonly tag: number;
-  readonly constructed: boolean;
-  readonly content: Uint8Array;
-}
-
-class DerError extends Error {}
-
-/** The TLVs that fill `buf` exactly (definite lengths only, as DER requires). */
-function tlvs(buf: Uint8Array): Tlv[] {
-  const out: Tlv[] = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    const first = buf[pos++] as number;
-    let tag = first & 0x1f;
-    if (tag === 0x1f) {
-      tag = 0;
-      for (let b = 0x80; b & 0x80;) {
-        if (pos >= buf.length || tag > 0xffffff) throw new DerError('truncated tag');
-        b = buf[pos++] as number;
-        tag = tag * 128 + (b & 0x7f);
-      }
-    }
-    if (pos >= buf.length) throw new DerError('truncated length');
-    let len = buf[pos++] as number;
-    if (len & 0x80) {
-      const n = len & 0x7f;
-      if (n === 0 || n > 4) throw new DerError(n === 0 ? 'indefinite length' : 'length too large');
-      len = 0;
-      for (let k = 0; k < n; k++) {
-        if (pos >= buf.length) throw new DerError('truncated length');
-        len = len * 256 + (buf[pos++] as number);
-      }
-    }
-    if (len > buf.length - pos) throw new DerError('content runs past the end');
-    out.push({ cls: first >> 6, tag, constructed: (first & 0x20) !== 0, content: buf.subarray(pos, pos + len) });
-    pos += len;
-  }
-  return out;
-}
-
-const UNIVERSAL = 0;
-const SEQUENCE = 16;
-const SET = 17;
-const OID_TAG = 6;
-
-/** The children of a SEQUENCE or SET, else undefined. */
-function seqItems(n: Tlv | undefined): Tlv[] | undefined {
-  return n !== undefined && n.cls === UNIVERSAL && n.constructed && (n.tag === SEQUENCE || n.tag === SET) ? tlvs(n.content) : undefined;
-}
-
-/** Dotted OBJECT IDENTIFIER, else undefined. */
-function oidOf(n: Tlv | undefined): string | undefined {
-  if (n === undefined || n.cls !== UNIVERSAL || n.constructed || n.tag !== OID_TAG || n.content.length === 0) return undefined;
-  const arcs: number[] = [];
-  let v = 0;
-  for (const b of n.content) {
-    if (v > 2 ** 40) return undefined;
-    v = v * 128 + (b & 0x7f);
-    if (b & 0x80) continue;
-    if (arcs.length === 0) arcs.push(v < 40 ? 0 : v < 80 ? 1 : 2, v < 80 ? v % 40 : v - 80);
-    else arcs.push(v);
-    v = 0;
-  }
-  return (n.content[n.content.length - 1] as number) & 0x80 ? undefined : arcs.join('.');
-}
-
-function signatureHash(alg: Tlv[] | undefined): string | undefined {
+function signatureHash(alg: asn1js.AsnType[] | undefined): string | undefined {
   const oid = oidOf(alg?.[0]);
   if (oid === undefined) return undefined;
   if (oid !== RSASSA_PSS) return SIGNATURE_HASHES[oid];
   // RSASSA-PSS-params: [0] hashAlgorithm (default SHA-1)
   const params = seqItems(alg?.[1]) ?? [];
-  const tagged = params.find((p) => p.cls === 2 && p.tag === 0 && p.constructed);
-  const hashAlg = seqItems(tagged === undefined ? undefined : tlvs(tagged.content)[0]);
+  const tagged = params.find((p) => p.idBlock.tagClass === 3 && p.idBlock.tagNumber === 0) as asn1js.Constructed | undefined;
+  const hashAlg = seqItems(tagged?.valueBlock.value[0]);
   const h = oidOf(hashAlg?.[0]);
   return h === undefined ? 'SHA-1' : HASH_OIDS[h];
 }
 
-const UTC_TIME = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;
-const GENERALIZED_TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d{1,9}))?Z$/;
-
-/** UTCTime (YYMMDDHHMMSSZ, years 1950–2049) or GeneralizedTime (YYYYMMDDHHMMSS[.f]Z), in UTC. */
-function asnTime(n: Tlv | undefined): Date | undefined {
-  if (n === undefined || n.cls !== UNIVERSAL || n.constructed || (n.tag !== 23 && n.tag !== 24)) return undefined;
-  const m = n.content.length > 32 ? null : (n.tag === 23 ? UTC_TIME : GENERALIZED_TIME).exec(latin1(n.content));
-  if (m === null) return undefined;
-  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const year = n.tag === 24 ? y : y < 50 ? 2000 + y : 1900 + y;
-  const ms = m[7] === undefined ? 0 : Math.floor(Number(`0.${m[7]}`) * 1000);
-  const date = new Date(Date.UTC(year, mo - 1, d, h, mi, sec, ms));
-  if (n.tag === 24) date.setUTCFullYear(year); // Date.UTC maps years 0–99 to 1900–1999
-  return Number.isNaN(date.getTime()) ? undefined : date;
+function asnTime(n: unknown): Date | undefined {
+  return n instanceof asn1js.UTCTime || n instanceof asn1js.GeneralizedTime ? n.toDate() : undefined;
 }
 
-function latin1(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
-}
-
-/** The text of a directory string (the ASN.1 string types), else undefined. */
-function stringValue(n: Tlv): string | undefined {
-  if (n.cls !== UNIVERSAL || n.constructed) return undefined;
-  const b = n.content;
-  switch (n.tag) {
-    case 12: return new TextDecoder().decode(b); // UTF8String
-    case 30: { // BMPString: UTF-16BE
-      let out = '';
-      for (let i = 0; i + 1 < b.length; i += 2) out += String.fromCharCode(((b[i] as number) << 8) | (b[i + 1] as number));
-      return out;
-    }
-    case 28: { // UniversalString: UTF-32BE
-      let out = '';
-      for (let i = 0; i + 3 < b.length; i += 4) {
-        const cp = (((b[i] as number) << 24) | ((b[i + 1] as number) << 16) | ((b[i + 2] as number) << 8) | (b[i + 3] as number)) >>> 0;
-        out += cp <= 0x10ffff ? String.fromCodePoint(cp) : '\ufffd';
-      }
-      return out;
-    }
-    case 18: case 19: case 20: case 21: case 22: case 25: case 26: case 27: case 29:
-      return latin1(b); // Numeric, Printable, Teletex, Videotex, IA5, Graphic, Visible, General, Character
-    default:
-      return undefined;
-  }
-}
-
-function commonNames(subject: Tlv[] | undefined): string[] {
+function commonNames(subject: asn1js.AsnType[] | undefined): string[] {
   const out: string[] = [];
   for (const rdn of subject ?? []) {
     for (const atv of seqItems(rdn) ?? []) {
       const [type, value] = seqItems(atv) ?? [];
       if (oidOf(type) !== OID_CN || value === undefined) continue;
-      const v = stringValue(value);
-      if (v !== undefined) out.push(v);
+      const v = (value as { valueBlock?: { value?: unknown } }).valueBlock?.value;
+      if (typeof v === 'string') out.push(v);
     }
   }
   return out;
 }
 
-/** Validity dates, the subject CN (if exactly one) and the signature's digest (exported for tests). */
-export function certificateDetails(cert: X509Certificate): CertDetails {
-  return details(cert);
-}
-
 function details(cert: X509Certificate): CertDetails {
   const bad = (why: string): VouchError => new VouchError('INVALID_CERTIFICATE', `certificate does not parse: ${why}`);
-  try {
-    const [top] = tlvs(new Uint8Array(cert.raw));
-    const [tbs, sigAlg] = seqItems(top) ?? [];
-    const fields = seqItems(tbs);
-    if (fields === undefined) throw bad('no TBSCertificate');
-    // An explicit [0] version comes first when present.
-    const i = fields[0]?.cls === 2 ? 1 : 0;
-    const validity = seqItems(fields[i + 3]);
-    const notBefore = asnTime(validity?.[0]);
-    const notAfter = asnTime(validity?.[1]);
-    if (notBefore === undefined || notAfter === undefined) throw bad('no validity period');
-    const cns = commonNames(seqItems(fields[i + 4]));
-    return { notBefore, notAfter, cn: cns.length === 1 ? cns[0] : undefined, hash: signatureHash(seqItems(sigAlg)) };
-  } catch (err) {
-    if (err instanceof DerError) throw bad(err.message);
-    throw err;
-  }
+  const parsed = asn1js.fromBER(new Uint8Array(cert.raw));
+  if (parsed.offset === -1) throw bad(parsed.result.error || 'invalid DER');
+  const [tbs, sigAlg] = seqItems(parsed.result) ?? [];
+  const fields = seqItems(tbs);
+  if (fields === undefined) throw bad('no TBSCertificate');
+  // An explicit [0] version comes first when present.
+  const i = fields[0]?.idBlock.tagClass === 3 ? 1 : 0;
+  const validity = seqItems(fields[i + 3]);
+  const notBefore = asnTime(validity?.[0]);
+  const notAfter = asnTime(validity?.[1]);
+  if (notBefore === undefined || notAfter === undefined) throw bad('no validity period');
+  const cns = commonNames(seqItems(fields[i + 4]));
+  return { notBefore, notAfter, cn: cns.length === 1 ? cns[0] : undefined, hash: signatureHash(seqItems(sigAlg)) };
 }
 
 /** The subject CN, if there is exactly one. */
