@@ -2,7 +2,7 @@
 // in-process FIFO mutex, optionally backed by a cross-instance lock (SQLite's lease table); the
 // callback works on a StagedTransaction whose operations are committed in one atomic step.
 import { VouchError } from '../core/index.js';
-import { KeyedMutex, LockGuard, checkGun, checkUpdates } from './common.js';
+import { KeyedMutex, checkGun, checkUpdates } from './common.js';
 import { StagedTransaction, type StagedOp } from './staged.js';
 import type {
   ChangeRecord, ChangesQuery, FileUpdate, GunTransaction, ServerKeyStore, Store, StoreKind, StoredFile,
@@ -17,11 +17,12 @@ export interface SharedLock {
 export abstract class LocalStore implements Store {
   abstract readonly kind: StoreKind;
   abstract readonly keys: ServerKeyStore;
-  private readonly mutex = new KeyedMutex();
-  private readonly guard = new LockGuard();
+  private readonly mutex: KeyedMutex;
   protected closed = false;
 
-  constructor(protected readonly now: () => Date) {}
+  constructor(protected readonly now: () => Date, lockWaitMs?: number) {
+    this.mutex = new KeyedMutex(lockWaitMs);
+  }
 
   abstract getCurrent(gun: string, role: string): Promise<StoredFile | undefined>;
   abstract getVersion(gun: string, role: string, version: number): Promise<StoredFile | undefined>;
@@ -46,8 +47,7 @@ export abstract class LocalStore implements Store {
   async withGunLock<T>(gun: string, fn: (tx: GunTransaction) => Promise<T>): Promise<T> {
     checkGun(gun);
     this.checkOpen();
-    this.guard.enter(gun);
-    return this.mutex.run(gun, () => this.guard.run(gun, async () => {
+    return this.mutex.run(gun, async () => {
       this.checkOpen();
       const lock = await this.acquireShared(gun);
       const tx = new StagedTransaction(gun, this, this.now);
@@ -64,7 +64,7 @@ export abstract class LocalStore implements Store {
         tx.finish();
         lock.release();
       }
-    }));
+    });
   }
 
   async update(gun: string, updates: FileUpdate[]): Promise<void> {

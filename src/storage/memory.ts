@@ -45,7 +45,7 @@ export class MemoryStore extends LocalStore {
   private nextId = 1;
 
   constructor(opts: OpenStoreOptions = {}) {
-    super(opts.now ?? (() => new Date()));
+    super(opts.now ?? (() => new Date()), opts.lockWaitMs);
     this.keys = new EncryptedKeyStore(this.keyRows, { secret: opts.keySecret, defaultAlgorithm: opts.keyAlgorithm, now: this.now });
   }
 

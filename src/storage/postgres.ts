@@ -6,7 +6,7 @@
 // and a reader paging by change_id never skips a row that commits late.
 import pg from 'pg';
 import { VouchError, sha256 } from '../core/index.js';
-import { KeyedMutex, LockGuard, checkGun, checkUpdates, conflict, normaliseSha256, pageSpec, storageError, validName, validVersion } from './common.js';
+import { KeyedMutex, checkGun, checkUpdates, conflict, normaliseSha256, pageSpec, storageError, validName, validVersion } from './common.js';
 import { EncryptedKeyStore, type KeyRow, type KeyRows } from './keys.js';
 import type {
   ChangeRecord, ChangesQuery, FileUpdate, GunTransaction, OpenStoreOptions, ServerKeyAlgorithm, ServerKeyRole, Store, StoredFile,
@@ -275,8 +275,7 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly keys: EncryptedKeyStore;
   private readonly pool: pg.Pool;
-  private readonly mutex = new KeyedMutex();
-  private readonly guard = new LockGuard();
+  private readonly mutex: KeyedMutex;
   // Transactions may hold at most poolSize-2 connections, so a callback that reads through the
   // store or uses the key store always finds a free connection: no pool-exhaustion deadlock.
   private readonly txSlots: Semaphore;
@@ -295,6 +294,7 @@ export class PostgresStore implements Store {
     // (Set per connection, not via `options`, which would replace any the URL carries.)
     this.pool.on('connect', (c) => { c.query('SET TIME ZONE UTC').catch(() => undefined); });
     this.txSlots = new Semaphore(size - 2);
+    this.mutex = new KeyedMutex(opts.lockWaitMs);
   }
 
   private checkOpen(): void {
@@ -393,9 +393,8 @@ export class PostgresStore implements Store {
   async withGunLock<T>(gun: string, fn: (tx: GunTransaction) => Promise<T>): Promise<T> {
     checkGun(gun);
     this.checkOpen();
-    this.guard.enter(gun);
     // In-process queue first, so one process sends at most one waiter per GUN to the database.
-    return this.mutex.run(gun, () => this.guard.run(gun, async () => {
+    return this.mutex.run(gun, async () => {
       const release = await this.txSlots.acquire();
       try {
         this.checkOpen();
@@ -414,7 +413,7 @@ export class PostgresStore implements Store {
       } finally {
         release();
       }
-    }));
+    });
   }
 
   private async transaction<T>(c: pg.PoolClient, gun: string, fn: (tx: GunTransaction) => Promise<T>, state: { broken: boolean }): Promise<T> {

@@ -119,7 +119,7 @@ export class SqliteStore extends LocalStore {
   private readonly leases = new Map<string, string>();
 
   constructor(readonly path: string, opts: OpenStoreOptions = {}) {
-    super(opts.now ?? (() => new Date()));
+    super(opts.now ?? (() => new Date()), opts.lockWaitMs);
     // First, so bad key options fail before the file is opened.
     this.keys = new EncryptedKeyStore(new SqliteKeyRows(this), { secret: opts.keySecret, defaultAlgorithm: opts.keyAlgorithm, now: this.now });
     const file = resolve(path);

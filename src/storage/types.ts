@@ -151,4 +151,6 @@ export interface OpenStoreOptions {
   poolSize?: number;
   /** Clock, for tests; defaults to Date.now. The PostgreSQL adapter uses the database clock. */
   now?: () => Date;
+  /** How long withGunLock waits for a GUN's lock held in this process, ms (default 30 s). */
+  lockWaitMs?: number;
 }

@@ -340,15 +340,15 @@ export function storageSuite(h: Harness): void {
     assert.deepEqual((await s.changes({ gun: g, changeId: 0, records: 10 })).map((c) => c.category), ['deletion']);
   });
 
-  T('withGunLock: re-entering the store for the same GUN fails instead of deadlocking; the view is bound to its GUN and call', async () => {
-    const s = await open();
+  T('withGunLock: re-entering the store for the same GUN fails (once the lock wait is over) instead of deadlocking; the view is bound to its GUN and call', async () => {
+    const s = await open({ lockWaitMs: 200 });
     const g = gunName('reentry');
     const other = gunName('reentry-other');
     let saved: Parameters<Parameters<Store['withGunLock']>[1]>[0] | undefined;
     await s.withGunLock(g, async (tx) => {
       saved = tx;
-      await rejectsWith(s.update(g, [{ role: 'root', version: 1, data: bytes('r') }]), 'INTERNAL');
-      await rejectsWith(s.withGunLock(g, async () => undefined), 'INTERNAL');
+      await rejectsWith(s.update(g, [{ role: 'root', version: 1, data: bytes('r') }]), 'STORAGE');
+      await rejectsWith(s.withGunLock(g, async () => undefined), 'STORAGE');
       await rejectsWith(tx.update(other, [{ role: 'root', version: 1, data: bytes('r') }]), 'INVALID_ARGUMENT');
       // another GUN's lock can be taken meanwhile
       await s.update(other, [{ role: 'root', version: 1, data: bytes('o') }]);
