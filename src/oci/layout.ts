@@ -11,7 +11,7 @@ import { VouchError, isJsonObject, parseDigest, parseJson } from '../core/index.
 import { streamToFileAtomic, syncDir, writeFileAtomic } from './fsutil.js';
 import { parseDescriptor, type Descriptor } from './manifest.js';
 import { MAX_MANIFEST_BYTES, OCI_INDEX, REF_NAME_ANNOTATION } from './mediatypes.js';
-import { VerifyingStream, checkBytes, type Expected } from './verify.js';
+import { VerifyingStream, checkBytes, isCheckedStream, type Expected } from './verify.js';
 
 export const LAYOUT_VERSION = '1.0.0';
 
@@ -157,7 +157,9 @@ export class OciLayoutWriter implements ImageSink {
       await writeFileAtomic(path, data);
       return;
     }
-    await streamToFileAtomic(path, data, new VerifyingStream(desc, `blob ${desc.digest}`));
+    // Streams from a registry or a layout arrive checked already; anything else is checked here.
+    if (isCheckedStream(data, desc)) await streamToFileAtomic(path, data);
+    else await streamToFileAtomic(path, data, new VerifyingStream(desc, `blob ${desc.digest}`));
   }
 
   /**

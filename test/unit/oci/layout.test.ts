@@ -11,6 +11,7 @@ import { RegistryImageSource, pullImage, pushImage } from '../../../src/oci/copy
 import { OciLayout, OciLayoutWriter, blobPath } from '../../../src/oci/layout.js';
 import { DOCKER_CONFIG, DOCKER_LAYER, DOCKER_LAYER_GZIP, DOCKER_MANIFEST, OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST, REF_NAME_ANNOTATION } from '../../../src/oci/mediatypes.js';
 import { parseManifest } from '../../../src/oci/manifest.js';
+import { VerifyingStream } from '../../../src/oci/verify.js';
 import { makeImage, makeIndex, serve, startLocalRegistry, tempDir, type LocalRegistry, type TestImage } from './helpers.js';
 import { RegistryClient } from '../../../src/oci/client.js';
 
@@ -73,6 +74,18 @@ test('abort leaves nothing behind; a blob that fails its check leaves no file', 
     await assert.rejects(w.writeBlob(desc, Buffer.alloc(layer.byteLength, 'x')), (e) => isVouchError(e, 'HASH_MISMATCH'));
     await assert.rejects(w.writeBlob(desc, Readable.from([Buffer.alloc(layer.byteLength, 'x')])), (e) => isVouchError(e, 'HASH_MISMATCH'));
     await assert.rejects(w.writeBlob(desc, Readable.from([layer, Buffer.from('extra')])), (e) => isVouchError(e, 'LENGTH_MISMATCH'));
+    // A stream that checks itself (as the registry client's do) is relied on, not hashed twice:
+    // its own check still refuses bad bytes. One that was read from already is checked again.
+    const selfChecked = new VerifyingStream(desc);
+    selfChecked.end(Buffer.alloc(layer.byteLength, 'x'));
+    await assert.rejects(w.writeBlob(desc, selfChecked), (e) => isVouchError(e, 'HASH_MISMATCH'));
+    const otherDigest = new VerifyingStream({ digest: digestOf(Buffer.alloc(layer.byteLength, 'x')), size: layer.byteLength });
+    otherDigest.end(Buffer.alloc(layer.byteLength, 'x'));
+    await assert.rejects(w.writeBlob(desc, otherDigest), (e) => isVouchError(e, 'HASH_MISMATCH'), 'a check for another digest does not count');
+    const prefixRead = new VerifyingStream({ digest: digestOf(Buffer.concat([Buffer.from('p'), layer])), size: layer.byteLength + 1 });
+    prefixRead.end(Buffer.concat([Buffer.from('p'), layer]));
+    assert.equal(prefixRead.read(1)?.toString(), 'p');
+    await assert.rejects(w.writeBlob({ digest: digestOf(Buffer.concat([Buffer.from('p'), layer])), size: layer.byteLength + 1 }, prefixRead), (e) => isVouchError(e, 'LENGTH_MISMATCH'), 'a stream read from is checked again');
     const staging = join(dir, readdirStaging(await readdir(dir)));
     assert.deepEqual(await readdir(join(staging, 'blobs', 'sha256')), [], 'no partial blob');
     await w.abort();
