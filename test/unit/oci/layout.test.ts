@@ -9,6 +9,7 @@ import { digestOf, isVouchError } from '../../../src/core/index.js';
 import { DockerArchive, listTar } from '../../../src/oci/archive.js';
 import { RegistryImageSource, pullImage, pushImage } from '../../../src/oci/copy.js';
 import { OciLayout, OciLayoutWriter, blobPath } from '../../../src/oci/layout.js';
+import { streamToFileAtomic } from '../../../src/oci/fsutil.js';
 import { DOCKER_CONFIG, DOCKER_LAYER, DOCKER_LAYER_GZIP, DOCKER_MANIFEST, OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST, REF_NAME_ANNOTATION } from '../../../src/oci/mediatypes.js';
 import { parseManifest } from '../../../src/oci/manifest.js';
 import { VerifyingStream } from '../../../src/oci/verify.js';
@@ -382,3 +383,15 @@ test('listTar reads long names from pax headers and GNU long-name entries, and d
 });
 
 function dirOf(p: string): string { return p.slice(0, p.lastIndexOf('/')); }
+
+test('streamToFileAtomic writes a stream of many chunks (several write batches) exactly; a failing stream leaves no file', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const chunks = Array.from({ length: 70 }, (_, i) => Buffer.alloc(40_000 + i, i));
+    await streamToFileAtomic(join(dir, 'a', 'blob'), Readable.from(chunks));
+    assert.deepEqual(await readFile(join(dir, 'a', 'blob')), Buffer.concat(chunks));
+    const failing = Readable.from((function* () { yield* chunks; throw new Error('cut off'); })());
+    await assert.rejects(streamToFileAtomic(join(dir, 'b'), failing), /cut off/);
+    assert.deepEqual((await readdir(dir)).sort(), ['a'], 'no file and no temp file');
+  } finally { await cleanup(); }
+});
