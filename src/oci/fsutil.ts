@@ -33,12 +33,14 @@ const WRITE_BATCH = 1024 * 1024;
 
 /**
  * A file sink that gathers chunks up to WRITE_BATCH and writes them with one call (a chunk per
- * write costs a thread-pool round trip each: thousands for a large blob). At most one batch is
- * held and one written at a time, so memory stays bounded; `_final` writes the rest and fsyncs.
+ * write costs a thread-pool round trip each: thousands for a large blob). One batch is written
+ * while the next one gathers, so the network is not paused for the disk; a third waits for the
+ * write in flight. Memory stays bounded (two batches); `_final` writes the rest and fsyncs.
  */
 class BatchingFileSink extends Writable {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  private inFlight: Promise<void> = Promise.resolve();
 
   constructor(private readonly fh: FileHandle) {
     super({ highWaterMark: WRITE_BATCH });
@@ -48,11 +50,18 @@ class BatchingFileSink extends Writable {
     this.pending.push(chunk);
     this.pendingBytes += chunk.byteLength;
     if (this.pendingBytes < WRITE_BATCH) { cb(); return; }
-    this.flush().then(() => cb(), cb);
+    this.inFlight.then(() => {
+      if (this.destroyed) { cb(); return; }
+      const write = this.flush();
+      // Its failure is reported by the next _write or by _final, which wait for it.
+      write.catch(() => undefined);
+      this.inFlight = write;
+      cb();
+    }, cb);
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    this.flush().then(() => this.fh.sync()).then(() => cb(), cb);
+    this.inFlight.then(() => this.flush()).then(() => this.fh.sync()).then(() => cb(), cb);
   }
 
   private async flush(): Promise<void> {
