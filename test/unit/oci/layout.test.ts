@@ -2,7 +2,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { digestOf, isVouchError } from '../../../src/core/index.js';
@@ -13,6 +13,7 @@ import { streamToFileAtomic } from '../../../src/oci/fsutil.js';
 import { DOCKER_CONFIG, DOCKER_LAYER, DOCKER_LAYER_GZIP, DOCKER_MANIFEST, OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST, REF_NAME_ANNOTATION } from '../../../src/oci/mediatypes.js';
 import { parseManifest } from '../../../src/oci/manifest.js';
 import { VerifyingStream } from '../../../src/oci/verify.js';
+import { stagingLeftovers, treeSnapshot } from '../../support/fstree.js';
 import { makeImage, makeIndex, serve, startLocalRegistry, tempDir, type LocalRegistry, type TestImage } from './helpers.js';
 import { RegistryClient } from '../../../src/oci/client.js';
 
@@ -57,6 +58,10 @@ test('layout write/read round trip; nothing is visible at the target until commi
     await assert.rejects(async () => l.resolve('v2'), (e) => isVouchError(e, 'NOT_FOUND'));
   } finally { await cleanup(); }
 });
+
+async function hasLayoutBlob(dir: string, digest: string): Promise<boolean> {
+  return (await readdir(dirname(blobPath(dir, digest)))).includes(digest.slice(7));
+}
 
 function readdirStaging(names: string[]): string {
   const s = names.find((n) => n.startsWith('.layout.tmp-'));
@@ -115,12 +120,16 @@ test('adding to an existing layout keeps its entries and replaces a reused ref n
     await writeImage(w, a);
     w.addManifest(a.descriptor, 'a');
     await w.commit();
+    const before = treeSnapshot(dir);
     w = await OciLayoutWriter.open(dir);
     await writeImage(w, b);
     await writeImage(w, c);
+    assert.deepEqual(treeSnapshot(dir), before, 'new blobs wait outside the layout until commit');
     w.addManifest(b.descriptor, 'b');
     w.addManifest(c.descriptor, 'a');
     await w.commit();
+    assert.deepEqual(stagingLeftovers(dir), []);
+    for (const [digest] of [...b.blobs, ...c.blobs]) assert.ok(await hasLayoutBlob(dir, digest), `${digest} moved in`);
     const l = await OciLayout.open(dir);
     assert.equal(l.manifests.length, 2);
     assert.equal(l.resolve('a').digest, c.descriptor.digest);
@@ -358,6 +367,20 @@ test('pulling an image with a tampered layer from a hostile registry leaves no l
     await assert.rejects(pullImage(client, 'victim/app', '1.0', w), (e) => isVouchError(e, 'HASH_MISMATCH'));
     await w.abort();
     assert.deepEqual(await readdir(dir), [], 'neither the layout nor its staging directory remains');
+
+    // Into an existing layout: the config that did verify is not left behind either.
+    const existing = join(dir, 'existing');
+    const other = makeImage('bystander');
+    const ew = await OciLayoutWriter.open(existing);
+    await writeImage(ew, other);
+    ew.addManifest(other.descriptor, 'keep');
+    await ew.commit();
+    const before = treeSnapshot(existing);
+    const w2 = await OciLayoutWriter.open(existing);
+    await assert.rejects(pullImage(client, 'victim/app', '1.0', w2), (e) => isVouchError(e, 'HASH_MISMATCH'));
+    await w2.abort();
+    assert.deepEqual(treeSnapshot(existing), before, 'the existing layout is byte for byte as it was');
+    assert.deepEqual(stagingLeftovers(existing), []);
   } finally {
     await client.close();
     await evil.close();
