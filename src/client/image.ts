@@ -3,7 +3,8 @@
 // against the signed length, checks every blob while it streams, and writes the OCI layout only
 // when everything matched — a failure leaves nothing at the destination.
 import { VouchError } from '../core/index.js';
-import { DockerArchive, OciLayout, OciLayoutWriter, pullImage, pushImage, type Descriptor, type ImageSource } from '../oci/index.js';
+import { OciLayoutWriter, pullImage, pushImage, type Descriptor } from '../oci/index.js';
+import { openImageSource } from '../oci/transports.js';
 import { formatReference, gunOf, parseReference, type ImageReference } from '../oci/reference.js';
 import { resolveDockerTag, type ResolvedTag } from '../tuf/index.js';
 import { decisionError, type Decision, type Policy } from '../policy/index.js';
@@ -162,7 +163,7 @@ export async function pull(s: Session, input: string, opts: PullOptions): Promis
 }
 
 export interface PushOptions {
-  /** `oci:DIR[:REF]` (an OCI layout) or `docker-archive:FILE` (docker save) */
+  /** `oci:DIR[:REF]` (an OCI layout) or `docker-archive:FILE[:REPO:TAG]` (docker save) */
   from: string;
   /** sign the pushed tag (DOCKER_CONTENT_TRUST or --sign) */
   sign: boolean;
@@ -170,35 +171,12 @@ export interface PushOptions {
   onEvent?: (e: ImageEvent) => void;
 }
 
-async function openSource(from: string, tag: string): Promise<{ source: ImageSource; root: Descriptor }> {
-  const m = /^(oci|docker-archive):(.+)$/.exec(from);
-  if (!m) throw new VouchError('INVALID_ARGUMENT', `--from '${from}' must be oci:DIR or docker-archive:FILE`);
-  if (m[1] === 'oci') {
-    // oci:DIR or oci:DIR:REF (REF = a ref.name in index.json)
-    const spec = m[2] as string;
-    const colon = spec.lastIndexOf(':');
-    const [dir, name] = colon > 0 && !spec.slice(colon + 1).includes('/') ? [spec.slice(0, colon), spec.slice(colon + 1)] : [spec, undefined];
-    const layout = await OciLayout.open(dir);
-    let root: Descriptor;
-    try {
-      root = layout.resolve(name ?? (layout.manifests.length === 1 ? undefined : tag));
-    } catch (err) {
-      throw new VouchError('NOT_FOUND', `${dir}: cannot choose an image: ${(err as Error).message}`, { hint: 'name it as oci:DIR:REF, REF being an org.opencontainers.image.ref.name in index.json', cause: err });
-    }
-    return { source: layout, root };
-  }
-  const archive = await DockerArchive.open(m[2] as string);
-  const image = archive.images.length === 1 ? archive.images[0] : archive.images.find((i) => i.repoTags.some((t) => t.endsWith(`:${tag}`)));
-  if (!image) throw new VouchError('NOT_FOUND', `${m[2]}: the archive holds ${archive.images.length} images and none is tagged ${tag}`);
-  return { source: archive, root: image.descriptor };
-}
-
 export async function push(s: Session, input: string, opts: PushOptions): Promise<{ digest: string; size: number }> {
   const ref = parseReference(input);
   if (ref.digest !== undefined) throw new VouchError('INVALID_ARGUMENT', `${input}: push takes IMAGE:TAG, not a digest`);
   const tag = ref.tag ?? 'latest';
   const emit = opts.onEvent ?? (() => {});
-  const { source, root } = await openSource(opts.from, tag);
+  const { source, root } = await openImageSource(opts.from, { pushing: { name: gunOf(ref), tag } });
   const client = s.registryFor(ref.registry);
   const pushed = await pushImage(client, ref.repository, source, root, {
     tag,

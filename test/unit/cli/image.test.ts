@@ -2,6 +2,7 @@
 // content trust from DOCKER_CONTENT_TRUST, usage errors, and the --docker hand-off's failure path.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,6 +127,33 @@ describe('vouch push / pull CLI', () => {
     } finally {
       await fake.stop();
     }
+  });
+
+  test('push --from docker-archive:FILE (as skopeo and docker save write it) pushes and signs that image; pull verifies it', async () => {
+    const trusted = { ...env, DOCKER_CONTENT_TRUST: '1' };
+    execFileSync('skopeo', ['copy', '--quiet', `oci:${join(dir, 'img')}:1.0`, `docker-archive:${join(dir, 'app.tar')}:demo/archive:1.0`], { stdio: 'pipe' });
+    const repo = `${registry.host}/cli/archive`;
+    // A path relative to the working directory, the image named as in the archive.
+    const p = await runCli(['push', `${repo}:2.0`, '--from', 'docker-archive:app.tar:demo/archive:1.0'], trusted, dir);
+    assert.equal(p.code, 0, p.stderr);
+    const m = /^2\.0: digest: (sha256:[0-9a-f]{64}) size: \d+$/m.exec(p.stdout);
+    assert.ok(m, p.stdout);
+    assert.match(p.stdout, /Successfully signed/);
+    const r = await runCli(['pull', `${repo}:2.0`, '--to', 'oci:out-archive'], trusted, dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`Pull \\(1 of 1\\): ${repo.replace(/\./g, '\\.')}:2\\.0@${m[1]}`));
+    // The layer and config are the OCI image's, in docker's media types.
+    const index = JSON.parse(readFileSync(join(dir, 'out-archive', 'index.json'), 'utf8')) as { manifests: { digest: string; mediaType: string }[] };
+    assert.deepEqual(index.manifests.map((d) => [d.digest, d.mediaType]), [[m[1], 'application/vnd.docker.distribution.manifest.v2+json']]);
+    const pulled = JSON.parse(readFileSync(join(dir, 'out-archive', 'blobs', 'sha256', (m[1] as string).slice(7)), 'utf8')) as { layers: { size: number }[] };
+    assert.equal(pulled.layers.length, 1);
+    // Only the single image is taken without a name; a name that is not in the archive is refused.
+    const only = await runCli(['push', `${repo}:2.1`, '--from', `docker-archive:${join(dir, 'app.tar')}`], env, dir);
+    assert.equal(only.code, 0, only.stderr);
+    assert.match(only.stdout, new RegExp(`^2\\.1: digest: ${m[1]} `));
+    const wrong = await runCli(['push', `${repo}:2.2`, '--from', `docker-archive:${join(dir, 'app.tar')}:other/app:1.0`], env, dir);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /no image 'other\/app:1\.0' in .*app\.tar/);
   });
 
   test('usage errors exit 2 with a reason', async () => {
