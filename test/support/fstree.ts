@@ -20,6 +20,7 @@ export function treeSnapshot(dir: string): Record<string, string> {
 
 /** Staging directories a layout writer left beside `path`. */
 export function stagingLeftovers(path: string): string[] {
+  if (!existsSync(dirname(path))) return [];
   return readdirSync(dirname(path)).filter((n) => n.startsWith(`.${basename(path)}.tmp-`));
 }
 
