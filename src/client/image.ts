@@ -82,10 +82,27 @@ function unsignedError(ref: ImageReference, hasTrustData: boolean, decision: Dec
   });
 }
 
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A promise that never rejects (so it may be left unawaited), and its outcome back. */
+function settled<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
+}
+
+async function unsettle<T>(p: Promise<Settled<T>>): Promise<T> {
+  const r = await p;
+  if (r.ok) return r.value;
+  throw r.error;
+}
+
 export async function pull(s: Session, input: string, opts: PullOptions): Promise<PullResult> {
   const ref = parseReference(input);
   const emit = opts.onEvent ?? (() => {});
   const client = s.registryFor(ref.registry);
+  // The registry's view of the tag does not depend on the trust data: ask for it (and find the
+  // registry's scheme) while the trust data is fetched and verified. Only compared once that is
+  // done; an error is raised where the HEAD used to be made.
+  const tagHead = opts.trust && ref.digest === undefined ? settled(client.headManifest(ref.repository, ref.tag ?? 'latest')) : undefined;
   let refToFetch: string;
   let resolved: ResolvedTag | undefined;
   let decision: Decision | undefined;
@@ -126,7 +143,7 @@ export async function pull(s: Session, input: string, opts: PullOptions): Promis
     if (pendingPolicy !== undefined) emit(pendingPolicy);
     // The registry's tag must still name the signed manifest: a moved tag means someone pushed
     // unsigned content under a signed name, and we refuse rather than silently pull the old one.
-    const head = await client.headManifest(ref.repository, resolved.tag);
+    const head = tagHead !== undefined && resolved.tag === (ref.tag ?? 'latest') ? await unsettle(tagHead) : await client.headManifest(ref.repository, resolved.tag);
     if (head?.digest !== undefined && head.digest !== resolved.digest) {
       throw new VouchError('HASH_MISMATCH', `${gunOf(ref)}:${resolved.tag} was moved: the registry has ${head.digest}, but the signed digest is ${resolved.digest}`, {
         hint: `pull the signed image by digest (${gunOf(ref)}@${resolved.digest}), or have a signer sign the new digest`,
