@@ -57,6 +57,23 @@ export async function wrk(url: string, opts: { threads: number; connections: num
   return parseWrk(r.stdout);
 }
 
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** Wall time, and CPU time (user + sys, from GNU time) which other load on the machine disturbs less. */
+export async function timed(cmd: string, args: string[], env?: Record<string, string | undefined>): Promise<{ ms: number; cpuMs: number; stdout: string }> {
+  const t0 = process.hrtime.bigint();
+  const r = await run('/usr/bin/time', ['-f', 'VOUCH_BENCH_CPU %U %S', cmd, ...args], { ...(env ? { env } : {}), timeoutMs: 600_000 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}):\n${r.stderr.slice(-2000)}`);
+  const m = /VOUCH_BENCH_CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  const cpuMs = m ? (Number(m[1]) + Number(m[2])) * 1000 : Number.NaN;
+  return { ms, cpuMs, stdout: r.stdout };
+}
+
 export function ratio(ours: number, theirs: number): string {
   return theirs > 0 ? `${(ours / theirs).toFixed(2)}x` : 'n/a';
 }

@@ -17,7 +17,8 @@ import { Draft } from '../../src/client/publish.js';
 import { Session } from '../../src/client/session.js';
 import { parseReference } from '../../src/oci/reference.js';
 import { sha256 } from '../../src/core/index.js';
-import { run, startPeers } from '../../test/support/peers.js';
+import { startPeers } from '../../test/support/peers.js';
+import { median, timed } from '../lib.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,23 +32,6 @@ const PASS = 'bench-passphrase-1';
 const here = fileURLToPath(new URL('.', import.meta.url));
 // dist/bench/inspect (built) or bench/inspect (tsx): the launcher runs the built CLI either way
 const vouchBin = [resolve(here, '..', '..', '..', 'bin', 'vouch.js'), resolve(here, '..', '..', 'bin', 'vouch.js')].find((p) => existsSync(p)) ?? 'bin/vouch.js';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-/** Wall time, and CPU time (user + sys, from GNU time) which other load on the machine disturbs less. */
-async function timed(cmd: string, args: string[], env: Record<string, string>): Promise<{ ms: number; cpuMs: number; stdout: string }> {
-  const t0 = process.hrtime.bigint();
-  const r = await run('/usr/bin/time', ['-f', 'VOUCH_BENCH_CPU %U %S', cmd, ...args], { env, timeoutMs: 600_000 });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}):\n${r.stderr.slice(-2000)}`);
-  const m = /VOUCH_BENCH_CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
-  const cpuMs = m ? (Number(m[1]) + Number(m[2])) * 1000 : Number.NaN;
-  return { ms, cpuMs, stdout: r.stdout };
-}
 
 async function main(): Promise<void> {
   process.stdout.write(`inspect benchmark: ${TAGS} tags, ${SIGNERS} signers, ${RUNS} cold runs each\n`);

@@ -31,7 +31,7 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .command('push')
     .description('push an image from an OCI layout or a docker-archive; signs the tag when content trust is on')
     .argument('<image>', 'IMAGE:TAG to push to')
-    .requiredOption('--from <source>', 'oci:DIR[:REF] (OCI image layout) or docker-archive:FILE (docker save)')
+    .requiredOption('--from <source>', 'oci:DIR[:REF] (OCI image layout) or docker-archive:FILE[:REPO:TAG] (docker save)')
     .option('--sign', 'sign the tag even when DOCKER_CONTENT_TRUST is not set')
     .option('--disable-content-trust', 'do not sign, whatever DOCKER_CONTENT_TRUST says')
     .option('--trust-pinning <file>', 'notary client config with trust_pinning (root key IDs or CAs)')

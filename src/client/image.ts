@@ -3,7 +3,8 @@
 // against the signed length, checks every blob while it streams, and writes the OCI layout only
 // when everything matched — a failure leaves nothing at the destination.
 import { VouchError } from '../core/index.js';
-import { DockerArchive, OciLayout, OciLayoutWriter, pullImage, pushImage, type Descriptor, type ImageSource } from '../oci/index.js';
+import { OciLayoutWriter, pullImage, pushImage, type Descriptor } from '../oci/index.js';
+import { openImageSource } from '../oci/transports.js';
 import { formatReference, gunOf, parseReference, type ImageReference } from '../oci/reference.js';
 import { resolveDockerTag, type ResolvedTag } from '../tuf/index.js';
 import { decisionError, type Decision, type Policy } from '../policy/index.js';
@@ -81,10 +82,27 @@ function unsignedError(ref: ImageReference, hasTrustData: boolean, decision: Dec
   });
 }
 
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A promise that never rejects (so it may be left unawaited), and its outcome back. */
+function settled<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
+}
+
+async function unsettle<T>(p: Promise<Settled<T>>): Promise<T> {
+  const r = await p;
+  if (r.ok) return r.value;
+  throw r.error;
+}
+
 export async function pull(s: Session, input: string, opts: PullOptions): Promise<PullResult> {
   const ref = parseReference(input);
   const emit = opts.onEvent ?? (() => {});
   const client = s.registryFor(ref.registry);
+  // The registry's view of the tag does not depend on the trust data: ask for it (and find the
+  // registry's scheme) while the trust data is fetched and verified. Only compared once that is
+  // done; an error is raised where the HEAD used to be made.
+  const tagHead = opts.trust && ref.digest === undefined ? settled(client.headManifest(ref.repository, ref.tag ?? 'latest')) : undefined;
   let refToFetch: string;
   let resolved: ResolvedTag | undefined;
   let decision: Decision | undefined;
@@ -125,7 +143,7 @@ export async function pull(s: Session, input: string, opts: PullOptions): Promis
     if (pendingPolicy !== undefined) emit(pendingPolicy);
     // The registry's tag must still name the signed manifest: a moved tag means someone pushed
     // unsigned content under a signed name, and we refuse rather than silently pull the old one.
-    const head = await client.headManifest(ref.repository, resolved.tag);
+    const head = tagHead !== undefined && resolved.tag === (ref.tag ?? 'latest') ? await unsettle(tagHead) : await client.headManifest(ref.repository, resolved.tag);
     if (head?.digest !== undefined && head.digest !== resolved.digest) {
       throw new VouchError('HASH_MISMATCH', `${gunOf(ref)}:${resolved.tag} was moved: the registry has ${head.digest}, but the signed digest is ${resolved.digest}`, {
         hint: `pull the signed image by digest (${gunOf(ref)}@${resolved.digest}), or have a signer sign the new digest`,
@@ -162,7 +180,7 @@ export async function pull(s: Session, input: string, opts: PullOptions): Promis
 }
 
 export interface PushOptions {
-  /** `oci:DIR[:REF]` (an OCI layout) or `docker-archive:FILE` (docker save) */
+  /** `oci:DIR[:REF]` (an OCI layout) or `docker-archive:FILE[:REPO:TAG]` (docker save) */
   from: string;
   /** sign the pushed tag (DOCKER_CONTENT_TRUST or --sign) */
   sign: boolean;
@@ -170,35 +188,12 @@ export interface PushOptions {
   onEvent?: (e: ImageEvent) => void;
 }
 
-async function openSource(from: string, tag: string): Promise<{ source: ImageSource; root: Descriptor }> {
-  const m = /^(oci|docker-archive):(.+)$/.exec(from);
-  if (!m) throw new VouchError('INVALID_ARGUMENT', `--from '${from}' must be oci:DIR or docker-archive:FILE`);
-  if (m[1] === 'oci') {
-    // oci:DIR or oci:DIR:REF (REF = a ref.name in index.json)
-    const spec = m[2] as string;
-    const colon = spec.lastIndexOf(':');
-    const [dir, name] = colon > 0 && !spec.slice(colon + 1).includes('/') ? [spec.slice(0, colon), spec.slice(colon + 1)] : [spec, undefined];
-    const layout = await OciLayout.open(dir);
-    let root: Descriptor;
-    try {
-      root = layout.resolve(name ?? (layout.manifests.length === 1 ? undefined : tag));
-    } catch (err) {
-      throw new VouchError('NOT_FOUND', `${dir}: cannot choose an image: ${(err as Error).message}`, { hint: 'name it as oci:DIR:REF, REF being an org.opencontainers.image.ref.name in index.json', cause: err });
-    }
-    return { source: layout, root };
-  }
-  const archive = await DockerArchive.open(m[2] as string);
-  const image = archive.images.length === 1 ? archive.images[0] : archive.images.find((i) => i.repoTags.some((t) => t.endsWith(`:${tag}`)));
-  if (!image) throw new VouchError('NOT_FOUND', `${m[2]}: the archive holds ${archive.images.length} images and none is tagged ${tag}`);
-  return { source: archive, root: image.descriptor };
-}
-
 export async function push(s: Session, input: string, opts: PushOptions): Promise<{ digest: string; size: number }> {
   const ref = parseReference(input);
   if (ref.digest !== undefined) throw new VouchError('INVALID_ARGUMENT', `${input}: push takes IMAGE:TAG, not a digest`);
   const tag = ref.tag ?? 'latest';
   const emit = opts.onEvent ?? (() => {});
-  const { source, root } = await openSource(opts.from, tag);
+  const { source, root } = await openImageSource(opts.from, { pushing: { name: gunOf(ref), tag } });
   const client = s.registryFor(ref.registry);
   const pushed = await pushImage(client, ref.repository, source, root, {
     tag,

@@ -1,7 +1,8 @@
 // OCI image layout on disk (image-spec image-layout.md): `oci-layout`, `index.json`, and
 // `blobs/<alg>/<hex>`. Reads check every digest; writes never leave a half-written layout behind:
-// a new layout is built in a sibling temp directory and renamed into place, and additions to an
-// existing one write complete blobs (temp + rename) before index.json is replaced atomically.
+// a new layout is built in a sibling temp directory and renamed into place; additions to an
+// existing one are staged in a sibling temp directory too, and only on commit are the new blobs
+// moved in and index.json replaced atomically, so an aborted write leaves the layout as it was.
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { VouchError, isJsonObject, parseDigest, parseJson } from '../core/index.
 import { streamToFileAtomic, syncDir, writeFileAtomic } from './fsutil.js';
 import { parseDescriptor, type Descriptor } from './manifest.js';
 import { MAX_MANIFEST_BYTES, OCI_INDEX, REF_NAME_ANNOTATION } from './mediatypes.js';
-import { VerifyingStream, checkBytes, type Expected } from './verify.js';
+import { VerifyingStream, checkBytes, isCheckedStream, type Expected } from './verify.js';
 
 export const LAYOUT_VERSION = '1.0.0';
 
@@ -116,11 +117,15 @@ export class OciLayout implements ImageSource {
 
 /**
  * Writes images into a layout. Nothing is visible at `dir` until `commit()`: a new layout lives
- * in a temp directory beside it; for an existing layout, only complete blobs are added before
- * commit replaces index.json. `abort()` removes what was staged.
+ * in a temp directory beside it and is renamed into place; for an existing layout the new blobs
+ * wait in a temp directory beside it and are moved in by commit, just before index.json is
+ * replaced. `abort()` (or a failed commit) removes what was staged or moved in: the existing
+ * layout is left byte for byte as it was.
  */
 export class OciLayoutWriter implements ImageSink {
   private readonly entries: Descriptor[];
+  /** digests written to the staging directory (for an existing layout: what commit moves in) */
+  private readonly staged = new Set<string>();
   private done = false;
 
   private constructor(readonly dir: string, private readonly staging: string, private readonly fresh: boolean, existing: Descriptor[]) {
@@ -130,20 +135,19 @@ export class OciLayoutWriter implements ImageSink {
   static async open(dir: string): Promise<OciLayoutWriter> {
     let exists = false;
     try { exists = (await stat(dir)).isDirectory(); } catch { /* a new layout */ }
-    if (exists && (await readdir(dir)).length > 0) {
-      await checkLayoutFile(dir);
-      return new OciLayoutWriter(dir, dir, false, await readIndex(dir));
-    }
+    const fresh = !(exists && (await readdir(dir)).length > 0);
+    const existing = fresh ? [] : (await checkLayoutFile(dir), await readIndex(dir));
     await mkdir(dirname(dir), { recursive: true });
     const staging = join(dirname(dir), `.${basename(dir)}.tmp-${randomBytes(6).toString('hex')}`);
     await mkdir(join(staging, 'blobs', 'sha256'), { recursive: true });
-    return new OciLayoutWriter(dir, staging, true, []);
+    return new OciLayoutWriter(dir, staging, fresh, existing);
   }
 
   get index(): readonly Descriptor[] { return this.entries; }
 
   async hasBlob(digest: string): Promise<boolean> {
-    try { return (await stat(blobPath(this.staging, digest))).isFile(); } catch { return false; }
+    if (await isFile(blobPath(this.staging, digest))) return true;
+    return !this.fresh && isFile(blobPath(this.dir, digest));
   }
 
   async writeBlob(desc: Expected, data: Buffer | Readable): Promise<void> {
@@ -155,9 +159,13 @@ export class OciLayoutWriter implements ImageSink {
     if (Buffer.isBuffer(data)) {
       checkBytes(data, desc, `blob ${desc.digest}`);
       await writeFileAtomic(path, data);
-      return;
+    } else if (isCheckedStream(data, desc)) {
+      // Streams from a registry or a layout arrive checked already; anything else is checked here.
+      await streamToFileAtomic(path, data);
+    } else {
+      await streamToFileAtomic(path, data, new VerifyingStream(desc, `blob ${desc.digest}`));
     }
-    await streamToFileAtomic(path, data, new VerifyingStream(desc, `blob ${desc.digest}`));
+    this.staged.add(desc.digest);
   }
 
   /**
@@ -179,23 +187,54 @@ export class OciLayoutWriter implements ImageSink {
     for (const e of this.entries) {
       if (!await this.hasBlob(e.digest)) throw new VouchError('NOT_FOUND', `index entry ${e.digest} has no blob in the layout`);
     }
-    const index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: this.entries };
-    await writeFileAtomic(join(this.staging, 'oci-layout'), JSON.stringify({ imageLayoutVersion: LAYOUT_VERSION }));
-    await writeFileAtomic(join(this.staging, 'index.json'), JSON.stringify(index));
+    const index = JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: this.entries });
     if (this.fresh) {
+      await writeFileAtomic(join(this.staging, 'oci-layout'), JSON.stringify({ imageLayoutVersion: LAYOUT_VERSION }));
+      await writeFileAtomic(join(this.staging, 'index.json'), index);
       // An empty directory at `dir` (e.g. made by mktemp) is replaced by the finished layout.
       await rmdir(this.dir).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') throw err; });
       await rename(this.staging, this.dir);
       await syncDir(dirname(this.dir));
+      this.done = true;
+      return;
+    }
+    // Every staged blob is complete and fsynced: move them in (a rename each, same filesystem),
+    // then index.json names them. Should anything fail, what was moved in is taken out again.
+    const moved: string[] = [];
+    const made: string[] = [];
+    try {
+      const dirs = new Set<string>();
+      for (const digest of this.staged) {
+        const to = blobPath(this.dir, digest);
+        if (await isFile(to)) continue;
+        const first = await mkdir(dirname(to), { recursive: true });
+        if (first !== undefined) made.push(first);
+        await rename(blobPath(this.staging, digest), to);
+        moved.push(to);
+        dirs.add(dirname(to));
+      }
+      for (const d of dirs) await syncDir(d);
+      await writeFileAtomic(join(this.dir, 'index.json'), index);
+    } catch (err) {
+      for (const f of moved) await rm(f, { force: true });
+      for (const d of made.reverse()) await rm(d, { recursive: true, force: true });
+      await rm(this.staging, { recursive: true, force: true });
+      this.done = true;
+      throw err;
     }
     this.done = true;
+    await rm(this.staging, { recursive: true, force: true });
   }
 
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    if (this.fresh) await rm(this.staging, { recursive: true, force: true });
+    await rm(this.staging, { recursive: true, force: true });
   }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try { return (await stat(path)).isFile(); } catch { return false; }
 }
 
 /** Reads a layout blob fully (for tests and small blobs). */

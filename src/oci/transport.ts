@@ -1,12 +1,11 @@
 // HTTP for registries and trust servers: both use the docker registry auth scheme (a 401 with a
 // Bearer or Basic challenge, then a token from the realm). Bodies are read with a size bound, so
 // a hostile server cannot make us buffer more than the caller allows.
+import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
-import { rootCertificates } from 'node:tls';
-import type * as Undici from 'undici';
-import type { Dispatcher } from 'undici';
+import type { Agent as UndiciAgent, Dispatcher } from 'undici';
 import { VouchError } from '../core/index.js';
-import { NodeHttpClient, type Sent } from './https.js';
+import { NodeHttpClient, secureContextFor, type Sent } from './https.js';
 
 export interface TlsOptions {
   /** extra CA certificates (PEM) trusted for this host, in addition to the system ones */
@@ -104,15 +103,30 @@ export function parseChallenge(header: string | undefined): Challenge | undefine
   return { scheme, params };
 }
 
+// undici's index also loads fetch, WebSocket, caches, cookies and mocks: about 70 ms of CPU at
+// every start of the CLI. The two pieces used here are loaded on their own, on first use (undici
+// has no `exports` map, so these paths are public; the types still come from the package).
+const requireCjs = createRequire(import.meta.url);
+type UndiciRequest = (url: string, opts: { method: Dispatcher.HttpMethod; headers: Record<string, string>; body: Dispatcher.DispatchOptions['body']; dispatcher: Dispatcher }) => Promise<Dispatcher.ResponseData>;
+let undici: { Agent: typeof UndiciAgent; request: UndiciRequest } | undefined;
+
+function loadUndici(): { Agent: typeof UndiciAgent; request: UndiciRequest } {
+  if (undici) return undici;
+  const Agent = requireCjs('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+  const undiciRequest = requireCjs('undici/lib/api/api-request.js') as (this: Dispatcher, opts: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+  const request: UndiciRequest = (url, opts) => {
+    const u = new URL(url);
+    return undiciRequest.call(opts.dispatcher, { origin: u.origin, path: `${u.pathname}${u.search}`, method: opts.method, headers: opts.headers, body: opts.body });
+  };
+  undici = { Agent, request };
+  return undici;
+}
+
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-/** undici, loaded once, on first use. */
-let undici: Promise<typeof Undici> | undefined;
-const loadUndici = (): Promise<typeof Undici> => (undici ??= import('undici'));
-
 export class HttpTransport {
-  private dispatcher: Promise<Dispatcher> | undefined;
+  private dispatcher: Dispatcher | undefined;
   private readonly node: NodeHttpClient | undefined;
   private readonly opts: TransportOptions;
   private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
@@ -133,29 +147,27 @@ export class HttpTransport {
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  private undiciAgent(): Promise<Dispatcher> {
+  private undiciAgent(): Dispatcher {
     const tls = this.opts.tls ?? {};
     const connect: Record<string, unknown> = {};
-    if (tls.ca?.length) connect.ca = [...(tls.ca ?? []), ...defaultCas()];
-    if (tls.cert && tls.key) { connect.cert = tls.cert; connect.key = tls.key; }
-    return (this.dispatcher ??= loadUndici().then(({ Agent }) => new Agent({
+    if (tls.ca?.length || (tls.cert && tls.key)) connect.secureContext = secureContextFor(tls);
+    return (this.dispatcher ??= new (loadUndici().Agent)({
       connect,
       headersTimeout: this.opts.timeoutMs ?? 30_000,
       bodyTimeout: this.opts.timeoutMs ?? 30_000,
-    })));
+    }));
   }
 
   /** One exchange over node:http(s) or undici. */
   private async send(method: string, url: string, headers: Record<string, string>, body: Buffer | string | Readable | undefined): Promise<Sent> {
     if (this.node) return this.node.request(method, url, headers, body);
-    const [{ request }, dispatcher] = await Promise.all([loadUndici(), this.undiciAgent()]);
-    const res = await request(url, { method: method as Dispatcher.HttpMethod, headers, body, dispatcher });
+    const res = await loadUndici().request(url, { method: method as Dispatcher.HttpMethod, headers, body, dispatcher: this.undiciAgent() });
     return { status: res.statusCode, headers: res.headers, body: res.body as unknown as Readable, dump: async (limit) => { await res.body.dump({ limit }); } };
   }
 
   async close(): Promise<void> {
     await this.node?.close();
-    if (this.dispatcher) await (await this.dispatcher).close();
+    if (this.dispatcher) await this.dispatcher.close();
   }
 
   /** One request with auth and retries (no redirects); the response body is read fully, up to maxBytes. */
@@ -337,9 +349,4 @@ async function readBounded(body: AsyncIterable<Uint8Array> & { destroy?: () => v
     chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks, size);
-}
-
-/** Giving undici a `ca` replaces the system store; keep the system CAs trusted too. */
-function defaultCas(): readonly string[] {
-  return rootCertificates;
 }

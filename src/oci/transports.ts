@@ -39,20 +39,32 @@ async function splitExisting(rest: string, exists: (p: string) => Promise<boolea
   return { path: rest };
 }
 
+export interface OpenSourceOptions {
+  /** docker-archive layout variant to expect (default: either) */
+  format?: 'docker' | 'oci';
+  /**
+   * The image being pushed, for a location that names no image but holds several: the oci entry
+   * whose ref.name is `tag`, or the docker-archive image tagged `name:tag`. Nothing looser (a
+   * RepoTag of another repository that merely ends in `:tag` is not it).
+   */
+  pushing?: { name: string; tag: string };
+}
+
 /** Opens `oci:…` or `docker-archive:…` for reading and resolves the image in it. */
-export async function openImageSource(location: string, opts: { format?: 'docker' | 'oci' } = {}): Promise<OpenedSource> {
+export async function openImageSource(location: string, opts: OpenSourceOptions = {}): Promise<OpenedSource> {
   if (location.startsWith('oci:')) {
     const { path, ref } = await splitExisting(location.slice(4), isDir);
     const layout = await OciLayout.open(path);
-    const root = layout.resolve(ref || undefined);
+    const root = layout.resolve(ref || (layout.manifests.length > 1 ? opts.pushing?.tag : undefined));
     const name = ref && !ref.includes(':') ? ref : root.annotations?.['org.opencontainers.image.ref.name'];
     return { kind: 'oci', path, source: layout, root, ...(name ? { name } : {}) };
   }
   if (location.startsWith('docker-archive:')) {
     const { path, ref } = await splitExisting(location.slice('docker-archive:'.length), isFile);
     const archive = await DockerArchive.open(path, opts.format ? { format: opts.format } : {});
-    const image = archive.resolve(ref || undefined);
-    const tagged = ref ?? image.repoTags[0];
+    const wanted = opts.pushing ? `${opts.pushing.name}:${opts.pushing.tag}` : undefined;
+    const image = archive.resolve(ref || (archive.images.length > 1 ? wanted : undefined));
+    const tagged = ref || image.repoTags[0];
     const name = tagged?.includes(':') ? tagged.slice(tagged.lastIndexOf(':') + 1) : undefined;
     return { kind: 'docker-archive', path, source: archive, root: image.descriptor, ...(name ? { name } : {}) };
   }

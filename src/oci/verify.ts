@@ -1,7 +1,7 @@
 // Streaming content checks: bytes are hashed and counted as they pass, so a blob is never trusted
 // (or kept) before all of it has been seen, and a server cannot send more than it announced.
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { VouchError, digestOf, parseDigest } from '../core/index.js';
 
 export interface Expected {
@@ -21,13 +21,24 @@ export function checkBytes(bytes: Uint8Array, expected: { digest: string; size?:
   }
 }
 
+/**
+ * True when `stream` is a fresh VerifyingStream for this digest and size: whoever reads it all
+ * without an error has checked it, and need not hash the bytes a second time.
+ */
+export function isCheckedStream(stream: Readable, expected: Expected): boolean {
+  return stream instanceof VerifyingStream && stream.checks(expected);
+}
+
 /** A pass-through that fails with LENGTH_MISMATCH past `size` bytes or short of it, HASH_MISMATCH on a wrong digest. */
 export class VerifyingStream extends Transform {
   private readonly hash: Hash;
   private readonly algorithm: string;
+  private readonly expected: Expected;
   private seen = 0;
-  constructor(private readonly expected: Expected, private readonly what = 'blob') {
+  constructor(expected: Expected, private readonly what = 'blob') {
     super();
+    // A copy: what is checked cannot change under the stream (checks() relies on it).
+    this.expected = { digest: expected.digest, size: expected.size };
     this.algorithm = parseDigest(expected.digest).algorithm;
     this.hash = createHash(this.algorithm);
     // A check can fail before the consumer attaches (small blobs flow in at once). The error stays
@@ -37,6 +48,16 @@ export class VerifyingStream extends Transform {
   }
 
   get bytesSeen(): number { return this.seen; }
+
+  /**
+   * True when everything this stream will ever emit is checked against `expected` (same digest,
+   * same size) and none of it has been read yet: a consumer may then rely on this check instead of
+   * hashing the bytes a second time. A stream someone already read from could hand on a suffix
+   * whose whole passed, so it does not count.
+   */
+  checks(expected: Expected): boolean {
+    return this.expected.digest === expected.digest && this.expected.size === expected.size && !this.readableDidRead && !this.destroyed;
+  }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.seen += chunk.byteLength;

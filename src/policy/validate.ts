@@ -1,8 +1,8 @@
 // Policy validation: source text (YAML or JSON) in, `{policy, errors, warnings}` out, as data.
 // Works on the YAML syntax tree so that every issue carries the line and column of the
 // offending key or value. Reading the file is the caller's job (the CLI).
-import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Node, Pair, YAMLMap } from 'yaml';
+import type { Document, LineCounter, Node, Pair, YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, newDocument, newLineCounter, parseDocument } from './yaml.js';
 import { checkRepositoryPattern, checkTagPattern, lintRepositoryPattern } from './pattern.js';
 import { displaySigner, parseSigner } from './signer.js';
 import type { Mode, Policy, PolicyIssue, PolicyIssueCode, PolicyValidation, Rule, RuleSettings, TagRule } from './types.js';
@@ -489,7 +489,7 @@ export function validatePolicy(source: string): PolicyValidation {
   if (source.length > MAX_POLICY_CHARS) {
     return { policy: undefined, errors: [{ code: 'too-large', message: `the policy is larger than ${MAX_POLICY_CHARS} characters`, path: [] }], warnings: [] };
   }
-  const lc = new LineCounter();
+  const lc = newLineCounter();
   const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const v = new Validator(doc, source, lc);
   const pos = (offset: number | undefined): { line?: number; column?: number } => {
@@ -511,7 +511,7 @@ export function validatePolicy(source: string): PolicyValidation {
 
 /** Validates an already-parsed policy value (e.g. from a JSON config); issues carry paths but no positions. */
 export function validatePolicyObject(value: unknown): PolicyValidation {
-  const doc = new Document(value);
+  const doc = newDocument(value);
   const v = new Validator(doc as Document, undefined, undefined);
   return finish(v, v.run());
 }

@@ -6,7 +6,7 @@
 // A missing peer is a failure, never a skip.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDemoImage, type DemoImage } from '../../src/cli/demoimage.js';
 import { createContext } from '../../src/cli/context.js';
@@ -20,6 +20,7 @@ import { loadServerConfig, runServer, type RunningServer } from '../../src/serve
 import { addTargets, dockerTarget } from '../../src/tuf/index.js';
 import { startPeers, type Peers } from '../support/peers.js';
 import { runCli } from '../support/cli.js';
+import { assertNothingWritten } from '../support/fstree.js';
 import { removeTempDirs, tempDir, vouchUser, type VouchUser } from '../unit/client/helpers.js';
 
 let peers: Peers;
@@ -212,7 +213,7 @@ for (const backend of ['vouch-server', 'notary-server'] as const) {
       const denied = await owner.run(['pull', `${repo}:staging-2`, '--policy', policy, '--to', `oci:${out}`], { DOCKER_CONTENT_TRUST: '1' });
       assert.equal(denied.code, 1);
       assert.match(denied.stderr, /^vouch: denied: .*staging-2: tag 'staging-2' is signed only by releases/);
-      assert.equal(existsSync(out), false);
+      assertNothingWritten(out);
     });
 
     test('pin round trip: manifest, Dockerfile and Compose file pinned to the signed digests; a re-sign makes --check fail', async () => {

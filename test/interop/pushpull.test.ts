@@ -4,14 +4,24 @@
 // and leave nothing at the destination.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPeers, type Peers } from '../support/peers.js';
 import { runCli } from '../support/cli.js';
+import { assertNothingWritten, treeSnapshot } from '../support/fstree.js';
+import { startTamperingProxy } from '../support/proxy.js';
 import { writeDemoImage, type DemoImage } from '../../src/cli/demoimage.js';
 
 const USER = 'testuser';
+
+/** The same metadata file with one character of its first signature changed (same length). */
+function flipSignature(body: Buffer): Buffer {
+  const text = body.toString('utf8');
+  const at = text.indexOf('"sig":"') + '"sig":"'.length;
+  assert.ok(at > 6, 'a signature to alter');
+  return Buffer.from(text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1));
+}
 const PASSWORD = 'testpassword';
 
 for (const auth of ['none', 'htpasswd', 'token'] as const) {
@@ -76,7 +86,7 @@ for (const auth of ['none', 'htpasswd', 'token'] as const) {
       const r = await vouch('pull', `${image}:1.0`, '--verify', '--to', `oci:${out}`);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /was moved: the registry has sha256:[0-9a-f]{64}, but the signed digest is/);
-      assert.equal(existsSync(out), false);
+      assertNothingWritten(out);
       // Without content trust the tag is pulled as it is now.
       const plain = await vouch('pull', `${image}:1.0`, '--disable-content-trust', '--to', `oci:${join(dir, 'out-plain')}`);
       assert.equal(plain.code, 0, plain.stderr);
@@ -97,9 +107,64 @@ for (const auth of ['none', 'htpasswd', 'token'] as const) {
         const r = await vouch('pull', `${image}:1.0`, '--verify', '--to', `oci:${out}`);
         assert.equal(r.code, 1);
         assert.match(r.stderr, new RegExp(`blob ${v1.layer.digest} has digest sha256:[0-9a-f]{64}, expected ${v1.layer.digest}`));
-        assert.equal(existsSync(out), false);
+        assertNothingWritten(out);
       } finally {
         writeFileSync(file, original);
+      }
+    });
+
+    test('a manifest tampered with inside the registry is refused; nothing is written, an existing layout is left as it was', async () => {
+      const existing = join(dir, 'out-ok');
+      const before = treeSnapshot(existing);
+      const hex = v1.manifest.digest.slice(7);
+      const file = join(peers.dir, 'registry', 'data', 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex, 'data');
+      const original = readFileSync(file);
+      // Same length, one byte changed: the tag still names the signed digest.
+      writeFileSync(file, Buffer.from(original.toString('latin1').replace('"schemaVersion":2', '"schemaVersion":3'), 'latin1'));
+      try {
+        for (const out of [join(dir, 'out-tampered-manifest'), existing]) {
+          const r = await vouch('pull', `${image}:1.0`, '--verify', '--to', `oci:${out}`);
+          assert.equal(r.code, 1, r.stdout);
+          // docker-registry checks the bytes it stores against their digest itself and answers 500;
+          // a registry that did not would hand vouch bytes that fail its own check.
+          assert.match(r.stderr, new RegExp(`manifest requested as ${v1.manifest.digest} hashes to sha256:[0-9a-f]{64}|HEAD manifest demo/app:1\\.0 failed: HTTP 500`));
+        }
+        assertNothingWritten(join(dir, 'out-tampered-manifest'));
+        assert.deepEqual(treeSnapshot(existing), before, 'the existing layout is byte for byte as it was');
+      } finally {
+        writeFileSync(file, original);
+      }
+    });
+
+    test('trust data with an invalid signature, or a targets.json altered on the way, is refused; nothing is written', async () => {
+      const proxy = await startTamperingProxy(peers.notaryUrl as string, { ca: readFileSync(peers.ca) });
+      // The proxy is the trust server now: its TLS settings (the CA of a token realm) are looked up by its host.
+      const proxyTls = join(env.DOCKER_CONFIG as string, 'tls', new URL(proxy.url).host);
+      mkdirSync(proxyTls, { recursive: true });
+      writeFileSync(join(proxyTls, 'ca.crt'), readFileSync(peers.ca));
+      // From an empty trust cache each time: the client sees only what the proxy serves now.
+      const pull = (out: string) => {
+        rmSync(join(env.DOCKER_CONFIG as string, 'trust', 'tuf'), { recursive: true, force: true });
+        return runCli(['pull', `${image}:1.0`, '--verify', '--to', `oci:${join(dir, out)}`], { ...env, DOCKER_CONTENT_TRUST_SERVER: proxy.url }, dir);
+      };
+      try {
+        const ok = await pull('out-proxied');
+        assert.equal(ok.code, 0, ok.stderr);
+
+        proxy.tamper = (path, body) => (/\/_trust\/tuf\/timestamp\.json$/.test(path) ? flipSignature(body) : undefined);
+        const missigned = await pull('out-missigned');
+        assert.equal(missigned.code, 1, missigned.stdout);
+        assert.match(missigned.stderr, /timestamp metadata failed the signature threshold check/);
+        assertNothingWritten(join(dir, 'out-missigned'));
+
+        proxy.tamper = (path, body) => (/\/_trust\/tuf\/targets(\.[0-9a-f]{64})?\.json$/.test(path) ? flipSignature(body) : undefined);
+        const altered = await pull('out-altered-targets');
+        assert.equal(altered.code, 1, altered.stdout);
+        assert.match(altered.stderr, /targets metadata failed the hash check/);
+        assertNothingWritten(join(dir, 'out-altered-targets'));
+      } finally {
+        await proxy.close();
+        rmSync(join(env.DOCKER_CONFIG as string, 'trust', 'tuf'), { recursive: true, force: true });
       }
     });
 

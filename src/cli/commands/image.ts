@@ -20,8 +20,8 @@ export interface PushCommandOptions extends CommonTrustOptions {
 
 export async function pushCommand(ctx: Context, image: string, opts: PushCommandOptions): Promise<void> {
   const sign = !opts.disableContentTrust && (Boolean(opts.sign) || contentTrustEnabled(ctx.env));
+  const progress = await createProgress(ctx.io, { json: Boolean(opts.json), verb: 'push' });
   const s = openSession(ctx, opts);
-  const progress = createProgress(ctx.io, { json: Boolean(opts.json), verb: 'push' });
   try {
     // Paths in --from are relative to the working directory.
     const source = opts.from.replace(/^(oci|docker-archive):(.*)$/, (_m, kind: string, path: string) => `${kind}:${resolve(ctx.cwd, path)}`);
@@ -78,7 +78,7 @@ export async function pullCommand(ctx: Context, image: string, opts: PullCommand
     const m = /^oci:(.+)$/.exec(opts.to);
     if (!m) throw new VouchError('INVALID_ARGUMENT', `--to '${opts.to}' must be oci:DIR`);
     const to = resolve(ctx.cwd, m[1] as string);
-    const progress = createProgress(ctx.io, { json: Boolean(opts.json), verb: 'pull' });
+    const progress = await createProgress(ctx.io, { json: Boolean(opts.json), verb: 'pull' });
     try {
       const r = await pull(s, image, {
         trust, to, ...(policy ? { policy } : {}),

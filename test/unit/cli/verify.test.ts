@@ -3,7 +3,7 @@
 // signatures outside a delegation's paths, unsigned tags, audit mode, policy file errors.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { writeDemoImage, type DemoImage } from '../../../src/cli/demoimage.js';
@@ -18,6 +18,7 @@ import { runRegistry, type RunningRegistry } from '../../../src/registry/index.j
 import { loadServerConfig, runServer, type RunningServer } from '../../../src/server/index.js';
 import { addTargets, dockerTarget } from '../../../src/tuf/index.js';
 import { projectRoot } from '../../support/paths.js';
+import { assertNothingWritten } from '../../support/fstree.js';
 import { removeTempDirs, tempDir, vouchUser, type VouchUser } from '../client/helpers.js';
 
 let server: RunningServer;
@@ -283,7 +284,7 @@ describe('vouch pull applies the policy', () => {
     const err = JSON.parse(r.stderr.trim().split('\n').at(-1) as string) as { error: { code: string; message: string } };
     assert.equal(err.error.code, 'POLICY_DENIED');
     assert.match(err.error.message, /needs 2 distinct signers/);
-    assert.equal(existsSync(join(dir, 'pulled', 'prod-1')), false);
+    assertNothingWritten(join(dir, 'pulled', 'prod-1'));
     const viaEnv = await owner.run(['pull', `${repo}:staging-2`, '--verify', '--to', `oci:${join(dir, 'pulled', 'staging-2')}`], { VOUCH_POLICY: policyFile });
     assert.equal(viaEnv.code, 1);
     assert.match(viaEnv.stderr, /only ci may sign it/);

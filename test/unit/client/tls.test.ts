@@ -4,28 +4,16 @@
 // means the server is not trusted.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FakeNotary, RepoBuilder } from './fake.js';
 import { removeTempDirs, tempDir, vouchUser } from './helpers.js';
+import { makePki, type Pki } from '../../support/pki.js';
 
 after(removeTempDirs);
 
-async function pki(): Promise<{ dir: string; read: (f: string) => Promise<Buffer> }> {
-  const dir = await tempDir('vouch-pki-');
-  const ossl = (args: string[]): void => { execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' }); };
-  ossl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
-  ossl(['req', '-x509', '-new', '-key', 'ca.key', '-sha256', '-days', '30', '-out', 'ca.crt', '-subj', '/CN=TLS Test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  for (const [name, ext] of [['server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n'], ['client', 'extendedKeyUsage=clientAuth\n']] as const) {
-    ossl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.ec`]);
-    ossl(['pkcs8', '-topk8', '-nocrypt', '-in', `${name}.ec`, '-out', `${name}.key`]);
-    ossl(['req', '-new', '-key', `${name}.key`, '-subj', `/CN=${name}`, '-out', `${name}.csr`]);
-    await writeFile(join(dir, `${name}.ext`), `basicConstraints=critical,CA:FALSE\n${ext}`);
-    ossl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '30', '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.crt`]);
-  }
-  return { dir, read: (f) => readFile(join(dir, f)) };
+async function pki(): Promise<Pki> {
+  return makePki(await tempDir('vouch-pki-'));
 }
 
 test('mutual TLS: the client certificate from tls/<host:port>/ is presented; without it, or without the CA, the server is not reached', async () => {

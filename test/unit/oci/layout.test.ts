@@ -2,15 +2,18 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { digestOf, isVouchError } from '../../../src/core/index.js';
 import { DockerArchive, listTar } from '../../../src/oci/archive.js';
 import { RegistryImageSource, pullImage, pushImage } from '../../../src/oci/copy.js';
 import { OciLayout, OciLayoutWriter, blobPath } from '../../../src/oci/layout.js';
+import { streamToFileAtomic } from '../../../src/oci/fsutil.js';
 import { DOCKER_CONFIG, DOCKER_LAYER, DOCKER_LAYER_GZIP, DOCKER_MANIFEST, OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST, REF_NAME_ANNOTATION } from '../../../src/oci/mediatypes.js';
 import { parseManifest } from '../../../src/oci/manifest.js';
+import { VerifyingStream } from '../../../src/oci/verify.js';
+import { stagingLeftovers, treeSnapshot } from '../../support/fstree.js';
 import { makeImage, makeIndex, serve, startLocalRegistry, tempDir, type LocalRegistry, type TestImage } from './helpers.js';
 import { RegistryClient } from '../../../src/oci/client.js';
 
@@ -56,6 +59,10 @@ test('layout write/read round trip; nothing is visible at the target until commi
   } finally { await cleanup(); }
 });
 
+async function hasLayoutBlob(dir: string, digest: string): Promise<boolean> {
+  return (await readdir(dirname(blobPath(dir, digest)))).includes(digest.slice(7));
+}
+
 function readdirStaging(names: string[]): string {
   const s = names.find((n) => n.startsWith('.layout.tmp-'));
   assert.ok(s, `a staging directory, got ${JSON.stringify(names)}`);
@@ -73,6 +80,18 @@ test('abort leaves nothing behind; a blob that fails its check leaves no file', 
     await assert.rejects(w.writeBlob(desc, Buffer.alloc(layer.byteLength, 'x')), (e) => isVouchError(e, 'HASH_MISMATCH'));
     await assert.rejects(w.writeBlob(desc, Readable.from([Buffer.alloc(layer.byteLength, 'x')])), (e) => isVouchError(e, 'HASH_MISMATCH'));
     await assert.rejects(w.writeBlob(desc, Readable.from([layer, Buffer.from('extra')])), (e) => isVouchError(e, 'LENGTH_MISMATCH'));
+    // A stream that checks itself (as the registry client's do) is relied on, not hashed twice:
+    // its own check still refuses bad bytes. One that was read from already is checked again.
+    const selfChecked = new VerifyingStream(desc);
+    selfChecked.end(Buffer.alloc(layer.byteLength, 'x'));
+    await assert.rejects(w.writeBlob(desc, selfChecked), (e) => isVouchError(e, 'HASH_MISMATCH'));
+    const otherDigest = new VerifyingStream({ digest: digestOf(Buffer.alloc(layer.byteLength, 'x')), size: layer.byteLength });
+    otherDigest.end(Buffer.alloc(layer.byteLength, 'x'));
+    await assert.rejects(w.writeBlob(desc, otherDigest), (e) => isVouchError(e, 'HASH_MISMATCH'), 'a check for another digest does not count');
+    const prefixRead = new VerifyingStream({ digest: digestOf(Buffer.concat([Buffer.from('p'), layer])), size: layer.byteLength + 1 });
+    prefixRead.end(Buffer.concat([Buffer.from('p'), layer]));
+    assert.equal(prefixRead.read(1)?.toString(), 'p');
+    await assert.rejects(w.writeBlob({ digest: digestOf(Buffer.concat([Buffer.from('p'), layer])), size: layer.byteLength + 1 }, prefixRead), (e) => isVouchError(e, 'LENGTH_MISMATCH'), 'a stream read from is checked again');
     const staging = join(dir, readdirStaging(await readdir(dir)));
     assert.deepEqual(await readdir(join(staging, 'blobs', 'sha256')), [], 'no partial blob');
     await w.abort();
@@ -101,12 +120,16 @@ test('adding to an existing layout keeps its entries and replaces a reused ref n
     await writeImage(w, a);
     w.addManifest(a.descriptor, 'a');
     await w.commit();
+    const before = treeSnapshot(dir);
     w = await OciLayoutWriter.open(dir);
     await writeImage(w, b);
     await writeImage(w, c);
+    assert.deepEqual(treeSnapshot(dir), before, 'new blobs wait outside the layout until commit');
     w.addManifest(b.descriptor, 'b');
     w.addManifest(c.descriptor, 'a');
     await w.commit();
+    assert.deepEqual(stagingLeftovers(dir), []);
+    for (const [digest] of [...b.blobs, ...c.blobs]) assert.ok(await hasLayoutBlob(dir, digest), `${digest} moved in`);
     const l = await OciLayout.open(dir);
     assert.equal(l.manifests.length, 2);
     assert.equal(l.resolve('a').digest, c.descriptor.digest);
@@ -344,6 +367,20 @@ test('pulling an image with a tampered layer from a hostile registry leaves no l
     await assert.rejects(pullImage(client, 'victim/app', '1.0', w), (e) => isVouchError(e, 'HASH_MISMATCH'));
     await w.abort();
     assert.deepEqual(await readdir(dir), [], 'neither the layout nor its staging directory remains');
+
+    // Into an existing layout: the config that did verify is not left behind either.
+    const existing = join(dir, 'existing');
+    const other = makeImage('bystander');
+    const ew = await OciLayoutWriter.open(existing);
+    await writeImage(ew, other);
+    ew.addManifest(other.descriptor, 'keep');
+    await ew.commit();
+    const before = treeSnapshot(existing);
+    const w2 = await OciLayoutWriter.open(existing);
+    await assert.rejects(pullImage(client, 'victim/app', '1.0', w2), (e) => isVouchError(e, 'HASH_MISMATCH'));
+    await w2.abort();
+    assert.deepEqual(treeSnapshot(existing), before, 'the existing layout is byte for byte as it was');
+    assert.deepEqual(stagingLeftovers(existing), []);
   } finally {
     await client.close();
     await evil.close();
@@ -369,3 +406,15 @@ test('listTar reads long names from pax headers and GNU long-name entries, and d
 });
 
 function dirOf(p: string): string { return p.slice(0, p.lastIndexOf('/')); }
+
+test('streamToFileAtomic writes a stream of many chunks (several write batches) exactly; a failing stream leaves no file', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const chunks = Array.from({ length: 70 }, (_, i) => Buffer.alloc(40_000 + i, i));
+    await streamToFileAtomic(join(dir, 'a', 'blob'), Readable.from(chunks));
+    assert.deepEqual(await readFile(join(dir, 'a', 'blob')), Buffer.concat(chunks));
+    const failing = Readable.from((function* () { yield* chunks; throw new Error('cut off'); })());
+    await assert.rejects(streamToFileAtomic(join(dir, 'b'), failing), /cut off/);
+    assert.deepEqual((await readdir(dir)).sort(), ['a'], 'no file and no temp file');
+  } finally { await cleanup(); }
+});

@@ -1,10 +1,16 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { HttpTransport, parseChallenge } from '../../../src/oci/transport.js';
 import { isVouchError } from '../../../src/core/index.js';
+import { makePki } from '../../support/pki.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 async function serve(handler: Handler): Promise<{ url: string; close: () => Promise<void> }> {
@@ -176,4 +182,34 @@ test('stream: redirects are followed for GET, without Authorization once the ori
   const basic = 'Basic ' + Buffer.from('u:p').toString('base64');
   assert.deepEqual(seen, ['api /first -', `api /first ${basic}`, `api /second ${basic}`, 'store /obj -']);
   await t.close();
+});
+
+test('TLS: an extra CA is trusted by its own transport only; a client certificate goes with it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'vouch-pki-'));
+  try {
+    const p = await makePki(dir);
+    const seenClients: unknown[] = [];
+    const server = createHttpsServer({ key: await p.read('server.key'), cert: await p.read('server.crt'), ca: await p.read('ca.crt'), requestCert: true, rejectUnauthorized: false }, (req, res) => {
+      const peer = (req.socket as TLSSocket).getPeerCertificate();
+      seenClients.push(peer.subject?.CN);
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/v2/`;
+    const withCa = new HttpTransport({ retries: 0, tls: { ca: [await p.read('ca.crt')], cert: await p.read('client.crt'), key: await p.read('client.key') } });
+    const plain = new HttpTransport({ retries: 0 });
+    try {
+      for (let i = 0; i < 2; i++) assert.equal((await withCa.request('GET', url)).body.toString(), 'ok');
+      assert.deepEqual(seenClients, ['client', 'client']);
+      // The CA went into that transport's TLS context, not into the process-wide store.
+      await assert.rejects(plain.request('GET', url), (e) => isVouchError(e, 'NETWORK') && /certificate|issuer/i.test(e.message));
+    } finally {
+      await withCa.close();
+      await plain.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -32,19 +32,27 @@ test('oci:DIR[:TAG] sources resolve by tag, by digest, or the only image; paths 
   } finally { await cleanup(); }
 });
 
+/** A legacy `docker save` tar in `dir`: one shared layer, an image (config) per entry of `tags`. */
+async function dockerSave(dir: string, tags: string[][], archs: string[] = tags.map(() => 'amd64')): Promise<string> {
+  const root = join(dir, 'save');
+  await mkdir(join(root, 'l'), { recursive: true });
+  await writeFile(join(dir, 'hello'), 'hi\n');
+  execFileSync('tar', ['--format=ustar', '-C', dir, '-cf', join(root, 'l', 'layer.tar'), 'hello']);
+  const layer = await readFile(join(root, 'l', 'layer.tar'));
+  const configs = tags.map((_, i) => `c${i}.json`);
+  for (const [i, c] of configs.entries()) {
+    await writeFile(join(root, c), JSON.stringify({ os: 'linux', architecture: archs[i], rootfs: { type: 'layers', diff_ids: [digestOf(layer)] } }));
+  }
+  await writeFile(join(root, 'manifest.json'), JSON.stringify(tags.map((t, i) => ({ Config: configs[i], RepoTags: t, Layers: ['l/layer.tar'] }))));
+  const file = join(dir, 'image.tar');
+  execFileSync('tar', ['-C', root, '-cf', file, 'manifest.json', ...configs, 'l/layer.tar']);
+  return file;
+}
+
 test('docker-archive:FILE[:REPO:TAG] sources resolve the named or the only image', async () => {
   const { dir, cleanup } = await tempDir();
   try {
-    const root = join(dir, 'save');
-    await mkdir(join(root, 'l'), { recursive: true });
-    await writeFile(join(dir, 'hello'), 'hi\n');
-    execFileSync('tar', ['--format=ustar', '-C', dir, '-cf', join(root, 'l', 'layer.tar'), 'hello']);
-    const layer = await readFile(join(root, 'l', 'layer.tar'));
-    const config = Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: [digestOf(layer)] } }));
-    await writeFile(join(root, 'c.json'), config);
-    await writeFile(join(root, 'manifest.json'), JSON.stringify([{ Config: 'c.json', RepoTags: ['demo/app:2.1'], Layers: ['l/layer.tar'] }]));
-    const file = join(dir, 'image.tar');
-    execFileSync('tar', ['-C', root, '-cf', file, 'manifest.json', 'c.json', 'l/layer.tar']);
+    const file = await dockerSave(dir, [['demo/app:2.1']]);
     const named = await openImageSource(`docker-archive:${file}:demo/app:2.1`);
     assert.equal(named.kind, 'docker-archive');
     assert.equal(named.path, file);
@@ -54,6 +62,22 @@ test('docker-archive:FILE[:REPO:TAG] sources resolve the named or the only image
     assert.equal(only.root.digest, named.root.digest);
     assert.equal(only.name, '2.1');
     await assert.rejects(openImageSource(`docker-archive:${file}:other:1`), (e) => isVouchError(e, 'NOT_FOUND'));
+  } finally { await cleanup(); }
+});
+
+test('docker-archive with several images: the one named, else the one tagged as the pushed name:tag, never a looser match', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const file = await dockerSave(dir, [['127.0.0.1:5000/demo/app:2.1'], ['other/app:2.1']], ['amd64', 'arm64']);
+    const named = await openImageSource(`docker-archive:${file}:other/app:2.1`);
+    const pushed = await openImageSource(`docker-archive:${file}`, { pushing: { name: '127.0.0.1:5000/demo/app', tag: '2.1' } });
+    assert.notEqual(pushed.root.digest, named.root.digest);
+    assert.equal((await openImageSource(`docker-archive:${file}:127.0.0.1:5000/demo/app:2.1`)).root.digest, pushed.root.digest);
+    // The location's name wins over the pushed one.
+    assert.equal((await openImageSource(`docker-archive:${file}:other/app:2.1`, { pushing: { name: '127.0.0.1:5000/demo/app', tag: '2.1' } })).root.digest, named.root.digest);
+    await assert.rejects(openImageSource(`docker-archive:${file}`), (e) => isVouchError(e, 'INVALID_ARGUMENT') && /holds 2 images; name one/.test(e.message));
+    // Another repository's image that merely has the same tag is not taken.
+    await assert.rejects(openImageSource(`docker-archive:${file}`, { pushing: { name: 'third/app', tag: '2.1' } }), (e) => isVouchError(e, 'NOT_FOUND'));
   } finally { await cleanup(); }
 });
 
