@@ -39,6 +39,7 @@ export const MAX_VERSION = 2147483647;
 export const DEFAULT_REFRESH_BEFORE_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_CHECKSUM_CACHE_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_CHECKSUM_CACHE_TTL_MS = 10_000;
+const MAX_FRESHNESS_ENTRIES = 10_000;
 
 export interface PublicServerKey {
   keyId: string;
@@ -128,6 +129,8 @@ export class RepoService {
   private readonly refreshBeforeMs: number;
   private readonly keyLocks = new Mutex();
   private readonly checksums: ChecksumCache | undefined;
+  /** Per GUN: the current timestamp's sha256, the snapshot it names, and when they become stale. */
+  private readonly freshness = new Map<string, { timestampSha: string; snapshot: StoredFile | undefined; staleAt: number }>();
 
   constructor(opts: RepoOptions) {
     this.store = opts.store;
@@ -248,9 +251,17 @@ export class RepoService {
       return { timestamp, ts, snapshot };
     };
     const now = this.now();
+    // Fast path: the same timestamp as last time, still fresh; no parsing, no snapshot lookup.
+    const timestamp = await this.store.getCurrent(gun, 'timestamp');
+    if (!timestamp) return undefined;
+    const known = this.freshness.get(gun);
+    if (known && known.timestampSha === timestamp.sha256 && now.getTime() < known.staleAt) return { timestamp, snapshot: known.snapshot };
     const first = await read(this.store);
     if (!first) return undefined;
-    if (!this.stale(first.ts, first.snapshot, now)) return { timestamp: first.timestamp, snapshot: first.snapshot };
+    if (!this.stale(first.ts, first.snapshot, now)) {
+      this.remember(gun, first.timestamp, first.ts, first.snapshot);
+      return { timestamp: first.timestamp, snapshot: first.snapshot };
+    }
 
     return this.store.withGunLock(gun, async (tx) => {
       const now2 = this.now();
@@ -294,6 +305,24 @@ export class RepoService {
       const snapWritten = writes.length === 2 ? await tx.getCurrent(gun, 'snapshot') : snapshotFile;
       return { timestamp: written!, snapshot: snapWritten };
     });
+  }
+
+  /** Notes until when this timestamp and its snapshot need no re-signing (the fast path above). */
+  private remember(gun: string, timestamp: StoredFile, ts: Metadata<Timestamp>, snapshot: StoredFile | undefined): void {
+    let staleAt = ts.signed.expires.getTime() - this.refreshBeforeMs;
+    if (snapshot !== undefined) {
+      try {
+        staleAt = Math.min(staleAt, parseSnapshot(snapshot.data, { maxBytes: Number.MAX_SAFE_INTEGER }).signed.expires.getTime() - this.refreshBeforeMs);
+      } catch {
+        return;
+      }
+    }
+    this.freshness.delete(gun);
+    this.freshness.set(gun, { timestampSha: timestamp.sha256, snapshot, staleAt });
+    for (const oldest of this.freshness.keys()) {
+      if (this.freshness.size <= MAX_FRESHNESS_ENTRIES) break;
+      this.freshness.delete(oldest);
+    }
   }
 
   private stale(ts: Metadata<Timestamp>, snapshot: StoredFile | undefined, now: Date): boolean {
