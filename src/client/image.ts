@@ -3,8 +3,10 @@
 // against the signed length, checks every blob while it streams, and writes the OCI layout only
 // when everything matched — a failure leaves nothing at the destination.
 import { VouchError } from '../core/index.js';
-import { OciLayoutWriter, pullImage, pushImage, type Descriptor } from '../oci/index.js';
-import { openImageSource } from '../oci/transports.js';
+// Not oci/index.js: that also loads docker-archive reading, which only push needs (loaded there).
+import { pullImage, pushImage } from '../oci/copy.js';
+import { OciLayoutWriter } from '../oci/layout.js';
+import type { Descriptor } from '../oci/manifest.js';
 import { formatReference, gunOf, parseReference, type ImageReference } from '../oci/reference.js';
 import { resolveDockerTag, type ResolvedTag } from '../tuf/index.js';
 import { decisionError, type Decision, type Policy } from '../policy/index.js';
@@ -211,6 +213,7 @@ export async function push(s: Session, input: string, opts: PushOptions): Promis
   if (ref.digest !== undefined) throw new VouchError('INVALID_ARGUMENT', `${input}: push takes IMAGE:TAG, not a digest`);
   const tag = ref.tag ?? 'latest';
   const emit = opts.onEvent ?? (() => {});
+  const { openImageSource } = await import('../oci/transports.js');
   const { source, root } = await openImageSource(opts.from, { pushing: { name: gunOf(ref), tag } });
   const client = s.registryFor(ref.registry);
   const pushed = await pushImage(client, ref.repository, source, root, {
