@@ -87,9 +87,21 @@ try {
   const skopeoTimes: number[] = [];
   const vouchCpu: number[] = [];
   const skopeoCpu: number[] = [];
+  // BENCH_BASE=DIR: another build of vouch (a checkout with dist/ built) pulled in every round too,
+  // so old and new are compared in the same window.
+  const base = process.env.BENCH_BASE;
+  const baseTimes: number[] = [];
+  const baseCpu: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     // Alternate, and start each from nothing: no trust cache, no destination.
     const dest = join(work, `v${i}`);
+    if (base !== undefined) {
+      rmSync(join(work, 'docker', 'trust', 'tuf'), { recursive: true, force: true });
+      const b = await timed(process.execPath, [join(base, 'bin', 'vouch.js'), 'pull', image, '--verify', '--to', `oci:${dest}`], env);
+      baseTimes.push(b.ms / 1000);
+      baseCpu.push(b.cpuMs / 1000);
+      rmSync(dest, { recursive: true, force: true });
+    }
     rmSync(join(work, 'docker', 'trust', 'tuf'), { recursive: true, force: true });
     const v = await timed(process.execPath, [vouch, 'pull', image, '--verify', '--to', `oci:${dest}`], env);
     vouchTimes.push(v.ms / 1000);
@@ -128,8 +140,12 @@ try {
     ['measure', 'vouch', 'peer', 'ratio'],
     ['pull (s), lower is better', v.toFixed(2), `skopeo ${s.toFixed(2)}`, `${ratio(v, s)} of skopeo's time (target <= 1.10x)`],
     ['pull CPU, user+sys (s)', median(vouchCpu).toFixed(2), `skopeo ${median(skopeoCpu).toFixed(2)}`, ratio(median(vouchCpu), median(skopeoCpu))],
+    ...(base !== undefined ? [
+      ['base build pull (s)', median(baseTimes).toFixed(2), `skopeo ${s.toFixed(2)}`, `${ratio(median(baseTimes), s)} of skopeo's time`],
+      ['base build CPU (s)', median(baseCpu).toFixed(2), `skopeo ${median(skopeoCpu).toFixed(2)}`, ratio(median(baseCpu), median(skopeoCpu))],
+    ] : []),
     ['blob hashing (MB/s)', hv.toFixed(0), `sha256sum ${hs.toFixed(0)}`, `${((100 * hv) / hs).toFixed(0)}% of sha256sum`],
-  ])}\n\nper run (vouch/skopeo s): ${vouchTimes.map((x, i) => `${x.toFixed(2)}/${(skopeoTimes[i] as number).toFixed(2)}`).join('  ')}\nload average: ${load}\n`);
+  ])}\n\nper run (vouch/skopeo s): ${vouchTimes.map((x, i) => `${x.toFixed(2)}/${(skopeoTimes[i] as number).toFixed(2)}`).join('  ')}${base !== undefined ? `\nper run (base/skopeo s): ${baseTimes.map((x, i) => `${x.toFixed(2)}/${(skopeoTimes[i] as number).toFixed(2)}`).join('  ')}` : ''}\nload average: ${load}\n`);
 } finally {
   await peers.stop();
   rmSync(work, { recursive: true, force: true });

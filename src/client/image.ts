@@ -3,8 +3,10 @@
 // against the signed length, checks every blob while it streams, and writes the OCI layout only
 // when everything matched — a failure leaves nothing at the destination.
 import { VouchError } from '../core/index.js';
-import { OciLayoutWriter, pullImage, pushImage, type Descriptor } from '../oci/index.js';
-import { openImageSource } from '../oci/transports.js';
+// Not oci/index.js: that also loads docker-archive reading, which only push needs (loaded there).
+import { pullImage, pushImage } from '../oci/copy.js';
+import { OciLayoutWriter } from '../oci/layout.js';
+import type { Descriptor } from '../oci/manifest.js';
 import { formatReference, gunOf, parseReference, type ImageReference } from '../oci/reference.js';
 import { resolveDockerTag, type ResolvedTag } from '../tuf/index.js';
 import { decisionError, type Decision, type Policy } from '../policy/index.js';
@@ -41,10 +43,13 @@ export interface PullResult {
   decision?: Decision;
 }
 
-/** The signed digest of IMAGE:TAG, from verified trust data. */
-export async function resolveTrusted(s: Session, ref: ImageReference): Promise<ResolvedTag> {
+/**
+ * The signed digest of IMAGE:TAG, from verified trust data. With `cacheWrites`, the trust cache
+ * writes are handed over instead of awaited (see UpdaterOptions).
+ */
+export async function resolveTrusted(s: Session, ref: ImageReference, cacheWrites?: (done: Promise<void>) => void): Promise<ResolvedTag> {
   const tag = ref.tag ?? 'latest';
-  const updater = new Updater({ gun: gunOf(ref), trustDir: s.trustDir, remote: s.remoteFor(ref), now: s.now(), warn: (m) => s.warn(m) });
+  const updater = new Updater({ gun: gunOf(ref), trustDir: s.trustDir, remote: s.remoteFor(ref), now: s.now(), warn: (m) => s.warn(m), ...(cacheWrites ? { cacheWrites } : {}) });
   let repo;
   try {
     repo = await updater.update();
@@ -96,6 +101,20 @@ async function unsettle<T>(p: Promise<Settled<T>>): Promise<T> {
 }
 
 export async function pull(s: Session, input: string, opts: PullOptions): Promise<PullResult> {
+  // The trust cache is written (atomically, fsynced) while the manifest and blobs download: its
+  // fsyncs no longer delay the first blob byte. Everything it writes was verified first; a failed
+  // write still refuses the pull (awaited before the layout is committed), and no pull returns
+  // before every write has finished.
+  const writes: Promise<void>[] = [];
+  const take = (done: Promise<void>): void => { done.catch(() => undefined); writes.push(done); };
+  try {
+    return await pullWith(s, input, opts, take, async () => { await Promise.all(writes); });
+  } finally {
+    await Promise.allSettled(writes);
+  }
+}
+
+async function pullWith(s: Session, input: string, opts: PullOptions, cacheWrites: (done: Promise<void>) => void, cacheWritten: () => Promise<void>): Promise<PullResult> {
   const ref = parseReference(input);
   const emit = opts.onEvent ?? (() => {});
   const client = s.registryFor(ref.registry);
@@ -110,7 +129,7 @@ export async function pull(s: Session, input: string, opts: PullOptions): Promis
   // The decision follows the 'resolved' event when there is one, so that stream keeps docker's order.
   let pendingPolicy: ImageEvent | undefined;
   if (opts.trust && opts.policy !== undefined) {
-    const check = await checkPolicy(s, ref, opts.policy);
+    const check = await checkPolicy(s, ref, opts.policy, cacheWrites);
     decision = check.decision;
     const policyEvent: ImageEvent = { event: 'policy', reference: formatReference(ref), decision };
     if (check.facts.signatures.length === 0 && ref.digest === undefined) {
@@ -138,7 +157,7 @@ export async function pull(s: Session, input: string, opts: PullOptions): Promis
     // A digest names the content itself: what arrives is checked against it, trust data or not.
     refToFetch = ref.digest;
   } else if (opts.trust && !unsignedAllowed) {
-    resolved ??= await resolveTrusted(s, ref);
+    resolved ??= await resolveTrusted(s, ref, cacheWrites);
     emit({ event: 'resolved', reference: `${gunOf(ref)}:${resolved.tag}`, digest: resolved.digest, size: resolved.length, role: resolved.role });
     if (pendingPolicy !== undefined) emit(pendingPolicy);
     // The registry's tag must still name the signed manifest: a moved tag means someone pushed
@@ -170,6 +189,7 @@ export async function pull(s: Session, input: string, opts: PullOptions): Promis
       }
     }
     writer.addManifest(pulled.descriptor, ref.tag ?? resolved?.tag ?? (ref.digest ? undefined : 'latest'));
+    await cacheWritten();
     await writer.commit();
     emit({ event: 'pulled', reference: formatReference(ref), digest: pulled.descriptor.digest, destination: opts.to });
     return { reference: ref, digest: pulled.descriptor.digest, ...(resolved ? { resolved } : {}), ...(decision ? { decision } : {}) };
@@ -193,6 +213,7 @@ export async function push(s: Session, input: string, opts: PushOptions): Promis
   if (ref.digest !== undefined) throw new VouchError('INVALID_ARGUMENT', `${input}: push takes IMAGE:TAG, not a digest`);
   const tag = ref.tag ?? 'latest';
   const emit = opts.onEvent ?? (() => {});
+  const { openImageSource } = await import('../oci/transports.js');
   const { source, root } = await openImageSource(opts.from, { pushing: { name: gunOf(ref), tag } });
   const client = s.registryFor(ref.registry);
   const pushed = await pushImage(client, ref.repository, source, root, {

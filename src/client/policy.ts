@@ -62,15 +62,16 @@ export function policyImage(ref: ImageReference): ImageRef {
 /**
  * Updates the repository's trust data, gathers the facts for the tag and evaluates the policy.
  * A repository without trust data yields no facts (the policy decides about unsigned tags);
- * trust data that does not verify throws, as a pull would.
+ * trust data that does not verify throws, as a pull would. With `cacheWrites`, the trust cache
+ * writes are handed over instead of awaited (see UpdaterOptions).
  */
-export async function checkPolicy(s: Session, ref: ImageReference, policy: Policy): Promise<PolicyCheck> {
+export async function checkPolicy(s: Session, ref: ImageReference, policy: Policy, cacheWrites?: (done: Promise<void>) => void): Promise<PolicyCheck> {
   const image = policyImage(ref);
   let repo: VerifiedRepo | undefined;
   let facts: TrustFacts = { signatures: [] };
   // A reference by digest alone has no tag, so no trust data can speak for it.
   if (image.tag !== undefined) {
-    repo = await new RepoHandle(s, ref).load();
+    repo = await new RepoHandle(s, ref).load(cacheWrites);
     if (repo !== undefined) facts = trustFacts(repo, image.tag);
   }
   const decision = evaluatePolicy(policy, image, facts);

