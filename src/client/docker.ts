@@ -3,7 +3,7 @@
 // its choice of roles to sign into, and its messages.
 import { VouchError, fromHex, isVouchError, toHex, type PublicKeyData } from '../core/index.js';
 import {
-  EXPIRY_WARNING_MS, RELEASES_ROLE, addDelegation, addTargets, createRoot, dockerTarget, findTarget, isPathAllowed,
+  EXPIRY_WARNING_MS, RELEASES_ROLE, addDelegation, addTargets, createRoot, dockerTarget, findTarget, hashHex, isPathAllowed,
   listDelegations, listTargets, newVersion, removeDelegation, removeDelegationKeys, removeTargets, setRootRoleKeys,
   type FileMeta, type Metadata, type Root, type Signer,
 } from '../tuf/index.js';
@@ -381,8 +381,7 @@ function wrap(err: unknown, lead: string): unknown {
 /** What `inspect` shows, from a verified repository. */
 export function inspectSource(repo: VerifiedRepo): InspectSource {
   const targets = listTargets(repo.trusted).map((t) => {
-    const sha = t.meta.hashes.get('sha256');
-    return { role: t.role, tag: t.name, sha256: sha === undefined ? '' : toHex(sha) };
+    return { role: t.role, tag: t.name, sha256: hashHex(t.meta, 'sha256') ?? '' };
   });
   const delegations = listDelegations(repo.trusted).map((d) => ({
     name: d.name,
