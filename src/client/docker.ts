@@ -3,7 +3,7 @@
 // its choice of roles to sign into, and its messages.
 import { VouchError, fromHex, isVouchError, toHex, type PublicKeyData } from '../core/index.js';
 import {
-  EXPIRY_WARNING_MS, RELEASES_ROLE, addDelegation, addTargets, createRoot, dockerTarget, findTarget, hashHex, isPathAllowed,
+  EXPIRY_WARNING_MS, RELEASES_ROLE, addDelegation, addTargets, createRoot, dockerTarget, findTarget, hashBase64, isPathAllowed,
   listDelegations, listTargets, newVersion, removeDelegation, removeDelegationKeys, removeTargets, setRootRoleKeys,
   type FileMeta, type Metadata, type Root, type Signer,
 } from '../tuf/index.js';
@@ -11,7 +11,7 @@ import { generateKey, type PrivateKey } from '../keys/key.js';
 import { generateRootKey } from '../keys/cert.js';
 import { KEY_NAME } from '../keys/trustdir.js';
 import { gunOf, type ImageReference } from '../oci/reference.js';
-import { formatInspectJson, formatInspectPretty, signedTagRows, trustRepo, type InspectSource, type TrustRepo } from './inspect.js';
+import { formatInspectJson, formatInspectPretty, signedTagRows, trustRepo, type InspectSource, type RoleTarget, type TrustRepo } from './inspect.js';
 import { KeyRing, safeCanonicalId } from './keyring.js';
 import { Draft } from './publish.js';
 import type { NotaryRemote } from './remote.js';
@@ -380,8 +380,17 @@ function wrap(err: unknown, lead: string): unknown {
 
 /** What `inspect` shows, from a verified repository. */
 export function inspectSource(repo: VerifiedRepo): InspectSource {
-  const targets = listTargets(repo.trusted).map((t) => {
-    return { role: t.role, tag: t.name, sha256: hashHex(t.meta, 'sha256') ?? '' };
+  // a digest is usually listed by several roles (releases and each signer): decode each text once
+  const hexOf = new Map<string, string>();
+  const targets = listTargets(repo.trusted).map((t): RoleTarget => {
+    const b64 = hashBase64(t.meta, 'sha256');
+    let sha256 = '';
+    if (b64 !== undefined) {
+      const known = hexOf.get(b64);
+      if (known === undefined) hexOf.set(b64, (sha256 = Buffer.from(b64, 'base64').toString('hex')));
+      else sha256 = known;
+    }
+    return { role: t.role, tag: t.name, sha256 };
   });
   const delegations = listDelegations(repo.trusted).map((d) => ({
     name: d.name,

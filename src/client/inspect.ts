@@ -29,43 +29,59 @@ const REPO_ADMIN = 'Repo Admin';
 const isReleased = (role: string): boolean => role === 'targets' || role === 'targets/releases';
 const signerName = (role: string): string => (isReleased(role) ? REPO_ADMIN : role.replace(/^targets\//, ''));
 
+/** A released tag: its digest and the other delegations that signed the same digest. */
+export interface TagRow { tag: string; digest: string; signers: string[] }
+
 /** Rows for tags signed into targets or targets/releases, with the other delegations that signed the same digest. */
-export function signedTagRows(targets: RoleTarget[], onlyTag?: string): { tag: string; digest: string; signers: string[] }[] {
-  const wanted = onlyTag === undefined ? targets : targets.filter((t) => t.tag === onlyTag);
-  // tag → its released rows (one per distinct digest: targets and targets/releases may differ)
-  const released = new Map<string, Row[]>();
+export function signedTagRows(targets: RoleTarget[], onlyTag?: string): TagRow[] {
+  // tag → its released row, or rows (one per distinct digest: targets and targets/releases may differ)
+  const released = new Map<string, Row | Row[]>();
   const rows: Row[] = [];
-  for (const t of wanted) {
-    if (!isReleased(t.role)) continue;
+  let keyed = true;
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i] as RoleTarget;
+    if (!isReleased(t.role) || (onlyTag !== undefined && t.tag !== onlyTag)) continue;
     const same = released.get(t.tag);
-    if (same?.some((r) => r.digest === t.sha256)) continue;
-    const row: Row = { tag: t.tag, digest: t.sha256, signers: [], key: naturalKey(t.tag) };
-    if (same) same.push(row);
-    else released.set(t.tag, [row]);
+    if (same !== undefined && rowFor(same, t.sha256) !== undefined) continue;
+    const key = naturalKey(t.tag);
+    if (key === undefined) keyed = false;
+    const row: Row = { tag: t.tag, digest: t.sha256, signers: [], key };
+    if (same === undefined) released.set(t.tag, row);
+    else if (Array.isArray(same)) same.push(row);
+    else released.set(t.tag, [same, row]);
     rows.push(row);
   }
-  const names = new Map<string, string>();
-  for (const t of wanted) {
+  let lastRole = '';
+  let lastName = '';
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i] as RoleTarget;
     if (isReleased(t.role)) continue;
     const same = released.get(t.tag);
     if (same === undefined) continue;
-    const row = same.length === 1 ? (same[0]!.digest === t.sha256 ? same[0] : undefined) : same.find((r) => r.digest === t.sha256);
+    const row = rowFor(same, t.sha256);
     if (row === undefined) continue;
-    let name = names.get(t.role);
-    if (name === undefined) names.set(t.role, (name = signerName(t.role)));
-    row.signers.push(name);
+    // targets come grouped by role
+    if (t.role !== lastRole) lastName = signerName((lastRole = t.role));
+    row.signers.push(lastName);
   }
   // a stable sort, as before: rows of one tag keep their first-seen order
-  if (rows.every((r) => r.key !== undefined)) {
+  if (keyed) {
     rows.sort((a, b) => (a.key! < b.key! ? -1 : a.key! > b.key! ? 1 : 0));
   } else {
     const views = new Map(rows.map((r) => [r, byteView(r.tag)]));
     rows.sort((a, b) => naturalCompareBytes(views.get(a)!, views.get(b)!));
   }
-  return rows.map(({ tag, digest, signers }) => ({ tag, digest, signers }));
+  return rows;
 }
 
-interface Row { tag: string; digest: string; signers: string[]; key: string | undefined }
+function rowFor(same: Row | Row[], digest: string): Row | undefined {
+  if (!Array.isArray(same)) return same.digest === digest ? same : undefined;
+  for (const r of same) if (r.digest === digest) return r;
+  return undefined;
+}
+
+/** A TagRow with its sort key (naturalKey of the tag), which callers do not see. */
+interface Row extends TagRow { key: string | undefined }
 
 /** Signer name (delegation without `targets/`) → key IDs; targets/releases is not a signer. */
 export function signerKeys(delegations: InspectSource['delegations']): Map<string, string[]> {
@@ -97,9 +113,67 @@ export function trustRepo(name: string, src: InspectSource, onlyTag?: string): T
   };
 }
 
-/** docker prints the list with Go's json.MarshalIndent(…, "", "    ") and a newline. */
+/**
+ * docker prints the list with Go's json.MarshalIndent(…, "", "    ") and a newline: JSON.stringify's
+ * layout with a 4-space indent, and Go's escapes of <, >, &, U+2028 and U+2029 in strings. Written
+ * here for the shape of TrustRepo (no intermediate objects for the rows); a test compares it with
+ * JSON.stringify.
+ */
 export function formatInspectJson(repos: TrustRepo[]): string {
-  return JSON.stringify(repos, null, 4).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
+  if (repos.length === 0) return '[]\n';
+  let out = '[';
+  for (let i = 0; i < repos.length; i++) {
+    const r = repos[i] as TrustRepo;
+    out += `${i ? ',' : ''}\n    {\n        "Name": ${goString(r.Name)},\n        "SignedTags": ${rowsJson(r.SignedTags)},\n        "Signers": ${signersJson(r.Signers)},\n        "AdministrativeKeys": ${signersJson(r.AdministrativeKeys)}\n    }`;
+  }
+  return out + '\n]\n';
+}
+
+const I3 = '\n            ';
+const I4 = '\n                ';
+const I5 = '\n                    ';
+const I6 = '\n                        ';
+
+function rowsJson(rows: readonly TrustTagRow[]): string {
+  if (rows.length === 0) return '[]';
+  let out = '[';
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as TrustTagRow;
+    out += `${i ? ',' : ''}${I3}{${I4}"SignedTag": ${goString(r.SignedTag)},${I4}"Digest": ${goString(r.Digest)},${I4}"Signers": ${stringsJson(r.Signers)}${I3}}`;
+  }
+  return out + '\n        ]';
+}
+
+function stringsJson(xs: readonly string[]): string {
+  if (xs.length === 0) return '[]';
+  let out = '[';
+  for (let i = 0; i < xs.length; i++) out += (i ? ',' : '') + I5 + goString(xs[i] as string);
+  return out + I4 + ']';
+}
+
+function signersJson(signers: readonly TrustSigner[]): string {
+  if (signers.length === 0) return '[]';
+  let out = '[';
+  for (let i = 0; i < signers.length; i++) {
+    const s = signers[i] as TrustSigner;
+    let keys = '[]';
+    if (s.Keys.length > 0) {
+      keys = '[';
+      for (let k = 0; k < s.Keys.length; k++) keys += `${k ? ',' : ''}${I5}{${I6}"ID": ${goString((s.Keys[k] as { ID: string }).ID)}${I5}}`;
+      keys += I4 + ']';
+    }
+    out += `${i ? ',' : ''}${I3}{${I4}"Name": ${goString(s.Name)},${I4}"Keys": ${keys}${I3}}`;
+  }
+  return out + '\n        ]';
+}
+
+const GO_ESCAPED = /[<>&\u2028\u2029]/;
+const GO_ESCAPED_ALL = /[<>&\u2028\u2029]/g;
+
+/** A JSON string as Go's encoder writes it. */
+function goString(s: string): string {
+  const j = JSON.stringify(s);
+  return GO_ESCAPED.test(j) ? j.replace(GO_ESCAPED_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : j;
 }
 
 const MINWIDTH = 10;
