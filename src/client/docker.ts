@@ -3,7 +3,7 @@
 // its choice of roles to sign into, and its messages.
 import { VouchError, fromHex, isVouchError, toHex, type PublicKeyData } from '../core/index.js';
 import {
-  EXPIRY_WARNING_MS, RELEASES_ROLE, addDelegation, addTargets, createRoot, dockerTarget, findTarget, hashBase64, isPathAllowed,
+  EXPIRY_WARNING_MS, RELEASES_ROLE, addDelegation, addTargets, createRoot, dockerTarget, findTarget, forEachTarget, hashBase64, isPathAllowed,
   listDelegations, listTargets, newVersion, removeDelegation, removeDelegationKeys, removeTargets, setRootRoleKeys,
   type FileMeta, type Metadata, type Root, type Signer,
 } from '../tuf/index.js';
@@ -382,15 +382,16 @@ function wrap(err: unknown, lead: string): unknown {
 export function inspectSource(repo: VerifiedRepo): InspectSource {
   // a digest is usually listed by several roles (releases and each signer): decode each text once
   const hexOf = new Map<string, string>();
-  const targets = listTargets(repo.trusted).map((t): RoleTarget => {
-    const b64 = hashBase64(t.meta, 'sha256');
+  const targets: RoleTarget[] = [];
+  forEachTarget(repo.trusted, (tag, role, meta) => {
+    const b64 = hashBase64(meta, 'sha256');
     let sha256 = '';
     if (b64 !== undefined) {
       const known = hexOf.get(b64);
       if (known === undefined) hexOf.set(b64, (sha256 = Buffer.from(b64, 'base64').toString('hex')));
       else sha256 = known;
     }
-    return { role: t.role, tag: t.name, sha256 };
+    targets.push({ role, tag, sha256 });
   });
   const delegations = listDelegations(repo.trusted).map((d) => ({
     name: d.name,

@@ -300,12 +300,15 @@ class ParsedFileMeta implements FileMeta {
   readonly length: number;
   declare readonly custom?: JsonValue;
   readonly #json: Readonly<JsonObject>;
+  /** hashes.sha256 as written, read by most callers */
+  readonly #sha256: string | undefined;
   #hashes: Map<string, Uint8Array> | undefined;
 
-  constructor(length: number, hashes: Readonly<JsonObject>, custom: JsonValue | undefined) {
+  constructor(length: number, hashes: Readonly<JsonObject>, sha256: string | undefined, custom: JsonValue | undefined) {
     this.length = length;
     if (custom !== undefined) (this as { custom?: JsonValue }).custom = custom;
     this.#json = hashes;
+    this.#sha256 = sha256;
     Object.freeze(this);
   }
 
@@ -320,6 +323,7 @@ class ParsedFileMeta implements FileMeta {
 
   /** The hash as written (checked strict base64), without decoding. */
   hashText(alg: string): string | undefined {
+    if (alg === 'sha256') return this.#sha256;
     return Object.hasOwn(this.#json, alg) ? this.#json[alg] as string : undefined;
   }
 }
@@ -352,13 +356,15 @@ function fileMeta(v: JsonValue | undefined, role: string, parent: string, name: 
   if (length < 0) throw invalidAt(role, parent, name, '.length is negative');
   const h = v.hashes;
   if (!isJsonObject(h)) throw invalidAt(role, parent, name, '.hashes is not an object');
+  let sha256: string | undefined;
   for (const alg of Object.keys(h)) {
     const text = h[alg];
     if (typeof text !== 'string') throw invalidAt(role, parent, name, `.hashes.${alg} is not a string`);
     if (!isBase64(text)) fromBase64(text, `${role} ${parent}[${JSON.stringify(name)}].hashes.${alg}`); // throws
+    if (alg === 'sha256') sha256 = text;
   }
   // `h` is frozen (parsed documents are frozen, others deep-copied and frozen by Metadata.from)
-  return new ParsedFileMeta(length, h, allowCustom ? v.custom : undefined);
+  return new ParsedFileMeta(length, h, sha256, allowCustom ? v.custom : undefined);
 }
 
 function invalidAt(role: string, parent: string, name: string, what: string): VouchError {
