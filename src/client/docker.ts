@@ -378,21 +378,23 @@ function wrap(err: unknown, lead: string): unknown {
   return new VouchError(err.code, `${lead}: ${err.message}`, { cause: err, details: err.details, ...(err.hint ? { hint: err.hint } : {}) });
 }
 
+/**
+ * A target as inspect sees it: the hex digest is decoded from the text on use (a signer's target
+ * is matched to the released row on the text, so most are never decoded).
+ */
+class ListedTarget implements RoleTarget {
+  constructor(readonly role: string, readonly tag: string, readonly sha256Text: string | undefined) {}
+
+  get sha256(): string {
+    // the text is checked strict base64 (parsed metadata) or encoded by us
+    return this.sha256Text === undefined ? '' : Buffer.from(this.sha256Text, 'base64').toString('hex');
+  }
+}
+
 /** What `inspect` shows, from a verified repository. */
 export function inspectSource(repo: VerifiedRepo): InspectSource {
-  // a digest is usually listed by several roles (releases and each signer): decode each text once
-  const hexOf = new Map<string, string>();
   const targets: RoleTarget[] = [];
-  forEachTarget(repo.trusted, (tag, role, meta) => {
-    const b64 = hashBase64(meta, 'sha256');
-    let sha256 = '';
-    if (b64 !== undefined) {
-      const known = hexOf.get(b64);
-      if (known === undefined) hexOf.set(b64, (sha256 = Buffer.from(b64, 'base64').toString('hex')));
-      else sha256 = known;
-    }
-    targets.push({ role, tag, sha256 });
-  });
+  forEachTarget(repo.trusted, (tag, role, meta) => { targets.push(new ListedTarget(role, tag, hashBase64(meta, 'sha256'))); });
   const delegations = listDelegations(repo.trusted).map((d) => ({
     name: d.name,
     keyIds: d.keyids.map((id) => canonicalOf(d.keys.get(id)) ?? id),

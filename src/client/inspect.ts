@@ -7,7 +7,12 @@ export interface RoleTarget {
   role: string;
   tag: string;
   /** lowercase hex of hashes.sha256, or '' when the target has none */
-  sha256: string;
+  readonly sha256: string;
+  /**
+   * hashes.sha256 as written (base64), when known: equal texts are equal digests, so rows are
+   * matched on it before (only when the texts differ) reading `sha256`, which may be computed.
+   */
+  readonly sha256Text?: string | undefined;
 }
 
 /** What inspect needs from a verified repository. */
@@ -42,10 +47,10 @@ export function signedTagRows(targets: RoleTarget[], onlyTag?: string): TagRow[]
     const t = targets[i] as RoleTarget;
     if (!isReleased(t.role) || (onlyTag !== undefined && t.tag !== onlyTag)) continue;
     const same = released.get(t.tag);
-    if (same !== undefined && rowFor(same, t.sha256) !== undefined) continue;
+    if (same !== undefined && rowFor(same, t) !== undefined) continue;
     const key = naturalKey(t.tag);
     if (key === undefined) keyed = false;
-    const row: Row = { tag: t.tag, digest: t.sha256, signers: [], key };
+    const row: Row = { tag: t.tag, digest: t.sha256, signers: [], key, text: t.sha256Text };
     if (same === undefined) released.set(t.tag, row);
     else if (Array.isArray(same)) same.push(row);
     else released.set(t.tag, [same, row]);
@@ -58,7 +63,7 @@ export function signedTagRows(targets: RoleTarget[], onlyTag?: string): TagRow[]
     if (isReleased(t.role)) continue;
     const same = released.get(t.tag);
     if (same === undefined) continue;
-    const row = rowFor(same, t.sha256);
+    const row = rowFor(same, t);
     if (row === undefined) continue;
     // targets come grouped by role
     if (t.role !== lastRole) lastName = signerName((lastRole = t.role));
@@ -74,14 +79,19 @@ export function signedTagRows(targets: RoleTarget[], onlyTag?: string): TagRow[]
   return rows;
 }
 
-function rowFor(same: Row | Row[], digest: string): Row | undefined {
-  if (!Array.isArray(same)) return same.digest === digest ? same : undefined;
-  for (const r of same) if (r.digest === digest) return r;
+/** The row of `same` (one tag's released rows) with t's digest. */
+function rowFor(same: Row | Row[], t: RoleTarget): Row | undefined {
+  if (!Array.isArray(same)) return sameDigest(same, t) ? same : undefined;
+  for (const r of same) if (sameDigest(r, t)) return r;
   return undefined;
 }
 
-/** A TagRow with its sort key (naturalKey of the tag), which callers do not see. */
-interface Row extends TagRow { key: string | undefined }
+function sameDigest(r: Row, t: RoleTarget): boolean {
+  return (r.text !== undefined && r.text === t.sha256Text) || r.digest === t.sha256;
+}
+
+/** A TagRow with its sort key (naturalKey of the tag) and digest text, which callers do not see. */
+interface Row extends TagRow { key: string | undefined; text: string | undefined }
 
 /** Signer name (delegation without `targets/`) → key IDs; targets/releases is not a signer. */
 export function signerKeys(delegations: InspectSource['delegations']): Map<string, string[]> {
@@ -113,67 +123,9 @@ export function trustRepo(name: string, src: InspectSource, onlyTag?: string): T
   };
 }
 
-/**
- * docker prints the list with Go's json.MarshalIndent(…, "", "    ") and a newline: JSON.stringify's
- * layout with a 4-space indent, and Go's escapes of <, >, &, U+2028 and U+2029 in strings. Written
- * here for the shape of TrustRepo (no intermediate objects for the rows); a test compares it with
- * JSON.stringify.
- */
+/** docker prints the list with Go's json.MarshalIndent(…, "", "    ") and a newline. */
 export function formatInspectJson(repos: TrustRepo[]): string {
-  if (repos.length === 0) return '[]\n';
-  let out = '[';
-  for (let i = 0; i < repos.length; i++) {
-    const r = repos[i] as TrustRepo;
-    out += `${i ? ',' : ''}\n    {\n        "Name": ${goString(r.Name)},\n        "SignedTags": ${rowsJson(r.SignedTags)},\n        "Signers": ${signersJson(r.Signers)},\n        "AdministrativeKeys": ${signersJson(r.AdministrativeKeys)}\n    }`;
-  }
-  return out + '\n]\n';
-}
-
-const I3 = '\n            ';
-const I4 = '\n                ';
-const I5 = '\n                    ';
-const I6 = '\n                        ';
-
-function rowsJson(rows: readonly TrustTagRow[]): string {
-  if (rows.length === 0) return '[]';
-  let out = '[';
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i] as TrustTagRow;
-    out += `${i ? ',' : ''}${I3}{${I4}"SignedTag": ${goString(r.SignedTag)},${I4}"Digest": ${goString(r.Digest)},${I4}"Signers": ${stringsJson(r.Signers)}${I3}}`;
-  }
-  return out + '\n        ]';
-}
-
-function stringsJson(xs: readonly string[]): string {
-  if (xs.length === 0) return '[]';
-  let out = '[';
-  for (let i = 0; i < xs.length; i++) out += (i ? ',' : '') + I5 + goString(xs[i] as string);
-  return out + I4 + ']';
-}
-
-function signersJson(signers: readonly TrustSigner[]): string {
-  if (signers.length === 0) return '[]';
-  let out = '[';
-  for (let i = 0; i < signers.length; i++) {
-    const s = signers[i] as TrustSigner;
-    let keys = '[]';
-    if (s.Keys.length > 0) {
-      keys = '[';
-      for (let k = 0; k < s.Keys.length; k++) keys += `${k ? ',' : ''}${I5}{${I6}"ID": ${goString((s.Keys[k] as { ID: string }).ID)}${I5}}`;
-      keys += I4 + ']';
-    }
-    out += `${i ? ',' : ''}${I3}{${I4}"Name": ${goString(s.Name)},${I4}"Keys": ${keys}${I3}}`;
-  }
-  return out + '\n        ]';
-}
-
-const GO_ESCAPED = /[<>&\u2028\u2029]/;
-const GO_ESCAPED_ALL = /[<>&\u2028\u2029]/g;
-
-/** A JSON string as Go's encoder writes it. */
-function goString(s: string): string {
-  const j = JSON.stringify(s);
-  return GO_ESCAPED.test(j) ? j.replace(GO_ESCAPED_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : j;
+  return JSON.stringify(repos, null, 4).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
 }
 
 const MINWIDTH = 10;
