@@ -3,7 +3,7 @@
 // its choice of roles to sign into, and its messages.
 import { VouchError, fromHex, isVouchError, toHex, type PublicKeyData } from '../core/index.js';
 import {
-  EXPIRY_WARNING_MS, RELEASES_ROLE, addDelegation, addTargets, createRoot, dockerTarget, findTarget, isPathAllowed,
+  EXPIRY_WARNING_MS, RELEASES_ROLE, addDelegation, addTargets, createRoot, dockerTarget, findTarget, forEachTarget, hashBase64, isPathAllowed,
   listDelegations, listTargets, newVersion, removeDelegation, removeDelegationKeys, removeTargets, setRootRoleKeys,
   type FileMeta, type Metadata, type Root, type Signer,
 } from '../tuf/index.js';
@@ -11,7 +11,7 @@ import { generateKey, type PrivateKey } from '../keys/key.js';
 import { generateRootKey } from '../keys/cert.js';
 import { KEY_NAME } from '../keys/trustdir.js';
 import { gunOf, type ImageReference } from '../oci/reference.js';
-import { formatInspectJson, formatInspectPretty, signedTagRows, trustRepo, type InspectSource, type TrustRepo } from './inspect.js';
+import { formatInspectJson, formatInspectPretty, signedTagRows, trustRepo, type InspectSource, type RoleTarget, type TrustRepo } from './inspect.js';
 import { KeyRing, safeCanonicalId } from './keyring.js';
 import { Draft } from './publish.js';
 import type { NotaryRemote } from './remote.js';
@@ -378,12 +378,23 @@ function wrap(err: unknown, lead: string): unknown {
   return new VouchError(err.code, `${lead}: ${err.message}`, { cause: err, details: err.details, ...(err.hint ? { hint: err.hint } : {}) });
 }
 
+/**
+ * A target as inspect sees it: the hex digest is decoded from the text on use (a signer's target
+ * is matched to the released row on the text, so most are never decoded).
+ */
+class ListedTarget implements RoleTarget {
+  constructor(readonly role: string, readonly tag: string, readonly sha256Text: string | undefined) {}
+
+  get sha256(): string {
+    // the text is checked strict base64 (parsed metadata) or encoded by us
+    return this.sha256Text === undefined ? '' : Buffer.from(this.sha256Text, 'base64').toString('hex');
+  }
+}
+
 /** What `inspect` shows, from a verified repository. */
 export function inspectSource(repo: VerifiedRepo): InspectSource {
-  const targets = listTargets(repo.trusted).map((t) => {
-    const sha = t.meta.hashes.get('sha256');
-    return { role: t.role, tag: t.name, sha256: sha === undefined ? '' : toHex(sha) };
-  });
+  const targets: RoleTarget[] = [];
+  forEachTarget(repo.trusted, (tag, role, meta) => { targets.push(new ListedTarget(role, tag, hashBase64(meta, 'sha256'))); });
   const delegations = listDelegations(repo.trusted).map((d) => ({
     name: d.name,
     keyIds: d.keyids.map((id) => canonicalOf(d.keys.get(id)) ?? id),

@@ -7,7 +7,12 @@ export interface RoleTarget {
   role: string;
   tag: string;
   /** lowercase hex of hashes.sha256, or '' when the target has none */
-  sha256: string;
+  readonly sha256: string;
+  /**
+   * hashes.sha256 as written (base64), when known: equal texts are equal digests, so rows are
+   * matched on it before (only when the texts differ) reading `sha256`, which may be computed.
+   */
+  readonly sha256Text?: string | undefined;
 }
 
 /** What inspect needs from a verified repository. */
@@ -29,43 +34,64 @@ const REPO_ADMIN = 'Repo Admin';
 const isReleased = (role: string): boolean => role === 'targets' || role === 'targets/releases';
 const signerName = (role: string): string => (isReleased(role) ? REPO_ADMIN : role.replace(/^targets\//, ''));
 
+/** A released tag: its digest and the other delegations that signed the same digest. */
+export interface TagRow { tag: string; digest: string; signers: string[] }
+
 /** Rows for tags signed into targets or targets/releases, with the other delegations that signed the same digest. */
-export function signedTagRows(targets: RoleTarget[], onlyTag?: string): { tag: string; digest: string; signers: string[] }[] {
-  const wanted = onlyTag === undefined ? targets : targets.filter((t) => t.tag === onlyTag);
-  // tag → its released rows (one per distinct digest: targets and targets/releases may differ)
-  const released = new Map<string, Row[]>();
+export function signedTagRows(targets: RoleTarget[], onlyTag?: string): TagRow[] {
+  // tag → its released row, or rows (one per distinct digest: targets and targets/releases may differ)
+  const released = new Map<string, Row | Row[]>();
   const rows: Row[] = [];
-  for (const t of wanted) {
-    if (!isReleased(t.role)) continue;
+  let keyed = true;
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i] as RoleTarget;
+    if (!isReleased(t.role) || (onlyTag !== undefined && t.tag !== onlyTag)) continue;
     const same = released.get(t.tag);
-    if (same?.some((r) => r.digest === t.sha256)) continue;
-    const row: Row = { tag: t.tag, digest: t.sha256, signers: [], key: naturalKey(t.tag) };
-    if (same) same.push(row);
-    else released.set(t.tag, [row]);
+    if (same !== undefined && rowFor(same, t) !== undefined) continue;
+    const key = naturalKey(t.tag);
+    if (key === undefined) keyed = false;
+    const row: Row = { tag: t.tag, digest: t.sha256, signers: [], key, text: t.sha256Text };
+    if (same === undefined) released.set(t.tag, row);
+    else if (Array.isArray(same)) same.push(row);
+    else released.set(t.tag, [same, row]);
     rows.push(row);
   }
-  const names = new Map<string, string>();
-  for (const t of wanted) {
+  let lastRole = '';
+  let lastName = '';
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i] as RoleTarget;
     if (isReleased(t.role)) continue;
     const same = released.get(t.tag);
     if (same === undefined) continue;
-    const row = same.length === 1 ? (same[0]!.digest === t.sha256 ? same[0] : undefined) : same.find((r) => r.digest === t.sha256);
+    const row = rowFor(same, t);
     if (row === undefined) continue;
-    let name = names.get(t.role);
-    if (name === undefined) names.set(t.role, (name = signerName(t.role)));
-    row.signers.push(name);
+    // targets come grouped by role
+    if (t.role !== lastRole) lastName = signerName((lastRole = t.role));
+    row.signers.push(lastName);
   }
   // a stable sort, as before: rows of one tag keep their first-seen order
-  if (rows.every((r) => r.key !== undefined)) {
+  if (keyed) {
     rows.sort((a, b) => (a.key! < b.key! ? -1 : a.key! > b.key! ? 1 : 0));
   } else {
     const views = new Map(rows.map((r) => [r, byteView(r.tag)]));
     rows.sort((a, b) => naturalCompareBytes(views.get(a)!, views.get(b)!));
   }
-  return rows.map(({ tag, digest, signers }) => ({ tag, digest, signers }));
+  return rows;
 }
 
-interface Row { tag: string; digest: string; signers: string[]; key: string | undefined }
+/** The row of `same` (one tag's released rows) with t's digest. */
+function rowFor(same: Row | Row[], t: RoleTarget): Row | undefined {
+  if (!Array.isArray(same)) return sameDigest(same, t) ? same : undefined;
+  for (const r of same) if (sameDigest(r, t)) return r;
+  return undefined;
+}
+
+function sameDigest(r: Row, t: RoleTarget): boolean {
+  return (r.text !== undefined && r.text === t.sha256Text) || r.digest === t.sha256;
+}
+
+/** A TagRow with its sort key (naturalKey of the tag) and digest text, which callers do not see. */
+interface Row extends TagRow { key: string | undefined; text: string | undefined }
 
 /** Signer name (delegation without `targets/`) → key IDs; targets/releases is not a signer. */
 export function signerKeys(delegations: InspectSource['delegations']): Map<string, string[]> {

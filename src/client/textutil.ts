@@ -56,18 +56,30 @@ export function naturalLessBytes(s1: string, s2: string): boolean {
 
 const ASCII = /^[\x00-\x7f]*$/;
 
-// Printable ASCII from '!' up, where every run of digits has no leading zero (a lone "0" is fine).
-const SIMPLE = /^(?:[\x21-\x2f\x3a-\x7e]|[1-9][0-9]*|0(?![0-9]))*$/;
-
 /**
- * For such strings (every docker tag without zero-padded numbers), a key whose plain code unit
- * order is naturalLess's order: each digit run becomes \x01, its length, its digits (so it sorts
- * before any other character, then by value); a lone "0" has no significant digits. Otherwise
- * undefined: compare with naturalLess.
+ * For strings of printable ASCII from '!' up where every run of digits has no leading zero (a lone
+ * "0" is fine) — every docker tag without zero-padded numbers — a key whose plain code unit order
+ * is naturalLess's order: each digit run becomes \x01, its length, its digits (so it sorts before
+ * any other character, then by value); a lone "0" has no significant digits. Otherwise undefined:
+ * compare with naturalLess.
  */
 export function naturalKey(s: string): string | undefined {
-  if (!SIMPLE.test(s)) return undefined;
-  return s.replace(/[0-9]+/g, (m) => (m === '0' ? '\u0001\u0000' : '\u0001' + String.fromCharCode(m.length) + m));
+  let out = '';
+  let plain = 0; // start of the text not yet copied to out
+  for (let i = 0; i < s.length;) {
+    const c = s.charCodeAt(i);
+    if (!isDigit(c)) {
+      if (c < 0x21 || c > 0x7e) return undefined;
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < s.length && isDigit(s.charCodeAt(j))) j++;
+    if (c === 0x30 && j > i + 1) return undefined; // zero-padded
+    out += s.slice(plain, i) + (c === 0x30 ? '\u0001\u0000' : '\u0001' + String.fromCharCode(j - i) + s.slice(i, j));
+    plain = i = j;
+  }
+  return plain === 0 ? s : out + s.slice(plain);
 }
 
 export function naturalCompare(a: string, b: string): number {

@@ -290,6 +290,64 @@ function fileMetaMap(v: JsonValue | undefined, role: string, where: string, allo
   return out;
 }
 
+/**
+ * A file meta parsed from metadata: length and custom are read at once; the hashes are checked at
+ * once (strict padded base64, as notary refuses a file with any other) but decoded on first use,
+ * from the frozen `hashes` object of the document (tens of thousands of targets would otherwise
+ * each get a Map and a Buffer that most readers never look at).
+ */
+class ParsedFileMeta implements FileMeta {
+  readonly length: number;
+  declare readonly custom?: JsonValue;
+  readonly #json: Readonly<JsonObject>;
+  /** hashes.sha256 as written, read by most callers */
+  readonly #sha256: string | undefined;
+  #hashes: Map<string, Uint8Array> | undefined;
+
+  constructor(length: number, hashes: Readonly<JsonObject>, sha256: string | undefined, custom: JsonValue | undefined) {
+    this.length = length;
+    if (custom !== undefined) (this as { custom?: JsonValue }).custom = custom;
+    this.#json = hashes;
+    this.#sha256 = sha256;
+    Object.freeze(this);
+  }
+
+  get hashes(): ReadonlyMap<string, Uint8Array> {
+    if (this.#hashes === undefined) {
+      const out = new Map<string, Uint8Array>();
+      for (const alg of Object.keys(this.#json)) out.set(alg, Buffer.from(this.#json[alg] as string, 'base64'));
+      this.#hashes = out;
+    }
+    return this.#hashes;
+  }
+
+  /** The hash as written (checked strict base64), without decoding. */
+  hashText(alg: string): string | undefined {
+    if (alg === 'sha256') return this.#sha256;
+    return Object.hasOwn(this.#json, alg) ? this.#json[alg] as string : undefined;
+  }
+}
+
+/**
+ * The base64 text of `meta`'s `alg` hash: as written in the document for parsed metadata (checked
+ * strict padded base64; two texts can differ only in padding bits for the same bytes), else encoded.
+ */
+export function hashBase64(meta: FileMeta, alg: string): string | undefined {
+  if (meta instanceof ParsedFileMeta) return meta.hashText(alg);
+  const h = meta.hashes.get(alg);
+  return h === undefined ? undefined : toBase64(h);
+}
+
+/** Lowercase hex of `meta`'s `alg` hash (whatever its length), or undefined when it has none. */
+export function hashHex(meta: FileMeta, alg: string): string | undefined {
+  if (meta instanceof ParsedFileMeta) {
+    const text = meta.hashText(alg);
+    return text === undefined ? undefined : Buffer.from(text, 'base64').toString('hex');
+  }
+  const h = meta.hashes.get(alg);
+  return h === undefined ? undefined : Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('hex');
+}
+
 /** One file's meta; `where[name]` is only spelled out for an error (there are tens of thousands). */
 function fileMeta(v: JsonValue | undefined, role: string, parent: string, name: string, allowCustom: boolean): FileMeta {
   if (!isJsonObject(v)) throw invalidAt(role, parent, name, ' is not an object');
@@ -298,15 +356,15 @@ function fileMeta(v: JsonValue | undefined, role: string, parent: string, name: 
   if (length < 0) throw invalidAt(role, parent, name, '.length is negative');
   const h = v.hashes;
   if (!isJsonObject(h)) throw invalidAt(role, parent, name, '.hashes is not an object');
-  const hashes = new Map<string, Uint8Array>();
+  let sha256: string | undefined;
   for (const alg of Object.keys(h)) {
     const text = h[alg];
     if (typeof text !== 'string') throw invalidAt(role, parent, name, `.hashes.${alg} is not a string`);
-    hashes.set(alg, isBase64(text) ? Buffer.from(text, 'base64') : fromBase64(text, `${role} ${parent}[${JSON.stringify(name)}].hashes.${alg}`));
+    if (!isBase64(text)) fromBase64(text, `${role} ${parent}[${JSON.stringify(name)}].hashes.${alg}`); // throws
+    if (alg === 'sha256') sha256 = text;
   }
-  const out: { length: number; hashes: Map<string, Uint8Array>; custom?: JsonValue } = { length, hashes };
-  if (allowCustom && v.custom !== undefined) out.custom = v.custom;
-  return Object.freeze(out);
+  // `h` is frozen (parsed documents are frozen, others deep-copied and frozen by Metadata.from)
+  return new ParsedFileMeta(length, h, sha256, allowCustom ? v.custom : undefined);
 }
 
 function invalidAt(role: string, parent: string, name: string, what: string): VouchError {

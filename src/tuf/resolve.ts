@@ -111,14 +111,19 @@ export function resolveDockerTag(tm: TrustedMetadata, tag: string): ResolvedTag 
  */
 export function listTargets(tm: TrustedMetadata): FoundTarget[] {
   const out: FoundTarget[] = [];
+  forEachTarget(tm, (name, role, meta) => { out.push({ name, role, meta }); });
+  return out;
+}
+
+/** listTargets without the list: `fn` sees each target in the same order. */
+export function forEachTarget(tm: TrustedMetadata, fn: (name: string, role: string, meta: FileMeta) => void): void {
   for (const role of walkLoaded(tm)) {
     const loaded = tm.targetsRole(role)!;
     const everything = loaded.paths.includes('');
     for (const [name, meta] of loaded.metadata.signed.targets) {
-      if (everything || isPathAllowed(name, loaded.paths)) out.push({ name, role, meta });
+      if (everything || isPathAllowed(name, loaded.paths)) fn(name, role, meta);
     }
   }
-  return out;
 }
 
 export interface ListedDelegation extends DelegationRole {

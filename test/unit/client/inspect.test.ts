@@ -159,3 +159,15 @@ test('natural order keys agree with naturalLess wherever they are defined', () =
     assert.deepEqual(rows.map((r) => r.tag), [...tags].sort(naturalCompare));
   }
 });
+
+test('rows match a signer on the digest text when both have one, else on the hex digest', () => {
+  const rows = signedTagRows([
+    { role: 'targets/releases', tag: 'a', sha256: 'aa', sha256Text: 'qg==' },
+    { role: 'targets/releases', tag: 'b', sha256: 'bb', sha256Text: 'uw==' },
+    { role: 'targets/alice', tag: 'a', sha256: 'aa', sha256Text: 'qg==' },
+    { role: 'targets/bob', tag: 'a', sha256: 'aa', sha256Text: 'qh==' }, // other padding bits, same bytes
+    { role: 'targets/carol', tag: 'a', sha256: 'aa' },
+    { role: 'targets/dave', tag: 'b', sha256: 'cc', sha256Text: 'zA==' },
+  ]);
+  assert.deepEqual(rows.map((r) => [r.tag, r.digest, r.signers]), [['a', 'aa', ['alice', 'bob', 'carol']], ['b', 'bb', []]]);
+});

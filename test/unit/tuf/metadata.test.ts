@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonicalString, fromBase64, type JsonObject } from '../../../src/core/index.js';
 import {
-  Metadata, baseKeyRole, keyId, parseMetadata, parseTimestamp, typeOfRole, verifySignatures, MAX_TIMESTAMP_BYTES,
+  Metadata, baseKeyRole, hashBase64, hashHex, keyId, parseMetadata, parseTimestamp, typeOfRole, verifySignatures, MAX_TIMESTAMP_BYTES,
   type Targets,
 } from '../../../src/tuf/index.js';
 import { TestKey, signRaw } from '../../support/simulator.js';
@@ -123,6 +123,10 @@ test('structural validation (spec §2.3–2.7)', () => {
     ['targets: paths not strings', 'targets', () => BASE_TARGETS({ delegations: { keys: {}, roles: [{ keyids: [], name: 'targets/a', paths: [1], threshold: 1 }] } }), 'INVALID_METADATA'],
     ['targets: target without length', 'targets', () => BASE_TARGETS({ targets: { v: { hashes: SHA } } }), 'INVALID_METADATA'],
     ['targets: length above 2^53', 'targets', () => BASE_TARGETS({ targets: { v: { hashes: SHA, length: 2 ** 53 + 2 } } }), 'INVALID_METADATA'],
+    ['targets: target hash not base64', 'targets', () => BASE_TARGETS({ targets: { v: { hashes: { sha256: 'not base64!' }, length: 1 } } }), 'INVALID_ENCODING'],
+    ['targets: target hash unpadded', 'targets', () => BASE_TARGETS({ targets: { v: { hashes: { sha256: SHA.sha256.replace('=', '') }, length: 1 } } }), 'INVALID_ENCODING'],
+    ['targets: one bad hash among good ones', 'targets', () => BASE_TARGETS({ targets: { v: { hashes: SHA, length: 1 }, w: { hashes: { ...SHA, sha512: 'A===' }, length: 1 } } }), 'INVALID_ENCODING'],
+    ['targets: target hash not a string', 'targets', () => BASE_TARGETS({ targets: { v: { hashes: { sha256: 7 }, length: 1 } } }), 'INVALID_METADATA'],
     ['targets/x: delegation of a sibling', 'targets/x', () => BASE_TARGETS({ delegations: { keys: {}, roles: [{ keyids: [], name: 'targets/y', threshold: 1 }] } }), 'INVALID_ROLE'],
   ];
   for (const [what, role, make, code] of cases) {
@@ -156,4 +160,31 @@ test('envelope validation and size limits', () => {
 test('the _type of each role', () => {
   assert.deepEqual(['root', 'targets', 'snapshot', 'timestamp', 'targets/releases'].map(typeOfRole), ['Root', 'Targets', 'Snapshot', 'Timestamp', 'Targets']);
   assert.throws(() => typeOfRole('releases'), { code: 'INVALID_ROLE' });
+});
+
+test('parsed file meta: hashes checked at parse, decoded on first use; hashHex/hashBase64 read them as written', () => {
+  const a = Buffer.alloc(32, 0xab);
+  const b = Buffer.alloc(64, 0xcd);
+  const md = parseMetadata(Buffer.from(JSON.stringify({
+    signed: BASE_TARGETS({ targets: { v: { custom: { x: 1 }, hashes: { sha256: a.toString('base64'), sha512: b.toString('base64') }, length: 3 }, w: { hashes: {}, length: 0 } } }),
+    signatures: [],
+  })), 'targets') as Metadata<Targets>;
+  const v = md.signed.targets.get('v')!;
+  assert.equal(v.length, 3);
+  assert.deepEqual(v.custom, { x: 1 });
+  assert.equal(hashBase64(v, 'sha256'), a.toString('base64'));
+  assert.equal(hashHex(v, 'sha256'), a.toString('hex'));
+  assert.equal(hashHex(v, 'sha512'), b.toString('hex'));
+  assert.equal(hashHex(v, 'md5'), undefined);
+  assert.deepEqual([...v.hashes].map(([alg, h]) => [alg, Buffer.from(h)]), [['sha256', a], ['sha512', b]]);
+  assert.equal(v.hashes, v.hashes, 'decoded once');
+  assert.ok(Object.isFrozen(v));
+  const w = md.signed.targets.get('w')!;
+  assert.equal(w.hashes.size, 0);
+  assert.equal(hashHex(w, 'sha256'), undefined);
+  assert.ok(!('custom' in w));
+  // a FileMeta built by hand
+  const plain = { length: 1, hashes: new Map([['sha256', new Uint8Array(a)]]) };
+  assert.equal(hashBase64(plain, 'sha256'), a.toString('base64'));
+  assert.equal(hashHex(plain, 'sha256'), a.toString('hex'));
 });
