@@ -242,8 +242,9 @@ export class RepoService {
    * (about to be) expired or the snapshot is (about to be) expired and held by the server.
    */
   private async freshTimestamp(gun: string): Promise<{ timestamp: StoredFile; snapshot: StoredFile | undefined } | undefined> {
-    const read = async (r: Pick<MetadataStore, 'getCurrent' | 'getChecksum'>) => {
-      const timestamp = await r.getCurrent(gun, 'timestamp');
+    // `known`: the timestamp already read from r, so it is not read twice.
+    const read = async (r: Pick<MetadataStore, 'getCurrent' | 'getChecksum'>, known?: StoredFile) => {
+      const timestamp = known ?? (await r.getCurrent(gun, 'timestamp'));
       if (!timestamp) return undefined;
       const ts = parseTimestamp(timestamp.data, { maxBytes: Number.MAX_SAFE_INTEGER });
       const sha = sha256OfMeta(ts.signed.snapshot.hashes);
@@ -256,7 +257,7 @@ export class RepoService {
     if (!timestamp) return undefined;
     const known = this.freshness.get(gun);
     if (known && known.timestampSha === timestamp.sha256 && now.getTime() < known.staleAt) return { timestamp, snapshot: known.snapshot };
-    const first = await read(this.store);
+    const first = await read(this.store, timestamp);
     if (!first) return undefined;
     if (!this.stale(first.ts, first.snapshot, now)) {
       this.remember(gun, first.timestamp, first.ts, first.snapshot);
