@@ -1,22 +1,8 @@
 // Shared pieces of the benchmarks: child processes, waiting for ports, wrk output parsing, reports.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
-import { run, type RunResult } from '../test/support/peers.js';
+import { run, waitForPort, type RunResult } from '../test/support/peers.js';
 
-export { run, type RunResult };
-
-export async function waitForPort(host: string, port: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host, port }, () => { s.end(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { run, waitForPort, type RunResult };
 
 export function startProcess(cmd: string, args: string[], env: Record<string, string | undefined> = {}): ChildProcess {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # record-fixtures.sh — regenerate test/fixtures/notary/** and test/fixtures/docker/** from scratch
 # with the REAL tools: Debian's notary 0.7.0 (client, notary-server, notary-signer) and the Docker
-# CLI (20.10 from Debian, 28.2 from /usr/local/bin), driven through the shared peers harness
-# (../shared/peers) on loopback only, each set in a fresh PEERS_DIR on free ports.
+# CLI (20.10 from Debian, 28.2 from /usr/local/bin), driven through the project's peers harness
+# (test/support/peers.ts, from a shell through test/support/peers-cli.ts) on loopback only, each set
+# in a fresh PEERS_DIR on free ports.
 #
 #   scripts/record-fixtures.sh                      # every set
 #   scripts/record-fixtures.sh ecdsa-remote docker-28.2.2   # only these sets
@@ -16,16 +17,15 @@
 # transcript.txt with every command and its output, in order. test/fixtures/notary/README.md (hand-written)
 # lists the sets and the behaviour of the real tools they show.
 #
-# Environment: VOUCH_PEERS_HOME (harness dir), DOCKER_NEW (/usr/local/bin/docker),
-# DOCKER_OLD (/usr/bin/docker).
+# Environment: DOCKER_NEW (/usr/local/bin/docker), DOCKER_OLD (/usr/bin/docker).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PEERS=$(cd "${VOUCH_PEERS_HOME:-$ROOT/../shared/peers}" && pwd)
+CLI=$ROOT/dist/test/support/peers-cli.js
 FIX=$ROOT/test/fixtures
 DOCKER_NEW=${DOCKER_NEW:-/usr/local/bin/docker}
 DOCKER_OLD=${DOCKER_OLD:-/usr/bin/docker}
 # Registry part of every GUN. No registry is contacted by any recorded command (images are built
-# with make-image.sh IMAGE_PUSH=0; docker trust commands only talk to the notary server), so the
+# as OCI layouts and never pushed; docker trust commands only talk to the notary server), so the
 # GUNs are stable across runs while every daemon runs on a free port.
 REG=127.0.0.1:5000
 
@@ -38,8 +38,8 @@ export DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE=vouch-root-passphrase
 export DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE=vouch-repository-passphrase
 unset NOTARY_AUTH NOTARY_URL NOTARY_CA NOTARY_TRUST_DIR DOCKER_CONFIG DOCKER_BIN DOCKER_HOST || true
 
-"$PEERS/install.sh"
-PEERS_INSTALL_DOCKER=1 "$PEERS/install.sh"
+bash "$ROOT/scripts/install-deps.sh"
+(cd "$ROOT" && { [[ -d node_modules ]] || npm ci; } && npm run --silent build)
 for b in notary notary-server notary-signer openssl jq curl node "$DOCKER_NEW" "$DOCKER_OLD"; do
   command -v "$b" >/dev/null || { echo "record-fixtures: '$b' is missing" >&2; exit 1; }
 done
@@ -48,17 +48,16 @@ done
 # helpers
 # --------------------------------------------------------------------------------------------
 PEERS_DIR=""
-cleanup() { if [[ -n "$PEERS_DIR" && -d "$PEERS_DIR" ]]; then "$PEERS/stop.sh" --purge >/dev/null 2>&1 || true; fi; }
-trap cleanup EXIT
-
-free_ports() { # free_ports N — N distinct free loopback ports (bind port 0)
-  node -e 'const net=require("net");const n=+process.argv[1];const ss=[];let k=0;
-    for(let i=0;i<n;i++){const s=net.createServer();ss.push(s);s.listen(0,"127.0.0.1",()=>{
-      if(++k===n){console.log(ss.map((x)=>x.address().port).join(" "));ss.forEach((x)=>x.close());}});}' "$1"
+PEERS_PID=""
+# stops the peers of the current set (the harness removes its PEERS_DIR)
+stop_peers() {
+  if [[ -n "$PEERS_PID" ]]; then kill "$PEERS_PID" 2>/dev/null || true; wait "$PEERS_PID" 2>/dev/null || true; fi
+  PEERS_PID="" PEERS_DIR=""
 }
+trap stop_peers EXIT
 
 sanitize() {
-  sed -e "s#$PEERS_DIR#\$PEERS_DIR#g" -e "s#$PEERS/#peers/#g" -e "s#$FIX/#test/fixtures/#g"
+  sed -e "s#$PEERS_DIR#\$PEERS_DIR#g" -e "s#node $CLI #peers #g" -e "s#$FIX/#test/fixtures/#g"
 }
 # run CMD... — log "$ CMD" and its combined output to the set's transcript; fail if it fails.
 run() {
@@ -85,53 +84,55 @@ golden() {
 }
 note() { printf '\n# %s\n\n' "$*" >>"$T"; }
 
-nc() { run "$PEERS/notary-client.sh" "$@"; }          # notary CLI (trust dir $NOTARY_TRUST_DIR)
-nc_may_fail() { run_may_fail "$PEERS/notary-client.sh" "$@"; }
-dk() { run "$PEERS/docker-trust.sh" "$@"; }           # docker CLI ($DOCKER_BIN, $DOCKER_CONFIG)
+nc() { run node "$CLI" notary "$@"; }          # notary CLI (trust dir $NOTARY_TRUST_DIR)
+nc_may_fail() { run_may_fail node "$CLI" notary "$@"; }
+dk() { run node "$CLI" docker "$@"; }           # docker CLI ($DOCKER_BIN, $DOCKER_CONFIG)
 
 # lastmsg GOLDEN — the "* fatal: …" line of a golden (notary prints it on stdout), else its last line
 lastmsg() { { grep -h 'fatal' "$1" "$1.stderr" 2>/dev/null || grep -v '^[[:space:]]*$' "$1"; } | tail -n 1 | sed 's/^\* fatal: //'; }
 hex_of_b64() { base64 -d | od -An -v -tx1 | tr -d ' \n'; }
 
-# begin_set KIND NAME [VAR=VALUE...] — fresh output dir + fresh PEERS_DIR, start notary-server
-# (+ signer) with the given start-notary.sh settings.
+# begin_set KIND NAME [NOTARY_TRUST_SERVICE=…] [NOTARY_KEY_ALGORITHM=…] — fresh output dir, then
+# notary-server (+ signer) started by the harness in a fresh PEERS_DIR on free ports.
 begin_set() {
   local kind=$1 name=$2; shift 2
   SET=$FIX/$kind/$name
   rm -rf "$SET"; mkdir -p "$SET/inputs"
   T=$SET/transcript.txt; : >"$T"
-  PEERS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/vouch-fixtures.XXXXXX")
-  export PEERS_DIR
   SERVER_SETTINGS="$*"
-  echo "record-fixtures: $kind/$name (PEERS_DIR=$PEERS_DIR)" >&2
-  note "set $kind/$name — start notary-server${*:+ with $*}"
-  # a free port can be taken by someone else before the daemon binds it: retry with new ports
-  local ports attempt
-  for attempt in 1 2 3 4; do
-    read -r -a ports < <(free_ports 3)
-    export REGISTRY_PORT=${ports[0]} NOTARY_SERVER_PORT=${ports[1]} NOTARY_SIGNER_PORT=${ports[2]}
-    if run env "$@" "$PEERS/start-notary.sh"; then break; fi
-    "$PEERS/stop.sh" >/dev/null 2>&1 || true
-    [[ $attempt -lt 4 ]] || { echo "record-fixtures: notary did not start" >&2; exit 1; }
-    echo "record-fixtures: start-notary.sh failed (attempt $attempt), retrying on other ports" >&2
+  local flags=(--notary) setting
+  for setting in "$@"; do
+    case $setting in
+      NOTARY_TRUST_SERVICE=*) flags+=(--trust-service "${setting#*=}") ;;
+      NOTARY_KEY_ALGORITHM=*) flags+=(--key-algorithm "${setting#*=}") ;;
+      *) echo "record-fixtures: unknown server setting $setting" >&2; exit 1 ;;
+    esac
   done
-  # shellcheck disable=SC1091
-  . "$PEERS_DIR/notary.env"
-  export NOTARY_URL NOTARY_CA NOTARY_TRUST_DIR=$PEERS_DIR/notary-client/trust
+  note "set $kind/$name — start notary-server${*:+ with $*}"
+  local envfile
+  envfile=$(mktemp "${TMPDIR:-/tmp}/vouch-fixtures-env.XXXXXX"); rm -f "$envfile"
+  node "$CLI" up "$envfile" "${flags[@]}" 2>>"$T" &
+  PEERS_PID=$!
+  local i
+  for ((i = 0; i < 600; i++)); do [[ -f $envfile ]] && break; kill -0 "$PEERS_PID" 2>/dev/null || break; sleep 0.1; done
+  [[ -f $envfile ]] || { echo "record-fixtures: the peers did not start (see $T)" >&2; exit 1; }
+  # shellcheck disable=SC1090
+  . "$envfile"; rm -f "$envfile"
+  echo "record-fixtures: $kind/$name (PEERS_DIR=$PEERS_DIR)" >&2
+  export PEERS_DIR NOTARY_URL NOTARY_CA NOTARY_TRUST_DIR=$PEERS_DIR/notary-client/trust
   run curl -sS --cacert "$NOTARY_CA" "$NOTARY_URL/_notary_server/health"
 }
 end_set() {
   cp "$PEERS_DIR/notary/server-config.json" "$SET/inputs/notary-server-config.json"
   [[ ! -f "$PEERS_DIR/notary/signer-config.json" ]] || cp "$PEERS_DIR/notary/signer-config.json" "$SET/inputs/notary-signer-config.json"
   sed -i "s#$PEERS_DIR#\$PEERS_DIR#g" "$SET"/inputs/notary-*-config.json
-  "$PEERS/stop.sh" --purge >/dev/null 2>&1
-  PEERS_DIR=""
+  stop_peers
 }
 
 # image REPO TAG — deterministic OCI image layout (not pushed); sets IMG_SIZE IMG_SHA256 IMG_MANIFEST,
 # copies the manifest to inputs/.
 image() {
-  run env IMAGE_PUSH=0 "$PEERS/make-image.sh" "$1" "$2"
+  run node "$CLI" image "$1" "$2"
   local dir="$PEERS_DIR/images/${1//\//_}-$2"
   # shellcheck disable=SC1091
   . "$dir/image.env"
@@ -240,12 +241,12 @@ docker_inspect() {
   local dir=$1 gun=$2 bin v; shift 2
   for bin in "$DOCKER_NEW" "$DOCKER_OLD"; do
     v=$("$bin" --version | awk '{print $3}' | cut -d+ -f1 | tr -d ,)
-    golden "$dir/docker-$v/inspect.json" env DOCKER_BIN="$bin" DOCKER_CONFIG="$PEERS_DIR/docker-inspect-$v" "$PEERS/docker-trust.sh" trust inspect "$gun"
-    golden "$dir/docker-$v/inspect-pretty.txt" env DOCKER_BIN="$bin" DOCKER_CONFIG="$PEERS_DIR/docker-inspect-$v" "$PEERS/docker-trust.sh" trust inspect --pretty "$gun"
+    golden "$dir/docker-$v/inspect.json" env DOCKER_BIN="$bin" DOCKER_CONFIG="$PEERS_DIR/docker-inspect-$v" node "$CLI" docker trust inspect "$gun"
+    golden "$dir/docker-$v/inspect-pretty.txt" env DOCKER_BIN="$bin" DOCKER_CONFIG="$PEERS_DIR/docker-inspect-$v" node "$CLI" docker trust inspect --pretty "$gun"
     local t
     for t in "$@"; do
-      golden "$dir/docker-$v/inspect-$t.json" env DOCKER_BIN="$bin" DOCKER_CONFIG="$PEERS_DIR/docker-inspect-$v" "$PEERS/docker-trust.sh" trust inspect "$gun:$t"
-      golden "$dir/docker-$v/inspect-pretty-$t.txt" env DOCKER_BIN="$bin" DOCKER_CONFIG="$PEERS_DIR/docker-inspect-$v" "$PEERS/docker-trust.sh" trust inspect --pretty "$gun:$t"
+      golden "$dir/docker-$v/inspect-$t.json" env DOCKER_BIN="$bin" DOCKER_CONFIG="$PEERS_DIR/docker-inspect-$v" node "$CLI" docker trust inspect "$gun:$t"
+      golden "$dir/docker-$v/inspect-pretty-$t.txt" env DOCKER_BIN="$bin" DOCKER_CONFIG="$PEERS_DIR/docker-inspect-$v" node "$CLI" docker trust inspect --pretty "$gun:$t"
     done
   done
 }
@@ -295,7 +296,7 @@ notes() {
     echo "## Files and the commands that produced them"
     echo
     echo "- \`transcript.txt\`: every command of the run, in order, with its output (\`\$PEERS_DIR\` = the run's temp dir,"
-    echo "  \`peers/\` = ../shared/peers). Golden files are marked \`> path\` there."
+    echo "  \`peers\` = \`node dist/test/support/peers-cli.js\`, the project's peers harness). Golden files are marked \`> path\` there."
     echo "- \`repos/<name>/tuf/<tail>\`: \`curl --cacert \$NOTARY_CA \$NOTARY_URL/v2/<gun>/_trust/tuf/<tail>\`, bytes exactly as served."
     echo "  \`<role>.json\` = current, \`<N>.<role>.json\` = by version (every N from 1 to the current version; a 404 is"
     echo "  listed in \`index.json\` and its body kept under \`errors/\`), \`<role>.<hex>.json\` = by sha256 or sha512 checksum"
@@ -311,7 +312,7 @@ notes() {
     echo "- \`trust/<dir>/listing.txt\`: \`find . -printf '%M %P'\` of the client trust dir at the end of the run;"
     echo "  \`trust/<dir>/private/*.key\`: the private key files in it."
     echo "- \`inputs/\`: openssl keys and certificates, custom-data files, manifests of the deterministic images"
-    echo "  (\`make-image.sh\` with \`IMAGE_PUSH=0\`), server and signer config."
+    echo "  (\`peers image\`, not pushed), server and signer config."
     echo
     echo "GUNs use the registry name \`$REG\`, but no registry was running or contacted: images were built locally and"
     echo "the notary and docker trust commands only talk to notary-server."
@@ -390,11 +391,11 @@ scenario_full() {
   nc publish "$gun"
 
   local c=$SET/repos/full/cli
-  golden "$c/list.txt" "$PEERS/notary-client.sh" list "$gun"
-  golden "$c/list-releases.txt" "$PEERS/notary-client.sh" list "$gun" -r targets/releases
-  golden "$c/lookup-1.0.txt" "$PEERS/notary-client.sh" lookup "$gun" 1.0
-  golden "$c/delegation-list.txt" "$PEERS/notary-client.sh" delegation list "$gun"
-  golden "$c/list-fresh-client.txt" env NOTARY_TRUST_DIR="$PEERS_DIR/fresh" "$PEERS/notary-client.sh" list "$gun"
+  golden "$c/list.txt" node "$CLI" notary list "$gun"
+  golden "$c/list-releases.txt" node "$CLI" notary list "$gun" -r targets/releases
+  golden "$c/lookup-1.0.txt" node "$CLI" notary lookup "$gun" 1.0
+  golden "$c/delegation-list.txt" node "$CLI" notary delegation list "$gun"
+  golden "$c/list-fresh-client.txt" env NOTARY_TRUST_DIR="$PEERS_DIR/fresh" node "$CLI" notary list "$gun"
 }
 
 # scenario_server_snapshot GUN — snapshot key moved to the server (key rotate snapshot -r).
@@ -409,8 +410,8 @@ scenario_server_snapshot() {
   [[ -f "$SET/inputs/releases-key.pem" ]] || { keypair releases ecdsa; nc key import "$SET/inputs/releases-key.pem" --role targets/releases; }
   nc delegation add -p "$gun" targets/releases "$SET/inputs/releases.pub" --all-paths
   nc addhash -p "$gun" 1.2 "$IMG_SIZE" --sha256 "$IMG_SHA256" -r targets/releases
-  golden "$SET/repos/$name/cli/list.txt" "$PEERS/notary-client.sh" list "$gun"
-  golden "$SET/repos/$name/cli/list-fresh-client.txt" env NOTARY_TRUST_DIR="$PEERS_DIR/fresh-$name" "$PEERS/notary-client.sh" list "$gun"
+  golden "$SET/repos/$name/cli/list.txt" node "$CLI" notary list "$gun"
+  golden "$SET/repos/$name/cli/list-fresh-client.txt" env NOTARY_TRUST_DIR="$PEERS_DIR/fresh-$name" node "$CLI" notary list "$gun"
 }
 
 server_set() { # server_set NAME TITLE VAR=VALUE...
@@ -421,7 +422,7 @@ server_set() { # server_set NAME TITLE VAR=VALUE...
   scenario_server_snapshot "$REG/fixtures/server-snapshot" server-snapshot
   record_repo server-snapshot "$REG/fixtures/server-snapshot"
   [[ "$name" != ecdsa-remote ]] || docker_inspect "$SET/repos/full" "$REG/fixtures/full" 1.0 1.1 1.2 2.0
-  golden "$SET/repos/full/cli/key-list.txt" "$PEERS/notary-client.sh" key list
+  golden "$SET/repos/full/cli/key-list.txt" node "$CLI" notary key list
   record_trust_dir notary-client "$NOTARY_TRUST_DIR"
   local tskey
   tskey=$(jq -r '.keytype' "$SET/repos/full/tuf/timestamp.key")
@@ -484,14 +485,14 @@ set_encoding() {
   for n in 100000000 9007199254740992 9007199254740993 9223372036854775807; do
     gun="$REG/fixtures/length-$n"
     nc init -p "$gun"
-    golden "$SET/repos/length-$n/cli/addhash.txt" "$PEERS/notary-client.sh" addhash -p "$gun" t "$n" --sha256 "$h"
-    golden "$SET/repos/length-$n/cli/status-after.txt" "$PEERS/notary-client.sh" status "$gun"
+    golden "$SET/repos/length-$n/cli/addhash.txt" node "$CLI" notary addhash -p "$gun" t "$n" --sha256 "$h"
+    golden "$SET/repos/length-$n/cli/status-after.txt" node "$CLI" notary status "$gun"
     nc_may_fail reset "$gun" --all
     if [[ $n == 100000000 ]]; then
       run truncate -s 100000000 "$PEERS_DIR/zeros-100000000"
-      golden "$SET/repos/length-$n/cli/add-file.txt" "$PEERS/notary-client.sh" add -p "$gun" file-of-100000000-zero-bytes "$PEERS_DIR/zeros-100000000"
+      golden "$SET/repos/length-$n/cli/add-file.txt" node "$CLI" notary add -p "$gun" file-of-100000000-zero-bytes "$PEERS_DIR/zeros-100000000"
     fi
-    golden "$SET/repos/length-$n/cli/list-fresh-client.txt" env NOTARY_TRUST_DIR="$PEERS_DIR/fresh-$n" "$PEERS/notary-client.sh" list "$gun"
+    golden "$SET/repos/length-$n/cli/list-fresh-client.txt" env NOTARY_TRUST_DIR="$PEERS_DIR/fresh-$n" node "$CLI" notary list "$gun"
     record_repo "length-$n" "$gun"
     local served
     served=$(grep -o '"t":{[^}]*}[^}]*}' "$SET/repos/length-$n/tuf/targets.json" || true)
@@ -574,7 +575,7 @@ CRAFT
     gun="$REG/fixtures/crafted-$sent-signed-as-${signedas/-/minus}"
     nc init -p "$gun"
     golden "$SET/repos/crafted-$sent-signed-as-${signedas/-/minus}/cli/post.txt" node "$SET/inputs/craft-targets.mjs" "$gun" "$sent" "$signedas"
-    golden "$SET/repos/crafted-$sent-signed-as-${signedas/-/minus}/cli/list-fresh-client.txt" env NOTARY_TRUST_DIR="$PEERS_DIR/fresh-c-$sent-$signedas" "$PEERS/notary-client.sh" list "$gun"
+    golden "$SET/repos/crafted-$sent-signed-as-${signedas/-/minus}/cli/list-fresh-client.txt" env NOTARY_TRUST_DIR="$PEERS_DIR/fresh-c-$sent-$signedas" node "$CLI" notary list "$gun"
     record_repo "crafted-$sent-signed-as-${signedas/-/minus}" "$gun"
     crafted+="| \`$sent\` | \`$signedas\` | \`$(sed 's/^POST .* snapshot: //' "$SET/repos/crafted-$sent-signed-as-${signedas/-/minus}/cli/post.txt")\` | \`$(grep -o '"length":[-0-9]*' "$SET/repos/crafted-$sent-signed-as-${signedas/-/minus}/tuf/targets.json" || echo '(no target)')\` | \`$(grep '^t ' "$SET/repos/crafted-$sent-signed-as-${signedas/-/minus}/cli/list-fresh-client.txt" | tr -s ' ' || echo '(no target)')\` |"$'\n'
   done
@@ -603,7 +604,7 @@ CRAFT
     local cname=${c%%|*} body=${c#*|}
     # shellcheck disable=SC2059
     printf "$body" >"$SET/inputs/custom-$cname.json"
-    golden "$SET/repos/custom/cli/addhash-$cname.txt" "$PEERS/notary-client.sh" addhash -p "$gun" "$cname" 1 --sha256 "$h" --custom "$SET/inputs/custom-$cname.json"
+    golden "$SET/repos/custom/cli/addhash-$cname.txt" node "$CLI" notary addhash -p "$gun" "$cname" 1 --sha256 "$h" --custom "$SET/inputs/custom-$cname.json"
     if [[ -f "$SET/repos/custom/cli/addhash-$cname.txt.exit" ]]; then
       nc reset "$gun" --all
       cres+="| \`$cname\` | \`$(tr -d '\n' <"$SET/inputs/custom-$cname.json")\` | rejected: \`$(lastmsg "$SET/repos/custom/cli/addhash-$cname.txt")\` |"$'\n'
@@ -611,7 +612,7 @@ CRAFT
       cres+="| \`$cname\` | \`$(tr -d '\n' <"$SET/inputs/custom-$cname.json")\` | published as \`$(jq -c --arg n "$cname" '.signed.targets[$n].custom' <(curl -sS --cacert "$NOTARY_CA" "$NOTARY_URL/v2/$gun/_trust/tuf/targets.json"))\` |"$'\n'
     fi
   done
-  golden "$SET/repos/custom/cli/list.txt" "$PEERS/notary-client.sh" list "$gun"
+  golden "$SET/repos/custom/cli/list.txt" node "$CLI" notary list "$gun"
   record_repo custom "$gun"
   record_trust_dir notary-client "$NOTARY_TRUST_DIR"
   notes "Encoding edge cases: big target lengths and custom data (notary 0.7.0 client + server)" <<EOF
@@ -686,49 +687,49 @@ docker_set() {
   # notary writes to docker's repo with docker's trust dir and docker's passphrases
   dn() { run env NOTARY_TRUST_DIR="$DOCKER_CONFIG/trust" NOTARY_TARGETS_PASSPHRASE="$DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE" \
     NOTARY_SNAPSHOT_PASSPHRASE="$DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE" NOTARY_DELEGATION_PASSPHRASE="$DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE" \
-    "$PEERS/notary-client.sh" "$@"; }
+    node "$CLI" notary "$@"; }
 
   note "keys: alice generated by docker, bob made with openssl and loaded"
-  golden "$g/inspect-before-init.json" "$PEERS/docker-trust.sh" trust inspect "$gun"
-  golden "$g/key-generate-alice.txt" "$PEERS/docker-trust.sh" trust key generate alice --dir "$SET/inputs"
+  golden "$g/inspect-before-init.json" node "$CLI" docker trust inspect "$gun"
+  golden "$g/key-generate-alice.txt" node "$CLI" docker trust key generate alice --dir "$SET/inputs"
   keypair bob ecdsa
-  golden "$g/key-load-bob.txt" "$PEERS/docker-trust.sh" trust key load --name bob "$SET/inputs/bob-key.pem"
+  golden "$g/key-load-bob.txt" node "$CLI" docker trust key load --name bob "$SET/inputs/bob-key.pem"
 
   note "signer add on a new GUN (initialises the repo), notary signs 1.0 into targets, docker trust sign 1.0"
-  golden "$g/signer-add-alice.txt" "$PEERS/docker-trust.sh" trust signer add --key "$SET/inputs/alice.pub" alice "$gun"
+  golden "$g/signer-add-alice.txt" node "$CLI" docker trust signer add --key "$SET/inputs/alice.pub" alice "$gun"
   image fixtures/docker 1.0
   dn addhash -p "$gun" 1.0 "$IMG_SIZE" --sha256 "$IMG_SHA256"
-  golden "$g/sign-1.0.txt" "$PEERS/docker-trust.sh" trust sign "$gun:1.0"
-  golden "$g/after-sign/inspect.json" "$PEERS/docker-trust.sh" trust inspect "$gun"
-  golden "$g/after-sign/inspect-pretty.txt" "$PEERS/docker-trust.sh" trust inspect --pretty "$gun"
-  golden "$g/after-sign/inspect-1.0.json" "$PEERS/docker-trust.sh" trust inspect "$gun:1.0"
-  golden "$g/after-sign/inspect-pretty-1.0.txt" "$PEERS/docker-trust.sh" trust inspect --pretty "$gun:1.0"
+  golden "$g/sign-1.0.txt" node "$CLI" docker trust sign "$gun:1.0"
+  golden "$g/after-sign/inspect.json" node "$CLI" docker trust inspect "$gun"
+  golden "$g/after-sign/inspect-pretty.txt" node "$CLI" docker trust inspect --pretty "$gun"
+  golden "$g/after-sign/inspect-1.0.json" node "$CLI" docker trust inspect "$gun:1.0"
+  golden "$g/after-sign/inspect-pretty-1.0.txt" node "$CLI" docker trust inspect --pretty "$gun:1.0"
 
   note "second signer bob; 2.0 signed by notary into targets, then by docker (alice and bob keys present)"
-  golden "$g/signer-add-bob.txt" "$PEERS/docker-trust.sh" trust signer add --key "$SET/inputs/bob.pub" bob "$gun"
+  golden "$g/signer-add-bob.txt" node "$CLI" docker trust signer add --key "$SET/inputs/bob.pub" bob "$gun"
   image fixtures/docker 2.0
   dn addhash -p "$gun" 2.0 "$IMG_SIZE" --sha256 "$IMG_SHA256"
-  golden "$g/sign-2.0.txt" "$PEERS/docker-trust.sh" trust sign "$gun:2.0"
-  golden "$g/after-bob/inspect.json" "$PEERS/docker-trust.sh" trust inspect "$gun"
-  golden "$g/after-bob/inspect-pretty.txt" "$PEERS/docker-trust.sh" trust inspect --pretty "$gun"
-  golden "$g/after-bob/inspect-1.0-2.0.json" "$PEERS/docker-trust.sh" trust inspect "$gun:1.0" "$gun:2.0"
-  golden "$g/pull-1.0.txt" env DOCKER_CONTENT_TRUST=1 "$PEERS/docker-trust.sh" pull "$gun:1.0"
-  golden "$g/sign-3.0-no-daemon.txt" "$PEERS/docker-trust.sh" trust sign "$gun:3.0"
+  golden "$g/sign-2.0.txt" node "$CLI" docker trust sign "$gun:2.0"
+  golden "$g/after-bob/inspect.json" node "$CLI" docker trust inspect "$gun"
+  golden "$g/after-bob/inspect-pretty.txt" node "$CLI" docker trust inspect --pretty "$gun"
+  golden "$g/after-bob/inspect-1.0-2.0.json" node "$CLI" docker trust inspect "$gun:1.0" "$gun:2.0"
+  golden "$g/pull-1.0.txt" env DOCKER_CONTENT_TRUST=1 node "$CLI" docker pull "$gun:1.0"
+  golden "$g/sign-3.0-no-daemon.txt" node "$CLI" docker trust sign "$gun:3.0"
 
   note "revoke 1.0, remove signer bob"
-  golden "$g/revoke-1.0.txt" "$PEERS/docker-trust.sh" trust revoke -y "$gun:1.0"
-  golden "$g/after-revoke/inspect.json" "$PEERS/docker-trust.sh" trust inspect "$gun"
-  golden "$g/after-revoke/inspect-pretty.txt" "$PEERS/docker-trust.sh" trust inspect --pretty "$gun"
-  golden "$g/after-revoke/inspect-pretty-1.0.txt" "$PEERS/docker-trust.sh" trust inspect --pretty "$gun:1.0"
-  golden "$g/pull-1.0-after-revoke.txt" env DOCKER_CONTENT_TRUST=1 "$PEERS/docker-trust.sh" pull "$gun:1.0"
-  golden "$g/signer-remove-bob.txt" "$PEERS/docker-trust.sh" trust signer remove -f bob "$gun"
-  golden "$g/after-signer-remove/inspect.json" "$PEERS/docker-trust.sh" trust inspect "$gun"
-  golden "$g/after-signer-remove/inspect-pretty.txt" "$PEERS/docker-trust.sh" trust inspect --pretty "$gun"
-  golden "$g/inspect-nonexistent.json" "$PEERS/docker-trust.sh" trust inspect "$REG/fixtures/nothing"
-  golden "$g/inspect-pretty-nonexistent.txt" "$PEERS/docker-trust.sh" trust inspect --pretty "$REG/fixtures/nothing"
-  golden "$SET/repos/docker/cli/notary-list.txt" env NOTARY_TRUST_DIR="$PEERS_DIR/fresh" "$PEERS/notary-client.sh" list "$gun"
-  golden "$SET/repos/docker/cli/notary-delegation-list.txt" env NOTARY_TRUST_DIR="$PEERS_DIR/fresh" "$PEERS/notary-client.sh" delegation list "$gun"
-  golden "$SET/repos/docker/cli/notary-key-list-docker-trust-dir.txt" env NOTARY_TRUST_DIR="$DOCKER_CONFIG/trust" "$PEERS/notary-client.sh" key list
+  golden "$g/revoke-1.0.txt" node "$CLI" docker trust revoke -y "$gun:1.0"
+  golden "$g/after-revoke/inspect.json" node "$CLI" docker trust inspect "$gun"
+  golden "$g/after-revoke/inspect-pretty.txt" node "$CLI" docker trust inspect --pretty "$gun"
+  golden "$g/after-revoke/inspect-pretty-1.0.txt" node "$CLI" docker trust inspect --pretty "$gun:1.0"
+  golden "$g/pull-1.0-after-revoke.txt" env DOCKER_CONTENT_TRUST=1 node "$CLI" docker pull "$gun:1.0"
+  golden "$g/signer-remove-bob.txt" node "$CLI" docker trust signer remove -f bob "$gun"
+  golden "$g/after-signer-remove/inspect.json" node "$CLI" docker trust inspect "$gun"
+  golden "$g/after-signer-remove/inspect-pretty.txt" node "$CLI" docker trust inspect --pretty "$gun"
+  golden "$g/inspect-nonexistent.json" node "$CLI" docker trust inspect "$REG/fixtures/nothing"
+  golden "$g/inspect-pretty-nonexistent.txt" node "$CLI" docker trust inspect --pretty "$REG/fixtures/nothing"
+  golden "$SET/repos/docker/cli/notary-list.txt" env NOTARY_TRUST_DIR="$PEERS_DIR/fresh" node "$CLI" notary list "$gun"
+  golden "$SET/repos/docker/cli/notary-delegation-list.txt" env NOTARY_TRUST_DIR="$PEERS_DIR/fresh" node "$CLI" notary delegation list "$gun"
+  golden "$SET/repos/docker/cli/notary-key-list-docker-trust-dir.txt" env NOTARY_TRUST_DIR="$DOCKER_CONFIG/trust" node "$CLI" notary key list
   record_repo docker "$gun"
   record_trust_dir docker "$DOCKER_CONFIG/trust"
   unset DOCKER_BIN DOCKER_CONFIG

@@ -20,7 +20,7 @@ import type { Descriptor } from '../../src/oci/manifest.js';
 import { DOCKER_MANIFEST, OCI_CONFIG, OCI_INDEX, OCI_LAYER_GZIP, OCI_MANIFEST } from '../../src/oci/mediatypes.js';
 import { runRegistry, type RunningRegistry } from '../../src/registry/index.js';
 import { check, run, startPeers, type Peers } from '../support/peers.js';
-import { peersDir } from '../support/paths.js';
+import { buildImageLayout } from '../support/image.js';
 
 const INSTALL_HINT = 'run scripts/install-deps.sh to install skopeo and docker-registry';
 
@@ -41,11 +41,9 @@ async function skopeo(args: string[]): Promise<string> {
   return check(await run('skopeo', ['--insecure-policy', ...args], { timeoutMs: 180_000 }), `skopeo ${args.join(' ')}`);
 }
 
-/** A real tar+gzip image built by the peers' make-image.sh (not pushed); returns its layout and manifest digest. */
+/** A real tar+gzip image built by the test harness (not pushed); returns its layout and manifest digest. */
 async function peersImage(repo: string, tag: string, content: string): Promise<{ layout: string; digest: string }> {
-  const dir = await tempDir('vouch-img-');
-  const out = check(await run('bash', [join(peersDir, 'make-image.sh'), repo, tag, content], { env: { PEERS_DIR: dir, IMAGE_PUSH: '0' } }), 'make-image.sh');
-  return { layout: join(dir, 'images', `${repo.replaceAll('/', '_')}-${tag}`), digest: out.trim() };
+  return buildImageLayout(await tempDir('vouch-img-'), repo, tag, content);
 }
 
 /** An OCI layout holding a two-platform index, built with vouch's own writer. */

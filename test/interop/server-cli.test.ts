@@ -1,6 +1,6 @@
 // `vouch server` as users start it: `node bin/vouch.js server` in a process of its own, with
 // --addr/--storage, with no flags (SQLite under $VOUCH_DATA_DIR/server), with a wrong key secret,
-// and with --config pointing at the config.json the peers' start-notary.sh wrote for the real
+// and with --config pointing at the config.json the peers harness wrote for the real
 // notary-server, used unchanged on the same port. A missing peer is a failure, never a skip.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -156,7 +156,7 @@ describe('vouch server --config with the config.json the real notary-server ran 
   let peers: Peers;
   let server: Spawned | undefined;
   before(async () => {
-    peers = await startPeers({ notary: true }); // remote signer, ECDSA, memory storage: start-notary.sh's defaults
+    peers = await startPeers({ notary: true }); // remote signer, ECDSA, memory storage: the harness's defaults
   });
   after(async () => {
     if (server) await server.stop();
@@ -165,7 +165,7 @@ describe('vouch server --config with the config.json the real notary-server ran 
 
   test('notary init, publish and list against vouch server started from it, unchanged, on the same port', async () => {
     const config = join(peers.dir, 'notary', 'server-config.json');
-    check(await peers.script('stop.sh', ['notary-server', 'notary-signer']), 'stop notary-server');
+    await peers.stopPeer('notary-server', 'notary-signer');
     server = await vouchServer(['--config', config], { HOME: peers.dir });
     assert.equal(server.url.replace('127.0.0.1', 'localhost'), peers.notaryUrl!.replace('127.0.0.1', 'localhost'));
     assert.equal((await peers.notaryGet('/_notary_server/health')).status, 200);

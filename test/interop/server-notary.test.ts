@@ -1,5 +1,5 @@
-// The real notary 0.7 CLI against `vouch server` (HTTPS with a throw-away CA from the peers'
-// certs.sh): what the storage × auth matrix (server-matrix.test.ts) does not cover — GUN prefixes,
+// The real notary 0.7 CLI against `vouch server` (HTTPS with the peers harness's throw-away CA,
+// test/support/pki.ts): what the storage × auth matrix (server-matrix.test.ts) does not cover — GUN prefixes,
 // an intruder's root, a SQLite restart with ed25519 keys — and differential runs against the real
 // notary-server. Fails, never skips, when `notary` or `openssl` is missing.
 import { after, before, describe, test } from 'node:test';

@@ -1,7 +1,6 @@
-// Paths for tests: the project root (tests run from dist/test/..., fixtures live in test/fixtures),
-// and the shared peers harness next to the project.
+// Paths for tests: the project root (tests run from dist/test/..., fixtures live in test/fixtures).
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 function findRoot(start: string): string {
@@ -17,5 +16,3 @@ function findRoot(start: string): string {
 export const projectRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
 export const fixturesDir = join(projectRoot, 'test', 'fixtures');
 export const fixture = (...parts: string[]): string => join(fixturesDir, ...parts);
-/** ../shared/peers, or $VOUCH_PEERS_DIR when the harness lives elsewhere. */
-export const peersDir = process.env.VOUCH_PEERS_HOME ?? resolve(projectRoot, '..', 'shared', 'peers');

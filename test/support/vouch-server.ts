@@ -7,14 +7,14 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadServerConfig, runServer, type RunningServer } from '../../src/server/index.js';
-import { peersDir } from './paths.js';
+import { makePeerCerts } from './pki.js';
 import { run, type Peers, type RunResult } from './peers.js';
 
 export function need(bin: string): void {
   try {
     execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'pipe' });
   } catch {
-    throw new Error(`${bin} is not installed (run ${join(peersDir, 'install.sh')}): the interop suite requires it`);
+    throw new Error(`${bin} is not installed (run scripts/install-deps.sh): the interop suite requires it`);
   }
 }
 
@@ -36,19 +36,18 @@ export interface Ctx {
   key: string;
 }
 
-/** The certs of a peers dir (certs.sh or any start script made them). */
+/** The certs of a peers dir (makePeerCerts made them). */
 export function peersCtx(dir: string): Ctx {
   const certs = join(dir, 'certs');
   return { dir, ca: join(certs, 'ca.crt'), cert: join(certs, 'notary-server.crt'), key: join(certs, 'notary-server.key') };
 }
 
-/** A fresh dir with certificates from the peers' certs.sh. */
+/** A fresh dir with the peers' test certificates. */
 export async function setup(): Promise<Ctx> {
   need('notary');
   need('openssl');
   const dir = await mkdtemp(join(tmpdir(), 'vouch-server-interop-'));
-  const out = await run('bash', [join(peersDir, 'certs.sh')], { env: { PEERS_DIR: dir } });
-  assert.equal(out.code, 0, out.stderr);
+  await makePeerCerts(dir);
   return peersCtx(dir);
 }
 
