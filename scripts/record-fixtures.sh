@@ -295,7 +295,7 @@ notes() {
     echo "## Files and the commands that produced them"
     echo
     echo "- \`transcript.txt\`: every command of the run, in order, with its output (\`\$PEERS_DIR\` = the run's temp dir,"
-    echo "  \`peers/\` = ../shared/peers). Golden files are marked \`> path\` there."
+    echo "  \`peers/\` = the peers harness directory, \`\$VOUCH_PEERS_HOME\`). Golden files are marked \`> path\` there."
     echo "- \`repos/<name>/tuf/<tail>\`: \`curl --cacert \$NOTARY_CA \$NOTARY_URL/v2/<gun>/_trust/tuf/<tail>\`, bytes exactly as served."
     echo "  \`<role>.json\` = current, \`<N>.<role>.json\` = by version (every N from 1 to the current version; a 404 is"
     echo "  listed in \`index.json\` and its body kept under \`errors/\`), \`<role>.<hex>.json\` = by sha256 or sha512 checksum"

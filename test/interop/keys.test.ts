@@ -16,7 +16,7 @@ import {
 } from '../../src/keys/index.js';
 import { PEERS_PASSPHRASE, check, run, startPeers, type Peers } from '../support/peers.js';
 
-const INSTALL_HINT = 'run scripts/install-deps.sh (or ../shared/peers/install.sh with PEERS_INSTALL_DOCKER=1) to install notary and the docker CLI';
+const INSTALL_HINT = 'run scripts/install-deps.sh to install notary and the docker CLI';
 
 function which(bin: string): string {
   for (const d of (process.env.PATH ?? '').split(delimiter)) {
@@ -195,7 +195,7 @@ test('docker trust key load: decrypts vouch-encrypted keys (refuses a wrong pass
   }
 });
 
-// Live repositories: notary-server + signer and a registry from ../shared/peers.
+// Live repositories: notary-server + signer and a registry started by the peers harness (test/support/peers.ts).
 let peers: Peers | undefined;
 const getPeers = async (): Promise<Peers> => (peers ??= await startPeers({ registry: true, notary: true, docker: true }));
 after(async () => {
