@@ -2,10 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as asn1js from 'asn1js';
 import { verifySignature } from '../../../src/core/index.js';
 import { canonicalKeyId, keyId } from '../../../src/tuf/keyid.js';
 import { createRootCertificate, decodePem, generateKey, generateRootKey, ROOT_CERT_VALIDITY_MS } from '../../../src/keys/index.js';
+import { fixture } from '../../support/paths.js';
 import { read } from './_fixtures.js';
 
 const NOW = new Date('2026-11-25T13:25:53.750Z');
@@ -56,15 +58,26 @@ test('root certificate extensions: KeyUsage critical {digitalSignature, keyEncip
   assert.deepEqual(Buffer.from(ext.get('2.5.29.19')!.value).toString('hex'), '3000');
 });
 
-test('same layout as the root certificate notary made in the lab (fixture lab-root-cert.pem)', async () => {
-  const notaryDer = decodePem(read('notary-0.7.0', 'lab-root-cert.pem')).bytes;
-  const ours = await generateRootKey({ gun: GUN, now: NOW });
+test('same layout as a root certificate notary made (fixture ecdsa-remote-full-root-cert.pem)', async () => {
+  // Root v1 key of test/fixtures/notary/ecdsa-remote/repos/full (see test/fixtures/keys/NOTES.md).
+  const recordedGun = '127.0.0.1:5000/fixtures/full';
+  const pem = read('notary-0.7.0', 'ecdsa-remote-full-root-cert.pem');
+  const recorded = JSON.parse(readFileSync(fixture('notary', 'ecdsa-remote', 'repos', 'full', 'tuf', '1.root.json'), 'utf8')) as
+    { signed: { keys: Record<string, { keyval: { public: string } }>; roles: { root: { keyids: string[] } } } };
+  assert.equal(Buffer.from(recorded.signed.keys[recorded.signed.roles.root.keyids[0]!]!.keyval.public, 'base64').toString('utf8'), pem, 'the fixture is the recorded root key');
+  const notaryDer = decodePem(pem).bytes;
+  const theirs = new X509Certificate(notaryDer);
+  assert.equal(theirs.subject, `CN=${recordedGun}`);
+  const ours = await generateRootKey({ gun: recordedGun, now: new Date(theirs.validFrom) });
   assert.deepEqual([...extensions(decodePem(ours.certificate as string).bytes).entries()].map(([k, v]) => [k, v.critical, Buffer.from(v.value).toString('hex')]),
     [...extensions(notaryDer).entries()].map(([k, v]) => [k, v.critical, Buffer.from(v.value).toString('hex')]));
-  const theirs = new X509Certificate(notaryDer);
   const mine = new X509Certificate(ours.certificate as string);
   assert.equal(mine.subject, theirs.subject);
-  assert.equal(new Date(mine.validTo).getTime() - new Date(mine.validFrom).getTime(), new Date(theirs.validTo).getTime() - new Date(theirs.validFrom).getTime());
+  assert.equal(mine.issuer, theirs.issuer);
+  assert.equal(mine.validFrom, theirs.validFrom);
+  assert.equal(mine.validTo, theirs.validTo);
+  assert.equal(mine.publicKey.asymmetricKeyDetails?.namedCurve, theirs.publicKey.asymmetricKeyDetails?.namedCurve);
+  assert.equal(theirs.verify(theirs.publicKey), true, 'notary self-signs the root certificate');
 });
 
 test('root key: ecdsa-x509 public key, x509 key ID for the Signer, canonical ID for the file', async () => {
