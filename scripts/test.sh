@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite: unit tests of the pure modules, storage against a real PostgreSQL,
 # and the interop suites against the real notary, notary-server, docker CLI, registry and skopeo.
-# Installs what is missing first. Fails if any test fails, is skipped, or if no test ran.
+# Installs what is missing first. Fails if any test fails, is skipped, or if no test ran; a test that
+# runs past 5 minutes fails (a hang must not hold CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +27,7 @@ mapfile -t files < <(find dist/test -name '*.test.js' | sort)
 if [[ ${#files[@]} -eq 0 ]]; then echo "test: no test files found under dist/test" >&2; exit 1; fi
 
 status=0
-node --test --test-concurrency=1 \
+node --test --test-concurrency=1 --test-timeout=300000 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$work/results.tap" \
   "${files[@]}" || status=$?
