@@ -480,10 +480,9 @@ async function startNotary(p: Peers, st: Internals, not: NotaryOptions, tokenAut
   if (not.storage === 'postgres') {
     st.pgDir = join(p.dir, 'pg');
     const url = check(await run('bash', [join(projectRoot, 'scripts', 'postgres.sh'), 'start', st.pgDir, String(p.ports.postgres)], { timeoutMs: 120_000 }), 'scripts/postgres.sh start').trim();
-    check(await run('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', 'CREATE DATABASE notaryserver']), 'create database notaryserver');
-    const dbUrl = url.replace(/\/vouch$/, '/notaryserver');
-    check(await run('psql', [dbUrl, '-v', 'ON_ERROR_STOP=1', '-q'], { input: NOTARY_SERVER_SCHEMA }), 'notary-server schema');
-    storage = { backend: 'postgres', db_url: `${dbUrl}?sslmode=disable` };
+    // a private cluster for this run: notary-server's tables go in its database
+    check(await run('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q'], { input: NOTARY_SERVER_SCHEMA }), 'notary-server schema');
+    storage = { backend: 'postgres', db_url: `${url}?sslmode=disable` };
   }
   // Configurations as in notary's docs/reference/server-config.md and signer-config.md.
   let trustService: Record<string, string> = { type: 'local', key_algorithm: keyAlgorithm };
