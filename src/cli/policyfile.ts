@@ -1,9 +1,10 @@
 // Which trust policy a command applies: --policy FILE, else $VOUCH_POLICY, else none (the
-// built-in policy, docker's behaviour). Errors and warnings point at file:line:column.
+// built-in policy, docker's behaviour). Errors and warnings point at file:line:column. The policy
+// document reader (and with it the YAML parser) loads only when there is a file to read.
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { VouchError } from '../core/index.js';
-import { DEFAULT_POLICY, MAX_POLICY_CHARS, formatPolicyIssue, parsePolicy, validatePolicy, type Policy } from '../policy/index.js';
+import { DEFAULT_POLICY, type Policy } from '../policy/index.js';
 import type { Context } from './context.js';
 
 export interface LoadedPolicy {
@@ -17,13 +18,14 @@ export interface LoadedPolicy {
  * Reads and validates the policy. Throws `INVALID_POLICY` (every error as file:line:col) or
  * `CONFIG` (unreadable file); warnings go to `warn`, one line each.
  */
-export function loadPolicy(ctx: Context, flag: string | undefined, warn: (line: string) => void = (l) => ctx.io.err(`${l}\n`)): LoadedPolicy {
+export async function loadPolicy(ctx: Context, flag: string | undefined, warn: (line: string) => void = (l) => ctx.io.err(`${l}\n`)): Promise<LoadedPolicy> {
   const envFile = ctx.env.VOUCH_POLICY;
   const [file, from] = flag !== undefined ? [flag, 'flag' as const] : envFile ? [envFile, 'env' as const] : [undefined, 'default' as const];
   if (file === undefined) return { policy: DEFAULT_POLICY, from };
   if (file === '') throw new VouchError('INVALID_ARGUMENT', '--policy needs a file name');
   const path = resolve(ctx.cwd, file);
   const via = from === 'env' ? ' (from VOUCH_POLICY)' : '';
+  const { MAX_POLICY_CHARS, formatPolicyIssue, parsePolicy, validatePolicy } = await import('../policy/validate.js');
   let text: string;
   try {
     // A policy is a short hand-written file; do not read something huge into memory first.

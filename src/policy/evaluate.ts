@@ -5,10 +5,19 @@ import { VouchError } from '../core/errors.js';
 import { compareSpecificity, matchRepository, matchTag, specificity } from './pattern.js';
 import type { Specificity } from './pattern.js';
 import { RELEASES, TARGETS, displaySigner, pathsAllow } from './signer.js';
-import { BUILTIN_SETTINGS } from './validate.js';
 import type {
   AppliedRule, CheckName, CheckResult, CheckStatus, Decision, EffectiveSettings, ImageRef, Policy, Rule, RuleSettings, TagRule, TagSignature, TrustFacts,
 } from './types.js';
+
+/** Built-in settings: what applies when neither `defaults` nor a rule says otherwise. */
+export const BUILTIN_SETTINGS = {
+  mode: 'enforce',
+  rejectUnsigned: true,
+  requirePin: false,
+  requireAgreement: false,
+  signers: 'any',
+  threshold: 1,
+} as const;
 
 /** The policy used when the user has none: reject unsigned tags, any signer, enforce. */
 export const DEFAULT_POLICY: Policy = { version: 1, defaults: { tags: [] }, rules: [] };

@@ -2,8 +2,8 @@
 // Works on the YAML syntax tree, not on plain JS values, so that every reference comes with the
 // exact source range of its scalar: pinning then splices new text into that range and leaves
 // every other byte (comments, quoting, indentation, key order) as it was.
+import { isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node, Scalar, YAMLMap } from 'yaml';
-import { isAlias, isMap, isScalar, isSeq, parseAllDocuments } from './yaml.js';
 import { VouchError } from '../core/errors.js';
 import type { RawReference } from './pin-types.js';
 import { formatPath } from './validate.js';

@@ -1,8 +1,10 @@
 // Policy validation: source text (YAML or JSON) in, `{policy, errors, warnings}` out, as data.
 // Works on the YAML syntax tree so that every issue carries the line and column of the
 // offending key or value. Reading the file is the caller's job (the CLI).
-import type { Document, LineCounter, Node, Pair, YAMLMap } from 'yaml';
-import { isAlias, isMap, isScalar, isSeq, newDocument, newLineCounter, parseDocument } from './yaml.js';
+import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Node, Pair, YAMLMap } from 'yaml';
+import { VouchError } from '../core/errors.js';
+import { BUILTIN_SETTINGS } from './evaluate.js';
 import { checkRepositoryPattern, checkTagPattern, lintRepositoryPattern } from './pattern.js';
 import { displaySigner, parseSigner } from './signer.js';
 import type { Mode, Policy, PolicyIssue, PolicyIssueCode, PolicyValidation, Rule, RuleSettings, TagRule } from './types.js';
@@ -17,15 +19,6 @@ const MAX_ERRORS = 100;
 /** Thrown inside the walk when the tree expands past MAX_NODES; caught in `run`. */
 class TooLarge extends Error {}
 
-/** Built-in settings: what applies when neither `defaults` nor a rule says otherwise. */
-export const BUILTIN_SETTINGS = {
-  mode: 'enforce',
-  rejectUnsigned: true,
-  requirePin: false,
-  requireAgreement: false,
-  signers: 'any',
-  threshold: 1,
-} as const;
 
 const SETTING_KEYS = ['mode', 'rejectUnsigned', 'requirePin', 'requireAgreement', 'signers', 'threshold'] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
@@ -489,7 +482,7 @@ export function validatePolicy(source: string): PolicyValidation {
   if (source.length > MAX_POLICY_CHARS) {
     return { policy: undefined, errors: [{ code: 'too-large', message: `the policy is larger than ${MAX_POLICY_CHARS} characters`, path: [] }], warnings: [] };
   }
-  const lc = newLineCounter();
+  const lc = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const v = new Validator(doc, source, lc);
   const pos = (offset: number | undefined): { line?: number; column?: number } => {
@@ -511,7 +504,26 @@ export function validatePolicy(source: string): PolicyValidation {
 
 /** Validates an already-parsed policy value (e.g. from a JSON config); issues carry paths but no positions. */
 export function validatePolicyObject(value: unknown): PolicyValidation {
-  const doc = newDocument(value);
+  const doc = new Document(value);
   const v = new Validator(doc as Document, undefined, undefined);
   return finish(v, v.run());
+}
+
+/** `policy.yaml:12:7: rules[0].tags[1].threshold: threshold 3 is more than …` */
+export function formatPolicyIssue(issue: PolicyIssue, file = 'policy'): string {
+  const at = issue.line !== undefined ? `${file}:${issue.line}:${issue.column ?? 1}` : file;
+  const path = issue.path.length > 0 ? `${formatPath(issue.path)}: ` : '';
+  return `${at}: ${path}${issue.message}`;
+}
+
+/** Validates and returns the policy, or throws `INVALID_POLICY` listing every error (details: errors, warnings). */
+export function parsePolicy(source: string, file = 'policy'): Policy {
+  const { policy, errors, warnings } = validatePolicy(source);
+  if (policy !== undefined) return policy;
+  const lines = errors.map((e) => formatPolicyIssue(e, file));
+  const message = errors.length === 1 ? `invalid policy: ${lines[0] as string}` : `invalid policy (${errors.length} errors):\n  ${lines.join('\n  ')}`;
+  throw new VouchError('INVALID_POLICY', message, {
+    hint: 'see docs/policy.md for the policy format',
+    details: { errors, warnings },
+  });
 }

@@ -45,12 +45,12 @@ export interface PullCommandOptions extends CommonTrustOptions {
  * The policy a trusted pull applies. Without a policy file a pull by digest stays docker's (the
  * digest names the content, no trust data is consulted); with one, the policy decides.
  */
-function pullPolicy(ctx: Context, ref: ImageReference, opts: PullCommandOptions, trust: boolean): Policy | undefined {
+async function pullPolicy(ctx: Context, ref: ImageReference, opts: PullCommandOptions, trust: boolean): Promise<Policy | undefined> {
   if (!trust) {
     if (opts.policy !== undefined) throw new VouchError('INVALID_ARGUMENT', '--policy applies only with content trust on; drop --disable-content-trust, or --policy');
     return undefined;
   }
-  const loaded = loadPolicy(ctx, opts.policy);
+  const loaded = await loadPolicy(ctx, opts.policy);
   if (loaded.file === undefined && ref.digest !== undefined) return undefined;
   return loaded.policy;
 }
@@ -66,7 +66,7 @@ function reportDecision(ctx: Context, d: Decision): void {
 export async function pullCommand(ctx: Context, image: string, opts: PullCommandOptions): Promise<void> {
   const trust = !opts.disableContentTrust && (Boolean(opts.verify) || contentTrustEnabled(ctx.env));
   const ref = parseReference(image);
-  const policy = pullPolicy(ctx, ref, opts, trust);
+  const policy = await pullPolicy(ctx, ref, opts, trust);
   const s = openSession(ctx, opts);
   try {
     if (opts.docker) {
@@ -108,7 +108,7 @@ async function handToDocker(ctx: Context, s: ReturnType<typeof openSession>, ima
   let resolved;
   if (trust && policy !== undefined) {
     const { checkPolicy, resolveAllowed } = await import('../../client/policy.js');
-    const { decisionError } = await import('../../policy/index.js');
+    const { decisionError } = await import('../../policy/evaluate.js');
     const check = await checkPolicy(s, ref, policy);
     reportDecision(ctx, check.decision);
     const denied = decisionError(check.decision);

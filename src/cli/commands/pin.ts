@@ -8,10 +8,11 @@ import { VouchError, isVouchError } from '../../core/index.js';
 import { checkPolicy } from '../../client/policy.js';
 import type { Session } from '../../client/session.js';
 import { gunOf, parseReference } from '../../oci/reference.js';
+import type { Policy } from '../../policy/index.js';
 import {
   MAX_PIN_CHARS, checkPins, findImageReferences, formatPinProblem, pinProblemsError, pinTag, pinText, referencesToResolve,
-  type PinOutcome, type PinProblem, type PinResolution, type Policy,
-} from '../../policy/index.js';
+  type PinOutcome, type PinProblem, type PinResolution,
+} from '../../policy/pin.js';
 import type { Context } from '../context.js';
 import { loadPolicy } from '../policyfile.js';
 import { withSession, type CommonTrustOptions } from './trust-common.js';
@@ -116,7 +117,7 @@ interface FileReport {
 export async function pinCommand(ctx: Context, files: string[], opts: PinCommandOptions): Promise<void> {
   if (files.length === 0) throw new VouchError('INVALID_ARGUMENT', 'vouch pin needs at least one FILE');
   if (opts.check && opts.update) throw new VouchError('INVALID_ARGUMENT', '--check changes nothing, so it cannot --update; run one, then the other');
-  const { policy } = loadPolicy(ctx, opts.policy);
+  const { policy } = await loadPolicy(ctx, opts.policy);
   const inputs: FileInput[] = [];
   for (const f of files) inputs.push(await readInput(ctx, f));
 

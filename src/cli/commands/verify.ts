@@ -75,7 +75,7 @@ function report(r: VerifyResult): string {
 export async function verifyCommand(ctx: Context, images: string[], opts: VerifyCommandOptions): Promise<void> {
   // Every argument must be a reference before anything is fetched (a typo is a usage error).
   const refs = images.map((i) => ({ input: i, ref: parseReference(i) }));
-  const { policy, file } = loadPolicy(ctx, opts.policy);
+  const { policy, file } = await loadPolicy(ctx, opts.policy);
   const results: VerifyResult[] = [];
   await withSession(ctx, opts, async (s) => {
     for (const { input, ref } of refs) {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../../support/paths.js';
@@ -12,7 +12,8 @@ import { removeTempDirs, tempDir } from '../client/helpers.js';
 
 test.after(removeTempDirs);
 
-test('the trust inspect command loads no undici, @peculiar/x509 or key file modules', async () => {
+/** Every module (ESM URLs and CommonJS paths) that loading `cli/main.js` and `cli/commands/<command>.js` pulls in. */
+async function modulesLoadedBy(command: string): Promise<string[]> {
   const dir = await tempDir();
   await writeFile(join(dir, 'hooks.mjs'), `
 import { appendFileSync } from 'node:fs';
@@ -20,14 +21,25 @@ export async function load(url, context, next) { appendFileSync(${JSON.stringify
 `);
   await writeFile(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`);
   const dist = join(projectRoot, 'dist', 'src', 'cli');
-  const script = `await import(${JSON.stringify(pathToFileURL(join(dist, 'main.js')).href)}); await import(${JSON.stringify(pathToFileURL(join(dist, 'commands', 'trust-inspect.js')).href)});`
+  const script = `await import(${JSON.stringify(pathToFileURL(join(dist, 'main.js')).href)}); await import(${JSON.stringify(pathToFileURL(join(dist, 'commands', `${command}.js`)).href)});`
     + ` const { createRequire } = await import('node:module'); console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`;
   const cjs = JSON.parse(execFileSync(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, '--input-type=module', '-e', script], { encoding: 'utf8' })) as string[];
-  const { readFile } = await import('node:fs/promises');
   const esm = (await readFile(join(dir, 'loaded.txt'), 'utf8')).split('\n').filter(Boolean);
-  const loaded = [...esm, ...cjs];
+  return [...esm, ...cjs];
+}
+
+test('the trust inspect command loads no undici, @peculiar/x509 or key file modules', async () => {
+  const loaded = await modulesLoadedBy('trust-inspect');
   assert.ok(loaded.some((u) => u.includes('client/updater.js')), 'the hook saw the inspect modules');
   for (const unwanted of [/node_modules\/undici\//, /node_modules\/@peculiar\/(x509|asn1-)/, /keys\/(keyfile|pkcs8|der|pubfile)\.js/]) {
+    assert.deepEqual(loaded.filter((u) => unwanted.test(u)), [], String(unwanted));
+  }
+});
+
+test('the pull and push commands load the policy evaluator but not the YAML parser or the policy document reader', async () => {
+  const loaded = await modulesLoadedBy('image');
+  assert.ok(loaded.some((u) => u.includes('policy/evaluate.js')), 'the hook saw the policy evaluator');
+  for (const unwanted of [/node_modules\/yaml\//, /policy\/(validate|pin)\.js/]) {
     assert.deepEqual(loaded.filter((u) => unwanted.test(u)), [], String(unwanted));
   }
 });

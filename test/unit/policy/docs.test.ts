@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluatePolicy, formatPolicyIssue, parsePolicy, validatePolicy } from '../../../src/policy/index.js';
+import { evaluatePolicy } from '../../../src/policy/index.js';
+import { formatPolicyIssue, parsePolicy, validatePolicy } from '../../../src/policy/validate.js';
 import type { TagSignature } from '../../../src/policy/index.js';
 import { projectRoot } from '../../support/paths.js';
 

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  DEFAULT_POLICY, decisionError, evaluatePolicy, parsePolicy, resolveSettings,
-} from '../../../src/policy/index.js';
+import { DEFAULT_POLICY, decisionError, evaluatePolicy, resolveSettings } from '../../../src/policy/index.js';
+import { parsePolicy } from '../../../src/policy/validate.js';
 import type { CheckStatus, Decision, ImageRef, Policy, TagSignature } from '../../../src/policy/index.js';
 import { isVouchError } from '../../../src/core/index.js';
 

@@ -3,7 +3,8 @@
 // validates can be evaluated.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluatePolicy, validatePolicy } from '../../../src/policy/index.js';
+import { evaluatePolicy } from '../../../src/policy/index.js';
+import { validatePolicy } from '../../../src/policy/validate.js';
 
 const SEED_POLICY = `version: 1
 defaults:

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunOf, parseReference } from '../../../src/oci/reference.js';
-import { checkPins, findImageReferences, pinProblemsError, pinTag, pinText } from '../../../src/policy/index.js';
-import type { PinResolver } from '../../../src/policy/index.js';
+import { checkPins, findImageReferences, pinProblemsError, pinTag, pinText } from '../../../src/policy/pin.js';
+import type { PinResolver } from '../../../src/policy/pin.js';
 import type { VouchError } from '../../../src/core/index.js';
 import { projectRoot } from '../../support/paths.js';
 

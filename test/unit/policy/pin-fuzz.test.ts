@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { isVouchError } from '../../../src/core/index.js';
 import { parseReference } from '../../../src/oci/reference.js';
-import { findImageReferences, pinTag, pinText } from '../../../src/policy/index.js';
-import type { PinResolver } from '../../../src/policy/index.js';
+import { findImageReferences, pinTag, pinText } from '../../../src/policy/pin.js';
+import type { PinResolver } from '../../../src/policy/pin.js';
 import { fixture } from '../../support/paths.js';
 
 const SIGNED = 'sha256:' + 'e7'.repeat(32);

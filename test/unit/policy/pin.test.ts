@@ -6,10 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { isVouchError } from '../../../src/core/index.js';
 import { gunOf, parseReference } from '../../../src/oci/reference.js';
-import {
-  MAX_PIN_CHARS, checkPins, detectSyntax, findImageReferences, formatPinProblem, pinProblemsError, pinTag, pinText, referencesToResolve,
-} from '../../../src/policy/index.js';
-import type { PinResolution, PinResolver, PinStatus } from '../../../src/policy/index.js';
+import { MAX_PIN_CHARS, checkPins, detectSyntax, findImageReferences, formatPinProblem, pinProblemsError, pinTag, pinText, referencesToResolve } from '../../../src/policy/pin.js';
+import type { PinResolution, PinResolver, PinStatus } from '../../../src/policy/pin.js';
 import { fixture } from '../../support/paths.js';
 
 const SIGNED = JSON.parse(readFileSync(fixture('pin', 'signed.json'), 'utf8')) as Record<string, string>;

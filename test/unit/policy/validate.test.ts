@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  formatPolicyIssue, parsePolicy, validatePolicy, validatePolicyObject, MAX_POLICY_CHARS,
-} from '../../../src/policy/index.js';
+import { formatPolicyIssue, parsePolicy, validatePolicy, validatePolicyObject, MAX_POLICY_CHARS } from '../../../src/policy/validate.js';
 import type { PolicyIssue, PolicyIssueCode } from '../../../src/policy/index.js';
 import { isVouchError } from '../../../src/core/index.js';
 
