@@ -1,13 +1,16 @@
 // Attacks on the client workflow, each against a real signed repository (test/support/simulator.ts)
 // and each rejected with a specific error code. The repository serves whatever a compromised
-// server (holding the snapshot and timestamp keys) or a key thief could serve.
+// server (holding the snapshot and timestamp keys) or a key thief could serve; the client is the
+// production Updater (src/client/updater.ts), as the CLI runs it, over an in-memory cache.
+// Like notary, the updater looks for a newer root only when something fails (TUF 5.3 is run on
+// failure, notary client/tufclient.go): root attacks come with what makes it look.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isVouchError, type ErrorCode, type JsonObject, type VouchError } from '../../../src/core/index.js';
 import {
   Metadata, TrustedMetadata, cloneJson, createTimestamp, listTargets, newVersion, parseMetadata, resolveDockerTag,
 } from '../../../src/tuf/index.js';
-import { DAY_MS, RepositorySimulator, SimulatedClient, TestKey, rewrite, signRaw } from '../../support/simulator.js';
+import { DAY_MS, RepositorySimulator, TestClient, TestKey, rewrite, signRaw } from '../../support/simulator.js';
 
 async function expectError(run: () => unknown, code: ErrorCode, details: Record<string, unknown> = {}): Promise<VouchError> {
   let caught: unknown;
@@ -26,13 +29,13 @@ const rejectedReasons = (err: VouchError): string[] => (err.details.rejected as 
 const rejectedRoots = (err: VouchError): string => (err.details.rejected as { reason: string }[]).map((r) => r.reason).join('\n');
 
 /** A repository with targets/releases, one tag in each of targets and targets/releases, and a client that has read it once. */
-async function setup(): Promise<{ sim: RepositorySimulator; client: SimulatedClient }> {
+async function setup(): Promise<{ sim: RepositorySimulator; client: TestClient }> {
   const sim = await RepositorySimulator.create();
   sim.delegate('targets', 'targets/releases');
   sim.addTarget('targets/releases', 'v1');
   sim.addTarget('targets', 'v0');
   await sim.publish();
-  const client = new SimulatedClient(sim);
+  const client = new TestClient(sim);
   const { tm } = await client.refresh();
   assert.equal(resolveDockerTag(tm, 'v1').role, 'targets/releases');
   return { sim, client };
@@ -72,12 +75,16 @@ test('rollback: an older delegation behind a fresh snapshot and timestamp', asyn
   await expectError(() => client.refresh(), 'ROLLBACK', { role: 'targets/releases', version: 1, trustedVersion: 2 });
 });
 
-test('rollback: an older root offered as the next root version', async () => {
+test('rollback: an older root offered as the current and the next root version, with the timestamp of its time', async () => {
   const { sim, client } = await setup();
+  const [oldTimestamp] = sim.history.get('timestamp')!;
   sim.setRoleKeys('root', [await TestKey.root(sim.gun, sim.now)]);
   await sim.publish();
   await client.refresh();
+  // the whole repository as it was: root v1 (also as 3.root.json) and the first timestamp
+  sim.serve('root', sim.roots.get(1)!);
   sim.roots.set(3, sim.roots.get(1)!);
+  sim.serve('timestamp', oldTimestamp!);
   await expectError(() => client.refresh(), 'ROLLBACK', { role: 'root', version: 1, trustedVersion: 2 });
 });
 
@@ -234,6 +241,7 @@ test('signatures: a root role threshold of 0, signed by the root key', async () 
   j.version = (j.version as number) + 1;
   ((j.roles as JsonObject).targets as JsonObject).threshold = 0;
   sim.serve('root', signRaw(j, sim.keys.root));
+  await sim.publishSnapshotAndTimestamp(); // the snapshot lists the new root: the client must read it
   await expectError(() => client.refresh(), 'INVALID_THRESHOLD', { role: 'root', threshold: 0 });
 });
 
@@ -273,9 +281,17 @@ test('size: a timestamp over 1 MiB is refused before parsing', async () => {
   await expectError(() => client.refresh(), 'TOO_LARGE');
 });
 
-test('size: a snapshot longer than the timestamp says', async () => {
+test('size: a snapshot longer than the timestamp says is cut at the signed length', async () => {
   const { sim, client } = await setup();
+  await sim.publishSnapshotAndTimestamp(); // a snapshot the client has not cached
   sim.serve('snapshot', Buffer.concat([sim.fetch('snapshot'), Buffer.from('          ')]));
+  await expectError(() => client.refresh(), 'TOO_LARGE', { role: 'snapshot', limit: sim.fetch('snapshot').byteLength - 10 });
+});
+
+test('size: a snapshot shorter than the timestamp says', async () => {
+  const { sim, client } = await setup();
+  await sim.publishSnapshotAndTimestamp();
+  sim.serve('snapshot', sim.fetch('snapshot').subarray(0, 100));
   await expectError(() => client.refresh(), 'LENGTH_MISMATCH', { role: 'snapshot' });
 });
 
@@ -291,7 +307,7 @@ test('paths: a delegation signing outside its paths, and a child escaping its pa
   sim.addTarget('targets/a/b', 'x/deep/1');
   sim.addTarget('targets/a/b', 'y');
   await sim.publish();
-  const { tm } = await new SimulatedClient(sim).refresh();
+  const { tm } = await new TestClient(sim).refresh();
   assert.deepEqual(tm.targetsRole('targets/a/b')!.paths, ['x/deep/'], 'only paths under the parent\'s count');
   assert.equal(resolveDockerTag(tm, 'app/ok').role, 'targets/releases');
   await expectError(() => resolveDockerTag(tm, 'evil'), 'NOT_FOUND');
@@ -353,7 +369,7 @@ test('certificates: a root whose certificate CN is another GUN', async () => {
   const sim = await RepositorySimulator.create();
   sim.setRoleKeys('root', [await TestKey.root('example.com/other/app', sim.now)]);
   await sim.publish();
-  const client = new SimulatedClient(sim);
+  const client = new TestClient(sim);
   client.cache.set('root', sim.roots.get(1)!);
   assert.match(rejectedRoots(await expectError(() => client.refresh(), 'INVALID_CERTIFICATE')), /CN 'example.com\/other\/app' does not match the GUN 'example.com\/org\/app'/);
   // TOFU on the new root directly fails the same way; a wildcard CN covering the GUN is fine.
