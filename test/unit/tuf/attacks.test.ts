@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isVouchError, type ErrorCode, type JsonObject, type VouchError } from '../../../src/core/index.js';
 import {
-  Metadata, TrustedMetadata, cloneJson, createTimestamp, listTargets, newVersion, parseMetadata, resolveDockerTag,
+  Metadata, TrustedMetadata, addDelegation, cloneJson, createTimestamp, listTargets, newVersion, parseMetadata, removeDelegation, resolveDockerTag,
 } from '../../../src/tuf/index.js';
 import { DAY_MS, RepositorySimulator, TestClient, TestKey, rewrite, signRaw } from '../../support/simulator.js';
 
@@ -73,6 +73,54 @@ test('rollback: an older delegation behind a fresh snapshot and timestamp', asyn
   sim.serve('targets/releases', sim.history.get('targets/releases')![0]!);
   await sim.publishSnapshotAndTimestamp();
   await expectError(() => client.refresh(), 'ROLLBACK', { role: 'targets/releases', version: 1, trustedVersion: 2 });
+});
+
+test('rollback: an older delegation two levels down behind a fresh snapshot and timestamp', async () => {
+  const { sim, client } = await setup();
+  sim.delegate('targets/releases', 'targets/releases/team');
+  sim.addTarget('targets/releases/team', 'team/v1');
+  await sim.publish();
+  sim.addTarget('targets/releases/team', 'team/v2');
+  await sim.publish();
+  await client.refresh();
+  const history = sim.history.get('targets/releases/team')!;
+  sim.serve('targets/releases/team', history[history.length - 2]!);
+  await sim.publishSnapshotAndTimestamp();
+  await expectError(() => client.refresh(), 'ROLLBACK', { role: 'targets/releases/team', version: 1, trustedVersion: 2 });
+  // the cache still holds the newer version
+  assert.equal(parseMetadata(client.cache.get('targets/releases/team')!, 'targets/releases/team').signed.version, 2);
+});
+
+test('rollback: a snapshot that drops a delegation its parent still delegates to (TUF 5.5.5)', async () => {
+  const { sim, client } = await setup();
+  sim.addTarget('targets', 'v1', 'older v1 in targets'); // what the tag would fall back to
+  await sim.publish();
+  await client.refresh();
+  sim.served.delete('targets/releases');
+  await sim.publishSnapshotAndTimestamp();
+  assert.equal(parseMetadata(sim.fetch('snapshot'), 'snapshot').signed.meta.has('targets/releases'), false);
+  const err = await expectError(() => client.refresh(), 'ROLLBACK', { role: 'snapshot', dropped: 'targets/releases', parent: 'targets' });
+  assert.match(err.message, /no longer lists targets\/releases/);
+});
+
+test('delegations: a delegation removed by its parent may leave the snapshot', async () => {
+  const { sim, client } = await setup();
+  sim.editTargets('targets', (md) => removeDelegation(md, 'targets/releases'));
+  sim.targets.delete('targets/releases');
+  sim.served.delete('targets/releases');
+  await sim.publish();
+  const { tm } = await client.refresh();
+  assert.equal(tm.targetsRole('targets/releases'), undefined);
+  assert.equal(resolveDockerTag(tm, 'v0').role, 'targets');
+});
+
+test('delegations: a delegation never published (absent from every snapshot) is skipped', async () => {
+  const { sim, client } = await setup();
+  sim.editTargets('targets', (md) => addDelegation(md, 'targets/later', { keys: [TestKey.generate().publicKey], paths: [''], threshold: 1 }));
+  await sim.publish();
+  const { tm } = await client.refresh();
+  assert.equal(tm.targetsRole('targets/later'), undefined);
+  assert.equal(resolveDockerTag(tm, 'v1').role, 'targets/releases');
 });
 
 test('rollback: an older root offered as the current and the next root version, with the timestamp of its time', async () => {
@@ -293,6 +341,29 @@ test('size: a snapshot shorter than the timestamp says', async () => {
   await sim.publishSnapshotAndTimestamp();
   sim.serve('snapshot', sim.fetch('snapshot').subarray(0, 100));
   await expectError(() => client.refresh(), 'LENGTH_MISMATCH', { role: 'snapshot' });
+});
+
+test('size: a timestamp that signs for an 8 GB snapshot is refused before the snapshot is asked for', async () => {
+  const { sim, client } = await setup();
+  const j = cloneJson(parseMetadata(sim.fetch('timestamp'), 'timestamp').signedJson as JsonObject);
+  j.version = (j.version as number) + 1;
+  ((j.meta as JsonObject).snapshot as JsonObject).length = 8 * 1024 * 1024 * 1024;
+  sim.serve('timestamp', signRaw(j, sim.keys.timestamp));
+  const asked: string[] = [];
+  const getRoleChecksum = sim.getRoleChecksum.bind(sim);
+  sim.getRoleChecksum = (role, sha, max) => { asked.push(role); return getRoleChecksum(role, sha, max); };
+  await expectError(() => client.refresh(), 'TOO_LARGE', { role: 'snapshot', listedBy: 'timestamp', limit: 100 * 1024 * 1024 });
+  assert.deepEqual(asked, []);
+});
+
+test('size: a snapshot that lists a delegation over the metadata ceiling is refused', async () => {
+  const { sim, client } = await setup();
+  const j = cloneJson(parseMetadata(sim.fetch('snapshot'), 'snapshot').signedJson as JsonObject);
+  j.version = (j.version as number) + 1;
+  ((j.meta as JsonObject)['targets/releases'] as JsonObject).length = 2 ** 40;
+  sim.serve('snapshot', signRaw(j, sim.keys.snapshot));
+  await sim.publishTimestamp();
+  await expectError(() => client.refresh(), 'TOO_LARGE', { role: 'targets/releases', listedBy: 'snapshot' });
 });
 
 // ---- delegations and paths ----
