@@ -5,10 +5,10 @@
 // Every endless answer stops at a fixed size and when the client goes away.
 import { after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
 import { cloneJson, Metadata, signMetadata, type Timestamp } from '../../../src/tuf/index.js';
 import { sha256, toHex, type JsonObject } from '../../../src/core/index.js';
 import { FakeNotary, RepoBuilder } from './fake.js';
+import { drip, endless } from '../../support/hostile.js';
 import { removeTempDirs, vouchUser, type VouchUser } from './helpers.js';
 
 const GUN = 'registry.example.com/team/app';
@@ -35,32 +35,6 @@ async function served(tag = '1.0'): Promise<{ fake: FakeNotary; repo: RepoBuilde
   await user.ok(['trust', 'inspect', GUN]);
   fake.take();
   return { fake, repo, user };
-}
-
-/** Writes spaces until `total` bytes are out or the client goes away (honours back-pressure). */
-function endless(res: ServerResponse, opts: { contentLength?: number; total: number }): void {
-  res.writeHead(200, opts.contentLength === undefined ? {} : { 'content-length': opts.contentLength });
-  const chunk = Buffer.alloc(64 * 1024, 0x20);
-  let sent = 0;
-  const pump = (): void => {
-    while (sent < opts.total && !res.destroyed) {
-      sent += chunk.byteLength;
-      if (!res.write(chunk)) { res.once('drain', pump); return; }
-    }
-    if (!res.destroyed) res.end();
-  };
-  pump();
-}
-
-/** One byte of `body` every `everyMs`, until it is all out or the client goes away. */
-function drip(res: ServerResponse, body: Buffer, everyMs: number): void {
-  res.writeHead(200, { 'content-length': body.byteLength });
-  let i = 0;
-  const timer = setInterval(() => {
-    if (res.destroyed || i >= body.byteLength) { clearInterval(timer); if (!res.destroyed) res.end(); return; }
-    res.write(body.subarray(i, ++i));
-  }, everyMs);
-  res.once('close', () => clearInterval(timer));
 }
 
 for (const [what, contentLength] of [['with a Content-Length of 200 MB', 200 * 1024 * 1024], ['without a Content-Length', undefined]] as const) {
