@@ -8,7 +8,7 @@ import { streamToFileAtomic } from './fsutil.js';
 import { parseDescriptor, parseManifest, type Descriptor, type Manifest } from './manifest.js';
 import { isLoopbackHost } from './reference.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, OCI_INDEX, baseMediaType } from './mediatypes.js';
-import { HttpTransport, readBody, type StreamResponse, type TransportOptions } from './transport.js';
+import { HttpTransport, bodyFailure, readBody, type StreamResponse, type TransportOptions } from './transport.js';
 import { VerifyingStream, type Expected } from './verify.js';
 
 export interface RegistryClientOptions {
@@ -332,7 +332,7 @@ export class RegistryClient {
       throw new VouchError('LENGTH_MISMATCH', `blob ${desc.digest} is served with ${declared} bytes, expected ${desc.size}`, { details: { expected: desc.size, actual: declared } });
     }
     const check = new VerifyingStream(desc, `blob ${desc.digest}`);
-    res.body.on('error', (e) => check.destroy(e));
+    res.body.on('error', (e) => check.destroy(bodyFailure(e, `blob ${repo}@${desc.digest}`)));
     return res.body.pipe(check);
   }
 

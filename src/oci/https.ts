@@ -86,11 +86,18 @@ export class NodeHttpClient {
         connectTimer = setTimeout(() => req.destroy(deadlineError(CONNECT_TIMEOUT, `no connection within ${connectMs} ms`)), connectMs);
         socket.once(u.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
       });
-      // the socket's silence, also while the body streams (blobs: no whole-body deadline here)
-      req.setTimeout(stallMs, () => req.destroy(deadlineError(STALL_TIMEOUT, `no data for ${stallMs} ms`)));
+      // the socket's silence, also while the body streams (blobs: no whole-body deadline here);
+      // once the body streams, its reader gets the reason
+      let response: IncomingMessage | undefined;
+      req.setTimeout(stallMs, () => {
+        const err = deadlineError(STALL_TIMEOUT, `no data for ${stallMs} ms`);
+        if (response) response.destroy(err);
+        else req.destroy(err);
+      });
       req.on('error', (err) => { clear(); reject(err); });
       req.once('response', (res: IncomingMessage) => {
         clear();
+        response = res;
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, dump: (limit) => dump(res, limit) });
       });
       if (body === undefined) req.end();

@@ -450,19 +450,32 @@ export async function readBody(res: Pick<StreamResponse, 'body' | 'headers' | 'd
       chunks.push(Buffer.from(chunk));
     }
   } catch (err) {
-    if (isVouchError(err)) throw err;
-    const code = errorCode(err);
-    throw new VouchError('NETWORK', timedOut
-      ? `${what} was not complete within the deadline (${size} bytes received)`
-      : `${what} broke off after ${size} bytes: ${(err as Error).message}`, {
-      cause: err,
-      details: { reached: true, received: size, ...(timedOut ? { deadline: 'body' } : code ? { cause: code } : {}) },
-      hint: timedOut
-        ? 'the server sends too slowly (or without end); if it is just slow, raise VOUCH_TIMEOUT_BODY (seconds)'
-        : 'the connection failed in the middle of the answer; retry, and tell the server operator if it persists',
-    });
+    throw bodyFailure(err, what, size, timedOut);
   } finally {
     clearTimeout(timer);
   }
   return Buffer.concat(chunks, size);
+}
+
+/**
+ * A body that failed while it arrived: past the whole-body deadline, silent past the stall
+ * deadline (blobs), or cut off. NETWORK, with `reached`: the server answered, so this is no
+ * reason to fall back to cached data. VouchErrors pass through.
+ */
+export function bodyFailure(err: unknown, what: string, received?: number, timedOut = false): VouchError {
+  if (isVouchError(err)) return err;
+  const code = errorCode(err);
+  const stalled = code === STALL_TIMEOUT || code === 'UND_ERR_BODY_TIMEOUT';
+  const got = received === undefined ? '' : ` (${received} bytes received)`;
+  return new VouchError('NETWORK', timedOut
+    ? `${what} was not complete within the deadline${got}`
+    : stalled ? `${what} stalled: no data within the deadline${got}` : `${what} broke off${got}: ${(err as Error).message}`, {
+    cause: err,
+    details: { reached: true, ...(received === undefined ? {} : { received }), ...(timedOut ? { deadline: 'body' } : stalled ? { deadline: 'stall' } : code ? { cause: code } : {}) },
+    hint: timedOut
+      ? 'the server sends too slowly (or without end); if it is just slow, raise VOUCH_TIMEOUT_BODY (seconds)'
+      : stalled
+        ? 'the server stopped sending; if it is just slow, raise VOUCH_TIMEOUT_STALL (seconds)'
+        : 'the connection failed in the middle of the answer; retry, and tell the server operator if it persists',
+  });
 }

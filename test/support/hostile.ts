@@ -18,8 +18,8 @@ export function endless(res: ServerResponse, opts: { contentLength?: number; tot
 }
 
 /** One byte of `body` every `everyMs`, until it is all out or the client goes away. */
-export function drip(res: ServerResponse, body: Buffer, everyMs: number): void {
-  res.writeHead(200, { 'content-length': body.byteLength });
+export function drip(res: ServerResponse, body: Buffer, everyMs: number, headers: Record<string, string> = {}): void {
+  res.writeHead(200, { ...headers, 'content-length': body.byteLength });
   let i = 0;
   const timer = setInterval(() => {
     if (res.destroyed || i >= body.byteLength) { clearInterval(timer); if (!res.destroyed) res.end(); return; }
