@@ -342,7 +342,7 @@ export class HttpTransport {
     const code = errorCode(cause);
     const reached = !NOT_CONNECTED.has(code ?? '');
     const timedOut = code !== undefined && DEADLINE_CODES.has(code);
-    throw new VouchError('NETWORK', `${reached ? 'no usable answer from' : 'cannot reach'} ${new URL(url).origin}: ${cause?.message ?? String(cause)}`, {
+    throw new VouchError('NETWORK', `cannot reach ${new URL(url).origin}: ${cause?.message ?? String(cause)}`, {
       cause,
       details: { reached, ...(code ? { cause: code } : {}) },
       hint: timedOut
