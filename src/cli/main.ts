@@ -2,7 +2,7 @@
 // decides exit codes. Command implementations are loaded lazily so `vouch --help` stays fast.
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { EXIT, processIo, reportError, type Io } from './output.js';
+import { EXIT, printableIo, processIo, reportError, type Io } from './output.js';
 import { registerCommands } from './commands.js';
 import type { Env } from '../client/dockerenv.js';
 
@@ -30,7 +30,8 @@ export function buildProgram(io: Io, env: Env = process.env, cwd: string = proce
   return program;
 }
 
-export async function main(argv: string[], io: Io = processIo, env: Env = process.env, cwd: string = process.cwd()): Promise<number> {
+export async function main(argv: string[], rawIo: Io = processIo, env: Env = process.env, cwd: string = process.cwd()): Promise<number> {
+  const io = printableIo(rawIo);
   const program = buildProgram(io, env, cwd);
   const json = argv.includes('--json');
   try {

@@ -38,7 +38,7 @@ export class RepoHandle {
 
   updater(cacheWrites?: (done: Promise<void>) => void): Updater {
     return new Updater({
-      gun: this.gun, trustDir: this.s.trustDir, remote: this.remote, now: this.s.now(),
+      gun: this.gun, cache: this.s.trustDir, remote: this.remote, now: this.s.now(),
       warn: (m) => this.s.warn(m), ...(this.s.opts.pinning ? { pinning: this.s.opts.pinning } : {}),
       ...(cacheWrites ? { cacheWrites } : {}),
     });

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { VouchError, isJsonObject, parseJson } from '../core/index.js';
 import { DEFAULT_REGISTRY, isLoopbackHost } from '../oci/reference.js';
-import type { Credentials, TlsOptions } from '../oci/transport.js';
+import type { Credentials, Deadlines, TlsOptions } from '../oci/transport.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -114,4 +114,27 @@ export function tlsFor(host: string, env: Env, extraDirs: string[] = [join('/etc
     }
   }
   return { ...(ca.length ? { ca } : {}), ...(cert && key ? { cert, key } : {}) };
+}
+
+/** The variables that override the network deadlines (seconds), by deadline. */
+export const DEADLINE_VARIABLES: Readonly<Record<keyof Deadlines, string>> = {
+  connectMs: 'VOUCH_TIMEOUT_CONNECT',
+  firstByteMs: 'VOUCH_TIMEOUT_FIRST_BYTE',
+  bodyMs: 'VOUCH_TIMEOUT_BODY',
+  stallMs: 'VOUCH_TIMEOUT_STALL',
+};
+
+/** Deadlines set in the environment (seconds, > 0, fractions allowed); the rest keep their defaults. */
+export function deadlinesFrom(env: Env): Partial<Deadlines> {
+  const out: Partial<Deadlines> = {};
+  for (const [key, name] of Object.entries(DEADLINE_VARIABLES) as [keyof Deadlines, string][]) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const seconds = Number(raw);
+    if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 24 * 3600) {
+      throw new VouchError('CONFIG', `${name}=${raw} is not a number of seconds`, { hint: `set ${name} to a positive number of seconds, e.g. ${name}=20` });
+    }
+    out[key] = Math.round(seconds * 1000);
+  }
+  return out;
 }

@@ -49,7 +49,7 @@ export interface PullResult {
  */
 export async function resolveTrusted(s: Session, ref: ImageReference, cacheWrites?: (done: Promise<void>) => void): Promise<ResolvedTag> {
   const tag = ref.tag ?? 'latest';
-  const updater = new Updater({ gun: gunOf(ref), trustDir: s.trustDir, remote: s.remoteFor(ref), now: s.now(), warn: (m) => s.warn(m), ...(cacheWrites ? { cacheWrites } : {}) });
+  const updater = new Updater({ gun: gunOf(ref), cache: s.trustDir, remote: s.remoteFor(ref), now: s.now(), warn: (m) => s.warn(m), ...(cacheWrites ? { cacheWrites } : {}) });
   let repo;
   try {
     repo = await updater.update();

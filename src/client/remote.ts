@@ -3,12 +3,10 @@
 // nothing here trusts what it receives — verification is the updater's job.
 import { randomBytes } from 'node:crypto';
 import { VouchError, fromBase64, parseJson, isJsonObject, isKeyType, type PublicKeyData } from '../core/index.js';
+import { maxBytesFor } from '../tuf/index.js';
 import type { HttpTransport } from '../oci/transport.js';
 import { type HttpResponse } from '../oci/transport.js';
-
-/** Limits the notary client applies (spec §1.2): timestamp 1 MiB, others their known length or 100 MiB. */
-export const MAX_TIMESTAMP_BYTES = 1024 * 1024;
-export const MAX_METADATA_BYTES = 100 * 1024 * 1024;
+import type { MetadataFetcher } from './updater.js';
 
 export interface RemoteOptions {
   /** base URL of the trust server, e.g. https://notary.example.com:4443 */
@@ -26,7 +24,8 @@ const VALIDATION_NAMES: Record<string, string> = {
   ErrBadHierarchy: 'the metadata hierarchy is incomplete',
 };
 
-export class NotaryRemote {
+/** The trust server as the updater's MetadataFetcher; limits default to the role's ceiling (maxBytesFor). */
+export class NotaryRemote implements MetadataFetcher {
   readonly server: string;
   readonly gun: string;
   private readonly transport: HttpTransport;
@@ -48,17 +47,16 @@ export class NotaryRemote {
   private get all(): string[] { return [`repository:${this.gun}:*`]; }
 
   /** Current version of a role; undefined on 404. */
-  async getRole(role: string, maxBytes?: number): Promise<Buffer | undefined> {
-    const limit = maxBytes ?? (role === 'timestamp' ? MAX_TIMESTAMP_BYTES : MAX_METADATA_BYTES);
-    return this.getOptional(this.url(`${role}.json`), limit);
+  async getRole(role: string, maxBytes = maxBytesFor(role)): Promise<Buffer | undefined> {
+    return this.getOptional(this.url(`${role}.json`), maxBytes);
   }
 
-  async getRoleVersion(role: string, version: number, maxBytes = MAX_METADATA_BYTES): Promise<Buffer | undefined> {
+  async getRoleVersion(role: string, version: number, maxBytes = maxBytesFor(role)): Promise<Buffer | undefined> {
     if (!Number.isSafeInteger(version) || version < 1) throw new VouchError('INVALID_ARGUMENT', `invalid version ${version}`);
     return this.getOptional(this.url(`${version}.${role}.json`), maxBytes);
   }
 
-  async getRoleChecksum(role: string, sha256Hex: string, maxBytes = MAX_METADATA_BYTES): Promise<Buffer | undefined> {
+  async getRoleChecksum(role: string, sha256Hex: string, maxBytes = maxBytesFor(role)): Promise<Buffer | undefined> {
     if (!/^[0-9a-f]{64}$/.test(sha256Hex)) throw new VouchError('INVALID_ARGUMENT', `invalid sha256 checksum '${sha256Hex}'`);
     return this.getOptional(this.url(`${role}.${sha256Hex}.json`), maxBytes);
   }

@@ -7,7 +7,7 @@ import { HttpTransport } from '../oci/transport.js';
 import { RegistryClient } from '../oci/client.js';
 import { gunOf, parseReference, type ImageReference } from '../oci/reference.js';
 import type { TrustPinning } from '../tuf/index.js';
-import { credentialsFor, readDockerConfig, tlsFor, trustServerFor, type Env } from './dockerenv.js';
+import { credentialsFor, deadlinesFrom, readDockerConfig, tlsFor, trustServerFor, type Env } from './dockerenv.js';
 import { NotaryRemote } from './remote.js';
 
 export interface SessionOptions {
@@ -52,7 +52,10 @@ export class Session {
     if (t === undefined) {
       const config = readDockerConfig(this.opts.env);
       const credentials = credentialsFor(ref.registry, this.opts.env, config);
-      t = new HttpTransport({ tls: tlsFor(host, this.opts.env), ...(credentials ? { credentials } : {}), userAgent: 'vouch (docker trust)', client: 'node' });
+      t = new HttpTransport({
+        tls: tlsFor(host, this.opts.env), ...(credentials ? { credentials } : {}), credentialHosts: [host],
+        deadlines: deadlinesFrom(this.opts.env), userAgent: 'vouch (docker trust)', client: 'node',
+      });
       this.transports.set(key, t);
     }
     return new NotaryRemote({ server, gun: gunOf(ref), transport: t });
@@ -70,7 +73,7 @@ export class Session {
       // node:http(s), as for trust servers: its native HTTP parser hands on body chunks with less
       // CPU than undici's wasm parser and stream layers (a 200 MB pull: ~0.3 s less CPU), and undici
       // is not loaded at all.
-      c = new RegistryClient({ registry, transportOptions: { tls: tlsFor(registry, this.opts.env), ...(credentials ? { credentials } : {}), userAgent: 'vouch', client: 'node' } });
+      c = new RegistryClient({ registry, transportOptions: { tls: tlsFor(registry, this.opts.env), ...(credentials ? { credentials } : {}), deadlines: deadlinesFrom(this.opts.env), userAgent: 'vouch', client: 'node' } });
       this.registries.set(registry, c);
     }
     return c;

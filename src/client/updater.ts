@@ -1,22 +1,46 @@
-// The updater (spec §5.6): fetch and verify a repository's metadata through tuf's state machine,
-// with docker's on-disk cache (trust dir `tuf/<gun>/metadata/*.json`). Root from cache, else trust
-// on first use (or trust pinning); timestamp by name; snapshot, targets and delegations by
-// checksum, from the cache when the bytes match. Only verified bytes are written to the cache.
-// On a failure after the root, the root is updated (by checksum, by name, then version by version)
-// and the rest is retried once.
+// The updater (spec §5.6): fetch and verify a repository's metadata through tuf's state machine.
+// It works over two ports: a MetadataFetcher (the trust server, NotaryRemote; in tests an
+// in-memory malicious repository) and a MetadataCache (docker's trust dir
+// `tuf/<gun>/metadata/*.json`, TrustDir). Root from cache, else trust on first use (or trust
+// pinning); timestamp by name; snapshot, targets and delegations by checksum, from the cache when
+// the bytes match. Only verified bytes are written to the cache. On a failure after the root, the
+// root is updated (by checksum, by name, then version by version) and the rest is retried once.
+// A server that answers badly is an error; only a server that cannot be reached at all lets the
+// cached timestamp stand in (docker's warning).
 import { VouchError, isVouchError, toHex } from '../core/index.js';
 import {
-  TrustedMetadata, checkFile, loadTargetsTree, parseMetadata, MAX_METADATA_BYTES,
-  type FileMeta, type Metadata, type Root, type Snapshot, type Targets, type Timestamp, type TrustPinning,
+  TrustedMetadata, checkFile, loadTargetsTree, maxBytesFor, parseMetadata,
+  type FileMeta, type Metadata, type Root, type Snapshot, type Targets, type Timestamp, type TreeWarning, type TrustPinning,
 } from '../tuf/index.js';
-import type { TrustDir } from '../keys/index.js';
-import type { NotaryRemote } from './remote.js';
+import { isUnreachable } from '../oci/transport.js';
+
+/**
+ * Where metadata comes from (NotaryRemote implements it). Each method answers undefined when the
+ * server has no such file, refuses more than `maxBytes` (TOO_LARGE), and throws NETWORK when the
+ * server cannot be reached (isUnreachable), REMOTE_ERROR for any other unusable answer.
+ */
+export interface MetadataFetcher {
+  /** the server, for messages */
+  readonly server: string;
+  getRole(role: string, maxBytes?: number): Promise<Uint8Array | undefined>;
+  getRoleVersion(role: string, version: number, maxBytes?: number): Promise<Uint8Array | undefined>;
+  getRoleChecksum(role: string, sha256Hex: string, maxBytes?: number): Promise<Uint8Array | undefined>;
+}
+
+/** Where verified metadata is kept between runs (TrustDir implements it: docker's layout). */
+export interface MetadataCache {
+  /** where the GUN's metadata lives, for hints ("remove … to trust a new root") */
+  metadataDir(gun: string): string;
+  /** the cached bytes, or undefined; TOO_LARGE above `maxBytes` */
+  readMetadata(gun: string, role: string, maxBytes?: number): Promise<Uint8Array | undefined>;
+  writeMetadata(gun: string, role: string, bytes: Uint8Array): Promise<void>;
+}
 
 export interface UpdaterOptions {
   gun: string;
-  trustDir: TrustDir;
+  cache: MetadataCache;
   /** undefined = offline: the cache only */
-  remote: NotaryRemote | undefined;
+  remote: MetadataFetcher | undefined;
   now: Date;
   /** notary's trust_pinning; applies when there is no cached root (docker: none, i.e. TOFU) */
   pinning?: TrustPinning;
@@ -39,6 +63,8 @@ export interface VerifiedRepo {
   readonly targets: Metadata<Targets>;
   /** false when the timestamp came from the cache because the server could not be reached */
   readonly fresh: boolean;
+  /** delegations skipped with their subtrees (expired, below threshold), also reported as warnings */
+  readonly skipped: readonly TreeWarning[];
 }
 
 /** Codes after which notary updates the root and tries once more (spec §5.6 step 5). */
@@ -50,6 +76,8 @@ export class Updater {
   private readonly pending: Promise<void>[] = [];
   /** the snapshot of the last attempt, verified or not: it names the root to fetch on a retry */
   private lastSnapshot: Uint8Array | undefined;
+  /** the cache as this run found it: rollback floors, and copies that spare a download */
+  private cached: Promise<Map<string, Uint8Array>> | undefined;
 
   constructor(opts: UpdaterOptions) {
     this.o = opts;
@@ -62,18 +90,18 @@ export class Updater {
   }
 
   private get cacheDir(): string {
-    return this.o.trustDir.metadataDir(this.o.gun);
+    return this.o.cache.metadataDir(this.o.gun);
   }
 
   /** Is there any cached trust data for the GUN? */
   async hasCache(): Promise<boolean> {
-    return (await this.o.trustDir.readMetadata(this.o.gun, 'root')) !== undefined;
+    return (await this.o.cache.readMetadata(this.o.gun, 'root')) !== undefined;
   }
 
   /** Runs the whole workflow; NOT_FOUND (details.repository) when the server has no trust data for the GUN. */
   async update(): Promise<VerifiedRepo> {
     const { gun } = this.o;
-    const cachedRoot = await this.o.trustDir.readMetadata(gun, 'root', MAX_METADATA_BYTES);
+    const cachedRoot = await this.o.cache.readMetadata(gun, 'root', maxBytesFor('root'));
     let rootBytes: Uint8Array;
     let fromCache = false;
     if (cachedRoot !== undefined) {
@@ -117,15 +145,16 @@ export class Updater {
     let downloadError: unknown;
     if (this.o.remote !== undefined) {
       try {
-        tsBytes = await this.o.remote.getRole('timestamp');
+        tsBytes = await this.o.remote.getRole('timestamp', maxBytesFor('timestamp'));
       } catch (err) {
-        // a 400 is a real answer from the server; anything else (network, 5xx, 401) falls back
-        if (isVouchError(err) && err.code === 'REMOTE_ERROR' && (err.details as { status?: number }).status === 400) throw err;
+        // Any answer is final (oversized, endless, too slow, an error status): only a server that
+        // cannot be reached at all lets the cached timestamp stand in, as docker does.
+        if (!isUnreachable(err)) throw this.explain(err, 'timestamp', 'download');
         downloadError = err;
       }
     }
     if (tsBytes === undefined) {
-      tsBytes = await this.o.trustDir.readMetadata(gun, 'timestamp');
+      tsBytes = await this.o.cache.readMetadata(gun, 'timestamp', maxBytesFor('timestamp'));
       if (tsBytes === undefined) {
         if (downloadError !== undefined) throw this.explain(downloadError, 'timestamp', 'download');
         if (this.o.remote === undefined) throw new VouchError('NOT_FOUND', `${gun}: no cached timestamp, and working offline`, { details: { role: 'timestamp' } });
@@ -174,7 +203,7 @@ export class Updater {
     for (const w of tm.warnings) this.warn(w);
     const targets = tm.targets;
     if (targets === undefined) throw new VouchError('INTERNAL', 'targets not loaded');
-    return { gun, trusted: tm, root: tm.root, timestamp: ts, snapshot, targets, fresh };
+    return { gun, trusted: tm, root: tm.root, timestamp: ts, snapshot, targets, fresh, skipped: tree.warnings };
   }
 
   /**
@@ -254,12 +283,7 @@ export class Updater {
 
   /** A role listed by its parent: the cached copy when its bytes match, else the server's, by checksum. */
   private async getListed(role: string, meta: FileMeta): Promise<{ bytes: Uint8Array; fetched: boolean }> {
-    let cached: Uint8Array | undefined;
-    try {
-      cached = await this.o.trustDir.readMetadata(this.o.gun, role, meta.length);
-    } catch (err) {
-      if (!isVouchError(err, 'TOO_LARGE')) throw err; // a bigger old version: stale
-    }
+    const cached = (await this.cachedCopies()).get(role);
     if (cached !== undefined) {
       try {
         checkFile(role, cached, meta);
@@ -271,28 +295,54 @@ export class Updater {
       throw new VouchError('NOT_FOUND', `${this.o.gun}: ${role} is not cached, and working offline`, { details: { role } });
     }
     const sha = meta.hashes.get('sha256');
+    // the signed length, never above the role's ceiling (TrustedMetadata refuses longer ones too)
+    const limit = Math.min(meta.length, maxBytesFor(role));
     const bytes = await this.guard(role, 'download', () => (sha !== undefined && sha.byteLength === 32
-      ? remote.getRoleChecksum(role, toHex(sha), meta.length)
-      : remote.getRole(role, meta.length)));
+      ? remote.getRoleChecksum(role, toHex(sha), limit)
+      : remote.getRole(role, limit)));
     if (bytes === undefined) {
       throw this.explain(new VouchError('NOT_FOUND', `${role} is listed with checksum ${sha ? toHex(sha).slice(0, 12) : '?'} but the server does not have it`, { details: { role } }), role);
     }
     return { bytes, fetched: true };
   }
 
-  /** Previously cached (trusted) copies: rollback floors for the state machine. */
-  private async cachedCopies(): Promise<Map<string, Uint8Array>> {
+  /**
+   * Previously cached (trusted) copies, as the cache was when this run started: rollback floors
+   * for every role the state machine checks, delegations at any depth (every role the cached
+   * snapshot lists), and the trusted snapshot's list of roles. Read once per run.
+   */
+  private cachedCopies(): Promise<Map<string, Uint8Array>> {
+    this.cached ??= this.readCache();
+    return this.cached;
+  }
+
+  private async readCache(): Promise<Map<string, Uint8Array>> {
+    const read = async (role: string): Promise<Uint8Array | undefined> => {
+      try {
+        return await this.o.cache.readMetadata(this.o.gun, role, maxBytesFor(role));
+      } catch (err) {
+        if (isVouchError(err, 'TOO_LARGE') || isVouchError(err, 'INVALID_ARGUMENT')) return undefined; // not a file this client wrote
+        throw err;
+      }
+    };
     const out = new Map<string, Uint8Array>();
-    for (const role of ['timestamp', 'snapshot', 'targets']) {
-      const b = await this.o.trustDir.readMetadata(this.o.gun, role, MAX_METADATA_BYTES);
-      if (b !== undefined) out.set(role, b);
+    const snapshot = await read('snapshot');
+    const roles = new Set(['timestamp', 'targets']);
+    if (snapshot !== undefined) {
+      out.set('snapshot', snapshot);
+      try {
+        // only a list of names to read: each copy is verified before it counts (TrustedMetadata)
+        for (const role of parseMetadata(snapshot, 'snapshot').signed.meta.keys()) if (role !== 'root') roles.add(role);
+      } catch { /* unreadable: the base roles only */ }
     }
+    const copies = await Promise.all([...roles].map(async (role) => [role, await read(role)] as const));
+    for (const [role, bytes] of copies) if (bytes !== undefined) out.set(role, bytes);
     return out;
   }
 
   /** Writes run in the background (each is atomic and fsynced); update() waits for all of them. */
   private persist(role: string, bytes: Uint8Array): Promise<void> {
-    const p = this.o.trustDir.writeMetadata(this.o.gun, role, bytes);
+    const p = this.o.cache.writeMetadata(this.o.gun, role, bytes);
     p.catch(() => undefined);
     this.pending.push(p);
     return Promise.resolve();
@@ -303,7 +353,7 @@ export class Updater {
     await Promise.all(all);
   }
 
-  private requireRemote(role: string): NotaryRemote {
+  private requireRemote(role: string): MetadataFetcher {
     if (this.o.remote === undefined) {
       throw new VouchError('NOT_FOUND', `${this.o.gun}: no cached ${role}, and working offline`, { details: { role } });
     }
@@ -331,7 +381,7 @@ export class Updater {
     const r = roleOf(err) ?? role;
     const hint = err.hint ?? hintFor(err.code, r, this.cacheDir);
     const check = CHECKS[err.code] ?? err.code.toLowerCase().replace(/_/g, ' ');
-    const msg = step === 'download' || err.code === 'NETWORK' || err.code === 'UNAUTHORIZED' || err.code === 'REMOTE_ERROR'
+    const msg = CHECKS[err.code] === undefined && (step === 'download' || err.code === 'NETWORK' || err.code === 'UNAUTHORIZED' || err.code === 'REMOTE_ERROR')
       ? `${gun}: ${r}: ${err.message}`
       : `${gun}: ${r} metadata failed the ${check} check: ${err.message}`;
     return new VouchError(err.code, msg, { cause: err, hint, details: { ...err.details, role: r, check, gun, explained: true } });

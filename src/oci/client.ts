@@ -8,7 +8,7 @@ import { streamToFileAtomic } from './fsutil.js';
 import { parseDescriptor, parseManifest, type Descriptor, type Manifest } from './manifest.js';
 import { isLoopbackHost } from './reference.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, OCI_INDEX, baseMediaType } from './mediatypes.js';
-import { HttpTransport, type StreamResponse, type TransportOptions } from './transport.js';
+import { HttpTransport, bodyFailure, readBody, type StreamResponse, type TransportOptions } from './transport.js';
 import { VerifyingStream, type Expected } from './verify.js';
 
 export interface RegistryClientOptions {
@@ -63,26 +63,6 @@ export const DEFAULT_MAX_BLOB_BYTES = 8 * 1024 * 1024 * 1024;
 
 export function pullScope(repo: string): string { return `repository:${repo}:pull`; }
 export function pushScope(repo: string): string { return `repository:${repo}:pull,push`; }
-
-/** Reads a response body into memory, refusing more than `max` bytes. */
-async function readBody(res: StreamResponse, max: number, what: string): Promise<Buffer> {
-  const declared = Number(res.headers['content-length']);
-  if (Number.isFinite(declared) && declared > max) {
-    await res.discard();
-    throw new VouchError('TOO_LARGE', `${what} is ${declared} bytes, over the limit of ${max}`, { details: { size: declared, limit: max } });
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += (chunk as Buffer).byteLength;
-    if (size > max) {
-      res.body.destroy();
-      throw new VouchError('TOO_LARGE', `${what} is larger than the limit of ${max} bytes`, { details: { limit: max } });
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks, size);
-}
 
 /** The `errors` list of an OCI error body, when there is one. */
 export function parseRegistryErrors(body: Buffer): RegistryErrorEntry[] {
@@ -352,7 +332,7 @@ export class RegistryClient {
       throw new VouchError('LENGTH_MISMATCH', `blob ${desc.digest} is served with ${declared} bytes, expected ${desc.size}`, { details: { expected: desc.size, actual: declared } });
     }
     const check = new VerifyingStream(desc, `blob ${desc.digest}`);
-    res.body.on('error', (e) => check.destroy(e));
+    res.body.on('error', (e) => check.destroy(bodyFailure(e, `blob ${repo}@${desc.digest}`)));
     return res.body.pipe(check);
   }
 

@@ -21,8 +21,17 @@ export interface NodeHttpOptions {
   ca?: (string | Buffer)[];
   cert?: string | Buffer;
   key?: string | Buffer;
-  /** socket inactivity limit while waiting for headers or body, ms */
-  timeoutMs: number;
+  /** connection up, headers in (from the start), and the longest silence on the socket, ms */
+  deadlines: { connectMs: number; firstByteMs: number; stallMs: number };
+}
+
+/** Error codes of the deadlines enforced here (transport.ts classifies them). */
+export const CONNECT_TIMEOUT = 'VOUCH_CONNECT_TIMEOUT';
+export const FIRST_BYTE_TIMEOUT = 'VOUCH_FIRST_BYTE_TIMEOUT';
+export const STALL_TIMEOUT = 'VOUCH_STALL_TIMEOUT';
+
+function deadlineError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
 }
 
 /** The native SecureContext handle: `ca` in createSecureContext would replace the system roots. */
@@ -66,11 +75,29 @@ export class NodeHttpClient {
     if ((typeof body === 'string' || Buffer.isBuffer(body)) && !Object.keys(h).some((k) => k.toLowerCase() === 'content-length')) {
       h['content-length'] = String(Buffer.byteLength(body));
     }
+    const { connectMs, firstByteMs, stallMs } = this.opts.deadlines;
     return new Promise<Sent>((resolve, reject) => {
       const req = send(u, { method, headers: h, agent: this.agentFor(u.protocol) });
-      req.setTimeout(this.opts.timeoutMs, () => req.destroy(new Error(`no answer within ${this.opts.timeoutMs} ms`)));
-      req.on('error', reject);
+      let connectTimer: NodeJS.Timeout | undefined;
+      const firstByteTimer = setTimeout(() => req.destroy(deadlineError(FIRST_BYTE_TIMEOUT, `no answer within ${firstByteMs} ms`)), firstByteMs);
+      const clear = (): void => { clearTimeout(firstByteTimer); clearTimeout(connectTimer); };
+      req.once('socket', (socket) => {
+        if (!socket.connecting) return; // a kept-alive connection
+        connectTimer = setTimeout(() => req.destroy(deadlineError(CONNECT_TIMEOUT, `no connection within ${connectMs} ms`)), connectMs);
+        socket.once(u.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
+      });
+      // the socket's silence, also while the body streams (blobs: no whole-body deadline here);
+      // once the body streams, its reader gets the reason
+      let response: IncomingMessage | undefined;
+      req.setTimeout(stallMs, () => {
+        const err = deadlineError(STALL_TIMEOUT, `no data for ${stallMs} ms`);
+        if (response) response.destroy(err);
+        else req.destroy(err);
+      });
+      req.on('error', (err) => { clear(); reject(err); });
       req.once('response', (res: IncomingMessage) => {
+        clear();
+        response = res;
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, dump: (limit) => dump(res, limit) });
       });
       if (body === undefined) req.end();

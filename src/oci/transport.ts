@@ -1,11 +1,15 @@
 // HTTP for registries and trust servers: both use the docker registry auth scheme (a 401 with a
-// Bearer or Basic challenge, then a token from the realm). Bodies are read with a size bound, so
-// a hostile server cannot make us buffer more than the caller allows.
+// Bearer or Basic challenge, then a token from the realm). Bodies are read with a size bound and
+// every exchange has deadlines (connect, first byte, whole body; idle for streamed bodies), so a
+// hostile server cannot make us buffer more than the caller allows nor hold a command for long.
+// Credentials go only to the host they belong to, and never over plain http to a realm named by
+// an https server.
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import type { Agent as UndiciAgent, Dispatcher } from 'undici';
-import { VouchError } from '../core/index.js';
-import { NodeHttpClient, secureContextFor, type Sent } from './https.js';
+import { VouchError, isVouchError } from '../core/index.js';
+import { CONNECT_TIMEOUT, FIRST_BYTE_TIMEOUT, NodeHttpClient, STALL_TIMEOUT, secureContextFor, type Sent } from './https.js';
+import { isLoopbackHost } from './reference.js';
 
 export interface TlsOptions {
   /** extra CA certificates (PEM) trusted for this host, in addition to the system ones */
@@ -22,12 +26,35 @@ export interface Credentials {
   identityToken?: string;
 }
 
+/** Deadlines of one exchange, ms. */
+export interface Deadlines {
+  /** the TCP (and TLS) connection is up */
+  connectMs: number;
+  /** the response headers are in, counted from the start of the request */
+  firstByteMs: number;
+  /** a body read into memory (request(), readBody()) is complete, counted from the start of the request */
+  bodyMs: number;
+  /** a streamed body (blobs) goes this long without a byte */
+  stallMs: number;
+}
+
+/**
+ * A server dripping one answer is cut after 20 s; connection failures and timeouts are not
+ * retried, so one read never holds a command for longer.
+ */
+export const DEFAULT_DEADLINES: Readonly<Deadlines> = Object.freeze({ connectMs: 10_000, firstByteMs: 15_000, bodyMs: 20_000, stallMs: 30_000 });
+
 export interface TransportOptions {
   tls?: TlsOptions;
   credentials?: Credentials;
+  /**
+   * The hosts (host[:port]) the credentials belong to: only their challenges are answered with
+   * them. Default: the host of the transport's first request.
+   */
+  credentialHosts?: readonly string[];
   userAgent?: string;
-  /** per-request timeout for headers and body, ms */
-  timeoutMs?: number;
+  /** deadlines of every exchange (default DEFAULT_DEADLINES) */
+  deadlines?: Partial<Deadlines>;
   /** retries for idempotent requests on 429/5xx and network errors */
   retries?: number;
   /** waits between retries; injectable so tests need not sleep */
@@ -78,6 +105,8 @@ export interface StreamResponse {
   url: string;
   /** the body, unread; call `discard()` when not reading it */
   body: Readable;
+  /** when a body read into memory must be complete (epoch ms): the whole-body deadline */
+  deadline: number;
   discard(): Promise<void>;
 }
 
@@ -124,11 +153,35 @@ function loadUndici(): { Agent: typeof UndiciAgent; request: UndiciRequest } {
 
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Answers of a gateway whose server is down: as good as no connection. */
+const GATEWAY_UNAVAILABLE = new Set([502, 503, 504]);
+/** Error codes of a connection that never came up (Node, undici and https.ts). */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT', CONNECT_TIMEOUT]);
+/** Deadlines that ran out: not retried (a slow server would hold the command once per attempt). */
+const DEADLINE_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', CONNECT_TIMEOUT, FIRST_BYTE_TIMEOUT, STALL_TIMEOUT]);
+
+/**
+ * Could the server not be reached at all (no connection, or a gateway saying it is down)? Any
+ * other failure is an answer: oversized, endless, too slow or malformed.
+ */
+export function isUnreachable(err: unknown): boolean {
+  if (!isVouchError(err)) return false;
+  const d = err.details as { reached?: unknown; status?: unknown };
+  return (err.code === 'NETWORK' && d.reached === false) || (typeof d.status === 'number' && GATEWAY_UNAVAILABLE.has(d.status));
+}
+
+function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
 
 export class HttpTransport {
   private dispatcher: Dispatcher | undefined;
   private readonly node: NodeHttpClient | undefined;
   private readonly opts: TransportOptions;
+  private readonly deadlines: Deadlines;
+  /** hosts whose challenges get the credentials (see TransportOptions.credentialHosts) */
+  private credentialHosts: Set<string> | undefined;
   private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
   /** origins that answered a Basic challenge: later requests send credentials up front */
   private readonly basicOrigins = new Set<string>();
@@ -136,12 +189,14 @@ export class HttpTransport {
 
   constructor(opts: TransportOptions = {}) {
     this.opts = opts;
+    this.deadlines = { ...DEFAULT_DEADLINES, ...opts.deadlines };
+    if (opts.credentialHosts) this.credentialHosts = new Set(opts.credentialHosts);
     const tls = opts.tls ?? {};
     if (opts.client === 'node') {
       this.node = new NodeHttpClient({
         ...(tls.ca?.length ? { ca: tls.ca } : {}),
         ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
-        timeoutMs: opts.timeoutMs ?? 30_000,
+        deadlines: this.deadlines,
       });
     }
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -151,10 +206,11 @@ export class HttpTransport {
     const tls = this.opts.tls ?? {};
     const connect: Record<string, unknown> = {};
     if (tls.ca?.length || (tls.cert && tls.key)) connect.secureContext = secureContextFor(tls);
+    connect.timeout = this.deadlines.connectMs;
     return (this.dispatcher ??= new (loadUndici().Agent)({
       connect,
-      headersTimeout: this.opts.timeoutMs ?? 30_000,
-      bodyTimeout: this.opts.timeoutMs ?? 30_000,
+      headersTimeout: this.deadlines.firstByteMs,
+      bodyTimeout: this.deadlines.stallMs,
     }));
   }
 
@@ -178,7 +234,7 @@ export class HttpTransport {
       ...(ro.scopes ? { scopes: ro.scopes } : {}),
       maxRedirects: 0,
     });
-    return { status: res.status, headers: res.headers, body: await readBounded(res.body, ro.maxBytes ?? DEFAULT_MAX_BODY, url) };
+    return { status: res.status, headers: res.headers, body: await readBody(res, ro.maxBytes ?? DEFAULT_MAX_BODY, `the response from ${url}`) };
   }
 
   /** Tokens are cached per target origin and requested scopes, until shortly before they expire. */
@@ -199,12 +255,20 @@ export class HttpTransport {
     return 'Basic ' + Buffer.from(`${cred.username}:${cred.password ?? ''}`).toString('base64');
   }
 
+  /** Do the credentials belong to this URL's host? (The first request's host, unless configured.) */
+  private ownsCredentials(url: string): boolean {
+    const host = new URL(url).host;
+    this.credentialHosts ??= new Set([host]);
+    return this.credentialHosts.has(host);
+  }
+
   /**
    * One request whose response body is handed back unread (blobs, uploads). Auth as `request`;
    * redirects are followed, without Authorization when they leave the origin (blob downloads are
    * often redirected to object storage that rejects a foreign Bearer token).
    */
   async stream(method: string, url: string, ro: StreamRequestOptions = {}): Promise<StreamResponse> {
+    this.ownsCredentials(url); // the first request names the credentials' host, unless configured
     let current = url;
     let redirects = ro.maxRedirects ?? 5;
     const origin = new URL(url).origin;
@@ -249,6 +313,7 @@ export class HttpTransport {
       const headers: Record<string, string> = { 'user-agent': this.opts.userAgent ?? 'vouch', ...ro.headers };
       if (authorization) headers.authorization = authorization;
       const body = typeof ro.body === 'function' ? ro.body() : ro.body;
+      const deadline = Date.now() + this.deadlines.bodyMs;
       try {
         const res = await this.send(method, url, headers, body);
         const stream = res.body;
@@ -257,6 +322,7 @@ export class HttpTransport {
           headers: flattenHeaders(res.headers),
           url,
           body: stream,
+          deadline,
           discard: async () => { try { await res.dump(64 * 1024); } catch { stream.destroy(); } },
         };
         if (RETRYABLE.has(out.status) && attempt + 1 < attempts) {
@@ -269,12 +335,19 @@ export class HttpTransport {
         if (body && typeof body === 'object' && 'destroy' in body) (body as Readable).destroy();
         if (err instanceof VouchError) throw err;
         lastError = err;
+        if (DEADLINE_CODES.has(errorCode(err) ?? '')) break;
       }
     }
     const cause = lastError as Error;
+    const code = errorCode(cause);
+    const reached = !NOT_CONNECTED.has(code ?? '');
+    const timedOut = code !== undefined && DEADLINE_CODES.has(code);
     throw new VouchError('NETWORK', `cannot reach ${new URL(url).origin}: ${cause?.message ?? String(cause)}`, {
       cause,
-      hint: 'check the server address, that it is running, and its TLS certificate (CAs go in $DOCKER_CONFIG/tls/<host>/ca.crt)',
+      details: { reached, ...(code ? { cause: code } : {}) },
+      hint: timedOut
+        ? 'the server did not answer in time; if it is just slow, raise the deadlines (VOUCH_TIMEOUT_CONNECT, VOUCH_TIMEOUT_FIRST_BYTE, VOUCH_TIMEOUT_BODY, VOUCH_TIMEOUT_STALL, in seconds)'
+        : 'check the server address, that it is running, and its TLS certificate (CAs go in $DOCKER_CONFIG/tls/<host>/ca.crt)',
     });
   }
 
@@ -284,13 +357,20 @@ export class HttpTransport {
       ...(ro.headers ? { headers: ro.headers } : {}),
       ...(ro.body !== undefined ? { body: ro.body } : {}),
     }, authorization);
-    return { status: res.status, headers: res.headers, body: await readBounded(res.body, ro.maxBytes ?? DEFAULT_MAX_BODY, url) };
+    return { status: res.status, headers: res.headers, body: await readBody(res, ro.maxBytes ?? DEFAULT_MAX_BODY, `the response from ${url}`) };
   }
 
+  /**
+   * The Authorization for a challenge. The credentials answer only challenges from their own host
+   * (a Link or Location may lead elsewhere), and never travel over plain http to a token realm
+   * named by an https server (a loopback realm excepted); elsewhere a token is asked for
+   * anonymously, and a Basic challenge is not answered.
+   */
   private async authorize(url: string, challenge: Challenge, scopes: string[] | undefined): Promise<string | undefined> {
-    const cred = this.opts.credentials;
+    const own = this.ownsCredentials(url);
+    const cred = own ? this.opts.credentials : undefined;
     if (challenge.scheme === 'basic') {
-      const basic = this.basicHeader();
+      const basic = own ? this.basicHeader() : undefined;
       if (basic) this.basicOrigins.add(new URL(url).origin);
       return basic;
     }
@@ -299,6 +379,13 @@ export class HttpTransport {
     const realmUrl = new URL(realm);
     if (realmUrl.protocol !== 'https:' && realmUrl.protocol !== 'http:') {
       throw new VouchError('REMOTE_ERROR', `token realm '${realm}' is not an http(s) URL`);
+    }
+    const hasCredentials = Boolean(cred?.identityToken || cred?.username);
+    if (hasCredentials && realmUrl.protocol === 'http:' && new URL(url).protocol === 'https:' && !isLoopbackHost(realmUrl.host)) {
+      throw new VouchError('UNAUTHORIZED', `${new URL(url).origin} names the token realm ${realmUrl.origin}, over plain http: the credentials are not sent there`, {
+        details: { realm: realmUrl.origin },
+        hint: 'the registry\'s token service must use https; ask its operator to fix the realm in its WWW-Authenticate challenge',
+      });
     }
     const wanted = scopes?.length ? scopes : challenge.params.scope ? challenge.params.scope.split(' ') : [];
     const headers: Record<string, string> = {};
@@ -337,16 +424,58 @@ function flattenHeaders(h: Record<string, string | string[] | undefined>): Recor
   return out;
 }
 
-async function readBounded(body: AsyncIterable<Uint8Array> & { destroy?: () => void }, maxBytes: number, url: string): Promise<Buffer> {
+/**
+ * Reads a response body into memory: at most `maxBytes` (TOO_LARGE, refused up front when
+ * Content-Length says so), and complete by the response's whole-body deadline (NETWORK). The one
+ * bounded read of every in-memory body (metadata, manifests, tokens, errors).
+ */
+export async function readBody(res: Pick<StreamResponse, 'body' | 'headers' | 'deadline'>, maxBytes: number, what: string): Promise<Buffer> {
+  const declared = Number(res.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    res.body.destroy();
+    throw new VouchError('TOO_LARGE', `${what} is ${declared} bytes, over the limit of ${maxBytes}`, { details: { size: declared, limit: maxBytes } });
+  }
+  const left = res.deadline - Date.now();
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; res.body.destroy(new Error('deadline')); }, Math.max(0, left));
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body) {
-    size += chunk.byteLength;
-    if (size > maxBytes) {
-      body.destroy?.();
-      throw new VouchError('TOO_LARGE', `response from ${url} is larger than the limit of ${maxBytes} bytes`, { details: { limit: maxBytes } });
+  try {
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        res.body.destroy();
+        throw new VouchError('TOO_LARGE', `${what} is larger than the limit of ${maxBytes} bytes`, { details: { limit: maxBytes } });
+      }
+      chunks.push(Buffer.from(chunk));
     }
-    chunks.push(Buffer.from(chunk));
+  } catch (err) {
+    throw bodyFailure(err, what, size, timedOut);
+  } finally {
+    clearTimeout(timer);
   }
   return Buffer.concat(chunks, size);
+}
+
+/**
+ * A body that failed while it arrived: past the whole-body deadline, silent past the stall
+ * deadline (blobs), or cut off. NETWORK, with `reached`: the server answered, so this is no
+ * reason to fall back to cached data. VouchErrors pass through.
+ */
+export function bodyFailure(err: unknown, what: string, received?: number, timedOut = false): VouchError {
+  if (isVouchError(err)) return err;
+  const code = errorCode(err);
+  const stalled = code === STALL_TIMEOUT || code === 'UND_ERR_BODY_TIMEOUT';
+  const got = received === undefined ? '' : ` (${received} bytes received)`;
+  return new VouchError('NETWORK', timedOut
+    ? `${what} was not complete within the deadline${got}`
+    : stalled ? `${what} stalled: no data within the deadline${got}` : `${what} broke off${got}: ${(err as Error).message}`, {
+    cause: err,
+    details: { reached: true, ...(received === undefined ? {} : { received }), ...(timedOut ? { deadline: 'body' } : stalled ? { deadline: 'stall' } : code ? { cause: code } : {}) },
+    hint: timedOut
+      ? 'the server sends too slowly (or without end); if it is just slow, raise VOUCH_TIMEOUT_BODY (seconds)'
+      : stalled
+        ? 'the server stopped sending; if it is just slow, raise VOUCH_TIMEOUT_STALL (seconds)'
+        : 'the connection failed in the middle of the answer; retry, and tell the server operator if it persists',
+  });
 }

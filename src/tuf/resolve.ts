@@ -19,7 +19,8 @@ const SKIPPABLE = new Set(['EXPIRED', 'THRESHOLD_NOT_MET', 'NO_SIGNATURES']);
 
 /**
  * Loads `targets`, then every delegation listed in the snapshot, breadth-first in file order.
- * A failure of `targets` is fatal; a delegation that is expired or below its threshold is
+ * A delegated role the snapshot does not list is skipped unless the trusted snapshot listed it
+ * (TrustedMetadata.checkUnlisted). A failure of `targets` is fatal; a delegation that is expired or below its threshold is
  * skipped with its subtree and reported in `warnings`; any other failure is fatal.
  */
 export async function loadTargetsTree(tm: TrustedMetadata, fetch: FetchRole): Promise<{ warnings: TreeWarning[] }> {
@@ -34,8 +35,12 @@ export async function loadTargetsTree(tm: TrustedMetadata, fetch: FetchRole): Pr
   const queue: [string, string][] = (tm.targets?.signed.delegations.roles ?? []).map((d) => [d.name, 'targets']);
   while (queue.length > 0) {
     const [role, parent] = queue.shift()!;
+    if (tm.targetsRole(role) !== undefined) continue;
     const meta = snapshot.signed.meta.get(role);
-    if (meta === undefined || tm.targetsRole(role) !== undefined) continue; // roles absent from the snapshot are skipped
+    if (meta === undefined) {
+      tm.checkUnlisted(role, parent); // a role never published is skipped; one the trusted snapshot listed is not
+      continue;
+    }
     let md: Metadata<Targets>;
     try {
       md = tm.updateDelegatedTargets(await fetch(role, meta), role, parent);

@@ -8,7 +8,7 @@
 // synchronous and holds no I/O, so one instance serves one update run.
 import { VouchError, bytesEqual, hash, isHashAlgorithm, isVouchError } from '../core/index.js';
 import {
-  MAX_METADATA_BYTES, MAX_TIMESTAMP_BYTES, parseMetadata,
+  maxBytesFor, parseMetadata,
   type DelegationRole, type FileMeta, type Metadata, type Root, type Signed, type Snapshot, type Targets, type Timestamp,
 } from './metadata.js';
 import { ALL_PATHS, isDelegationName, parentRole, restrictPaths } from './roles.js';
@@ -27,15 +27,14 @@ export interface TrustedMetadataOptions {
    */
   pinning?: TrustPinning;
   /**
-   * Previously trusted copies (role → bytes, e.g. the local cache). They only set rollback floors:
-   * a cached copy counts when it still verifies with the keys the current metadata gives its role
-   * (expiry ignored). After a key rotation it no longer verifies, so an attacker's inflated version
-   * signed with a compromised old key cannot lock the client out (fast-forward recovery).
+   * Previously trusted copies (role → bytes, e.g. the local cache): every role the client has
+   * trusted, delegations at any depth. They only set rollback floors, and the trusted snapshot's
+   * list of roles: a cached copy counts when it still verifies with the keys the current metadata
+   * gives its role (expiry ignored). After a key rotation it no longer verifies, so an attacker's
+   * inflated version signed with a compromised old key cannot lock the client out (fast-forward
+   * recovery).
    */
   cached?: ReadonlyMap<string, Uint8Array>;
-  /** Byte limits when the parent gives no length: timestamp 1 MiB, others 100 MiB (spec §1.2). */
-  maxTimestampBytes?: number;
-  maxMetadataBytes?: number;
 }
 
 /** A loaded targets role with the paths it may sign for (restricted by every ancestor). */
@@ -51,6 +50,8 @@ export class TrustedMetadata {
   #root: Metadata<Root>;
   #timestamp: Metadata<Timestamp> | undefined;
   #snapshot: Metadata<Snapshot> | undefined;
+  /** Roles the previously trusted snapshot listed (empty without one). */
+  #previouslyListed: ReadonlySet<string> = new Set();
   readonly #targets = new Map<string, LoadedTargets>();
   readonly #warnings: string[] = [];
 
@@ -68,7 +69,7 @@ export class TrustedMetadata {
    */
   static fromRoot(bytes: Uint8Array, opts: TrustedMetadataOptions): TrustedMetadata {
     const now = new Date(opts.now.getTime());
-    const root = parseMetadata(bytes, 'root', { maxBytes: opts.maxMetadataBytes ?? MAX_METADATA_BYTES });
+    const root = parseMetadata(bytes, 'root');
     const { warnings } = validateRoot(root, { gun: opts.gun, now, pinning: opts.pinning });
     const tm = new TrustedMetadata(root, opts, now);
     tm.#warnings.push(...warnings);
@@ -97,7 +98,7 @@ export class TrustedMetadata {
    */
   updateRoot(bytes: Uint8Array): Metadata<Root> {
     if (this.#timestamp !== undefined) throw order('cannot update root after timestamp');
-    const root = parseMetadata(bytes, 'root', { maxBytes: this.#opts.maxMetadataBytes ?? MAX_METADATA_BYTES });
+    const root = parseMetadata(bytes, 'root');
     const trusted = this.#root.signed.version;
     if (root.signed.version <= trusted) {
       throw new VouchError('ROLLBACK', `root version ${root.signed.version} is not newer than the trusted version ${trusted}`, {
@@ -110,22 +111,30 @@ export class TrustedMetadata {
     return root;
   }
 
-  /** Timestamp (spec §5.6 step 2): ≤ 1 MiB, root's timestamp keys, version ≥ trusted, not expired. */
+  /**
+   * Timestamp (spec §5.6 step 2): ≤ 1 MiB, root's timestamp keys, version ≥ trusted, not expired,
+   * and a snapshot length within the snapshot's ceiling (nothing is downloaded on a signed promise
+   * of gigabytes).
+   */
   updateTimestamp(bytes: Uint8Array): Metadata<Timestamp> {
     if (this.#snapshot !== undefined) throw order('cannot update timestamp after snapshot');
     this.#checkNotExpired(this.#root);
-    const md = parseMetadata(bytes, 'timestamp', { maxBytes: this.#opts.maxTimestampBytes ?? MAX_TIMESTAMP_BYTES });
+    const md = parseMetadata(bytes, 'timestamp');
     const keys = baseKeyRole(this.#root.signed, 'timestamp');
     verifySignatures(md, keys);
     this.#checkRollback(md, keys, this.#timestamp);
     this.#checkNotExpired(md);
+    checkListedLength('timestamp', 'snapshot', md.signed.snapshot);
     this.#timestamp = md;
     return md;
   }
 
   /**
    * Snapshot (step 3): length and hashes from the timestamp, root's snapshot keys, version ≥
-   * trusted, not expired, and the trusted root must be the one the snapshot lists.
+   * trusted, not expired, every listed length within its role's ceiling, and the trusted root
+   * must be the one the snapshot lists. The roles the previously trusted snapshot listed are
+   * kept: a delegation it listed may not vanish while its parent still delegates to it (see
+   * checkUnlisted).
    */
   updateSnapshot(bytes: Uint8Array): Metadata<Snapshot> {
     if (this.#timestamp === undefined) throw order('cannot update snapshot before timestamp');
@@ -135,8 +144,9 @@ export class TrustedMetadata {
     const md = parseMetadata(bytes, 'snapshot', { maxBytes: meta.length });
     const keys = baseKeyRole(this.#root.signed, 'snapshot');
     verifySignatures(md, keys);
-    this.#checkRollback(md, keys, this.#snapshot);
+    const previous = this.#checkRollback(md, keys, this.#snapshot);
     this.#checkNotExpired(md);
+    for (const [role, listed] of md.signed.meta) checkListedLength('snapshot', role, listed);
     const rootMeta = md.signed.meta.get('root');
     if (rootMeta !== undefined && !fileMatches(this.#root.bytes(), rootMeta) && !fileMatches(this.#root.toBytes(), rootMeta)) {
       throw new VouchError('HASH_MISMATCH', 'the snapshot lists a different root than the trusted one: update the root first', {
@@ -144,7 +154,23 @@ export class TrustedMetadata {
       });
     }
     this.#snapshot = md;
+    this.#previouslyListed = new Set(previous?.signed.meta.keys());
     return md;
+  }
+
+  /**
+   * A delegation that its loaded parent delegates to but the trusted snapshot does not list. A
+   * role never published is skipped, as notary does; a role the previously trusted snapshot
+   * listed must still be listed (TUF specification 5.5.5, "Check for a rollback attack":
+   * https://theupdateframework.github.io/specification/latest/#update-snapshot), or the tag
+   * would resolve through an older entry elsewhere in the tree.
+   */
+  checkUnlisted(role: string, parent: string): void {
+    if (this.#snapshot === undefined) throw order(`cannot check ${role} before snapshot`);
+    if (!this.#previouslyListed.has(role) || this.#snapshot.signed.meta.has(role)) return;
+    throw new VouchError('ROLLBACK', `potential malicious behavior - the snapshot no longer lists ${role}, which the trusted snapshot listed and ${parent} still delegates to`, {
+      details: { role: 'snapshot', dropped: role, parent },
+    });
   }
 
   /** Top-level targets (step 4): fatal on any failure. */
@@ -205,21 +231,27 @@ export class TrustedMetadata {
     if (md.role !== 'timestamp' && expires.getTime() - this.#now.getTime() < EXPIRY_WARNING_MS) this.#warnings.push(`${md.role} metadata expires soon, at ${expires.toISOString()}`);
   }
 
-  /** Rollback: version never below the trusted one (this run) or a cached copy that still verifies. */
-  #checkRollback(md: Metadata<Signed>, keys: KeyRole, current: Metadata<Signed> | undefined): void {
+  /**
+   * Rollback: version never below the trusted one (this run) or a cached copy that still
+   * verifies. Returns that cached copy.
+   */
+  #checkRollback<T extends Signed>(md: Metadata<T>, keys: KeyRole, current: Metadata<T> | undefined): Metadata<T> | undefined {
     let floor = current?.signed.version ?? 0;
     const cached = this.#opts.cached?.get(md.role);
+    let old: Metadata<T> | undefined;
     if (cached !== undefined) {
       try {
-        const old = parseMetadata(cached, md.role, { maxBytes: this.#opts.maxMetadataBytes ?? MAX_METADATA_BYTES });
+        old = parseMetadata(cached, md.role) as Metadata<T>;
         verifySignatures(old, keys);
         floor = Math.max(floor, old.signed.version);
       } catch (err) {
         if (!isVouchError(err)) throw err;
+        old = undefined;
         this.#warnings.push(`cached ${md.role} no longer verifies (${err.code}); its version is not used as a rollback floor`);
       }
     }
     if (md.signed.version < floor) throw rollback(md.role, md.signed.version, floor);
+    return old;
   }
 }
 
@@ -231,6 +263,16 @@ function rollback(role: string, version: number, trusted: number): VouchError {
   return new VouchError('ROLLBACK', `potential malicious behavior - trust data version is lower than expected: ${role} version ${version} < trusted ${trusted}`, {
     details: { role, version, trustedVersion: trusted },
   });
+}
+
+/** A signed length is a download limit: it may not exceed the role's ceiling (maxBytesFor). */
+function checkListedLength(parent: string, role: string, meta: FileMeta): void {
+  const ceiling = maxBytesFor(role);
+  if (meta.length > ceiling) {
+    throw new VouchError('TOO_LARGE', `${parent} lists ${role} at ${meta.length} bytes, over the ceiling of ${ceiling} bytes for ${role} metadata`, {
+      details: { role, listedBy: parent, length: meta.length, limit: ceiling },
+    });
+  }
 }
 
 function fileMatches(bytes: Uint8Array, meta: FileMeta): boolean {

@@ -1,16 +1,20 @@
 // A man in the middle for trust-server tests: forwards every request to the real server and lets
-// the test rewrite response bodies (mis-signed or altered metadata) on their way to the client.
-import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+// the test rewrite response bodies (mis-signed or altered metadata) on their way to the client,
+// or answer a request itself (endless, dripped, hostile error text) without asking the server.
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /** Returns the bytes to serve instead of `body`, or undefined to pass it on unchanged. */
 export type Tamper = (path: string, body: Buffer) => Buffer | undefined;
+/** Answers the request itself and returns true, or returns false to forward it. */
+export type Answer = (path: string, res: ServerResponse) => boolean;
 
 export interface TamperingProxy {
   /** http://127.0.0.1:PORT */
   url: string;
   tamper: Tamper | undefined;
+  answer: Answer | undefined;
   close(): Promise<void>;
 }
 
@@ -22,10 +26,11 @@ async function readAll(s: AsyncIterable<Buffer>): Promise<Buffer> {
 
 export async function startTamperingProxy(upstream: string, opts: { ca?: Buffer } = {}): Promise<TamperingProxy> {
   const up = new URL(upstream);
-  const proxy: TamperingProxy = { url: '', tamper: undefined, close: async () => {} };
+  const proxy: TamperingProxy = { url: '', tamper: undefined, answer: undefined, close: async () => {} };
   const server = createServer((req, res) => {
     void (async () => {
       const body = await readAll(req);
+      if (proxy.answer?.(req.url ?? '', res)) return;
       const headers: IncomingHttpHeaders = { ...req.headers, host: up.host };
       const send = up.protocol === 'https:' ? httpsRequest : httpRequest;
       const answer = await new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {

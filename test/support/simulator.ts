@@ -1,16 +1,17 @@
 // An in-memory, possibly malicious Notary repository for tests (like go-tuf's RepositorySimulator):
 // it builds real signed metadata with freshly generated keys, serves bytes by role and by root
-// version, and lets a test tamper with anything before the client reads it. SimulatedClient runs
-// the notary client workflow (spec §5.6) over it with the pure tuf state machine and a cache.
+// version, and lets a test tamper with anything before the client reads it. It is the production
+// Updater's MetadataFetcher; TestClient runs that Updater over it with an in-memory MetadataCache.
 import { createPublicKey, generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
 import 'reflect-metadata'; // tsyringe (loaded by @peculiar/x509) needs the Reflect metadata API
 import * as x509 from '@peculiar/x509';
 import { VouchError, canonicalBytes, canonicalString, sha256, signBytes, toBase64, type JsonObject, type PublicKeyData, type SignatureMethod } from '../../src/core/index.js';
 import {
-  TrustedMetadata, addDelegation, addTargets, createRoot, createSnapshot, createTargets, createTimestamp, dockerTarget, keyId, loadTargetsTree,
+  addDelegation, addTargets, createRoot, createSnapshot, createTargets, createTimestamp, dockerTarget, keyId,
   newVersion, setRootRoleKeys, signMetadata, BASE_ROLES,
-  type BaseRole, type Metadata, type Root, type Signed, type Signer, type Snapshot, type Targets, type Timestamp, type TreeWarning, type TrustPinning,
+  type BaseRole, type Metadata, type Root, type Signed, type Signer, type Snapshot, type Targets, type Timestamp, type TreeWarning, type TrustedMetadata, type TrustPinning,
 } from '../../src/tuf/index.js';
+import { Updater, type MetadataCache, type MetadataFetcher, type VerifiedRepo } from '../../src/client/updater.js';
 
 type X509Crypto = Parameters<typeof x509.cryptoProvider.set>[0];
 x509.cryptoProvider.set(webcrypto as unknown as X509Crypto);
@@ -122,12 +123,22 @@ export interface SimulatorOptions {
   now?: Date;
 }
 
+/** What the transport does with a body over the caller's limit. */
+function bounded(role: string, bytes: Uint8Array | undefined, maxBytes: number | undefined): Uint8Array | undefined {
+  if (bytes !== undefined && maxBytes !== undefined && bytes.byteLength > maxBytes) {
+    throw new VouchError('TOO_LARGE', `the response for ${role} is larger than the limit of ${maxBytes} bytes`, { details: { limit: maxBytes } });
+  }
+  return bytes;
+}
+
 /**
- * The repository. `served` is what the server answers for `<role>.json` (and by checksum);
- * `roots` answers `<version>.root.json`; `history` keeps every published version of each role
- * for rollback attacks. publish() re-signs edited roles and makes a new snapshot and timestamp.
+ * The repository. `served` is what the server answers for `<role>.json` and for any checksum of
+ * the role (a malicious server need not honour the checksum); `roots` answers
+ * `<version>.root.json`; `history` keeps every published version of each role for rollback
+ * attacks. publish() re-signs edited roles and makes a new snapshot and timestamp.
  */
-export class RepositorySimulator {
+export class RepositorySimulator implements MetadataFetcher {
+  readonly server = 'the simulated trust server';
   readonly gun: string;
   now: Date;
   readonly keys: Record<BaseRole, TestKey[]>;
@@ -160,6 +171,21 @@ export class RepositorySimulator {
     const sim = new RepositorySimulator(gun, now, keys);
     await sim.publish();
     return sim;
+  }
+
+  // ---- MetadataFetcher: what the updater downloads ----
+
+  getRole(role: string, maxBytes?: number): Promise<Uint8Array | undefined> {
+    return Promise.resolve(bounded(role, this.served.get(role), maxBytes));
+  }
+
+  getRoleVersion(role: string, version: number, maxBytes?: number): Promise<Uint8Array | undefined> {
+    const bytes = role === 'root' ? this.roots.get(version) : undefined;
+    return Promise.resolve(bounded(role, bytes, maxBytes));
+  }
+
+  getRoleChecksum(role: string, _sha256Hex: string, maxBytes?: number): Promise<Uint8Array | undefined> {
+    return this.getRole(role, maxBytes);
   }
 
   /** Bytes the server would answer for a role, or NOT_FOUND. */
@@ -282,18 +308,38 @@ function publicKeys(keys: Record<BaseRole, TestKey[]>): Record<BaseRole, PublicK
 
 export interface RefreshResult {
   tm: TrustedMetadata;
-  warnings: TreeWarning[];
+  /** delegations skipped with their subtrees */
+  warnings: readonly TreeWarning[];
+  repo: VerifiedRepo;
 }
 
-/**
- * A minimal notary-style client: trusted root from its cache (TOFU on first use), root chain by
- * version, timestamp, snapshot, targets tree; cached copies are rollback floors; only verified
- * bytes are cached.
- */
-export class SimulatedClient {
-  readonly cache = new Map<string, Uint8Array>();
+/** docker's metadata cache, in memory (role → bytes of one GUN): the updater's MetadataCache. */
+export class MemoryCache extends Map<string, Uint8Array> implements MetadataCache {
+  metadataDir(gun: string): string {
+    return `memory:${gun}`;
+  }
+
+  readMetadata(_gun: string, role: string, maxBytes?: number): Promise<Uint8Array | undefined> {
+    const bytes = this.get(role);
+    if (bytes !== undefined && maxBytes !== undefined && bytes.byteLength > maxBytes) {
+      return Promise.reject(new VouchError('TOO_LARGE', `cached ${role} is larger than ${maxBytes} bytes`));
+    }
+    return Promise.resolve(bytes);
+  }
+
+  writeMetadata(_gun: string, role: string, bytes: Uint8Array): Promise<void> {
+    this.set(role, Uint8Array.from(bytes));
+    return Promise.resolve();
+  }
+}
+
+/** A client as the CLI runs it: the production Updater over the simulator, with a memory cache. */
+export class TestClient {
+  readonly cache = new MemoryCache();
   readonly sim: RepositorySimulator;
   readonly pinning: TrustPinning | undefined;
+  /** every warning the updater printed */
+  readonly printed: string[] = [];
 
   constructor(sim: RepositorySimulator, opts: { pinning?: TrustPinning } = {}) {
     this.sim = sim;
@@ -301,17 +347,11 @@ export class SimulatedClient {
   }
 
   async refresh(now: Date = this.sim.now): Promise<RefreshResult> {
-    const sim = this.sim;
-    const tm = TrustedMetadata.fromRoot(this.cache.get('root') ?? sim.fetch('root'), { gun: sim.gun, now, pinning: this.pinning, cached: this.cache });
-    for (let v = tm.root.signed.version + 1; sim.roots.has(v); v++) tm.updateRoot(sim.roots.get(v)!);
-    tm.updateTimestamp(sim.fetch('timestamp'));
-    tm.updateSnapshot(sim.fetch('snapshot'));
-    const { warnings } = await loadTargetsTree(tm, (role) => sim.fetch(role));
-    this.cache.set('root', tm.root.bytes());
-    this.cache.set('timestamp', tm.timestamp!.bytes());
-    this.cache.set('snapshot', tm.snapshot!.bytes());
-    for (const role of tm.loadedTargetsRoles) this.cache.set(role, tm.targetsRole(role)!.metadata.bytes());
-    return { tm, warnings };
+    const repo = await new Updater({
+      gun: this.sim.gun, cache: this.cache, remote: this.sim, now, warn: (m) => this.printed.push(m),
+      ...(this.pinning ? { pinning: this.pinning } : {}),
+    }).update();
+    return { tm: repo.trusted, warnings: repo.skipped, repo };
   }
 }
 

@@ -2,11 +2,9 @@
 // dir, passphrases), warnings to stderr, yes/no questions on the terminal, trust pinning.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { VouchError, isJsonObject, parseJson } from '../../core/index.js';
 import type { TrustPinning } from '../../tuf/index.js';
 import { Session } from '../../client/session.js';
-import { processIo } from '../output.js';
 import type { Context } from '../context.js';
 
 export interface CommonTrustOptions {
@@ -14,20 +12,9 @@ export interface CommonTrustOptions {
   trustPinning?: string;
 }
 
-/** One line from stdin (docker reads its confirmations from stdin, also when it is a pipe). */
+/** One line of input (an embedded caller without input answers "no"). */
 async function readLine(ctx: Context): Promise<string> {
-  const custom = (ctx.io as { readLine?: () => Promise<string> }).readLine;
-  if (custom) return custom();
-  if (ctx.io !== processIo) return ''; // an embedded caller without input: "no"
-  const rl = createInterface({ input: process.stdin });
-  try {
-    return await new Promise<string>((res) => {
-      rl.once('line', (l) => res(l));
-      rl.once('close', () => res(''));
-    });
-  } finally {
-    rl.close();
-  }
+  return ctx.io.readLine ? ctx.io.readLine() : '';
 }
 
 export function openSession(ctx: Context, opts: CommonTrustOptions = {}): Session {

@@ -16,6 +16,10 @@ export class FakeNotary {
   readonly requests: string[] = [];
   /** path tail → status to answer instead of the file */
   readonly status = new Map<string, number>();
+  /** path tail → a hand-written answer (endless, dripped, hostile error bodies) */
+  readonly answer = new Map<string, (res: ServerResponse) => void>();
+  /** open responses, ended by stop() */
+  private readonly open = new Set<ServerResponse>();
   private server: Server | undefined;
   url = '';
   readonly gun: string;
@@ -31,6 +35,13 @@ export class FakeNotary {
       this.requests.push(`${req.method} ${url}`);
       const prefix = `/v2/${this.gun}/_trust/tuf/`;
       const tail = url.startsWith(prefix) ? url.slice(prefix.length) : undefined;
+      const custom = tail === undefined ? undefined : this.answer.get(tail);
+      if (custom !== undefined) {
+        this.open.add(res);
+        res.once('close', () => this.open.delete(res));
+        custom(res);
+        return;
+      }
       const st = tail === undefined ? undefined : this.status.get(tail);
       if (st !== undefined) {
         res.writeHead(st).end('{"errors":[{"code":"UNKNOWN","message":"scripted"}]}');
@@ -49,13 +60,15 @@ export class FakeNotary {
   }
 
   async stop(): Promise<void> {
+    for (const res of this.open) res.destroy();
+    this.server?.closeAllConnections();
     await new Promise<void>((r) => this.server?.close(() => r()) ?? r());
     this.server?.closeAllConnections();
   }
 
   /** Serves a role as the current version, by version and by checksum. */
-  put(md: Metadata, opts: { current?: boolean } = {}): void {
-    const bytes = Buffer.from(md.bytes());
+  put(md: Metadata, opts: { current?: boolean; bytes?: Uint8Array } = {}): void {
+    const bytes = Buffer.from(opts.bytes ?? md.bytes());
     if (opts.current !== false) this.files.set(`${md.role}.json`, bytes);
     this.files.set(`${md.signed.version}.${md.role}.json`, bytes);
     this.files.set(`${md.role}.${toHex(sha256(bytes))}.json`, bytes);
@@ -139,7 +152,7 @@ export class RepoBuilder {
   }
 
   /** Signs every role (new versions of what changed are the caller's business) and serves them. */
-  async publish(fake: FakeNotary, opts: { expires?: Partial<Record<string, Date>>; bump?: boolean } = {}): Promise<void> {
+  async publish(fake: FakeNotary, opts: { expires?: Partial<Record<string, Date>>; bump?: boolean; encode?: (bytes: Uint8Array) => Uint8Array } = {}): Promise<void> {
     const exp = (role: string): Date | undefined => opts.expires?.[role];
     this.root = await signMetadata(this.root, this.rootSigners);
     fake.put(this.root);
@@ -150,8 +163,10 @@ export class RepoBuilder {
       if (e !== undefined) md = newVersion(md, this.now, e);
       const signed = await signMetadata(md, [this.signerKey(role).signer()]);
       this.roles.set(role, signed);
-      fake.put(signed);
-      files.set(role, signed.bytes());
+      // `encode`: the same signed document written another way (signatures cover the canonical form)
+      const bytes = opts.encode ? opts.encode(signed.bytes()) : signed.bytes();
+      fake.put(signed, { bytes });
+      files.set(role, bytes);
     }
     this.snapshot = await signMetadata(createSnapshot(files, { now: this.now, ...(exp('snapshot') ? { expires: exp('snapshot') as Date } : {}), ...(this.snapshot ? { previous: this.snapshot } : {}) }), [this.snapshotKey.signer()]);
     fake.put(this.snapshot);

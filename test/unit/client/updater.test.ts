@@ -41,7 +41,7 @@ async function setup(signers: string[] = ['alice'], rootKey?: PrivateKey, repoNo
     const transport = new HttpTransport({ retries: 0 });
     transports.push(transport);
     return new Updater({
-      gun: GUN, trustDir: dir, now: opts.now ?? NOW, warn: (m) => warnings.push(m),
+      gun: GUN, cache: dir, now: opts.now ?? NOW, warn: (m) => warnings.push(m),
       remote: new NotaryRemote({ server: fake.url, gun: GUN, transport }),
       ...(opts.pinning ? { pinning: opts.pinning } : {}),
     });
@@ -195,7 +195,7 @@ test('server unreachable: the cached timestamp is used, with docker\'s warning; 
   assert.ok(warnings.some((w) => w.startsWith('Error while downloading remote metadata, using cached timestamp')), warnings.join('\n'));
   // a client with no cached timestamp has nothing to fall back to
   const fresh = new Updater({
-    gun: GUN, trustDir: new TrustDir(await tempDir()), now: NOW,
+    gun: GUN, cache: new TrustDir(await tempDir()), now: NOW,
     remote: new NotaryRemote({ server: fake.url, gun: GUN, transport: new HttpTransport({ retries: 0 }) }),
   });
   await rejects(fresh.update(), 'REMOTE_ERROR', 'timestamp');

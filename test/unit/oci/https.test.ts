@@ -46,7 +46,7 @@ test('node client: an unreachable server or one that never answers is a NETWORK 
   await assert.rejects(t.request('GET', `${gone.url}/v2/`), (e) => isVouchError(e, 'NETWORK') && e.message.includes(gone.url));
   const silent = await listen(() => { /* never answers */ });
   after(() => silent.close());
-  const slow = new HttpTransport({ client: 'node', retries: 0, timeoutMs: 200 });
+  const slow = new HttpTransport({ client: 'node', retries: 0, deadlines: { firstByteMs: 200 } });
   await assert.rejects(slow.request('GET', `${silent.url}/x`), (e) => isVouchError(e, 'NETWORK'));
   await t.close();
   await slow.close();

@@ -1,13 +1,16 @@
 // Attacks on the client workflow, each against a real signed repository (test/support/simulator.ts)
 // and each rejected with a specific error code. The repository serves whatever a compromised
-// server (holding the snapshot and timestamp keys) or a key thief could serve.
+// server (holding the snapshot and timestamp keys) or a key thief could serve; the client is the
+// production Updater (src/client/updater.ts), as the CLI runs it, over an in-memory cache.
+// Like notary, the updater looks for a newer root only when something fails (TUF 5.3 is run on
+// failure, notary client/tufclient.go): root attacks come with what makes it look.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isVouchError, type ErrorCode, type JsonObject, type VouchError } from '../../../src/core/index.js';
 import {
-  Metadata, TrustedMetadata, cloneJson, createTimestamp, listTargets, newVersion, parseMetadata, resolveDockerTag,
+  Metadata, TrustedMetadata, addDelegation, cloneJson, createTimestamp, listTargets, newVersion, parseMetadata, removeDelegation, resolveDockerTag,
 } from '../../../src/tuf/index.js';
-import { DAY_MS, RepositorySimulator, SimulatedClient, TestKey, rewrite, signRaw } from '../../support/simulator.js';
+import { DAY_MS, RepositorySimulator, TestClient, TestKey, rewrite, signRaw } from '../../support/simulator.js';
 
 async function expectError(run: () => unknown, code: ErrorCode, details: Record<string, unknown> = {}): Promise<VouchError> {
   let caught: unknown;
@@ -26,13 +29,13 @@ const rejectedReasons = (err: VouchError): string[] => (err.details.rejected as 
 const rejectedRoots = (err: VouchError): string => (err.details.rejected as { reason: string }[]).map((r) => r.reason).join('\n');
 
 /** A repository with targets/releases, one tag in each of targets and targets/releases, and a client that has read it once. */
-async function setup(): Promise<{ sim: RepositorySimulator; client: SimulatedClient }> {
+async function setup(): Promise<{ sim: RepositorySimulator; client: TestClient }> {
   const sim = await RepositorySimulator.create();
   sim.delegate('targets', 'targets/releases');
   sim.addTarget('targets/releases', 'v1');
   sim.addTarget('targets', 'v0');
   await sim.publish();
-  const client = new SimulatedClient(sim);
+  const client = new TestClient(sim);
   const { tm } = await client.refresh();
   assert.equal(resolveDockerTag(tm, 'v1').role, 'targets/releases');
   return { sim, client };
@@ -72,12 +75,64 @@ test('rollback: an older delegation behind a fresh snapshot and timestamp', asyn
   await expectError(() => client.refresh(), 'ROLLBACK', { role: 'targets/releases', version: 1, trustedVersion: 2 });
 });
 
-test('rollback: an older root offered as the next root version', async () => {
+test('rollback: an older delegation two levels down behind a fresh snapshot and timestamp', async () => {
   const { sim, client } = await setup();
+  sim.delegate('targets/releases', 'targets/releases/team');
+  sim.addTarget('targets/releases/team', 'team/v1');
+  await sim.publish();
+  sim.addTarget('targets/releases/team', 'team/v2');
+  await sim.publish();
+  await client.refresh();
+  const history = sim.history.get('targets/releases/team')!;
+  sim.serve('targets/releases/team', history[history.length - 2]!);
+  await sim.publishSnapshotAndTimestamp();
+  await expectError(() => client.refresh(), 'ROLLBACK', { role: 'targets/releases/team', version: 1, trustedVersion: 2 });
+  // the cache still holds the newer version
+  assert.equal(parseMetadata(client.cache.get('targets/releases/team')!, 'targets/releases/team').signed.version, 2);
+});
+
+test('rollback: a snapshot that drops a delegation its parent still delegates to (TUF 5.5.5)', async () => {
+  const { sim, client } = await setup();
+  sim.addTarget('targets', 'v1', 'older v1 in targets'); // what the tag would fall back to
+  await sim.publish();
+  await client.refresh();
+  sim.served.delete('targets/releases');
+  await sim.publishSnapshotAndTimestamp();
+  assert.equal(parseMetadata(sim.fetch('snapshot'), 'snapshot').signed.meta.has('targets/releases'), false);
+  const err = await expectError(() => client.refresh(), 'ROLLBACK', { role: 'snapshot', dropped: 'targets/releases', parent: 'targets' });
+  assert.match(err.message, /no longer lists targets\/releases/);
+});
+
+test('delegations: a delegation removed by its parent may leave the snapshot', async () => {
+  const { sim, client } = await setup();
+  sim.editTargets('targets', (md) => removeDelegation(md, 'targets/releases'));
+  sim.targets.delete('targets/releases');
+  sim.served.delete('targets/releases');
+  await sim.publish();
+  const { tm } = await client.refresh();
+  assert.equal(tm.targetsRole('targets/releases'), undefined);
+  assert.equal(resolveDockerTag(tm, 'v0').role, 'targets');
+});
+
+test('delegations: a delegation never published (absent from every snapshot) is skipped', async () => {
+  const { sim, client } = await setup();
+  sim.editTargets('targets', (md) => addDelegation(md, 'targets/later', { keys: [TestKey.generate().publicKey], paths: [''], threshold: 1 }));
+  await sim.publish();
+  const { tm } = await client.refresh();
+  assert.equal(tm.targetsRole('targets/later'), undefined);
+  assert.equal(resolveDockerTag(tm, 'v1').role, 'targets/releases');
+});
+
+test('rollback: an older root offered as the current and the next root version, with the timestamp of its time', async () => {
+  const { sim, client } = await setup();
+  const [oldTimestamp] = sim.history.get('timestamp')!;
   sim.setRoleKeys('root', [await TestKey.root(sim.gun, sim.now)]);
   await sim.publish();
   await client.refresh();
+  // the whole repository as it was: root v1 (also as 3.root.json) and the first timestamp
+  sim.serve('root', sim.roots.get(1)!);
   sim.roots.set(3, sim.roots.get(1)!);
+  sim.serve('timestamp', oldTimestamp!);
   await expectError(() => client.refresh(), 'ROLLBACK', { role: 'root', version: 1, trustedVersion: 2 });
 });
 
@@ -234,6 +289,7 @@ test('signatures: a root role threshold of 0, signed by the root key', async () 
   j.version = (j.version as number) + 1;
   ((j.roles as JsonObject).targets as JsonObject).threshold = 0;
   sim.serve('root', signRaw(j, sim.keys.root));
+  await sim.publishSnapshotAndTimestamp(); // the snapshot lists the new root: the client must read it
   await expectError(() => client.refresh(), 'INVALID_THRESHOLD', { role: 'root', threshold: 0 });
 });
 
@@ -273,10 +329,41 @@ test('size: a timestamp over 1 MiB is refused before parsing', async () => {
   await expectError(() => client.refresh(), 'TOO_LARGE');
 });
 
-test('size: a snapshot longer than the timestamp says', async () => {
+test('size: a snapshot longer than the timestamp says is cut at the signed length', async () => {
   const { sim, client } = await setup();
+  await sim.publishSnapshotAndTimestamp(); // a snapshot the client has not cached
   sim.serve('snapshot', Buffer.concat([sim.fetch('snapshot'), Buffer.from('          ')]));
+  await expectError(() => client.refresh(), 'TOO_LARGE', { role: 'snapshot', limit: sim.fetch('snapshot').byteLength - 10 });
+});
+
+test('size: a snapshot shorter than the timestamp says', async () => {
+  const { sim, client } = await setup();
+  await sim.publishSnapshotAndTimestamp();
+  sim.serve('snapshot', sim.fetch('snapshot').subarray(0, 100));
   await expectError(() => client.refresh(), 'LENGTH_MISMATCH', { role: 'snapshot' });
+});
+
+test('size: a timestamp that signs for an 8 GB snapshot is refused before the snapshot is asked for', async () => {
+  const { sim, client } = await setup();
+  const j = cloneJson(parseMetadata(sim.fetch('timestamp'), 'timestamp').signedJson as JsonObject);
+  j.version = (j.version as number) + 1;
+  ((j.meta as JsonObject).snapshot as JsonObject).length = 8 * 1024 * 1024 * 1024;
+  sim.serve('timestamp', signRaw(j, sim.keys.timestamp));
+  const asked: string[] = [];
+  const getRoleChecksum = sim.getRoleChecksum.bind(sim);
+  sim.getRoleChecksum = (role, sha, max) => { asked.push(role); return getRoleChecksum(role, sha, max); };
+  await expectError(() => client.refresh(), 'TOO_LARGE', { role: 'snapshot', listedBy: 'timestamp', limit: 100 * 1024 * 1024 });
+  assert.deepEqual(asked, []);
+});
+
+test('size: a snapshot that lists a delegation over the metadata ceiling is refused', async () => {
+  const { sim, client } = await setup();
+  const j = cloneJson(parseMetadata(sim.fetch('snapshot'), 'snapshot').signedJson as JsonObject);
+  j.version = (j.version as number) + 1;
+  ((j.meta as JsonObject)['targets/releases'] as JsonObject).length = 2 ** 40;
+  sim.serve('snapshot', signRaw(j, sim.keys.snapshot));
+  await sim.publishTimestamp();
+  await expectError(() => client.refresh(), 'TOO_LARGE', { role: 'targets/releases', listedBy: 'snapshot' });
 });
 
 // ---- delegations and paths ----
@@ -291,7 +378,7 @@ test('paths: a delegation signing outside its paths, and a child escaping its pa
   sim.addTarget('targets/a/b', 'x/deep/1');
   sim.addTarget('targets/a/b', 'y');
   await sim.publish();
-  const { tm } = await new SimulatedClient(sim).refresh();
+  const { tm } = await new TestClient(sim).refresh();
   assert.deepEqual(tm.targetsRole('targets/a/b')!.paths, ['x/deep/'], 'only paths under the parent\'s count');
   assert.equal(resolveDockerTag(tm, 'app/ok').role, 'targets/releases');
   await expectError(() => resolveDockerTag(tm, 'evil'), 'NOT_FOUND');
@@ -353,7 +440,7 @@ test('certificates: a root whose certificate CN is another GUN', async () => {
   const sim = await RepositorySimulator.create();
   sim.setRoleKeys('root', [await TestKey.root('example.com/other/app', sim.now)]);
   await sim.publish();
-  const client = new SimulatedClient(sim);
+  const client = new TestClient(sim);
   client.cache.set('root', sim.roots.get(1)!);
   assert.match(rejectedRoots(await expectError(() => client.refresh(), 'INVALID_CERTIFICATE')), /CN 'example.com\/other\/app' does not match the GUN 'example.com\/org\/app'/);
   // TOFU on the new root directly fails the same way; a wildcard CN covering the GUN is fine.

@@ -6,7 +6,7 @@ import {
   TrustedMetadata, addTargets, checkFile, findTarget, listDelegations, listTargets, loadTargetsTree, newVersion, parseMetadata,
   resolveDockerTag, type FileMeta,
 } from '../../../src/tuf/index.js';
-import { DAY_MS, RepositorySimulator, SimulatedClient, TestKey } from '../../support/simulator.js';
+import { DAY_MS, RepositorySimulator, TestClient, TestKey } from '../../support/simulator.js';
 
 function throwsCode(run: () => unknown, code: string, details: Record<string, unknown> = {}): void {
   assert.throws(run, (err: { code?: string; details?: Record<string, unknown>; message: string }) => {
@@ -162,9 +162,9 @@ test('docker resolution: targets/releases first, then targets; other delegations
   assert.deepEqual([...delegations[0]!.keys.keys()], [sim.delegationKeys.get('targets/alice')![0]!.keyId]);
 });
 
-test('the simulated client caches only verified bytes and reads from the cache as trust anchor', async () => {
+test('the updater caches only verified bytes and reads from the cache as trust anchor', async () => {
   const sim = await RepositorySimulator.create();
-  const client = new SimulatedClient(sim);
+  const client = new TestClient(sim);
   await client.refresh();
   const cachedRoot = client.cache.get('root')!;
   sim.editTargets('targets', (md) => addTargets(md, { v: { length: 1, hashes: new Map([['sha256', hash('sha256', Buffer.from('v'))]]) } }));
