@@ -118,9 +118,22 @@ export class KeyedMutex {
   }
 }
 
-export function storageError(what: string, err: unknown): VouchError {
+/**
+ * A driver failure as a 'STORAGE' error. `unavailable`: the database cannot be reached or is busy
+ * right now (down, restarting, connection lost, locked by another process), so the same request
+ * may well succeed shortly; the server answers 503 with Retry-After rather than 500.
+ */
+export function storageError(what: string, err: unknown, unavailable = false): VouchError {
   if (err instanceof VouchError) return err;
-  return new VouchError('STORAGE', `${what}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  return new VouchError('STORAGE', `${what}: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+    ...(unavailable ? { details: { unavailable: true }, hint: 'the database is unreachable or busy; retry shortly' } : {}),
+  });
+}
+
+/** Whether an error is a storage failure that retrying shortly may cure (see `storageError`). */
+export function isStorageUnavailable(err: unknown): boolean {
+  return err instanceof VouchError && err.code === 'STORAGE' && err.details['unavailable'] === true;
 }
 
 export function sleep(ms: number): Promise<void> {
