@@ -31,8 +31,8 @@ const REPOSITORIES = 3;
 const PUBLISHERS = 2;
 /** Publishes per publisher per round at most: the load stops at the fault anyway. */
 const MAX_PUBLISHES = 6;
-const KILL_ROUNDS = 4;
-const RESTARTS = 3;
+const KILL_ROUNDS = 6;
+const RESTARTS = 4;
 const LOCK_WAIT_MS = 3000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -177,15 +177,24 @@ class Scenario {
   }
 }
 
-/** Waits until the load has committed 1 to 4 more publishes (at random), then 0-40 ms more: the fault lands amid the load. */
+/**
+ * Waits until the load has committed 1 to 4 more publishes (at random), then for the next read of a
+ * snapshot (the last thing `notary publish` fetches before it posts its update, some 10-40 ms
+ * later), then 0-50 ms more: the fault lands amid the load, and often inside the server's handling
+ * of a publish.
+ */
 async function amidLoad(server: SpawnedServer): Promise<void> {
   const target = publishedCount(server) + 1 + Math.floor(Math.random() * 4);
   await until(() => publishedCount(server) >= target, 30_000);
-  await sleep(Math.random() * 40);
+  const reads = snapshotReads(server);
+  await until(() => snapshotReads(server) > reads, 5_000);
+  await sleep(Math.random() * 50);
 }
 
 /** `published` log lines so far (one per committed publish). */
 const publishedCount = (s: SpawnedServer): number => s.stdout().split('"msg":"published"').length - 1;
+/** Answered GETs of a snapshot by checksum so far. */
+const snapshotReads = (s: SpawnedServer): number => s.stdout().match(/"method":"GET","uri":"[^"]*\/snapshot\.[0-9a-f]{64}\.json"/g)?.length ?? 0;
 
 /** Leases in a SQLite database's gun_locks (read-only; the killed process left the file as it was). */
 function sqliteLeases(file: string): number {
