@@ -6,7 +6,7 @@
 // and a reader paging by change_id never skips a row that commits late.
 import pg from 'pg';
 import { VouchError, isVouchError, sha256 } from '../core/index.js';
-import { KeyedMutex, checkGun, checkUpdates, conflict, normaliseSha256, pageSpec, storageError, validName, validVersion } from './common.js';
+import { KeyedMutex, LOCK_WAIT_MS, checkGun, checkUpdates, conflict, normaliseSha256, pageSpec, storageError, validName, validVersion } from './common.js';
 import { EncryptedKeyStore, type KeyRow, type KeyRows } from './keys.js';
 import type {
   ChangeRecord, ChangesQuery, FileUpdate, GunTransaction, OpenStoreOptions, ServerKeyAlgorithm, ServerKeyRole, Store, StoredFile,
@@ -92,25 +92,26 @@ function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
 }
 
-// Failures that mean PostgreSQL is out of reach, not that the request was wrong: socket errors,
-// SQLSTATE class 08 (connection exception), 57P01-57P03 (admin shutdown, crash shutdown, cannot
-// connect now: a restart or failover), 53300 (too many connections), and pg's own messages for a
-// session that ended (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+// Failures that mean PostgreSQL is out of reach or busy, not that the request was wrong: socket
+// errors, SQLSTATE class 08 (connection exception), 57P01-57P03 (admin shutdown, crash shutdown,
+// cannot connect now: a restart or failover), 53300 (too many connections), 55P03 (below), and
+// pg's own messages for a session that ended (https://www.postgresql.org/docs/current/errcodes-appendix.html).
 const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+// 55P03 (lock_not_available): lock_timeout ran out while another process held the repository's lock.
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '55P03']);
 const SESSION_ENDED = /Connection terminated|not queryable|timeout exceeded when trying to connect/;
 
-function connectionLost(err: unknown, depth = 0): boolean {
+function unavailable(err: unknown, depth = 0): boolean {
   if (typeof err !== 'object' || err === null || depth > 3) return false;
   const { code, message, cause } = err as { code?: unknown; message?: unknown; cause?: unknown };
   if (typeof code === 'string' && (NET_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
   if (typeof message === 'string' && SESSION_ENDED.test(message)) return true;
-  return connectionLost(cause, depth + 1);
+  return unavailable(cause, depth + 1);
 }
 
-/** A driver failure as 'STORAGE', marked unavailable (503, retry) when the database is out of reach. */
+/** A driver failure as 'STORAGE', marked unavailable (503, retry) when the database is out of reach or busy. */
 function pgError(what: string, err: unknown): VouchError {
-  return storageError(what, err, connectionLost(err));
+  return storageError(what, err, unavailable(err));
 }
 
 /**
@@ -334,6 +335,7 @@ export class PostgresStore implements Store {
     // First, so bad key options fail before a pool exists.
     this.keys = new EncryptedKeyStore(new PgKeyRows(this), { secret: opts.keySecret, defaultAlgorithm: opts.keyAlgorithm, now: opts.now });
     const size = Math.max(3, opts.poolSize ?? 10);
+    const lockWaitMs = Math.max(1, Math.floor(opts.lockWaitMs ?? LOCK_WAIT_MS));
     this.where = redactUrl(url);
     this.pool = new pg.Pool({
       connectionString: url,
@@ -341,16 +343,17 @@ export class PostgresStore implements Store {
       // A database that does not answer (a dead host, a full backlog) fails the request instead of hanging it.
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       // UTC sessions, so notary's `timestamp` (without time zone) columns hold UTC as notary writes
-      // them. Part of connecting: a client is handed out only once the SET succeeded, and a failed
-      // SET fails the connection. (Not the `options` startup parameter: pg lets the URL's own
-      // `options` replace it rather than add to it.)
-      onConnect: async (c: pg.ClientBase) => { await c.query('SET TIME ZONE UTC'); },
+      // them; and a bounded wait for another process's repository lock (lock_timeout covers
+      // pg_advisory_xact_lock). Part of connecting: a client is handed out only once the SETs
+      // succeeded, and a failed SET fails the connection. (Not the `options` startup parameter:
+      // pg lets the URL's own `options` replace it rather than add to it.)
+      onConnect: async (c: pg.ClientBase) => { await c.query(`SET TIME ZONE UTC; SET lock_timeout = ${lockWaitMs}`); },
     });
     // An idle client's error (server restart) must not crash the process; the pool drops that
     // client and the next query reports the outage. Held clients are guarded by HeldClient.
     this.pool.on('error', () => undefined);
     this.txSlots = new Semaphore(size - 2);
-    this.mutex = new KeyedMutex(opts.lockWaitMs);
+    this.mutex = new KeyedMutex(lockWaitMs);
   }
 
   private checkOpen(): void {

@@ -112,6 +112,34 @@ if (!BASE) {
     }
   });
 
+  test('postgres: waiting for another instance\'s repository lock ends after lockWaitMs with a retryable error', async () => {
+    await ensureSchema();
+    const holder = await openStore(url);
+    const waiter = await openStore(url, { lockWaitMs: 300 });
+    const gun = `example.com/lock-wait/${runId()}`;
+    try {
+      let release!: () => void;
+      let held!: () => void;
+      const holding = new Promise<void>((r) => { held = r; });
+      const holderDone = holder.withGunLock(gun, async () => {
+        held();
+        await new Promise<void>((r) => { release = r; });
+      });
+      await holding;
+      await assert.rejects(waiter.update(gun, [{ role: 'root', version: 1, data: Buffer.from('r') }]), (err: Error) => {
+        assert.ok(isStorageUnavailable(err), `retryable: ${err.message}`);
+        assert.match(err.message, /lock timeout/);
+        return true;
+      });
+      release();
+      await holderDone;
+      await waiter.update(gun, [{ role: 'root', version: 1, data: Buffer.from('r') }]);
+    } finally {
+      await holder.close();
+      await waiter.close();
+    }
+  });
+
   test('postgres: sessions are UTC from their first statement, set while connecting (no query queued behind it)', async () => {
     await ensureSchema();
     // A fresh process, so pg's once-per-process deprecation (a query sent while another runs) can show.
