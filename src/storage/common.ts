@@ -96,8 +96,10 @@ export class KeyedMutex {
     try {
       await Promise.race([prev, new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
+          // Retryable (503): usually a busy repository. (Also how a callback that re-enters the store ends.)
           reject(new VouchError('STORAGE', `timed out after ${this.waitMs / 1000} s waiting for the write lock of ${key}`, {
             hint: 'another update of this repository holds it; a storage callback must use the transaction view it was given, not the store',
+            details: { unavailable: true },
           }));
         }, this.waitMs);
       })]);
