@@ -17,7 +17,7 @@ interface ProcessIdentity {
 }
 
 /** State and start time of a process from /proc/PID/stat, or undefined if there is no such process. */
-function procStat(pid: number | 'self'): { state: string; start: string } | undefined {
+function procStat(pid: number): { state: string; start: string } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
