@@ -3,6 +3,9 @@
 #
 #   scripts/postgres.sh start [DIR] [PORT]   start (creating if needed); prints the connection URL
 #   scripts/postgres.sh stop  [DIR]          stop it and delete its data (it is throw-away)
+#   scripts/postgres.sh restart [DIR]        restart a running cluster in fast mode, keeping its data:
+#                                            open sessions end with "terminating connection due to
+#                                            administrator command" (for fault tests)
 #   scripts/postgres.sh url   [DIR]          print the URL of a running cluster
 #   scripts/postgres.sh status [DIR]         exit 0 when running
 #
@@ -151,9 +154,18 @@ stop() {
   rm -f -- "$DIR/cluster" "$DIR/port"
 }
 
+restart() {
+  running || die "not running (DIR $DIR)"
+  # pg_ctl restart reuses the options of the previous start (postmaster.opts): same port, same settings.
+  # -l: the restarted server logs to the file, not to (and holding open) this script's output.
+  local c
+  c=$(cluster_dir)
+  as_owner "$(pgbin)/pg_ctl" -D "$c/data" -l "$c/postgres.log" -m fast -w -t 60 restart >&2 || die "could not restart postgres in $c/data"
+}
+
 case $cmd in
-  start | stop | url | status) ;;
-  *) die "usage: $0 start|stop|url|status [DIR] [PORT]" ;;
+  start | stop | restart | url | status) ;;
+  *) die "usage: $0 start|stop|restart|url|status [DIR] [PORT]" ;;
 esac
 
 mkdir -p "$DIR"
@@ -163,6 +175,7 @@ flock 9
 case $cmd in
   start) start ;;
   stop) stop ;;
+  restart) restart ;;
   url) running || die "not running (DIR $DIR)"; url ;;
   status) running ;;
 esac

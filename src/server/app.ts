@@ -9,6 +9,7 @@ import lightMyRequest from 'light-my-request';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { isVouchError } from '../core/index.js';
 import { isValidRoleName } from '../tuf/index.js';
+import { isStorageUnavailable } from '../storage/common.js';
 import type { MetadataStore, ServerKeyAlgorithm, ServerKeyStore } from '../storage/types.js';
 import { TokenAuthorizer, buildAccess, type TokenAuthOptions } from './auth.js';
 import { DEFAULT_CONSISTENT_MAX_AGE, DEFAULT_CURRENT_MAX_AGE, cacheHeaders, checkMaxAge, rfc1123, type CachingOptions } from './caching.js';
@@ -67,6 +68,8 @@ export interface NotaryApp {
 }
 
 const TEXT = 'text/plain; charset=utf-8';
+/** Retry-After of a 503 while the database is unreachable: a restart or failover takes seconds. */
+export const RETRY_AFTER_SECONDS = 5;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** What a handler answers; the one place that writes to the socket. */
@@ -206,6 +209,13 @@ export function createServer(opts: ServerOptions): NotaryApp {
         const level = err.status >= 500 ? 'error' : 'info';
         reqLog[level]({ code: err.code, reason: err.reason ?? err.message, gun: route.gun, role: route.role }, 'request failed');
         return errorAnswer(err);
+      }
+      if (isStorageUnavailable(err)) {
+        // The database is down, restarting or busy: a retry soon will likely succeed (reads and writes alike).
+        reqLog.warn({ err, gun: route.gun }, 'storage unavailable');
+        return errorAnswer(new NotaryHttpError('UNAVAILABLE', `the trust database is unreachable or busy; retry in ${RETRY_AFTER_SECONDS} s`, {
+          headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+        }));
       }
       if (isVouchError(err, 'STORAGE') || isVouchError(err, 'INTERNAL')) {
         reqLog.error({ err, gun: route.gun }, 'storage failure');

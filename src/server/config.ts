@@ -5,6 +5,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { VouchError } from '../core/index.js';
 import { DEFAULT_CONSISTENT_MAX_AGE, DEFAULT_CURRENT_MAX_AGE, checkMaxAge } from './caching.js';
 import { DEFAULT_LIMITS } from './app.js';
+import { LOCK_WAIT_MS } from '../storage/common.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -28,6 +29,8 @@ export interface ServerConfig {
   consistentMaxAge: number;
   gunPrefixes: string[];
   maxBodyBytes: number;
+  /** how long a publish waits for its repository's write lock before answering 503, ms */
+  lockWaitMs: number;
   /** settings that were recognised but have no effect here (trust_service.hostname, reporting, …) */
   ignored: string[];
 }
@@ -56,7 +59,7 @@ export const CONFIG_KEYS = [
   'caching.max_age.current_metadata', 'caching.max_age.consistent_metadata',
   'repositories.gun_prefixes',
   'auth.type', 'auth.options.realm', 'auth.options.service', 'auth.options.issuer', 'auth.options.rootcertbundle',
-  'vouch.storage', 'vouch.key_secret', 'vouch.key_secret_file', 'vouch.data_dir', 'vouch.max_body_bytes',
+  'vouch.storage', 'vouch.key_secret', 'vouch.key_secret_file', 'vouch.data_dir', 'vouch.max_body_bytes', 'vouch.lock_wait_ms',
 ] as const;
 
 const IGNORED = ['trust_service.hostname', 'trust_service.port', 'trust_service.tls_ca_file', 'trust_service.tls_client_cert', 'trust_service.tls_client_key', 'reporting', 'server.debug_addr'];
@@ -188,6 +191,8 @@ export function loadServerConfig(opts: LoadConfigOptions): ServerConfig {
 
   const maxBody = num(value('vouch.max_body_bytes'), 'vouch.max_body_bytes') ?? DEFAULT_LIMITS.maxBodyBytes;
   if (maxBody < 1024) throw bad('vouch.max_body_bytes must be at least 1024');
+  const lockWaitMs = num(value('vouch.lock_wait_ms'), 'vouch.lock_wait_ms') ?? LOCK_WAIT_MS;
+  if (lockWaitMs < 100 || lockWaitMs > 600_000) throw bad('vouch.lock_wait_ms must be from 100 to 600000');
 
   const tlsCertFile = cliPath(ov.tlsCertFile) ?? path(str(value('server.tls_cert_file'), 'server.tls_cert_file'));
   const tlsKeyFile = cliPath(ov.tlsKeyFile) ?? path(str(value('server.tls_key_file'), 'server.tls_key_file'));
@@ -220,6 +225,7 @@ export function loadServerConfig(opts: LoadConfigOptions): ServerConfig {
     consistentMaxAge: cons,
     gunPrefixes: (prefixes as string[] | undefined) ?? [],
     maxBodyBytes: maxBody,
+    lockWaitMs,
     ignored,
   };
 }

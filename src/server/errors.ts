@@ -19,6 +19,9 @@ export type NotaryErrorCode =
   | 'NO_CRYPTOSERVICE'
   | 'NO_KEYALGORITHM'
   | 'UNKNOWN'
+  // docker/distribution's errcode.ErrorCodeUnavailable (registry/api/errcode/register.go), which
+  // notary registers through that package: the trust database is unreachable for now (503).
+  | 'UNAVAILABLE'
   // not in notary: a body over the configured limit (413). The real client treats any status
   // other than 200/400/404 as a server failure, which is what an oversized upload is to it.
   | 'TOO_LARGE';
@@ -40,6 +43,7 @@ const CODES: Record<NotaryErrorCode, { status: number; message: string }> = {
   NO_CRYPTOSERVICE: { status: 500, message: 'The server does not have a signing service configured.' },
   NO_KEYALGORITHM: { status: 500, message: 'The server does not have a key algorithm configured.' },
   UNKNOWN: { status: 500, message: 'unknown error' },
+  UNAVAILABLE: { status: 503, message: 'service unavailable' },
   TOO_LARGE: { status: 413, message: 'The body of your request is too large.' },
 };
 

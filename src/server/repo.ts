@@ -166,6 +166,7 @@ export class RepoService {
       // notary's columns are int4; a larger version could never be stored
       if (u.version > MAX_VERSION) throw invalidUpdate('ErrValidation', `${u.role} version ${u.version} is out of range`);
     }
+    await this.openKeysAhead(gun, uploads.get('root')?.data);
     await this.store.withGunLock(gun, async (tx) => {
       const now = this.now();
       const current = await tx.listCurrent(gun);
@@ -198,6 +199,24 @@ export class RepoService {
       if (isVouchError(err, 'CONFLICT')) throw new NotaryHttpError('VERSION', {}, { reason: err.message });
       throw err;
     });
+  }
+
+  /**
+   * Opens the server keys a publish will sign with before the repository lock is taken: the first
+   * use of a key after a start derives its key-encryption key (scrypt, tens to hundreds of ms), and
+   * under the lock that time would block every writer of the repository. Best effort: the root is
+   * the uploaded one or the stored one, and whatever fails here is met again, and reported, under
+   * the lock.
+   */
+  private async openKeysAhead(gun: string, uploadedRoot: Buffer | undefined): Promise<void> {
+    try {
+      const bytes = uploadedRoot ?? (await this.store.getCurrent(gun, 'root'))?.data;
+      if (bytes === undefined) return;
+      const root = parseRoot(bytes, { maxBytes: Number.MAX_SAFE_INTEGER }).signed;
+      await Promise.all([this.signersFor(gun, root, 'snapshot'), this.signersFor(gun, root, 'timestamp')]);
+    } catch {
+      // reported by the locked path, which does the same work
+    }
   }
 
   private async write(tx: { update(gun: string, u: FileUpdate[]): Promise<void> }, gun: string, writes: FileUpdate[]): Promise<void> {

@@ -51,7 +51,7 @@ export async function resolveKeySecret(config: ServerConfig): Promise<string> {
  */
 export async function openServerStore(config: ServerConfig): Promise<Store> {
   if (/^sqlite:/.test(config.storage)) await mkdir(dirname(config.storage.slice('sqlite:'.length)), { recursive: true, mode: 0o700 });
-  const store = await openStore(config.storage, { keySecret: await resolveKeySecret(config), keyAlgorithm: config.keyAlgorithm });
+  const store = await openStore(config.storage, { keySecret: await resolveKeySecret(config), keyAlgorithm: config.keyAlgorithm, lockWaitMs: config.lockWaitMs });
   // A wrong key secret must stop the start-up, not the first publish or timestamp refresh.
   try {
     await store.keys.checkSecret();

@@ -96,8 +96,10 @@ export class KeyedMutex {
     try {
       await Promise.race([prev, new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
+          // Retryable (503): usually a busy repository. (Also how a callback that re-enters the store ends.)
           reject(new VouchError('STORAGE', `timed out after ${this.waitMs / 1000} s waiting for the write lock of ${key}`, {
             hint: 'another update of this repository holds it; a storage callback must use the transaction view it was given, not the store',
+            details: { unavailable: true },
           }));
         }, this.waitMs);
       })]);
@@ -118,9 +120,22 @@ export class KeyedMutex {
   }
 }
 
-export function storageError(what: string, err: unknown): VouchError {
+/**
+ * A driver failure as a 'STORAGE' error. `unavailable`: the database cannot be reached or is busy
+ * right now (down, restarting, connection lost, locked by another process), so the same request
+ * may well succeed shortly; the server answers 503 with Retry-After rather than 500.
+ */
+export function storageError(what: string, err: unknown, unavailable = false): VouchError {
   if (err instanceof VouchError) return err;
-  return new VouchError('STORAGE', `${what}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  return new VouchError('STORAGE', `${what}: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+    ...(unavailable ? { details: { unavailable: true }, hint: 'the database is unreachable or busy; retry shortly' } : {}),
+  });
+}
+
+/** Whether an error is a storage failure that retrying shortly may cure (see `storageError`). */
+export function isStorageUnavailable(err: unknown): boolean {
+  return err instanceof VouchError && err.code === 'STORAGE' && err.details['unavailable'] === true;
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -6,6 +6,7 @@ import type { OpenStoreOptions, Store } from './types.js';
 
 export * from './types.js';
 export { getCurrentChained } from './current.js';
+export { isStorageUnavailable } from './common.js';
 export { MemoryStore, openMemoryStore } from './memory.js';
 
 const USAGE = 'use memory, sqlite:PATH (or a file path), or postgres://user@host:port/db';

@@ -97,6 +97,8 @@ export class EncryptedKeyStore implements ServerKeyStore {
   private readonly now: () => Date;
   // Opened keys, keyed by the sealed bytes they came from (a changed row is opened and checked again).
   private readonly opened = new Map<string, KeyObject>();
+  // Keys being opened now, by the same cache key: concurrent first uses derive once.
+  private readonly opening = new Map<string, Promise<KeyObject>>();
 
   constructor(private readonly rows: KeyRows, opts: KeyStoreOptions = {}) {
     if (opts.secret !== undefined && (opts.secret.length === 0)) {
@@ -157,6 +159,19 @@ export class EncryptedKeyStore implements ServerKeyStore {
     const cacheKey = row.sealed.toString('base64');
     const cached = this.opened.get(cacheKey);
     if (cached) return { row, key: cached };
+    let pending = this.opening.get(cacheKey);
+    if (pending === undefined) {
+      pending = this.unseal(keyId, row);
+      this.opening.set(cacheKey, pending);
+      const done = (): void => { this.opening.delete(cacheKey); };
+      pending.then(done, done);
+    }
+    return { row, key: await pending };
+  }
+
+  /** Decrypts and checks one row's private key; caches it on success. */
+  private async unseal(keyId: string, row: KeyRow): Promise<KeyObject> {
+    const cacheKey = row.sealed.toString('base64');
     const secret = this.needSecret();
     const s = row.sealed;
     const bad = (why: string, cause?: unknown) => new VouchError('BAD_PASSPHRASE', `cannot open server key ${keyId}: ${why}`, {
@@ -192,7 +207,7 @@ export class EncryptedKeyStore implements ServerKeyStore {
       throw bad('the private key does not belong to this key ID');
     }
     this.opened.set(cacheKey, key);
-    return { row, key };
+    return key;
   }
 
   async checkSecret(): Promise<void> {

@@ -2,7 +2,7 @@
 // in-process FIFO mutex, optionally backed by a cross-instance lock (SQLite's lease table); the
 // callback works on a StagedTransaction whose operations are committed in one atomic step.
 import { VouchError } from '../core/index.js';
-import { KeyedMutex, checkGun, checkUpdates } from './common.js';
+import { KeyedMutex, LOCK_WAIT_MS, checkGun, checkUpdates } from './common.js';
 import { StagedTransaction, type StagedOp } from './staged.js';
 import type {
   ChangeRecord, ChangesQuery, FileUpdate, GunTransaction, ServerKeyStore, Store, StoreKind, StoredFile,
@@ -19,9 +19,12 @@ export abstract class LocalStore implements Store {
   abstract readonly keys: ServerKeyStore;
   private readonly mutex: KeyedMutex;
   protected closed = false;
+  /** How long a writer waits for a GUN's lock, in this process and (SQLite) across processes. */
+  protected readonly lockWaitMs: number;
 
   constructor(protected readonly now: () => Date, lockWaitMs?: number) {
-    this.mutex = new KeyedMutex(lockWaitMs);
+    this.lockWaitMs = lockWaitMs ?? LOCK_WAIT_MS;
+    this.mutex = new KeyedMutex(this.lockWaitMs);
   }
 
   abstract getCurrent(gun: string, role: string): Promise<StoredFile | undefined>;
@@ -32,7 +35,10 @@ export abstract class LocalStore implements Store {
   abstract check(): Promise<void>;
   abstract close(): Promise<void>;
 
-  /** Applies the operations atomically (all or nothing), re-checking versions. */
+  /**
+   * Applies the operations atomically (all or nothing), re-checking versions; the shared lock is
+   * given up in the same atomic step, so a stored update and a free lock are one event.
+   */
   protected abstract commit(gun: string, ops: StagedOp[], lock: SharedLock): void;
 
   /** Cross-instance part of the GUN lock; none for memory. */

@@ -5,8 +5,8 @@
 // are inserted last, under one more advisory lock held until COMMIT, so ids become visible in order
 // and a reader paging by change_id never skips a row that commits late.
 import pg from 'pg';
-import { VouchError, sha256 } from '../core/index.js';
-import { KeyedMutex, checkGun, checkUpdates, conflict, normaliseSha256, pageSpec, storageError, validName, validVersion } from './common.js';
+import { VouchError, isVouchError, sha256 } from '../core/index.js';
+import { KeyedMutex, LOCK_WAIT_MS, checkGun, checkUpdates, conflict, normaliseSha256, pageSpec, storageError, validName, validVersion } from './common.js';
 import { EncryptedKeyStore, type KeyRow, type KeyRows } from './keys.js';
 import type {
   ChangeRecord, ChangesQuery, FileUpdate, GunTransaction, OpenStoreOptions, ServerKeyAlgorithm, ServerKeyRole, Store, StoredFile,
@@ -17,6 +17,7 @@ const NS_GUN = 0x766f7501;
 const NS_FEED = 0x766f7502;
 const NS_MIGRATE = 0x766f7503;
 const SCHEMA_VERSION = 1;
+const CONNECT_TIMEOUT_MS = 10_000;
 
 // notary-server's tables (spec §8.1), so a notary database can be opened as it is, plus our key table.
 const SCHEMA = `
@@ -91,6 +92,54 @@ function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
 }
 
+// Failures that mean PostgreSQL is out of reach or busy, not that the request was wrong: socket
+// errors, SQLSTATE class 08 (connection exception), 57P01-57P03 (admin shutdown, crash shutdown,
+// cannot connect now: a restart or failover), 53300 (too many connections), 55P03 (below), and
+// pg's own messages for a session that ended (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+// 55P03 (lock_not_available): lock_timeout ran out while another process held the repository's lock.
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '55P03']);
+const SESSION_ENDED = /Connection terminated|not queryable|timeout exceeded when trying to connect/;
+
+function unavailable(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 3) return false;
+  const { code, message, cause } = err as { code?: unknown; message?: unknown; cause?: unknown };
+  if (typeof code === 'string' && (NET_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+  if (typeof message === 'string' && SESSION_ENDED.test(message)) return true;
+  return unavailable(cause, depth + 1);
+}
+
+/** A driver failure as 'STORAGE', marked unavailable (503, retry) when the database is out of reach or busy. */
+function pgError(what: string, err: unknown): VouchError {
+  return storageError(what, err, unavailable(err));
+}
+
+/**
+ * A checked-out client, guarded for as long as it is held: pg emits 'error' on a client whose
+ * session ends (server restart, failover, pg_terminate_backend), and the pool listens only while
+ * the client is idle, so an unheard 'error' would end the process. Here it is recorded instead, the
+ * holder's next statement fails, and `release` discards the client rather than pooling it.
+ */
+class HeldClient {
+  private lostWith: Error | undefined;
+  private readonly onError = (err: Error): void => { this.lostWith ??= err; };
+
+  constructor(readonly client: pg.PoolClient) {
+    client.on('error', this.onError);
+  }
+
+  /** The error that ended the session while it was held, if one did. */
+  get lost(): Error | undefined {
+    return this.lostWith;
+  }
+
+  release(broken: boolean): void {
+    this.client.off('error', this.onError);
+    // An Error (or true) makes the pool close the client instead of handing it out again.
+    this.client.release(this.lostWith ?? broken);
+  }
+}
+
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
 // The SQL shared by pooled reads and transactional reads.
@@ -151,7 +200,7 @@ class PgTransaction implements GunTransaction {
       try {
         return await fn();
       } catch (err) {
-        throw storageError(what, err);
+        throw pgError(what, err);
       }
     });
   }
@@ -286,15 +335,25 @@ export class PostgresStore implements Store {
     // First, so bad key options fail before a pool exists.
     this.keys = new EncryptedKeyStore(new PgKeyRows(this), { secret: opts.keySecret, defaultAlgorithm: opts.keyAlgorithm, now: opts.now });
     const size = Math.max(3, opts.poolSize ?? 10);
+    const lockWaitMs = Math.max(1, Math.floor(opts.lockWaitMs ?? LOCK_WAIT_MS));
     this.where = redactUrl(url);
-    this.pool = new pg.Pool({ connectionString: url, max: size });
-    // An idle client's error (server restart) must not crash the process; the next query reports it.
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: size,
+      // A database that does not answer (a dead host, a full backlog) fails the request instead of hanging it.
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // UTC sessions, so notary's `timestamp` (without time zone) columns hold UTC as notary writes
+      // them; and a bounded wait for another process's repository lock (lock_timeout covers
+      // pg_advisory_xact_lock). Part of connecting: a client is handed out only once the SETs
+      // succeeded, and a failed SET fails the connection. (Not the `options` startup parameter:
+      // pg lets the URL's own `options` replace it rather than add to it.)
+      onConnect: async (c: pg.ClientBase) => { await c.query(`SET TIME ZONE UTC; SET lock_timeout = ${lockWaitMs}`); },
+    });
+    // An idle client's error (server restart) must not crash the process; the pool drops that
+    // client and the next query reports the outage. Held clients are guarded by HeldClient.
     this.pool.on('error', () => undefined);
-    // UTC sessions, so notary's `timestamp` (without time zone) columns hold UTC as notary writes them.
-    // (Set per connection, not via `options`, which would replace any the URL carries.)
-    this.pool.on('connect', (c) => { c.query('SET TIME ZONE UTC').catch(() => undefined); });
     this.txSlots = new Semaphore(size - 2);
-    this.mutex = new KeyedMutex(opts.lockWaitMs);
+    this.mutex = new KeyedMutex(lockWaitMs);
   }
 
   private checkOpen(): void {
@@ -307,26 +366,30 @@ export class PostgresStore implements Store {
     try {
       return await this.pool.query<R>(sql, args);
     } catch (err) {
-      throw storageError(`${what} failed (${this.where})`, err);
+      throw pgError(`${what} failed (${this.where})`, err);
+    }
+  }
+
+  /** A guarded client from the pool (see HeldClient). */
+  private async checkout(what: string): Promise<HeldClient> {
+    try {
+      return new HeldClient(await this.pool.connect());
+    } catch (err) {
+      throw pgError(`cannot connect to PostgreSQL at ${this.where} (${what})`, err);
     }
   }
 
   private async withClient<T>(what: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     this.checkOpen();
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw storageError(`cannot connect to PostgreSQL at ${this.where} (${what})`, err);
-    }
+    const held = await this.checkout(what);
     let broken = false;
     try {
-      return await fn(client);
+      return await fn(held.client);
     } catch (err) {
       broken = true; // migration failures may leave the session in any state
       throw err;
     } finally {
-      client.release(broken);
+      held.release(broken);
     }
   }
 
@@ -360,7 +423,7 @@ export class PostgresStore implements Store {
           await c.query('SELECT pg_advisory_unlock($1, 0)', [NS_MIGRATE]);
         }
       } catch (err) {
-        throw storageError(`cannot create the schema in ${this.where}`, err);
+        throw pgError(`cannot create the schema in ${this.where}`, err);
       }
     });
   }
@@ -386,7 +449,7 @@ export class PostgresStore implements Store {
     try {
       return await fn();
     } catch (err) {
-      throw storageError(`reading metadata failed (${this.where})`, err);
+      throw pgError(`reading metadata failed (${this.where})`, err);
     }
   }
 
@@ -398,17 +461,18 @@ export class PostgresStore implements Store {
       const release = await this.txSlots.acquire();
       try {
         this.checkOpen();
-        let client: pg.PoolClient;
-        try {
-          client = await this.pool.connect();
-        } catch (err) {
-          throw storageError(`cannot connect to PostgreSQL at ${this.where}`, err);
-        }
+        const held = await this.checkout(`updating ${gun}`);
         const state = { broken: false };
         try {
-          return await this.transaction(client, gun, fn, state);
+          return await this.transaction(held.client, gun, fn, state);
+        } catch (err) {
+          // The session ended under us: say so, whatever statement noticed it first.
+          if (held.lost !== undefined && (!isVouchError(err) || err.code === 'STORAGE')) {
+            throw storageError(`PostgreSQL ended the session during the update of ${gun} (${this.where}): ${held.lost.message}`, held.lost, true);
+          }
+          throw err;
         } finally {
-          client.release(state.broken);
+          held.release(state.broken);
         }
       } finally {
         release();
@@ -423,7 +487,7 @@ export class PostgresStore implements Store {
       await c.query('SELECT pg_advisory_xact_lock($1, $2)', [NS_GUN, gunKey(gun)]);
     } catch (err) {
       await rollback();
-      throw storageError(`cannot start a transaction for ${gun} (${this.where})`, err);
+      throw pgError(`cannot start a transaction for ${gun} (${this.where})`, err);
     }
     const tx = new PgTransaction(gun, c);
     let result: T;
@@ -449,7 +513,7 @@ export class PostgresStore implements Store {
       await c.query('COMMIT');
     } catch (err) {
       await rollback();
-      throw storageError(`committing the transaction for ${gun} failed (${this.where})`, err);
+      throw pgError(`committing the transaction for ${gun} failed (${this.where})`, err);
     }
     return result;
   }

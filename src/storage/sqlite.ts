@@ -1,15 +1,18 @@
 // SQLite adapter (better-sqlite3, WAL): the embedded default, one file under a data directory.
 // Commits are synchronous IMMEDIATE transactions, so they are atomic and ordered. The GUN lock is
 // the in-process mutex plus a lease row in `gun_locks`, which other store instances and other
-// processes on the same file respect; a crashed holder's lease expires after LEASE_MS. Commits
-// check that the lease is still ours, so an expired lease can never let two writers interleave.
-import { randomUUID } from 'node:crypto';
+// processes on the same file respect. A lease names its holding process (lease-holder.ts), so a
+// lease whose holder has died (kill -9, a crash) is broken by the next writer at once; one that
+// cannot be checked (another machine's namespace) expires after LEASE_MS. Commits check that the
+// lease is still ours, so an expired lease can never let two writers interleave, and drop it in the
+// same transaction. Why a lease and not SQLite's own write lock: docs/decisions/sqlite-write-lease.md.
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { VouchError } from '../core/index.js';
 import { conflict, normaliseSha256, pageSpec, sleep, storageError, validName, validVersion } from './common.js';
 import { EncryptedKeyStore, type KeyRow, type KeyRows } from './keys.js';
+import { leaseHolderGone, leaseOwnerPid, newLeaseOwner } from './lease-holder.js';
 import { LocalStore, type SharedLock } from './local.js';
 import type { StagedOp } from './staged.js';
 import type { ChangeRecord, ChangesQuery, OpenStoreOptions, ServerKeyAlgorithm, ServerKeyRole, StoredFile } from './types.js';
@@ -158,7 +161,9 @@ export class SqliteStore extends LocalStore {
     try {
       return fn(this.db);
     } catch (err) {
-      throw storageError(`${what} failed`, err);
+      // SQLITE_BUSY: another process kept the file locked past the busy timeout; a retry may pass.
+      const code = (err as { code?: unknown }).code;
+      throw storageError(`${what} failed`, err, code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED');
     }
   }
 
@@ -196,14 +201,25 @@ export class SqliteStore extends LocalStore {
   }
 
   protected override async acquireShared(gun: string): Promise<SharedLock> {
-    const owner = randomUUID();
+    const owner = newLeaseOwner();
+    let holder: string | undefined;
     const tryTake = this.db.transaction(() => {
       const now = Date.now(); // real time: leases are shared with other processes
-      this.db.prepare('DELETE FROM gun_locks WHERE gun = ? AND expires_at < ?').run(gun, now);
+      const held = this.db.prepare('SELECT owner, expires_at FROM gun_locks WHERE gun = ?').get(gun) as { owner: string; expires_at: number } | undefined;
+      if (held !== undefined && (held.expires_at < now || leaseHolderGone(held.owner))) {
+        this.db.prepare('DELETE FROM gun_locks WHERE gun = ? AND owner = ?').run(gun, held.owner);
+      }
+      holder = held?.owner;
       return this.db.prepare('INSERT OR IGNORE INTO gun_locks (gun, owner, expires_at) VALUES (?, ?, ?)').run(gun, owner, now + LEASE_MS).changes === 1;
     });
-    // Another instance holds it: poll with capped, jittered backoff (its commit is usually quick).
+    // Another live instance holds it: poll with capped, jittered backoff (its commit is usually quick).
+    const deadline = Date.now() + this.lockWaitMs;
     for (let wait = 1; !this.run('taking the GUN lock', () => tryTake.immediate()); wait = Math.min(wait * 2, 50)) {
+      if (Date.now() >= deadline) {
+        const pid = holder === undefined ? undefined : leaseOwnerPid(holder);
+        throw storageError(`waiting for the write lock of ${gun}`, new Error(
+          `timed out after ${this.lockWaitMs / 1000} s: another ${pid === undefined ? 'server process' : `server process (pid ${pid})`} is updating it`), true);
+      }
       await sleep(wait / 2 + Math.random() * wait);
     }
     const renew = setInterval(() => {
@@ -234,6 +250,9 @@ export class SqliteStore extends LocalStore {
     const apply = this.db.transaction(() => {
       const held = this.db.prepare('SELECT owner FROM gun_locks WHERE gun = ?').get(gun) as { owner: string } | undefined;
       if (held?.owner !== lock.token) throw new VouchError('STORAGE', `lost the write lock for ${gun} (lease expired); nothing was written`);
+      // Released with the commit: once the update is stored, the lock is free (no window in
+      // which a crash leaves a stored update behind a held lock).
+      this.db.prepare('DELETE FROM gun_locks WHERE gun = ? AND owner = ?').run(gun, lock.token);
       const top = this.db.prepare('SELECT MAX(version) AS v FROM tuf_files WHERE gun = ? AND role = ?');
       const insert = this.db.prepare(`INSERT INTO tuf_files (${FILE_COLS}) VALUES (?, ?, ?, ?, ?, ?)`);
       const change = this.db.prepare('INSERT INTO changefeed (created_at, gun, version, sha256, category) VALUES (?, ?, ?, ?, ?)');

@@ -4,43 +4,14 @@
 // notary-server, used unchanged on the same port. A missing peer is a failure, never a skip.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { projectRoot } from '../support/paths.js';
 import { check, startPeers, type Peers } from '../support/peers.js';
-import { HEX_A, listed } from '../support/vouch-server.js';
-
-interface Spawned {
-  child: ChildProcess;
-  url: string;
-  stdout: () => string;
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null>;
-}
-
-/** Starts `node bin/vouch.js server ARGS` and waits for "listening on URL" (rejects with its output if it exits first). */
-function vouchServer(args: string[], env: Record<string, string>): Promise<Spawned> {
-  const child = spawn(process.execPath, [join(projectRoot, 'bin', 'vouch.js'), 'server', ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: env.HOME ?? tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => { stdout += c.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    child.stderr!.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      const m = /vouch server listening on (\S+)/.exec(stderr);
-      if (m) resolve({ child, url: m[1]!, stdout: () => stdout, stop: async () => { child.kill('SIGTERM'); return exited; } });
-    });
-    void exited.then((code) => reject(Object.assign(new Error(`vouch server exited (${code}) before listening:\n${stdout}\n${stderr}`), { code, stderr })));
-  });
-}
+import { HEX_A, listed, spawnServer, type SpawnedServer } from '../support/vouch-server.js';
 
 async function health(url: string): Promise<void> {
   const r = await fetch(`${url}/_notary_server/health`);
@@ -61,7 +32,7 @@ describe('vouch server CLI (node bin/vouch.js server)', () => {
 
   test('--addr and --storage: serves health on that address, keeps its database in that file', async () => {
     const db = join(dir, 'flags', 'trust.db');
-    const s = await vouchServer(['--addr', '127.0.0.1:0', '--storage', `sqlite:${db}`], { VOUCH_DATA_DIR: join(dir, 'flags-data') });
+    const s = await spawnServer(['--addr', '127.0.0.1:0', '--storage', `sqlite:${db}`], { VOUCH_DATA_DIR: join(dir, 'flags-data') });
     try {
       assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+$/);
       await health(s.url);
@@ -82,7 +53,7 @@ describe('vouch server CLI (node bin/vouch.js server)', () => {
     const data = join(dir, 'default-data');
     // the default address is 127.0.0.1:4443; a free port comes from notary-server's own override variable, not a flag
     const env = { VOUCH_DATA_DIR: data, NOTARY_SERVER_SERVER_HTTP_ADDR: '127.0.0.1:0' };
-    let s = await vouchServer([], env);
+    let s = await spawnServer([], env);
     let key: string;
     try {
       await health(s.url);
@@ -92,13 +63,13 @@ describe('vouch server CLI (node bin/vouch.js server)', () => {
     }
     assert.ok(existsSync(join(data, 'server', 'notary-server.db')), 'the database is in $VOUCH_DATA_DIR/server');
     assert.ok((await readFile(join(data, 'server', 'server-key-secret'), 'utf8')).trim().length >= 32);
-    s = await vouchServer([], env);
+    s = await spawnServer([], env);
     try {
       assert.equal(await timestampKey(s.url), key, 'the same timestamp key after a restart');
     } finally {
       assert.equal(await s.stop(), 0);
     }
-    await assert.rejects(vouchServer([], { ...env, VOUCH_SERVER_KEY_SECRET: 'not-the-secret' }), (err: Error & { code: number; stderr: string }) => {
+    await assert.rejects(spawnServer([], { ...env, VOUCH_SERVER_KEY_SECRET: 'not-the-secret' }), (err: Error & { code: number; stderr: string }) => {
       assert.notEqual(err.code, 0);
       assert.match(err.stderr, /server key secret does not open the keys/);
       assert.match(err.stderr, /VOUCH_SERVER_KEY_SECRET/);
@@ -107,7 +78,7 @@ describe('vouch server CLI (node bin/vouch.js server)', () => {
   });
   test('--workers 2: two processes answer on one port from one database; SIGTERM stops them all', async () => {
     const db = join(dir, 'workers', 'trust.db');
-    const s = await vouchServer(['--addr', '127.0.0.1:0', '--storage', `sqlite:${db}`, '--workers', '2'], { VOUCH_DATA_DIR: join(dir, 'workers-data') });
+    const s = await spawnServer(['--addr', '127.0.0.1:0', '--storage', `sqlite:${db}`, '--workers', '2'], { VOUCH_DATA_DIR: join(dir, 'workers-data') });
     let pids: Set<number>;
     try {
       assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -131,7 +102,7 @@ describe('vouch server CLI (node bin/vouch.js server)', () => {
       [['--workers', '0'], /--workers must be a whole number from 1 to 64/],
       [['--workers', 'two'], /--workers must be a whole number/],
     ] as const) {
-      await assert.rejects(vouchServer(['--addr', '127.0.0.1:0', ...args], { VOUCH_DATA_DIR: join(dir, 'usage-data') }), (err: Error & { code: number; stderr: string }) => {
+      await assert.rejects(spawnServer(['--addr', '127.0.0.1:0', ...args], { VOUCH_DATA_DIR: join(dir, 'usage-data') }), (err: Error & { code: number; stderr: string }) => {
         assert.equal(err.code, 2, args.join(' '));
         assert.match(err.stderr, message);
         return true;
@@ -154,7 +125,7 @@ function newConnectionGet(url: string): Promise<string> {
 
 describe('vouch server --config with the config.json the real notary-server ran with', () => {
   let peers: Peers;
-  let server: Spawned | undefined;
+  let server: SpawnedServer | undefined;
   before(async () => {
     peers = await startPeers({ notary: true }); // remote signer, ECDSA, memory storage: the harness's defaults
   });
@@ -166,7 +137,7 @@ describe('vouch server --config with the config.json the real notary-server ran 
   test('notary init, publish and list against vouch server started from it, unchanged, on the same port', async () => {
     const config = join(peers.dir, 'notary', 'server-config.json');
     await peers.stopPeer('notary-server', 'notary-signer');
-    server = await vouchServer(['--config', config], { HOME: peers.dir });
+    server = await spawnServer(['--config', config], { HOME: peers.dir });
     assert.equal(server.url.replace('127.0.0.1', 'localhost'), peers.notaryUrl!.replace('127.0.0.1', 'localhost'));
     assert.equal((await peers.notaryGet('/_notary_server/health')).status, 200);
     assert.match(server.stdout(), /trust_service.type=remote \(keys are held by vouch\)/, 'says which settings have no effect');

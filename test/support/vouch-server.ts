@@ -1,12 +1,13 @@
 // vouch server for the interop suites: HTTPS with the peers' throw-away CA, started in-process from a
 // notary-server style config, and the real notary 0.7 CLI pointed at it. A missing tool is a failure.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadServerConfig, runServer, type RunningServer } from '../../src/server/index.js';
+import { projectRoot } from './paths.js';
 import { makePeerCerts } from './pki.js';
 import { run, type Peers, type RunResult } from './peers.js';
 
@@ -62,6 +63,46 @@ export async function start(ctx: Ctx, storage: string, extra: Record<string, unk
   }));
   const cfg = loadServerConfig({ file: cfgFile, cwd: ctx.dir, env: {}, readFile: (p) => execFileSync('cat', [p]).toString('utf8'), overrides: { storage } });
   return runServer(cfg, { handleSignals: false, logger: false });
+}
+
+/** `vouch server` in a process of its own (`node bin/vouch.js server ARGS`), as users start it. */
+export interface SpawnedServer {
+  child: ChildProcess;
+  url: string;
+  stdout: () => string;
+  stderr: () => string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL (kill -9): no shutdown code runs; resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** Whether the process is still running. */
+  alive(): boolean;
+}
+
+/** Starts `node bin/vouch.js server ARGS` and waits for "listening on URL" (rejects with its output, `code` and `stderr`, if it exits first). */
+export function spawnServer(args: string[], env: Record<string, string>): Promise<SpawnedServer> {
+  const child = spawn(process.execPath, [join(projectRoot, 'bin', 'vouch.js'), 'server', ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: env.HOME ?? tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let running = true;
+  child.stdout!.on('data', (c: Buffer) => { stdout += c.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { running = false; resolve(code); }));
+  return new Promise((resolve, reject) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      const m = /vouch server listening on (\S+)/.exec(stderr);
+      if (m) {
+        resolve({
+          child, url: m[1]!, stdout: () => stdout, stderr: () => stderr, alive: () => running,
+          stop: async () => { child.kill('SIGTERM'); return exited; },
+          kill: async () => { child.kill('SIGKILL'); await exited; },
+        });
+      }
+    });
+    void exited.then((code) => reject(Object.assign(new Error(`vouch server exited (${code}) before listening:\n${stdout}\n${stderr}`), { code, stderr })));
+  });
 }
 
 /** The config.json `auth` section of notary-server behind the peers' token server. */

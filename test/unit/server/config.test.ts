@@ -125,3 +125,14 @@ test('listen addresses', () => {
   assert.deepEqual(parseAddr('localhost:80'), { host: 'localhost', port: 80 });
   assert.throws(() => parseAddr('4443'));
 });
+
+test('vouch.lock_wait_ms: 30 s by default, from the file or NOTARY_SERVER_VOUCH_LOCK_WAIT_MS, bounded', () => {
+  const load = (json: unknown, env: Record<string, string> = {}) =>
+    loadServerConfig({ cwd: '/w', file: 'c.json', env, readFile: files({ '/w/c.json': JSON.stringify(json) }) });
+  assert.equal(load({}).lockWaitMs, 30_000);
+  assert.equal(load({ vouch: { lock_wait_ms: 2500 } }).lockWaitMs, 2500);
+  assert.equal(load({ vouch: { lock_wait_ms: 2500 } }, { [envKey('vouch.lock_wait_ms')]: '700' }).lockWaitMs, 700);
+  for (const bad of [0, 99, 600_001, 1.5, 'soon']) {
+    assert.throws(() => load({ vouch: { lock_wait_ms: bad } }), (e: unknown) => isVouchError(e, 'CONFIG') && /lock_wait_ms/.test((e as Error).message), String(bad));
+  }
+});

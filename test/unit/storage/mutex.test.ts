@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isVouchError } from '../../../src/core/index.js';
-import { KeyedMutex } from '../../../src/storage/common.js';
+import { KeyedMutex, isStorageUnavailable } from '../../../src/storage/common.js';
 
 test('one holder per key, in arrival order; other keys do not wait', async () => {
   const m = new KeyedMutex();
@@ -18,7 +18,7 @@ test('one holder per key, in arrival order; other keys do not wait', async () =>
   assert.deepEqual(order, ['a1', 'b', 'a2']);
 });
 
-test('a re-entrant call times out with a STORAGE error; the queue goes on afterwards', async () => {
+test('a re-entrant call times out with a (retryable) STORAGE error; the queue goes on afterwards', async () => {
   const m = new KeyedMutex(50);
   await assert.rejects(
     m.run('gun', () => m.run('gun', async () => 'never')),
@@ -29,7 +29,7 @@ test('a re-entrant call times out with a STORAGE error; the queue goes on afterw
   let release!: () => void;
   const holder = m.run('q', () => new Promise<void>((r) => { release = r; }));
   const quitter = m.run('q', async () => 'late');
-  await assert.rejects(quitter, (e) => isVouchError(e, 'STORAGE'));
+  await assert.rejects(quitter, (e) => isVouchError(e, 'STORAGE') && isStorageUnavailable(e), 'retryable: the server answers 503');
   const after = m.run('q', async () => 'after');
   release();
   await holder;
