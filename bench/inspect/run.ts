@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TrustDir, fixedPassphrase, generateKey, type PrivateKey } from '../../src/keys/index.js';
 import { RELEASES_ROLE, addDelegation, addTargets, dockerTarget, type FileMeta } from '../../src/tuf/index.js';
-import { RepoHandle } from '../../src/client/docker.js';
+import { RepoHandle } from '../../src/client/repo.js';
 import { Draft } from '../../src/client/publish.js';
 import { Session } from '../../src/client/session.js';
 import { parseReference } from '../../src/oci/reference.js';

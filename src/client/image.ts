@@ -10,7 +10,8 @@ import type { Descriptor } from '../oci/manifest.js';
 import { formatReference, gunOf, parseReference, type ImageReference } from '../oci/reference.js';
 import { resolveDockerTag, type ResolvedTag } from '../tuf/index.js';
 import { decisionError, type Decision, type Policy } from '../policy/index.js';
-import { sign, type Out } from './docker.js';
+import type { TrustEventSink } from './events.js';
+import { sign } from './sign.js';
 import { checkPolicy, resolveAllowed } from './policy.js';
 import type { Session } from './session.js';
 import { Updater } from './updater.js';
@@ -204,8 +205,9 @@ export interface PushOptions {
   from: string;
   /** sign the pushed tag (DOCKER_CONTENT_TRUST or --sign) */
   sign: boolean;
-  out: Out;
   onEvent?: (e: ImageEvent) => void;
+  /** what signing reports (docker trust sign's messages, rendered by the CLI) */
+  onTrustEvent?: TrustEventSink;
 }
 
 export async function push(s: Session, input: string, opts: PushOptions): Promise<{ digest: string; size: number }> {
@@ -221,9 +223,8 @@ export async function push(s: Session, input: string, opts: PushOptions): Promis
     onBlob: (d, result) => emit({ event: 'blob', digest: d.digest, size: d.size, status: result }),
   });
   emit({ event: 'pushed', reference: `${gunOf(ref)}:${tag}`, digest: pushed.digest, size: pushed.size });
-  opts.out(`${tag}: digest: ${pushed.digest} size: ${pushed.size}\n`);
   if (opts.sign) {
-    await sign(s, opts.out, `${gunOf(ref)}:${tag}`, { ...ref, tag }, { target: { sha256Hex: pushed.digest.replace(/^sha256:/, ''), length: pushed.size }, replace: true });
+    await sign(s, opts.onTrustEvent ?? (() => {}), `${gunOf(ref)}:${tag}`, { ...ref, tag }, { target: { sha256Hex: pushed.digest.replace(/^sha256:/, ''), length: pushed.size }, replace: true });
   }
   return { digest: pushed.digest, size: pushed.size };
 }

@@ -1,6 +1,14 @@
-// `docker trust inspect` (spec §4.4, §4.5): which tags are signed, by whom, with which keys,
-// laid out exactly as docker ≤ v28 prints them, as JSON and as --pretty text.
-import { byteView, naturalCompare, naturalCompareBytes, naturalKey, tabwrite } from './textutil.js';
+// `docker trust inspect` as data (docker/cli cli/command/trust/inspect.go): which tags are signed,
+// by whom, with which keys, read from verified repositories. The CLI lays it out exactly as docker
+// ≤ v28 prints it (src/cli/render/inspect.ts).
+import { VouchError, isVouchError } from '../core/index.js';
+import { forEachTarget, hashBase64, listDelegations } from '../tuf/index.js';
+import type { ImageReference } from '../oci/reference.js';
+import { safeCanonicalId } from './keyring.js';
+import { RepoHandle } from './repo.js';
+import type { Session } from './session.js';
+import { byteView, naturalCompareBytes, naturalKey } from './textutil.js';
+import type { VerifiedRepo } from './updater.js';
 
 /** One signed target as found in one role of a verified repository. */
 export interface RoleTarget {
@@ -30,7 +38,7 @@ export interface TrustTagRow { SignedTag: string; Digest: string; Signers: strin
 export interface TrustSigner { Name: string; Keys: { ID: string }[] }
 export interface TrustRepo { Name: string; SignedTags: TrustTagRow[]; Signers: TrustSigner[]; AdministrativeKeys: TrustSigner[] }
 
-const REPO_ADMIN = 'Repo Admin';
+export const REPO_ADMIN = 'Repo Admin';
 const isReleased = (role: string): boolean => role === 'targets' || role === 'targets/releases';
 const signerName = (role: string): string => (isReleased(role) ? REPO_ADMIN : role.replace(/^targets\//, ''));
 
@@ -123,41 +131,76 @@ export function trustRepo(name: string, src: InspectSource, onlyTag?: string): T
   };
 }
 
-/** docker prints the list with Go's json.MarshalIndent(…, "", "    ") and a newline. */
-export function formatInspectJson(repos: TrustRepo[]): string {
-  return JSON.stringify(repos, null, 4).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
+/**
+ * A target as inspect sees it: the hex digest is decoded from the text on use (a signer's target
+ * is matched to the released row on the text, so most are never decoded).
+ */
+class ListedTarget implements RoleTarget {
+  constructor(readonly role: string, readonly tag: string, readonly sha256Text: string | undefined) {}
+
+  get sha256(): string {
+    // the text is checked strict base64 (parsed metadata) or encoded by us
+    return this.sha256Text === undefined ? '' : Buffer.from(this.sha256Text, 'base64').toString('hex');
+  }
 }
 
-const MINWIDTH = 10;
-const PADDING = 3;
+/** What `inspect` shows, from a verified repository. */
+export function inspectSource(repo: VerifiedRepo): InspectSource {
+  const targets: RoleTarget[] = [];
+  forEachTarget(repo.trusted, (tag, role, meta) => { targets.push(new ListedTarget(role, tag, hashBase64(meta, 'sha256'))); });
+  const delegations = listDelegations(repo.trusted).map((d) => ({
+    name: d.name,
+    keyIds: d.keyids.map((id) => safeCanonicalId(d.keys.get(id)) ?? id),
+  }));
+  const root = repo.root.signed;
+  return { targets, delegations, rootKeyIds: [...root.roles.root.keyids], targetsKeyIds: [...root.roles.targets.keyids] };
+}
 
-/** The --pretty text for one repository. */
-export function formatInspectPretty(name: string, src: InspectSource, onlyTag?: string): string {
-  let out = '';
-  const rows = signedTagRows(src.targets, onlyTag);
-  if (rows.length > 0) {
-    out += `\nSignatures for ${name}\n\n`;
-    let table = 'SIGNED TAG\tDIGEST\tSIGNERS\n';
-    for (const r of rows) {
-      const signers = r.signers.length ? [...r.signers].sort().join(', ') : `(${REPO_ADMIN})`;
-      table += `${r.tag}\t${r.digest}\t${signers}\n`;
+/** One repository `inspectRepos` could read: the argument as given, its tag (if any) and what inspect shows. */
+export interface InspectedRepo { input: string; tag: string | undefined; source: InspectSource }
+
+/**
+ * docker trust inspect: reads each argument's repository in turn and hands it to `onRepo`. A
+ * repository that cannot be read stops the walk with NOT_FOUND when `stopAtMissing` (docker's
+ * --pretty); otherwise the walk goes on, and the NOT_FOUND naming every such argument is returned
+ * for the caller to raise after its output (docker's JSON mode).
+ */
+export async function inspectRepos(
+  s: Session, inputs: { input: string; ref: ImageReference }[], onRepo: (r: InspectedRepo) => void, opts: { stopAtMissing: boolean },
+): Promise<VouchError | undefined> {
+  const failed: string[] = [];
+  let firstError: unknown;
+  // The cache is written while the output is built and printed; every write is complete (and
+  // fsynced) before the next repository is read and before this returns.
+  let writes: Promise<void> = Promise.resolve();
+  try {
+    for (const { input, ref } of inputs) {
+      await writes;
+      let source: InspectSource | undefined;
+      try {
+        const v = await new RepoHandle(s, ref).load((done) => { done.catch(() => undefined); writes = done; });
+        if (v !== undefined) source = inspectSource(v);
+      } catch (err) {
+        firstError ??= err;
+      }
+      if (source === undefined) {
+        if (opts.stopAtMissing) throw noSignatures(input, firstError);
+        failed.push(input);
+        continue;
+      }
+      onRepo({ input, tag: ref.tag, source });
     }
-    out += tabwrite(table, MINWIDTH, PADDING);
-  } else {
-    out += `\nNo signatures for ${name}\n\n`;
+  } finally {
+    await writes;
   }
-  const signers = signerKeys(src.delegations);
-  if (signers.size > 0) {
-    out += `\nList of signers and their keys for ${name}\n\n`;
-    let table = 'SIGNER\tKEYS\n';
-    for (const s of [...signers.keys()].sort(naturalCompare)) {
-      const ids = (signers.get(s) ?? []).map((id) => id.slice(0, 12)).sort();
-      table += `${s}\t${ids.join(', ')}\n`;
-    }
-    out += tabwrite(table, MINWIDTH, PADDING);
-  }
-  out += `\nAdministrative keys for ${name}\n\n`;
-  out += `  Repository Key:\t${[...src.targetsKeyIds].sort().join(', ')}\n`;
-  out += `  Root Key:\t${[...src.rootKeyIds].sort().join(', ')}\n`;
-  return out;
+  return failed.length > 0 ? noSignatures(failed.join(', '), firstError) : undefined;
+}
+
+function noSignatures(what: string, cause: unknown): VouchError {
+  const c = isVouchError(cause) ? cause : undefined;
+  return new VouchError('NOT_FOUND', `no signatures or cannot access ${what}`, {
+    ...(cause !== undefined ? { cause } : {}),
+    hint: c ? `${c.message}${c.hint ? `; ${c.hint}` : ''}` : 'the repository has no trust data on this trust server',
+    details: c ? { ...c.details, reason: c.code } : {},
+  });
 }

@@ -56,7 +56,7 @@ export class KeyRing {
       if (s !== undefined) out.push(s);
     }
     if (out.length === 0) {
-      const canon = keyids.map((id) => { const k = keys.get(id); return (k && safeCanonicalId(k)) ?? id; });
+      const canon = keyids.map((id) => safeCanonicalId(keys.get(id)) ?? id);
       throw new VouchError('KEY_NOT_FOUND', `could not find necessary signing keys for ${role}, at least one of these keys must be available: ${canon.join(', ')}`, {
         details: { role, keyIds: canon },
         hint: hint ?? `import the ${role} key into ${this.dir.privateDir} (vouch trust key load FILE --name NAME), or ask its holder to do this step`,
@@ -66,7 +66,8 @@ export class KeyRing {
   }
 }
 
-export function safeCanonicalId(key: PublicKeyData): string | undefined {
+export function safeCanonicalId(key: PublicKeyData | undefined): string | undefined {
+  if (key === undefined) return undefined;
   try {
     return canonicalKeyId(key);
   } catch {

@@ -5,7 +5,7 @@ import { VouchError, isVouchError, toHex } from '../core/index.js';
 import { evaluatePolicy, type Decision, type ImageRef, type Policy, type TagSignature, type TrustFacts } from '../policy/index.js';
 import { formatReference, gunOf, type ImageReference } from '../oci/reference.js';
 import { listDelegations, resolveDockerTag, type ResolvedTag } from '../tuf/index.js';
-import { RepoHandle } from './docker.js';
+import { RepoHandle } from './repo.js';
 import { safeCanonicalId } from './keyring.js';
 import type { Session } from './session.js';
 import type { VerifiedRepo } from './updater.js';
@@ -23,7 +23,7 @@ export function trustFacts(repo: VerifiedRepo, tag: string): TrustFacts {
   for (const d of listDelegations(tm)) {
     keyIds.set(d.name, d.keyids.map((id) => {
       const k = d.keys.get(id);
-      return (k === undefined ? undefined : safeCanonicalId(k)) ?? id;
+      return safeCanonicalId(k) ?? id;
     }));
   }
   const signatures: TagSignature[] = [];

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDemoImage, type DemoImage } from '../../src/cli/demoimage.js';
 import { createContext } from '../../src/cli/context.js';
-import { RepoHandle } from '../../src/client/docker.js';
+import { RepoHandle } from '../../src/client/repo.js';
 import { Draft } from '../../src/client/publish.js';
 import { Session } from '../../src/client/session.js';
 import { fromHex } from '../../src/core/index.js';

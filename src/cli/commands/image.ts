@@ -3,12 +3,14 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { VouchError } from '../../core/index.js';
 import { contentTrustEnabled } from '../../client/dockerenv.js';
+import type { TrustEvent } from '../../client/events.js';
 import { pull, push } from '../../client/image.js';
 import { gunOf, parseReference, type ImageReference } from '../../oci/reference.js';
 import type { Decision, Policy } from '../../policy/index.js';
 import type { Context } from '../context.js';
 import { loadPolicy } from '../policyfile.js';
 import { createProgress } from '../progress.js';
+import { renderTrustEvent } from '../render/trust.js';
 import { openSession, type CommonTrustOptions } from './trust-common.js';
 
 export interface PushCommandOptions extends CommonTrustOptions {
@@ -25,7 +27,17 @@ export async function pushCommand(ctx: Context, image: string, opts: PushCommand
   try {
     // Paths in --from are relative to the working directory.
     const source = opts.from.replace(/^(oci|docker-archive):(.*)$/, (_m, kind: string, path: string) => `${kind}:${resolve(ctx.cwd, path)}`);
-    await push(s, image, { from: source, sign, out: opts.json ? () => {} : (t) => ctx.io.out(t), onEvent: (e) => progress.onEvent(e) });
+    const tag = parseReference(image).tag ?? 'latest';
+    await push(s, image, {
+      from: source,
+      sign,
+      onEvent: (e) => {
+        progress.onEvent(e);
+        // docker push's last line
+        if (e.event === 'pushed' && !opts.json) ctx.io.out(`${tag}: digest: ${e.digest} size: ${e.size}\n`);
+      },
+      ...(opts.json ? {} : { onTrustEvent: (e: TrustEvent) => ctx.io.out(renderTrustEvent(e)) }),
+    });
   } finally {
     progress.stop();
     await s.close();

@@ -5,7 +5,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isVouchError } from '../../core/index.js';
-import { inspect, signerAdd, sign } from '../../client/docker.js';
+import { sign } from '../../client/sign.js';
+import { signerAdd } from '../../client/signers.js';
 import { pull, push } from '../../client/image.js';
 import { Session } from '../../client/session.js';
 import { readPublicKeyFile } from '../../keys/index.js';
@@ -14,6 +15,8 @@ import { runRegistry } from '../../registry/index.js';
 import { loadServerConfig, runServer } from '../../server/index.js';
 import { createContext, type Context } from '../context.js';
 import { writeDemoImage } from '../demoimage.js';
+import { writeInspect } from '../render/inspect.js';
+import { printTrustEvents } from '../render/trust.js';
 
 export async function quickstartCommand(ctx: Context, opts: { keep?: boolean }): Promise<void> {
   const out = (t: string): void => ctx.io.out(t);
@@ -51,13 +54,16 @@ export async function quickstartCommand(ctx: Context, opts: { keep?: boolean }):
     out(`  v1 ${v1.manifest.digest}\n  v2 ${v2.manifest.digest}\n`);
 
     step(3, `Pushing ${image}:1.0 with content trust: upload, then sign tag -> digest`);
-    await push(s, `${image}:1.0`, { from: `oci:${join(dir, 'image-v1')}`, sign: true, out: indent });
+    await push(s, `${image}:1.0`, {
+      from: `oci:${join(dir, 'image-v1')}`, sign: true, onTrustEvent: printTrustEvents(indent),
+      onEvent: (e) => { if (e.event === 'pushed') indent(`1.0: digest: ${e.digest} size: ${e.size}\n`); },
+    });
 
     step(4, 'Adding a signer "alice" with her own key, and signing 1.0 as alice too');
     await demo.trustDir.generateNamedKey('alice', dir);
     const aliceKey = await readPublicKeyFile(join(dir, 'alice.pub'));
-    await signerAdd(s, indent, 'alice', [aliceKey], [parseReference(image)]);
-    await sign(s, indent, `${image}:1.0`, parseReference(`${image}:1.0`));
+    await signerAdd(s, printTrustEvents(indent), 'alice', [aliceKey], [parseReference(image)]);
+    await sign(s, printTrustEvents(indent), `${image}:1.0`, parseReference(`${image}:1.0`));
 
     step(5, 'Pulling with verification: tag -> signed digest -> manifest by digest -> every blob checked');
     const pulled = await pull(s, `${image}:1.0`, { trust: true, to: join(dir, 'pulled') });
@@ -73,10 +79,10 @@ export async function quickstartCommand(ctx: Context, opts: { keep?: boolean }):
         out(`  refused: ${what}\n    ${err.code}: ${err.message}\n`);
       }
     };
-    await push(s, `${image}:1.0`, { from: `oci:${join(dir, 'image-v2')}`, sign: false, out: () => {} });
+    await push(s, `${image}:1.0`, { from: `oci:${join(dir, 'image-v2')}`, sign: false });
     await refused('the tag was moved to unsigned content', () => pull(s, `${image}:1.0`, { trust: true, to: join(dir, 'moved') }));
     // Put v1 back under the tag, then corrupt its layer inside the registry's storage.
-    await push(s, `${image}:1.0`, { from: `oci:${join(dir, 'image-v1')}`, sign: false, out: () => {} });
+    await push(s, `${image}:1.0`, { from: `oci:${join(dir, 'image-v1')}`, sign: false });
     const layer = join(dir, 'registry', 'blobs', 'sha256', v1.layer.digest.slice('sha256:'.length));
     const original = await readFile(layer);
     const tampered = Buffer.from(original);
@@ -85,11 +91,11 @@ export async function quickstartCommand(ctx: Context, opts: { keep?: boolean }):
     s = session(); // a fresh client: nothing cached in memory
     await refused('a layer was tampered with in the registry', () => pull(s, `${image}:1.0`, { trust: true, to: join(dir, 'tampered') }));
     await writeFile(layer, original);
-    await push(s, `${registry.host}/demo/unsigned:1.0`, { from: `oci:${join(dir, 'image-v1')}`, sign: false, out: () => {} });
+    await push(s, `${registry.host}/demo/unsigned:1.0`, { from: `oci:${join(dir, 'image-v1')}`, sign: false });
     await refused('the repository has no trust data', () => pull(s, `${registry.host}/demo/unsigned:1.0`, { trust: true, to: join(dir, 'unsigned') }));
 
     step(7, `vouch trust inspect --pretty ${image}`);
-    await inspect(s, [{ input: image, ref: parseReference(image) }], true, indent);
+    await writeInspect(s, [{ input: image, ref: parseReference(image) }], true, indent);
     out(`\nDone: signed push, verified pull, and three attacks refused.\n`);
   } finally {
     await s.close();

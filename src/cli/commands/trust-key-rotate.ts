@@ -3,9 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { VouchError } from '../../core/index.js';
 import { readPrivateKeyFile, type PrivateKey } from '../../keys/index.js';
-import { rotateKey, type RotatableRole } from '../../client/docker.js';
+import { rotateKey, type RotatableRole } from '../../client/rotate.js';
 import { parseTrustReference } from '../../client/session.js';
 import type { Context } from '../context.js';
+import { printTrustEvents } from '../render/trust.js';
 import { withSession, type CommonTrustOptions } from './trust-common.js';
 
 const ROLES: readonly string[] = ['root', 'targets', 'snapshot', 'timestamp'];
@@ -27,5 +28,5 @@ export async function trustKeyRotate(ctx: Context, repo: string, role: string, o
     }
     key = await readPrivateKeyFile(text, { passphrases: ctx.passphrases, alias: 'encrypted' });
   }
-  await withSession(ctx, opts, (s) => rotateKey(s, (t) => ctx.io.out(t), ref, role as RotatableRole, { ...(opts.serverManaged ? { serverManaged: true } : {}), ...(key ? { key } : {}) }));
+  await withSession(ctx, opts, (s) => rotateKey(s, printTrustEvents((t) => ctx.io.out(t)), ref, role as RotatableRole, { ...(opts.serverManaged ? { serverManaged: true } : {}), ...(key ? { key } : {}) }));
 }

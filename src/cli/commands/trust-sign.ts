@@ -1,8 +1,9 @@
 // vouch trust sign IMAGE:TAG and vouch trust revoke [--yes] IMAGE[:TAG] (docker semantics).
 import { VouchError, parseDigest } from '../../core/index.js';
-import { revoke, sign } from '../../client/docker.js';
+import { revoke, sign } from '../../client/sign.js';
 import { parseTrustReference } from '../../client/session.js';
 import type { Context } from '../context.js';
+import { printTrustEvents } from '../render/trust.js';
 import { withSession, type CommonTrustOptions } from './trust-common.js';
 
 export async function trustSign(ctx: Context, image: string, opts: CommonTrustOptions & { digest?: string; size?: string }): Promise<void> {
@@ -16,10 +17,10 @@ export async function trustSign(ctx: Context, image: string, opts: CommonTrustOp
     if (!Number.isSafeInteger(length) || length < 0) throw new VouchError('INVALID_ARGUMENT', `--size ${opts.size} is not a byte count`, { hint: 'the manifest size in bytes, as the registry reports it' });
     target = { sha256Hex: d.hex, length };
   }
-  await withSession(ctx, opts, (s) => sign(s, (t) => ctx.io.out(t), image, ref, target ? { target } : {}));
+  await withSession(ctx, opts, (s) => sign(s, printTrustEvents((t) => ctx.io.out(t)), image, ref, target ? { target } : {}));
 }
 
 export async function trustRevoke(ctx: Context, image: string, opts: CommonTrustOptions & { yes?: boolean }): Promise<void> {
   const ref = parseTrustReference(image, { tag: 'optional' });
-  await withSession(ctx, opts, (s) => revoke(s, (t) => ctx.io.out(t), image, ref, Boolean(opts.yes)));
+  await withSession(ctx, opts, (s) => revoke(s, printTrustEvents((t) => ctx.io.out(t)), image, ref, Boolean(opts.yes)));
 }

@@ -2,9 +2,10 @@
 import { resolve } from 'node:path';
 import { VouchError, type PublicKeyData } from '../../core/index.js';
 import { readPublicKeyFile } from '../../keys/index.js';
-import { checkSignerName, signerAdd, signerRemove } from '../../client/docker.js';
+import { checkSignerName, signerAdd, signerRemove } from '../../client/signers.js';
 import { parseTrustReference } from '../../client/session.js';
 import type { Context } from '../context.js';
+import { printTrustEvents } from '../render/trust.js';
 import { withSession, type CommonTrustOptions } from './trust-common.js';
 
 function repos(list: string[]) {
@@ -22,10 +23,10 @@ export async function trustSignerAdd(ctx: Context, name: string, repoArgs: strin
   const keys: PublicKeyData[] = [];
   for (const f of files) keys.push(await readPublicKeyFile(resolve(ctx.cwd, f), { now: ctx.now() }));
   const refs = repos(repoArgs);
-  await withSession(ctx, opts, (s) => signerAdd(s, (t) => ctx.io.out(t), name, keys, refs, ...(opts.paths !== undefined ? [opts.paths] : [])));
+  await withSession(ctx, opts, (s) => signerAdd(s, printTrustEvents((t) => ctx.io.out(t)), name, keys, refs, ...(opts.paths !== undefined ? [opts.paths] : [])));
 }
 
 export async function trustSignerRemove(ctx: Context, name: string, repoArgs: string[], opts: CommonTrustOptions & { force?: boolean }): Promise<void> {
   const refs = repos(repoArgs);
-  await withSession(ctx, opts, (s) => signerRemove(s, (t) => ctx.io.out(t), name, refs, Boolean(opts.force)));
+  await withSession(ctx, opts, (s) => signerRemove(s, printTrustEvents((t) => ctx.io.out(t)), name, refs, Boolean(opts.force)));
 }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TrustDir, fixedPassphrase } from '../../../src/keys/index.js';
-import { inspect } from '../../../src/client/docker.js';
+import { writeInspect } from '../../../src/cli/render/inspect.js';
 import { Session, parseTrustReference } from '../../../src/client/session.js';
 import { fixturesDir } from '../../support/paths.js';
 import { FakeNotary } from './fake.js';
@@ -68,7 +68,7 @@ for (const repo of [...new Set(all.map((g) => g.repo))]) {
         const s = new Session({ env: {}, trustDir: dir, now: () => now, server: fake.url });
         let out = '';
         try {
-          await inspect(s, names.map((input) => ({ input, ref: parseTrustReference(input, { tag: 'optional' }) })), g.pretty, (t) => { out += t; });
+          await writeInspect(s, names.map((input) => ({ input, ref: parseTrustReference(input, { tag: 'optional' }) })), g.pretty, (t) => { out += t; });
         } finally {
           await s.close();
         }

@@ -15,7 +15,8 @@ import { OCI_INDEX, OCI_MANIFEST } from '../../../src/oci/mediatypes.js';
 import { makeImage, makeIndex, startLocalRegistry, type LocalRegistry } from '../oci/helpers.js';
 import { removeTempDirs, tempDir, vouchUser, type VouchUser } from './helpers.js';
 import { TrustDir, encodePrivateKeyFile, fixedPassphrase, generateKey } from '../../../src/keys/index.js';
-import { RepoHandle, sign } from '../../../src/client/docker.js';
+import { RepoHandle } from '../../../src/client/repo.js';
+import { sign } from '../../../src/client/sign.js';
 import { Session, parseTrustReference } from '../../../src/client/session.js';
 import { canonicalKeyId, parseRoot, setExpires } from '../../../src/tuf/index.js';
 

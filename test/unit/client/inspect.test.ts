@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatInspectJson, formatInspectPretty, signedTagRows, trustRepo, type InspectSource } from '../../../src/client/inspect.js';
+import { formatInspectJson, formatInspectPretty } from '../../../src/cli/render/inspect.js';
+import { signedTagRows, trustRepo, type InspectSource } from '../../../src/client/inspect.js';
 import { naturalCompare, naturalKey, naturalLess, tabwrite } from '../../../src/client/textutil.js';
 
 const hex = (s: string): string => Buffer.from(s).toString('hex');

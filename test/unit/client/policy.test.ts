@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeDemoImage, type DemoImage } from '../../../src/cli/demoimage.js';
 import { createContext } from '../../../src/cli/context.js';
-import { RepoHandle } from '../../../src/client/docker.js';
+import { RepoHandle } from '../../../src/client/repo.js';
 import { checkPolicy, policyImage, resolveAllowed, trustFacts } from '../../../src/client/policy.js';
 import { Draft } from '../../../src/client/publish.js';
 import { Session } from '../../../src/client/session.js';

@@ -11,7 +11,7 @@ import { TrustDir, fixedPassphrase } from '../../../src/keys/index.js';
 import { HttpTransport } from '../../../src/oci/transport.js';
 import { NotaryRemote } from '../../../src/client/remote.js';
 import { Updater, isRepositoryNotFound } from '../../../src/client/updater.js';
-import { inspectSource } from '../../../src/client/docker.js';
+import { inspectSource } from '../../../src/client/inspect.js';
 import { createTimestamp, newVersion, signMetadata } from '../../../src/tuf/index.js';
 import { generateKey, type PrivateKey } from '../../../src/keys/index.js';
 import { execFileSync } from 'node:child_process';
