@@ -10,6 +10,7 @@ import type { ServerCommandOptions } from './commands/server.js';
 import type { PullCommandOptions, PushCommandOptions } from './commands/image.js';
 import type { VerifyCommandOptions } from './commands/verify.js';
 import type { PinCommandOptions } from './commands/pin.js';
+import type { StatusCommandOptions } from './commands/status.js';
 
 export function registerCommands(program: Command, io: Io, env: Env, cwd: string): void {
   const run = (fn: (ctx: Context) => Promise<void>) => async (): Promise<void> => fn(createContext(io, env, cwd));
@@ -63,6 +64,17 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .addHelpText('after', '\nExit status: 0 when every image is allowed (audit-mode failures are reported but allowed), 1 when any is denied\nor its trust data cannot be verified, 2 for a usage error. See docs/verify.md.')
     .action((images: string[], opts: VerifyCommandOptions) =>
       run(async (ctx) => (await import('./commands/verify.js')).verifyCommand(ctx, images, opts))());
+
+  program
+    .command('status')
+    .description('what stops verifying, and when: the expiry of every role and root certificate, who renews it, signed tags per signer, keys')
+    .argument('<repository...>', 'repositories (GUNs) to check, e.g. registry.example.com/team/app')
+    .option('--warn <duration>', 'horizon: report what expires within it (s, m, h, d or w)', '30d')
+    .option('--json', 'print the status of every repository as a JSON array')
+    .option('--trust-pinning <file>', 'notary client config with trust_pinning (root key IDs or CAs)')
+    .addHelpText('after', '\nExit status: 0 when nothing expires within the horizon, 1 when something does, 2 when something has expired\nor cannot be verified (and for a usage error). See docs/status.md.')
+    .action((repositories: string[], opts: StatusCommandOptions) =>
+      run(async (ctx) => (await import('./commands/status.js')).statusCommand(ctx, repositories, opts))());
 
   program
     .command('pin')

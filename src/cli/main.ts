@@ -2,7 +2,7 @@
 // decides exit codes. Command implementations are loaded lazily so `vouch --help` stays fast.
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { EXIT, printableIo, processIo, reportError, type Io } from './output.js';
+import { EXIT, ExitStatus, printableIo, processIo, reportError, type Io } from './output.js';
 import { registerCommands } from './commands.js';
 import type { Env } from '../client/dockerenv.js';
 
@@ -38,6 +38,7 @@ export async function main(argv: string[], rawIo: Io = processIo, env: Env = pro
     await program.parseAsync(argv);
     return EXIT.OK;
   } catch (err) {
+    if (err instanceof ExitStatus) return err.code;
     if (err instanceof CommanderError) {
       // --help and --version end here with code 0; usage errors were already printed by commander.
       return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;

@@ -55,6 +55,13 @@ export function printableIo(io: Io): Io {
 /** Exit codes: 0 ok, 1 a refused or failed operation, 2 usage, 70 internal error (sysexits EX_SOFTWARE). */
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, INTERNAL: 70 } as const;
 
+/** Thrown by a command whose result is an exit status it has already explained on its output (vouch status). */
+export class ExitStatus extends Error {
+  constructor(readonly code: number) {
+    super(`exit status ${code}`);
+  }
+}
+
 export function reportError(io: Io, err: unknown, json: boolean): number {
   if (err instanceof VouchError) {
     if (json) {

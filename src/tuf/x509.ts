@@ -108,6 +108,12 @@ function details(cert: X509Certificate): CertDetails {
 }
 
 /** The subject CN, if there is exactly one. */
+/** The validity period the certificate states (read with asn1js, as every other field here). */
+export function certificateValidity(cert: X509Certificate): { notBefore: Date; notAfter: Date } {
+  const d = details(cert);
+  return { notBefore: d.notBefore, notAfter: d.notAfter };
+}
+
 export function commonName(cert: X509Certificate): string | undefined {
   return details(cert).cn;
 }

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDemoImage, type DemoImage } from '../../../src/cli/demoimage.js';
-import { runRegistry, type RunningRegistry } from '../../../src/registry/index.js';
-import { loadServerConfig, runServer, type RunningServer } from '../../../src/server/index.js';
+import type { RunningRegistry } from '../../../src/registry/index.js';
+import type { RunningServer } from '../../../src/server/index.js';
 import { runCli } from '../../support/cli.js';
-import { removeTempDirs, tempDir, vouchUser, type VouchUser } from '../client/helpers.js';
+import { removeTempDirs, tempDir, vouchUser, type VouchUser, startLocalStack } from '../client/helpers.js';
 
 let server: RunningServer;
 let registry: RunningRegistry;
@@ -22,11 +22,7 @@ let v3: DemoImage;
 
 before(async () => {
   dir = await tempDir('vouch-pin-');
-  server = await runServer(loadServerConfig({
-    cwd: dir, env: {}, readFile: () => '',
-    overrides: { addr: '127.0.0.1:0', storage: 'memory', dataDir: join(dir, 'server'), logLevel: 'silent' },
-  }), { handleSignals: false, logger: false });
-  registry = await runRegistry({ addr: '127.0.0.1:0', root: join(dir, 'registry') });
+  ({ server, registry } = await startLocalStack(dir));
   host = registry.host;
   owner = await vouchUser(server.url);
   v1 = await writeDemoImage(join(dir, 'v1'), '1.0', 'pin v1\n');

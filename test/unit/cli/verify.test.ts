@@ -14,12 +14,12 @@ import { Session } from '../../../src/client/session.js';
 import { fromHex } from '../../../src/core/index.js';
 import { parseReference } from '../../../src/oci/reference.js';
 import type { Decision } from '../../../src/policy/index.js';
-import { runRegistry, type RunningRegistry } from '../../../src/registry/index.js';
-import { loadServerConfig, runServer, type RunningServer } from '../../../src/server/index.js';
+import type { RunningRegistry } from '../../../src/registry/index.js';
+import type { RunningServer } from '../../../src/server/index.js';
 import { addTargets, dockerTarget } from '../../../src/tuf/index.js';
 import { projectRoot } from '../../support/paths.js';
 import { assertNothingWritten } from '../../support/fstree.js';
-import { removeTempDirs, tempDir, vouchUser, type VouchUser } from '../client/helpers.js';
+import { removeTempDirs, tempDir, vouchUser, type VouchUser, startLocalStack } from '../client/helpers.js';
 
 let server: RunningServer;
 let registry: RunningRegistry;
@@ -77,11 +77,7 @@ rules:
 
 before(async () => {
   dir = await tempDir('vouch-verify-');
-  server = await runServer(loadServerConfig({
-    cwd: dir, env: {}, readFile: () => '',
-    overrides: { addr: '127.0.0.1:0', storage: 'memory', dataDir: join(dir, 'server'), logLevel: 'silent' },
-  }), { handleSignals: false, logger: false });
-  registry = await runRegistry({ addr: '127.0.0.1:0', root: join(dir, 'registry') });
+  ({ server, registry } = await startLocalStack(dir));
   repo = `${registry.host}/payments/api`;
   owner = await vouchUser(server.url);
   v1 = await writeDemoImage(join(dir, 'v1'), '1.0', 'payments v1\n');

@@ -3,6 +3,8 @@
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runRegistry, type RunningRegistry } from '../../../src/registry/index.js';
+import { loadServerConfig, runServer, type RunningServer } from '../../../src/server/index.js';
 import { runCli, type CliResult } from '../../support/cli.js';
 
 export const ROOT_PASS = 'vouch-root-pass-1';
@@ -64,4 +66,14 @@ export async function vouchUser(server: string, opts: { ca?: string; config?: st
       return r;
     },
   };
+}
+
+/** vouch server (memory storage) and vouch registry, in-process on loopback ports, their data under `dir`. */
+export async function startLocalStack(dir: string): Promise<{ server: RunningServer; registry: RunningRegistry }> {
+  const server = await runServer(loadServerConfig({
+    cwd: dir, env: {}, readFile: () => '',
+    overrides: { addr: '127.0.0.1:0', storage: 'memory', dataDir: join(dir, 'server'), logLevel: 'silent' },
+  }), { handleSignals: false, logger: false });
+  const registry = await runRegistry({ addr: '127.0.0.1:0', root: join(dir, 'registry') });
+  return { server, registry };
 }

@@ -15,10 +15,10 @@ import { readPublicKeyFile } from '../../../src/keys/index.js';
 import { parseReference } from '../../../src/oci/reference.js';
 import { DEFAULT_POLICY, evaluatePolicy, type Policy } from '../../../src/policy/index.js';
 import { validatePolicyObject } from '../../../src/policy/validate.js';
-import { runRegistry, type RunningRegistry } from '../../../src/registry/index.js';
-import { loadServerConfig, runServer, type RunningServer } from '../../../src/server/index.js';
+import type { RunningRegistry } from '../../../src/registry/index.js';
+import type { RunningServer } from '../../../src/server/index.js';
 import { addDelegation, addTargets, dockerTarget } from '../../../src/tuf/index.js';
-import { removeTempDirs, tempDir, vouchUser, type VouchUser } from './helpers.js';
+import { removeTempDirs, tempDir, vouchUser, type VouchUser, startLocalStack } from './helpers.js';
 
 let server: RunningServer;
 let registry: RunningRegistry;
@@ -65,11 +65,7 @@ function policy(value: unknown): Policy {
 
 before(async () => {
   const dir = await tempDir('vouch-facts-');
-  server = await runServer(loadServerConfig({
-    cwd: dir, env: {}, readFile: () => '',
-    overrides: { addr: '127.0.0.1:0', storage: 'memory', dataDir: join(dir, 'server'), logLevel: 'silent' },
-  }), { handleSignals: false, logger: false });
-  registry = await runRegistry({ addr: '127.0.0.1:0', root: join(dir, 'registry') });
+  ({ server, registry } = await startLocalStack(dir));
   repo = `${registry.host}/team/app`;
   owner = await vouchUser(server.url);
   v1 = await writeDemoImage(join(dir, 'v1'), '1.0', 'facts v1\n');

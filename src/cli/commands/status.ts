@@ -1,0 +1,45 @@
+// vouch status REPO… — what will stop verifying within the horizon (--warn), and what already has.
+// Exit status for CI jobs and cron: 0 all fine, 1 something expires within the horizon, 2 something
+// has expired or cannot be verified (or a usage error).
+import { VouchError } from '../../core/index.js';
+import { parseTrustReference } from '../../client/session.js';
+import { repositoryStatus, type RepoStatus } from '../../client/status.js';
+import type { Context } from '../context.js';
+import { ExitStatus } from '../output.js';
+import { renderStatus } from '../render/status.js';
+import { withSession, type CommonTrustOptions } from './trust-common.js';
+
+export interface StatusCommandOptions extends CommonTrustOptions {
+  warn?: string;
+  json?: boolean;
+}
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/** `30d`, `12h`, `2w`, `90m`, `45s`: a horizon in milliseconds. */
+export function parseHorizon(text: string): number {
+  const m = /^(\d{1,6})([smhdw])$/.exec(text.trim());
+  if (m === null) {
+    throw new VouchError('INVALID_ARGUMENT', `--warn ${text} is not a duration`, { hint: 'a number and a unit: s, m, h, d or w, e.g. --warn 30d' });
+  }
+  return Number(m[1]) * (UNITS[m[2] as string] as number);
+}
+
+export const exitCodeFor = (statuses: readonly RepoStatus[]): number =>
+  statuses.some((s) => s.state === 'expired' || s.state === 'unverified') ? 2 : statuses.some((s) => s.state === 'expiring') ? 1 : 0;
+
+export async function statusCommand(ctx: Context, repos: string[], opts: StatusCommandOptions): Promise<void> {
+  const horizonMs = parseHorizon(opts.warn ?? '30d');
+  const refs = repos.map((r) => {
+    const ref = parseTrustReference(r, { tag: 'optional' });
+    if (ref.tag !== undefined) throw new VouchError('INVALID_ARGUMENT', `${r}: status is per repository, not per tag`, { hint: 'drop the :TAG' });
+    return ref;
+  });
+  const statuses: RepoStatus[] = [];
+  await withSession(ctx, opts, async (s) => {
+    for (const ref of refs) statuses.push(await repositoryStatus(s, ref, horizonMs));
+  });
+  ctx.io.out(opts.json ? `${JSON.stringify(statuses, null, 2)}\n` : renderStatus(statuses, ctx.now(), horizonMs));
+  const code = exitCodeFor(statuses);
+  if (code !== 0) throw new ExitStatus(code);
+}
