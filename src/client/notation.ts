@@ -25,8 +25,8 @@ export interface SignatureStore {
   /** the form signature manifests are written in here */
   readonly manifestForm: SignatureManifestForm;
   resolve(ref: string): Promise<TargetArtifact>;
-  /** descriptors of the manifests that claim to be Notation signatures of `subject` */
-  listSignatures(subject: TargetArtifact): Promise<Descriptor[]>;
+  /** descriptors of the manifests that claim to be Notation signatures of `subject`, at most `limit` */
+  listSignatures(subject: TargetArtifact, limit: number): Promise<Descriptor[]>;
   readManifest(desc: Descriptor): Promise<Buffer>;
   readBlob(desc: Descriptor): Promise<Buffer>;
   pushSignature(built: BuiltSignatureManifest): Promise<void>;
@@ -43,8 +43,8 @@ export class RegistrySignatureStore implements SignatureStore {
     return { mediaType: m.mediaType, digest: m.digest, size: m.size };
   }
 
-  async listSignatures(subject: TargetArtifact): Promise<Descriptor[]> {
-    return this.client.listReferrers(this.repo, subject.digest, { artifactType: NOTATION_ARTIFACT_TYPE });
+  async listSignatures(subject: TargetArtifact, limit: number): Promise<Descriptor[]> {
+    return this.client.listReferrers(this.repo, subject.digest, { artifactType: NOTATION_ARTIFACT_TYPE, limit });
   }
 
   async readManifest(desc: Descriptor): Promise<Buffer> {
@@ -103,10 +103,11 @@ export class LayoutSignatureStore implements SignatureStore {
     return { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
   }
 
-  async listSignatures(subject: TargetArtifact): Promise<Descriptor[]> {
+  async listSignatures(subject: TargetArtifact, limit: number): Promise<Descriptor[]> {
     const layout = await OciLayout.open(this.dir);
     const out: Descriptor[] = [];
     for (const entry of layout.manifests.slice(0, MAX_LAYOUT_ENTRIES)) {
+      if (out.length >= limit) break;
       if (!isImageManifestType(entry.mediaType) || entry.size > MAX_SIGNATURE_MANIFEST_BYTES || entry.digest === subject.digest) continue;
       let m;
       try { m = parseManifest(await layout.readManifest(entry), entry.mediaType); } catch { continue; }
@@ -230,7 +231,8 @@ export async function verifyNotation(opts: NotationVerifyOptions): Promise<Notat
   const base = { reference, subject, policy: { name: policy.name, level: policy.level } };
   if (policy.level === 'skip') return { ...base, verified: true, skipped: true, signatures: [] };
   const trustStores = await opts.readTrustStores(policy.trustStores);
-  const listed = await opts.store.listSignatures(subject);
+  // One more than the limit: enough to tell that the limit was exceeded.
+  const listed = await opts.store.listSignatures(subject, max + 1);
   if (listed.length === 0) {
     return { ...base, verified: false, skipped: false, signatures: [], error: `no signature is associated with "${opts.scope}@${subject.digest}", make sure the artifact was signed successfully` };
   }
