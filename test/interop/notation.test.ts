@@ -311,3 +311,32 @@ for (const makePlace of places) {
     });
   });
 }
+
+describe('notation interop: registry credentials from docker\'s config.json (htpasswd)', () => {
+  let authPeers: Peers | undefined;
+  let authEnv: Record<string, string>;
+  before(async () => {
+    authPeers = await startPeers({ registry: { auth: 'htpasswd', user: 'signer', password: 's3cret' } });
+    authEnv = { ...env, DOCKER_CONFIG: await tempDir('vouch-ndocker-') };
+    await writeFile(join(authEnv.DOCKER_CONFIG as string, 'config.json'), JSON.stringify({ auths: { [authPeers.registryHost as string]: { auth: Buffer.from('signer:s3cret').toString('base64') } } }));
+  });
+  after(async () => { await authPeers?.stop(); });
+
+  test('both tools sign and verify with the same config.json; without it vouch is refused with a hint', async () => {
+    const p = authPeers as Peers;
+    const img = await p.makeImage('notation/private', 'v1');
+    const ref = `${p.registryHost as string}/notation/private@${img.digest}`;
+    const signed = await vouch(authEnv, ['notation', 'sign', ref, '--key', ec.key, '--cert', ec.chain]);
+    assert.equal(signed.code, 0, show(signed));
+    const n = await runNotation(authEnv, ['verify', '--insecure-registry', ref]);
+    assert.equal(n.code, 0, show(n));
+    const nsigned = await runNotation(authEnv, ['sign', '--insecure-registry', '--key', 'rsa', ref]);
+    assert.equal(nsigned.code, 0, show(nsigned));
+    const v = await vouch(authEnv, ['notation', 'verify', ref, '-o', 'json']);
+    assert.equal(v.code, 0, show(v));
+    assert.equal((JSON.parse(v.stdout) as VerifyJson).signatures.length >= 1, true);
+    const anonymous = await vouch({ ...authEnv, DOCKER_CONFIG: await tempDir('vouch-ndocker-empty-') }, ['notation', 'verify', ref]);
+    assert.equal(anonymous.code, 1, show(anonymous));
+    assert.match(anonymous.stderr, /config\.json \(docker login\)/);
+  });
+});
