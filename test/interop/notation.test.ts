@@ -340,3 +340,22 @@ describe('notation interop: registry credentials from docker\'s config.json (htp
     assert.match(anonymous.stderr, /config\.json \(docker login\)/);
   });
 });
+
+describe('notation interop: a Docker schema 2 image (docker-registry)', () => {
+  test('the signed descriptor carries the Docker media type; both directions verify', async () => {
+    const p = peers as Peers;
+    const img = await p.makeImage('notation/dockerv2', 'v1', 'docker schema 2', { format: 'v2s2' });
+    assert.equal(img.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+    const ref = `${p.registryHost as string}/notation/dockerv2@${img.digest}`;
+    const signed = await vouch(env, ['notation', 'sign', ref, '--key', rsa.key, '--cert', rsa.chain]);
+    assert.equal(signed.code, 0, show(signed));
+    const n = await runNotation(env, ['verify', '--insecure-registry', ref]);
+    assert.equal(n.code, 0, show(n));
+    const nsigned = await runNotation(env, ['sign', '--insecure-registry', '--key', 'rsa', ref]);
+    assert.equal(nsigned.code, 0, show(nsigned));
+    const v = await vouch(env, ['notation', 'verify', ref, '-o', 'json']);
+    assert.equal(v.code, 0, show(v));
+    const r = JSON.parse(v.stdout) as { subject: { mediaType: string } };
+    assert.equal(r.subject.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+  });
+});
