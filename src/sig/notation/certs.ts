@@ -1,9 +1,9 @@
 // Certificates of a Notation signature: parsing (node:crypto for keys and signatures,
 // @peculiar/x509 for the typed extensions and their criticality) and the code-signing chain rules
 // of notation-core-go x509/codesigning_cert_validations.go and x509/helper.go, in their words.
-import { X509Certificate as NodeCertificate, createHash, type KeyObject } from 'node:crypto';
+import { X509Certificate as NodeCertificate, type KeyObject } from 'node:crypto';
 import type * as X509 from '@peculiar/x509';
-import { VouchError, x509lib } from '../../core/index.js';
+import { VouchError, sha256, x509lib } from '../../core/index.js';
 import { MAX_CHAIN_LENGTH } from './constants.js';
 
 export interface Certificate {
@@ -69,7 +69,7 @@ export async function parseCertificates(ders: readonly Uint8Array[], what = 'cer
 
 /** lowercase hex SHA-256 of the DER, as the thumbprint annotation lists them */
 export function thumbprint(cert: Certificate): string {
-  return createHash('sha256').update(cert.der).digest('hex');
+  return sha256(cert.der).toString('hex');
 }
 
 const OID_KEY_USAGE = '2.5.29.15';

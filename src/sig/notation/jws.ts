@@ -4,7 +4,7 @@
 // payload keys sorted as Go marshals maps, base64url without padding for the three JWS parts,
 // standard base64 for x5c); read as it reads it, every rule with its message.
 import { constants, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
-import { VouchError, isJsonObject, parseDigest, parseJson, type JsonObject } from '../../core/index.js';
+import { VouchError, fromBase64, isBase64, isJsonObject, parseDigest, parseJson, type JsonObject } from '../../core/index.js';
 import { keySpecOf, parseCertificates, thumbprint, validateCodeSigningChain, type Certificate, type JwsAlgorithm } from './certs.js';
 import {
   HEADER_AUTHENTIC_SIGNING_TIME, HEADER_EXPIRY, HEADER_SIGNING_AGENT, HEADER_SIGNING_SCHEME, HEADER_SIGNING_TIME, HEADER_TIMESTAMP,
@@ -55,10 +55,10 @@ function fromBase64Url(text: unknown, what: string): Buffer {
   return Buffer.from(text, 'base64url');
 }
 
-const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-function fromBase64(text: unknown, what: string): Buffer {
-  if (typeof text !== 'string' || !B64.test(text)) throw invalid(`${what} is not standard base64`);
-  return Buffer.from(text, 'base64');
+/** Standard padded base64 (x5c and the timestamp are Go []byte), as INVALID_SIGNATURE. */
+function fromStdBase64(text: unknown, what: string): Buffer {
+  if (typeof text !== 'string' || !isBase64(text)) throw invalid(`${what} is not standard base64`);
+  return fromBase64(text, what);
 }
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -75,7 +75,10 @@ export function formatRfc3339(d: Date): string {
   return new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/** JSON with object keys sorted, as Go's encoding/json writes maps. */
+/**
+ * JSON with object keys sorted, as Go's encoding/json writes maps. Not core's canonical JSON: that
+ * leaves control characters unescaped, which Go's decoder (and so notation) refuses.
+ */
 function sortedJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
   if (v !== null && typeof v === 'object') {
@@ -234,7 +237,7 @@ export async function verifyJwsEnvelope(bytes: Uint8Array): Promise<JwsEnvelope>
   if (!isJsonObject(unprotected)) throw invalid('the JWS envelope has no unprotected header');
   const x5c = unprotected.x5c;
   if (!Array.isArray(x5c) || x5c.length === 0) throw invalid('certificate chain is not present');
-  const chain = await parseCertificates(x5c.map((c, i) => fromBase64(c, `x5c[${i}]`)), 'the certificate chain (x5c)');
+  const chain = await parseCertificates(x5c.map((c, i) => fromStdBase64(c, `x5c[${i}]`)), 'the certificate chain (x5c)');
   const leaf = chain[0] as Certificate;
   const protectedBytes = fromBase64Url(doc.protected, 'protected');
   const payloadBytes = fromBase64Url(doc.payload, 'payload');
@@ -257,6 +260,6 @@ export async function verifyJwsEnvelope(bytes: Uint8Array): Promise<JwsEnvelope>
   const target = checkTarget(payload.targetArtifact, 'the payload\'s targetArtifact');
   const out: JwsEnvelope = { header, payloadBytes, target, chain, signature };
   if (typeof unprotected[HEADER_SIGNING_AGENT] === 'string') out.signingAgent = unprotected[HEADER_SIGNING_AGENT];
-  if (unprotected[HEADER_TIMESTAMP] !== undefined) out.timestampToken = fromBase64(unprotected[HEADER_TIMESTAMP], HEADER_TIMESTAMP);
+  if (unprotected[HEADER_TIMESTAMP] !== undefined) out.timestampToken = fromStdBase64(unprotected[HEADER_TIMESTAMP], HEADER_TIMESTAMP);
   return out;
 }

@@ -72,7 +72,7 @@ export function parseCertificateFile(bytes: Uint8Array, what: string): Buffer[] 
   return out;
 }
 
-const HHMM = (d: Date): string => d.toISOString();
+const iso = (d: Date): string => d.toISOString();
 
 class Checks {
   readonly results: CheckResult[] = [];
@@ -202,7 +202,7 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
   // expiry
   const expiry = env.header.expiry;
   const expired = expiry !== undefined && opts.now.getTime() >= expiry.getTime();
-  if (checks.critical(checks.add('expiry', expired ? 'failed' : 'passed', expired ? `digital signature has expired on "${HHMM(expiry)}"` : undefined))) return verdict(checks, env);
+  if (checks.critical(checks.add('expiry', expired ? 'failed' : 'passed', expired ? `digital signature has expired on "${iso(expiry)}"` : undefined))) return verdict(checks, env);
 
   // authentic timestamp
   const ts = authenticTimestamp(env, policy, opts.now);
@@ -238,7 +238,7 @@ function authenticTimestamp(env: JwsEnvelope, policy: ResolvedPolicy, now: Date)
   if (env.header.signingScheme !== SIGNING_SCHEME_X509) {
     const at = env.header.signingTime;
     const bad = env.chain.find((c) => at < c.notBefore || at > c.notAfter);
-    return bad ? { status: 'failed', message: `certificate "${bad.subject}" was not valid when the digital signature was produced at "${HHMM(at)}"` } : { status: 'passed' };
+    return bad ? { status: 'failed', message: `certificate "${bad.subject}" was not valid when the digital signature was produced at "${iso(at)}"` } : { status: 'passed' };
   }
   const tsa = policy.trustStores.some((s) => s.type === 'tsa');
   const expired = env.chain.some((c) => now > c.notAfter);
@@ -246,8 +246,8 @@ function authenticTimestamp(env: JwsEnvelope, policy: ResolvedPolicy, now: Date)
     return { status: 'inconclusive', message: 'the trust policy asks for an RFC 3161 timestamp (a tsa trust store), and vouch does not verify timestamps yet' };
   }
   for (const c of env.chain) {
-    if (now < c.notBefore) return { status: 'failed', message: `verification time is before certificate "${c.subject}" validity period, it will be valid from "${HHMM(c.notBefore)}"` };
-    if (now > c.notAfter) return { status: 'failed', message: `verification time is after certificate "${c.subject}" validity period, it was expired at "${HHMM(c.notAfter)}"` };
+    if (now < c.notBefore) return { status: 'failed', message: `verification time is before certificate "${c.subject}" validity period, it will be valid from "${iso(c.notBefore)}"` };
+    if (now > c.notAfter) return { status: 'failed', message: `verification time is after certificate "${c.subject}" validity period, it was expired at "${iso(c.notAfter)}"` };
   }
   return { status: 'passed' };
 }

@@ -31,6 +31,7 @@ before(async () => {
   await writeFile(join(cfg, 'trustpolicy.json'), JSON.stringify({ version: '1.0', trustPolicies: [
     { name: 'app', registryScopes: ['local/app'], signatureVerification: { level: 'strict' }, trustStores: ['ca:test'], trustedIdentities: ['x509.subject: C=US, ST=WA, O=Vouch Test'] },
     { name: 'open', registryScopes: ['local/open'], signatureVerification: { level: 'skip' } },
+    { name: 'audit', registryScopes: ['local/audit'], signatureVerification: { level: 'audit' }, trustStores: ['ca:absent'], trustedIdentities: ['*'] },
   ] }));
   env = { HOME: dir, XDG_CONFIG_HOME: join(dir, 'config') };
 });
@@ -66,6 +67,10 @@ test('sign then verify in a layout, by tag and by digest; the tag warning; metad
   const ok = await runCli(['notation', 'verify', '--oci-layout', `${img.layout}@${img.digest}`, '--scope', 'local/app', '-m', 'env=prod'], env);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(ok.stdout, `Successfully verified signature for ${img.layout}@${img.digest}\n\nThe artifact was signed with the following user metadata.\n\nKEY   VALUE\nenv   prod\n`);
+  // audit: authenticity is only logged, and said on stderr as notation says it
+  const audit = await runCli(['notation', 'verify', '--oci-layout', `${img.layout}:v1`, '--scope', 'local/audit'], env);
+  assert.equal(audit.code, 0, audit.stderr);
+  assert.match(audit.stderr, /^Warning: authenticity was set to "log" and failed with error: the trust store "absent" of type "ca" does not exist/m);
   const skipped = await runCli(['notation', 'verify', '--oci-layout', `${img.layout}:v1`, '--scope', 'local/open'], env);
   assert.equal(skipped.stdout, `Trust policy is configured to skip signature verification for ${img.layout}@${img.digest}\n`);
 });
