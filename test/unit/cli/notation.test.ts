@@ -134,3 +134,18 @@ test('verify tries every signature: broken ones before a good one do not stop it
   const zero = await runCli(['notation', 'verify', '--oci-layout', `${img.layout}:v1`, '--scope', 'local/app', '--max-signatures', '0'], env);
   assert.equal(zero.code, 2);
 });
+
+test('a manifest that is not an index.json entry (a platform manifest of an index) is signed and verified by digest', async () => {
+  const img = await image();
+  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: img.mediaType, digest: img.digest, size: img.size, platform: { architecture: 'amd64', os: 'linux' } }] }));
+  await writeFile(blobPath(img.layout, digestOf(index)), index);
+  await writeFile(join(img.layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: digestOf(index), size: index.length, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }));
+  const signed = await runCli(['notation', 'sign', '--oci-layout', `${img.layout}@${img.digest}`, '--key', key, '--cert', cert], env);
+  assert.equal(signed.code, 0, signed.stderr);
+  const ok = await runCli(['notation', 'verify', '--oci-layout', `${img.layout}@${img.digest}`, '--scope', 'local/app', '-o', 'json'], env);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.deepEqual((JSON.parse(ok.stdout) as { subject: unknown }).subject, { mediaType: img.mediaType, digest: img.digest, size: img.size });
+  const absent = await runCli(['notation', 'verify', '--oci-layout', `${img.layout}@sha256:${'0'.repeat(64)}`, '--scope', 'local/app'], env);
+  assert.equal(absent.code, 1);
+  assert.match(absent.stderr, /not found in the OCI layout/);
+});
