@@ -4,9 +4,10 @@
 //  - the real docker-registry (no referrers API: both tools fall back to the sha256-<hex> tag);
 //  - `vouch registry` (referrers API).
 // `notation sign` → `vouch notation verify`, `vouch notation sign` → `notation verify` (RSA and
-// ECDSA keys), and five attacks each refused by both tools with the failing check named: a trust
+// ECDSA keys), and six attacks each refused by both tools with the failing check named: a trust
 // store without the signer's root, an identity the policy does not trust, an expired signature, a
-// tampered envelope, a signature made for another digest. A missing binary is a failure.
+// certificate expired since signing, a tampered envelope, a signature made for another digest.
+// A missing binary is a failure.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -18,12 +19,14 @@ import { RegistryClient, referrersTag } from '../../src/oci/client.js';
 import { pushImage } from '../../src/oci/copy.js';
 import { OciLayout, blobPath } from '../../src/oci/layout.js';
 import { runRegistry, type RunningRegistry } from '../../src/registry/index.js';
+import { signJws } from '../../src/sig/index.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { buildImageLayout } from '../support/image.js';
 import {
   globalPolicy, issueSigningLeaf, makeNotationHome, makeRootCa, notationBinary, runNotation, type SigningIdentity,
 } from '../support/notation.js';
 import { startPeers, type Peers, type RunResult } from '../support/peers.js';
+import { LEAF_SUBJECT, ROOT_SUBJECT, caExtensions, leafExtensions, makeCert, testKey, type Chain } from '../support/x509.js';
 
 const NOTATION_SIGNATURE = 'application/vnd.cncf.notary.signature';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -62,6 +65,9 @@ let ec: SigningIdentity;
 let env: Record<string, string>;
 let wrongStoreEnv: Record<string, string>;
 let wrongIdentityEnv: Record<string, string>;
+/** a chain whose leaf expired on 2025-06-01, and a home trusting its root */
+let expiredChain: Chain;
+let expiredCertEnv: Record<string, string>;
 const IDENTITY = 'x509.subject: C=US, ST=WA, O=Vouch Test';
 
 async function vouch(e: Record<string, string>, args: string[]): Promise<CliResult> {
@@ -208,6 +214,13 @@ before(async () => {
     trustStores: { test: [join(pki, 'root.crt')] },
     policy: globalPolicy('strict', ['ca:test'], ['x509.subject: C=US, ST=WA, O=Somebody Else']),
   });
+  const rootKey = await testKey('rsa-2048');
+  const root = await makeCert({ subject: ROOT_SUBJECT, key: rootKey, notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: new Date('2035-01-01T00:00:00Z'), extensions: caExtensions });
+  const leafKey = await testKey('ec-256');
+  const leaf = await makeCert({ subject: LEAF_SUBJECT, key: leafKey, issuer: { cert: root, key: rootKey }, notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: new Date('2025-06-01T00:00:00Z'), extensions: leafExtensions });
+  expiredChain = { root, leaf, key: leafKey, ders: [Buffer.from(leaf.rawData), Buffer.from(root.rawData)] };
+  await writeFile(join(pki, 'expired-root.crt'), root.toString('pem'));
+  expiredCertEnv = await makeNotationHome(await tempDir('vouch-nhome-'), { trustStores: { test: [join(pki, 'expired-root.crt')] }, policy: globalPolicy('strict', ['ca:test'], ['*']) });
   peers = await startPeers({ registry: true });
   reg = await runRegistry({ addr: '127.0.0.1:0', root: await tempDir('vouch-nreg-root-') });
 });
@@ -290,6 +303,14 @@ for (const makePlace of places) {
       const img = await vouchSigned('expired', ['--expiry', '1s']);
       await sleep(2100); // until the signature has expired (no assertion on timing)
       await refusedByBoth(img, env, 'expiry', /digital signature has expired/, /expiry validation failed.*digital signature has expired/);
+    });
+
+    test('refused by both: a signature whose certificate has expired since (authentic timestamp)', async () => {
+      const img = await place.image('expiredcert');
+      // Made while the certificate was valid (neither tool signs with an expired one today).
+      const signed = await signJws({ target: img, privateKey: expiredChain.key.privateKey, chain: expiredChain.ders, signingTime: new Date('2025-03-01T00:00:00Z') });
+      await place.attach(img, signed.envelope);
+      await refusedByBoth(img, expiredCertEnv, 'authenticTimestamp', /verification time is after certificate .* validity period/, /authenticTimestamp validation failed.*verification time is after certificate .* validity period/);
     });
 
     test('refused by both: a tampered envelope (integrity)', async () => {

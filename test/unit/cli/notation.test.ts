@@ -11,7 +11,7 @@ import { parseGoDuration, parseLayoutReference, parseUserMetadata } from '../../
 import { blobPath } from '../../../src/oci/layout.js';
 import { runCli } from '../../support/cli.js';
 import { buildImageLayout, type ImageLayout } from '../../support/image.js';
-import { makeChain } from '../sig/helpers.js';
+import { makeChain } from '../../support/x509.js';
 
 let dir: string;
 let env: Record<string, string>;

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { notationConfigDir, readNotationTrustPolicy, readNotationTrustStores } from '../../../src/keys/index.js';
-import { makeChain } from '../sig/helpers.js';
+import { makeChain } from '../../support/x509.js';
 
 const policy = (name: string): string => JSON.stringify({ version: '1.0', trustPolicies: [{ name, registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:a'], trustedIdentities: ['*'] }] });
 

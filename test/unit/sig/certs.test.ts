@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type * as X509 from '@peculiar/x509';
 import { isVouchError } from '../../../src/core/index.js';
 import { parseCertificates, validateCodeSigningChain } from '../../../src/sig/index.js';
-import { LEAF_SUBJECT, ROOT_SUBJECT, caExtensions, leafExtensions, makeCert, makeChain, testKey } from './helpers.js';
+import { LEAF_SUBJECT, ROOT_SUBJECT, caExtensions, leafExtensions, makeCert, makeChain, testKey } from '../../support/x509.js';
 
 async function check(ders: Buffer[], signingTime?: Date): Promise<void> {
   validateCodeSigningChain(await parseCertificates(ders), signingTime);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { constants, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { isVouchError } from '../../../src/core/index.js';
 import { MAX_CHAIN_LENGTH, MAX_ENVELOPE_BYTES, NOTATION_PAYLOAD_TYPE, signJws, verifyJwsEnvelope, type TargetArtifact } from '../../../src/sig/index.js';
-import { makeChain, testKey, type Kind } from './helpers.js';
+import { makeChain, testKey, type Kind } from '../../support/x509.js';
 
 const NOW = new Date('2026-06-01T12:00:00.750Z');
 const TARGET: TargetArtifact = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 1234 };

@@ -7,7 +7,7 @@ import {
   JWS_ENVELOPE_TYPE, applicablePolicy, parseTrustPolicy, signJws, verifyNotationSignature,
   type NotationVerdict, type TargetArtifact, type TrustStoreContents,
 } from '../../../src/sig/index.js';
-import { LEAF_SUBJECT, leafExtensions, makeCert, makeChain, testKey, type Chain } from './helpers.js';
+import { LEAF_SUBJECT, leafExtensions, makeCert, makeChain, testKey, type Chain } from '../../support/x509.js';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 const TARGET: TargetArtifact = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'b'.repeat(64)}`, size: 99 };

@@ -1,8 +1,8 @@
-// Certificates for the Notation unit tests, made in-process with @peculiar/x509 so each test can
+// Certificates for the Notation tests, made in-process with @peculiar/x509 so each test can
 // set exactly the extension, criticality or validity it is about.
 import { KeyObject, randomBytes, webcrypto } from 'node:crypto';
 import type * as X509 from '@peculiar/x509';
-import { x509lib } from '../../../src/core/index.js';
+import { x509lib } from '../../src/core/index.js';
 
 export type Kind = 'rsa-2048' | 'rsa-3072' | 'rsa-4096' | 'ec-256' | 'ec-384' | 'ec-521' | 'rsa-1024';
 
