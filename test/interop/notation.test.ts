@@ -65,6 +65,8 @@ let ec: SigningIdentity;
 let env: Record<string, string>;
 let wrongStoreEnv: Record<string, string>;
 let wrongIdentityEnv: Record<string, string>;
+let permissiveEnv: Record<string, string>;
+let auditOtherStoreEnv: Record<string, string>;
 /** a chain whose leaf expired on 2025-06-01, and a home trusting its root */
 let expiredChain: Chain;
 let expiredCertEnv: Record<string, string>;
@@ -214,6 +216,8 @@ before(async () => {
     trustStores: { test: [join(pki, 'root.crt')] },
     policy: globalPolicy('strict', ['ca:test'], ['x509.subject: C=US, ST=WA, O=Somebody Else']),
   });
+  permissiveEnv = await makeNotationHome(await tempDir('vouch-nhome-'), { trustStores: { test: [join(pki, 'root.crt')] }, policy: globalPolicy('permissive', ['ca:test'], [IDENTITY]) });
+  auditOtherStoreEnv = await makeNotationHome(await tempDir('vouch-nhome-'), { trustStores: { test: [join(pki, 'other.crt')] }, policy: globalPolicy('audit', ['ca:test'], [IDENTITY]) });
   const rootKey = await testKey('rsa-2048');
   const root = await makeCert({ subject: ROOT_SUBJECT, key: rootKey, notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: new Date('2035-01-01T00:00:00Z'), extensions: caExtensions });
   const leafKey = await testKey('ec-256');
@@ -311,6 +315,19 @@ for (const makePlace of places) {
       const signed = await signJws({ target: img, privateKey: expiredChain.key.privateKey, chain: expiredChain.ders, signingTime: new Date('2025-03-01T00:00:00Z') });
       await place.attach(img, signed.envelope);
       await refusedByBoth(img, expiredCertEnv, 'authenticTimestamp', /verification time is after certificate .* validity period/, /authenticTimestamp validation failed.*verification time is after certificate .* validity period/);
+    });
+
+    test('the same policy levels give the same verdicts: permissive logs expiry, audit logs authenticity', async () => {
+      const img = await vouchSigned('levels', ['--expiry', '1s']);
+      await sleep(2100); // until the signature has expired (no assertion on timing)
+      for (const [e, check] of [[permissiveEnv, 'expiry'], [auditOtherStoreEnv, 'authenticity']] as const) {
+        const mine = await vouch(e, ['notation', 'verify', ...place.vouchArgs(img)]);
+        assert.equal(mine.code, 0, show(mine));
+        assert.match(mine.stderr, new RegExp(`Warning: ${check} was set to "log" and failed with error`));
+        const theirs = await runNotation(e, ['verify', ...place.notationArgs(img)]);
+        assert.equal(theirs.code, 0, show(theirs));
+        assert.match(theirs.stderr, new RegExp(`Warning: ${check} was set to "log" and failed with error`));
+      }
     });
 
     test('refused by both: a tampered envelope (integrity)', async () => {
