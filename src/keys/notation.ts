@@ -2,12 +2,13 @@
 // os.UserConfigDir()/notation, i.e. $XDG_CONFIG_HOME/notation or ~/.config/notation on Linux;
 // trust policies in trustpolicy.oci.json (newer notation) or trustpolicy.json (notation ≤ 1.3);
 // trust stores in truststore/x509/{ca,signingAuthority,tsa}/NAME/ holding PEM or DER files. Like
-// notation, symlinks and subdirectories are refused. Signing keys and certificates as PEM files.
+// notation, symlinks and subdirectories are refused. Signing keys and certificates as PEM files,
+// named directly or through notation's local key store (signingkeys.json).
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { lstat, readFile, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { VouchError, parseCertificateBundle } from '../core/index.js';
+import { join, resolve } from 'node:path';
+import { VouchError, isJsonObject, parseCertificateBundle, parseJson } from '../core/index.js';
 import { parseCertificateFile, parseTrustPolicy, type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType } from '../sig/index.js';
 import type { Env } from './trustdir.js';
 
@@ -103,4 +104,31 @@ export async function readSigningKeyFiles(keyPath: string, certPath: string): Pr
   }
   const chain = parseCertificateBundle(await read(certPath, 'certificate file')).map((c) => c.raw);
   return { privateKey, chain };
+}
+
+/**
+ * A key of notation's local key store (signingkeys.json: notation-go config/keys.go): `name`, or
+ * the default key. Plugin keys are named as such (vouch does not run signing plugins yet).
+ */
+export async function resolveNotationSigningKey(configDir: string, name?: string): Promise<{ name: string; keyPath: string; certPath: string }> {
+  const file = join(configDir, 'signingkeys.json');
+  const st = await lstatOrUndefined(file);
+  let doc: unknown = { keys: [] };
+  if (st !== undefined) {
+    if (!st.isFile()) throw new VouchError('CONFIG', `${file} is not a regular file`);
+    if (st.size > MAX_POLICY_BYTES) throw new VouchError('TOO_LARGE', `${file} is ${st.size} bytes, over the limit of ${MAX_POLICY_BYTES}`);
+    doc = parseJson(await readFile(file), { what: file });
+  }
+  if (!isJsonObject(doc) || (doc.keys !== undefined && !Array.isArray(doc.keys))) throw new VouchError('CONFIG', `${file} is not notation's signing key list`);
+  const wanted = name ?? (typeof doc.default === 'string' ? doc.default : undefined);
+  if (wanted === undefined || wanted === '') {
+    throw new VouchError('INVALID_ARGUMENT', 'default signing key not set. Please set default signing key or specify a key name', { hint: 'name a key of signingkeys.json with --key NAME, or give --key FILE --cert FILE' });
+  }
+  const suite = ((doc.keys ?? []) as unknown[]).find((k) => isJsonObject(k) && k.name === wanted) as Record<string, unknown> | undefined;
+  if (suite === undefined) throw new VouchError('KEY_NOT_FOUND', `signing key ${wanted} not found`, { hint: `the keys are listed in ${file}; or give --key FILE --cert FILE` });
+  if (typeof suite.pluginName === 'string') {
+    throw new VouchError('UNSUPPORTED_KEY_TYPE', `signing key ${wanted} is held by the plugin ${suite.pluginName}, and vouch does not run signing plugins yet`);
+  }
+  if (typeof suite.keyPath !== 'string' || typeof suite.certPath !== 'string') throw new VouchError('CONFIG', `signing key ${wanted} in ${file} has no keyPath and certPath`);
+  return { name: wanted, keyPath: resolve(configDir, suite.keyPath), certPath: resolve(configDir, suite.certPath) };
 }

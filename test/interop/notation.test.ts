@@ -274,6 +274,14 @@ for (const makePlace of places) {
       });
     }
 
+    test("vouch notation sign --key NAME (notation's signingkeys.json) → notation verify", async () => {
+      const img = await place.image('keystore');
+      const signed = await vouch(env, ['notation', 'sign', ...forSign(place.vouchArgs(img)), '--key', 'rsa']);
+      assert.equal(signed.code, 0, show(signed));
+      const r = await runNotation(env, ['verify', ...place.notationArgs(img)]);
+      assert.equal(r.code, 0, show(r));
+    });
+
     const refusedByBoth = async (img: Image, e: Record<string, string>, check: string, vouchMessage: RegExp, notationMessage: RegExp): Promise<void> => {
       const { r, json } = await vouchVerify(e, place, img);
       assert.equal(r.code, 1, show(r));

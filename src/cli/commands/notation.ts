@@ -1,12 +1,13 @@
 // vouch notation sign / verify: Notation (Notary Project) signatures, answering like the
 // `notation` CLI v1.3 (notation cmd/notation/sign.go, verify.go): its flags, its messages on
 // success ("Successfully signed …", "Successfully verified signature for …"), exit 0 when verified
-// and 1 when not. Keys and certificates come from PEM files; trust policy and trust stores from
-// notation's own configuration directory.
+// and 1 when not. Keys come from PEM files (--key FILE --cert FILE) or notation's local key store
+// (--key NAME, or its default key); trust policy and trust stores from notation's own
+// configuration directory.
 import { resolve } from 'node:path';
 import { VouchError } from '../../core/index.js';
 import { LayoutSignatureStore, RegistrySignatureStore, signNotation, verifyNotation, type NotationVerifyResult, type SignatureStore } from '../../client/notation.js';
-import { notationConfigDir, readNotationTrustPolicy, readNotationTrustStores, readSigningKeyFiles } from '../../keys/notation.js';
+import { notationConfigDir, readNotationTrustPolicy, readNotationTrustStores, readSigningKeyFiles, resolveNotationSigningKey } from '../../keys/notation.js';
 import { parseReference } from '../../oci/reference.js';
 import type { CheckResult } from '../../sig/index.js';
 import type { Context } from '../context.js';
@@ -97,12 +98,17 @@ export async function notationSignCommand(ctx: Context, reference: string, opts:
     if (opts.signatureFormat === 'cose') throw new VouchError('INVALID_ARGUMENT', 'signature format "cose" is not supported by vouch yet', { hint: 'use --signature-format jws (the default)' });
     throw new VouchError('INVALID_ARGUMENT', `signature format "${opts.signatureFormat}" not supported`, { hint: 'use --signature-format jws' });
   }
-  if (!opts.key || !opts.cert) {
-    throw new VouchError('INVALID_ARGUMENT', 'vouch notation sign needs --key FILE (PEM private key) and --cert FILE (PEM certificate chain, leaf first)', { hint: "notation's key store (notation key add) is not supported yet" });
-  }
   const userMetadata = parseUserMetadata(opts.userMetadata);
   const expiryMs = opts.expiry !== undefined ? parseGoDuration(opts.expiry) : undefined;
-  const { privateKey, chain } = await readSigningKeyFiles(resolve(ctx.cwd, opts.key), resolve(ctx.cwd, opts.cert));
+  // --key FILE --cert FILE, or (as notation) --key NAME / the default key of signingkeys.json
+  let files: { keyPath: string; certPath: string };
+  if (opts.cert !== undefined) {
+    if (!opts.key) throw new VouchError('INVALID_ARGUMENT', '--cert FILE goes with --key FILE (the PEM private key)');
+    files = { keyPath: resolve(ctx.cwd, opts.key), certPath: resolve(ctx.cwd, opts.cert) };
+  } else {
+    files = await resolveNotationSigningKey(notationConfigDir(ctx.env), opts.key);
+  }
+  const { privateKey, chain } = await readSigningKeyFiles(files.keyPath, files.certPath);
   const target = openTarget(ctx, reference, opts);
   try {
     tagWarning(ctx, target.ref);

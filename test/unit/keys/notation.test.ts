@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { notationConfigDir, readNotationTrustPolicy, readNotationTrustStores } from '../../../src/keys/index.js';
+import { notationConfigDir, readNotationTrustPolicy, readNotationTrustStores, resolveNotationSigningKey } from '../../../src/keys/index.js';
 import { makeChain } from '../../support/x509.js';
 
 const policy = (name: string): string => JSON.stringify({ version: '1.0', trustPolicies: [{ name, registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:a'], trustedIdentities: ['*'] }] });
@@ -54,6 +54,23 @@ test('trust stores: PEM and DER files read; a missing store, a symlinked store, 
     await writeFile(join(store('pem'), 'junk.crt'), 'not a certificate');
     const junk = await readNotationTrustStores(dir, [{ type: 'ca', name: 'pem' }]);
     assert.match((junk['ca:pem'] as { error: string }).error, /junk\.crt .*neither PEM nor DER/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("signing keys from notation's signingkeys.json: by name, the default, and notation's errors", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'vouch-ncfg-'));
+  try {
+    await assert.rejects(resolveNotationSigningKey(dir), /default signing key not set/);
+    await writeFile(join(dir, 'signingkeys.json'), JSON.stringify({
+      default: 'b',
+      keys: [{ name: 'a', keyPath: '/k/a.key', certPath: '/k/a.crt' }, { name: 'b', keyPath: 'rel/b.key', certPath: 'rel/b.crt' }, { name: 'kms', id: 'arn:x', pluginName: 'com.example.kms' }],
+    }));
+    assert.deepEqual(await resolveNotationSigningKey(dir, 'a'), { name: 'a', keyPath: '/k/a.key', certPath: '/k/a.crt' });
+    assert.deepEqual(await resolveNotationSigningKey(dir), { name: 'b', keyPath: join(dir, 'rel/b.key'), certPath: join(dir, 'rel/b.crt') });
+    await assert.rejects(resolveNotationSigningKey(dir, 'zzz'), /signing key zzz not found/);
+    await assert.rejects(resolveNotationSigningKey(dir, 'kms'), /held by the plugin com\.example\.kms/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
