@@ -405,3 +405,19 @@ describe('notation interop: a Docker schema 2 image (docker-registry)', () => {
     assert.equal(r.subject.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
   });
 });
+
+describe("notation interop: notation's own test key (cert generate-test)", () => {
+  test('notation cert generate-test --default; vouch notation sign with the default key; both verify (a one-certificate self-signed chain)', async () => {
+    const home = await makeNotationHome(await tempDir('vouch-nhome-'), { trustStores: {}, policy: globalPolicy('strict', ['ca:wabbit-networks.io'], ['*']) });
+    const gen = await runNotation(home, ['cert', 'generate-test', '--default', 'wabbit-networks.io']);
+    assert.equal(gen.code, 0, show(gen));
+    const place = layoutPlace();
+    const img = await place.image('generated');
+    const signed = await vouch(home, ['notation', 'sign', ...forSign(place.vouchArgs(img))]);
+    assert.equal(signed.code, 0, show(signed));
+    const n = await runNotation(home, ['verify', ...place.notationArgs(img)]);
+    assert.equal(n.code, 0, show(n));
+    const v = await vouch(home, ['notation', 'verify', ...place.vouchArgs(img)]);
+    assert.equal(v.code, 0, show(v));
+  });
+});
