@@ -61,7 +61,7 @@ function fromStdBase64(text: unknown, what: string): Buffer {
   return fromBase64(text, what);
 }
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 /** RFC 3339 as Go's time.Time unmarshals it (any offset, optional fraction). */
 export function parseRfc3339(text: unknown, what: string): Date {
   if (typeof text !== 'string' || !RFC3339.test(text)) throw invalid(`${what} is not an RFC 3339 time`);
