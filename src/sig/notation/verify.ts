@@ -9,7 +9,7 @@ import { parseCertificates, thumbprint, type Certificate } from './certs.js';
 import { HEADER_VERIFICATION_PLUGIN, JWS_ENVELOPE_TYPE, SIGNING_SCHEME_X509 } from './constants.js';
 import { certificateSubjectDn, isSubsetDn } from './dn.js';
 import { verifyJwsEnvelope, type JwsEnvelope, type TargetArtifact } from './jws.js';
-import type { CheckAction, CheckName, ResolvedPolicy, TrustStoreType } from './policy.js';
+import { CHECKS, type CheckAction, type CheckName, type ResolvedPolicy, type TrustStoreType } from './policy.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'inconclusive' | 'skipped';
 /** The policy's checks, plus the two notation applies to every signature that passes them. */
@@ -122,7 +122,7 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
     const failure = checks.results.find((r) => checks.critical(r));
     const ran = new Set(checks.results.map((r) => r.check));
     const all: CheckResult[] = [...checks.results];
-    for (const c of ['integrity', 'authenticity', 'authenticTimestamp', 'expiry', 'revocation', 'targetArtifact'] as VerdictCheck[]) {
+    for (const c of [...CHECKS, 'targetArtifact'] as VerdictCheck[]) {
       if (!ran.has(c)) all.push({ check: c, status: 'skipped', action: c === 'targetArtifact' ? 'enforce' : policy.actions[c as CheckName] });
     }
     const out: NotationVerdict = { verified: failure === undefined, policy: policy.name, level: policy.level, checks: all, ...(failure ? { failure } : {}) };
@@ -136,7 +136,7 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
   };
   const checks = new Checks(policy);
   if (policy.level === 'skip') {
-    return { verified: true, policy: policy.name, level: 'skip', checks: (['integrity', 'authenticity', 'authenticTimestamp', 'expiry', 'revocation'] as CheckName[]).map((c) => ({ check: c, status: 'skipped', action: 'skip', message: 'the trust policy skips signature verification' })) };
+    return { verified: true, policy: policy.name, level: 'skip', checks: CHECKS.map((c) => ({ check: c, status: 'skipped', action: 'skip', message: 'the trust policy skips signature verification' })) };
   }
 
   // integrity
