@@ -3,20 +3,21 @@
 // the environment or the clock.
 import tseslint from 'typescript-eslint';
 
-const modules = ['core', 'tuf', 'policy', 'keys', 'oci', 'storage', 'client', 'server', 'registry', 'cli'];
+const modules = ['core', 'tuf', 'policy', 'sig', 'keys', 'oci', 'storage', 'client', 'server', 'registry', 'cli'];
 const allowed = {
   core: [],
   tuf: ['core'],
   policy: ['core'],
-  keys: ['core', 'tuf'],
+  sig: ['core'],
+  keys: ['core', 'tuf', 'sig'],
   oci: ['core'],
   storage: ['core', 'tuf'],
-  client: ['core', 'tuf', 'policy', 'keys', 'oci'],
+  client: ['core', 'tuf', 'policy', 'sig', 'keys', 'oci'],
   server: ['core', 'tuf', 'storage'],
   registry: ['core', 'oci'],
   cli: modules,
 };
-const pure = ['core', 'tuf', 'policy'];
+const pure = ['core', 'tuf', 'policy', 'sig'];
 const ioModules = ['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'tls', 'dgram', 'dns', 'child_process', 'cluster', 'worker_threads', 'os', 'process', 'readline']
   .flatMap((m) => [`node:${m}`, m]);
 

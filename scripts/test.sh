@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test suite: unit tests of the pure modules, storage against a real PostgreSQL,
-# and the interop suites against the real notary, notary-server, docker CLI, registry and skopeo.
+# and the interop suites against the real notary, notary-server, docker CLI, registry, skopeo and notation.
 # Installs what is missing first. Fails if any test fails, is skipped, or if no test ran; a test that
 # runs past 5 minutes fails (a hang must not hold CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
+# The real notation CLI (go install from the Go module proxy, cached after the first build).
+bash scripts/install-go-peers.sh >/dev/null
 [[ -d node_modules ]] || npm ci
 npm run --silent build
 npm run --silent lint

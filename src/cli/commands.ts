@@ -11,6 +11,7 @@ import type { PullCommandOptions, PushCommandOptions } from './commands/image.js
 import type { VerifyCommandOptions } from './commands/verify.js';
 import type { PinCommandOptions } from './commands/pin.js';
 import type { StatusCommandOptions } from './commands/status.js';
+import type { NotationSignOptions, NotationVerifyCommandOptions } from './commands/notation.js';
 
 export function registerCommands(program: Command, io: Io, env: Env, cwd: string): void {
   const run = (fn: (ctx: Context) => Promise<void>) => async (): Promise<void> => fn(createContext(io, env, cwd));
@@ -88,6 +89,41 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .addHelpText('after', '\nExit status: 0 when every reference is pinned to its signed digest, 1 when a problem is left (or found by\n--check), 2 for a usage error. See docs/pin.md.')
     .action((files: string[], opts: PinCommandOptions) =>
       run(async (ctx) => (await import('./commands/pin.js')).pinCommand(ctx, files, opts))());
+
+  const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+  const notation = program
+    .command('notation')
+    .description('Notation (Notary Project) signatures as OCI artifacts, like the notation CLI: sign and verify (docs/notation.md)');
+  notation
+    .command('sign')
+    .description('sign an artifact in a registry or an OCI layout; the signature is pushed next to it (notation sign)')
+    .argument('<reference>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST (with --oci-layout: DIR:TAG or DIR@sha256:DIGEST)')
+    .option('-k, --key <name|file>', "a key of notation's signingkeys.json (default: its default key); with --cert: a PEM key file (PKCS#8, PKCS#1 or SEC1, unencrypted)")
+    .option('--cert <file>', 'the PEM certificate chain of --key FILE (leaf first, ending in the root)')
+    .option('--signature-format <format>', 'signature envelope format: jws', 'jws')
+    .option('-e, --expiry <duration>', 'the signature expires after this long (a Go duration: 24h, 30m, 1h30m)')
+    .option('-m, --user-metadata <key=value>', 'metadata to add to the signed payload (repeatable)', collect)
+    .option('--oci-layout', 'the reference is an OCI image layout on disk (DIR:TAG or DIR@DIGEST); works offline')
+    .option('--plain-http', 'talk plain HTTP to the registry')
+    .option('--insecure-registry', 'same as --plain-http (notation\'s name)')
+    .addHelpText('after', '\nExit status: 0 when signed, 1 when not, 2 for a usage error.')
+    .action((reference: string, opts: NotationSignOptions) =>
+      run(async (ctx) => (await import('./commands/notation.js')).notationSignCommand(ctx, reference, opts))());
+  notation
+    .command('verify')
+    .description("verify an artifact's Notation signatures against notation's trust policy and trust stores (notation verify)")
+    .argument('<reference>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST (with --oci-layout: DIR:TAG or DIR@sha256:DIGEST)')
+    .option('-m, --user-metadata <key=value>', 'metadata the signature must carry (repeatable)', collect)
+    .option('--oci-layout', 'the reference is an OCI image layout on disk (needs --scope); works offline')
+    .option('--scope <scope>', 'with --oci-layout: the trust policy scope to verify under, e.g. local/app')
+    .option('--max-signatures <n>', 'try at most this many signatures', '100')
+    .option('--trust-policy <file>', 'the trust policy file (default: trustpolicy.oci.json, else trustpolicy.json, in the notation config directory)')
+    .option('-o, --output <format>', 'text or json (the verdict with every check)', 'text')
+    .option('--plain-http', 'talk plain HTTP to the registry')
+    .option('--insecure-registry', 'same as --plain-http (notation\'s name)')
+    .addHelpText('after', '\nThe notation config directory is $XDG_CONFIG_HOME/notation (default ~/.config/notation): trust stores in\ntruststore/x509/{ca,signingAuthority}/NAME/. Exit status: 0 when a signature verifies, 1 when none does, 2 for a usage error.')
+    .action((reference: string, opts: NotationVerifyCommandOptions) =>
+      run(async (ctx) => (await import('./commands/notation.js')).notationVerifyCommand(ctx, reference, opts))());
 
   program
     .command('server')

@@ -66,15 +66,17 @@ export class Session {
     return credentialsFor(registry, this.opts.env)?.username || undefined;
   }
 
-  registryFor(registry: string): RegistryClient {
-    let c = this.registries.get(registry);
+  /** The registry client; `plainHttp` talks http:// to any host (notation's --insecure-registry, --plain-http). */
+  registryFor(registry: string, opts: { plainHttp?: boolean } = {}): RegistryClient {
+    const key = opts.plainHttp ? `http://${registry}` : registry;
+    let c = this.registries.get(key);
     if (c === undefined) {
       const credentials = credentialsFor(registry, this.opts.env);
       // node:http(s), as for trust servers: its native HTTP parser hands on body chunks with less
       // CPU than undici's wasm parser and stream layers (a 200 MB pull: ~0.3 s less CPU), and undici
       // is not loaded at all.
-      c = new RegistryClient({ registry, transportOptions: { tls: tlsFor(registry, this.opts.env), ...(credentials ? { credentials } : {}), deadlines: deadlinesFrom(this.opts.env), userAgent: 'vouch', client: 'node' } });
-      this.registries.set(registry, c);
+      c = new RegistryClient({ registry, ...(opts.plainHttp ? { scheme: 'http' as const } : {}), transportOptions: { tls: tlsFor(registry, this.opts.env), ...(credentials ? { credentials } : {}), deadlines: deadlinesFrom(this.opts.env), userAgent: 'vouch', client: 'node' } });
+      this.registries.set(key, c);
     }
     return c;
   }

@@ -4,3 +4,4 @@ export * from './encoding.js';
 export * from './digest.js';
 export * from './json.js';
 export * from './crypto.js';
+export * from './x509lib.js';

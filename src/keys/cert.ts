@@ -4,24 +4,10 @@
 // BasicConstraints CA:FALSE (critical), random serial below 2^128.
 import { randomBytes, webcrypto } from 'node:crypto';
 import type * as X509 from '@peculiar/x509';
-import { VouchError } from '../core/index.js';
+import { VouchError, x509lib } from '../core/index.js';
 import { generateKey, type PrivateKey } from './key.js';
 
-// The library's types are DOM's; node's webcrypto is the same API.
-type X509Crypto = Parameters<typeof X509.cryptoProvider.set>[0];
 type KeyPair = Parameters<typeof X509.X509CertificateGenerator.createSelfSigned>[0]['keys'];
-
-/** @peculiar/x509 (and the tsyringe it brings) is only loaded when a certificate is made: it is slow to load. */
-let loaded: Promise<typeof X509> | undefined;
-function x509lib(): Promise<typeof X509> {
-  loaded ??= (async () => {
-    await import('reflect-metadata'); // tsyringe needs the Reflect metadata API
-    const lib = await import('@peculiar/x509');
-    lib.cryptoProvider.set(webcrypto as unknown as X509Crypto);
-    return lib;
-  })();
-  return loaded;
-}
 
 /** notary.Year * 10: ten years of 365 days (so a cert made on Nov 25 2026 ends on Nov 22 2036). */
 export const ROOT_CERT_VALIDITY_MS = 10 * 365 * 24 * 60 * 60 * 1000;

@@ -268,8 +268,11 @@ export class RegistryClient {
     return { digest, fallback: true };
   }
 
-  /** Manifests whose subject is `digest`: the referrers API, or the referrers tag where it is missing. */
-  async listReferrers(repo: string, digest: string, opts: { artifactType?: string } = {}): Promise<Descriptor[]> {
+  /**
+   * Manifests whose subject is `digest`: the referrers API, or the referrers tag where it is missing.
+   * With `limit`, at most that many are returned, and no further page is fetched once they are in.
+   */
+  async listReferrers(repo: string, digest: string, opts: { artifactType?: string; limit?: number } = {}): Promise<Descriptor[]> {
     parseDigest(digest);
     const first = new URL(await this.repoUrl(repo, 'referrers', digest));
     if (opts.artifactType) first.searchParams.set('artifactType', opts.artifactType);
@@ -286,13 +289,20 @@ export class RegistryClient {
       }
     } else {
       list = [];
-      for (const page of await this.pages(first.toString(), [pullScope(repo)], `referrers of ${digest}`, probe)) {
+      const collected = list;
+      await this.pages(first.toString(), [pullScope(repo)], `referrers of ${digest}`, probe, (page) => {
         const manifests = (page as { manifests?: unknown }).manifests;
-        if (Array.isArray(manifests)) list.push(...manifests.map((d, i) => parseDescriptor(d, `referrers[${i}]`)));
-      }
+        if (Array.isArray(manifests)) collected.push(...manifests.map((d, i) => parseDescriptor(d, `referrers[${i}]`)));
+        return opts.limit !== undefined && collected.filter(wanted).length >= opts.limit;
+      });
     }
     // Filtering is cheap and the server may not have applied it; apply it always.
-    return opts.artifactType ? list.filter((d) => d.artifactType === opts.artifactType) : list;
+    const out = list.filter(wanted);
+    return opts.limit !== undefined ? out.slice(0, opts.limit) : out;
+
+    function wanted(d: Descriptor): boolean {
+      return opts.artifactType === undefined || d.artifactType === opts.artifactType;
+    }
   }
 
   async deleteManifest(repo: string, digest: string): Promise<void> {
@@ -459,7 +469,8 @@ export class RegistryClient {
     return out;
   }
 
-  private async pages(firstUrl: string, scopes: string[], what: string, firstResponse?: StreamResponse): Promise<unknown[]> {
+  /** Follows `Link: <…>; rel="next"`; stops early when `enough(page)` says so. */
+  private async pages(firstUrl: string, scopes: string[], what: string, firstResponse?: StreamResponse, enough?: (page: unknown) => boolean): Promise<unknown[]> {
     const out: unknown[] = [];
     let next: string | undefined = firstUrl;
     let pending = firstResponse;
@@ -471,7 +482,10 @@ export class RegistryClient {
       pending = undefined;
       if (res.status !== 200) return this.fail(res, what);
       const body = await readBody(res, 4 * 1024 * 1024, what);
-      try { out.push(JSON.parse(body.toString('utf8'))); } catch { throw new VouchError('REMOTE_ERROR', `${this.registry}: ${what}: invalid JSON`); }
+      let page: unknown;
+      try { page = JSON.parse(body.toString('utf8')); } catch { throw new VouchError('REMOTE_ERROR', `${this.registry}: ${what}: invalid JSON`); }
+      out.push(page);
+      if (enough?.(page)) break;
       const link = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers.link ?? '');
       next = link ? new URL(link[1] as string, res.url).toString() : undefined;
     }

@@ -390,3 +390,26 @@ test('repository names, tags and digests are checked before any request', async 
   await assert.rejects(client.listTags('a/../b'), (e) => isVouchError(e, 'INVALID_ARGUMENT'));
   await assert.rejects(client.pushBlob('a/b', contentDesc, content, { mountFrom: '../x' }), (e) => isVouchError(e, 'INVALID_ARGUMENT'));
 });
+
+test('referrers: with a limit, a registry that pages without end is read only as far as needed', async () => {
+  let requests = 0;
+  const subject = digestOf(Buffer.from('paged subject'));
+  const fake = await serve((req, res) => {
+    requests++;
+    const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? '0');
+    const manifests = [0, 1].map((i) => ({ mediaType: OCI_MANIFEST, digest: digestOf(Buffer.from(`ref ${page} ${i}`)), size: 10, artifactType: i === 0 ? 'application/vnd.cncf.notary.signature' : 'other' }));
+    res.setHeader('content-type', 'application/vnd.oci.image.index.v1+json');
+    res.setHeader('link', `</v2/paged/app/referrers/${subject}?page=${page + 1}>; rel="next"`);
+    res.end(JSON.stringify({ schemaVersion: 2, manifests }));
+  });
+  const c = new RegistryClient({ registry: fake.host, scheme: 'http', transportOptions: { retries: 0 } });
+  try {
+    const got = await c.listReferrers('paged/app', subject, { artifactType: 'application/vnd.cncf.notary.signature', limit: 3 });
+    assert.equal(got.length, 3);
+    assert.ok(got.every((d) => d.artifactType === 'application/vnd.cncf.notary.signature'));
+    assert.equal(requests, 3, 'one page per wanted referrer here, and not one more');
+  } finally {
+    await c.close();
+    await fake.close();
+  }
+});

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Builds the Go peers the interop tests drive (the real `notation` CLI) with `go install` from the
+# Go module proxy, at pinned versions, into a cache outside the repository; once: a cached binary
+# is reused. Prints the path of each binary, one a line, in the order asked.
+#   scripts/install-go-peers.sh            # every peer
+#   scripts/install-go-peers.sh notation   # just these
+# Cache: $VOUCH_GO_PEERS_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/vouch/go-peers/<module>@<version>/bin.
+set -euo pipefail
+
+# name -> module package path and pinned version (the release tag on the module proxy).
+declare -A package=(
+  [notation]=github.com/notaryproject/notation/cmd/notation
+)
+declare -A version=(
+  [notation]=v1.3.2
+)
+declare -A module=(
+  [notation]=github.com/notaryproject/notation
+)
+
+cache=${VOUCH_GO_PEERS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vouch/go-peers}
+names=("$@")
+[[ ${#names[@]} -gt 0 ]] || names=("${!package[@]}")
+
+for name in "${names[@]}"; do
+  if [[ -z ${package[$name]:-} ]]; then
+    echo "install-go-peers: unknown peer '$name' (known: ${!package[*]})" >&2
+    exit 2
+  fi
+  dir="$cache/${module[$name]}@${version[$name]}"
+  bin="$dir/bin/$name"
+  if [[ ! -x $bin ]]; then
+    command -v go >/dev/null || { echo "install-go-peers: 'go' is not on PATH; install Go to build $name" >&2; exit 1; }
+    mkdir -p "$dir"
+    # One build at a time per peer: a second caller waits, then finds the binary.
+    exec 9>"$dir/.lock"
+    flock 9
+    if [[ ! -x $bin ]]; then
+      echo "install-go-peers: building $name ${version[$name]} with go install (once)" >&2
+      staging=$(mktemp -d "$dir/.build.XXXXXX")
+      # Not `go install pkg@version`: that form also looks up the module's deprecation notice in
+      # its version list (@v/list), which this machine's module proxy refuses with
+      # "403 Forbidden: This module version is not available". A one-line module that requires the
+      # pinned release builds the same package from the same proxy, checked against the checksum
+      # database as usual; -mod=mod lets go record the dependencies' sums in it.
+      printf 'module vouch.local/go-peers/%s\n\ngo 1.23\n\nrequire %s %s\n' "$name" "${module[$name]}" "${version[$name]}" >"$staging/go.mod"
+      if ! (cd "$staging" && GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod" GOBIN="$staging/bin" go install "${package[$name]}") >&2; then
+        rm -rf "$staging"
+        echo "install-go-peers: go install ${package[$name]} (${version[$name]}) failed (GOPROXY=$(go env GOPROXY))" >&2
+        exit 1
+      fi
+      mkdir -p "$dir/bin"
+      mv "$staging/bin/$name" "$bin"
+      rm -rf "$staging"
+    fi
+    exec 9>&-
+  fi
+  echo "$bin"
+done

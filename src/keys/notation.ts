@@ -1,0 +1,134 @@
+// notation's configuration directory, read unchanged (notation-go dir/path.go): Go's
+// os.UserConfigDir()/notation, i.e. $XDG_CONFIG_HOME/notation or ~/.config/notation on Linux;
+// trust policies in trustpolicy.oci.json (newer notation) or trustpolicy.json (notation ≤ 1.3);
+// trust stores in truststore/x509/{ca,signingAuthority,tsa}/NAME/ holding PEM or DER files. Like
+// notation, symlinks and subdirectories are refused. Signing keys and certificates as PEM files,
+// named directly or through notation's local key store (signingkeys.json).
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { lstat, readFile, readdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { VouchError, isJsonObject, parseCertificateBundle, parseJson } from '../core/index.js';
+import { parseCertificateFile, parseTrustPolicy, type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType } from '../sig/index.js';
+import type { Env } from './trustdir.js';
+
+export const TRUST_POLICY_FILES = ['trustpolicy.oci.json', 'trustpolicy.json'] as const;
+const MAX_POLICY_BYTES = 1024 * 1024;
+const MAX_CERT_FILE_BYTES = 1024 * 1024;
+const MAX_STORE_FILES = 100;
+
+export function notationConfigDir(env: Env): string {
+  return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'notation');
+}
+
+async function lstatOrUndefined(path: string): Promise<Awaited<ReturnType<typeof lstat>> | undefined> {
+  try { return await lstat(path); } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new VouchError('STORAGE', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The OCI trust policy: `file` if given, else the first of trustpolicy.oci.json, trustpolicy.json in the config dir. */
+export async function readNotationTrustPolicy(configDir: string, file?: string): Promise<{ file: string; policy: TrustPolicyDocument }> {
+  const candidates = file !== undefined ? [file] : TRUST_POLICY_FILES.map((f) => join(configDir, f));
+  for (const path of candidates) {
+    const st = await lstatOrUndefined(path);
+    if (st === undefined) continue;
+    if (!st.isFile()) {
+      throw new VouchError('INVALID_POLICY', `trust policy ${path} is not a regular file (symlinks are not supported)`, { hint: 'replace the link with a copy of the file' });
+    }
+    if (st.size > MAX_POLICY_BYTES) throw new VouchError('TOO_LARGE', `trust policy ${path} is ${st.size} bytes, over the limit of ${MAX_POLICY_BYTES}`);
+    const bytes = await readFile(path);
+    return { file: path, policy: parseTrustPolicy(bytes, path) };
+  }
+  throw new VouchError('INVALID_POLICY', `trust policy is not present (looked for ${candidates.join(', ')})`, {
+    hint: 'create one (https://notaryproject.dev/docs/quickstart/#create-a-trust-policy), or name it with --trust-policy FILE',
+  });
+}
+
+/**
+ * The certificates of each named trust store (`type:name` → DER list), or why a store cannot be
+ * used, in notation's words (notation-go verifier/truststore/truststore.go).
+ */
+export async function readNotationTrustStores(configDir: string, stores: readonly { type: TrustStoreType; name: string }[]): Promise<TrustStoreContents> {
+  const out: Record<string, Buffer[] | { error: string }> = {};
+  for (const { type, name } of stores) {
+    const key = `${type}:${name}`;
+    const dir = join(configDir, 'truststore', 'x509', type, name);
+    const st = await lstatOrUndefined(dir);
+    if (st === undefined) {
+      out[key] = { error: `the trust store "${name}" of type "${type}" does not exist (${dir}). Use command 'notation cert add' to create and add trusted certificates to the trust store` };
+      continue;
+    }
+    if (!st.isDirectory()) {
+      out[key] = { error: `the trust store ${name} of type ${type} with path ${dir} is not a regular directory (symlinks are not supported)` };
+      continue;
+    }
+    const certs: Buffer[] = [];
+    let problem: string | undefined;
+    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    if (entries.length > MAX_STORE_FILES) problem = `trust store ${name} of type ${type} holds ${entries.length} files, more than the limit of ${MAX_STORE_FILES}`;
+    for (const e of problem ? [] : entries) {
+      if (!e.isFile()) {
+        problem = `trusted certificate ${e.name} in trust store ${name} of type ${type} is not a regular file (directories or symlinks are not supported)`;
+        break;
+      }
+      const path = join(dir, e.name);
+      const size = (await lstat(path)).size;
+      if (size > MAX_CERT_FILE_BYTES) { problem = `trusted certificate ${e.name} in trust store ${name} of type ${type} is ${size} bytes, over the limit of ${MAX_CERT_FILE_BYTES}`; break; }
+      try {
+        certs.push(...parseCertificateFile(await readFile(path), `trusted certificate ${e.name} in trust store ${name} of type ${type}`));
+      } catch (err) {
+        problem = (err as Error).message;
+        break;
+      }
+    }
+    if (problem === undefined && certs.length === 0) problem = `no x509 certificates were found in trust store "${name}" of type "${type}"`;
+    out[key] = problem !== undefined ? { error: problem } : certs;
+  }
+  return out;
+}
+
+/** A signing key (PEM: PKCS#8, PKCS#1 or SEC1, unencrypted) and its certificate chain (PEM, leaf first). */
+export async function readSigningKeyFiles(keyPath: string, certPath: string): Promise<{ privateKey: KeyObject; chain: Buffer[] }> {
+  const read = async (path: string, what: string): Promise<Buffer> => {
+    const st = await lstatOrUndefined(path);
+    if (st === undefined) throw new VouchError('NOT_FOUND', `${what} ${path} does not exist`);
+    if (st.size > MAX_CERT_FILE_BYTES) throw new VouchError('TOO_LARGE', `${what} ${path} is larger than ${MAX_CERT_FILE_BYTES} bytes`);
+    return readFile(path);
+  };
+  let privateKey: KeyObject;
+  try { privateKey = createPrivateKey(await read(keyPath, 'key file')); } catch (err) {
+    if (err instanceof VouchError) throw err;
+    throw new VouchError('INVALID_KEY', `key file ${keyPath} does not hold an unencrypted PEM private key: ${(err as Error).message}`, { cause: err });
+  }
+  const chain = parseCertificateBundle(await read(certPath, 'certificate file')).map((c) => c.raw);
+  return { privateKey, chain };
+}
+
+/**
+ * A key of notation's local key store (signingkeys.json: notation-go config/keys.go): `name`, or
+ * the default key. Plugin keys are named as such (vouch does not run signing plugins yet).
+ */
+export async function resolveNotationSigningKey(configDir: string, name?: string): Promise<{ name: string; keyPath: string; certPath: string }> {
+  const file = join(configDir, 'signingkeys.json');
+  const st = await lstatOrUndefined(file);
+  let doc: unknown = { keys: [] };
+  if (st !== undefined) {
+    if (!st.isFile()) throw new VouchError('CONFIG', `${file} is not a regular file`);
+    if (st.size > MAX_POLICY_BYTES) throw new VouchError('TOO_LARGE', `${file} is ${st.size} bytes, over the limit of ${MAX_POLICY_BYTES}`);
+    doc = parseJson(await readFile(file), { what: file });
+  }
+  if (!isJsonObject(doc) || (doc.keys !== undefined && !Array.isArray(doc.keys))) throw new VouchError('CONFIG', `${file} is not notation's signing key list`);
+  const wanted = name ?? (typeof doc.default === 'string' ? doc.default : undefined);
+  if (wanted === undefined || wanted === '') {
+    throw new VouchError('INVALID_ARGUMENT', 'default signing key not set. Please set default signing key or specify a key name', { hint: 'name a key of signingkeys.json with --key NAME, or give --key FILE --cert FILE' });
+  }
+  const suite = ((doc.keys ?? []) as unknown[]).find((k) => isJsonObject(k) && k.name === wanted) as Record<string, unknown> | undefined;
+  if (suite === undefined) throw new VouchError('KEY_NOT_FOUND', `signing key ${wanted} not found`, { hint: `the keys are listed in ${file}; or give --key FILE --cert FILE` });
+  if (typeof suite.pluginName === 'string') {
+    throw new VouchError('UNSUPPORTED_KEY_TYPE', `signing key ${wanted} is held by the plugin ${suite.pluginName}, and vouch does not run signing plugins yet`);
+  }
+  if (typeof suite.keyPath !== 'string' || typeof suite.certPath !== 'string') throw new VouchError('CONFIG', `signing key ${wanted} in ${file} has no keyPath and certPath`);
+  return { name: wanted, keyPath: resolve(configDir, suite.keyPath), certPath: resolve(configDir, suite.certPath) };
+}

@@ -1,0 +1,126 @@
+// Distinguished names for trustedIdentities, as notation-go internal/pkix/pkix.go reads them:
+// RFC 4514 text parsed as go-ldap v3 ParseDN does (dn.go: `,` `;` end an RDN, `+` joins one,
+// `\` escapes, values trimmed of unescaped spaces, `#hex` values refused), one value per
+// attribute type, `S` read as `ST`, and C, ST and O required. A certificate's subject is read the
+// way Go prints it (pkix.Name.String()): only the attribute types Go names; others make it
+// unusable for identity matching, as in notation.
+import { VouchError } from '../../core/index.js';
+import type { Certificate } from './certs.js';
+
+export type DistinguishedName = Readonly<Record<string, string>>;
+
+const invalidDn = (name: string, why: string): VouchError =>
+  new VouchError('INVALID_POLICY', `parsing distinguished name (DN) "${name}" failed with err: ${why}. A valid DN must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum, and follow RFC 4514 standard`);
+
+/** go-ldap decodeString: trims unescaped spaces, resolves `\c` and `\XX` escapes. */
+function decodeValue(raw: string, name: string): string {
+  let s = raw.replace(/^ +/, '');
+  const trimmed = s.replace(/ +$/, '');
+  // An escaped trailing space survives the trim.
+  s = trimmed.endsWith('\\') && s.length > trimmed.length ? `${trimmed} ` : trimmed;
+  const bytes: number[] = [];
+  const push = (t: string): void => { for (const b of Buffer.from(t, 'utf8')) bytes.push(b); };
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i] as string;
+    if (c !== '\\') { push(c); continue; }
+    const next = s[i + 1];
+    if (next === undefined) throw invalidDn(name, `got corrupted escaped character: '${s}'`);
+    if (' "#+,;<=>\\'.includes(next)) { push(next); i++; continue; }
+    const hex = s.slice(i + 1, i + 3);
+    if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw invalidDn(name, `failed to decode escaped character: invalid byte: ${hex}`);
+    bytes.push(parseInt(hex, 16));
+    i += 2;
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/**
+ * Parses the value of an `x509.subject:` trusted identity into attribute type → value
+ * (notation-go pkix.ParseDistinguishedName).
+ */
+export function parseDistinguishedName(name: string): DistinguishedName {
+  if (name.includes('=#')) {
+    throw new VouchError('INVALID_POLICY', `unsupported distinguished name (DN) "${name}": notation does not support x509.subject identities containing "=#"`);
+  }
+  const rdns: { type: string; value: string }[][] = [];
+  if (name.trim() !== '') {
+    let rdn: { type: string; value: string }[] = [];
+    let type: string | undefined;
+    let start = 0;
+    let escaping = false;
+    const finish = (end: number, last: boolean): void => {
+      if (type === undefined) throw invalidDn(name, last ? 'DN ended with incomplete type, value pair' : 'incomplete type, value pair');
+      rdn.push({ type, value: decodeValue(name.slice(start, end), name) });
+      type = undefined;
+    };
+    for (let i = 0; i < name.length; i++) {
+      const c = name[i];
+      if (escaping) { escaping = false; continue; }
+      if (c === '\\') { escaping = true; continue; }
+      if (c === '=' && type === undefined) {
+        type = decodeValue(name.slice(start, i), name);
+        if (type === '') throw invalidDn(name, 'incomplete type, value pair');
+        start = i + 1;
+      } else if (c === ',' || c === '+' || c === ';') {
+        finish(i, false);
+        start = i + 1;
+        if (c !== '+') { rdns.push(rdn); rdn = []; }
+      }
+    }
+    finish(name.length, true);
+    rdns.push(rdn);
+  }
+  const out: Record<string, string> = {};
+  for (const rdn of rdns) {
+    if (rdn.length > 1) throw new VouchError('INVALID_POLICY', `distinguished name (DN) "${name}" has multi-valued RDN attributes, remove multi-valued RDN attributes as they are not supported`);
+    for (const a of rdn) {
+      const t = a.type === 'S' ? 'ST' : a.type;
+      if (out[t]) throw new VouchError('INVALID_POLICY', `distinguished name (DN) "${name}" has duplicate RDN attribute for "${t}", DN can only have unique RDN attributes`);
+      out[t] = a.value;
+    }
+  }
+  for (const field of ['C', 'ST', 'O']) {
+    if (!out[field]) throw new VouchError('INVALID_POLICY', `distinguished name (DN) "${name}" has no mandatory RDN attribute for "${field}", it must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum`);
+  }
+  return out;
+}
+
+/** Every attribute of `subset` is in `dn` with the same value (pkix.IsSubsetDN). */
+export function isSubsetDn(subset: DistinguishedName, dn: DistinguishedName): boolean {
+  return Object.entries(subset).every(([k, v]) => dn[k] === v);
+}
+
+/** Go's short names (crypto/x509/pkix attributeTypeNames); any other type prints as `OID=#hex`. */
+const GO_ATTRIBUTE_NAMES: Record<string, string> = {
+  '2.5.4.6': 'C', '2.5.4.10': 'O', '2.5.4.11': 'OU', '2.5.4.3': 'CN', '2.5.4.5': 'SERIALNUMBER',
+  '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.9': 'STREET', '2.5.4.17': 'POSTALCODE',
+};
+/** @peculiar/x509's names for OIDs (its default NameIdentifier); other types come as dotted OIDs. */
+const LIB_NAME_OIDS: Record<string, string> = {
+  CN: '2.5.4.3', L: '2.5.4.7', ST: '2.5.4.8', O: '2.5.4.10', OU: '2.5.4.11', C: '2.5.4.6',
+  DC: '0.9.2342.19200300.100.1.25', E: '1.2.840.113549.1.9.1', G: '2.5.4.42', I: '2.5.4.43', SN: '2.5.4.4', T: '2.5.4.12',
+};
+
+/**
+ * The leaf's subject as notation matches it: Go short name → value. Like notation, a subject with
+ * an attribute Go prints in hex (e.g. emailAddress), or with one type twice, cannot be matched.
+ */
+export function certificateSubjectDn(cert: Certificate): DistinguishedName {
+  const out: Record<string, string> = {};
+  for (const rdn of cert.lib.subjectName.toJSON()) {
+    for (const [type, values] of Object.entries(rdn)) {
+      const oid = LIB_NAME_OIDS[type] ?? type;
+      const goName = GO_ATTRIBUTE_NAMES[oid];
+      if (goName === undefined) {
+        throw new VouchError('INVALID_CERTIFICATE', `error while parsing the certificate subject from the digital signature: attribute ${oid} of "${cert.subject}" is not supported in x509.subject identities (notation prints it as "=#")`);
+      }
+      for (const value of values) {
+        if (out[goName] !== undefined) {
+          throw new VouchError('INVALID_CERTIFICATE', `error while parsing the certificate subject from the digital signature: "${cert.subject}" has more than one ${goName}`);
+        }
+        out[goName] = value;
+      }
+    }
+  }
+  return out;
+}
