@@ -15,6 +15,7 @@ import { TokenAuthorizer, buildAccess, type TokenAuthOptions } from './auth.js';
 import { DEFAULT_CONSISTENT_MAX_AGE, DEFAULT_CURRENT_MAX_AGE, cacheHeaders, checkMaxAge, rfc1123, type CachingOptions } from './caching.js';
 import { changefeedBody, changefeedParams } from './changefeed.js';
 import { NotaryHttpError, errorBody } from './errors.js';
+import { ExpiryMonitor } from './expiry.js';
 import { Metrics } from './metrics.js';
 import { MultipartError, formDataBoundary, parseMultipart } from './multipart.js';
 import { RepoService, type RepoLimits } from './repo.js';
@@ -60,6 +61,8 @@ export type LoggerSetting = boolean | Logger | (LoggerOptions & { stream?: Desti
 export interface NotaryApp {
   readonly server: Server;
   readonly log: Logger;
+  /** expiries of everything the server stores (gauges on /metrics; runServer logs warnings from it) */
+  readonly expiry: ExpiryMonitor;
   /** An in-process request (light-my-request), as a client would send it; no socket. */
   inject(opts: lightMyRequest.InjectOptions): Promise<lightMyRequest.Response>;
   listen(opts: { host: string; port: number }): Promise<void>;
@@ -123,6 +126,7 @@ export function createServer(opts: ServerOptions): NotaryApp {
   const prefixes = [...(opts.gunPrefixes ?? [])];
   const authorizer = opts.auth ? new TokenAuthorizer(opts.auth) : undefined;
   const metrics = new Metrics(now());
+  const expiry = new ExpiryMonitor({ store: opts.store, keyStore: opts.keyStore, now });
   const repoLimits: RepoLimits = { maxMetadataBytes: limits.maxBodyBytes };
   const repo = new RepoService({ store: opts.store, keyStore: opts.keyStore, keyAlgorithm: opts.keyAlgorithm ?? 'ecdsa', now, limits: repoLimits,
     ...(opts.checksumCache?.bytes !== undefined ? { checksumCacheBytes: opts.checksumCache.bytes } : {}),
@@ -247,7 +251,7 @@ export function createServer(opts: ServerOptions): NotaryApp {
       }
       case 'Metrics': {
         const mem = process.memoryUsage();
-        return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render({ rss: mem.rss, heapUsed: mem.heapUsed }) };
+        return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render({ rss: mem.rss, heapUsed: mem.heapUsed }) + (await expiry.refresh(), expiry.render()) };
       }
       case 'UpdateTUF': {
         let parts;
@@ -314,6 +318,7 @@ export function createServer(opts: ServerOptions): NotaryApp {
   return {
     server,
     log,
+    expiry,
     inject: (o) => lightMyRequest(handle, o),
     listen: ({ host, port }) => new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => { reject(err); };

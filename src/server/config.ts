@@ -7,6 +7,9 @@ import { DEFAULT_CONSISTENT_MAX_AGE, DEFAULT_CURRENT_MAX_AGE, checkMaxAge } from
 import { DEFAULT_LIMITS } from './app.js';
 import { LOCK_WAIT_MS } from '../storage/common.js';
 
+/** Days ahead that the server warns of expiries only a key holder can fix (vouch.expiry_warning_days). */
+export const DEFAULT_EXPIRY_WARNING_DAYS = 30;
+
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
 export interface ServerConfig {
@@ -31,6 +34,8 @@ export interface ServerConfig {
   maxBodyBytes: number;
   /** how long a publish waits for its repository's write lock before answering 503, ms */
   lockWaitMs: number;
+  /** how far ahead the server warns (in its log) of expiries only a key holder can fix */
+  expiryWarningDays: number;
   /** settings that were recognised but have no effect here (trust_service.hostname, reporting, …) */
   ignored: string[];
 }
@@ -59,7 +64,7 @@ export const CONFIG_KEYS = [
   'caching.max_age.current_metadata', 'caching.max_age.consistent_metadata',
   'repositories.gun_prefixes',
   'auth.type', 'auth.options.realm', 'auth.options.service', 'auth.options.issuer', 'auth.options.rootcertbundle',
-  'vouch.storage', 'vouch.key_secret', 'vouch.key_secret_file', 'vouch.data_dir', 'vouch.max_body_bytes', 'vouch.lock_wait_ms',
+  'vouch.storage', 'vouch.key_secret', 'vouch.key_secret_file', 'vouch.data_dir', 'vouch.max_body_bytes', 'vouch.lock_wait_ms', 'vouch.expiry_warning_days',
 ] as const;
 
 const IGNORED = ['trust_service.hostname', 'trust_service.port', 'trust_service.tls_ca_file', 'trust_service.tls_client_cert', 'trust_service.tls_client_key', 'reporting', 'server.debug_addr'];
@@ -193,6 +198,8 @@ export function loadServerConfig(opts: LoadConfigOptions): ServerConfig {
   if (maxBody < 1024) throw bad('vouch.max_body_bytes must be at least 1024');
   const lockWaitMs = num(value('vouch.lock_wait_ms'), 'vouch.lock_wait_ms') ?? LOCK_WAIT_MS;
   if (lockWaitMs < 100 || lockWaitMs > 600_000) throw bad('vouch.lock_wait_ms must be from 100 to 600000');
+  const expiryWarningDays = num(value('vouch.expiry_warning_days'), 'vouch.expiry_warning_days') ?? DEFAULT_EXPIRY_WARNING_DAYS;
+  if (expiryWarningDays < 1 || expiryWarningDays > 3650) throw bad('vouch.expiry_warning_days must be from 1 to 3650');
 
   const tlsCertFile = cliPath(ov.tlsCertFile) ?? path(str(value('server.tls_cert_file'), 'server.tls_cert_file'));
   const tlsKeyFile = cliPath(ov.tlsKeyFile) ?? path(str(value('server.tls_key_file'), 'server.tls_key_file'));
@@ -226,6 +233,7 @@ export function loadServerConfig(opts: LoadConfigOptions): ServerConfig {
     gunPrefixes: (prefixes as string[] | undefined) ?? [],
     maxBodyBytes: maxBody,
     lockWaitMs,
+    expiryWarningDays,
     ignored,
   };
 }

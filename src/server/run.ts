@@ -25,6 +25,10 @@ export interface RunOptions {
   handleSignals?: boolean;
   /** A pino logger destination or options (default: JSON lines on stdout at config.logLevel). */
   logger?: boolean | Record<string, unknown>;
+  /** Log warnings of expiries only a key holder can fix, at start and hourly (default true; one of several workers does). */
+  expiryWarnings?: boolean;
+  /** How often the expiry warnings are checked (default hourly; the first check comes a second after the start). */
+  expiryCheckMs?: number;
 }
 
 /** The key secret: configured, else read from (or generated into) a file in the data dir; memory stores get a random one. */
@@ -98,6 +102,7 @@ export async function runServer(config: ServerConfig, opts: RunOptions = {}): Pr
   }
   for (const what of config.ignored) app.log.warn({ setting: what }, 'configuration setting has no effect in vouch');
   app.log.info({ storage: redact(config.storage), tls: Boolean(config.tlsCertFile), auth: Boolean(config.auth) }, 'vouch server started');
+  const stopExpiryWarnings = opts.expiryWarnings === false ? undefined : warnOfExpiries(app, config.expiryWarningDays, opts.expiryCheckMs ?? 3_600_000);
 
   const addr = app.server.address();
   const bound = typeof addr === 'object' && addr !== null ? addr : { address: '127.0.0.1', port: 0, family: 'IPv4' };
@@ -118,6 +123,7 @@ export async function runServer(config: ServerConfig, opts: RunOptions = {}): Pr
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
       }
+      stopExpiryWarnings?.();
       try {
         await app.close();
       } finally {
@@ -133,3 +139,27 @@ export async function runServer(config: ServerConfig, opts: RunOptions = {}): Pr
   }
   return { app, store, url, close, closed };
 }
+
+/**
+ * Logs, soon after the start and then every `everyMs`, each expiry within `days` that the server cannot fix by itself (root,
+ * targets, delegations, a snapshot whose key the owner holds, root certificates). Returns what stops it.
+ */
+function warnOfExpiries(app: NotaryApp, days: number, everyMs: number): () => void {
+  const warn = async (): Promise<void> => {
+    try {
+      await app.expiry.refresh(true);
+      for (const e of app.expiry.expiringWithin(days * 86_400_000)) {
+        app.log.warn({ gun: e.gun, role: e.what, ...(e.keyId ? { keyId: e.keyId } : {}), expires: e.expires.toISOString() },
+          `${e.what} of ${e.gun} expires ${e.expires.toISOString()}; its key holder must re-sign it (vouch trust sign, or vouch trust key rotate for the root)`);
+      }
+    } catch (err) {
+      app.log.warn({ err: (err as Error).message }, 'could not read the stored metadata for expiry warnings');
+    }
+  };
+  const first = setTimeout(() => { void warn(); }, Math.min(1000, everyMs));
+  first.unref();
+  const timer = setInterval(() => { void warn(); }, everyMs);
+  timer.unref();
+  return () => { clearTimeout(first); clearInterval(timer); };
+}
+

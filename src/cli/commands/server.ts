@@ -25,7 +25,7 @@ export interface ServerCommandOptions {
 export const MAX_WORKERS = 64;
 
 /** Messages between the primary and its workers (over the cluster IPC channel, never the environment). */
-type PrimaryMessage = { type: 'vouch-server-start'; keySecret: string } | { type: 'vouch-server-stop' };
+type PrimaryMessage = { type: 'vouch-server-start'; keySecret: string; expiryWarnings: boolean } | { type: 'vouch-server-stop' };
 type WorkerMessage = { type: 'vouch-server-ready' };
 
 export function parseWorkers(text: string | undefined): number {
@@ -79,7 +79,7 @@ async function runWorker(config: ServerConfig): Promise<void> {
     process.send?.({ type: 'vouch-server-ready' } satisfies WorkerMessage);
   });
   if (start.type !== 'vouch-server-start') return;
-  const running = await runServer({ ...config, keySecret: start.keySecret });
+  const running = await runServer({ ...config, keySecret: start.keySecret }, { expiryWarnings: start.expiryWarnings });
   process.on('message', (m: PrimaryMessage) => { if (m.type === 'vouch-server-stop') void running.close(); });
   process.once('disconnect', () => { void running.close(); });
   await running.closed;
@@ -102,10 +102,14 @@ async function runPrimary(ctx: Context, config: ServerConfig, count: number): Pr
     cluster.on('exit', () => { if (stopping && Object.keys(cluster.workers ?? {}).length === 0) resolve(); });
   });
 
+  // One worker logs the expiry warnings (its replacement takes over), not every one of them.
+  let warner: Worker | undefined;
   const fork = (): Worker => {
     const w = cluster.fork();
+    const expiryWarnings = warner === undefined || warner.isDead();
+    if (expiryWarnings) warner = w;
     w.on('message', (m: WorkerMessage) => {
-      if (m.type === 'vouch-server-ready') w.send({ type: 'vouch-server-start', keySecret } satisfies PrimaryMessage);
+      if (m.type === 'vouch-server-ready') w.send({ type: 'vouch-server-start', keySecret, expiryWarnings } satisfies PrimaryMessage);
     });
     w.once('listening', (addr) => {
       listening++;
