@@ -3,15 +3,16 @@
 // the environment or the clock.
 import tseslint from 'typescript-eslint';
 
-const modules = ['core', 'tuf', 'policy', 'keys', 'oci', 'storage', 'client', 'server', 'registry', 'cli'];
+const modules = ['core', 'tuf', 'policy', 'keys', 'http', 'oci', 'storage', 'client', 'server', 'registry', 'cli'];
 const allowed = {
   core: [],
   tuf: ['core'],
   policy: ['core'],
   keys: ['core', 'tuf'],
-  oci: ['core'],
+  http: ['core'],
+  oci: ['core', 'http'],
   storage: ['core', 'tuf'],
-  client: ['core', 'tuf', 'policy', 'keys', 'oci'],
+  client: ['core', 'tuf', 'policy', 'keys', 'http', 'oci'],
   server: ['core', 'tuf', 'storage'],
   registry: ['core', 'oci'],
   cli: modules,
