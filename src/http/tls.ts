@@ -1,7 +1,7 @@
 // The TLS trust of one HTTP client, as docker's: the system roots plus the CAs configured for the
 // host ($DOCKER_CONFIG/tls/<host>/*.crt, /etc/docker/certs.d/<host>/*.crt), and a client
-// certificate for mutual TLS (docker: x509.SystemCertPool() plus AppendCertsFromPEM, in
-// github.com/docker/go-connections/tlsconfig/config.go). Only documented Node APIs:
+// certificate for mutual TLS (docker: the system pool plus AppendCertsFromPEM of each *.crt,
+// `ReadCertsDirectory` in github.com/moby/moby registry/registry.go). Only documented Node APIs:
 // tls.createSecureContext and tls.rootCertificates (https://nodejs.org/api/tls.html).
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 
@@ -33,8 +33,10 @@ const UNKNOWN_ISSUER = new Set([
  * trusts the configured CAs alone, which is what a private trust server or registry needs; when a
  * server's chain ends at an issuer they do not hold, `widen` switches the client, once, to the
  * system roots plus the configured CAs, and the caller connects again. A failed handshake sent
- * nothing (no request, no credentials), and what is finally accepted is exactly what docker's
- * union accepts.
+ * nothing (no request, no credentials), and what is finally accepted is what docker's union
+ * accepts. (Go's crypto/x509 verifies a system pool with added roots the same way on macOS and
+ * Windows: once with the added roots, once with the platform's; src/crypto/x509/cert_pool.go,
+ * `systemPool`.)
  */
 export class TlsTrust {
   private readonly opts: TlsOptions;
