@@ -3,16 +3,17 @@
 // the environment or the clock.
 import tseslint from 'typescript-eslint';
 
-const modules = ['core', 'tuf', 'policy', 'sig', 'keys', 'oci', 'storage', 'client', 'server', 'registry', 'cli'];
+const modules = ['core', 'tuf', 'policy', 'sig', 'keys', 'http', 'oci', 'storage', 'client', 'server', 'registry', 'cli'];
 const allowed = {
   core: [],
   tuf: ['core'],
   policy: ['core'],
   sig: ['core'],
   keys: ['core', 'tuf', 'sig'],
-  oci: ['core'],
+  http: ['core'],
+  oci: ['core', 'http'],
   storage: ['core', 'tuf'],
-  client: ['core', 'tuf', 'policy', 'sig', 'keys', 'oci'],
+  client: ['core', 'tuf', 'policy', 'sig', 'keys', 'http', 'oci'],
   server: ['core', 'tuf', 'storage'],
   registry: ['core', 'oci'],
   cli: modules,

@@ -5,6 +5,7 @@
 // downloaded and verified). Runs are interleaved; medians are compared. Target: ≤ 0.5×.
 //
 //   node dist/bench/inspect/run.js [--tags N] [--signers N] [--runs N]
+//   BENCH_BASE=/path/to/old/checkout node dist/bench/inspect/run.js  # also inspects with that build, every round
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -90,12 +91,30 @@ async function main(): Promise<void> {
     const notaryTimes: number[] = [];
     const vouchCpu: number[] = [];
     const notaryCpu: number[] = [];
+    // BENCH_BASE=DIR: another build of vouch (a checkout with dist/ built) inspected in every round too,
+    // so before and after share one window of the machine's load
+    const baseBuild = process.env.BENCH_BASE;
+    const baseTimes: number[] = [];
+    const baseCpu: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const cfg = join(work, `vouch-${i}`);
       await mkdir(join(cfg, 'tls', new URL(server).host), { recursive: true });
       await copyFile(peers.ca, join(cfg, 'tls', new URL(server).host, 'ca.crt'));
       const prof = process.argv.includes('--prof') ? ['--cpu-prof', `--cpu-prof-dir=${join(tmpdir(), 'vouch-inspect-prof')}`] : [];
-      const v = await timed(process.execPath, [...prof, vouchBin, 'trust', 'inspect', gun], { DOCKER_CONFIG: cfg, DOCKER_CONTENT_TRUST_SERVER: server, HOME: work });
+      const env = { DOCKER_CONFIG: cfg, DOCKER_CONTENT_TRUST_SERVER: server, HOME: work };
+      // with a base build: each cold (no trust directory), in alternating order
+      const inspectWithBase = async (): Promise<{ stdout: string }> => {
+        await rm(join(cfg, 'trust'), { recursive: true, force: true });
+        const b = await timed(process.execPath, [join(baseBuild as string, 'bin', 'vouch.js'), 'trust', 'inspect', gun], env);
+        await rm(join(cfg, 'trust'), { recursive: true, force: true });
+        baseTimes.push(b.ms);
+        baseCpu.push(b.cpuMs);
+        return b;
+      };
+      const before = baseBuild !== undefined && i % 2 === 1 ? await inspectWithBase() : undefined;
+      const v = await timed(process.execPath, [...prof, vouchBin, 'trust', 'inspect', gun], env);
+      const after = baseBuild !== undefined && i % 2 === 0 ? await inspectWithBase() : before;
+      if (after !== undefined && after.stdout !== v.stdout) throw new Error('the base build printed something else');
       const parsed = JSON.parse(v.stdout) as { SignedTags: unknown[]; Signers: unknown[] }[];
       if (parsed[0]?.SignedTags.length !== TAGS || parsed[0]?.Signers.length !== SIGNERS) throw new Error('vouch inspect did not show every tag and signer');
       vouchTimes.push(v.ms);
@@ -121,6 +140,10 @@ async function main(): Promise<void> {
     const vc = median(vouchCpu);
     const nc = median(notaryCpu);
     process.stdout.write(`CPU time (user+sys): vouch ${vc.toFixed(0)} ms, notary ${nc.toFixed(0)} ms, ratio ${(vc / nc).toFixed(2)}x\n`);
+    if (baseBuild !== undefined) {
+      process.stdout.write(`base build (cold):          median ${median(baseTimes).toFixed(0)} ms  [${baseTimes.map((x) => x.toFixed(0)).join(', ')}], ratio ${(median(baseTimes) / n).toFixed(2)}x\n`);
+      process.stdout.write(`base build CPU: ${median(baseCpu).toFixed(0)} ms  [${baseCpu.map((x) => x.toFixed(0)).join(', ')}]; this build [${vouchCpu.map((x) => x.toFixed(0)).join(', ')}]\n`);
+    }
     const load = await readFile('/proc/loadavg', 'utf8').catch(() => '?');
     process.stdout.write(`load average during the run: ${load.split(' ').slice(0, 3).join(' ')}\n`);
   } finally {

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { NotaryRemote } from '../../src/client/remote.js';
-import { HttpTransport } from '../../src/oci/transport.js';
+import { HttpTransport } from '../../src/http/index.js';
 import { TrustDir, fixedPassphrase } from '../../src/keys/index.js';
 import { addTargets, dockerTarget, newVersion, parseTargets, signMetadata } from '../../src/tuf/index.js';
 

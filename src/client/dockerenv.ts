@@ -6,8 +6,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { VouchError, isJsonObject, parseJson } from '../core/index.js';
-import { DEFAULT_REGISTRY, isLoopbackHost } from '../oci/reference.js';
-import type { Credentials, Deadlines, TlsOptions } from '../oci/transport.js';
+import { isLoopbackHost, type Credentials, type Deadlines, type TlsOptions } from '../http/index.js';
+import { DEFAULT_REGISTRY } from '../oci/reference.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

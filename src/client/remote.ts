@@ -4,8 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { VouchError, fromBase64, parseJson, isJsonObject, isKeyType, type PublicKeyData } from '../core/index.js';
 import { maxBytesFor } from '../tuf/index.js';
-import type { HttpTransport } from '../oci/transport.js';
-import { type HttpResponse } from '../oci/transport.js';
+import type { HttpResponse, HttpTransport } from '../http/index.js';
 import type { MetadataFetcher } from './updater.js';
 
 export interface RemoteOptions {

@@ -3,7 +3,7 @@
 // The environment is passed in; nothing here reads process.env.
 import { VouchError } from '../core/index.js';
 import type { TrustDir } from '../keys/index.js';
-import { HttpTransport } from '../oci/transport.js';
+import { HttpTransport } from '../http/index.js';
 import { RegistryClient } from '../oci/client.js';
 import { gunOf, parseReference, type ImageReference } from '../oci/reference.js';
 import type { TrustPinning } from '../tuf/index.js';
@@ -54,7 +54,7 @@ export class Session {
       const credentials = credentialsFor(ref.registry, this.opts.env, config);
       t = new HttpTransport({
         tls: tlsFor(host, this.opts.env), ...(credentials ? { credentials } : {}), credentialHosts: [host],
-        deadlines: deadlinesFrom(this.opts.env), userAgent: 'vouch (docker trust)', client: 'node',
+        deadlines: deadlinesFrom(this.opts.env), userAgent: 'vouch (docker trust)',
       });
       this.transports.set(key, t);
     }
@@ -72,10 +72,7 @@ export class Session {
     let c = this.registries.get(key);
     if (c === undefined) {
       const credentials = credentialsFor(registry, this.opts.env);
-      // node:http(s), as for trust servers: its native HTTP parser hands on body chunks with less
-      // CPU than undici's wasm parser and stream layers (a 200 MB pull: ~0.3 s less CPU), and undici
-      // is not loaded at all.
-      c = new RegistryClient({ registry, ...(opts.plainHttp ? { scheme: 'http' as const } : {}), transportOptions: { tls: tlsFor(registry, this.opts.env), ...(credentials ? { credentials } : {}), deadlines: deadlinesFrom(this.opts.env), userAgent: 'vouch', client: 'node' } });
+      c = new RegistryClient({ registry, ...(opts.plainHttp ? { scheme: 'http' as const } : {}), transportOptions: { tls: tlsFor(registry, this.opts.env), ...(credentials ? { credentials } : {}), deadlines: deadlinesFrom(this.opts.env), userAgent: 'vouch' } });
       this.registries.set(key, c);
     }
     return c;

@@ -12,7 +12,7 @@ import {
   TrustedMetadata, checkFile, loadTargetsTree, maxBytesFor, parseMetadata,
   type FileMeta, type Metadata, type Root, type Snapshot, type Targets, type Timestamp, type TreeWarning, type TrustPinning,
 } from '../tuf/index.js';
-import { isUnreachable } from '../oci/transport.js';
+import { isUnreachable } from '../http/index.js';
 
 /**
  * Where metadata comes from (NotaryRemote implements it). Each method answers undefined when the

@@ -4,11 +4,10 @@
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VouchError, digestOf, isVouchError, parseDigest } from '../core/index.js';
+import { HttpTransport, bodyFailure, isLoopbackHost, readBody, type StreamResponse, type TransportOptions } from '../http/index.js';
 import { streamToFileAtomic } from './fsutil.js';
 import { parseDescriptor, parseManifest, type Descriptor, type Manifest } from './manifest.js';
-import { isLoopbackHost } from './reference.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, OCI_INDEX, baseMediaType } from './mediatypes.js';
-import { HttpTransport, bodyFailure, readBody, type StreamResponse, type TransportOptions } from './transport.js';
 import { VerifyingStream, type Expected } from './verify.js';
 
 export interface RegistryClientOptions {

@@ -2,7 +2,6 @@
 export * from './mediatypes.js';
 export * from './manifest.js';
 export * from './verify.js';
-export * from './transport.js';
 export * from './reference.js';
 export * from './client.js';
 export * from './layout.js';

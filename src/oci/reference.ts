@@ -66,9 +66,3 @@ export function parseReference(input: string): ImageReference {
   if (repository.length > MAX_NAME) throw bad(`repository name is longer than ${MAX_NAME} characters`);
   return { registry, repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
 }
-
-/** Loopback registries are plain HTTP by default, as docker treats them as insecure registries. */
-export function isLoopbackHost(hostPort: string): boolean {
-  const host = hostPort.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}

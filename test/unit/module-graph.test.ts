@@ -33,6 +33,12 @@ const cases: [string, string, RegExp | null][] = [
   ['src/tuf/x.ts', 'export const x = new Date(0);\n', null],
   ['src/sig/notation/x.ts', "import { x as y } from '../../core/index.js';\nexport const x = y;\n", null],
   ['src/client/x.ts', "import { x as y } from '../sig/index.js';\nexport const x = y;\n", null],
+  ['src/http/x.ts', "import { x as y } from '../oci/index.js';\nexport const x = y;\n", /may not import 'oci'/],
+  ['src/http/x.ts', "import { x as y } from '../tuf/index.js';\nexport const x = y;\n", /may not import 'tuf'/],
+  ['src/registry/x.ts', "import { x as y } from '../http/index.js';\nexport const x = y;\n", /may not import 'http'/],
+  ['src/http/x.ts', "import { x as y } from '../core/index.js';\nimport { request } from 'node:https';\nexport const x = [y, request];\n", null],
+  ['src/oci/x.ts', "import { x as y } from '../http/index.js';\nexport const x = y;\n", null],
+  ['src/client/x.ts', "import { x as y } from '../http/index.js';\nexport const x = y;\n", null],
   ['src/client/x.ts', "import { x as y } from '../keys/index.js';\nimport { readFileSync } from 'node:fs';\nexport const x = [y, readFileSync];\n", null],
   ['src/cli/x.ts', "import { x as y } from '../server/index.js';\nexport const x = y;\n", null],
 ];

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isVouchError, sha256, toHex, type VouchError } from '../../../src/core/index.js';
 import { TrustDir, fixedPassphrase } from '../../../src/keys/index.js';
-import { HttpTransport } from '../../../src/oci/transport.js';
+import { HttpTransport } from '../../../src/http/index.js';
 import { NotaryRemote } from '../../../src/client/remote.js';
 import { Updater, isRepositoryNotFound } from '../../../src/client/updater.js';
 import { inspectSource } from '../../../src/client/inspect.js';

@@ -1,6 +1,6 @@
 // Registry reads have deadlines: a manifest (read into memory) must be complete within the
 // whole-body deadline; a blob (streamed, possibly gigabytes) only may not go silent for longer
-// than the stall deadline. Both HTTP clients (undici, node:http) enforce them.
+// than the stall deadline (src/http/connections.ts and body.ts enforce them).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isVouchError } from '../../../src/core/index.js';
@@ -33,22 +33,20 @@ async function slowRegistry(layerMode: 'stall' | 'steady'): Promise<string> {
   return reg.host;
 }
 
-for (const client of ['undici', 'node'] as const) {
-  test(`${client}: a manifest dripped a byte at a time is cut by the whole-body deadline`, { timeout: 30_000 }, async () => {
-    const host = await slowRegistry('stall');
-    const c = new RegistryClient({ registry: host, scheme: 'http', transportOptions: { client, retries: 0, deadlines: { bodyMs: 300 } } });
-    closers.push(() => c.close());
-    await assert.rejects(c.getManifest('app', 'latest'), (e) =>
-      isVouchError(e, 'NETWORK') && e.details.deadline === 'body' && /manifest app:latest was not complete within the deadline/.test(e.message));
-  });
+test('a manifest dripped a byte at a time is cut by the whole-body deadline', { timeout: 30_000 }, async () => {
+  const host = await slowRegistry('stall');
+  const c = new RegistryClient({ registry: host, scheme: 'http', transportOptions: { retries: 0, deadlines: { bodyMs: 300 } } });
+  closers.push(() => c.close());
+  await assert.rejects(c.getManifest('app', 'latest'), (e) =>
+    isVouchError(e, 'NETWORK') && e.details.deadline === 'body' && /manifest app:latest was not complete within the deadline/.test(e.message));
+});
 
-  test(`${client}: a blob that falls silent is cut by the stall deadline; a slow but steady one is not cut`, { timeout: 30_000 }, async () => {
-    const stalled = new RegistryClient({ registry: await slowRegistry('stall'), scheme: 'http', transportOptions: { client, retries: 0, deadlines: { stallMs: 300 } } });
-    closers.push(() => stalled.close());
-    await assert.rejects(stalled.readBlob('app', layerDesc), (e) => isVouchError(e, 'NETWORK') && e.details.deadline === 'stall');
-    // 1000 bytes at one per 5 ms take ~5 s: far past the whole-body deadline, which blobs do not have
-    const steady = new RegistryClient({ registry: await slowRegistry('steady'), scheme: 'http', transportOptions: { client, retries: 0, deadlines: { stallMs: 2000, bodyMs: 100 } } });
-    closers.push(() => steady.close());
-    assert.deepEqual(await steady.readBlob('app', layerDesc), layer);
-  });
-}
+test('a blob that falls silent is cut by the stall deadline; a slow but steady one is not cut', { timeout: 30_000 }, async () => {
+  const stalled = new RegistryClient({ registry: await slowRegistry('stall'), scheme: 'http', transportOptions: { retries: 0, deadlines: { stallMs: 300 } } });
+  closers.push(() => stalled.close());
+  await assert.rejects(stalled.readBlob('app', layerDesc), (e) => isVouchError(e, 'NETWORK') && e.details.deadline === 'stall');
+  // 1000 bytes at one per 5 ms take ~5 s: far past the whole-body deadline, which blobs do not have
+  const steady = new RegistryClient({ registry: await slowRegistry('steady'), scheme: 'http', transportOptions: { retries: 0, deadlines: { stallMs: 2000, bodyMs: 100 } } });
+  closers.push(() => steady.close());
+  assert.deepEqual(await steady.readBlob('app', layerDesc), layer);
+});

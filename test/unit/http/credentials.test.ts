@@ -7,10 +7,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isVouchError } from '../../../src/core/index.js';
-import { HttpTransport } from '../../../src/oci/transport.js';
+import { HttpTransport } from '../../../src/http/index.js';
 import { RegistryClient } from '../../../src/oci/client.js';
 import { makePki, type Pki } from '../../support/pki.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../oci/helpers.js';
 
 const credentials = { username: 'alice', password: 's3cret' };
 const closers: (() => Promise<void>)[] = [];

@@ -1,10 +1,10 @@
-// The transport over node:http(s) (client: 'node', what trust sessions use): the same bounds,
-// retries and errors as over undici.
+// The wire under the transport (src/http/connections.ts, node:http(s)): bodies bounded, retries,
+// keep-alive reuse, request bodies with their length, and NETWORK errors that name the origin.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpTransport } from '../../../src/oci/transport.js';
+import { HttpTransport } from '../../../src/http/index.js';
 import { isVouchError } from '../../../src/core/index.js';
 
 async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; close: () => Promise<void> }> {
@@ -27,7 +27,7 @@ test('node client: bodies are bounded, 503s retried, keep-alive reused, request 
   });
   after(() => api.close());
   const waits: number[] = [];
-  const t = new HttpTransport({ client: 'node', retries: 3, userAgent: 'ua', sleep: async (ms) => { waits.push(ms); } });
+  const t = new HttpTransport({ retries: 3, userAgent: 'ua', sleep: async (ms) => { waits.push(ms); } });
   await assert.rejects(t.request('GET', `${api.url}/big`, { maxBytes: 1000 }), (e) => isVouchError(e, 'TOO_LARGE'));
   assert.equal((await t.request('GET', `${api.url}/big`, { maxBytes: 64 * 1024 })).body.length, 64 * 1024);
   const r = await t.request('GET', `${api.url}/flaky`);
@@ -42,11 +42,11 @@ test('node client: bodies are bounded, 503s retried, keep-alive reused, request 
 test('node client: an unreachable server or one that never answers is a NETWORK error that names the origin', async () => {
   const gone = await listen((_req, res) => res.end());
   await gone.close();
-  const t = new HttpTransport({ client: 'node', retries: 1, sleep: async () => {} });
+  const t = new HttpTransport({ retries: 1, sleep: async () => {} });
   await assert.rejects(t.request('GET', `${gone.url}/v2/`), (e) => isVouchError(e, 'NETWORK') && e.message.includes(gone.url));
   const silent = await listen(() => { /* never answers */ });
   after(() => silent.close());
-  const slow = new HttpTransport({ client: 'node', retries: 0, deadlines: { firstByteMs: 200 } });
+  const slow = new HttpTransport({ retries: 0, deadlines: { firstByteMs: 200 } });
   await assert.rejects(slow.request('GET', `${silent.url}/x`), (e) => isVouchError(e, 'NETWORK'));
   await t.close();
   await slow.close();

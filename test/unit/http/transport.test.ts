@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { HttpTransport, parseChallenge } from '../../../src/oci/transport.js';
+import { HttpTransport, parseChallenge } from '../../../src/http/index.js';
 import { isVouchError } from '../../../src/core/index.js';
 import { makePki } from '../../support/pki.js';
 

@@ -1,70 +1,52 @@
-// HTTP(S) over node:http/node:https with keep-alive agents: the transport's client for trust
-// servers, which need a handful of small requests and no undici (≈ 110 modules to load, a large
-// part of a `vouch trust inspect`). The TLS context is built once per client: the system roots
-// (Node's shared store) plus the host's extra CAs, and the client certificate for mutual TLS.
+// The wire: one exchange over node:http / node:https with keep-alive agents (one per scheme and
+// client), the client's TLS context (tls.ts), and the socket-level deadlines: connection up,
+// headers in, and the longest silence (the whole-body deadline is the body reader's, body.ts).
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { CONNECT_TIMEOUT, FIRST_BYTE_TIMEOUT, STALL_TIMEOUT, deadlineError, type Deadlines } from './deadlines.js';
+import { TlsTrust, type TlsOptions } from './tls.js';
 
 /** One answer: status, headers, and the body, unread. */
 export interface Sent {
   status: number;
-  headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>;
+  headers: IncomingHttpHeaders;
   body: Readable;
   /** reads and drops up to `limit` bytes of the body (so the connection can be reused), else closes it */
   dump(limit: number): Promise<void>;
 }
 
-export interface NodeHttpOptions {
-  /** extra CA certificates (PEM) trusted in addition to the system ones */
-  ca?: (string | Buffer)[];
-  cert?: string | Buffer;
-  key?: string | Buffer;
-  /** connection up, headers in (from the start), and the longest silence on the socket, ms */
-  deadlines: { connectMs: number; firstByteMs: number; stallMs: number };
-}
-
-/** Error codes of the deadlines enforced here (transport.ts classifies them). */
-export const CONNECT_TIMEOUT = 'VOUCH_CONNECT_TIMEOUT';
-export const FIRST_BYTE_TIMEOUT = 'VOUCH_FIRST_BYTE_TIMEOUT';
-export const STALL_TIMEOUT = 'VOUCH_STALL_TIMEOUT';
-
-function deadlineError(code: string, message: string): Error {
-  return Object.assign(new Error(message), { code });
-}
-
-/** The native SecureContext handle: `ca` in createSecureContext would replace the system roots. */
-interface NativeContext { addCACert(cert: string | Buffer): void }
-
-/**
- * One TLS context for every connection of a client: the system CAs plus the extra ones, and the
- * client certificate. Giving `ca` would replace the system store, and passing the system store
- * back as `ca` (tls.rootCertificates) parses all ~140 PEMs again for every connection (~30 ms of
- * CPU each). A context made without `ca` starts from Node's parsed root store, and `addCACert`
- * gives it its own copy of that store with the extra CAs (the shared store is not changed).
- */
-export function secureContextFor(tls: { ca?: readonly (string | Buffer)[]; cert?: string | Buffer; key?: string | Buffer }): SecureContext {
-  const ctx = createSecureContext(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {});
-  for (const c of tls.ca ?? []) (ctx.context as NativeContext).addCACert(c);
-  return ctx;
-}
-
-export class NodeHttpClient {
-  private readonly opts: NodeHttpOptions;
+export class Connections {
+  private readonly deadlines: Pick<Deadlines, 'connectMs' | 'firstByteMs' | 'stallMs'>;
+  private readonly trust: TlsTrust;
   private http: HttpAgent | undefined;
   private https: HttpsAgent | undefined;
+  /** agents replaced after the trust widened: their sockets may still serve answers in flight */
+  private readonly retired: HttpsAgent[] = [];
 
-  constructor(opts: NodeHttpOptions) {
-    this.opts = opts;
+  constructor(tls: TlsOptions, deadlines: Pick<Deadlines, 'connectMs' | 'firstByteMs' | 'stallMs'>) {
+    this.trust = new TlsTrust(tls);
+    this.deadlines = deadlines;
   }
 
   private agentFor(protocol: string): HttpAgent | HttpsAgent {
     if (protocol === 'http:') return (this.http ??= new HttpAgent({ keepAlive: true }));
     if (this.https === undefined) {
-      this.https = new HttpsAgent({ keepAlive: true, secureContext: secureContextFor(this.opts) });
+      const secureContext = this.trust.context();
+      this.https = new HttpsAgent({ keepAlive: true, ...(secureContext ? { secureContext } : {}) });
     }
     return this.https;
+  }
+
+  /**
+   * After a failed exchange: did the client's TLS trust widen (tls.ts, TlsTrust.widen)? Then new
+   * connections use the wider context, and the caller sends the request again.
+   */
+  widenTrust(err: unknown): boolean {
+    if (!this.trust.widen(err)) return false;
+    if (this.https) this.retired.push(this.https);
+    this.https = undefined;
+    return true;
   }
 
   request(method: string, url: string, headers: Record<string, string>, body: Buffer | string | Readable | undefined): Promise<Sent> {
@@ -75,7 +57,7 @@ export class NodeHttpClient {
     if ((typeof body === 'string' || Buffer.isBuffer(body)) && !Object.keys(h).some((k) => k.toLowerCase() === 'content-length')) {
       h['content-length'] = String(Buffer.byteLength(body));
     }
-    const { connectMs, firstByteMs, stallMs } = this.opts.deadlines;
+    const { connectMs, firstByteMs, stallMs } = this.deadlines;
     return new Promise<Sent>((resolve, reject) => {
       const req = send(u, { method, headers: h, agent: this.agentFor(u.protocol) });
       let connectTimer: NodeJS.Timeout | undefined;
@@ -109,10 +91,10 @@ export class NodeHttpClient {
     });
   }
 
-  close(): Promise<void> {
+  close(): void {
     this.http?.destroy();
     this.https?.destroy();
-    return Promise.resolve();
+    for (const agent of this.retired.splice(0)) agent.destroy();
   }
 }
 

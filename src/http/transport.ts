@@ -1,48 +1,18 @@
-// HTTP for registries and trust servers: both use the docker registry auth scheme (a 401 with a
-// Bearer or Basic challenge, then a token from the realm). Bodies are read with a size bound and
-// every exchange has deadlines (connect, first byte, whole body; idle for streamed bodies), so a
-// hostile server cannot make us buffer more than the caller allows nor hold a command for long.
-// Credentials go only to the host they belong to, and never over plain http to a realm named by
-// an https server.
-import { createRequire } from 'node:module';
+// The HTTP client for registries and trust servers, over node:http(s) (connections.ts): both use
+// docker's registry auth (a 401 with a Bearer or Basic challenge, then a token from the realm;
+// auth.ts), idempotent requests are retried, redirects followed. Bodies are read with a size
+// bound and every exchange has deadlines (connect, first byte, whole body; idle for streamed
+// bodies), so a hostile server cannot make us buffer more than the caller allows nor hold a
+// command for long. Credentials go only to the host they belong to, and never over plain http to
+// a realm named by an https server.
 import type { Readable } from 'node:stream';
-import type { Agent as UndiciAgent, Dispatcher } from 'undici';
 import { VouchError, isVouchError } from '../core/index.js';
-import { CONNECT_TIMEOUT, FIRST_BYTE_TIMEOUT, NodeHttpClient, STALL_TIMEOUT, secureContextFor, type Sent } from './https.js';
-import { isLoopbackHost } from './reference.js';
-
-export interface TlsOptions {
-  /** extra CA certificates (PEM) trusted for this host, in addition to the system ones */
-  ca?: (string | Buffer)[];
-  /** client certificate and key (PEM) for mutual TLS */
-  cert?: string | Buffer;
-  key?: string | Buffer;
-}
-
-export interface Credentials {
-  username?: string;
-  password?: string;
-  /** docker's identity (refresh) token, sent to the realm as an OAuth2 refresh token */
-  identityToken?: string;
-}
-
-/** Deadlines of one exchange, ms. */
-export interface Deadlines {
-  /** the TCP (and TLS) connection is up */
-  connectMs: number;
-  /** the response headers are in, counted from the start of the request */
-  firstByteMs: number;
-  /** a body read into memory (request(), readBody()) is complete, counted from the start of the request */
-  bodyMs: number;
-  /** a streamed body (blobs) goes this long without a byte */
-  stallMs: number;
-}
-
-/**
- * A server dripping one answer is cut after 20 s; connection failures and timeouts are not
- * retried, so one read never holds a command for longer.
- */
-export const DEFAULT_DEADLINES: Readonly<Deadlines> = Object.freeze({ connectMs: 10_000, firstByteMs: 15_000, bodyMs: 20_000, stallMs: 30_000 });
+import { basicAuthorization, parseChallenge, type Challenge, type Credentials } from './auth.js';
+import { DEFAULT_MAX_BODY, errorCode, readBody } from './body.js';
+import { Connections } from './connections.js';
+import { CONNECT_TIMEOUT, DEADLINE_CODES, DEFAULT_DEADLINES, type Deadlines } from './deadlines.js';
+import { isLoopbackHost } from './host.js';
+import type { TlsOptions } from './tls.js';
 
 export interface TransportOptions {
   tls?: TlsOptions;
@@ -59,11 +29,6 @@ export interface TransportOptions {
   retries?: number;
   /** waits between retries; injectable so tests need not sleep */
   sleep?: (ms: number) => Promise<void>;
-  /**
-   * 'node': node:http(s) with keep-alive agents (trust servers: few small requests, and undici is
-   * not even loaded); default 'undici', loaded on the first request.
-   */
-  client?: 'undici' | 'node';
 }
 
 export interface HttpResponse {
@@ -80,8 +45,6 @@ export interface RequestOptions {
   /** token scopes to ask for when challenged (default: the challenge's own scope) */
   scopes?: string[];
 }
-
-export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 
 export interface StreamRequestOptions {
   headers?: Record<string, string>;
@@ -110,55 +73,12 @@ export interface StreamResponse {
   discard(): Promise<void>;
 }
 
-interface Challenge {
-  scheme: 'bearer' | 'basic';
-  params: Record<string, string>;
-}
-
-/** Parses `Bearer realm="…",service="…",scope="…"` (quoted values may contain commas). */
-export function parseChallenge(header: string | undefined): Challenge | undefined {
-  if (!header) return undefined;
-  const m = /^\s*(\w+)\s*(.*)$/s.exec(header);
-  if (!m) return undefined;
-  const scheme = (m[1] as string).toLowerCase();
-  if (scheme !== 'bearer' && scheme !== 'basic') return undefined;
-  const params: Record<string, string> = {};
-  const re = /(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*,?\s*/g;
-  let p: RegExpExecArray | null;
-  while ((p = re.exec(m[2] as string)) !== null) {
-    if (p[0] === '') break;
-    params[(p[1] as string).toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : (p[3] ?? '');
-  }
-  return { scheme, params };
-}
-
-// undici's index also loads fetch, WebSocket, caches, cookies and mocks: about 70 ms of CPU at
-// every start of the CLI. The two pieces used here are loaded on their own, on first use (undici
-// has no `exports` map, so these paths are public; the types still come from the package).
-const requireCjs = createRequire(import.meta.url);
-type UndiciRequest = (url: string, opts: { method: Dispatcher.HttpMethod; headers: Record<string, string>; body: Dispatcher.DispatchOptions['body']; dispatcher: Dispatcher }) => Promise<Dispatcher.ResponseData>;
-let undici: { Agent: typeof UndiciAgent; request: UndiciRequest } | undefined;
-
-function loadUndici(): { Agent: typeof UndiciAgent; request: UndiciRequest } {
-  if (undici) return undici;
-  const Agent = requireCjs('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
-  const undiciRequest = requireCjs('undici/lib/api/api-request.js') as (this: Dispatcher, opts: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
-  const request: UndiciRequest = (url, opts) => {
-    const u = new URL(url);
-    return undiciRequest.call(opts.dispatcher, { origin: u.origin, path: `${u.pathname}${u.search}`, method: opts.method, headers: opts.headers, body: opts.body });
-  };
-  undici = { Agent, request };
-  return undici;
-}
-
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Answers of a gateway whose server is down: as good as no connection. */
 const GATEWAY_UNAVAILABLE = new Set([502, 503, 504]);
-/** Error codes of a connection that never came up (Node, undici and https.ts). */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT', CONNECT_TIMEOUT]);
-/** Deadlines that ran out: not retried (a slow server would hold the command once per attempt). */
-const DEADLINE_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', CONNECT_TIMEOUT, FIRST_BYTE_TIMEOUT, STALL_TIMEOUT]);
+/** Error codes of a connection that never came up. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'EADDRNOTAVAIL', CONNECT_TIMEOUT]);
 
 /**
  * Could the server not be reached at all (no connection, or a gateway saying it is down)? Any
@@ -170,14 +90,8 @@ export function isUnreachable(err: unknown): boolean {
   return (err.code === 'NETWORK' && d.reached === false) || (typeof d.status === 'number' && GATEWAY_UNAVAILABLE.has(d.status));
 }
 
-function errorCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
 export class HttpTransport {
-  private dispatcher: Dispatcher | undefined;
-  private readonly node: NodeHttpClient | undefined;
+  private readonly connections: Connections;
   private readonly opts: TransportOptions;
   private readonly deadlines: Deadlines;
   /** hosts whose challenges get the credentials (see TransportOptions.credentialHosts) */
@@ -191,39 +105,12 @@ export class HttpTransport {
     this.opts = opts;
     this.deadlines = { ...DEFAULT_DEADLINES, ...opts.deadlines };
     if (opts.credentialHosts) this.credentialHosts = new Set(opts.credentialHosts);
-    const tls = opts.tls ?? {};
-    if (opts.client === 'node') {
-      this.node = new NodeHttpClient({
-        ...(tls.ca?.length ? { ca: tls.ca } : {}),
-        ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
-        deadlines: this.deadlines,
-      });
-    }
+    this.connections = new Connections(opts.tls ?? {}, this.deadlines);
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  private undiciAgent(): Dispatcher {
-    const tls = this.opts.tls ?? {};
-    const connect: Record<string, unknown> = {};
-    if (tls.ca?.length || (tls.cert && tls.key)) connect.secureContext = secureContextFor(tls);
-    connect.timeout = this.deadlines.connectMs;
-    return (this.dispatcher ??= new (loadUndici().Agent)({
-      connect,
-      headersTimeout: this.deadlines.firstByteMs,
-      bodyTimeout: this.deadlines.stallMs,
-    }));
-  }
-
-  /** One exchange over node:http(s) or undici. */
-  private async send(method: string, url: string, headers: Record<string, string>, body: Buffer | string | Readable | undefined): Promise<Sent> {
-    if (this.node) return this.node.request(method, url, headers, body);
-    const res = await loadUndici().request(url, { method: method as Dispatcher.HttpMethod, headers, body, dispatcher: this.undiciAgent() });
-    return { status: res.statusCode, headers: res.headers, body: res.body as unknown as Readable, dump: async (limit) => { await res.body.dump({ limit }); } };
-  }
-
   async close(): Promise<void> {
-    await this.node?.close();
-    if (this.dispatcher) await this.dispatcher.close();
+    this.connections.close();
   }
 
   /** One request with auth and retries (no redirects); the response body is read fully, up to maxBytes. */
@@ -250,9 +137,7 @@ export class HttpTransport {
   }
 
   private basicHeader(): string | undefined {
-    const cred = this.opts.credentials;
-    if (!cred?.username) return undefined;
-    return 'Basic ' + Buffer.from(`${cred.username}:${cred.password ?? ''}`).toString('base64');
+    return basicAuthorization(this.opts.credentials);
   }
 
   /** Do the credentials belong to this URL's host? (The first request's host, unless configured.) */
@@ -308,6 +193,7 @@ export class HttpTransport {
     const idempotent = (method === 'GET' || method === 'HEAD') && ro.body === undefined;
     const attempts = (ro.retries ?? (idempotent ? (this.opts.retries ?? 3) : 0)) + 1;
     let lastError: unknown;
+    let widened = false;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await this.sleep(Math.min(200 * 2 ** (attempt - 1), 2000));
       const headers: Record<string, string> = { 'user-agent': this.opts.userAgent ?? 'vouch', ...ro.headers };
@@ -315,7 +201,7 @@ export class HttpTransport {
       const body = typeof ro.body === 'function' ? ro.body() : ro.body;
       const deadline = Date.now() + this.deadlines.bodyMs;
       try {
-        const res = await this.send(method, url, headers, body);
+        const res = await this.connections.request(method, url, headers, body);
         const stream = res.body;
         const out: StreamResponse = {
           status: res.status,
@@ -335,6 +221,13 @@ export class HttpTransport {
         if (body && typeof body === 'object' && 'destroy' in body) (body as Readable).destroy();
         if (err instanceof VouchError) throw err;
         lastError = err;
+        // the server's chain ends at an issuer the configured CAs do not hold: once more with the
+        // system roots too (tls.ts); nothing was sent on the failed handshake
+        if (!widened && this.connections.widenTrust(err)) {
+          widened = true;
+          attempt--;
+          continue;
+        }
         if (DEADLINE_CODES.has(errorCode(err) ?? '')) break;
       }
     }
@@ -399,7 +292,7 @@ export class HttpTransport {
       if (challenge.params.service) realmUrl.searchParams.set('service', challenge.params.service);
       for (const s of wanted) realmUrl.searchParams.append('scope', s);
       realmUrl.searchParams.set('client_id', 'vouch');
-      const auth = cred?.username ? 'Basic ' + Buffer.from(`${cred.username}:${cred.password ?? ''}`).toString('base64') : undefined;
+      const auth = basicAuthorization(cred);
       res = await this.fetchBounded('GET', realmUrl.toString(), { maxBytes: 1024 * 1024 }, auth);
     }
     if (res.status === 401 || res.status === 403) {
@@ -422,60 +315,4 @@ function flattenHeaders(h: Record<string, string | string[] | undefined>): Recor
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
-}
-
-/**
- * Reads a response body into memory: at most `maxBytes` (TOO_LARGE, refused up front when
- * Content-Length says so), and complete by the response's whole-body deadline (NETWORK). The one
- * bounded read of every in-memory body (metadata, manifests, tokens, errors).
- */
-export async function readBody(res: Pick<StreamResponse, 'body' | 'headers' | 'deadline'>, maxBytes: number, what: string): Promise<Buffer> {
-  const declared = Number(res.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    res.body.destroy();
-    throw new VouchError('TOO_LARGE', `${what} is ${declared} bytes, over the limit of ${maxBytes}`, { details: { size: declared, limit: maxBytes } });
-  }
-  const left = res.deadline - Date.now();
-  let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; res.body.destroy(new Error('deadline')); }, Math.max(0, left));
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-      size += chunk.byteLength;
-      if (size > maxBytes) {
-        res.body.destroy();
-        throw new VouchError('TOO_LARGE', `${what} is larger than the limit of ${maxBytes} bytes`, { details: { limit: maxBytes } });
-      }
-      chunks.push(Buffer.from(chunk));
-    }
-  } catch (err) {
-    throw bodyFailure(err, what, size, timedOut);
-  } finally {
-    clearTimeout(timer);
-  }
-  return Buffer.concat(chunks, size);
-}
-
-/**
- * A body that failed while it arrived: past the whole-body deadline, silent past the stall
- * deadline (blobs), or cut off. NETWORK, with `reached`: the server answered, so this is no
- * reason to fall back to cached data. VouchErrors pass through.
- */
-export function bodyFailure(err: unknown, what: string, received?: number, timedOut = false): VouchError {
-  if (isVouchError(err)) return err;
-  const code = errorCode(err);
-  const stalled = code === STALL_TIMEOUT || code === 'UND_ERR_BODY_TIMEOUT';
-  const got = received === undefined ? '' : ` (${received} bytes received)`;
-  return new VouchError('NETWORK', timedOut
-    ? `${what} was not complete within the deadline${got}`
-    : stalled ? `${what} stalled: no data within the deadline${got}` : `${what} broke off${got}: ${(err as Error).message}`, {
-    cause: err,
-    details: { reached: true, ...(received === undefined ? {} : { received }), ...(timedOut ? { deadline: 'body' } : stalled ? { deadline: 'stall' } : code ? { cause: code } : {}) },
-    hint: timedOut
-      ? 'the server sends too slowly (or without end); if it is just slow, raise VOUCH_TIMEOUT_BODY (seconds)'
-      : stalled
-        ? 'the server stopped sending; if it is just slow, raise VOUCH_TIMEOUT_STALL (seconds)'
-        : 'the connection failed in the middle of the answer; retry, and tell the server operator if it persists',
-  });
 }
