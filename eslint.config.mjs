@@ -3,7 +3,7 @@
 // the environment or the clock.
 import tseslint from 'typescript-eslint';
 
-const modules = ['core', 'tuf', 'policy', 'keys', 'oci', 'storage', 'client', 'server', 'registry', 'cli'];
+const modules = ['core', 'tuf', 'policy', 'keys', 'oci', 'storage', 'httpd', 'client', 'server', 'registry', 'cli'];
 const allowed = {
   core: [],
   tuf: ['core'],
@@ -11,9 +11,10 @@ const allowed = {
   keys: ['core', 'tuf'],
   oci: ['core'],
   storage: ['core', 'tuf'],
+  httpd: ['core'],
   client: ['core', 'tuf', 'policy', 'keys', 'oci'],
-  server: ['core', 'tuf', 'storage'],
-  registry: ['core', 'oci'],
+  server: ['core', 'tuf', 'storage', 'httpd'],
+  registry: ['core', 'oci', 'httpd'],
   cli: modules,
 };
 const pure = ['core', 'tuf', 'policy'];

@@ -21,7 +21,9 @@ export type NotaryErrorCode =
   | 'UNKNOWN'
   // not in notary: a body over the configured limit (413). The real client treats any status
   // other than 200/400/404 as a server failure, which is what an oversized upload is to it.
-  | 'TOO_LARGE';
+  | 'TOO_LARGE'
+  // not in notary: distribution's errcode UNAVAILABLE (503), when the bytes-in-flight budget is used up.
+  | 'UNAVAILABLE';
 
 const CODES: Record<NotaryErrorCode, { status: number; message: string }> = {
   MALFORMED_UPLOAD: { status: 400, message: 'The body of your request is malformed.' },
@@ -41,6 +43,7 @@ const CODES: Record<NotaryErrorCode, { status: number; message: string }> = {
   NO_KEYALGORITHM: { status: 500, message: 'The server does not have a key algorithm configured.' },
   UNKNOWN: { status: 500, message: 'unknown error' },
   TOO_LARGE: { status: 413, message: 'The body of your request is too large.' },
+  UNAVAILABLE: { status: 503, message: 'service unavailable' },
 };
 
 /** An error answered with notary's status and body. Thrown inside handlers, rendered by the app. */
