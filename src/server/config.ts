@@ -4,6 +4,7 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { VouchError } from '../core/index.js';
 import { DEFAULT_CONSISTENT_MAX_AGE, DEFAULT_CURRENT_MAX_AGE, checkMaxAge } from './caching.js';
+import { DEFAULT_BYTES_IN_FLIGHT } from '../httpd/index.js';
 import { DEFAULT_LIMITS } from './app.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -28,6 +29,8 @@ export interface ServerConfig {
   consistentMaxAge: number;
   gunPrefixes: string[];
   maxBodyBytes: number;
+  /** the process-wide budget of request-body bytes held in memory (src/httpd) */
+  maxBytesInFlight: number;
   /** settings that were recognised but have no effect here (trust_service.hostname, reporting, …) */
   ignored: string[];
 }
@@ -56,7 +59,7 @@ export const CONFIG_KEYS = [
   'caching.max_age.current_metadata', 'caching.max_age.consistent_metadata',
   'repositories.gun_prefixes',
   'auth.type', 'auth.options.realm', 'auth.options.service', 'auth.options.issuer', 'auth.options.rootcertbundle',
-  'vouch.storage', 'vouch.key_secret', 'vouch.key_secret_file', 'vouch.data_dir', 'vouch.max_body_bytes',
+  'vouch.storage', 'vouch.key_secret', 'vouch.key_secret_file', 'vouch.data_dir', 'vouch.max_body_bytes', 'vouch.max_bytes_in_flight',
 ] as const;
 
 const IGNORED = ['trust_service.hostname', 'trust_service.port', 'trust_service.tls_ca_file', 'trust_service.tls_client_cert', 'trust_service.tls_client_key', 'reporting', 'server.debug_addr'];
@@ -188,6 +191,8 @@ export function loadServerConfig(opts: LoadConfigOptions): ServerConfig {
 
   const maxBody = num(value('vouch.max_body_bytes'), 'vouch.max_body_bytes') ?? DEFAULT_LIMITS.maxBodyBytes;
   if (maxBody < 1024) throw bad('vouch.max_body_bytes must be at least 1024');
+  const maxInFlight = num(value('vouch.max_bytes_in_flight'), 'vouch.max_bytes_in_flight') ?? DEFAULT_BYTES_IN_FLIGHT;
+  if (maxInFlight < maxBody) throw bad(`vouch.max_bytes_in_flight must be at least vouch.max_body_bytes (${maxBody}), or no publish of the largest size could be read`);
 
   const tlsCertFile = cliPath(ov.tlsCertFile) ?? path(str(value('server.tls_cert_file'), 'server.tls_cert_file'));
   const tlsKeyFile = cliPath(ov.tlsKeyFile) ?? path(str(value('server.tls_key_file'), 'server.tls_key_file'));
@@ -220,6 +225,7 @@ export function loadServerConfig(opts: LoadConfigOptions): ServerConfig {
     consistentMaxAge: cons,
     gunPrefixes: (prefixes as string[] | undefined) ?? [],
     maxBodyBytes: maxBody,
+    maxBytesInFlight: maxInFlight,
     ignored,
   };
 }
