@@ -15,7 +15,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VouchError, parseDigest } from '../core/index.js';
 import { DiskUse, UploadTable } from './accounting.js';
@@ -72,6 +72,26 @@ class HashCounter extends Transform {
     this.accepted += chunk.byteLength;
     this.hash.update(chunk);
     cb(null, chunk);
+  }
+}
+
+/**
+ * Streams a request body through `counter` into `sink`. Unlike pipeline(body, …), a refusal (a limit,
+ * a budget) leaves the body undestroyed and unread, so the HTTP layer can still answer on the
+ * connection (and close it); a body that ends early fails the write.
+ */
+async function receive(body: Readable, counter: HashCounter, sink: Writable): Promise<void> {
+  const broken = (err?: Error): void => { counter.destroy(err ?? new StorageLimitError('the request body was not received whole')); };
+  const onClose = (): void => { if (!body.readableEnded) broken(); };
+  body.once('error', broken);
+  body.once('close', onClose);
+  body.pipe(counter);
+  try {
+    await pipeline(counter, sink);
+  } finally {
+    body.off('error', broken);
+    body.off('close', onClose);
+    body.unpipe(counter);
   }
 }
 
@@ -233,7 +253,7 @@ export class FsStorage {
     const tmp = this.tmpPath();
     const counter = new HashCounter(limit, (n) => { this.disk.take(n); });
     try {
-      await pipeline(body, counter, createWriteStream(tmp, { flags: 'wx' }));
+      await receive(body, counter, createWriteStream(tmp, { flags: 'wx' }));
       if (`sha256:${counter.hash.digest('hex')}` !== digest) { await this.removeFile(tmp); return false; }
       await this.commitFile(tmp, digest);
       await this.linkBlob(name, digest);
@@ -395,7 +415,7 @@ export class FsStorage {
       this.uploads.grow(id, n);
     });
     try {
-      await pipeline(body, counter, createWriteStream(file, { flags: 'a' }));
+      await receive(body, counter, createWriteStream(file, { flags: 'a' }));
     } catch (err) {
       // A failed chunk is not half-applied: the session goes back to where it was.
       await truncate(file, before);
