@@ -5,6 +5,7 @@
 // answered and its connection closed, so nobody can make the server read (and discard) a body it
 // never wanted, which is what Node does by default to keep a connection alive.
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /**
  * Bytes of request bodies the process may hold in memory at once. A trust-server publish is read
@@ -69,6 +70,36 @@ export function declaredBody(headers: IncomingHttpHeaders): { present: boolean; 
  */
 export function mustCloseAfterAnswer(req: IncomingMessage): boolean {
   return declaredBody(req.headers).present && !req.readableEnded && req.complete !== true;
+}
+
+/**
+ * How long a connection closed with a body unread stays open for reading after the answer. Closing
+ * at once, with the client still sending, resets the connection, and a client can lose the answer
+ * it has not read yet; Go's net/http waits 500 ms for the same reason (rstAvoidanceDelay in
+ * net/http/server.go).
+ */
+export const LINGER_MS = 500;
+
+const lingering = new WeakSet<Socket>();
+
+/**
+ * For an answer sent with the body unread: true when the answer must carry `Connection: close`
+ * (the caller sets the header), and the connection then closes after LINGER_MS rather than at once.
+ */
+export function closeIfBodyUnread(req: IncomingMessage): boolean {
+  if (!mustCloseAfterAnswer(req)) return false;
+  const socket = req.socket as Socket | undefined;
+  // Node ends a `Connection: close` answer with socket.destroySoon() (lib/_http_server.js, resOnFinish).
+  if (socket && typeof socket.destroySoon === 'function' && !lingering.has(socket)) {
+    lingering.add(socket);
+    socket.destroySoon = function lingerThenDestroy(this: Socket): void {
+      if (this.writable) this.end();
+      const timer = setTimeout(() => { this.destroy(); }, LINGER_MS);
+      timer.unref();
+      this.once('close', () => { clearTimeout(timer); });
+    };
+  }
+  return true;
 }
 
 /**

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { VouchError, isJsonObject, parseDigest, sha256 } from '../core/index.js';
-import { BodyRefused, declaredBody, deferContinue, mustCloseAfterAnswer, openBody, processBodyBudget, readBody, type BodyBudget } from '../httpd/index.js';
+import { BodyRefused, closeIfBodyUnread, declaredBody, deferContinue, openBody, processBodyBudget, readBody, type BodyBudget } from '../httpd/index.js';
 import type { Descriptor } from '../oci/manifest.js';
 import { DEFAULT_REGISTRY_LIMITS, DiskBudgetError, UploadLimitError, registryLimits, type RegistryLimits } from './limits.js';
 import { FsStorage, StorageLimitError, TAG_PATTERN, validName } from './storage.js';
@@ -189,7 +189,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
   // An answer given with the body unread (refused, or a route that takes none) closes the
   // connection rather than letting Node read the rest of the body.
   app.addHook('onSend', async (req, reply) => {
-    if (mustCloseAfterAnswer(req.raw)) reply.header('connection', 'close');
+    if (closeIfBodyUnread(req.raw)) reply.header('connection', 'close');
   });
   const sweep = setInterval(() => { void storage.expireIdleUploads().catch((err: unknown) => { app.log.error(err); }); }, Math.min(limits.uploadIdleMs / 2, 60_000));
   sweep.unref();

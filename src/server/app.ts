@@ -9,7 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import lightMyRequest from 'light-my-request';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { isVouchError } from '../core/index.js';
-import { BodyRefused, deferContinue, mustCloseAfterAnswer, processBodyBudget, readBody, type BodyBudget, type HeldBody } from '../httpd/index.js';
+import { BodyRefused, closeIfBodyUnread, deferContinue, processBodyBudget, readBody, type BodyBudget, type HeldBody } from '../httpd/index.js';
 import { isValidRoleName } from '../tuf/index.js';
 import type { MetadataStore, ServerKeyAlgorithm, ServerKeyStore } from '../storage/types.js';
 import { TokenAuthorizer, buildAccess, type TokenAuthOptions } from './auth.js';
@@ -145,7 +145,7 @@ export function createServer(opts: ServerOptions): NotaryApp {
     const send = (a: Answer): void => {
       if (res.headersSent || res.destroyed) return;
       const headers: Record<string, string | number> = { ...a.headers };
-      if (closing || mustCloseAfterAnswer(req)) headers.connection = 'close';
+      if (closeIfBodyUnread(req) || closing) headers.connection = 'close';
       const body = a.body === undefined ? undefined : typeof a.body === 'string' ? Buffer.from(a.body) : a.body;
       headers['content-length'] = body?.byteLength ?? 0;
       res.writeHead(a.status, headers);
