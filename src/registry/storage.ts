@@ -441,7 +441,10 @@ export class FsStorage {
     const cutoff = this.now() - this.limits.uploadIdleMs;
     let n = 0;
     for (const id of this.uploads.idleSince(cutoff)) {
-      // Under the session's lock: a request in progress finishes first and counts as activity.
+      // A session with a request in progress (a long PATCH) is in use, however old its last touch;
+      // waiting for its lock would hold up whoever is sweeping.
+      if (this.locks.has(`upload:${id}`)) continue;
+      // Under the session's lock: a request that arrives meanwhile finishes first and counts as activity.
       await this.locked(`upload:${id}`, async () => {
         if (!this.uploads.isIdleSince(id, cutoff)) return;
         await this.deleteUpload(id);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { digestOf } from '../../../src/core/index.js';
 import { BodyBudget } from '../../../src/httpd/index.js';
@@ -123,6 +123,24 @@ test('idle sessions expire with their files; a session in use does not', async (
     assert.equal((await app.inject({ method: 'GET', url: busy })).statusCode, 204);
     const ids = (l: string): string => l.split('/').pop()!;
     assert.deepEqual(await sessionsOnDisk(root), [ids(busy), ids(fresh)].sort(), 'the idle session\'s directory is deleted');
+  });
+});
+
+test('a session with an upload in progress is not expired, and sweeping does not wait for it', BOUNDED, async () => {
+  let now = Date.parse('2026-12-01T00:00:00Z');
+  await withRegistry({ limits: { uploadIdleMs: 60_000 }, now: () => now }, async (app) => {
+    const long = (await openSession(app, 'team/app')).headers['location'] as string;
+    const body = new PassThrough();
+    const inProgress = patch(app, long, body);
+    body.write(Buffer.alloc(KiB));
+    now += 120_000;
+    // Opening a session sweeps idle ones; the one being written is skipped, not waited for.
+    assert.equal((await openSession(app, 'team/app')).statusCode, 202);
+    body.end(Buffer.alloc(KiB));
+    const done = await inProgress;
+    assert.equal(done.statusCode, 202);
+    assert.equal(done.headers['range'], `0-${2 * KiB - 1}`);
+    assert.equal((await app.inject({ method: 'GET', url: long })).statusCode, 204);
   });
 });
 
