@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 /**
  * Bytes of request bodies the process may hold in memory at once. A trust-server publish is read
  * whole (it is validated as one unit), so this is the memory an attacker with a valid token can pin:
- * room for two publishes of the largest size (100 MiB, see DEFAULT_PUBLISH_BYTES in src/server) and
+ * room for two publishes of the largest size (100 MiB, DEFAULT_LIMITS.maxBodyBytes in src/server) and
  * many ordinary ones (a few KiB to a few MiB each).
  */
 export const DEFAULT_BYTES_IN_FLIGHT = 256 * 1024 * 1024;
@@ -35,6 +35,9 @@ export class BodyBudget {
     this.used = Math.max(0, this.used - n);
   }
 }
+
+/** Seconds a client refused for want of budget is asked to wait (`Retry-After`, RFC 9110 section 10.2.3). */
+export const BUSY_RETRY_AFTER_SECONDS = 5;
 
 /** The budget every server in this process shares unless it is given its own (tests do). */
 export const processBodyBudget = new BodyBudget(DEFAULT_BYTES_IN_FLIGHT);

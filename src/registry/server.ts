@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { VouchError, isJsonObject, parseDigest, sha256 } from '../core/index.js';
-import { BodyRefused, closeIfBodyUnread, declaredBody, deferContinue, openBody, processBodyBudget, readBody, type BodyBudget } from '../httpd/index.js';
+import { BUSY_RETRY_AFTER_SECONDS, BodyRefused, closeIfBodyUnread, declaredBody, deferContinue, openBody, processBodyBudget, readBody, type BodyBudget } from '../httpd/index.js';
 import type { Descriptor } from '../oci/manifest.js';
 import { DEFAULT_REGISTRY_LIMITS, DiskBudgetError, UploadLimitError, registryLimits, type RegistryLimits } from './limits.js';
 import { FsStorage, StorageLimitError, TAG_PATTERN, validName } from './storage.js';
@@ -53,9 +53,6 @@ const MANIFEST_TYPES = new Set([OCI_MANIFEST, DOCKER_MANIFEST, OCI_INDEX, DOCKER
 
 export const DEFAULT_MAX_BLOB = DEFAULT_REGISTRY_LIMITS.maxBlobBytes;
 export const DEFAULT_MAX_MANIFEST = DEFAULT_REGISTRY_LIMITS.maxManifestBytes;
-
-/** Seconds a client is asked to wait when the bytes-in-flight budget is used up. */
-const BUSY_RETRY_AFTER_SECONDS = 5;
 
 type Code = 'BLOB_UNKNOWN' | 'BLOB_UPLOAD_INVALID' | 'BLOB_UPLOAD_UNKNOWN' | 'DIGEST_INVALID' | 'MANIFEST_BLOB_UNKNOWN' | 'MANIFEST_INVALID'
   | 'MANIFEST_UNKNOWN' | 'NAME_INVALID' | 'NAME_UNKNOWN' | 'SIZE_INVALID' | 'TAG_INVALID' | 'UNAUTHORIZED' | 'DENIED' | 'UNSUPPORTED'

@@ -2,14 +2,15 @@
 // cleaning (301), notary's route regexes in order, 405 for unknown methods, the GUN prefix filter,
 // token auth, then the operation. A request is admitted from its request line and headers (route,
 // GUN prefix, token) before any body is read, and only a publish reads one, bounded and counted
-// against the process-wide budget of src/httpd; every failure becomes notary's JSON error body. No web framework: routing is notary's own, and a framework's request
-// pipeline would double the CPU cost of every metadata GET (measured: bench/server).
+// against the process-wide budget of src/httpd; every failure becomes notary's JSON error body.
+// No web framework: routing is notary's own, and a framework's request pipeline would double the
+// CPU cost of every metadata GET (measured: bench/server).
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import lightMyRequest from 'light-my-request';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { isVouchError } from '../core/index.js';
-import { BodyRefused, closeIfBodyUnread, deferContinue, processBodyBudget, readBody, type BodyBudget, type HeldBody } from '../httpd/index.js';
+import { BUSY_RETRY_AFTER_SECONDS, BodyRefused, closeIfBodyUnread, deferContinue, processBodyBudget, readBody, type BodyBudget, type HeldBody } from '../httpd/index.js';
 import { isValidRoleName } from '../tuf/index.js';
 import type { MetadataStore, ServerKeyAlgorithm, ServerKeyStore } from '../storage/types.js';
 import { TokenAuthorizer, buildAccess, type TokenAuthOptions } from './auth.js';
@@ -96,9 +97,6 @@ function makeLogger(setting: LoggerSetting | undefined): Logger {
   const { stream, ...options } = setting as LoggerOptions & { stream?: DestinationStream };
   return stream ? pino(options, stream) : pino(options);
 }
-
-/** Seconds a client is asked to wait when the bytes-in-flight budget is used up. */
-const BUSY_RETRY_AFTER_SECONDS = 5;
 
 /** The answer to a body that was not read whole. */
 function bodyRefusal(err: BodyRefused): NotaryHttpError {
