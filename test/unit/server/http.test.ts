@@ -29,7 +29,7 @@ test('GET /v2/ answers {} as text/plain; other methods on /v2/ are the catch-all
   assert.equal(p.body, '{"errors":[{"code":"METADATA_NOT_FOUND","message":"You have requested metadata that does not exist."}]}\n');
 });
 
-test('health: 200 {} as JSON, 503 with a {check: error} map when the store fails', async () => {
+test('health: 200 {} as JSON, 503 with a {check: status} map when the store fails', async () => {
   const { app } = newServer();
   const r = await app.inject({ method: 'GET', url: '/_notary_server/health' });
   assert.equal(r.statusCode, 200);
