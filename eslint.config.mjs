@@ -3,7 +3,7 @@
 // the environment or the clock.
 import tseslint from 'typescript-eslint';
 
-const modules = ['core', 'tuf', 'policy', 'sig', 'keys', 'http', 'oci', 'storage', 'client', 'server', 'registry', 'cli'];
+const modules = ['core', 'tuf', 'policy', 'sig', 'keys', 'http', 'oci', 'storage', 'httpd', 'client', 'server', 'registry', 'cli'];
 const allowed = {
   core: [],
   tuf: ['core'],
@@ -13,9 +13,10 @@ const allowed = {
   http: ['core'],
   oci: ['core', 'http'],
   storage: ['core', 'tuf'],
+  httpd: ['core'],
   client: ['core', 'tuf', 'policy', 'sig', 'keys', 'http', 'oci'],
-  server: ['core', 'tuf', 'storage'],
-  registry: ['core', 'oci'],
+  server: ['core', 'tuf', 'storage', 'httpd'],
+  registry: ['core', 'oci', 'httpd'],
   cli: modules,
 };
 const pure = ['core', 'tuf', 'policy', 'sig'];

@@ -12,6 +12,9 @@ import type { VerifyCommandOptions } from './commands/verify.js';
 import type { PinCommandOptions } from './commands/pin.js';
 import type { StatusCommandOptions } from './commands/status.js';
 import type { NotationSignOptions, NotationVerifyCommandOptions } from './commands/notation.js';
+import { DEFAULT_REGISTRY_LIMITS as REG } from '../registry/limits.js';
+
+const gib = (n: number): string => `${n / 1024 ** 3}GiB`;
 
 export function registerCommands(program: Command, io: Io, env: Env, cwd: string): void {
   const run = (fn: (ctx: Context) => Promise<void>) => async (): Promise<void> => fn(createContext(io, env, cwd));
@@ -150,6 +153,12 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--tls-key <file>', 'private key for --tls-cert (PEM)')
     .option('--user <name>', 'require HTTP Basic auth as this user; the password comes from VOUCH_REGISTRY_PASSWORD')
     .option('--log', 'log every request as JSON to stderr')
+    .option('--disk-budget <size>', `refuse writes once the storage holds this much (e.g. 50GiB); default ${gib(REG.diskBudgetBytes)}`)
+    .option('--max-uploads <n>', `open upload sessions in the whole registry; default ${REG.maxUploads}`)
+    .option('--max-uploads-per-repo <n>', `open upload sessions in one repository; default ${REG.maxUploadsPerRepository}`)
+    .option('--max-upload-bytes <size>', `bytes held by all open upload sessions; default ${gib(REG.maxUploadBytes)}`)
+    .option('--max-upload-bytes-per-repo <size>', `bytes held by the open upload sessions of one repository; default ${gib(REG.maxUploadBytesPerRepository)}`)
+    .option('--upload-idle <seconds>', `delete an upload session (and its data) no request has touched for this long; default ${REG.uploadIdleMs / 1000}`)
     .action((opts: RegistryCommandOptions) =>
       run(async (ctx) => (await import('./commands/registry.js')).registryCommand(ctx, opts))());
 }

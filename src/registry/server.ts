@@ -1,12 +1,17 @@
 // `vouch registry`: a small OCI distribution registry (distribution-spec v1.1 endpoints) over
 // filesystem storage, for the zero-install default and for tests. Names carry slashes, so one
 // wildcard route takes /v2/* and the path is matched here, most specific first.
+// A request is admitted from its request line and headers (Basic auth in onRequest, route, declared
+// length against the route's limit, the session bounds and the disk budget) before its body is
+// opened (src/httpd); only uploads and manifest PUTs open one. Limits: limits.ts.
 import { timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { VouchError, isJsonObject, parseDigest, sha256 } from '../core/index.js';
+import { BUSY_RETRY_AFTER_SECONDS, BodyRefused, closeIfBodyUnread, declaredBody, deferContinue, openBody, processBodyBudget, readBody, type BodyBudget } from '../httpd/index.js';
 import type { Descriptor } from '../oci/manifest.js';
+import { DEFAULT_REGISTRY_LIMITS, DiskBudgetError, UploadLimitError, registryLimits, type RegistryLimits } from './limits.js';
 import { FsStorage, StorageLimitError, TAG_PATTERN, validName } from './storage.js';
 
 export interface RegistryAuth {
@@ -20,12 +25,18 @@ export interface RegistryOptions {
   root: string;
   /** require HTTP Basic auth with this user and password */
   auth?: RegistryAuth;
-  /** largest blob accepted (default 10 GiB) */
+  /** largest blob accepted (default 10 GiB); the same as limits.maxBlobBytes */
   maxBlobBytes?: number;
-  /** largest manifest accepted (default 4 MiB) */
+  /** largest manifest accepted (default 4 MiB); the same as limits.maxManifestBytes */
   maxManifestBytes?: number;
-  /** largest page of tags or catalog entries (default 1000) */
+  /** largest page of tags or catalog entries (default 1000); the same as limits.maxPageSize */
   maxPageSize?: number;
+  /** every bound, over DEFAULT_REGISTRY_LIMITS (limits.ts) */
+  limits?: Partial<RegistryLimits>;
+  /** manifest bytes held in memory count against this; default the process-wide budget (src/httpd) */
+  bodyBudget?: BodyBudget;
+  /** the clock, in ms (tests move it to expire upload sessions) */
+  now?: () => number;
   /** Fastify logger option (default off) */
   logger?: boolean;
   /** serve HTTPS with this certificate and key: PEM contents, or files to read them from */
@@ -40,11 +51,12 @@ const SCHEMA1 = ['application/vnd.docker.distribution.manifest.v1+json', 'applic
 const INDEX_TYPES = new Set([OCI_INDEX, DOCKER_LIST]);
 const MANIFEST_TYPES = new Set([OCI_MANIFEST, DOCKER_MANIFEST, OCI_INDEX, DOCKER_LIST]);
 
-export const DEFAULT_MAX_BLOB = 10 * 1024 * 1024 * 1024;
-export const DEFAULT_MAX_MANIFEST = 4 * 1024 * 1024;
+export const DEFAULT_MAX_BLOB = DEFAULT_REGISTRY_LIMITS.maxBlobBytes;
+export const DEFAULT_MAX_MANIFEST = DEFAULT_REGISTRY_LIMITS.maxManifestBytes;
 
 type Code = 'BLOB_UNKNOWN' | 'BLOB_UPLOAD_INVALID' | 'BLOB_UPLOAD_UNKNOWN' | 'DIGEST_INVALID' | 'MANIFEST_BLOB_UNKNOWN' | 'MANIFEST_INVALID'
-  | 'MANIFEST_UNKNOWN' | 'NAME_INVALID' | 'NAME_UNKNOWN' | 'SIZE_INVALID' | 'TAG_INVALID' | 'UNAUTHORIZED' | 'DENIED' | 'UNSUPPORTED';
+  | 'MANIFEST_UNKNOWN' | 'NAME_INVALID' | 'NAME_UNKNOWN' | 'SIZE_INVALID' | 'TAG_INVALID' | 'UNAUTHORIZED' | 'DENIED' | 'UNSUPPORTED'
+  | 'TOOMANYREQUESTS' | 'UNAVAILABLE';
 
 /** A failure that becomes an OCI error body. */
 class RegistryError extends Error {
@@ -70,23 +82,14 @@ function requireName(name: string): string {
   return name;
 }
 
-/** Reads at most `limit` bytes of a request body; more is SIZE_INVALID (413). */
-async function readLimited(body: Readable | undefined, limit: number): Promise<Buffer> {
-  if (!body) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of body) {
-    size += (c as Buffer).byteLength;
-    if (size > limit) {
-      body.destroy();
-      throw new RegistryError(413, 'SIZE_INVALID', `body is larger than the limit of ${limit} bytes`, { limit });
-    }
-    chunks.push(c as Buffer);
+/** The OCI error for a body that was not read whole. */
+function bodyRefusal(err: BodyRefused): RegistryError {
+  switch (err.kind) {
+    case 'too-large': return new RegistryError(413, 'SIZE_INVALID', err.message, { limit: err.limit });
+    case 'busy': return new RegistryError(503, 'UNAVAILABLE', err.message);
+    case 'aborted': return new RegistryError(400, 'BLOB_UPLOAD_INVALID', err.message);
   }
-  return Buffer.concat(chunks, size);
 }
-
-function emptyStream(): Readable { return Readable.from([]); }
 
 /** Whether the client's Accept header admits a stored media type (no header: anything goes). */
 function accepts(header: string | undefined, mediaType: string): boolean {
@@ -160,11 +163,14 @@ function rangeHeader(size: number): string {
 
 /** Builds the registry as a Fastify instance (not listening): `inject` for tests, `listen` to serve. */
 export async function createRegistry(opts: RegistryOptions): Promise<FastifyInstance> {
-  const storage = new FsStorage(opts.root);
+  const limits = registryLimits({ ...opts.limits, maxBlobBytes: opts.maxBlobBytes, maxManifestBytes: opts.maxManifestBytes, maxPageSize: opts.maxPageSize });
+  const now = opts.now ?? Date.now;
+  const storage = new FsStorage(opts.root, limits, now);
   await storage.init();
-  const maxBlob = opts.maxBlobBytes ?? DEFAULT_MAX_BLOB;
-  const maxManifest = opts.maxManifestBytes ?? DEFAULT_MAX_MANIFEST;
-  const maxPage = opts.maxPageSize ?? 1000;
+  const maxBlob = limits.maxBlobBytes;
+  const maxManifest = limits.maxManifestBytes;
+  const maxPage = limits.maxPageSize;
+  const budget = opts.bodyBudget ?? processBodyBudget;
   const tls = opts.tls && 'certFile' in opts.tls
     ? { cert: await readFile(opts.tls.certFile), key: await readFile(opts.tls.keyFile) }
     : opts.tls;
@@ -172,9 +178,19 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
     ? Fastify({ logger: opts.logger ?? false, https: { cert: tls.cert, key: tls.key } }) as unknown as FastifyInstance
     : Fastify({ logger: opts.logger ?? false });
 
-  // Bodies stay streams: blobs go to disk as they arrive, and every handler bounds what it reads.
+  // Bodies stay unread streams: a handler opens one only once the request is admitted, blobs go
+  // to disk as they arrive, and every handler bounds what it reads.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+  deferContinue(app.server);
+  // An answer given with the body unread (refused, or a route that takes none) closes the
+  // connection rather than letting Node read the rest of the body.
+  app.addHook('onSend', async (req, reply) => {
+    if (closeIfBodyUnread(req.raw)) reply.header('connection', 'close');
+  });
+  const sweep = setInterval(() => { void storage.expireIdleUploads().catch((err: unknown) => { app.log.error(err); }); }, Math.min(limits.uploadIdleMs / 2, 60_000));
+  sweep.unref();
+  app.addHook('onClose', async () => { clearInterval(sweep); });
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('docker-distribution-api-version', 'registry/2.0');
@@ -186,6 +202,12 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof RegistryError) return sendError(reply, err);
+    if (err instanceof BodyRefused) {
+      if (err.kind === 'busy') reply.header('retry-after', String(BUSY_RETRY_AFTER_SECONDS));
+      return sendError(reply, bodyRefusal(err));
+    }
+    if (err instanceof UploadLimitError) return sendError(reply, new RegistryError(429, 'TOOMANYREQUESTS', err.message));
+    if (err instanceof DiskBudgetError) return sendError(reply, new RegistryError(507, 'DENIED', err.message));
     if (err instanceof StorageLimitError) return sendError(reply, new RegistryError(413, 'SIZE_INVALID', err.message));
     if (err instanceof VouchError && err.code === 'INVALID_ARGUMENT') return sendError(reply, new RegistryError(400, 'NAME_INVALID', err.message));
     // Fastify's own client errors (malformed requests) keep their 4xx status.
@@ -208,7 +230,6 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
       if (!raw.startsWith('/v2/')) throw new RegistryError(404, 'NAME_UNKNOWN', 'not found');
       const path = raw.slice('/v2/'.length);
       const method = req.method;
-      const body = req.body as Readable | undefined;
       let m: RegExpExecArray | null;
 
       if (path === '') {
@@ -223,11 +244,11 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
       if ((m = /^(.+)\/blobs\/uploads\/?$/.exec(path))) {
         const name = requireName(m[1] as string);
         if (method !== 'POST') return unsupported(reply);
-        return startUpload(name, url, body, reply);
+        return startUpload(name, url, req, reply);
       }
       if ((m = /^(.+)\/blobs\/uploads\/([^/]+)$/.exec(path))) {
         const name = requireName(m[1] as string);
-        return upload(name, decodeURIComponent(m[2] as string), method, url, req, body, reply);
+        return upload(name, decodeURIComponent(m[2] as string), method, url, req, reply);
       }
       if ((m = /^(.+)\/blobs\/([^/]+)$/.exec(path))) {
         const name = requireName(m[1] as string);
@@ -236,7 +257,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
       }
       if ((m = /^(.+)\/manifests\/([^/]+)$/.exec(path))) {
         const name = requireName(m[1] as string);
-        return manifest(name, decodeURIComponent(m[2] as string), method, req, body, reply);
+        return manifest(name, decodeURIComponent(m[2] as string), method, req, reply);
       }
       if ((m = /^(.+)\/referrers\/([^/]+)$/.exec(path))) {
         const name = requireName(m[1] as string);
@@ -284,7 +305,18 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
     return reply.header('content-type', 'application/json').send(JSON.stringify(doc));
   }
 
-  async function startUpload(name: string, url: URL, body: Readable | undefined, reply: FastifyReply): Promise<FastifyReply> {
+  /**
+   * Opens a blob body: its declared length must fit `limit` (413), then `fits` (session bounds:
+   * 429, disk budget: 507), all before a byte is read; a chunked body is checked as it arrives.
+   */
+  function admitBlobBody(req: FastifyRequest, reply: FastifyReply, limit: number, fits: (n: number) => void): Readable {
+    const { length } = declaredBody(req.headers);
+    if (length !== undefined && length <= limit) fits(length);
+    openBody(req.raw, reply.raw, limit);
+    return req.raw;
+  }
+
+  async function startUpload(name: string, url: URL, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const mount = url.searchParams.get('mount');
     const from = url.searchParams.get('from');
     if (mount !== null && from !== null) {
@@ -292,20 +324,27 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
       // An unknown or invalid source falls back to a normal upload session, as the spec allows.
       if (validName(from) && await storage.repoBlobSize(from, digest) !== undefined) {
         await storage.linkBlob(name, digest);
-        body?.resume();
         return reply.code(201).header('location', `/v2/${name}/blobs/${digest}`).header('docker-content-digest', digest).header('content-length', '0').send();
       }
     }
     const single = url.searchParams.get('digest');
     if (single !== null) {
       const digest = requireDigest(single);
-      const ok = await storage.putBlobStream(name, digest, body ?? emptyStream(), maxBlob);
+      const body = admitBlobBody(req, reply, maxBlob, (n) => { storage.disk.check(n); });
+      const ok = await storage.putBlobStream(name, digest, body, maxBlob);
       if (!ok) throw new RegistryError(400, 'DIGEST_INVALID', 'the content does not match the digest', { digest });
       return reply.code(201).header('location', `/v2/${name}/blobs/${digest}`).header('docker-content-digest', digest).header('content-length', '0').send();
     }
     const id = await storage.createUpload(name);
     let size = 0;
-    if (body) size = await storage.appendUpload(id, body, maxBlob);
+    if (declaredBody(req.headers).present) {
+      try {
+        size = await storage.appendUpload(id, admitBlobBody(req, reply, maxBlob, (n) => { storage.checkUploadGrowth(id, n); }), maxBlob);
+      } catch (err) {
+        await storage.deleteUpload(id);
+        throw err;
+      }
+    }
     return reply.code(202)
       .header('location', `/v2/${name}/blobs/uploads/${id}`)
       .header('docker-upload-uuid', id)
@@ -314,16 +353,14 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
       .send();
   }
 
-  async function upload(name: string, id: string, method: string, url: URL, req: FastifyRequest, body: Readable | undefined, reply: FastifyReply): Promise<FastifyReply> {
+  async function upload(name: string, id: string, method: string, url: URL, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     return storage.locked(`upload:${id}`, async () => {
       const size = await storage.uploadSize(name, id);
-      if (size === undefined) {
-        body?.resume();
-        throw new RegistryError(404, 'BLOB_UPLOAD_UNKNOWN', 'upload session not found', { id });
-      }
+      if (size === undefined) throw new RegistryError(404, 'BLOB_UPLOAD_UNKNOWN', 'upload session not found', { id });
       const location = `/v2/${name}/blobs/uploads/${id}`;
       const status = (code: number, s: number): FastifyReply =>
         reply.code(code).header('location', location).header('docker-upload-uuid', id).header('range', rangeHeader(s)).header('content-length', '0').send();
+      const admit = (): Readable => admitBlobBody(req, reply, Math.max(0, maxBlob - size), (n) => { storage.checkUploadGrowth(id, n); });
       switch (method) {
         case 'GET':
           return status(204, size);
@@ -335,19 +372,15 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
           let expectLen: number | undefined;
           if (range !== undefined) {
             const r = /^(?:bytes[ =])?(\d+)-(\d+)$/.exec(range.trim());
-            if (!r || Number(r[2]) < Number(r[1])) {
-              body?.resume();
-              throw new RegistryError(400, 'BLOB_UPLOAD_INVALID', `invalid Content-Range '${range}'`);
-            }
+            if (!r || Number(r[2]) < Number(r[1])) throw new RegistryError(400, 'BLOB_UPLOAD_INVALID', `invalid Content-Range '${range}'`);
             if (Number(r[1]) !== size) {
               // Out of order: tell the client where the session is so it can resume.
-              body?.resume();
               return reply.code(416).header('location', location).header('range', rangeHeader(size)).header('content-type', 'application/json')
                 .send(JSON.stringify({ errors: [{ code: 'BLOB_UPLOAD_INVALID', message: `chunk starts at ${r[1]}, the upload is at ${size}`, detail: { size } }] }));
             }
             expectLen = Number(r[2]) - Number(r[1]) + 1;
           }
-          const next = await storage.appendUpload(id, body ?? emptyStream(), maxBlob);
+          const next = await storage.appendUpload(id, admit(), maxBlob);
           if (expectLen !== undefined && next - size !== expectLen) {
             await storage.truncateUpload(id, size);
             throw new RegistryError(400, 'SIZE_INVALID', `chunk is ${next - size} bytes but Content-Range says ${expectLen}`);
@@ -356,7 +389,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
         }
         case 'PUT': {
           const digest = requireDigest(url.searchParams.get('digest') ?? undefined);
-          if (body) await storage.appendUpload(id, body, maxBlob);
+          if (declaredBody(req.headers).present) await storage.appendUpload(id, admit(), maxBlob);
           if (!await storage.finishUpload(name, id, digest)) {
             await storage.deleteUpload(id);
             throw new RegistryError(400, 'DIGEST_INVALID', 'the uploaded content does not match the digest', { digest });
@@ -364,7 +397,6 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
           return reply.code(201).header('location', `/v2/${name}/blobs/${digest}`).header('docker-content-digest', digest).header('content-length', '0').send();
         }
         default:
-          body?.resume();
           return unsupported(reply);
       }
     });
@@ -383,14 +415,11 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
     return reply.send(storage.openBlob(digest));
   }
 
-  async function manifest(name: string, ref: string, method: string, req: FastifyRequest, body: Readable | undefined, reply: FastifyReply): Promise<FastifyReply> {
+  async function manifest(name: string, ref: string, method: string, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const byDigest = ref.includes(':');
     if (byDigest) requireDigest(ref);
-    else if (!TAG_PATTERN.test(ref)) {
-      body?.resume();
-      throw new RegistryError(400, 'TAG_INVALID', `invalid tag '${ref}'`, { tag: ref });
-    }
-    if (method === 'PUT') return putManifest(name, ref, byDigest, req, body, reply);
+    else if (!TAG_PATTERN.test(ref)) throw new RegistryError(400, 'TAG_INVALID', `invalid tag '${ref}'`, { tag: ref });
+    if (method === 'PUT') return putManifest(name, ref, byDigest, req, reply);
     if (method === 'DELETE') {
       const ok = byDigest ? await storage.deleteManifest(name, ref) : await storage.deleteTag(name, ref);
       if (!ok) throw new RegistryError(404, 'MANIFEST_UNKNOWN', 'manifest unknown', { reference: ref });
@@ -409,8 +438,16 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
     return reply.send(storage.openBlob(rec.digest));
   }
 
-  async function putManifest(name: string, ref: string, byDigest: boolean, req: FastifyRequest, body: Readable | undefined, reply: FastifyReply): Promise<FastifyReply> {
-    const bytes = await readLimited(body, maxManifest);
+  async function putManifest(name: string, ref: string, byDigest: boolean, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const held = await readBody(req.raw, reply.raw, { limit: maxManifest, budget });
+    try {
+      return await storeManifest(name, ref, byDigest, req, reply, held.bytes);
+    } finally {
+      held.release();
+    }
+  }
+
+  async function storeManifest(name: string, ref: string, byDigest: boolean, req: FastifyRequest, reply: FastifyReply, bytes: Buffer): Promise<FastifyReply> {
     const digest = `sha256:${sha256(bytes).toString('hex')}`;
     if (byDigest && ref !== digest) throw new RegistryError(400, 'DIGEST_INVALID', `the manifest hashes to ${digest}, not ${ref}`, { digest: ref });
     const parsed = parseManifestBody(bytes, req.headers['content-type']);

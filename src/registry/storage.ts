@@ -1,6 +1,8 @@
 // Filesystem storage for the embedded registry. Content is addressed by digest and shared by all
 // repositories; a repository holds link files saying which blobs and manifests it may serve,
 // and its tags. Every write is temp file + fsync + rename, so a crash leaves old or new, never torn.
+// Every write is counted against the disk budget before it happens, and upload sessions against
+// their bounds (accounting.ts); idle sessions are deleted with their data.
 //
 //   root/blobs/sha256/<hex>                               content
 //   root/repositories/<name>/_blobs/sha256/<hex>          blob link (empty)
@@ -13,9 +15,11 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VouchError, parseDigest } from '../core/index.js';
+import { DiskUse, UploadTable } from './accounting.js';
+import { DEFAULT_REGISTRY_LIMITS, type RegistryLimits } from './limits.js';
 
 /** distribution-spec repository name grammar; it also rules out `..`, empty and `_`-led components. */
 export const NAME_PATTERN = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
@@ -47,17 +51,52 @@ export interface ManifestRecord {
   path: string;
 }
 
-/** Hashes and counts the bytes passing through; fails once more than `limit` have passed. */
+/**
+ * Hashes and counts the bytes passing through; fails once more than `limit` have passed, or when
+ * `admit` refuses a chunk (a budget). `accepted` counts the bytes let through.
+ */
 class HashCounter extends Transform {
   readonly hash = createHash('sha256');
   count = 0;
-  constructor(private readonly limit: number) { super(); }
+  accepted = 0;
+  constructor(private readonly limit: number, private readonly admit: (n: number) => void = () => undefined) { super(); }
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
     this.count += chunk.byteLength;
     if (this.count > this.limit) { cb(new StorageLimitError(`more than ${this.limit} bytes`)); return; }
+    try {
+      this.admit(chunk.byteLength);
+    } catch (err) {
+      cb(err as Error);
+      return;
+    }
+    this.accepted += chunk.byteLength;
     this.hash.update(chunk);
     cb(null, chunk);
   }
+}
+
+/**
+ * Streams a request body through `counter` into `sink`. Unlike pipeline(body, …), a refusal (a limit,
+ * a budget) leaves the body undestroyed and unread, so the HTTP layer can still answer on the
+ * connection (and close it); a body that ends early fails the write.
+ */
+async function receive(body: Readable, counter: HashCounter, sink: Writable): Promise<void> {
+  const broken = (err?: Error): void => { counter.destroy(err ?? new StorageLimitError('the request body was not received whole')); };
+  const onClose = (): void => { if (!body.readableEnded) broken(); };
+  body.once('error', broken);
+  body.once('close', onClose);
+  body.pipe(counter);
+  try {
+    await pipeline(counter, sink);
+  } finally {
+    body.off('error', broken);
+    body.off('close', onClose);
+    body.unpipe(counter);
+  }
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try { return (await stat(path)).size; } catch { return 0; }
 }
 
 async function fsyncFile(path: string): Promise<void> {
@@ -71,11 +110,40 @@ async function exists(path: string): Promise<boolean> {
 
 export class FsStorage {
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** bytes of files under root, against the disk budget */
+  readonly disk: DiskUse;
+  /** open upload sessions */
+  readonly uploads: UploadTable;
 
-  constructor(readonly root: string) {}
+  constructor(readonly root: string, private readonly limits: RegistryLimits = DEFAULT_REGISTRY_LIMITS, private readonly now: () => number = Date.now) {
+    this.disk = new DiskUse(limits.diskBudgetBytes);
+    this.uploads = new UploadTable(limits);
+  }
 
+  /** Creates the layout, drops temp files a crash left, and counts what is on disk and which sessions are open. */
   async init(): Promise<void> {
     for (const d of ['blobs/sha256', 'repositories', 'uploads', 'tmp']) await mkdir(join(this.root, d), { recursive: true });
+    for (const f of await readdir(join(this.root, 'tmp'))) await rm(join(this.root, 'tmp', f), { recursive: true, force: true });
+    for (const id of await readdir(join(this.root, 'uploads'))) {
+      const dir = join(this.root, 'uploads', id);
+      try {
+        if (!validUploadId(id)) throw new Error('not a session');
+        const repo = await readFile(join(dir, 'repo'), 'utf8');
+        if (!validName(repo)) throw new Error('not a session');
+        const data = await stat(join(dir, 'data'));
+        this.uploads.add(id, repo, data.size, data.mtimeMs);
+      } catch {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+    const walk = async (dir: string, depth: number): Promise<void> => {
+      if (depth > 64) return;
+      for (const e of await readdir(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) await walk(join(dir, e.name), depth + 1);
+        else if (e.isFile()) this.disk.found(await sizeOf(join(dir, e.name)));
+      }
+    };
+    await walk(this.root, 0);
   }
 
   /** Serialises work on one key (an upload session, a repository's tags). */
@@ -91,6 +159,9 @@ export class FsStorage {
   }
 
   private async writeAtomic(path: string, data: string | Buffer): Promise<void> {
+    const size = Buffer.byteLength(data);
+    const replaced = await sizeOf(path);
+    this.disk.take(size);
     const tmp = this.tmpPath();
     try {
       const fh = await open(tmp, 'wx', 0o644);
@@ -99,8 +170,17 @@ export class FsStorage {
       await rename(tmp, path);
     } catch (err) {
       await rm(tmp, { force: true });
+      this.disk.give(size);
       throw err;
     }
+    this.disk.give(replaced);
+  }
+
+  /** Removes a file, giving its bytes back to the disk budget. */
+  private async removeFile(path: string): Promise<void> {
+    const size = await sizeOf(path);
+    await rm(path, { force: true });
+    this.disk.give(size);
   }
 
   blobPath(digest: string): string {
@@ -149,7 +229,7 @@ export class FsStorage {
   async unlinkBlob(name: string, digest: string): Promise<boolean> {
     const link = this.blobLink(name, digest);
     if (!await exists(link)) return false;
-    await rm(link, { force: true });
+    await this.removeFile(link);
     return true;
   }
 
@@ -160,7 +240,7 @@ export class FsStorage {
   /** Moves a complete, verified file into the content store (dropping it if the content is there). */
   private async commitFile(file: string, digest: string): Promise<void> {
     const dest = this.blobPath(digest);
-    if (await exists(dest)) { await rm(file, { force: true }); return; }
+    if (await exists(dest)) { await this.removeFile(file); return; }
     await fsyncFile(file);
     await mkdir(dirname(dest), { recursive: true });
     await rename(file, dest);
@@ -171,15 +251,16 @@ export class FsStorage {
     const { algorithm } = parseDigest(digest);
     if (algorithm !== 'sha256') throw new StorageLimitError('only sha256 digests are supported');
     const tmp = this.tmpPath();
-    const counter = new HashCounter(limit);
+    const counter = new HashCounter(limit, (n) => { this.disk.take(n); });
     try {
-      await pipeline(body, counter, createWriteStream(tmp, { flags: 'wx' }));
-      if (`sha256:${counter.hash.digest('hex')}` !== digest) { await rm(tmp, { force: true }); return false; }
+      await receive(body, counter, createWriteStream(tmp, { flags: 'wx' }));
+      if (`sha256:${counter.hash.digest('hex')}` !== digest) { await this.removeFile(tmp); return false; }
       await this.commitFile(tmp, digest);
       await this.linkBlob(name, digest);
       return true;
     } catch (err) {
       await rm(tmp, { force: true });
+      this.disk.give(counter.accepted);
       throw err;
     }
   }
@@ -239,19 +320,19 @@ export class FsStorage {
     if (!await exists(link)) return false;
     try {
       const { subject } = JSON.parse(await readFile(link, 'utf8')) as { subject?: string };
-      if (subject) await rm(this.referrerPath(name, subject, digest), { force: true });
+      if (subject) await this.removeFile(this.referrerPath(name, subject, digest));
     } catch { /* a link without a subject */ }
     for (const tag of (await this.tags(name)) ?? []) {
-      if (await this.resolveTag(name, tag) === digest) await rm(this.tagPath(name, tag), { force: true });
+      if (await this.resolveTag(name, tag) === digest) await this.removeFile(this.tagPath(name, tag));
     }
-    await rm(link, { force: true });
+    await this.removeFile(link);
     return true;
   }
 
   async deleteTag(name: string, tag: string): Promise<boolean> {
     const p = this.tagPath(name, tag);
     if (!await exists(p)) return false;
-    await rm(p, { force: true });
+    await this.removeFile(p);
     return true;
   }
 
@@ -286,44 +367,91 @@ export class FsStorage {
     return join(this.root, 'uploads', id);
   }
 
+  /** Opens a session for `name`, within the session bounds (idle sessions are expired first). */
   async createUpload(name: string): Promise<string> {
+    await this.expireIdleUploads();
+    this.uploads.checkOpen(name);
     const id = randomUUID();
     const dir = this.uploadDir(id);
     await mkdir(dir, { recursive: true });
-    await this.writeAtomic(join(dir, 'repo'), name);
-    await this.writeAtomic(join(dir, 'data'), '');
+    try {
+      await this.writeAtomic(join(dir, 'repo'), name);
+      await this.writeAtomic(join(dir, 'data'), '');
+    } catch (err) {
+      await this.removeUploadFiles(id);
+      throw err;
+    }
+    this.uploads.add(id, name, 0, this.now());
     return id;
   }
 
-  /** Current size of an upload of `name`, or undefined if there is no such session. */
+  /** Current size of an upload of `name`, or undefined if there is no such session. Counts as activity. */
   async uploadSize(name: string, id: string): Promise<number | undefined> {
     if (!validUploadId(id)) return undefined;
     const dir = this.uploadDir(id);
     try {
       if ((await readFile(join(dir, 'repo'), 'utf8')) !== name) return undefined;
-      return (await stat(join(dir, 'data'))).size;
+      const size = (await stat(join(dir, 'data'))).size;
+      this.uploads.touch(id, this.now());
+      return size;
     } catch {
       return undefined;
     }
   }
 
-  /** Appends a chunk; the session never grows past `limit`. Returns the new size. */
+  /** Throws the refusal when session `id` may not grow by `n` bytes (session bounds, disk budget). */
+  checkUploadGrowth(id: string, n: number): void {
+    this.uploads.checkGrow(id, n);
+    this.disk.check(n);
+  }
+
+  /** Appends a chunk; the session never grows past `limit`, nor past the session and disk bounds. Returns the new size. */
   async appendUpload(id: string, body: Readable, limit: number): Promise<number> {
     const file = join(this.uploadDir(id), 'data');
     const before = (await stat(file)).size;
-    const counter = new HashCounter(Math.max(0, limit - before));
+    const counter = new HashCounter(Math.max(0, limit - before), (n) => {
+      this.checkUploadGrowth(id, n);
+      this.disk.take(n);
+      this.uploads.grow(id, n);
+    });
     try {
-      await pipeline(body, counter, createWriteStream(file, { flags: 'a' }));
+      await receive(body, counter, createWriteStream(file, { flags: 'a' }));
     } catch (err) {
       // A failed chunk is not half-applied: the session goes back to where it was.
       await truncate(file, before);
+      this.disk.give(counter.accepted);
+      this.uploads.grow(id, -counter.accepted);
       throw err;
+    } finally {
+      this.uploads.touch(id, this.now());
     }
     return before + counter.count;
   }
 
   async truncateUpload(id: string, size: number): Promise<void> {
-    await truncate(join(this.uploadDir(id), 'data'), size);
+    const file = join(this.uploadDir(id), 'data');
+    const cut = Math.max(0, (await stat(file)).size - size);
+    await truncate(file, size);
+    this.disk.give(cut);
+    this.uploads.grow(id, -cut);
+  }
+
+  /** Deletes the sessions no request has touched for the idle limit, with their data. Returns how many. */
+  async expireIdleUploads(): Promise<number> {
+    const cutoff = this.now() - this.limits.uploadIdleMs;
+    let n = 0;
+    for (const id of this.uploads.idleSince(cutoff)) {
+      // A session with a request in progress (a long PATCH) is in use, however old its last touch;
+      // waiting for its lock would hold up whoever is sweeping.
+      if (this.locks.has(`upload:${id}`)) continue;
+      // Under the session's lock: a request that arrives meanwhile finishes first and counts as activity.
+      await this.locked(`upload:${id}`, async () => {
+        if (!this.uploads.isIdleSince(id, cutoff)) return;
+        await this.deleteUpload(id);
+        n++;
+      });
+    }
+    return n;
   }
 
   /** Verifies the session's content against `digest`; on success it becomes a blob of `name`. */
@@ -340,6 +468,13 @@ export class FsStorage {
   }
 
   async deleteUpload(id: string): Promise<void> {
-    await rm(this.uploadDir(id), { recursive: true, force: true });
+    this.uploads.remove(id);
+    await this.removeUploadFiles(id);
+  }
+
+  private async removeUploadFiles(id: string): Promise<void> {
+    const dir = this.uploadDir(id);
+    for (const f of ['data', 'repo']) await this.removeFile(join(dir, f));
+    await rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,13 +1,16 @@
 // The notary-server HTTP API (spec §1) on node:http(s). One handler reproduces gorilla/mux: path
 // cleaning (301), notary's route regexes in order, 405 for unknown methods, the GUN prefix filter,
-// token auth, then the operation. Bodies are collected raw and bounded; every failure becomes
-// notary's JSON error body. No web framework: routing is notary's own, and a framework's request
-// pipeline would double the CPU cost of every metadata GET (measured: bench/server).
+// token auth, then the operation. A request is admitted from its request line and headers (route,
+// GUN prefix, token) before any body is read, and only a publish reads one, bounded and counted
+// against the process-wide budget of src/httpd; every failure becomes notary's JSON error body.
+// No web framework: routing is notary's own, and a framework's request pipeline would double the
+// CPU cost of every metadata GET (measured: bench/server).
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import lightMyRequest from 'light-my-request';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { isVouchError } from '../core/index.js';
+import { BUSY_RETRY_AFTER_SECONDS, BodyRefused, closeIfBodyUnread, deferContinue, processBodyBudget, readBody, type BodyBudget, type HeldBody } from '../httpd/index.js';
 import { isValidRoleName } from '../tuf/index.js';
 import { isStorageUnavailable } from '../storage/common.js';
 import type { MetadataStore, ServerKeyAlgorithm, ServerKeyStore } from '../storage/types.js';
@@ -23,12 +26,19 @@ import { ROUTE_ACTIONS, SCOPE_ORDER, cleanPath, decodePath, escapePath, matchRou
 import { parseUpload } from './upload.js';
 
 export interface ServerLimits {
-  /** Largest request body (a whole publish). Default 100 MiB. */
+  /** Largest publish body (the only route that takes one). Default 100 MiB. */
   maxBodyBytes: number;
   /** Most parts in one publish. Default 1000. */
   maxParts: number;
 }
 
+/**
+ * notary-server reads a publish without a limit (server/handlers/default.go, atomicUpdateHandler:
+ * r.MultipartReader and a json.Decoder per part). Its clients read no metadata file larger than
+ * notary.MaxDownloadSize, 100 MiB (const.go), so a publish above that could never be fetched back
+ * whole: that is the largest body worth reading. Real publishes are a few KiB (a docker tag adds
+ * about 150 bytes to a targets file), and 1000 parts is far above the roles one repository has.
+ */
 export const DEFAULT_LIMITS: ServerLimits = { maxBodyBytes: 100 * 1024 * 1024, maxParts: 1000 };
 
 export interface ServerOptions {
@@ -52,6 +62,8 @@ export interface ServerOptions {
   checksumCache?: { bytes?: number; ttlMs?: number };
   /** Health checks beyond the store's (name → check). */
   healthChecks?: Record<string, () => Promise<void>>;
+  /** Bytes of request bodies held in memory at once; default the process-wide budget (src/httpd). */
+  bodyBudget?: BodyBudget;
 }
 
 /** pino options (optionally with a `stream` destination), an existing logger, true for defaults, or false. */
@@ -73,6 +85,8 @@ export interface NotaryApp {
 const TEXT = 'text/plain; charset=utf-8';
 /** Retry-After of a 503 while the database is unreachable: a restart or failover takes seconds. */
 export const RETRY_AFTER_SECONDS = 5;
+/** What the health endpoint says of a failing check (the reason is in the server log). */
+export const HEALTH_FAILED = 'unavailable';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** What a handler answers; the one place that writes to the socket. */
@@ -90,29 +104,16 @@ function makeLogger(setting: LoggerSetting | undefined): Logger {
   return stream ? pino(options, stream) : pino(options);
 }
 
-class BodyTooLarge extends Error {}
-
-/** Reads a request body up to `limit` bytes; refuses a larger declared or actual length. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) return Promise.reject(new BodyTooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => { resolve(Buffer.concat(chunks, size)); });
-    req.on('error', reject);
-    req.on('aborted', () => { reject(new Error('request aborted')); });
-  });
+/** The answer to a body that was not read whole. */
+function bodyRefusal(err: BodyRefused): NotaryHttpError {
+  switch (err.kind) {
+    case 'too-large':
+      return new NotaryHttpError('TOO_LARGE', `request body exceeds ${err.limit ?? 0} bytes`, { reason: err.message });
+    case 'busy':
+      return new NotaryHttpError('UNAVAILABLE', undefined, { headers: { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) }, reason: err.message });
+    case 'aborted':
+      return new NotaryHttpError('MALFORMED_UPLOAD', undefined, { reason: err.message });
+  }
 }
 
 /** Builds the server (not listening). Use `inject` in tests, `listen` (or runServer) to serve. */
@@ -124,6 +125,7 @@ export function createServer(opts: ServerOptions): NotaryApp {
     consistentMaxAge: checkMaxAge('consistent_metadata', opts.caching?.consistentMaxAge ?? DEFAULT_CONSISTENT_MAX_AGE),
   };
   const prefixes = [...(opts.gunPrefixes ?? [])];
+  const budget = opts.bodyBudget ?? processBodyBudget;
   const authorizer = opts.auth ? new TokenAuthorizer(opts.auth) : undefined;
   const metrics = new Metrics(now());
   const expiry = new ExpiryMonitor({ store: opts.store, keyStore: opts.keyStore, now });
@@ -148,7 +150,7 @@ export function createServer(opts: ServerOptions): NotaryApp {
     const send = (a: Answer): void => {
       if (res.headersSent || res.destroyed) return;
       const headers: Record<string, string | number> = { ...a.headers };
-      if (closing) headers.connection = 'close';
+      if (closeIfBodyUnread(req) || closing) headers.connection = 'close';
       const body = a.body === undefined ? undefined : typeof a.body === 'string' ? Buffer.from(a.body) : a.body;
       headers['content-length'] = body?.byteLength ?? 0;
       res.writeHead(a.status, headers);
@@ -179,33 +181,33 @@ export function createServer(opts: ServerOptions): NotaryApp {
       send({ status: 405 });
       return;
     }
-    void answer(route, req, reqLog, query).then(send, (err: unknown) => {
+    void answer(route, req, res, reqLog, query).then(send, (err: unknown) => {
       reqLog.error({ err }, 'unhandled error');
       send(errorAnswer(new NotaryHttpError('UNKNOWN')));
     });
   };
 
-  const answer = async (route: RouteMatch, req: IncomingMessage, reqLog: Logger, query: string): Promise<Answer> => {
+  const answer = async (route: RouteMatch, req: IncomingMessage, res: ServerResponse, reqLog: Logger, query: string): Promise<Answer> => {
+    let held: HeldBody | undefined;
     try {
-      // Bodies are read (and bounded) for every method but GET and HEAD, as a framework would.
-      let body: Buffer = Buffer.alloc(0);
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        try {
-          body = await readBody(req, limits.maxBodyBytes);
-        } catch (err) {
-          if (err instanceof BodyTooLarge) {
-            reqLog.info({ limit: limits.maxBodyBytes }, 'request body too large');
-            return errorAnswer(new NotaryHttpError('TOO_LARGE', `request body exceeds ${limits.maxBodyBytes} bytes`));
-          }
-          reqLog.info({ err: (err as Error).message }, 'bad request');
-          return errorAnswer(new NotaryHttpError(req.method === 'POST' ? 'MALFORMED_UPLOAD' : 'METADATA_NOT_FOUND'), 400);
-        }
-      }
+      // Admission from the request line and headers alone: no body byte is read before this.
       checkGunPrefix(route, prefixes);
       const actions = ROUTE_ACTIONS[route.operation];
       if (authorizer && actions !== 'none') {
         const r = await authorizer.authorize(req.headers.authorization, buildAccess(route.gun, actions), now(), SCOPE_ORDER[route.operation]);
         reqLog.debug({ subject: r.subject, operation: route.operation }, 'authorized');
+      }
+      // Only a publish takes a body; any other route answers without reading one (send closes
+      // the connection when one was sent).
+      let body: Buffer = Buffer.alloc(0);
+      if (route.operation === 'UpdateTUF') {
+        try {
+          held = await readBody(req, res, { limit: limits.maxBodyBytes, budget });
+        } catch (err) {
+          if (err instanceof BodyRefused) throw bodyRefusal(err);
+          throw err;
+        }
+        body = held.bytes;
       }
       return await dispatch(route, req, body, reqLog, new URLSearchParams(query));
     } catch (err) {
@@ -227,6 +229,8 @@ export function createServer(opts: ServerOptions): NotaryApp {
         reqLog.error({ err, gun: route.gun }, 'unexpected failure');
       }
       return errorAnswer(new NotaryHttpError(route.operation === 'UpdateTUF' ? 'UPDATING' : 'UNKNOWN'));
+    } finally {
+      held?.release();
     }
   };
 
@@ -236,17 +240,22 @@ export function createServer(opts: ServerOptions): NotaryApp {
       case 'MainHandler':
         return { status: 200, headers: { 'content-type': TEXT }, body: '{}' };
       case 'Health': {
+        // Unauthenticated, so the answer names the failing checks and nothing more: error text
+        // (hosts, users, database messages) goes to the log only. notary-server's health handler
+        // (distribution's health.StatusHandler) puts the error text in the body.
         const failures: Record<string, string> = {};
+        const reasons: Record<string, string> = {};
         const checks: Record<string, () => Promise<void>> = { 'DB operational': () => opts.store.check(), ...opts.healthChecks };
         for (const [name, check] of Object.entries(checks)) {
           try {
             await check();
           } catch (err) {
-            failures[name] = redactSecrets(err instanceof Error ? err.message : String(err));
+            failures[name] = HEALTH_FAILED;
+            reasons[name] = redactSecrets(err instanceof Error ? err.message : String(err));
           }
         }
         const failed = Object.keys(failures).length > 0;
-        if (failed) reqLog.warn({ failures }, 'health check failed');
+        if (failed) reqLog.warn({ failures: reasons }, 'health check failed');
         return { status: failed ? 503 : 200, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(failures) };
       }
       case 'Metrics': {
@@ -312,6 +321,7 @@ export function createServer(opts: ServerOptions): NotaryApp {
   };
 
   const server = opts.https ? createHttpsServer({ key: opts.https.key, cert: opts.https.cert }, handle) : createHttpServer(handle);
+  deferContinue(server);
   // As long as a proxy or client keeps a connection idle (Go clients reuse them for 90 s).
   server.keepAliveTimeout = 72_000;
   let closed: Promise<void> | undefined;

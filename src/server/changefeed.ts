@@ -2,7 +2,15 @@
 import type { ChangeRecord } from '../storage/types.js';
 import { NotaryHttpError } from './errors.js';
 
+/** notary's DefaultPageSize (const.go), used when `records` is 0. */
 export const DEFAULT_PAGE_SIZE = 100;
+/**
+ * The largest page served. notary-server passes any int32 to the database
+ * (server/handlers/changefeed.go, checkChangefeedInputs), so one unauthenticated-cost request can
+ * ask for 2^31-1 rows; vouch serves at most this many (about 250 KiB of JSON) and the client pages
+ * on with change_id, as it must anyway.
+ */
+export const MAX_PAGE_SIZE = 1000;
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
@@ -14,7 +22,10 @@ export function parseInt32(s: string): { value: number } | { error: string } {
   return { value: n };
 }
 
-/** `records` (required; 0 = default page; negative = backwards) and `change_id` (exclusive, default 0). */
+/**
+ * `records` (required; 0 = default page; negative = backwards; clamped to MAX_PAGE_SIZE either way)
+ * and `change_id` (exclusive, default 0).
+ */
 export function changefeedParams(records: string | undefined, changeId: string | undefined): { records: number; changeId: number } {
   const r = parseInt32(records ?? '');
   if ('error' in r) throw new NotaryHttpError('INVALID_PARAMETERS', `invalid records parameter: ${r.error}`);
@@ -24,7 +35,8 @@ export function changefeedParams(records: string | undefined, changeId: string |
     if ('error' in c) throw new NotaryHttpError('INVALID_PARAMETERS', {});
     id = c.value;
   }
-  return { records: r.value === 0 ? DEFAULT_PAGE_SIZE : r.value, changeId: id };
+  const page = r.value === 0 ? DEFAULT_PAGE_SIZE : Math.sign(r.value) * Math.min(Math.abs(r.value), MAX_PAGE_SIZE);
+  return { records: page, changeId: id };
 }
 
 /** Go's RFC3339Nano of a UTC time (trailing zeros trimmed). */

@@ -4,6 +4,7 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { VouchError } from '../core/index.js';
 import { DEFAULT_CONSISTENT_MAX_AGE, DEFAULT_CURRENT_MAX_AGE, checkMaxAge } from './caching.js';
+import { DEFAULT_BYTES_IN_FLIGHT } from '../httpd/index.js';
 import { DEFAULT_LIMITS } from './app.js';
 import { LOCK_WAIT_MS } from '../storage/common.js';
 
@@ -36,6 +37,8 @@ export interface ServerConfig {
   lockWaitMs: number;
   /** how far ahead the server warns (in its log) of expiries only a key holder can fix */
   expiryWarningDays: number;
+  /** the process-wide budget of request-body bytes held in memory (src/httpd) */
+  maxBytesInFlight: number;
   /** settings that were recognised but have no effect here (trust_service.hostname, reporting, …) */
   ignored: string[];
 }
@@ -64,7 +67,8 @@ export const CONFIG_KEYS = [
   'caching.max_age.current_metadata', 'caching.max_age.consistent_metadata',
   'repositories.gun_prefixes',
   'auth.type', 'auth.options.realm', 'auth.options.service', 'auth.options.issuer', 'auth.options.rootcertbundle',
-  'vouch.storage', 'vouch.key_secret', 'vouch.key_secret_file', 'vouch.data_dir', 'vouch.max_body_bytes', 'vouch.lock_wait_ms', 'vouch.expiry_warning_days',
+  'vouch.storage', 'vouch.key_secret', 'vouch.key_secret_file', 'vouch.data_dir', 'vouch.max_body_bytes', 'vouch.max_bytes_in_flight', 'vouch.lock_wait_ms',
+  'vouch.expiry_warning_days',
 ] as const;
 
 const IGNORED = ['trust_service.hostname', 'trust_service.port', 'trust_service.tls_ca_file', 'trust_service.tls_client_cert', 'trust_service.tls_client_key', 'reporting', 'server.debug_addr'];
@@ -200,6 +204,8 @@ export function loadServerConfig(opts: LoadConfigOptions): ServerConfig {
   if (lockWaitMs < 100 || lockWaitMs > 600_000) throw bad('vouch.lock_wait_ms must be from 100 to 600000');
   const expiryWarningDays = num(value('vouch.expiry_warning_days'), 'vouch.expiry_warning_days') ?? DEFAULT_EXPIRY_WARNING_DAYS;
   if (expiryWarningDays < 1 || expiryWarningDays > 3650) throw bad('vouch.expiry_warning_days must be from 1 to 3650');
+  const maxInFlight = num(value('vouch.max_bytes_in_flight'), 'vouch.max_bytes_in_flight') ?? DEFAULT_BYTES_IN_FLIGHT;
+  if (maxInFlight < maxBody) throw bad(`vouch.max_bytes_in_flight must be at least vouch.max_body_bytes (${maxBody}), or no publish of the largest size could be read`);
 
   const tlsCertFile = cliPath(ov.tlsCertFile) ?? path(str(value('server.tls_cert_file'), 'server.tls_cert_file'));
   const tlsKeyFile = cliPath(ov.tlsKeyFile) ?? path(str(value('server.tls_key_file'), 'server.tls_key_file'));
@@ -234,6 +240,7 @@ export function loadServerConfig(opts: LoadConfigOptions): ServerConfig {
     maxBodyBytes: maxBody,
     lockWaitMs,
     expiryWarningDays,
+    maxBytesInFlight: maxInFlight,
     ignored,
   };
 }

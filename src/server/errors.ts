@@ -20,7 +20,8 @@ export type NotaryErrorCode =
   | 'NO_KEYALGORITHM'
   | 'UNKNOWN'
   // docker/distribution's errcode.ErrorCodeUnavailable (registry/api/errcode/register.go), which
-  // notary registers through that package: the trust database is unreachable for now (503).
+  // notary registers through that package: the trust database is unreachable for now, or the
+  // process-wide budget of request bytes in flight is used up (503, with Retry-After).
   | 'UNAVAILABLE'
   // not in notary: a body over the configured limit (413). The real client treats any status
   // other than 200/400/404 as a server failure, which is what an oversized upload is to it.

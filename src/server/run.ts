@@ -5,6 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { NotaryApp } from './app.js';
 import { isVouchError, VouchError } from '../core/index.js';
+import { processBodyBudget } from '../httpd/index.js';
 import { openStore, redact, type Store } from '../storage/index.js';
 import { createServer } from './app.js';
 import { parseAddr, type ServerConfig } from './config.js';
@@ -83,6 +84,8 @@ export async function runServer(config: ServerConfig, opts: RunOptions = {}): Pr
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '***' },
     };
+    // One server per `vouch server` process: its setting is the process-wide budget.
+    processBodyBudget.capacity = config.maxBytesInFlight;
     app = createServer({
       store,
       keyStore: store.keys,

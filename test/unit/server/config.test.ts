@@ -136,3 +136,10 @@ test('vouch.lock_wait_ms: 30 s by default, from the file or NOTARY_SERVER_VOUCH_
     assert.throws(() => load({ vouch: { lock_wait_ms: bad } }), (e: unknown) => isVouchError(e, 'CONFIG') && /lock_wait_ms/.test((e as Error).message), String(bad));
   }
 });
+
+test('vouch.max_bytes_in_flight: default 256 MiB, configurable, never below the largest publish', () => {
+  const load = (vouch: Record<string, number>) => loadServerConfig({ cwd: '/w', file: 'c.json', readFile: files({ '/w/c.json': JSON.stringify({ storage: { backend: 'memory' }, vouch }) }) });
+  assert.equal(load({}).maxBytesInFlight, 256 * 1024 * 1024);
+  assert.equal(load({ max_bytes_in_flight: 300 * 1024 * 1024 }).maxBytesInFlight, 300 * 1024 * 1024);
+  assert.throws(() => load({ max_body_bytes: 4096, max_bytes_in_flight: 2048 }), (err: unknown) => isVouchError(err, 'CONFIG') && /max_bytes_in_flight must be at least/.test((err as Error).message));
+});
