@@ -72,7 +72,8 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
   program
     .command('status')
     .description('what stops verifying, and when: the expiry of every role and root certificate, who renews it, signed tags per signer, keys')
-    .argument('<repository...>', 'repositories (GUNs) to check, e.g. registry.example.com/team/app')
+    .argument('[repository...]', 'repositories (GUNs) to check, e.g. registry.example.com/team/app')
+    .option('--all', 'every repository of the trust server in DOCKER_CONTENT_TRUST_SERVER (read from its changefeed)')
     .option('--warn <duration>', 'horizon: report what expires within it (s, m, h, d or w)', '30d')
     .option('--json', 'print the status of every repository as a JSON array')
     .option('--trust-pinning <file>', 'notary client config with trust_pinning (root key IDs or CAs)')

@@ -153,3 +153,44 @@ export function parseServerKey(body: Buffer, role: string): PublicKeyData {
   }
   return { keytype: v.keytype, public: fromBase64(v.keyval.public, `${role} key`) };
 }
+
+/** At most this many repositories are listed from one server's changefeed (a page is at most 1000 changes). */
+export const MAX_LISTED_REPOSITORIES = 10_000;
+const CHANGEFEED_PAGE = 1000;
+const MAX_CHANGEFEED_PAGES = 1000;
+
+/**
+ * Every repository with trust data on `server`, from its changefeed (GET /v2/_trust/changefeed,
+ * notary server/handlers/changefeed.go; scope registry:catalog:*): updates add a GUN, deletions
+ * remove it. Bounded in pages, page size and the number of repositories.
+ */
+export async function listRepositories(transport: HttpTransport, server: string): Promise<string[]> {
+  const base = server.replace(/\/+$/, '');
+  const guns = new Set<string>();
+  let changeId = '0';
+  for (let page = 0; page < MAX_CHANGEFEED_PAGES; page++) {
+    const url = `${base}/v2/_trust/changefeed?change_id=${encodeURIComponent(changeId)}&records=${CHANGEFEED_PAGE}`;
+    const res = await transport.request('GET', url, { scopes: ['registry:catalog:*'], maxBytes: 4 * 1024 * 1024 });
+    if (res.status === 401 || res.status === 403) {
+      throw new VouchError('UNAUTHORIZED', `you are not authorized to list the repositories of the trust server ${base}`, { hint: 'the changefeed of every repository needs the registry:catalog:* scope' });
+    }
+    if (res.status !== 200) throw new VouchError('REMOTE_ERROR', `could not read the changefeed of the trust server ${base}: HTTP ${res.status}`);
+    const v = parseJson(res.body, { maxBytes: 4 * 1024 * 1024, what: 'changefeed' });
+    const records = isJsonObject(v) && Array.isArray(v.records) ? v.records : undefined;
+    if (records === undefined) throw new VouchError('REMOTE_ERROR', `the changefeed of ${base} is not notary's {"count","records"} answer`);
+    for (const r of records) {
+      if (!isJsonObject(r) || typeof r.GUN !== 'string' || typeof r.ID !== 'string' || !/^\d{1,10}$/.test(r.ID)) {
+        throw new VouchError('REMOTE_ERROR', `the changefeed of ${base} holds a malformed record`);
+      }
+      if (Number(r.ID) <= Number(changeId)) throw new VouchError('REMOTE_ERROR', `the changefeed of ${base} does not move forward (change ${r.ID} after ${changeId})`);
+      if (r.Category === 'deletion') guns.delete(r.GUN);
+      else guns.add(r.GUN);
+      if (guns.size > MAX_LISTED_REPOSITORIES) {
+        throw new VouchError('TOO_LARGE', `${base} holds more than ${MAX_LISTED_REPOSITORIES} repositories`, { hint: 'name the repositories to check instead of --all' });
+      }
+      changeId = r.ID;
+    }
+    if (records.length < CHANGEFEED_PAGE) return [...guns].sort();
+  }
+  throw new VouchError('TOO_LARGE', `the changefeed of ${base} does not end after ${MAX_CHANGEFEED_PAGES} pages`);
+}

@@ -8,7 +8,7 @@ import { RegistryClient } from '../oci/client.js';
 import { gunOf, parseReference, type ImageReference } from '../oci/reference.js';
 import type { TrustPinning } from '../tuf/index.js';
 import { credentialsFor, deadlinesFrom, readDockerConfig, tlsFor, trustServerFor, type Env } from './dockerenv.js';
-import { NotaryRemote } from './remote.js';
+import { NotaryRemote, listRepositories } from './remote.js';
 
 export interface SessionOptions {
   env: Env;
@@ -59,6 +59,27 @@ export class Session {
       this.transports.set(key, t);
     }
     return new NotaryRemote({ server, gun: gunOf(ref), transport: t });
+  }
+
+  /** Every repository with trust data on the trust server named by DOCKER_CONTENT_TRUST_SERVER (its changefeed). */
+  async listServerRepositories(): Promise<string[]> {
+    const configured = this.opts.server ?? this.opts.env.DOCKER_CONTENT_TRUST_SERVER;
+    if (configured === undefined || configured === '') {
+      throw new VouchError('INVALID_ARGUMENT', 'listing every repository needs the trust server', { hint: 'set DOCKER_CONTENT_TRUST_SERVER to its URL' });
+    }
+    const server = this.opts.server ?? trustServerFor('', this.opts.env);
+    const host = new URL(server).host;
+    const key = `${server} catalog`;
+    let t = this.transports.get(key);
+    if (t === undefined) {
+      const credentials = credentialsFor(host, this.opts.env);
+      t = new HttpTransport({
+        tls: tlsFor(host, this.opts.env), ...(credentials ? { credentials } : {}), credentialHosts: [host],
+        deadlines: deadlinesFrom(this.opts.env), userAgent: 'vouch (docker trust)',
+      });
+      this.transports.set(key, t);
+    }
+    return listRepositories(t, server);
   }
 
   /** The registry's user name from config.json (docker names the first signer after it). */

@@ -103,6 +103,18 @@ describe('vouch status', () => {
     assert.match(tagged.stderr, /status is per repository, not per tag/);
   });
 
+  test('--all: every repository of the trust server, from its changefeed', async () => {
+    const r = await owner.run(['status', '--all', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(parse(r.stdout).map((st) => st.repository), [repo]);
+    const both = await owner.run(['status', '--all', repo]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /name repositories or give --all, not both/);
+    const none = await owner.run(['status']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /name at least one repository, or give --all/);
+  });
+
   test('statusOf at a later time: targets and delegations expired (owner), timestamp still the server\'s to renew', async () => {
     const ctx = createContext({ out: () => {}, err: () => {}, stdinIsTTY: false, stderrIsTTY: false }, owner.env, owner.dir);
     const s = new Session({ env: owner.env, trustDir: ctx.trustDir, now: ctx.now });
