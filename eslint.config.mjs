@@ -1,4 +1,4 @@
-// Lint: typescript-eslint recommended, plus the module graph of design §2 as import rules.
+// Lint: typescript-eslint recommended, plus the module graph of docs/architecture.md as import rules.
 // Each module may import only the modules listed for it; pure modules may not touch I/O,
 // the environment or the clock.
 import tseslint from 'typescript-eslint';
@@ -25,8 +25,8 @@ const ioModules = ['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'tls', 
 
 const forModule = (name) => {
   const forbidden = modules.filter((m) => m !== name && !allowed[name].includes(m));
-  const patterns = forbidden.map((m) => ({ group: [`../${m}`, `../${m}/*`, `../../${m}/*`], message: `module '${name}' may not import '${m}' (design §2)` }));
-  const paths = pure.includes(name) ? ioModules.map((n) => ({ name: n, message: `'${name}' is pure: no I/O (design §2)` })) : [];
+  const patterns = forbidden.map((m) => ({ group: [`../${m}`, `../${m}/*`, `../../${m}/*`], message: `module '${name}' may not import '${m}' (docs/architecture.md)` }));
+  const paths = pure.includes(name) ? ioModules.map((n) => ({ name: n, message: `'${name}' is pure: no I/O (docs/architecture.md)` })) : [];
   const rules = { 'no-restricted-imports': ['error', { patterns, paths }] };
   if (pure.includes(name)) {
     rules['no-restricted-globals'] = ['error', { name: 'process', message: 'pure modules read no environment' }, { name: 'fetch', message: 'pure modules do no I/O' }];

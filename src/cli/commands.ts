@@ -1,4 +1,4 @@
-// The command tree of design §3. Each action loads its implementation on demand, so `--help`
+// The command tree of the README's command table. Each action loads its implementation on demand, so `--help`
 // and unrelated commands stay fast.
 import type { Command } from 'commander';
 import type { Io } from './output.js';

@@ -1,4 +1,4 @@
-// `vouch trust …`: docker trust's command surface (design §3).
+// `vouch trust …`: docker trust's command surface (the README's command table).
 import type { Command } from 'commander';
 import type { Context } from './context.js';
 

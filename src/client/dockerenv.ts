@@ -1,4 +1,4 @@
-// Files and variables as docker users know them (spec §4.6, design §3): DOCKER_CONFIG, the trust
+// Files and variables as docker users know them (docker/cli cli/trust/trust.go, the README's command table): DOCKER_CONFIG, the trust
 // directory, DOCKER_CONTENT_TRUST(_SERVER), registry credentials in config.json (inline, or via
 // credential helpers), and per-host TLS material in tls/<host>/ and /etc/docker/certs.d/<host>/.
 import { spawnSync } from 'node:child_process';

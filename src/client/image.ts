@@ -1,4 +1,4 @@
-// Push = upload + sign; pull = verify + download (design §1). With content trust on, a pull
+// Push = upload + sign; pull = verify + download (docs/architecture.md). With content trust on, a pull
 // resolves the tag through verified trust data, fetches the manifest BY DIGEST, checks its size
 // against the signed length, checks every blob while it streams, and writes the OCI layout only
 // when everything matched — a failure leaves nothing at the destination.

@@ -1,4 +1,4 @@
-// Staged changes to a repository and their publication (spec §1.3): every role touched gets a new
+// Staged changes to a repository and their publication (notary server/handlers/default.go, atomicUpdateHandler): every role touched gets a new
 // version (or version 1 when its file does not exist yet), is signed with the keys the user holds,
 // and everything goes up in one atomic POST. The server makes snapshot and timestamp when it holds
 // the snapshot key (docker's default); when the user holds it (notary's default) we make it here.

@@ -1,4 +1,4 @@
-// The Notary v1 HTTP API as a client sees it (spec §1): metadata by name, version and checksum,
+// The Notary v1 HTTP API as a client sees it (notary server/server.go): metadata by name, version and checksum,
 // atomic multipart publish, server-held keys, delete. Every response is bounded in size;
 // nothing here trusts what it receives — verification is the updater's job.
 import { randomBytes } from 'node:crypto';

@@ -1,5 +1,5 @@
 // Wires one command's view of the world: which trust server a repository uses, with which TLS
-// material and credentials (docker's rules, spec §4.6, §6), and the registry client for `sign`.
+// material and credentials (docker's rules, docker/cli cli/trust/trust.go; docker/distribution registry/auth/token/accesscontroller.go), and the registry client for `sign`.
 // The environment is passed in; nothing here reads process.env.
 import { VouchError } from '../core/index.js';
 import type { TrustDir } from '../keys/index.js';

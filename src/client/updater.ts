@@ -1,4 +1,4 @@
-// The updater (spec §5.6): fetch and verify a repository's metadata through tuf's state machine.
+// The updater (notary client/tufclient.go): fetch and verify a repository's metadata through tuf's state machine.
 // It works over two ports: a MetadataFetcher (the trust server, NotaryRemote; in tests an
 // in-memory malicious repository) and a MetadataCache (docker's trust dir
 // `tuf/<gun>/metadata/*.json`, TrustDir). Root from cache, else trust on first use (or trust
@@ -67,7 +67,7 @@ export interface VerifiedRepo {
   readonly skipped: readonly TreeWarning[];
 }
 
-/** Codes after which notary updates the root and tries once more (spec §5.6 step 5). */
+/** Codes after which notary updates the root and tries once more (notary client/tufclient.go). */
 const ROOT_RETRY = new Set(['EXPIRED', 'THRESHOLD_NOT_MET', 'NO_SIGNATURES', 'HASH_MISMATCH', 'LENGTH_MISMATCH', 'KEYID_MISMATCH', 'INVALID_METADATA', 'WRONG_TYPE', 'ROLLBACK', 'NOT_FOUND']);
 
 export class Updater {
@@ -207,7 +207,7 @@ export class Updater {
   }
 
   /**
-   * Root update after a failure (spec §5.6 step 5): the newest root from the server, checked
+   * Root update after a failure (notary client/tufclient.go): the newest root from the server, checked
    * against the trusted one; if the trusted keys did not sign it, walk N.root.json one by one.
    */
   private async updateRoot(old: TrustedMetadata, cause: VouchError): Promise<TrustedMetadata> {

@@ -1,4 +1,4 @@
-// Signature primitives over node:crypto, in the encodings notary uses (spec §2.8, §2.9).
+// Signature primitives over node:crypto, in the encodings notary uses (notary tuf/data/keys.go; notary tuf/signed/verifiers.go).
 // The algorithm is chosen by the trusted key's type; a signature's `method` must agree with it,
 // so an attacker cannot steer verification by naming another method.
 import { X509Certificate, createPublicKey, sign as nodeSign, verify as nodeVerify, constants, type KeyObject } from 'node:crypto';

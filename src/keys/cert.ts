@@ -1,4 +1,4 @@
-// Root keys live in root.json as a self-signed certificate (spec §2.8, §4.1), made like notary's
+// Root keys live in root.json as a self-signed certificate (notary tuf/data/keys.go; docker/cli cli/trust/trust.go), made like notary's
 // cryptoservice.GenerateCertificate: CN = GUN, 10 × 365 days, ECDSA P-256 with SHA-256,
 // KeyUsage {digitalSignature, keyEncipherment} (critical), ExtKeyUsage {codeSigning},
 // BasicConstraints CA:FALSE (critical), random serial below 2^128.

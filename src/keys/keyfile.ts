@@ -1,4 +1,4 @@
-// Private key files (spec §5.2): what notary 0.7 writes (ENCRYPTED PRIVATE KEY with role/gun
+// Private key files (notary tuf/utils/pkcs8.go): what notary 0.7 writes (ENCRYPTED PRIVATE KEY with role/gun
 // headers, or PRIVATE KEY when the passphrase is empty) and everything it reads (standard PKCS#8,
 // legacy EC/RSA/ED25519 PRIVATE KEY with optional DEK-Info encryption).
 import { createPrivateKey, type KeyObject } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Passphrases for private key files (spec §5.3). The lookup key is the PEM `role` header (the
+// Passphrases for private key files (notary passphrase/passphrase.go). The lookup key is the PEM `role` header (the
 // "alias"). A variable, when set, is the only answer (no prompt fallback, as docker and notary do);
 // otherwise an optional prompt is asked; with neither, NO_PASSPHRASE names the variable to set.
 import { VouchError } from '../core/index.js';

@@ -1,4 +1,4 @@
-// PKCS#8 as notary 0.7 writes it (tuf/utils/pkcs8.go, spec §5.2), plus the standard forms OpenSSL
+// PKCS#8 as notary 0.7 writes it (tuf/utils/pkcs8.go, notary tuf/utils/pkcs8.go), plus the standard forms OpenSSL
 // and RFC 8410 produce. DER is built and parsed with asn1js; crypto is node:crypto.
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, pbkdf2Sync, randomBytes, type KeyObject } from 'node:crypto';
 import { VouchError } from '../core/index.js';
@@ -41,7 +41,7 @@ const CIPHERS: Record<string, { name: string; keyLength: number; ivLength: numbe
 export const NOTARY_PBKDF2_ITERATIONS = 2048;
 const MAX_ITERATIONS = 10_000_000;
 
-/** PrivateKeyInfo DER exactly as notary writes it, quirks included (spec §5.2). */
+/** PrivateKeyInfo DER exactly as notary writes it, quirks included (notary tuf/utils/pkcs8.go). */
 export function toNotaryPkcs8(key: KeyObject): Buffer {
   switch (algorithmOf(key)) {
     case 'ecdsa': {

@@ -1,4 +1,4 @@
-// The client trust directory shared with docker and notary (spec §5.1):
+// The client trust directory shared with docker and notary (notary trustmanager/keystore.go):
 //   private/<canonicalKeyID>.key                 keys, flat, 0600 in 0700 dirs
 //   private/root_keys/<id>_root.key              legacy (≤ 0.3), read only
 //   private/tuf_keys/<gun>/<id>_<role>.key       legacy (≤ 0.3), read only

@@ -191,7 +191,7 @@ export function evaluatePolicy(policy: Policy, ref: ImageRef, facts: TrustFacts)
     if (pin !== undefined) chosen = counts.find((c) => c.digest === pin) ?? { digest: pin, n: 0, roles: [] };
     else if (counts.length > 0) {
       const top = counts.filter((c) => c.n === (counts[0] as (typeof counts)[number]).n);
-      // Tie: prefer the digest docker would resolve (targets/releases, then targets; spec §4.3).
+      // Tie: prefer the digest docker would resolve (targets/releases, then targets; docker/cli cli/command/image/trust.go).
       const resolved = (sigs.find((s) => s.role === RELEASES && pathsAllow(s.paths, tag)) ?? sigs.find((s) => s.role === TARGETS))?.digest;
       chosen = top.length === 1 ? top[0] : top.find((c) => c.digest === resolved);
       ambiguous = chosen === undefined;

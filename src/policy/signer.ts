@@ -1,14 +1,14 @@
 // Signer names as users write them in a policy, and the Notary roles they stand for.
 // docker shows the repository key as "Repo Admin" and a delegation `targets/alice` as "alice"
-// (spec/notary-v1.md §4.4); the policy accepts those names and the role names themselves.
+// (docker/cli cli/command/trust/inspect.go); the policy accepts those names and the role names themselves.
 
 export const REPO_ADMIN = 'Repo Admin';
 export const TARGETS = 'targets';
 /** docker's shared role: it holds every signer's key, so a signature there does not say who signed. */
 export const RELEASES = 'targets/releases';
 
-const SIGNER_NAME = /^[a-z0-9][a-z0-9_-]*$/; // docker trust signer add (spec §1.5)
-const ROLE_NAME = /^[-a-z0-9_/]+$/; // Notary delegation role names (spec §1.5)
+const SIGNER_NAME = /^[a-z0-9][a-z0-9_-]*$/; // docker trust signer add (notary tuf/data/roles.go; docker/cli cli/command/trust/signer_add.go)
+const ROLE_NAME = /^[-a-z0-9_/]+$/; // Notary delegation role names (notary tuf/data/roles.go; docker/cli cli/command/trust/signer_add.go)
 
 export type SignerParse = { role: string } | { error: string };
 

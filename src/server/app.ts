@@ -1,4 +1,4 @@
-// The notary-server HTTP API (spec §1) on node:http(s). One handler reproduces gorilla/mux: path
+// The notary-server HTTP API (notary server/server.go) on node:http(s). One handler reproduces gorilla/mux: path
 // cleaning (301), notary's route regexes in order, 405 for unknown methods, the GUN prefix filter,
 // token auth, then the operation. A request is admitted from its request line and headers (route,
 // GUN prefix, token) before any body is read, and only a publish reads one, bounded and counted

@@ -1,4 +1,4 @@
-// Token auth as notary-server accepts it (spec §6): docker/distribution's token access controller.
+// Token auth as notary-server accepts it (docker/distribution registry/auth/token/accesscontroller.go): docker/distribution's token access controller.
 // A Bearer JWT signed by a key that chains (x5c) to the configured root bundle, or is named by
 // `kid` (libtrust key ID) / carried as `jwk` and is one of the bundle's keys; issuer and audience
 // must match; exp/nbf with 60 s leeway; the `access` claim must grant every required action.

@@ -1,4 +1,4 @@
-// Cache-Control for metadata GETs (spec §1.4): "current" (by role name) and "consistent" (by
+// Cache-Control for metadata GETs (notary utils/http.go): "current" (by role name) and "consistent" (by
 // checksum or version) responses, with the no-cache form when a max age is configured as 0.
 
 export const DEFAULT_CURRENT_MAX_AGE = 300;

@@ -1,4 +1,4 @@
-// Changefeed parameters and response (spec §1.6). Pure.
+// Changefeed parameters and response (notary server/handlers/changefeed.go). Pure.
 import type { ChangeRecord } from '../storage/types.js';
 import { NotaryHttpError } from './errors.js';
 

@@ -1,4 +1,4 @@
-// Server configuration: notary-server's config.json keys unchanged (spec §8.3), `NOTARY_SERVER_*`
+// Server configuration: notary-server's config.json keys unchanged (notary cmd/notary-server/config.go), `NOTARY_SERVER_*`
 // environment overrides, plus vouch's own settings. Pure apart from reading the files it is told
 // to read (through `readFile`); the environment is passed in as a map, never read here.
 import { dirname, isAbsolute, join, resolve } from 'node:path';

@@ -1,4 +1,4 @@
-// notary-server's error codes and bodies (spec §1.2): `{"errors":[{"code","message","detail"}]}`,
+// notary-server's error codes and bodies (notary server/errors/errors.go): `{"errors":[{"code","message","detail"}]}`,
 // served as application/json. `detail` is omitted when undefined (Go's omitempty), so
 // `detail: {}` and no detail at all are both reproducible.
 
@@ -86,7 +86,7 @@ export function errorBody(code: NotaryErrorCode, detail?: unknown): string {
 
 /**
  * The `detail` of INVALID_UPDATE, in the shapes the real client decodes
- * (`{"Name":"ErrBadRoot","Error":{"Msg":…}}`, spec §1.2).
+ * (`{"Name":"ErrBadRoot","Error":{"Msg":…}}`, notary server/errors/errors.go).
  */
 export type ValidationErrorName = 'ErrValidation' | 'ErrBadRoot' | 'ErrBadTargets' | 'ErrBadSnapshot' | 'ErrBadHierarchy';
 

@@ -1,4 +1,4 @@
-// A bounded multipart/form-data parser for publish uploads (spec §1.3). Pure: bytes in, parts out.
+// A bounded multipart/form-data parser for publish uploads (notary server/handlers/default.go, atomicUpdateHandler). Pure: bytes in, parts out.
 // Written here rather than taken from busboy because notary keeps the part's `filename` verbatim
 // (`targets/releases` must not be reduced to its base name) and every framing error must become a
 // 400 MALFORMED_UPLOAD, never a crash.

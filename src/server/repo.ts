@@ -1,6 +1,6 @@
 // The trust server's repository operations: publish (validate, generate and sign snapshot and
-// timestamp, one atomic write under the GUN lock), reads with GET-time re-signing (spec §3.4),
-// and the server-held keys (spec §3.3).
+// timestamp, one atomic write under the GUN lock), reads with GET-time re-signing (notary server/timestamp/timestamp.go, GetOrCreateTimestamp),
+// and the server-held keys (notary server/timestamp/timestamp.go, server/snapshot/snapshot.go).
 import { isVouchError, toBase64, type KeyType } from '../core/index.js';
 import { parseRoot, parseSnapshot, parseTimestamp, signMetadata, type Metadata, type Root, type Signer, type Timestamp } from '../tuf/index.js';
 import type { FileUpdate, MetadataStore, ServerKeyAlgorithm, ServerKeyRecord, ServerKeyRole, ServerKeyStore, StoredFile } from '../storage/types.js';
@@ -239,7 +239,7 @@ export class RepoService {
   }
 
   async getChecksum(gun: string, role: string, checksum: string): Promise<StoredFile | undefined> {
-    // Only sha256 is indexed (spec §1.1 route 3): 96/128-hex checksums never match.
+    // Only sha256 is indexed (notary server/server.go, RootHandler route 3): 96/128-hex checksums never match.
     if (checksum.length !== 64) return undefined;
     const sha = checksum.toLowerCase();
     const at = this.now().getTime();

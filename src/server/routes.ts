@@ -1,4 +1,4 @@
-// notary-server's routing table (spec §1.1), as gorilla/mux matches it: on the decoded path,
+// notary-server's routing table (notary server/server.go, RootHandler), as gorilla/mux matches it: on the decoded path,
 // in order, anchored regexes. Pure: no I/O.
 
 export type Operation =
@@ -17,7 +17,7 @@ export type Operation =
   | 'NotFound';
 
 /**
- * Token scope actions each route requires (spec §6); `catalog` = `registry:catalog:*`. The order is
+ * Token scope actions each route requires (docker/distribution registry/auth/token/accesscontroller.go); `catalog` = `registry:catalog:*`. The order is
  * notary's, as the UNAUTHORIZED detail lists them (push before pull).
  */
 export const ROUTE_ACTIONS: Record<Operation, readonly string[] | 'catalog' | 'none'> = {

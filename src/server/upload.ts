@@ -1,4 +1,4 @@
-// From multipart parts to role updates (spec §1.3, §3.1 step 1). Pure. Parts are checked in the
+// From multipart parts to role updates (notary server/handlers/default.go, atomicUpdateHandler; notary server/handlers/validation.go). Pure. Parts are checked in the
 // order sent, as notary does: a part without filename → NO_FILENAME, a filename that is not a role
 // (after stripping `.json`) → INVALID_ROLE with the role as detail, a body that does not decode into
 // notary's `{signed:{_type,expires,version},signatures}` shape → MALFORMED_JSON. A later part for

@@ -1,4 +1,4 @@
-// Update validation exactly in notary-server's order (spec §3.1; server/handlers/validation.go and
+// Update validation exactly in notary-server's order (notary server/handlers/validation.go; server/handlers/validation.go and
 // tuf/builder.go). Pure: the stored state and the time are inputs; failures are NotaryHttpErrors
 // carrying the INVALID_UPDATE detail shapes the real client decodes.
 import { VouchError, bytesEqual, hash, isVouchError } from '../core/index.js';
@@ -46,7 +46,7 @@ function expiredMsg(role: string, expires: Date): string {
   return `${role} expired at ${expires.toISOString()}`;
 }
 
-/** Steps 2–5 of spec §3.1 (snapshot generation and timestamp are separate: they need keys). */
+/** The checks of notary server/handlers/validation.go after the root's (snapshot generation and timestamp are separate: they need keys). */
 export function validateUpdate(input: ValidationInput): ValidatedUpdate {
   const { gun, updates, stored, now } = input;
   const files: RoleUpload[] = [];
@@ -195,7 +195,7 @@ export function nextTimestamp(snapshotBytes: Uint8Array, previousBytes: Uint8Arr
   return createTimestamp(snapshotBytes, { now, previous });
 }
 
-/** Whether a stored timestamp must be re-signed on read (spec §3.4): expired (or about to), or no longer naming `snapshotBytes`. */
+/** Whether a stored timestamp must be re-signed on read (notary server/timestamp/timestamp.go, GetOrCreateTimestamp): expired (or about to), or no longer naming `snapshotBytes`. */
 export function timestampStale(ts: Metadata<Timestamp>, snapshotBytes: Uint8Array | undefined, now: Date, refreshBeforeMs: number): boolean {
   if (ts.signed.expires.getTime() - refreshBeforeMs < now.getTime()) return true;
   if (snapshotBytes === undefined) return false;

@@ -60,7 +60,7 @@ export interface PageSpec {
   before: number | undefined;
 }
 
-/** Changefeed paging as notary-server does it (spec §1.6): a negative change_id means "from the newest, backwards". */
+/** Changefeed paging as notary-server does it (notary server/handlers/changefeed.go): a negative change_id means "from the newest, backwards". */
 export function pageSpec(q: ChangesQuery): PageSpec {
   if (!Number.isInteger(q.changeId) || !Number.isInteger(q.records)) {
     throw new VouchError('INVALID_ARGUMENT', 'changeId and records must be integers');

@@ -1,4 +1,4 @@
-// notary's SQL-backend "current" (spec §3.5): the timestamp is the newest one; every other role is the
+// notary's SQL-backend "current" (notary server/storage/sqldb.go, GetCurrent): the timestamp is the newest one; every other role is the
 // file the current timestamp → snapshot chain names by sha256, so a role dropped from the snapshot
 // is no longer current. Works on any reader, including a transaction view.
 import { normaliseSha256 } from './common.js';

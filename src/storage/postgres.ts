@@ -19,7 +19,7 @@ const NS_MIGRATE = 0x766f7503;
 const SCHEMA_VERSION = 1;
 const CONNECT_TIMEOUT_MS = 10_000;
 
-// notary-server's tables (spec §8.1), so a notary database can be opened as it is, plus our key table.
+// notary-server's tables (notary server/storage/sql_models.go), so a notary database can be opened as it is, plus our key table.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tuf_files (
   id serial PRIMARY KEY,

@@ -20,7 +20,7 @@ import type { ChangeRecord, ChangesQuery, OpenStoreOptions, ServerKeyAlgorithm, 
 const LEASE_MS = 30_000;
 const SCHEMA_VERSION = 1;
 
-// Table and column names follow notary-server's (spec §8.1); times are epoch milliseconds.
+// Table and column names follow notary-server's (notary server/storage/sql_models.go); times are epoch milliseconds.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tuf_files (
   id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -16,7 +16,7 @@ export function fileMetaOf(bytes: Uint8Array, algorithms: readonly ('sha256' | '
   return { length: bytes.byteLength, hashes: new Map(algorithms.map((a) => [a, hash(a, bytes)])) };
 }
 
-/** A docker target: only sha256 (the manifest digest) and the manifest length (spec §2.5). */
+/** A docker target: only sha256 (the manifest digest) and the manifest length (notary tuf/data/targets.go). */
 export function dockerTarget(sha256: Uint8Array, length: number, custom?: JsonValue): FileMeta {
   if (sha256.byteLength !== 32) throw new VouchError('INVALID_ARGUMENT', 'a sha256 digest is 32 bytes');
   return custom === undefined ? { length, hashes: new Map([['sha256', sha256]]) } : { length, hashes: new Map([['sha256', sha256]]), custom };

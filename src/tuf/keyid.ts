@@ -1,4 +1,4 @@
-// Key IDs (spec §2.8). The TUF ID is sha256 over the canonical public key JSON; for x509 keys
+// Key IDs (notary tuf/data/keys.go). The TUF ID is sha256 over the canonical public key JSON; for x509 keys
 // the "canonical" ID is the TUF ID of the bare SPKI key inside the leaf certificate. Metadata uses
 // TUF IDs; private key file names and signer listings use canonical IDs.
 import { canonicalBytes, parseCertificateBundle, sha256, toBase64, type KeyType, type PublicKeyData } from '../core/index.js';

@@ -1,4 +1,4 @@
-// Notary-dialect metadata (spec §2): an envelope parsed from untrusted bytes, the generic `signed`
+// Notary-dialect metadata (notary tuf/data/): an envelope parsed from untrusted bytes, the generic `signed`
 // JSON kept as received (unknown fields included) so that re-serialising never breaks a signature,
 // and typed read-only views with the structural checks notary applies (tuf/data/*.go).
 import {
@@ -10,7 +10,7 @@ import { parseTime } from './time.js';
 
 export type MetadataType = 'Root' | 'Targets' | 'Snapshot' | 'Timestamp';
 
-/** Size limits for untrusted metadata (spec §1.2): timestamp 1 MiB, others 100 MiB unless a parent gives the length. */
+/** Size limits for untrusted metadata (notary server/errors/errors.go): timestamp 1 MiB, others 100 MiB unless a parent gives the length. */
 export const MAX_TIMESTAMP_BYTES = 1024 * 1024;
 export const MAX_METADATA_BYTES = 100 * 1024 * 1024;
 
@@ -201,7 +201,7 @@ function toSigned(role: string, j: JsonObject): Signed {
     case 'Targets': return Object.freeze({ _type: type, ...common, ...toTargetsBody(role, j) });
     case 'Snapshot': {
       const meta = fileMetaMap(j.meta, role, 'meta');
-      // Notary's structure check: root and targets with a sha256 are required (spec §2.6).
+      // Notary's structure check: root and targets with a sha256 are required (notary tuf/data/snapshot.go).
       for (const r of ['root', 'targets']) {
         if (!meta.get(r)?.hashes.has('sha256')) throw invalid(role, `meta.${r} with a sha256 hash is required`);
       }

@@ -1,6 +1,6 @@
-// Walking the targets tree: loading delegations breadth-first (spec §5.6 step 4), resolving a
-// docker tag to a digest (spec §4.3, docker ≤ v28) and listing every signed target with the
-// role that signed it (for `trust inspect`, spec §4.4). Pure: fetching is a callback.
+// Walking the targets tree: loading delegations breadth-first (notary client/tufclient.go), resolving a
+// docker tag to a digest (docker/cli cli/command/image/trust.go, docker ≤ v28) and listing every signed target with the
+// role that signed it (for `trust inspect`, docker/cli cli/command/trust/inspect.go). Pure: fetching is a callback.
 import { VouchError, isVouchError, toHex, type PublicKeyData } from '../core/index.js';
 import type { DelegationRole, FileMeta, Metadata, Targets } from './metadata.js';
 import { RELEASES_ROLE, isPathAllowed } from './roles.js';
@@ -94,7 +94,7 @@ export interface ResolvedTag {
 }
 
 /**
- * docker's tag resolution (spec §4.3): search the targets/releases subtree, then targets and its
+ * docker's tag resolution (docker/cli cli/command/image/trust.go): search the targets/releases subtree, then targets and its
  * other delegations; accept the first match only if it is in targets/releases or targets; the
  * digest is hashes.sha256.
  */

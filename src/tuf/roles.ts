@@ -1,9 +1,9 @@
-// Role names and delegation paths (spec §1.5, §2.4).
+// Role names and delegation paths (notary tuf/data/roles.go; docker/cli cli/command/trust/signer_add.go; notary tuf/data/targets.go).
 import { VouchError } from '../core/index.js';
 
 export type BaseRole = 'root' | 'targets' | 'snapshot' | 'timestamp';
 export const BASE_ROLES: readonly BaseRole[] = ['root', 'targets', 'snapshot', 'timestamp'];
-/** docker's released-tags delegation (spec §4.1). */
+/** docker's released-tags delegation (docker/cli cli/trust/trust.go). */
 export const RELEASES_ROLE = 'targets/releases';
 
 const DELEGATION_CHARS = /^[-a-z0-9_/]+$/;
@@ -43,7 +43,7 @@ export function parentRole(name: string): string | undefined {
   return name.slice(0, name.lastIndexOf('/'));
 }
 
-/** A delegation entry may only name a direct child of the file's own role (spec §2.4). */
+/** A delegation entry may only name a direct child of the file's own role (notary tuf/data/targets.go). */
 export function isDirectChild(parent: string, child: string): boolean {
   return isDelegationName(child) && parentRole(child) === parent;
 }

@@ -1,4 +1,4 @@
-// Expiry times (spec §2.2, §5.4). Notary writes RFC 3339 with nanoseconds (trailing zeros trimmed)
+// Expiry times (notary tuf/data/types.go; notary tuf/data/types.go, DefaultExpires). Notary writes RFC 3339 with nanoseconds (trailing zeros trimmed)
 // and the signer's local offset, so any RFC 3339 form must parse. We write UTC with `Z`, like Go's
 // RFC3339Nano for a UTC time.
 import { VouchError } from '../core/index.js';
@@ -32,7 +32,7 @@ export function formatTime(d: Date): string {
   return d.toISOString().replace(/\.(\d*?)0*Z$/, (_m, frac: string) => (frac === '' ? 'Z' : `.${frac}Z`));
 }
 
-/** Default validity per role when a version is (re)signed (spec §5.4: notary client and server). */
+/** Default validity per role when a version is (re)signed (notary tuf/data/types.go, DefaultExpires: notary client and server). */
 export const DEFAULT_EXPIRY_DAYS = {
   root: 3650,
   targets: 1095,

@@ -1,5 +1,5 @@
 // The trusted metadata set: a pure, byte-in / verified-object-out state machine modelled on go-tuf
-// metadata/trustedmetadata, with notary's rules (spec §5.6 client workflow, §3.1 server checks).
+// metadata/trustedmetadata, with notary's rules (notary client/tufclient.go client workflow, notary server/handlers/validation.go server checks).
 //
 // Order: root (bootstrap, then rotations) → timestamp → snapshot → targets → delegations.
 // Each update takes untrusted bytes, checks size, hashes (from the parent), signatures, version
@@ -21,7 +21,7 @@ export interface TrustedMetadataOptions {
   /** The reference time for every expiry check of this run. */
   now: Date;
   /**
-   * Trust pinning (spec §5.5), applied to the root given to fromRoot and, for certs/CA pins, to
+   * Trust pinning (notary trustpinning/trustpin.go), applied to the root given to fromRoot and, for certs/CA pins, to
    * rotations. Default: TOFU. Notary applies the configured pins only when the root comes from the
    * network; a cached root is itself the pin, so pass none then.
    */
@@ -91,7 +91,7 @@ export class TrustedMetadata {
   get referenceTime(): Date { return new Date(this.#now.getTime()); }
 
   /**
-   * Root rotation (spec §5.6 step 5): the new root must be newer, carry a threshold of signatures
+   * Root rotation (notary client/tufclient.go): the new root must be newer, carry a threshold of signatures
    * of the trusted root's root keys and of its own, and have valid certificates. Versions may be
    * skipped when the trusted root's keys signed the newer root (notary fetches the newest first).
    * An expired intermediate root is fine: only the final root's expiry is checked.
@@ -112,7 +112,7 @@ export class TrustedMetadata {
   }
 
   /**
-   * Timestamp (spec §5.6 step 2): ≤ 1 MiB, root's timestamp keys, version ≥ trusted, not expired,
+   * Timestamp (notary client/tufclient.go): ≤ 1 MiB, root's timestamp keys, version ≥ trusted, not expired,
    * and a snapshot length within the snapshot's ceiling (nothing is downloaded on a signed promise
    * of gigabytes).
    */

@@ -1,4 +1,4 @@
-// Signature and threshold checks (spec §2.9, notary tuf/signed/verify.go), over the canonical
+// Signature and threshold checks (notary tuf/signed/verifiers.go, notary tuf/signed/verify.go), over the canonical
 // bytes of `signed` as the verifier re-canonicalises them.
 import { VouchError, fromBase64, isVouchError, verifySignature, type PublicKeyData } from '../core/index.js';
 import { canonicalKeyId, keyId } from './keyid.js';

@@ -1,4 +1,4 @@
-// Root certificates and trust pinning (spec §2.8 last bullet, §3.1 step 3, §5.5; notary
+// Root certificates and trust pinning (notary tuf/data/keys.go, notary server/handlers/validation.go, notary trustpinning/trustpin.go; notary
 // trustpinning/certs.go ValidateRoot). node's X509Certificate parses and verifies chains; asn1js
 // reads what node does not expose (the signature algorithm, exact validity dates, the subject CN).
 import type { X509Certificate } from 'node:crypto';

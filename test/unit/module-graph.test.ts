@@ -1,4 +1,4 @@
-// The one-way module graph of design §2 is enforced by eslint.config.mjs; these cases prove the
+// The one-way module graph of docs/architecture.md is enforced by eslint.config.mjs; these cases prove the
 // rules fire (a rule that never fires would let the architecture decay silently).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// vouch trust key generate|load — docker trust key semantics (spec §4.2).
+// vouch trust key generate|load — docker trust key semantics (docker/cli cli/command/trust/).
 import { isAbsolute, resolve } from 'node:path';
 import type { Context } from '../context.js';
 

@@ -6,7 +6,7 @@ import { naturalCompare, naturalKey, naturalLess, tabwrite } from '../../../src/
 
 const hex = (s: string): string => Buffer.from(s).toString('hex');
 
-// The repository of docker/cli's inspect golden files (spec §4.4/§4.5).
+// The repository of docker/cli's inspect golden files (docker/cli cli/command/trust/inspect.go, inspect_pretty.go).
 const source: InspectSource = {
   targets: [
     { role: 'targets/releases', tag: 'red', sha256: hex('red-digest') },

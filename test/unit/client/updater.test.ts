@@ -168,7 +168,7 @@ test('root rotation: a client two versions behind walks N.root.json and continue
   const v = await updater().update();
   assert.equal(v.root.signed.version, 3);
   const reqs = fake.take();
-  // notary's sequence (spec §1.7): the root the snapshot names, by checksum; then the versions in between
+  // notary's sequence (notary client/client.go): the root the snapshot names, by checksum; then the versions in between
   const rootSha = sha(repo.root.bytes());
   assert.deepEqual(reqs.slice(0, 4), ['timestamp.json', `snapshot.${sha(repo.snapshot!.bytes())}.json`, `root.${rootSha}.json`, '2.root.json'], reqs.join(' '));
   assert.ok(!reqs.includes('root.json'), 'the current root was not needed');

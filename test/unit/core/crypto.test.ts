@@ -6,7 +6,7 @@ import {
 } from '../../../src/core/index.js';
 import { keyId } from '../../../src/tuf/keyid.js';
 
-// Spec §2.7: a real timestamp signed by notary-server's ed25519 key.
+// notary tuf/data/timestamp.go: a real timestamp signed by notary-server's ed25519 key.
 const TIMESTAMP_SIGNED = {
   _type: 'Timestamp',
   expires: '2026-12-09T13:14:28.202677652Z',
@@ -16,14 +16,14 @@ const TIMESTAMP_SIGNED = {
 const TIMESTAMP_KEY: PublicKeyData = { keytype: 'ed25519', public: fromBase64('nZ7BipqFr3YcRjc/RNcGHzt6WdZKYju/8Nob756V6JE=') };
 const TIMESTAMP_SIG = fromBase64('ebxRilm+N0eQ9BxFTRJdWlH54k0iBT744naEwTqF9JIMV6Vv0QOOsFCHpe+E4E5m82j0L93nxUOH2ZDtjyifBA==');
 
-test('the real notary timestamp signature verifies over canonical bytes (spec §2.7)', () => {
+test('the real notary timestamp signature verifies over canonical bytes (notary tuf/data/timestamp.go)', () => {
   assert.equal(verifySignature(TIMESTAMP_KEY, 'eddsa', TIMESTAMP_SIG, canonicalBytes(TIMESTAMP_SIGNED)), true);
   assert.equal(verifySignature(TIMESTAMP_KEY, 'EdDSA', TIMESTAMP_SIG, canonicalBytes(TIMESTAMP_SIGNED)), true, 'method is case-insensitive');
   const tampered = { ...TIMESTAMP_SIGNED, version: 2 };
   assert.equal(verifySignature(TIMESTAMP_KEY, 'eddsa', TIMESTAMP_SIG, canonicalBytes(tampered)), false);
 });
 
-test('key ID vectors from spec §2.8', () => {
+test('key ID vectors from notary tuf/data/keys.go', () => {
   assert.equal(keyId(TIMESTAMP_KEY), 'c1e562b7f240b7dcaabe69e778df9000211cbc5bb40d1acf353d444df5c8a558');
   const ecdsa: PublicKeyData = { keytype: 'ecdsa', public: fromBase64('MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE7MlvkNoTmUFZFtndYG2b/dewsviVS6ostUqqtpLmWW2QlNSkm4+LtpUnIjKPRuyHjJACX/A2zBiPQcf/1yTkKg==') };
   assert.equal(keyId(ecdsa), '52d15188b9f7fe0ad27361033cbeeb4df6f8ece0d9aa9dfd4c20f18b57bc9a0a');

@@ -6,7 +6,7 @@ test('canonical JSON sorts keys at every level and writes no whitespace', () => 
   assert.equal(canonicalString({ b: 1, a: { d: [3, { z: null, y: true }], c: 'x' } }), '{"a":{"c":"x","d":[3,{"y":true,"z":null}]},"b":1}');
 });
 
-test('canonical JSON escapes only quote and backslash (notary dialect, spec §2.10)', () => {
+test('canonical JSON escapes only quote and backslash (notary dialect, github.com/docker/go canonical/json)', () => {
   const cases: [string, string][] = [
     ['a"b', '"a\\"b"'],
     ['a\\b', '"a\\\\b"'],

@@ -1,4 +1,4 @@
-// Root key certificates, checked field by field against what notary 0.7 makes (spec §2.8, §4.1).
+// Root key certificates, checked field by field against what notary 0.7 makes (notary tuf/data/keys.go; docker/cli cli/trust/trust.go).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';

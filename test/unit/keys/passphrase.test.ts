@@ -1,4 +1,4 @@
-// Passphrase sources (spec §5.3): which variable answers for which role, prompts, retries, and
+// Passphrase sources (notary passphrase/passphrase.go): which variable answers for which role, prompts, retries, and
 // the NO_PASSPHRASE / BAD_PASSPHRASE errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Publish validation (spec §3.1), server signing (§3.2) and GET-time re-signing (§3.4).
+// Publish validation (notary server/handlers/validation.go), server signing (notary server/snapshot/snapshot.go, server/timestamp/timestamp.go) and GET-time re-signing (notary server/timestamp/timestamp.go, GetOrCreateTimestamp).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

@@ -56,7 +56,7 @@ if (!BASE) {
     },
   });
 
-  test('postgres: the tables are notary-server\'s (spec §8.1) and UNIQUE (gun, role, version) holds in the database', async () => {
+  test('postgres: the tables are notary-server\'s (notary server/storage/sql_models.go) and UNIQUE (gun, role, version) holds in the database', async () => {
     await ensureSchema();
     const s = await openStore(url);
     try {

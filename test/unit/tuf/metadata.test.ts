@@ -7,11 +7,11 @@ import {
 } from '../../../src/tuf/index.js';
 import { TestKey, signRaw } from '../../support/simulator.js';
 
-// Spec §2.7: the exact 495-byte timestamp served by notary-server, signed by its ed25519 key.
+// notary tuf/data/timestamp.go: the exact 495-byte timestamp served by notary-server, signed by its ed25519 key.
 const TIMESTAMP = '{"signed":{"_type":"Timestamp","expires":"2026-12-09T13:14:28.202677652Z","meta":{"snapshot":{"hashes":{"sha256":"wAlhDl2iXFBMW8lbZOtjRRsLMGgH5cOsXYB517ysOEU=","sha512":"O54WeTB64Gs3S+b8POIilH1THE04fa3CZKdTjH5qtBccmcIAnQQxsEtFAWLz0HcFdCNG7QqzIyEf1Jm1XHLuiQ=="},"length":682}},"version":1},"signatures":[{"keyid":"c1e562b7f240b7dcaabe69e778df9000211cbc5bb40d1acf353d444df5c8a558","method":"eddsa","sig":"ebxRilm+N0eQ9BxFTRJdWlH54k0iBT744naEwTqF9JIMV6Vv0QOOsFCHpe+E4E5m82j0L93nxUOH2ZDtjyifBA=="}]}';
 const TS_KEY = { keytype: 'ed25519' as const, public: fromBase64('nZ7BipqFr3YcRjc/RNcGHzt6WdZKYju/8Nob756V6JE=') };
 
-test('spec §2.7: the real timestamp parses, verifies with the ed25519 key, and re-serialises to the same 495 bytes', () => {
+test('notary tuf/data/timestamp.go: the real timestamp parses, verifies with the ed25519 key, and re-serialises to the same 495 bytes', () => {
   const bytes = Buffer.from(TIMESTAMP);
   assert.equal(bytes.length, 495);
   const md = parseTimestamp(bytes);
@@ -28,7 +28,7 @@ test('spec §2.7: the real timestamp parses, verifies with the ed25519 key, and 
   assert.throws(() => verifySignatures(tampered, role), { code: 'THRESHOLD_NOT_MET' });
 });
 
-test('spec §2.8 key ID vectors', () => {
+test('notary tuf/data/keys.go key ID vectors', () => {
   assert.equal(keyId(TS_KEY), 'c1e562b7f240b7dcaabe69e778df9000211cbc5bb40d1acf353d444df5c8a558');
   assert.equal(keyId({ keytype: 'ecdsa', public: fromBase64('MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE7MlvkNoTmUFZFtndYG2b/dewsviVS6ostUqqtpLmWW2QlNSkm4+LtpUnIjKPRuyHjJACX/A2zBiPQcf/1yTkKg==') }),
     '52d15188b9f7fe0ad27361033cbeeb4df6f8ece0d9aa9dfd4c20f18b57bc9a0a');
@@ -38,7 +38,7 @@ const BASE_TARGETS = (extra: JsonObject = {}): JsonObject => ({
   _type: 'Targets', delegations: { keys: {}, roles: [] }, expires: '2029-11-24T13:15:49.329403726Z', targets: {}, version: 1, ...extra,
 });
 
-test('canonical JSON inside signed: keys sorted by UTF-8 bytes at every level, only " and \\ escaped (spec §2.10)', () => {
+test('canonical JSON inside signed: keys sorted by UTF-8 bytes at every level, only " and \\ escaped (github.com/docker/go canonical/json)', () => {
   const custom = { z: 1, a: { y: '<&>\u2028"\\\u0001é', b: [3, { d: null, c: true }] }, '\u{1F600}': 0, '\uFB01': 0 };
   const md = Metadata.from('targets/releases', BASE_TARGETS({ targets: { v2: { custom, hashes: { sha256: 'qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqo=' }, length: 999 } } }));
   const text = md.toBytes().toString('utf8');
@@ -87,7 +87,7 @@ const ROOT_OK = (): JsonObject => {
 };
 const SHA = { sha256: Buffer.alloc(32).toString('base64') };
 
-test('structural validation (spec §2.3–2.7)', () => {
+test('structural validation (notary tuf/data/)', () => {
   type Case = [string, string, (j: JsonObject) => JsonObject, string];
   const set = (path: string[], v: unknown) => (j: JsonObject): JsonObject => {
     let o = j as Record<string, unknown>;

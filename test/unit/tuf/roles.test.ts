@@ -4,7 +4,7 @@ import {
   assertRoleName, delegationDepth, isBaseRole, isDelegationName, isDirectChild, isPathAllowed, isTargetsRole, isValidRoleName, parentRole, restrictPaths,
 } from '../../../src/tuf/index.js';
 
-test('delegation names follow notary IsDelegation (spec §1.5)', () => {
+test('delegation names follow notary IsDelegation (notary tuf/data/roles.go; docker/cli cli/command/trust/signer_add.go)', () => {
   const cases: [string, boolean][] = [
     ['targets/releases', true],
     ['targets/a/b/c', true],

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_EXPIRY_DAYS, defaultExpiry, formatTime, isExpired, parseTime } from '../../../src/tuf/index.js';
 
-test('RFC 3339 expiries as notary writes them: nanoseconds and local offsets (spec §2.2)', () => {
+test('RFC 3339 expiries as notary writes them: nanoseconds and local offsets (notary tuf/data/types.go)', () => {
   const cases: [string, string][] = [
     ['2036-11-22T13:14:28.175276306Z', '2036-11-22T13:14:28.175Z'],
     ['2029-11-24T08:19:02.250071757-05:00', '2029-11-24T13:19:02.250Z'],
@@ -34,7 +34,7 @@ test('expiries are written like Go RFC3339Nano in UTC: fraction trimmed, Z', () 
   }
 });
 
-test('default expiries per role (spec §5.4) and the expiry comparison', () => {
+test('default expiries per role (notary tuf/data/types.go, DefaultExpires) and the expiry comparison', () => {
   const now = new Date('2026-11-25T13:14:28Z');
   assert.equal(defaultExpiry('root', now).toISOString(), '2036-11-22T13:14:28.000Z');
   assert.equal(defaultExpiry('targets', now).toISOString(), '2029-11-24T13:14:28.000Z');

@@ -1,4 +1,4 @@
-// Threshold counting (spec §2.9), table-driven over generated keys of every kind.
+// Threshold counting (notary tuf/signed/verifiers.go), table-driven over generated keys of every kind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PublicKeyData } from '../../../src/core/index.js';
