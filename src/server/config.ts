@@ -5,10 +5,10 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { VouchError } from '../core/index.js';
 import { DEFAULT_CONSISTENT_MAX_AGE, DEFAULT_CURRENT_MAX_AGE, checkMaxAge } from './caching.js';
 import { DEFAULT_LIMITS } from './app.js';
+import { DEFAULT_EXPIRY_WARNING_DAYS } from './expiry.js';
 import { LOCK_WAIT_MS } from '../storage/common.js';
 
-/** Days ahead that the server warns of expiries only a key holder can fix (vouch.expiry_warning_days). */
-export const DEFAULT_EXPIRY_WARNING_DAYS = 30;
+export { DEFAULT_EXPIRY_WARNING_DAYS };
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -36,6 +36,8 @@ export interface ServerConfig {
   lockWaitMs: number;
   /** how far ahead the server warns (in its log) of expiries only a key holder can fix */
   expiryWarningDays: number;
+  /** serve the read-only dashboard (vouch.ui, or --ui) */
+  ui: boolean;
   /** settings that were recognised but have no effect here (trust_service.hostname, reporting, …) */
   ignored: string[];
 }
@@ -46,7 +48,7 @@ export interface LoadConfigOptions {
   /** the environment (`NOTARY_SERVER_*` overrides, `VOUCH_SERVER_KEY_SECRET`) */
   env?: Readonly<Record<string, string | undefined>>;
   /** command-line values, highest precedence; relative paths are taken from `cwd` */
-  overrides?: Partial<Pick<ServerConfig, 'addr' | 'storage' | 'tlsCertFile' | 'tlsKeyFile' | 'keySecret' | 'dataDir' | 'logLevel' | 'keyAlgorithm'>>;
+  overrides?: Partial<Pick<ServerConfig, 'addr' | 'storage' | 'tlsCertFile' | 'tlsKeyFile' | 'keySecret' | 'dataDir' | 'logLevel' | 'keyAlgorithm' | 'ui'>>;
   cwd: string;
   readFile: (path: string) => string;
 }
@@ -64,7 +66,7 @@ export const CONFIG_KEYS = [
   'caching.max_age.current_metadata', 'caching.max_age.consistent_metadata',
   'repositories.gun_prefixes',
   'auth.type', 'auth.options.realm', 'auth.options.service', 'auth.options.issuer', 'auth.options.rootcertbundle',
-  'vouch.storage', 'vouch.key_secret', 'vouch.key_secret_file', 'vouch.data_dir', 'vouch.max_body_bytes', 'vouch.lock_wait_ms', 'vouch.expiry_warning_days',
+  'vouch.storage', 'vouch.key_secret', 'vouch.key_secret_file', 'vouch.data_dir', 'vouch.max_body_bytes', 'vouch.lock_wait_ms', 'vouch.expiry_warning_days', 'vouch.ui',
 ] as const;
 
 const IGNORED = ['trust_service.hostname', 'trust_service.port', 'trust_service.tls_ca_file', 'trust_service.tls_client_cert', 'trust_service.tls_client_key', 'reporting', 'server.debug_addr'];
@@ -90,6 +92,14 @@ function str(v: unknown, key: string): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v !== 'string') throw bad(`${key} must be a string`);
   return v;
+}
+
+function bool(v: unknown, key: string): boolean | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v === 'boolean') return v;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw bad(`${key} must be true or false`);
 }
 
 function num(v: unknown, key: string): number | undefined {
@@ -201,6 +211,8 @@ export function loadServerConfig(opts: LoadConfigOptions): ServerConfig {
   const expiryWarningDays = num(value('vouch.expiry_warning_days'), 'vouch.expiry_warning_days') ?? DEFAULT_EXPIRY_WARNING_DAYS;
   if (expiryWarningDays < 1 || expiryWarningDays > 3650) throw bad('vouch.expiry_warning_days must be from 1 to 3650');
 
+  const ui = ov.ui ?? bool(value('vouch.ui'), 'vouch.ui') ?? false;
+
   const tlsCertFile = cliPath(ov.tlsCertFile) ?? path(str(value('server.tls_cert_file'), 'server.tls_cert_file'));
   const tlsKeyFile = cliPath(ov.tlsKeyFile) ?? path(str(value('server.tls_key_file'), 'server.tls_key_file'));
   if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) throw bad('server.tls_cert_file and server.tls_key_file must be given together');
@@ -234,6 +246,7 @@ export function loadServerConfig(opts: LoadConfigOptions): ServerConfig {
     maxBodyBytes: maxBody,
     lockWaitMs,
     expiryWarningDays,
+    ui,
     ignored,
   };
 }
