@@ -142,11 +142,12 @@ function urgency(expires: Date, now: Date, horizonMs: number): Urgency {
 }
 
 /** `2029-12-01 10:00 UTC` in a <time> element, with how long is left (in words, never by colour alone). */
-function when(d: Date, now: Date): Html {
+function when(d: Date, now: Date, past: 'expiry' | 'event' = 'expiry'): Html {
   const iso = d.toISOString();
   const left = d.getTime() - now.getTime();
   const days = Math.floor(Math.abs(left) / DAY_MS);
-  const rel = left <= 0 ? `expired ${days} d ago` : days === 0 ? 'in less than a day' : `in ${days} d`;
+  const ago = days === 0 ? 'less than a day ago' : `${days} d ago`;
+  const rel = left <= 0 ? (past === 'event' ? ago : `expired ${ago}`) : days === 0 ? 'in less than a day' : `in ${days} d`;
   return html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time> (${rel})`;
 }
 
@@ -163,7 +164,7 @@ function rowClass(u: Urgency, renewedBy: 'server' | 'owner'): string {
 
 function timeline(records: readonly ChangeRecord[], now: Date, withGun: boolean): Html {
   if (records.length === 0) return html`<p>No changes recorded.</p>`;
-  const rows = [...records].reverse().map((r) => html`<tr><td>${when(r.createdAt, now)}</td>${withGun ? html`<td><a href="${repositoryHref(r.gun)}">${r.gun}</a></td>` : html``}<td>${r.category}</td><td>${r.category === 'update' ? String(r.version) : ''}</td><td class="mono">${r.sha256.slice(0, 16)}</td></tr>`);
+  const rows = [...records].reverse().map((r) => html`<tr><td>${when(r.createdAt, now, 'event')}</td>${withGun ? html`<td><a href="${repositoryHref(r.gun)}">${r.gun}</a></td>` : html``}<td>${r.category}</td><td>${r.category === 'update' ? String(r.version) : ''}</td><td class="mono">${r.sha256.slice(0, 16)}</td></tr>`);
   return html`<table><caption>The ${records.length} newest changes (changefeed), newest first</caption>
 <thead><tr><th scope="col">When</th>${withGun ? html`<th scope="col">Repository</th>` : html``}<th scope="col">Change</th><th scope="col">Timestamp version</th><th scope="col">Timestamp SHA-256 (prefix)</th></tr></thead>
 <tbody>${rows}</tbody></table>`;

@@ -136,3 +136,16 @@ test('vouch.lock_wait_ms: 30 s by default, from the file or NOTARY_SERVER_VOUCH_
     assert.throws(() => load({ vouch: { lock_wait_ms: bad } }), (e: unknown) => isVouchError(e, 'CONFIG') && /lock_wait_ms/.test((e as Error).message), String(bad));
   }
 });
+
+test('vouch.ui: off by default, from the file, NOTARY_SERVER_VOUCH_UI or --ui; anything but a boolean is refused', () => {
+  const load = (json: unknown, env: Record<string, string> = {}, ui?: boolean) =>
+    loadServerConfig({ cwd: '/w', file: 'c.json', env, readFile: files({ '/w/c.json': JSON.stringify(json) }), ...(ui !== undefined ? { overrides: { ui } } : {}) });
+  assert.equal(load({}).ui, false);
+  assert.equal(load({ vouch: { ui: true } }).ui, true);
+  assert.equal(load({ vouch: { ui: true } }, { [envKey('vouch.ui')]: 'false' }).ui, false);
+  assert.equal(load({}, { [envKey('vouch.ui')]: 'true' }).ui, true);
+  assert.equal(load({ vouch: { ui: false } }, {}, true).ui, true);
+  for (const bad of ['yes', 1, 'TRUE']) {
+    assert.throws(() => load({ vouch: { ui: bad } }), (e: unknown) => isVouchError(e, 'CONFIG') && /vouch\.ui must be true or false/.test((e as Error).message), String(bad));
+  }
+});
