@@ -195,7 +195,7 @@ export class Dashboard {
     });
     const changes = await this.opts.store.changes({ changeId: -1, records: -UI_LIMITS.timeline });
     const body = html`<h1>Repositories</h1>
-<p>${String(all.length)} repositories with trust data. Highlighted: what only a key holder can renew and that expires within ${String(this.opts.horizonDays)} days (vouch.expiry_warning_days).</p>
+<p>${all.length === 1 ? '1 repository' : `${String(all.length)} repositories`} with trust data. Highlighted: what only a key holder can renew and that expires within ${String(this.opts.horizonDays)} days (vouch.expiry_warning_days).</p>
 ${this.expiringTable(expiring, now, true)}
 <h2 id="repositories">All repositories</h2>
 <table><caption>Repositories ${shown.length === 0 ? '' : `${String((n - 1) * UI_LIMITS.repositoriesPerPage + 1)}–${String((n - 1) * UI_LIMITS.repositoriesPerPage + shown.length)}`} of ${String(all.length)}, by name</caption>

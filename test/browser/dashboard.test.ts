@@ -112,7 +112,7 @@ describe('dashboard in Chromium', () => {
     assert.equal(await root.getAttribute('class'), '');
     assert.equal(await root.locator('td').first().evaluate(background), 'rgba(0, 0, 0, 0)');
     const expiring = page.getByRole('table', { name: /expiries a key holder must renew/ });
-    assert.ok((await expiring.getByRole('row').allTextContents()).some((t) => t.startsWith('targets/alice')));
+    assert.ok((await expiring.getByRole('row').allTextContents()).some((t: string) => t.startsWith('targets/alice')));
   });
 
   test('keyboard: a skip link first, then Tab reaches a repository link and Enter opens it', async () => {
