@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suites need: the real peers we interoperate with
-# (Debian's notary 0.7, docker-registry, skopeo, the docker CLI) and PostgreSQL.
+# (Debian's notary 0.7, docker-registry, skopeo, the docker CLI), PostgreSQL, and Chromium for the
+# dashboard's browser tests (driven by playwright-core, which downloads no browser of its own).
 # A no-op when all are present. Needs root (or sudo) and Debian's package mirror.
 set -euo pipefail
 
-pkgs=(notary docker-registry skopeo openssl jq curl apache2-utils postgresql docker.io)
+pkgs=(notary docker-registry skopeo openssl jq curl apache2-utils postgresql docker.io chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -141,6 +141,7 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--key-algorithm <alg>', 'algorithm of new server-held keys: ecdsa or ed25519')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
     .option('--workers <n>', 'serve from n processes sharing the port and the database (SQLite or PostgreSQL storage); default 1')
+    .option('--ui', 'also serve the read-only dashboard at /_vouch/ui/ (behind the same token auth as the API; config key vouch.ui)')
     .addHelpText('after', '\nServer-held keys are encrypted with VOUCH_SERVER_KEY_SECRET, or a secret generated into the data dir.')
     .action((opts: ServerCommandOptions) =>
       run(async (ctx) => (await import('./commands/server.js')).serverCommand(ctx, opts))());

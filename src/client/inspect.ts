@@ -2,26 +2,12 @@
 // by whom, with which keys, read from verified repositories. The CLI lays it out exactly as docker
 // ≤ v28 prints it (src/cli/render/inspect.ts).
 import { VouchError, isVouchError } from '../core/index.js';
-import { forEachTarget, hashBase64, listDelegations } from '../tuf/index.js';
+import { REPO_ADMIN, listDelegations, roleTargets, signedTagRows, signerName, type RoleTarget } from '../tuf/index.js';
 import type { ImageReference } from '../oci/reference.js';
 import { safeCanonicalId } from './keyring.js';
 import { RepoHandle } from './repo.js';
 import type { Session } from './session.js';
-import { byteView, naturalCompareBytes, naturalKey } from './textutil.js';
 import type { VerifiedRepo } from './updater.js';
-
-/** One signed target as found in one role of a verified repository. */
-export interface RoleTarget {
-  role: string;
-  tag: string;
-  /** lowercase hex of hashes.sha256, or '' when the target has none */
-  readonly sha256: string;
-  /**
-   * hashes.sha256 as written (base64), when known: equal texts are equal digests, so rows are
-   * matched on it before (only when the texts differ) reading `sha256`, which may be computed.
-   */
-  readonly sha256Text?: string | undefined;
-}
 
 /** What inspect needs from a verified repository. */
 export interface InspectSource {
@@ -37,69 +23,6 @@ export interface InspectSource {
 export interface TrustTagRow { SignedTag: string; Digest: string; Signers: string[] }
 export interface TrustSigner { Name: string; Keys: { ID: string }[] }
 export interface TrustRepo { Name: string; SignedTags: TrustTagRow[]; Signers: TrustSigner[]; AdministrativeKeys: TrustSigner[] }
-
-export const REPO_ADMIN = 'Repo Admin';
-const isReleased = (role: string): boolean => role === 'targets' || role === 'targets/releases';
-const signerName = (role: string): string => (isReleased(role) ? REPO_ADMIN : role.replace(/^targets\//, ''));
-
-/** A released tag: its digest and the other delegations that signed the same digest. */
-export interface TagRow { tag: string; digest: string; signers: string[] }
-
-/** Rows for tags signed into targets or targets/releases, with the other delegations that signed the same digest. */
-export function signedTagRows(targets: RoleTarget[], onlyTag?: string): TagRow[] {
-  // tag → its released row, or rows (one per distinct digest: targets and targets/releases may differ)
-  const released = new Map<string, Row | Row[]>();
-  const rows: Row[] = [];
-  let keyed = true;
-  for (let i = 0; i < targets.length; i++) {
-    const t = targets[i] as RoleTarget;
-    if (!isReleased(t.role) || (onlyTag !== undefined && t.tag !== onlyTag)) continue;
-    const same = released.get(t.tag);
-    if (same !== undefined && rowFor(same, t) !== undefined) continue;
-    const key = naturalKey(t.tag);
-    if (key === undefined) keyed = false;
-    const row: Row = { tag: t.tag, digest: t.sha256, signers: [], key, text: t.sha256Text };
-    if (same === undefined) released.set(t.tag, row);
-    else if (Array.isArray(same)) same.push(row);
-    else released.set(t.tag, [same, row]);
-    rows.push(row);
-  }
-  let lastRole = '';
-  let lastName = '';
-  for (let i = 0; i < targets.length; i++) {
-    const t = targets[i] as RoleTarget;
-    if (isReleased(t.role)) continue;
-    const same = released.get(t.tag);
-    if (same === undefined) continue;
-    const row = rowFor(same, t);
-    if (row === undefined) continue;
-    // targets come grouped by role
-    if (t.role !== lastRole) lastName = signerName((lastRole = t.role));
-    row.signers.push(lastName);
-  }
-  // a stable sort, as before: rows of one tag keep their first-seen order
-  if (keyed) {
-    rows.sort((a, b) => (a.key! < b.key! ? -1 : a.key! > b.key! ? 1 : 0));
-  } else {
-    const views = new Map(rows.map((r) => [r, byteView(r.tag)]));
-    rows.sort((a, b) => naturalCompareBytes(views.get(a)!, views.get(b)!));
-  }
-  return rows;
-}
-
-/** The row of `same` (one tag's released rows) with t's digest. */
-function rowFor(same: Row | Row[], t: RoleTarget): Row | undefined {
-  if (!Array.isArray(same)) return sameDigest(same, t) ? same : undefined;
-  for (const r of same) if (sameDigest(r, t)) return r;
-  return undefined;
-}
-
-function sameDigest(r: Row, t: RoleTarget): boolean {
-  return (r.text !== undefined && r.text === t.sha256Text) || r.digest === t.sha256;
-}
-
-/** A TagRow with its sort key (naturalKey of the tag) and digest text, which callers do not see. */
-interface Row extends TagRow { key: string | undefined; text: string | undefined }
 
 /** Signer name (delegation without `targets/`) → key IDs; targets/releases is not a signer. */
 export function signerKeys(delegations: InspectSource['delegations']): Map<string, string[]> {
@@ -131,23 +54,9 @@ export function trustRepo(name: string, src: InspectSource, onlyTag?: string): T
   };
 }
 
-/**
- * A target as inspect sees it: the hex digest is decoded from the text on use (a signer's target
- * is matched to the released row on the text, so most are never decoded).
- */
-class ListedTarget implements RoleTarget {
-  constructor(readonly role: string, readonly tag: string, readonly sha256Text: string | undefined) {}
-
-  get sha256(): string {
-    // the text is checked strict base64 (parsed metadata) or encoded by us
-    return this.sha256Text === undefined ? '' : Buffer.from(this.sha256Text, 'base64').toString('hex');
-  }
-}
-
 /** What `inspect` shows, from a verified repository. */
 export function inspectSource(repo: VerifiedRepo): InspectSource {
-  const targets: RoleTarget[] = [];
-  forEachTarget(repo.trusted, (tag, role, meta) => { targets.push(new ListedTarget(role, tag, hashBase64(meta, 'sha256'))); });
+  const targets = roleTargets(repo.trusted);
   const delegations = listDelegations(repo.trusted).map((d) => ({
     name: d.name,
     keyIds: d.keyids.map((id) => safeCanonicalId(d.keys.get(id)) ?? id),

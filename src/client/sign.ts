@@ -1,12 +1,12 @@
 // docker trust sign and revoke: a tag's target goes into (or leaves) every role the user can sign,
 // with docker's rules for which digest a tag keeps (docker/cli cli/command/trust/sign.go, revoke.go).
 import { VouchError, fromHex, isVouchError, toHex } from '../core/index.js';
-import { RELEASES_ROLE, addDelegation, addTargets, dockerTarget, findTarget, listTargets, removeTargets, type FileMeta } from '../tuf/index.js';
+import { RELEASES_ROLE, addDelegation, addTargets, dockerTarget, findTarget, listTargets, removeTargets, signedTagRows, type FileMeta } from '../tuf/index.js';
 import { generateKey } from '../keys/key.js';
 import { KEY_NAME } from '../keys/trustdir.js';
 import type { ImageReference } from '../oci/reference.js';
 import type { TrustEventSink } from './events.js';
-import { inspectSource, signedTagRows } from './inspect.js';
+import { inspectSource } from './inspect.js';
 import { Draft } from './publish.js';
 import { RepoHandle } from './repo.js';
 import type { Session } from './session.js';

@@ -3,9 +3,9 @@
 // timestamp, and the snapshot when it holds that key; everything else needs its key holder), the
 // keys, the signed tags per signer, and what breaks first. `statusOf` is pure (time passed in).
 import { isVouchError } from '../core/index.js';
-import { certificateChain, certificateValidity, type Metadata, type Root } from '../tuf/index.js';
+import { REPO_ADMIN, certificateChain, certificateValidity, signedTagRows, type Metadata, type Root } from '../tuf/index.js';
 import type { ImageReference } from '../oci/reference.js';
-import { REPO_ADMIN, inspectSource, signedTagRows } from './inspect.js';
+import { inspectSource } from './inspect.js';
 import { safeCanonicalId } from './keyring.js';
 import { RepoHandle } from './repo.js';
 import type { Session } from './session.js';

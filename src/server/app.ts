@@ -18,11 +18,12 @@ import { TokenAuthorizer, buildAccess, type TokenAuthOptions } from './auth.js';
 import { DEFAULT_CONSISTENT_MAX_AGE, DEFAULT_CURRENT_MAX_AGE, cacheHeaders, checkMaxAge, rfc1123, type CachingOptions } from './caching.js';
 import { changefeedBody, changefeedParams } from './changefeed.js';
 import { NotaryHttpError, errorBody } from './errors.js';
-import { ExpiryMonitor } from './expiry.js';
+import { DEFAULT_EXPIRY_WARNING_DAYS, ExpiryMonitor } from './expiry.js';
 import { Metrics } from './metrics.js';
 import { MultipartError, formDataBoundary, parseMultipart } from './multipart.js';
 import { RepoService, type RepoLimits } from './repo.js';
 import { ROUTE_ACTIONS, SCOPE_ORDER, cleanPath, decodePath, escapePath, matchRoute, type RouteMatch } from './routes.js';
+import { Dashboard } from './ui.js';
 import { parseUpload } from './upload.js';
 
 export interface ServerLimits {
@@ -64,6 +65,10 @@ export interface ServerOptions {
   healthChecks?: Record<string, () => Promise<void>>;
   /** Bytes of request bodies held in memory at once; default the process-wide budget (src/httpd). */
   bodyBudget?: BodyBudget;
+  /** Serve the read-only dashboard at /_vouch/ui/ (`vouch server --ui`). Default false. */
+  ui?: boolean;
+  /** Days ahead the dashboard highlights expiries only a key holder can fix (vouch.expiry_warning_days). Default 30. */
+  expiryWarningDays?: number;
 }
 
 /** pino options (optionally with a `stream` destination), an existing logger, true for defaults, or false. */
@@ -134,6 +139,9 @@ export function createServer(opts: ServerOptions): NotaryApp {
     ...(opts.checksumCache?.bytes !== undefined ? { checksumCacheBytes: opts.checksumCache.bytes } : {}),
     ...(opts.checksumCache?.ttlMs !== undefined ? { checksumCacheTtlMs: opts.checksumCache.ttlMs } : {}),
   });
+  const dashboard = opts.ui === true
+    ? new Dashboard({ store: opts.store, repo, expiry, now, horizonDays: opts.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS })
+    : undefined;
   const log = makeLogger(opts.logger);
   let nextRequestId = 0;
   let closing = false;
@@ -175,7 +183,7 @@ export function createServer(opts: ServerOptions): NotaryApp {
       send({ status: 301, headers: { location: escapePath(clean) + (query === '' ? '' : `?${query}`) } });
       return;
     }
-    const route = matchRoute(req.method ?? '', path);
+    const route = matchRoute(req.method ?? '', path, { ui: dashboard !== undefined });
     operation = route.operation;
     if (route.methodNotAllowed) {
       send({ status: 405 });
@@ -315,6 +323,10 @@ export function createServer(opts: ServerOptions): NotaryApp {
         const records = await opts.store.changes({ gun: route.operation === 'GetChangeFeed' ? gun : undefined, changeId: p.changeId, records: p.records });
         return { status: 200, headers: { 'content-type': TEXT }, body: changefeedBody(records) };
       }
+      case 'UiIndex':
+        return dashboard!.index(query);
+      case 'UiRepository':
+        return dashboard!.repository(gun, query);
       case 'NotFound':
         throw new NotaryHttpError('METADATA_NOT_FOUND');
     }

@@ -6,10 +6,10 @@ import { VouchError } from '../core/index.js';
 import { DEFAULT_CONSISTENT_MAX_AGE, DEFAULT_CURRENT_MAX_AGE, checkMaxAge } from './caching.js';
 import { DEFAULT_BYTES_IN_FLIGHT } from '../httpd/index.js';
 import { DEFAULT_LIMITS } from './app.js';
+import { DEFAULT_EXPIRY_WARNING_DAYS } from './expiry.js';
 import { LOCK_WAIT_MS } from '../storage/common.js';
 
-/** Days ahead that the server warns of expiries only a key holder can fix (vouch.expiry_warning_days). */
-export const DEFAULT_EXPIRY_WARNING_DAYS = 30;
+export { DEFAULT_EXPIRY_WARNING_DAYS };
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -39,6 +39,8 @@ export interface ServerConfig {
   expiryWarningDays: number;
   /** the process-wide budget of request-body bytes held in memory (src/httpd) */
   maxBytesInFlight: number;
+  /** serve the read-only dashboard (vouch.ui, or --ui) */
+  ui: boolean;
   /** settings that were recognised but have no effect here (trust_service.hostname, reporting, …) */
   ignored: string[];
 }
@@ -49,7 +51,7 @@ export interface LoadConfigOptions {
   /** the environment (`NOTARY_SERVER_*` overrides, `VOUCH_SERVER_KEY_SECRET`) */
   env?: Readonly<Record<string, string | undefined>>;
   /** command-line values, highest precedence; relative paths are taken from `cwd` */
-  overrides?: Partial<Pick<ServerConfig, 'addr' | 'storage' | 'tlsCertFile' | 'tlsKeyFile' | 'keySecret' | 'dataDir' | 'logLevel' | 'keyAlgorithm'>>;
+  overrides?: Partial<Pick<ServerConfig, 'addr' | 'storage' | 'tlsCertFile' | 'tlsKeyFile' | 'keySecret' | 'dataDir' | 'logLevel' | 'keyAlgorithm' | 'ui'>>;
   cwd: string;
   readFile: (path: string) => string;
 }
@@ -68,7 +70,7 @@ export const CONFIG_KEYS = [
   'repositories.gun_prefixes',
   'auth.type', 'auth.options.realm', 'auth.options.service', 'auth.options.issuer', 'auth.options.rootcertbundle',
   'vouch.storage', 'vouch.key_secret', 'vouch.key_secret_file', 'vouch.data_dir', 'vouch.max_body_bytes', 'vouch.max_bytes_in_flight', 'vouch.lock_wait_ms',
-  'vouch.expiry_warning_days',
+  'vouch.expiry_warning_days', 'vouch.ui',
 ] as const;
 
 const IGNORED = ['trust_service.hostname', 'trust_service.port', 'trust_service.tls_ca_file', 'trust_service.tls_client_cert', 'trust_service.tls_client_key', 'reporting', 'server.debug_addr'];
@@ -94,6 +96,14 @@ function str(v: unknown, key: string): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v !== 'string') throw bad(`${key} must be a string`);
   return v;
+}
+
+function bool(v: unknown, key: string): boolean | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v === 'boolean') return v;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw bad(`${key} must be true or false`);
 }
 
 function num(v: unknown, key: string): number | undefined {
@@ -207,6 +217,8 @@ export function loadServerConfig(opts: LoadConfigOptions): ServerConfig {
   const maxInFlight = num(value('vouch.max_bytes_in_flight'), 'vouch.max_bytes_in_flight') ?? DEFAULT_BYTES_IN_FLIGHT;
   if (maxInFlight < maxBody) throw bad(`vouch.max_bytes_in_flight must be at least vouch.max_body_bytes (${maxBody}), or no publish of the largest size could be read`);
 
+  const ui = ov.ui ?? bool(value('vouch.ui'), 'vouch.ui') ?? false;
+
   const tlsCertFile = cliPath(ov.tlsCertFile) ?? path(str(value('server.tls_cert_file'), 'server.tls_cert_file'));
   const tlsKeyFile = cliPath(ov.tlsKeyFile) ?? path(str(value('server.tls_key_file'), 'server.tls_key_file'));
   if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) throw bad('server.tls_cert_file and server.tls_key_file must be given together');
@@ -241,6 +253,7 @@ export function loadServerConfig(opts: LoadConfigOptions): ServerConfig {
     lockWaitMs,
     expiryWarningDays,
     maxBytesInFlight: maxInFlight,
+    ui,
     ignored,
   };
 }

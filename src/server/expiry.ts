@@ -6,6 +6,9 @@
 import type { MetadataStore, ServerKeyStore } from '../storage/index.js';
 import { certificateChain, certificateValidity, parseMetadata, parseRoot } from '../tuf/index.js';
 
+/** Days ahead that the server warns of expiries only a key holder can fix (vouch.expiry_warning_days). */
+export const DEFAULT_EXPIRY_WARNING_DAYS = 30;
+
 export interface ExpiryEntry {
   gun: string;
   /** role name, or `root certificate` */
@@ -89,6 +92,16 @@ export class ExpiryMonitor {
       } catch { /* as above */ }
     }
     return out;
+  }
+
+  /** The repositories the server holds metadata for (as of the last refresh), sorted. */
+  repositories(): string[] {
+    return [...this.byGun.keys()].sort();
+  }
+
+  /** One repository's expiries (as of the last refresh), soonest first. */
+  entriesOf(gun: string): ExpiryEntry[] {
+    return [...(this.byGun.get(gun) ?? [])].sort((a, b) => a.expires.getTime() - b.expires.getTime());
   }
 
   entries(): ExpiryEntry[] {

@@ -14,6 +14,8 @@ export type Operation =
   | 'GetGlobalChangeFeed'
   | 'Health'
   | 'Metrics'
+  | 'UiIndex'
+  | 'UiRepository'
   | 'NotFound';
 
 /**
@@ -33,6 +35,9 @@ export const ROUTE_ACTIONS: Record<Operation, readonly string[] | 'catalog' | 'n
   GetGlobalChangeFeed: 'catalog',
   Health: 'none',
   Metrics: 'none',
+  // the dashboard is authorized as the changefeeds are: the list as the global one, a repository as its own
+  UiIndex: 'catalog',
+  UiRepository: ['pull'],
   NotFound: 'catalog',
 };
 
@@ -64,6 +69,8 @@ interface RouteDef {
   re: RegExp;
   operation: Operation;
   groups: readonly ('gun' | 'role' | 'checksum' | 'version')[];
+  /** served only when the dashboard is on (`vouch server --ui`) */
+  ui?: true;
 }
 
 const ROUTES: readonly RouteDef[] = [
@@ -84,16 +91,21 @@ const ROUTES: readonly RouteDef[] = [
   { methods: ['GET'], re: /^\/v2\/_trust\/changefeed$/, operation: 'GetGlobalChangeFeed', groups: [] },
   { methods: ['GET'], re: /^\/_notary_server\/health$/, operation: 'Health', groups: [] },
   { methods: ['GET'], re: /^\/metrics$/, operation: 'Metrics', groups: [] },
+  { methods: ['GET'], re: /^\/_vouch\/ui\/$/, operation: 'UiIndex', groups: [], ui: true },
+  { methods: ['GET'], re: new RegExp(`^/_vouch/ui/r/(${GUN})$`), operation: 'UiRepository', groups: ['gun'], ui: true },
 ];
+
+/** Where the dashboard lives (`vouch server --ui`). */
+export const UI_PATH = '/_vouch/ui/';
 
 /** Methods the catch-all route answers (with 404); anything else gets 405. */
 const CATCH_ALL_METHODS = new Set(['GET', 'POST', 'PUT', 'HEAD', 'DELETE']);
 
-/** Matches a decoded, already cleaned path. */
-export function matchRoute(method: string, path: string): RouteMatch {
+/** Matches a decoded, already cleaned path; the dashboard's routes only with `ui`. */
+export function matchRoute(method: string, path: string, opts: { ui?: boolean } = {}): RouteMatch {
   const m = method.toUpperCase();
   for (const r of ROUTES) {
-    if (!r.methods.includes(m)) continue;
+    if (!r.methods.includes(m) || (r.ui === true && opts.ui !== true)) continue;
     const hit = r.re.exec(path);
     if (!hit) continue;
     const out: RouteMatch = { operation: r.operation };

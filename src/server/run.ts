@@ -96,6 +96,8 @@ export async function runServer(config: ServerConfig, opts: RunOptions = {}): Pr
       limits: { maxBodyBytes: config.maxBodyBytes },
       logger,
       https,
+      ui: config.ui,
+      expiryWarningDays: config.expiryWarningDays,
     });
     const { host, port } = parseAddr(config.addr);
     await app.listen({ host, port });
@@ -104,7 +106,7 @@ export async function runServer(config: ServerConfig, opts: RunOptions = {}): Pr
     throw err;
   }
   for (const what of config.ignored) app.log.warn({ setting: what }, 'configuration setting has no effect in vouch');
-  app.log.info({ storage: redact(config.storage), tls: Boolean(config.tlsCertFile), auth: Boolean(config.auth) }, 'vouch server started');
+  app.log.info({ storage: redact(config.storage), tls: Boolean(config.tlsCertFile), auth: Boolean(config.auth), ui: config.ui }, 'vouch server started');
   const stopExpiryWarnings = opts.expiryWarnings === false ? undefined : warnOfExpiries(app, config.expiryWarningDays, opts.expiryCheckMs ?? 3_600_000);
 
   const addr = app.server.address();

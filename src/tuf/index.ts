@@ -10,3 +10,4 @@ export * from './x509.js';
 export * from './editor.js';
 export * from './trusted.js';
 export * from './resolve.js';
+export * from './tags.js';

@@ -49,6 +49,25 @@ describe('vouch server CLI (node bin/vouch.js server)', () => {
     assert.ok(existsSync(join(dir, 'flags-data', 'server', 'server-key-secret')), 'the generated key secret is in the data dir');
   });
 
+  test('--ui: the read-only dashboard answers at /_vouch/ui/ as HTML; without it, the same path is notary\'s 404', async () => {
+    const withUi = await spawnServer(['--addr', '127.0.0.1:0', '--storage', 'memory', '--ui'], { VOUCH_DATA_DIR: join(dir, 'ui-data') });
+    try {
+      await timestampKey(withUi.url);
+      const r = await fetch(`${withUi.url}/_vouch/ui/`);
+      assert.equal(r.status, 200);
+      assert.match(r.headers.get('content-type') ?? '', /^text\/html/);
+      assert.match(await r.text(), /<h1>Repositories<\/h1>/);
+    } finally {
+      assert.equal(await withUi.stop(), 0);
+    }
+    const without = await spawnServer(['--addr', '127.0.0.1:0', '--storage', 'memory'], { VOUCH_DATA_DIR: join(dir, 'ui-data') });
+    try {
+      assert.equal((await fetch(`${without.url}/_vouch/ui/`)).status, 404);
+    } finally {
+      assert.equal(await without.stop(), 0);
+    }
+  });
+
   test('no flags: SQLite under $VOUCH_DATA_DIR/server, kept across a restart; a wrong VOUCH_SERVER_KEY_SECRET stops the start-up', async () => {
     const data = join(dir, 'default-data');
     // the default address is 127.0.0.1:4443; a free port comes from notary-server's own override variable, not a flag

@@ -20,6 +20,7 @@ export interface ServerCommandOptions {
   keyAlgorithm?: 'ecdsa' | 'ed25519';
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   workers?: string;
+  ui?: boolean;
 }
 
 export const MAX_WORKERS = 64;
@@ -53,6 +54,7 @@ export async function serverCommand(ctx: Context, opts: ServerCommandOptions): P
       ...(opts.tlsKey !== undefined ? { tlsKeyFile: opts.tlsKey } : {}),
       ...(opts.keyAlgorithm !== undefined ? { keyAlgorithm: opts.keyAlgorithm } : {}),
       ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel } : {}),
+      ...(opts.ui === true ? { ui: true } : {}),
       // Without a config file, data lives in vouch's data dir rather than next to the working directory.
       dataDir: opts.dataDir ?? (opts.config === undefined ? join(dataDir(ctx.env), 'server') : undefined),
     },

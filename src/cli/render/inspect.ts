@@ -1,9 +1,10 @@
 // `docker trust inspect` output, byte for byte as docker ≤ v28 prints it (docker/cli
 // cli/command/trust/inspect.go, inspect_pretty.go): JSON, and the --pretty tables.
-import { REPO_ADMIN, inspectRepos, signedTagRows, signerKeys, trustRepo, type InspectSource, type TrustRepo } from '../../client/inspect.js';
+import { inspectRepos, signerKeys, trustRepo, type InspectSource, type TrustRepo } from '../../client/inspect.js';
 import type { Session } from '../../client/session.js';
 import type { ImageReference } from '../../oci/reference.js';
-import { naturalCompare, tabwrite } from '../../client/textutil.js';
+import { tabwrite } from '../../client/textutil.js';
+import { REPO_ADMIN, naturalCompare, signedTagRows } from '../../tuf/index.js';
 
 /** docker prints the list with Go's json.MarshalIndent(…, "", "    ") and a newline. */
 export function formatInspectJson(repos: TrustRepo[]): string {

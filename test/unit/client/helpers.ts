@@ -69,10 +69,11 @@ export async function vouchUser(server: string, opts: { ca?: string; config?: st
 }
 
 /** vouch server (memory storage) and vouch registry, in-process on loopback ports, their data under `dir`. */
-export async function startLocalStack(dir: string): Promise<{ server: RunningServer; registry: RunningRegistry }> {
+/** An in-process trust server (memory storage) and registry; `serverEnv` sets NOTARY_SERVER_* configuration, `ui` the dashboard. */
+export async function startLocalStack(dir: string, opts: { serverEnv?: Record<string, string>; ui?: boolean } = {}): Promise<{ server: RunningServer; registry: RunningRegistry }> {
   const server = await runServer(loadServerConfig({
-    cwd: dir, env: {}, readFile: () => '',
-    overrides: { addr: '127.0.0.1:0', storage: 'memory', dataDir: join(dir, 'server'), logLevel: 'silent' },
+    cwd: dir, env: opts.serverEnv ?? {}, readFile: () => '',
+    overrides: { addr: '127.0.0.1:0', storage: 'memory', dataDir: join(dir, 'server'), logLevel: 'silent', ...(opts.ui === true ? { ui: true } : {}) },
   }), { handleSignals: false, logger: false });
   const registry = await runRegistry({ addr: '127.0.0.1:0', root: join(dir, 'registry') });
   return { server, registry };

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatInspectJson, formatInspectPretty } from '../../../src/cli/render/inspect.js';
-import { signedTagRows, trustRepo, type InspectSource } from '../../../src/client/inspect.js';
-import { naturalCompare, naturalKey, naturalLess, tabwrite } from '../../../src/client/textutil.js';
+import { trustRepo, type InspectSource } from '../../../src/client/inspect.js';
+import { tabwrite } from '../../../src/client/textutil.js';
+import { naturalCompare, naturalKey, naturalLess, signedTagRows } from '../../../src/tuf/index.js';
 
 const hex = (s: string): string => Buffer.from(s).toString('hex');
 

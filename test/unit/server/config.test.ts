@@ -143,3 +143,16 @@ test('vouch.max_bytes_in_flight: default 256 MiB, configurable, never below the 
   assert.equal(load({ max_bytes_in_flight: 300 * 1024 * 1024 }).maxBytesInFlight, 300 * 1024 * 1024);
   assert.throws(() => load({ max_body_bytes: 4096, max_bytes_in_flight: 2048 }), (err: unknown) => isVouchError(err, 'CONFIG') && /max_bytes_in_flight must be at least/.test((err as Error).message));
 });
+
+test('vouch.ui: off by default, from the file, NOTARY_SERVER_VOUCH_UI or --ui; anything but a boolean is refused', () => {
+  const load = (json: unknown, env: Record<string, string> = {}, ui?: boolean) =>
+    loadServerConfig({ cwd: '/w', file: 'c.json', env, readFile: files({ '/w/c.json': JSON.stringify(json) }), ...(ui !== undefined ? { overrides: { ui } } : {}) });
+  assert.equal(load({}).ui, false);
+  assert.equal(load({ vouch: { ui: true } }).ui, true);
+  assert.equal(load({ vouch: { ui: true } }, { [envKey('vouch.ui')]: 'false' }).ui, false);
+  assert.equal(load({}, { [envKey('vouch.ui')]: 'true' }).ui, true);
+  assert.equal(load({ vouch: { ui: false } }, {}, true).ui, true);
+  for (const bad of ['yes', 1, 'TRUE']) {
+    assert.throws(() => load({ vouch: { ui: bad } }), (e: unknown) => isVouchError(e, 'CONFIG') && /vouch\.ui must be true or false/.test((e as Error).message), String(bad));
+  }
+});

@@ -1,0 +1,142 @@
+// The dashboard in a real browser: Debian's Chromium (scripts/install-deps.sh) driven by
+// playwright-core, against an in-process `vouch server --ui` holding data the vouch client pushed
+// and signed (a repository admin and a signer, alice). The page must list the repositories and
+// tags, show alice and her delegation's expiry on a tag she signed, highlight what expires within
+// vouch.expiry_warning_days (1200 days here, so the 3-year delegation is inside and the 10-year root
+// is not), be usable by keyboard, and leave a screenshot (dist/test-artifacts/dashboard.png).
+// A missing Chromium fails the test: it is never skipped.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { writeDemoImage } from '../../src/cli/demoimage.js';
+import type { RunningRegistry } from '../../src/registry/index.js';
+import type { RunningServer } from '../../src/server/index.js';
+import { projectRoot } from '../support/paths.js';
+import { removeTempDirs, startLocalStack, tempDir, vouchUser } from '../unit/client/helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const HORIZON_DAYS = 1200;
+// The network here is closed: nothing may try to reach out (updates, sync, QUIC probes, first-run pages).
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+
+let dir: string;
+let server: RunningServer;
+let registry: RunningRegistry;
+let browser: BrowserContext;
+let page: Page;
+let repo: string;
+let other: string;
+let digest10: string;
+let aliceExpires: string;
+
+interface StatusItem { name: string; expires: string }
+
+/** Runs in the page: the background colour the browser computed (the project's lib has no DOM types). */
+const background = (el: unknown): string =>
+  (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor;
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (bash scripts/install-deps.sh)`);
+  dir = await tempDir('vouch-dashboard-');
+  ({ server, registry } = await startLocalStack(dir, { ui: true, serverEnv: { NOTARY_SERVER_VOUCH_EXPIRY_WARNING_DAYS: String(HORIZON_DAYS) } }));
+  repo = `${registry.host}/team/app`;
+  other = `${registry.host}/team/other`;
+  const owner = await vouchUser(server.url);
+  const alice = await vouchUser(server.url);
+  await alice.ok(['trust', 'key', 'generate', 'alice', '--dir', alice.dir]);
+  await writeDemoImage(join(dir, 'img'), '1.0', 'dashboard\n');
+  for (const tag of ['1.0', '2.0']) await owner.ok(['push', `${repo}:${tag}`, '--from', `oci:${join(dir, 'img')}`, '--disable-content-trust']);
+  // the owner signs 2.0 with the repository key (docker: only until a signer exists), then alice signs 1.0
+  await owner.ok(['trust', 'sign', `${repo}:2.0`]);
+  await owner.ok(['trust', 'signer', 'add', '--key', join(alice.dir, 'alice.pub'), 'alice', repo]);
+  await alice.ok(['trust', 'sign', `${repo}:1.0`]);
+  await owner.ok(['push', `${other}:latest`, '--from', `oci:${join(dir, 'img')}`, '--disable-content-trust']);
+  await owner.ok(['trust', 'sign', `${other}:latest`]);
+  // what the client sees, to compare the page with
+  const inspect = JSON.parse((await owner.ok(['trust', 'inspect', repo])).stdout) as { SignedTags: { SignedTag: string; Digest: string; Signers: string[] }[] }[];
+  const row = inspect[0]!.SignedTags.find((t) => t.SignedTag === '1.0')!;
+  assert.deepEqual(row.Signers, ['alice']);
+  digest10 = row.Digest;
+  const status = JSON.parse((await owner.ok(['status', repo, '--json'])).stdout) as { items: StatusItem[] }[];
+  aliceExpires = status[0]!.items.find((i) => i.name === 'targets/alice')!.expires;
+
+  browser = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
+    executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1366, height: 900 },
+  });
+  page = browser.pages()[0] ?? await browser.newPage();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await registry?.close();
+  await removeTempDirs();
+});
+
+describe('dashboard in Chromium', () => {
+  test('the list shows both repositories, linked', async () => {
+    const res = await page.goto(`${server.url}/_vouch/ui/`);
+    assert.equal(res?.status(), 200);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    const table = page.getByRole('table', { name: /^Repositories 1–2 of 2/ });
+    for (const name of [repo, other]) assert.equal(await table.getByRole('link', { name, exact: true }).count(), 1, name);
+  });
+
+  test('the repository page: tags with digests, alice and her delegation\'s expiry on 1.0', async () => {
+    await page.goto(`${server.url}/_vouch/ui/r/${repo}`);
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), repo);
+    const tags = page.getByRole('table', { name: /signed tags/ });
+    assert.deepEqual(await tags.locator('tbody th[scope=row]').allTextContents(), ['1.0', '2.0']);
+    const row = tags.getByRole('row').filter({ has: page.getByRole('rowheader', { name: '1.0', exact: true }) });
+    assert.equal(await row.locator('td').nth(0).textContent(), `sha256:${digest10}`);
+    const signers = await row.locator('td').nth(1).locator('li').allTextContents();
+    assert.equal(signers.length, 1);
+    assert.match(signers[0]!, /^alice, signature valid until /);
+    assert.equal(await row.locator('li time').getAttribute('datetime'), new Date(aliceExpires).toISOString(), 'the expiry vouch status reports');
+    const other2 = tags.getByRole('row').filter({ has: page.getByRole('rowheader', { name: '2.0', exact: true }) });
+    assert.deepEqual(await other2.locator('li').allTextContents(), ['Repo Admin'], 'signed by the repository owner alone');
+  });
+
+  test('the expiring delegation is highlighted (and said so in words); the 10-year root is not', async () => {
+    await page.goto(`${server.url}/_vouch/ui/r/${repo}`);
+    const expiries = page.getByRole('table', { name: /stored roles and root certificates/ });
+    const alice = expiries.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'targets/alice', exact: true }) });
+    assert.equal(await alice.getAttribute('class'), 'soon');
+    assert.match((await alice.textContent()) ?? '', /Expires soon/);
+    assert.equal(await alice.locator('td').first().evaluate(background), 'rgb(255, 243, 205)');
+    const root = expiries.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'root', exact: true }) });
+    assert.equal(await root.getAttribute('class'), '');
+    assert.equal(await root.locator('td').first().evaluate(background), 'rgba(0, 0, 0, 0)');
+    const expiring = page.getByRole('table', { name: /expiries a key holder must renew/ });
+    assert.ok((await expiring.getByRole('row').allTextContents()).some((t: string) => t.startsWith('targets/alice')));
+  });
+
+  test('keyboard: a skip link first, then Tab reaches a repository link and Enter opens it', async () => {
+    await page.goto(`${server.url}/_vouch/ui/`);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.locator(':focus').textContent(), 'Skip to content');
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = (await page.locator(':focus').textContent()) === other;
+    }
+    assert.ok(reached, `Tab reaches the link to ${other}`);
+    await Promise.all([page.waitForURL(`**/_vouch/ui/r/${other}`), page.keyboard.press('Enter')]);
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), other);
+  });
+
+  test('a screenshot of the repository page is kept', async () => {
+    await page.goto(`${server.url}/_vouch/ui/r/${repo}`);
+    const shot = join(dir, 'dashboard.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    const artifacts = join(projectRoot, 'dist', 'test-artifacts');
+    await mkdir(artifacts, { recursive: true });
+    await copyFile(shot, join(artifacts, 'dashboard.png'));
+    console.log(`dashboard screenshot: ${join(artifacts, 'dashboard.png')}`);
+    assert.ok(existsSync(join(artifacts, 'dashboard.png')));
+  });
+});
