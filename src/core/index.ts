@@ -5,3 +5,4 @@ export * from './digest.js';
 export * from './json.js';
 export * from './crypto.js';
 export * from './x509lib.js';
+export * from './redact.js';

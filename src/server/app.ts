@@ -9,7 +9,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import lightMyRequest from 'light-my-request';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import { isVouchError } from '../core/index.js';
+import { isVouchError, redactSecrets } from '../core/index.js';
 import { BUSY_RETRY_AFTER_SECONDS, BodyRefused, closeIfBodyUnread, deferContinue, processBodyBudget, readBody, type BodyBudget, type HeldBody } from '../httpd/index.js';
 import { isValidRoleName } from '../tuf/index.js';
 import { isStorageUnavailable } from '../storage/common.js';
@@ -380,7 +380,3 @@ function checkGunPrefix(route: RouteMatch, prefixes: readonly string[]): void {
   throw new NotaryHttpError('METADATA_NOT_FOUND', undefined, { reason: 'GUN outside the configured prefixes' });
 }
 
-/** Strips credentials from URLs in error texts before they reach a response or a log. */
-export function redactSecrets(text: string): string {
-  return text.replace(/(\w+:\/\/)[^/@\s]*@/g, '$1***@').replace(/password=[^&\s]*/gi, 'password=***');
-}

@@ -1,6 +1,6 @@
 // storage: trust-server persistence. `openStore(url)` picks the adapter from a URL:
 //   memory | sqlite:PATH | a bare file path | postgres://… | postgresql://…
-import { VouchError } from '../core/index.js';
+import { VouchError, redactUrl } from '../core/index.js';
 import { openMemoryStore } from './memory.js';
 import type { OpenStoreOptions, Store } from './types.js';
 
@@ -35,7 +35,5 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
   return openSqliteStore(u, opts);
 }
 
-/** A URL without its password, for error messages and logs. */
-export function redact(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
-}
+/** The storage URL as it may be logged (no password). */
+export const redact = redactUrl;

@@ -5,7 +5,7 @@
 // are inserted last, under one more advisory lock held until COMMIT, so ids become visible in order
 // and a reader paging by change_id never skips a row that commits late.
 import pg from 'pg';
-import { VouchError, isVouchError, sha256 } from '../core/index.js';
+import { VouchError, isVouchError, redactUrl, sha256 } from '../core/index.js';
 import { KeyedMutex, LOCK_WAIT_MS, checkGun, checkUpdates, conflict, normaliseSha256, pageSpec, storageError, validName, validVersion } from './common.js';
 import { EncryptedKeyStore, type KeyRow, type KeyRows } from './keys.js';
 import type {
@@ -88,10 +88,6 @@ function byRole(a: StoredFile, b: StoredFile): number {
 }
 
 /** The password-free form of a connection URL, for messages. */
-function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
-}
-
 // Failures that mean PostgreSQL is out of reach or busy, not that the request was wrong: socket
 // errors, SQLSTATE class 08 (connection exception), 57P01-57P03 (admin shutdown, crash shutdown,
 // cannot connect now: a restart or failover), 53300 (too many connections), 55P03 (below), and
