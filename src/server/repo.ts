@@ -3,6 +3,7 @@
 // and the server-held keys (notary server/timestamp/timestamp.go, server/snapshot/snapshot.go).
 import { isVouchError, toBase64, type KeyType } from '../core/index.js';
 import { parseRoot, parseSnapshot, parseTimestamp, signMetadata, type Metadata, type Root, type Signer, type Timestamp } from '../tuf/index.js';
+import { KeyedMutex } from '../storage/common.js';
 import type { FileUpdate, MetadataStore, ServerKeyAlgorithm, ServerKeyRecord, ServerKeyRole, ServerKeyStore, StoredFile } from '../storage/types.js';
 import { NotaryHttpError, invalidUpdate } from './errors.js';
 import type { RoleUpload } from './upload.js';
@@ -46,22 +47,6 @@ export interface PublicServerKey {
   keytype: KeyType;
   /** base64, as in keyval.public */
   public: string;
-}
-
-/** A tiny FIFO mutex per key, for key creation (in this process). */
-class Mutex {
-  private readonly tails = new Map<string, Promise<unknown>>();
-
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.tails.get(key) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(fn);
-    this.tails.set(key, next);
-    try {
-      return await next;
-    } finally {
-      if (this.tails.get(key) === next) this.tails.delete(key);
-    }
-  }
 }
 
 /**
@@ -127,7 +112,7 @@ export class RepoService {
   private readonly keyAlgorithm: ServerKeyAlgorithm;
   private readonly now: () => Date;
   private readonly refreshBeforeMs: number;
-  private readonly keyLocks = new Mutex();
+  private readonly keyLocks = new KeyedMutex();
   private readonly checksums: ChecksumCache | undefined;
   /** Per GUN: the current timestamp's sha256, the snapshot it names, and when they become stale. */
   private readonly freshness = new Map<string, { timestampSha: string; snapshot: StoredFile | undefined; staleAt: number }>();
