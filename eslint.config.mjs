@@ -3,20 +3,21 @@
 // the environment or the clock.
 import tseslint from 'typescript-eslint';
 
-const modules = ['core', 'tuf', 'policy', 'sig', 'keys', 'http', 'oci', 'storage', 'httpd', 'client', 'server', 'registry', 'cli'];
+const modules = ['core', 'tuf', 'policy', 'sig', 'files', 'keys', 'http', 'oci', 'storage', 'httpd', 'client', 'server', 'registry', 'cli'];
 const allowed = {
   core: [],
   tuf: ['core'],
   policy: ['core'],
   sig: ['core'],
-  keys: ['core', 'tuf', 'sig'],
+  files: ['core'],
+  keys: ['core', 'tuf', 'sig', 'files'],
   http: ['core'],
-  oci: ['core', 'http'],
-  storage: ['core', 'tuf'],
+  oci: ['core', 'http', 'files'],
+  storage: ['core', 'tuf', 'files'],
   httpd: ['core'],
-  client: ['core', 'tuf', 'policy', 'sig', 'keys', 'http', 'oci'],
-  server: ['core', 'tuf', 'storage', 'httpd'],
-  registry: ['core', 'oci', 'httpd'],
+  client: ['core', 'tuf', 'policy', 'sig', 'files', 'keys', 'http', 'oci'],
+  server: ['core', 'tuf', 'storage', 'httpd', 'files'],
+  registry: ['core', 'oci', 'httpd', 'files'],
   cli: modules,
 };
 const pure = ['core', 'tuf', 'policy', 'sig'];

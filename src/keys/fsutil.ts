@@ -1,9 +1,8 @@
 // File helpers for the trust directory: private modes (0700 dirs, 0600 files) and atomic writes,
 // so that a crash never leaves a half-written key or metadata file behind.
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { VouchError } from '../core/index.js';
+import { writeFileAtomic } from '../files/index.js';
 
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
@@ -17,35 +16,12 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes temp file + fsync + rename (+ fsync of the directory), mode 0600 unless told otherwise. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = FILE_MODE): Promise<void> {
-  const dir = dirname(path);
-  await ensurePrivateDir(dir);
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+/** A trust-directory file, written atomically (src/files): mode 0600 unless told otherwise, directories 0700. */
+export async function writePrivateFile(path: string, data: string | Uint8Array, mode = FILE_MODE): Promise<void> {
   try {
-    const fh = await open(tmp, 'wx', mode);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await chmod(tmp, mode); // the umask may have narrowed or the caller asked for a wider mode
-    await rename(tmp, path);
+    await writeFileAtomic(path, data, { mode, dirMode: DIR_MODE });
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
     throw new VouchError('STORAGE', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  await syncDir(dir);
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // Makes the rename durable; some platforms cannot open a directory, which is not an error.
-  try {
-    const fh = await open(dir, 'r');
-    try { await fh.sync(); } finally { await fh.close(); }
-  } catch {
-    /* best effort */
   }
 }
 

@@ -16,5 +16,5 @@ export {
 } from './passphrase.js';
 export { ttyPrompt, terminalPassphraseSource, readHidden, MIN_NEW_PASSPHRASE_LENGTH, type TtyPromptOptions, type TtyInput } from './prompt.js';
 export { TrustDir, dockerTrustDir, notaryTrustDir, checkGun, KEY_NAME, type KeyInfo, type StoredKey, type TrustDirOptions, type Env } from './trustdir.js';
-export { writeFileAtomic, readFileIfExists, ensurePrivateDir } from './fsutil.js';
+export { writePrivateFile, readFileIfExists, ensurePrivateDir } from './fsutil.js';
 export { notationConfigDir, readNotationTrustPolicy, readNotationTrustStores, readSigningKeyFiles, resolveNotationSigningKey, TRUST_POLICY_FILES } from './notation.js';

@@ -13,7 +13,7 @@ import type * as KeyFile from './keyfile.js';
 import { withPassphrase, type PassphraseSource } from './passphrase.js';
 import type * as PubFile from './pubfile.js';
 import { roleHasGun } from './roles.js';
-import { ensurePrivateDir, readFileIfExists, writeFileAtomic, FILE_MODE } from './fsutil.js';
+import { ensurePrivateDir, readFileIfExists, writePrivateFile, FILE_MODE } from './fsutil.js';
 
 /** The key file code (PKCS#8, DER) is loaded when a key is read or written, not for metadata. */
 const keyFiles = (): Promise<typeof KeyFile> => import('./keyfile.js');
@@ -204,7 +204,7 @@ export class TrustDir {
       encodePrivateKeyFile(key, { role: opts.role, passphrase: p, ...(gun ? { gun } : {}) }));
     const path = this.keyPath(keyId);
     await ensurePrivateDir(this.privateDir);
-    await writeFileAtomic(path, text, FILE_MODE);
+    await writePrivateFile(path, text, FILE_MODE);
     return { keyId, role: opts.role, gun, path, encrypted: true, legacy: false };
   }
 
@@ -274,7 +274,7 @@ export class TrustDir {
     }
     const key = generateKey('ecdsa');
     const info = await this.addKey(key, { role: name, ...(passphrases ? { passphrases } : {}) });
-    await writeFileAtomic(publicKeyPath, (await import('./pubfile.js') as typeof PubFile).encodePublicKeyFile(key, name), FILE_MODE);
+    await writePrivateFile(publicKeyPath, (await import('./pubfile.js') as typeof PubFile).encodePublicKeyFile(key, name), FILE_MODE);
     return { key, info, publicKeyPath };
   }
 
@@ -301,7 +301,7 @@ export class TrustDir {
   }
 
   async writeMetadata(gun: string, role: string, bytes: Uint8Array | string): Promise<void> {
-    await writeFileAtomic(this.metadataPath(gun, role), bytes, FILE_MODE);
+    await writePrivateFile(this.metadataPath(gun, role), bytes, FILE_MODE);
   }
 
   async removeMetadata(gun: string, role: string): Promise<void> {

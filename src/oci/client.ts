@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VouchError, digestOf, isVouchError, parseDigest } from '../core/index.js';
 import { HttpTransport, bodyFailure, isLoopbackHost, readBody, type StreamResponse, type TransportOptions } from '../http/index.js';
-import { streamToFileAtomic } from './fsutil.js';
+import { streamToFileAtomic } from '../files/index.js';
 import { parseDescriptor, parseManifest, type Descriptor, type Manifest } from './manifest.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, OCI_INDEX, baseMediaType } from './mediatypes.js';
 import { VerifyingStream, type Expected } from './verify.js';

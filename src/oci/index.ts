@@ -7,5 +7,4 @@ export * from './client.js';
 export * from './layout.js';
 export * from './archive.js';
 export * from './copy.js';
-export { writeFileAtomic, streamToFileAtomic } from './fsutil.js';
 export * from './transports.js';

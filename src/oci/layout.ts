@@ -9,7 +9,7 @@ import { mkdir, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promi
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { VouchError, isJsonObject, parseDigest, parseJson } from '../core/index.js';
-import { streamToFileAtomic, syncDir, writeFileAtomic } from './fsutil.js';
+import { streamToFileAtomic, syncDir, writeFileAtomic } from '../files/index.js';
 import { parseDescriptor, type Descriptor } from './manifest.js';
 import { MAX_MANIFEST_BYTES, OCI_INDEX, REF_NAME_ANNOTATION } from './mediatypes.js';
 import { VerifyingStream, checkBytes, isCheckedStream, type Expected } from './verify.js';

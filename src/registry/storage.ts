@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VouchError, parseDigest } from '../core/index.js';
+import { writeFileAtomic } from '../files/index.js';
 import { DiskUse, UploadTable } from './accounting.js';
 import { DEFAULT_REGISTRY_LIMITS, type RegistryLimits } from './limits.js';
 
@@ -162,14 +163,10 @@ export class FsStorage {
     const size = Buffer.byteLength(data);
     const replaced = await sizeOf(path);
     this.disk.take(size);
-    const tmp = this.tmpPath();
     try {
-      const fh = await open(tmp, 'wx', 0o644);
-      try { await fh.writeFile(data); await fh.sync(); } finally { await fh.close(); }
-      await mkdir(dirname(path), { recursive: true });
-      await rename(tmp, path);
+      // the temp file in the registry's own tmp/ (swept at start-up, counted against the budget)
+      await writeFileAtomic(path, data, { tmp: this.tmpPath() });
     } catch (err) {
-      await rm(tmp, { force: true });
       this.disk.give(size);
       throw err;
     }

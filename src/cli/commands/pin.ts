@@ -1,10 +1,10 @@
 // vouch pin FILE... [--check] [--update]: pin image references in Kubernetes manifests, Compose
 // files and Dockerfiles to the digest verified trust data signs for their tag, after the trust
 // policy (docs/pin.md). Files are rewritten atomically (temp file + rename) and only when changed.
-import { randomBytes } from 'node:crypto';
-import { chmod, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { VouchError, isVouchError } from '../../core/index.js';
+import { writeFileAtomic } from '../../files/index.js';
 import { checkPolicy } from '../../client/policy.js';
 import type { Session } from '../../client/session.js';
 import { gunOf, parseReference } from '../../oci/reference.js';
@@ -78,16 +78,8 @@ async function resolveAll(s: Session, policy: Policy, references: readonly strin
 async function writeAtomically(file: string, text: string): Promise<void> {
   // Through a symlink, rewrite its target: renaming over the link would replace it with a copy.
   const path = await realpath(file);
-  const tmp = join(dirname(path), `.${basename(path)}.vouch-pin-${randomBytes(6).toString('hex')}.tmp`);
   const { mode } = await stat(path);
-  try {
-    await writeFile(tmp, text, { encoding: 'utf8', flag: 'wx', mode: mode & 0o7777 });
-    await chmod(tmp, mode & 0o7777);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(path, text, { mode: mode & 0o7777 });
 }
 
 async function readInput(ctx: Context, name: string): Promise<FileInput> {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   TrustDir, createPassphraseSource, decodePublicKeyFile, dockerTrustDir, encodePrivateKeyFile, fixedPassphrase, generateKey,
-  generateRootKey, keyFileAttributes, notaryTrustDir, writeFileAtomic,
+  generateRootKey, keyFileAttributes, notaryTrustDir, writePrivateFile,
 } from '../../../src/keys/index.js';
 import { DOCKER_PASS, OPENSSL_PASS, dir as fixtureDir, keyFiles, notaryKeyList, notaryPassFor } from './_fixtures.js';
 
@@ -185,11 +185,11 @@ test('a GUN or role cannot leave the trust dir: .., absolute paths, NUL and empt
   assert.throws(() => td.keyPath('../x'), code('INVALID_ARGUMENT'));
 });
 
-test('writeFileAtomic replaces the whole file and keeps mode 0600', async () => {
+test('writePrivateFile replaces the whole file and keeps mode 0600', async () => {
   const root = await tmp();
   const p = join(root, 'd', 'f');
-  await writeFileAtomic(p, 'first version, longer');
-  await writeFileAtomic(p, 'second');
+  await writePrivateFile(p, 'first version, longer');
+  await writePrivateFile(p, 'second');
   assert.equal(await readFile(p, 'utf8'), 'second');
   assert.equal(await mode(p), 0o600);
   assert.equal(await mode(join(root, 'd')), 0o700);

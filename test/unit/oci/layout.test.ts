@@ -9,7 +9,7 @@ import { digestOf, isVouchError } from '../../../src/core/index.js';
 import { DockerArchive, listTar } from '../../../src/oci/archive.js';
 import { RegistryImageSource, pullImage, pushImage } from '../../../src/oci/copy.js';
 import { OciLayout, OciLayoutWriter, blobPath } from '../../../src/oci/layout.js';
-import { streamToFileAtomic } from '../../../src/oci/fsutil.js';
+import { streamToFileAtomic } from '../../../src/files/index.js';
 import { DOCKER_CONFIG, DOCKER_LAYER, DOCKER_LAYER_GZIP, DOCKER_MANIFEST, OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST, REF_NAME_ANNOTATION } from '../../../src/oci/mediatypes.js';
 import { parseManifest } from '../../../src/oci/manifest.js';
 import { VerifyingStream } from '../../../src/oci/verify.js';

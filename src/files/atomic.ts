@@ -1,7 +1,7 @@
-// Atomic file writes: temp file in the same directory, fsync, rename. A reader (or a crash) sees
-// the old file or the whole new one, never a prefix.
+// Atomic file writes, the one home for them: temp file, fsync, rename (and fsync of the directory).
+// A reader, or a crash, sees the old file or the whole new one, never a prefix.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable, type Readable, type Transform } from 'node:stream';
@@ -10,22 +10,36 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${randomBytes(6).toString('hex')}`);
 }
 
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = tempPathFor(path);
+export interface AtomicWriteOptions {
+  /** the file's mode, whatever the umask (default 0o644) */
+  mode?: number;
+  /** mode of the directories created on the way (default: 0o777 less the umask) */
+  dirMode?: number;
+  /** where the temp file goes (same file system as `path`; default beside it) */
+  tmp?: string;
+}
+
+/** Writes `data` to `path` atomically and durably (see the top of this file). */
+export async function writeFileAtomic(path: string, data: Uint8Array | string, opts: AtomicWriteOptions = {}): Promise<void> {
+  const dir = dirname(path);
+  const mode = opts.mode ?? 0o644;
+  await mkdir(dir, { recursive: true, ...(opts.dirMode !== undefined ? { mode: opts.dirMode } : {}) });
+  const tmp = opts.tmp ?? tempPathFor(path);
   try {
-    const fh = await open(tmp, 'wx', 0o644);
+    const fh = await open(tmp, 'wx', mode);
     try {
       await fh.writeFile(data);
       await fh.sync();
     } finally {
       await fh.close();
     }
+    await chmod(tmp, mode); // the umask may have narrowed it
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
   }
+  await syncDir(dir);
 }
 
 /** Bytes gathered before one write: few, large writes rather than one per network chunk. */
