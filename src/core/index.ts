@@ -6,3 +6,4 @@ export * from './json.js';
 export * from './crypto.js';
 export * from './x509lib.js';
 export * from './redact.js';
+export * from './names.js';

@@ -3,7 +3,7 @@
 // counted while they stream, and every body is bounded.
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { VouchError, digestOf, isVouchError, parseDigest } from '../core/index.js';
+import { VouchError, digestOf, isRepositoryName, isTag, isVouchError, parseDigest } from '../core/index.js';
 import { HttpTransport, bodyFailure, isLoopbackHost, readBody, type StreamResponse, type TransportOptions } from '../http/index.js';
 import { streamToFileAtomic } from '../files/index.js';
 import { parseDescriptor, parseManifest, type Descriptor, type Manifest } from './manifest.js';
@@ -138,7 +138,7 @@ export class RegistryClient {
   private async repoUrl(repo: string, kind: 'manifests' | 'blobs' | 'referrers', ref: string): Promise<string> {
     checkRepo(repo);
     if (kind !== 'manifests' || isDigest(ref)) parseDigestArg(ref);
-    else if (!TAG.test(ref)) throw new VouchError('INVALID_ARGUMENT', `'${ref}' is not a valid tag`);
+    else if (!isTag(ref)) throw new VouchError('INVALID_ARGUMENT', `'${ref}' is not a valid tag`);
     return this.url(`/v2/${repo}/${kind}/${ref}`);
   }
 
@@ -511,11 +511,9 @@ function isDigest(ref: string): boolean {
   return ref.includes(':');
 }
 
-const REPO = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
-const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 
 function checkRepo(repo: string): void {
-  if (repo.length > 255 || !REPO.test(repo)) throw new VouchError('INVALID_ARGUMENT', `'${repo}' is not a valid repository name`);
+  if (!isRepositoryName(repo)) throw new VouchError('INVALID_ARGUMENT', `'${repo}' is not a valid repository name`);
 }
 
 function parseDigestArg(ref: string): void {

@@ -1,11 +1,9 @@
 // Image references as docker normalises them (distribution/reference): `alpine` is
 // docker.io/library/alpine:latest; the first component is a registry host when it has a dot,
 // a port, or is `localhost`. The GUN of a repository is its normalised name without tag.
-import { VouchError, parseDigest } from '../core/index.js';
+import { OCI_NAME_COMPONENT, VouchError, isTag, parseDigest } from '../core/index.js';
 
 export const DEFAULT_REGISTRY = 'docker.io';
-const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
 const DOMAIN = /^(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?$/;
 const MAX_NAME = 255;
 
@@ -48,7 +46,7 @@ export function parseReference(input: string): ImageReference {
   if (lastColon > lastSlash) {
     tag = rest.slice(lastColon + 1);
     rest = rest.slice(0, lastColon);
-    if (!TAG.test(tag)) throw bad(`'${tag}' is not a valid tag`);
+    if (!isTag(tag)) throw bad(`'${tag}' is not a valid tag`);
   }
   const parts = rest.split('/');
   let registry = DEFAULT_REGISTRY;
@@ -58,7 +56,7 @@ export function parseReference(input: string): ImageReference {
   }
   for (const c of parts) {
     if (c !== c.toLowerCase()) throw bad('repository name must be lowercase');
-    if (!COMPONENT.test(c)) throw bad(`'${c}' is not a valid path component`);
+    if (!OCI_NAME_COMPONENT.test(c)) throw bad(`'${c}' is not a valid path component`);
   }
   if (registry === 'index.docker.io') registry = DEFAULT_REGISTRY;
   if (registry === DEFAULT_REGISTRY && parts.length === 1) parts.unshift('library');

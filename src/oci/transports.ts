@@ -4,7 +4,7 @@
 // Paths may themselves contain ':'; the path is the longest prefix that exists (sources) or the
 // part before a final `:tag` (destinations).
 import { stat } from 'node:fs/promises';
-import { VouchError } from '../core/index.js';
+import { VouchError, isTag } from '../core/index.js';
 import { DockerArchive } from './archive.js';
 import { OciLayout, type ImageSource } from './layout.js';
 import type { Descriptor } from './manifest.js';
@@ -19,7 +19,6 @@ export interface OpenedSource {
   name?: string;
 }
 
-const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 
 async function isFile(p: string): Promise<boolean> {
   try { return (await stat(p)).isFile(); } catch { return false; }
@@ -78,7 +77,7 @@ export function parseLayoutLocation(location: string): { path: string; tag?: str
   }
   const rest = location.slice(4);
   const i = rest.lastIndexOf(':');
-  if (i > 0 && TAG.test(rest.slice(i + 1))) return { path: rest.slice(0, i), tag: rest.slice(i + 1) };
+  if (i > 0 && isTag(rest.slice(i + 1))) return { path: rest.slice(0, i), tag: rest.slice(i + 1) };
   if (rest === '') throw new VouchError('INVALID_ARGUMENT', 'oci: needs a directory');
   return { path: rest };
 }

@@ -2,4 +2,4 @@
 export { createRegistry, runRegistry, parseAddr, DEFAULT_MAX_BLOB, DEFAULT_MAX_MANIFEST } from './server.js';
 export { DEFAULT_REGISTRY_LIMITS, DiskBudgetError, UploadLimitError, registryLimits, type RegistryLimits } from './limits.js';
 export type { RegistryOptions, RegistryAuth, RunRegistryOptions, RunningRegistry } from './server.js';
-export { FsStorage, validName, NAME_PATTERN, TAG_PATTERN } from './storage.js';
+export { FsStorage, validName } from './storage.js';

@@ -8,11 +8,11 @@ import { timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { VouchError, isJsonObject, parseDigest, sha256 } from '../core/index.js';
+import { VouchError, isJsonObject, isTag, parseDigest, sha256 } from '../core/index.js';
 import { BUSY_RETRY_AFTER_SECONDS, BodyRefused, closeIfBodyUnread, declaredBody, deferContinue, openBody, processBodyBudget, readBody, type BodyBudget } from '../httpd/index.js';
 import type { Descriptor } from '../oci/manifest.js';
 import { DEFAULT_REGISTRY_LIMITS, DiskBudgetError, UploadLimitError, registryLimits, type RegistryLimits } from './limits.js';
-import { FsStorage, StorageLimitError, TAG_PATTERN, validName } from './storage.js';
+import { FsStorage, StorageLimitError, validName } from './storage.js';
 
 export interface RegistryAuth {
   username: string;
@@ -418,7 +418,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<FastifyInst
   async function manifest(name: string, ref: string, method: string, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const byDigest = ref.includes(':');
     if (byDigest) requireDigest(ref);
-    else if (!TAG_PATTERN.test(ref)) throw new RegistryError(400, 'TAG_INVALID', `invalid tag '${ref}'`, { tag: ref });
+    else if (!isTag(ref)) throw new RegistryError(400, 'TAG_INVALID', `invalid tag '${ref}'`, { tag: ref });
     if (method === 'PUT') return putManifest(name, ref, byDigest, req, reply);
     if (method === 'DELETE') {
       const ok = byDigest ? await storage.deleteManifest(name, ref) : await storage.deleteTag(name, ref);

@@ -17,20 +17,14 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, truncate } from 'node
 import { dirname, join } from 'node:path';
 import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { VouchError, parseDigest } from '../core/index.js';
+import { VouchError, isRepositoryName, isTag, parseDigest } from '../core/index.js';
 import { writeFileAtomic } from '../files/index.js';
 import { DiskUse, UploadTable } from './accounting.js';
 import { DEFAULT_REGISTRY_LIMITS, type RegistryLimits } from './limits.js';
 
-/** distribution-spec repository name grammar; it also rules out `..`, empty and `_`-led components. */
-export const NAME_PATTERN = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
-export const TAG_PATTERN = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-export const MAX_NAME_LENGTH = 255;
-
-export function validName(name: string): boolean {
-  return name.length <= MAX_NAME_LENGTH && NAME_PATTERN.test(name);
-}
+/** The distribution-spec repository grammar (core/names.ts); it also rules out `..`, empty and `_`-led components. */
+export const validName = isRepositoryName;
 
 export function validUploadId(id: string): boolean {
   return UUID_PATTERN.test(id);
@@ -201,7 +195,7 @@ export class FsStorage {
   }
 
   private tagPath(name: string, tag: string): string {
-    if (!TAG_PATTERN.test(tag)) throw new VouchError('INVALID_ARGUMENT', `invalid tag '${tag}'`);
+    if (!isTag(tag)) throw new VouchError('INVALID_ARGUMENT', `invalid tag '${tag}'`);
     return join(this.repoDir(name), '_tags', tag);
   }
 
@@ -337,7 +331,7 @@ export class FsStorage {
   async tags(name: string): Promise<string[] | undefined> {
     if (!await this.repositoryExists(name)) return undefined;
     try {
-      return (await readdir(join(this.repoDir(name), '_tags'))).filter((t) => TAG_PATTERN.test(t)).sort();
+      return (await readdir(join(this.repoDir(name), '_tags'))).filter(isTag).sort();
     } catch {
       return [];
     }
