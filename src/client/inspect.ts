@@ -1,7 +1,7 @@
 // `docker trust inspect` as data (docker/cli cli/command/trust/inspect.go): which tags are signed,
 // by whom, with which keys, read from verified repositories. The CLI lays it out exactly as docker
 // ≤ v28 prints it (src/cli/render/inspect.ts).
-import { VouchError, isVouchError } from '../core/index.js';
+import { RELEASES_ROLE, VouchError, isVouchError } from '../core/index.js';
 import { REPO_ADMIN, listDelegations, roleTargets, signedTagRows, signerName, type RoleTarget } from '../tuf/index.js';
 import type { ImageReference } from '../oci/reference.js';
 import { safeCanonicalId } from './keyring.js';
@@ -28,7 +28,7 @@ export interface TrustRepo { Name: string; SignedTags: TrustTagRow[]; Signers: T
 export function signerKeys(delegations: InspectSource['delegations']): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const d of delegations) {
-    if (d.name === 'targets/releases' || !d.name.startsWith('targets/')) continue;
+    if (d.name === RELEASES_ROLE || !d.name.startsWith('targets/')) continue;
     out.set(signerName(d.name), d.keyIds);
   }
   return out;

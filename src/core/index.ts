@@ -7,3 +7,4 @@ export * from './crypto.js';
 export * from './x509lib.js';
 export * from './redact.js';
 export * from './names.js';
+export * from './roles.js';

@@ -4,7 +4,8 @@
 import { VouchError } from '../core/errors.js';
 import { compareSpecificity, matchRepository, matchTag, specificity } from './pattern.js';
 import type { Specificity } from './pattern.js';
-import { RELEASES, TARGETS, displaySigner, pathsAllow } from './signer.js';
+import { RELEASES_ROLE, TARGETS_ROLE } from '../core/index.js';
+import { displaySigner, pathsAllow } from './signer.js';
 import type {
   AppliedRule, CheckName, CheckResult, CheckStatus, Decision, EffectiveSettings, ImageRef, Policy, Rule, RuleSettings, TagRule, TagSignature, TrustFacts,
 } from './types.js';
@@ -88,7 +89,7 @@ function short(digest: string): string {
 
 /** Display names, sorted; targets/releases is left out next to real signers, as docker trust inspect does. */
 function names(roles: readonly string[]): string {
-  const named = roles.filter((r) => r !== RELEASES);
+  const named = roles.filter((r) => r !== RELEASES_ROLE);
   return [...new Set((named.length > 0 ? named : roles).map(displaySigner))].sort().join(', ');
 }
 
@@ -101,7 +102,7 @@ function plural(n: number, word: string): string {
  * targets/releases holds every signer's key, so it only counts when no named role signed.
  */
 function countSigners(sigs: readonly TagSignature[]): number {
-  const named = [...new Map(sigs.filter((s) => s.role !== RELEASES).map((s) => [s.role, s])).values()];
+  const named = [...new Map(sigs.filter((s) => s.role !== RELEASES_ROLE).map((s) => [s.role, s])).values()];
   if (named.length === 0) return sigs.length > 0 ? 1 : 0;
   const parent = named.map((_, i) => i);
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i] as number)));
@@ -158,7 +159,7 @@ export function evaluatePolicy(policy: Policy, ref: ImageRef, facts: TrustFacts)
     const allowedRoles = settings.signers;
     const isAllowed = (role: string): boolean => (allowedRoles === 'any' ? true : allowedRoles.includes(role));
     const allowed = sigs.filter((s) => isAllowed(s.role));
-    const ignored = sigs.filter((s) => !isAllowed(s.role) && s.role !== RELEASES);
+    const ignored = sigs.filter((s) => !isAllowed(s.role) && s.role !== RELEASES_ROLE);
     const accepted = allowedRoles === 'any' ? 'any signer' : names(allowedRoles);
     if (allowed.length === 0) {
       put('signer', 'fail', `tag '${tag}' is signed only by ${names(sigs.map((s) => s.role))}, but only ${accepted} may sign it (${where})`);
@@ -192,7 +193,7 @@ export function evaluatePolicy(policy: Policy, ref: ImageRef, facts: TrustFacts)
     else if (counts.length > 0) {
       const top = counts.filter((c) => c.n === (counts[0] as (typeof counts)[number]).n);
       // Tie: prefer the digest docker would resolve (targets/releases, then targets; docker/cli cli/command/image/trust.go).
-      const resolved = (sigs.find((s) => s.role === RELEASES && pathsAllow(s.paths, tag)) ?? sigs.find((s) => s.role === TARGETS))?.digest;
+      const resolved = (sigs.find((s) => s.role === RELEASES_ROLE && pathsAllow(s.paths, tag)) ?? sigs.find((s) => s.role === TARGETS_ROLE))?.digest;
       chosen = top.length === 1 ? top[0] : top.find((c) => c.digest === resolved);
       ambiguous = chosen === undefined;
     }

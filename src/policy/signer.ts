@@ -2,10 +2,9 @@
 // docker shows the repository key as "Repo Admin" and a delegation `targets/alice` as "alice"
 // (docker/cli cli/command/trust/inspect.go); the policy accepts those names and the role names themselves.
 
-export const REPO_ADMIN = 'Repo Admin';
-export const TARGETS = 'targets';
-/** docker's shared role: it holds every signer's key, so a signature there does not say who signed. */
-export const RELEASES = 'targets/releases';
+import { RELEASES_ROLE, REPO_ADMIN, TARGETS_ROLE } from '../core/index.js';
+
+export { REPO_ADMIN };
 
 const SIGNER_NAME = /^[a-z0-9][a-z0-9_-]*$/; // docker trust signer add (notary tuf/data/roles.go; docker/cli cli/command/trust/signer_add.go)
 const ROLE_NAME = /^[-a-z0-9_/]+$/; // Notary delegation role names (notary tuf/data/roles.go; docker/cli cli/command/trust/signer_add.go)
@@ -14,8 +13,8 @@ export type SignerParse = { role: string } | { error: string };
 
 /** Maps a policy signer entry to its role name, or says why it is not one. */
 export function parseSigner(name: string): SignerParse {
-  if (name === REPO_ADMIN || name === TARGETS) return { role: TARGETS };
-  if (name === 'releases' || name === RELEASES) {
+  if (name === REPO_ADMIN || name === TARGETS_ROLE) return { role: TARGETS_ROLE };
+  if (name === 'releases' || name === RELEASES_ROLE) {
     return {
       error: `'${name}' is docker's shared role that holds every signer's key, so it does not say who signed; name the signers (e.g. alice) or write \`signers: any\``,
     };
@@ -36,7 +35,7 @@ export function parseSigner(name: string): SignerParse {
 
 /** The name docker shows for a role: `Repo Admin`, `alice`, `releases`. */
 export function displaySigner(role: string): string {
-  if (role === TARGETS) return REPO_ADMIN;
+  if (role === TARGETS_ROLE) return REPO_ADMIN;
   return role.startsWith('targets/') ? role.slice('targets/'.length) : role;
 }
 

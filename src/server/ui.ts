@@ -5,7 +5,7 @@
 // digests and signers, keys and certificates, every expiry, and the repository's changefeed. Every
 // string that comes from stored metadata or a request is HTML-escaped; every list is paged or capped.
 import { createHash } from 'node:crypto';
-import { VouchError, isVouchError, type PublicKeyData } from '../core/index.js';
+import { RELEASES_ROLE, TARGETS_ROLE, VouchError, isVouchError, type PublicKeyData } from '../core/index.js';
 import {
   REPO_ADMIN, TrustedMetadata, canonicalKeyId, certificateChain, certificateValidity, hashHex, loadTargetsTree, listDelegations, roleTargets,
   signedTagRows, type FileMeta, type TreeWarning,
@@ -273,11 +273,11 @@ ${timeline(changes, now, true)}`;
     const rows = signedTagRows(roleTargets(tm));
     const shown = rows.slice((n - 1) * UI_LIMITS.tagsPerPage, n * UI_LIMITS.tagsPerPage);
     const expiresOf = (role: string): Date | undefined => tm.targetsRole(role)?.metadata.signed.expires;
-    const releases = tm.targetsRole('targets/releases')?.metadata.signed.targets;
+    const releases = tm.targetsRole(RELEASES_ROLE)?.metadata.signed.targets;
     const targetsExpires = tm.targets!.signed.expires;
     const body = shown.map((r) => {
       // the tag stops verifying when targets, or targets/releases that holds it, expires
-      const releasedBy = releases?.has(r.tag) === true ? 'targets/releases' : 'targets';
+      const releasedBy = releases?.has(r.tag) === true ? RELEASES_ROLE : TARGETS_ROLE;
       const rel = expiresOf(releasedBy) ?? targetsExpires;
       const expires = rel < targetsExpires ? rel : targetsExpires;
       const u = urgency(expires, now, this.horizonMs);

@@ -3,8 +3,7 @@ import { VouchError } from '../core/index.js';
 
 export type BaseRole = 'root' | 'targets' | 'snapshot' | 'timestamp';
 export const BASE_ROLES: readonly BaseRole[] = ['root', 'targets', 'snapshot', 'timestamp'];
-/** docker's released-tags delegation (docker/cli cli/trust/trust.go). */
-export const RELEASES_ROLE = 'targets/releases';
+export { RELEASES_ROLE } from '../core/index.js';
 
 const DELEGATION_CHARS = /^[-a-z0-9_/]+$/;
 

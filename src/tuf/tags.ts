@@ -2,6 +2,7 @@
 // targets and targets/releases sign, with the digest, and which delegations signed the same
 // digest; ordered as docker orders them (github.com/fvbommel/sortorder's natural order). Shared by
 // the client (`trust inspect`, `status`) and the trust server's dashboard. Pure.
+import { REPO_ADMIN, isReleasedRole } from '../core/index.js';
 import { forEachTarget } from './resolve.js';
 import { hashBase64 } from './metadata.js';
 import type { TrustedMetadata } from './trusted.js';
@@ -19,10 +20,9 @@ export interface RoleTarget {
   readonly sha256Text?: string | undefined;
 }
 
-export const REPO_ADMIN = 'Repo Admin';
-const isReleased = (role: string): boolean => role === 'targets' || role === 'targets/releases';
+export { REPO_ADMIN };
 /** docker's signer name of a role: `Repo Admin` for targets and targets/releases, else the delegation without `targets/`. */
-export const signerName = (role: string): string => (isReleased(role) ? REPO_ADMIN : role.replace(/^targets\//, ''));
+export const signerName = (role: string): string => (isReleasedRole(role) ? REPO_ADMIN : role.replace(/^targets\//, ''));
 
 /** A released tag: its digest and the other delegations that signed the same digest. */
 export interface TagRow { tag: string; digest: string; signers: string[] }
@@ -35,7 +35,7 @@ export function signedTagRows(targets: RoleTarget[], onlyTag?: string): TagRow[]
   let keyed = true;
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i] as RoleTarget;
-    if (!isReleased(t.role) || (onlyTag !== undefined && t.tag !== onlyTag)) continue;
+    if (!isReleasedRole(t.role) || (onlyTag !== undefined && t.tag !== onlyTag)) continue;
     const same = released.get(t.tag);
     if (same !== undefined && rowFor(same, t) !== undefined) continue;
     const key = naturalKey(t.tag);
@@ -50,7 +50,7 @@ export function signedTagRows(targets: RoleTarget[], onlyTag?: string): TagRow[]
   let lastName = '';
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i] as RoleTarget;
-    if (isReleased(t.role)) continue;
+    if (isReleasedRole(t.role)) continue;
     const same = released.get(t.tag);
     if (same === undefined) continue;
     const row = rowFor(same, t);
