@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { VouchError, isJsonObject, isTag, parseDigest, sha256 } from '../core/index.js';
 import { BUSY_RETRY_AFTER_SECONDS, BodyRefused, closeIfBodyUnread, declaredBody, deferContinue, openBody, processBodyBudget, readBody, type BodyBudget } from '../httpd/index.js';
 import type { Descriptor } from '../oci/manifest.js';
+import { DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED, INDEX_TYPES as OCI_INDEX_TYPES, MANIFEST_TYPES as OCI_MANIFEST_TYPES, OCI_INDEX, OCI_MANIFEST } from '../oci/mediatypes.js';
 import { DEFAULT_REGISTRY_LIMITS, DiskBudgetError, UploadLimitError, registryLimits, type RegistryLimits } from './limits.js';
 import { FsStorage, StorageLimitError, validName } from './storage.js';
 
@@ -43,13 +44,9 @@ export interface RegistryOptions {
   tls?: { cert: string | Buffer; key: string | Buffer } | { certFile: string; keyFile: string };
 }
 
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
-const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
-const SCHEMA1 = ['application/vnd.docker.distribution.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v1+prettyjws'];
-const INDEX_TYPES = new Set([OCI_INDEX, DOCKER_LIST]);
-const MANIFEST_TYPES = new Set([OCI_MANIFEST, DOCKER_MANIFEST, OCI_INDEX, DOCKER_LIST]);
+const SCHEMA1 = [DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED];
+const INDEX_TYPES = new Set(OCI_INDEX_TYPES);
+const MANIFEST_TYPES = new Set(OCI_MANIFEST_TYPES);
 
 export const DEFAULT_MAX_BLOB = DEFAULT_REGISTRY_LIMITS.maxBlobBytes;
 export const DEFAULT_MAX_MANIFEST = DEFAULT_REGISTRY_LIMITS.maxManifestBytes;
