@@ -12,7 +12,7 @@ import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'p
 import { isVouchError, redactSecrets } from '../core/index.js';
 import { BUSY_RETRY_AFTER_SECONDS, BodyRefused, closeIfBodyUnread, deferContinue, processBodyBudget, readBody, type BodyBudget, type HeldBody } from '../httpd/index.js';
 import { isValidRoleName } from '../tuf/index.js';
-import { isStorageUnavailable } from '../storage/common.js';
+import { isStorageUnavailable, storableGun } from '../storage/common.js';
 import type { MetadataStore, ServerKeyAlgorithm, ServerKeyStore } from '../storage/types.js';
 import { TokenAuthorizer, buildAccess, type TokenAuthOptions } from './auth.js';
 import { DEFAULT_CONSISTENT_MAX_AGE, DEFAULT_CURRENT_MAX_AGE, cacheHeaders, checkMaxAge, rfc1123, type CachingOptions } from './caching.js';
@@ -361,11 +361,6 @@ export function createServer(opts: ServerOptions): NotaryApp {
 
 function errorAnswer(err: NotaryHttpError, status?: number): Answer {
   return { status: status ?? err.status, headers: { ...err.headers, 'content-type': JSON_TYPE }, body: errorBody(err.code, err.detail) };
-}
-
-/** GUNs storage can hold: 1 to 255 bytes (notary's varchar(255)), no control characters. */
-export function storableGun(gun: string): boolean {
-  return Buffer.byteLength(gun) <= 255 && !/[\u0000-\u001f\u007f]/.test(gun);
 }
 
 function checkGunPrefix(route: RouteMatch, prefixes: readonly string[]): void {

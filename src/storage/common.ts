@@ -11,9 +11,14 @@ export function sha256Hex(data: Uint8Array): string {
   return sha256(data).toString('hex');
 }
 
+/** GUNs storage can hold: 1 to 255 bytes (notary's varchar(255)), no control characters. The server answers others before they reach storage. */
+export function storableGun(gun: unknown): gun is string {
+  return validName(gun) && !/[\u0000-\u001f\u007f]/.test(gun);
+}
+
 export function checkGun(gun: string): void {
-  if (typeof gun !== 'string' || gun.length === 0 || Buffer.byteLength(gun) > MAX_NAME_BYTES) {
-    throw new VouchError('INVALID_ARGUMENT', `invalid GUN ${JSON.stringify(gun)}: must be 1 to ${MAX_NAME_BYTES} bytes`);
+  if (!storableGun(gun)) {
+    throw new VouchError('INVALID_ARGUMENT', `invalid GUN ${JSON.stringify(gun)}: must be 1 to ${MAX_NAME_BYTES} bytes, without control characters`);
   }
 }
 
