@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { Io } from './output.js';
 import { createContext, type Context } from './context.js';
 import type { Env } from '../client/dockerenv.js';
+import { dockerContentTrustWarning } from '../client/dockerhub.js';
 import { registerTrustCommands } from './trust.js';
 import type { RegistryCommandOptions } from './commands/registry.js';
 import type { ServerCommandOptions } from './commands/server.js';
@@ -17,7 +18,12 @@ import { DEFAULT_REGISTRY_LIMITS as REG } from '../registry/limits.js';
 const gib = (n: number): string => `${n / 1024 ** 3}GiB`;
 
 export function registerCommands(program: Command, io: Io, env: Env, cwd: string): void {
-  const run = (fn: (ctx: Context) => Promise<void>) => async (): Promise<void> => fn(createContext(io, env, cwd));
+  const run = (fn: (ctx: Context) => Promise<void>) => async (): Promise<void> => {
+    // docker v29+ ignores DOCKER_CONTENT_TRUST: whoever set it believes docker verifies, so say it does not.
+    const warning = dockerContentTrustWarning(env);
+    if (warning !== undefined) io.err(`WARN: ${warning}\n`);
+    return fn(createContext(io, env, cwd));
+  };
 
   program.command('version').description('print the version').action(() => {
     io.out(`${program.version()}\n`);

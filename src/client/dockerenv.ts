@@ -27,6 +27,13 @@ export function contentTrustEnabled(env: Env): boolean {
   return !falsy.includes(v);
 }
 
+/** What `docker --version` prints, or undefined when no docker CLI answers on PATH within 5 s. */
+export function dockerCliVersionOutput(env: Env): string | undefined {
+  const res = spawnSync('docker', ['--version'], { encoding: 'utf8', timeout: 5_000, maxBuffer: 64 * 1024, env: { ...env } });
+  if (res.error || res.status !== 0) return undefined;
+  return res.stdout;
+}
+
 /** Trust server for a registry: DOCKER_CONTENT_TRUST_SERVER, notary.docker.io for Docker Hub, else the registry host. */
 export function trustServerFor(registry: string, env: Env): string {
   const explicit = env.DOCKER_CONTENT_TRUST_SERVER;

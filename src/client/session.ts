@@ -7,6 +7,7 @@ import { HttpTransport } from '../http/index.js';
 import { RegistryClient } from '../oci/client.js';
 import { gunOf, parseReference, type ImageReference } from '../oci/reference.js';
 import type { TrustPinning } from '../tuf/index.js';
+import { dockerHubNotaryNotice } from './dockerhub.js';
 import { credentialsFor, deadlinesFrom, readDockerConfig, tlsFor, trustServerFor, type Env } from './dockerenv.js';
 import { NotaryRemote, listRepositories } from './remote.js';
 
@@ -28,6 +29,7 @@ export class Session {
   readonly opts: SessionOptions;
   private readonly transports = new Map<string, HttpTransport>();
   private readonly registries = new Map<string, RegistryClient>();
+  private warnedDockerHubNotary = false;
 
   constructor(opts: SessionOptions) {
     this.opts = opts;
@@ -46,6 +48,13 @@ export class Session {
   /** The notary remote for a GUN, authenticated with the registry's credentials (as docker does). */
   remoteFor(ref: Pick<ImageReference, 'registry' | 'repository'>): NotaryRemote {
     const server = this.serverFor(ref.registry);
+    const chosenByDefault = this.opts.server === undefined && !this.opts.env.DOCKER_CONTENT_TRUST_SERVER;
+    const notice = dockerHubNotaryNotice(server, chosenByDefault, this.now());
+    if (notice?.kind === 'retired') throw notice.error;
+    if (notice?.kind === 'warning' && !this.warnedDockerHubNotary) {
+      this.warnedDockerHubNotary = true;
+      this.warn(notice.message);
+    }
     const host = new URL(server).host;
     const key = `${server} ${ref.registry}`;
     let t = this.transports.get(key);

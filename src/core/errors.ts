@@ -50,6 +50,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'STORAGE'
   | 'CONFIG'
+  /** a service that no longer exists (Docker Hub's Notary, retired 2026-12-08) */
+  | 'SERVICE_RETIRED'
   | 'INTERNAL';
 
 export class VouchError extends Error {
