@@ -12,6 +12,7 @@ import type { PullCommandOptions, PushCommandOptions } from './commands/image.js
 import type { VerifyCommandOptions } from './commands/verify.js';
 import type { PinCommandOptions } from './commands/pin.js';
 import type { StatusCommandOptions } from './commands/status.js';
+import type { DockerInstallOptions } from './commands/docker.js';
 import type { NotationSignOptions, NotationVerifyCommandOptions } from './commands/notation.js';
 import { DEFAULT_REGISTRY_LIMITS as REG } from '../registry/limits.js';
 
@@ -99,6 +100,20 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .addHelpText('after', '\nExit status: 0 when every reference is pinned to its signed digest, 1 when a problem is left (or found by\n--check), 2 for a usage error. See docs/pin.md.')
     .action((files: string[], opts: PinCommandOptions) =>
       run(async (ctx) => (await import('./commands/pin.js')).pinCommand(ctx, files, opts))());
+
+  const docker = program
+    .command('docker')
+    .description('docker integration: `docker trust` as a docker CLI plugin for docker v29+, which removed it');
+  docker
+    .command('install')
+    .description('install the docker CLI plugin docker-NAME, so `docker trust key/signer/sign/revoke/inspect` run vouch')
+    .option('--name <name>', 'plugin (command) name: lower-case letters and digits', 'trust')
+    .option('--dir <dir>', 'plugin directory (default $DOCKER_CONFIG/cli-plugins, i.e. ~/.docker/cli-plugins)')
+    .option('-f, --force', 'replace a file of that name that vouch did not write')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nThe plugin runs this copy of vouch with this Node.js. docker 28 and older keep their own `docker trust`, which\nwins over a plugin of the same name. Exit status: 0 when installed, 1 when not, 2 for a usage error.')
+    .action((opts: DockerInstallOptions) =>
+      run(async (ctx) => (await import('./commands/docker.js')).dockerInstallCommand(ctx, opts))());
 
   const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
   const notation = program

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { EXIT, ExitStatus, printableIo, processIo, reportError, type Io } from './output.js';
 import { registerCommands } from './commands.js';
+import { PLUGIN_ENTRY, parsePluginInvocation, pluginMetadata } from './dockerplugin.js';
 import type { Env } from '../client/dockerenv.js';
 
 /** The package version, from src/cli (tsx) or dist/src/cli (built). */
@@ -31,6 +32,7 @@ export function buildProgram(io: Io, env: Env = process.env, cwd: string = proce
 }
 
 export async function main(argv: string[], rawIo: Io = processIo, env: Env = process.env, cwd: string = process.cwd()): Promise<number> {
+  if (argv[2] === PLUGIN_ENTRY) return runAsDockerPlugin(argv, rawIo, env, cwd);
   const io = printableIo(rawIo);
   const program = buildProgram(io, env, cwd);
   const json = argv.includes('--json');
@@ -45,4 +47,21 @@ export async function main(argv: string[], rawIo: Io = processIo, env: Env = pro
     }
     return reportError(io, err, json);
   }
+}
+
+/** `vouch docker-cli-plugin NAME ARGS…`, as the executable of `vouch docker install` runs it for docker. */
+async function runAsDockerPlugin(argv: string[], rawIo: Io, env: Env, cwd: string): Promise<number> {
+  const name = argv[3] ?? '';
+  let invocation;
+  try {
+    invocation = parsePluginInvocation(name, argv.slice(4));
+  } catch (err) {
+    return reportError(printableIo(rawIo), err, false);
+  }
+  if (invocation.kind === 'metadata') {
+    rawIo.out(JSON.stringify(pluginMetadata(pkg.version)) + '\n');
+    return EXIT.OK;
+  }
+  const pluginEnv = invocation.config !== undefined ? { ...env, DOCKER_CONFIG: invocation.config } : env;
+  return main([argv[0] ?? 'node', argv[1] ?? 'vouch', 'trust', ...invocation.args], rawIo, pluginEnv, cwd);
 }
