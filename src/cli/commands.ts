@@ -72,6 +72,7 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--policy <file>', 'trust policy file (YAML or JSON, docs/policy.md); default $VOUCH_POLICY, else the built-in policy')
     .option('--json', 'print one object per image (the decision with every check) as a JSON array')
     .option('--trust-pinning <file>', 'notary client config with trust_pinning (root key IDs or CAs)')
+    .option('--dct-archive <location>', 'use archived trust data (vouch trust archive: oci:DIR[:TAG] or REGISTRY/REPO[:TAG]) instead of the trust server: historical evidence, offline')
     .addHelpText('after', '\nExit status: 0 when every image is allowed (audit-mode failures are reported but allowed), 1 when any is denied\nor its trust data cannot be verified, 2 for a usage error. See docs/verify.md.')
     .action((images: string[], opts: VerifyCommandOptions) =>
       run(async (ctx) => (await import('./commands/verify.js')).verifyCommand(ctx, images, opts))());

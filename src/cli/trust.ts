@@ -85,6 +85,17 @@ export function registerTrustCommands(program: Command, run: Runner): void {
     .option('--trust-pinning <file>', "notary client config whose trust_pinning pins the root")
     .action((images: string[], opts: { pretty?: boolean; json?: boolean; trustPinning?: string }) =>
       run(async (ctx) => (await import('./commands/trust-inspect.js')).trustInspect(ctx, images, opts))());
+
+  trust
+    .command('archive')
+    .description("save a repository's verified trust data (every root version, targets, delegations, snapshot, timestamp) as an OCI artifact, for `vouch verify --dct-archive` offline")
+    .argument('<repo>', 'repository, e.g. registry.example.com/team/app')
+    .requiredOption('--to <location>', 'oci:DIR[:TAG] (an OCI layout) or REGISTRY/REPOSITORY[:TAG]; the tag defaults to dct-archive')
+    .option('--json', 'print the result as JSON')
+    .option('--trust-pinning <file>', "notary client config whose trust_pinning pins the root")
+    .addHelpText('after', '\nThe archive shows later, with no trust server, who had signed which digest; it cannot show that the data\nstayed current (see docs/migrate.md). Exit status: 0 when archived, 1 when not, 2 for a usage error.')
+    .action((repo: string, opts: { to: string; json?: boolean; trustPinning?: string }) =>
+      run(async (ctx) => (await import('./commands/trust-archive.js')).trustArchive(ctx, repo, opts))());
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -65,13 +65,17 @@ export function policyImage(ref: ImageReference): ImageRef {
  * trust data that does not verify throws, as a pull would. With `cacheWrites`, the trust cache
  * writes are handed over instead of awaited (see UpdaterOptions).
  */
-export async function checkPolicy(s: Session, ref: ImageReference, policy: Policy, cacheWrites?: (done: Promise<void>) => void): Promise<PolicyCheck> {
+export async function checkPolicy(
+  s: Session, ref: ImageReference, policy: Policy, cacheWrites?: (done: Promise<void>) => void,
+  /** where the verified trust data comes from instead of the trust server (a trust-data archive) */
+  source?: () => Promise<VerifiedRepo | undefined>,
+): Promise<PolicyCheck> {
   const image = policyImage(ref);
   let repo: VerifiedRepo | undefined;
   let facts: TrustFacts = { signatures: [] };
   // A reference by digest alone has no tag, so no trust data can speak for it.
   if (image.tag !== undefined) {
-    repo = await new RepoHandle(s, ref).load(cacheWrites);
+    repo = source !== undefined ? await source() : await new RepoHandle(s, ref).load(cacheWrites);
     if (repo !== undefined) facts = trustFacts(repo, image.tag);
   }
   const decision = evaluatePolicy(policy, image, facts);

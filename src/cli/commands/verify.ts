@@ -3,6 +3,7 @@
 // Exit 0 when every image is allowed (audit-mode failures are reported, not refused), 1 otherwise.
 import { VouchError, isVouchError } from '../../core/index.js';
 import { checkPolicy, resolveAllowed } from '../../client/policy.js';
+import { checkArchiveFor, loadArchive, parseArchiveLocation, verifyArchive, type ArchivedRepo } from '../../client/dctarchive.js';
 import { formatReference, parseReference, type ImageReference } from '../../oci/reference.js';
 import type { Session } from '../../client/session.js';
 import type { Decision, Policy } from '../../policy/index.js';
@@ -13,6 +14,8 @@ import { withSession, type CommonTrustOptions } from './trust-common.js';
 export interface VerifyCommandOptions extends CommonTrustOptions {
   policy?: string;
   json?: boolean;
+  /** a trust-data archive (`vouch trust archive`): historical evidence instead of the trust server */
+  dctArchive?: string;
 }
 
 /** One image's outcome, as --json prints it. */
@@ -27,13 +30,39 @@ export interface VerifyResult {
   warnings?: string[];
   /** Set when no decision could be made, or when a pull would still refuse the image. */
   error?: { code: string; message: string; hint?: string };
+  /** With --dct-archive: the decision rests on archived trust data, as of the archive's time. */
+  evidence?: ArchiveEvidence;
 }
 
-async function verifyOne(s: Session, input: string, ref: ImageReference, policy: Policy): Promise<VerifyResult> {
+/** What an archive-based verdict rests on, said plainly: it shows who had signed, not that it still holds. */
+export interface ArchiveEvidence {
+  kind: 'historical';
+  archive: string;
+  archivedAt: string;
+  server: string;
+  rootVersion: number;
+  targetsVersion: number;
+  /** how the archive's first root came to be trusted */
+  anchor: ArchivedRepo['anchor'];
+  /** when the archived timestamp, snapshot or targets expired (or expire): freshness is not provable after it */
+  freshUntil: string;
+  /** who signed the tag in the archive: role → digest */
+  signers: { role: string; digest: string }[];
+}
+
+async function verifyOne(s: Session, input: string, ref: ImageReference, policy: Policy, archive?: ArchiveSource): Promise<VerifyResult> {
   const withTag: ImageReference = ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref;
   const out: VerifyResult = { image: input, reference: formatReference(withTag), allowed: false };
   try {
-    const check = await checkPolicy(s, ref, policy);
+    const archived = archive === undefined ? undefined : await archive.load(ref);
+    const check = await checkPolicy(s, ref, policy, undefined, archived === undefined ? undefined : async () => archived.repo);
+    if (archived !== undefined && archive !== undefined) {
+      out.evidence = {
+        kind: 'historical', archive: archive.location, archivedAt: archived.archive.created.toISOString(), server: archived.archive.server,
+        rootVersion: archived.repo.root.signed.version, targetsVersion: archived.repo.targets.signed.version, anchor: archived.anchor,
+        freshUntil: archived.freshUntil.toISOString(), signers: check.facts.signatures.map((f) => ({ role: f.role, digest: f.digest })),
+      };
+    }
     out.decision = check.decision;
     out.allowed = check.decision.allowed;
     // What a pull would do next: docker's resolution must agree with the policy's digest.
@@ -51,11 +80,39 @@ async function verifyOne(s: Session, input: string, ref: ImageReference, policy:
 }
 
 const WIDTH = 'pin-matches'.length + 2;
+const ANCHORS: Record<ArchivedRepo['anchor'], string> = {
+  'trust-dir': 'verified from the root this machine trusts',
+  pinning: 'verified from the pinned root',
+  'first-root': "verified from the archive's first root (trust on first use)",
+};
 
-function report(r: VerifyResult): string {
+/** --dct-archive: the archive is read and verified once, then speaks for every image of its repository. */
+interface ArchiveSource { location: string; load(ref: ImageReference): Promise<ArchivedRepo> }
+
+function archiveSource(s: Session, location: string, pinning: Session['opts']['pinning']): ArchiveSource {
+  let loaded: Promise<ArchivedRepo> | undefined;
+  return {
+    location,
+    async load(ref) {
+      loaded ??= (async () => verifyArchive(s, await loadArchive(s, parseArchiveLocation(location)), pinning ? { pinning } : {}))();
+      const archived = await loaded;
+      checkArchiveFor(archived, ref);
+      return archived;
+    },
+  };
+}
+
+function report(r: VerifyResult, now: Date): string {
   const d = r.decision;
   const verdict = !r.allowed ? 'DENIED' : d !== undefined && !d.compliant ? 'ALLOWED (audit mode: not compliant)' : 'ALLOWED';
-  let text = `${r.reference}: ${verdict}\n`;
+  let text = `${r.reference}: ${verdict}${r.evidence !== undefined ? ' (historical evidence)' : ''}\n`;
+  const e = r.evidence;
+  if (e !== undefined) {
+    text += `  ${'evidence'.padEnd(WIDTH)}trust data archived ${e.archivedAt} from ${e.server} (root v${e.rootVersion}, targets v${e.targetsVersion}), ${ANCHORS[e.anchor]}\n`;
+    for (const sig of e.signers) text += `  ${'signed'.padEnd(WIDTH)}${sig.role} ${sig.digest}\n`;
+    const expired = new Date(e.freshUntil).getTime() <= now.getTime();
+    text += `  ${'freshness'.padEnd(WIDTH)}${expired ? `not provable: the archived trust data expired ${e.freshUntil}` : `the archived trust data expires ${e.freshUntil}; the archive cannot show whether it changed since ${e.archivedAt}`}\n`;
+  }
   if (d !== undefined) {
     const rule = d.rule.repository === undefined ? 'defaults' : `rule '${d.rule.name}' (${d.rule.repository})`;
     const tags = d.rule.tag !== undefined ? `, tags '${d.rule.tag}'` : '';
@@ -78,10 +135,11 @@ export async function verifyCommand(ctx: Context, images: string[], opts: Verify
   const { policy, file } = await loadPolicy(ctx, opts.policy);
   const results: VerifyResult[] = [];
   await withSession(ctx, opts, async (s) => {
+    const archive = opts.dctArchive === undefined ? undefined : archiveSource(s, opts.dctArchive, s.opts.pinning);
     for (const { input, ref } of refs) {
-      const r = await verifyOne(s, input, ref, policy);
+      const r = await verifyOne(s, input, ref, policy, archive);
       results.push(r);
-      if (!opts.json) ctx.io.out((results.length > 1 ? '\n' : '') + report(r));
+      if (!opts.json) ctx.io.out((results.length > 1 ? '\n' : '') + report(r, ctx.now()));
     }
   });
   if (opts.json) ctx.io.out(`${JSON.stringify(results, null, 2)}\n`);

@@ -3,6 +3,7 @@
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeDemoImage } from '../../../src/cli/demoimage.js';
 import { runRegistry, type RunningRegistry } from '../../../src/registry/index.js';
 import { loadServerConfig, runServer, type RunningServer } from '../../../src/server/index.js';
 import { runCli, type CliResult } from '../../support/cli.js';
@@ -68,7 +69,6 @@ export async function vouchUser(server: string, opts: { ca?: string; config?: st
   };
 }
 
-/** vouch server (memory storage) and vouch registry, in-process on loopback ports, their data under `dir`. */
 /** An in-process trust server (memory storage) and registry; `serverEnv` sets NOTARY_SERVER_* configuration, `ui` the dashboard. */
 export async function startLocalStack(dir: string, opts: { serverEnv?: Record<string, string>; ui?: boolean } = {}): Promise<{ server: RunningServer; registry: RunningRegistry }> {
   const server = await runServer(loadServerConfig({
@@ -77,4 +77,18 @@ export async function startLocalStack(dir: string, opts: { serverEnv?: Record<st
   }), { handleSignals: false, logger: false });
   const registry = await runRegistry({ addr: '127.0.0.1:0', root: join(dir, 'registry') });
   return { server, registry };
+}
+
+/** A local stack with `team/app` whose tags alice signed, after the owner made her a signer (and pushed the tags unsigned). */
+export async function startSignedStack(dir: string, tags: string[], content: string): Promise<{ server: RunningServer; registry: RunningRegistry; repo: string; owner: VouchUser; alice: VouchUser }> {
+  const { server, registry } = await startLocalStack(dir);
+  const repo = `${registry.host}/team/app`;
+  const owner = await vouchUser(server.url);
+  const alice = await vouchUser(server.url);
+  await alice.ok(['trust', 'key', 'generate', 'alice', '--dir', alice.dir]);
+  await owner.ok(['trust', 'signer', 'add', '--key', join(alice.dir, 'alice.pub'), 'alice', repo]);
+  await writeDemoImage(join(dir, 'image'), '1.0', content);
+  for (const tag of tags) await owner.ok(['push', `${repo}:${tag}`, '--from', `oci:${join(dir, 'image')}`, '--disable-content-trust']);
+  for (const tag of tags) await alice.ok(['trust', 'sign', `${repo}:${tag}`]);
+  return { server, registry, repo, owner, alice };
 }
