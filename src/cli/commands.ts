@@ -13,6 +13,7 @@ import type { VerifyCommandOptions } from './commands/verify.js';
 import type { PinCommandOptions } from './commands/pin.js';
 import type { StatusCommandOptions } from './commands/status.js';
 import type { DockerInstallOptions } from './commands/docker.js';
+import type { CosignSignOptions, CosignVerifyOptions } from './commands/cosign.js';
 import type { NotationSignOptions, NotationVerifyCommandOptions } from './commands/notation.js';
 import { DEFAULT_REGISTRY_LIMITS as REG } from '../registry/limits.js';
 
@@ -150,6 +151,50 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .addHelpText('after', '\nThe notation config directory is $XDG_CONFIG_HOME/notation (default ~/.config/notation): trust stores in\ntruststore/x509/{ca,signingAuthority}/NAME/. Exit status: 0 when a signature verifies, 1 when none does, 2 for a usage error.')
     .action((reference: string, opts: NotationVerifyCommandOptions) =>
       run(async (ctx) => (await import('./commands/notation.js')).notationVerifyCommand(ctx, reference, opts))());
+
+  const cosign = program
+    .command('cosign')
+    .description('cosign signatures (legacy .sig format, key-based), like the cosign CLI: keys, sign, verify (docs/cosign.md)');
+  cosign
+    .command('generate-key-pair')
+    .description('generate an ECDSA P-256 key pair: cosign.key (encrypted with COSIGN_PASSWORD) and cosign.pub')
+    .option('--output-key-prefix <prefix>', 'name of the key files, without extension', 'cosign')
+    .option('-y, --yes', 'overwrite existing key files')
+    .addHelpText('after', '\nThe password comes from COSIGN_PASSWORD (it may be empty), else a prompt on a terminal.')
+    .action((opts: { outputKeyPrefix: string; yes?: boolean }) =>
+      run(async (ctx) => (await import('./commands/cosign.js')).cosignGenerateKeyPair(ctx, opts))());
+  cosign
+    .command('import-key-pair')
+    .description('import a PEM private key (PKCS#8, EC or RSA) as an encrypted cosign key pair')
+    .requiredOption('-k, --key <file>', 'the PEM private key to import')
+    .option('--output-key-prefix <prefix>', 'name of the key files, without extension', 'import-cosign')
+    .option('-y, --yes', 'overwrite existing key files')
+    .action((opts: { key: string; outputKeyPrefix: string; yes?: boolean }) =>
+      run(async (ctx) => (await import('./commands/cosign.js')).cosignImportKeyPair(ctx, opts))());
+  cosign
+    .command('sign')
+    .description('sign images with a cosign key; the signature goes to the sha256-<hex>.sig tag (or $COSIGN_REPOSITORY)')
+    .argument('<image...>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST')
+    .requiredOption('--key <file>', 'cosign.key (COSIGN_PASSWORD decrypts it)')
+    .option('-a, --annotations <key=value>', 'extra key=value pairs to sign (repeatable)', collect)
+    .option('--tlog-upload', 'upload to a transparency log (the default; vouch cannot reach one: pass --tlog-upload=false)')
+    .option('--no-tlog-upload', 'do not upload to a transparency log')
+    .option('-y, --yes', 'skip confirmation prompts (accepted, as cosign)')
+    .addHelpText('after', '\nExit status: 0 when signed, 1 when not, 2 for a usage error.')
+    .action((images: string[], opts: CosignSignOptions) =>
+      run(async (ctx) => (await import('./commands/cosign.js')).cosignSign(ctx, images, opts))());
+  cosign
+    .command('verify')
+    .description('verify cosign signatures of images with a public key; prints the verified payloads as JSON')
+    .argument('<image...>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST')
+    .requiredOption('--key <file>', 'cosign.pub')
+    .option('-a, --annotations <key=value>', 'key=value pairs the signed payload must carry (repeatable)', collect)
+    .option('--insecure-ignore-tlog', 'do not require a transparency-log entry (vouch needs it: --insecure-ignore-tlog=true)')
+    .option('--no-insecure-ignore-tlog', 'require a transparency-log entry')
+    .option('-o, --output <format>', 'json (default) or text', 'json')
+    .addHelpText('after', '\nChecks go to stderr, the verified payloads to stdout. Exit status: 0 when every image has a verified\nsignature, 1 when one has none, 2 for a usage error.')
+    .action((images: string[], opts: CosignVerifyOptions) =>
+      run(async (ctx) => (await import('./commands/cosign.js')).cosignVerify(ctx, images, opts))());
 
   program
     .command('server')

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { EXIT, ExitStatus, printableIo, processIo, reportError, type Io } from './output.js';
 import { registerCommands } from './commands.js';
+import { COSIGN_BOOLEAN_FLAGS, goBooleanFlags } from './goflags.js';
 import { PLUGIN_ENTRY, parsePluginInvocation, pluginMetadata } from './dockerplugin.js';
 import type { Env } from '../client/dockerenv.js';
 
@@ -37,7 +38,7 @@ export async function main(argv: string[], rawIo: Io = processIo, env: Env = pro
   const program = buildProgram(io, env, cwd);
   const json = argv.includes('--json');
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(argv[2] === 'cosign' ? goBooleanFlags(argv, COSIGN_BOOLEAN_FLAGS) : argv);
     return EXIT.OK;
   } catch (err) {
     if (err instanceof ExitStatus) return err.code;

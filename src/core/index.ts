@@ -8,3 +8,4 @@ export * from './x509lib.js';
 export * from './redact.js';
 export * from './names.js';
 export * from './roles.js';
+export * from './mutex.js';

@@ -1,6 +1,6 @@
 // Rules every adapter shares, so memory, SQLite and PostgreSQL behave identically: argument checks,
 // the conflict error, changefeed paging, the in-process per-GUN mutex and the reentrancy guard.
-import { VouchError, sha256 } from '../core/index.js';
+import { KeyedMutex as CoreKeyedMutex, VouchError, sha256 } from '../core/index.js';
 import { DEFAULT_CHANGES_PAGE, type ChangesQuery, type FileUpdate, type StoredFile } from './types.js';
 
 /** notary's columns are varchar(255) and int4; the same limits apply everywhere. */
@@ -80,48 +80,14 @@ export function pageSpec(q: ChangesQuery): PageSpec {
 /** How long a caller waits for a repository's write lock in this process before giving up. */
 export const LOCK_WAIT_MS = 30_000;
 
-/**
- * A FIFO async mutex per key; entries are dropped when nobody holds or waits. A waiter gives up
- * after `waitMs`, so a callback that calls back into the store for its own GUN (which would wait
- * for itself) fails instead of hanging. (An AsyncLocalStorage could name that mistake at once, but
- * on Node 20 it turns on promise hooks for the whole process: ~12 µs on every request served.)
- */
-export class KeyedMutex {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  constructor(private readonly waitMs: number = LOCK_WAIT_MS) {}
-
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((r) => { release = r; });
-    const tail = prev.then(() => mine);
-    this.tails.set(key, tail);
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([prev, new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          // Retryable (503): usually a busy repository. (Also how a callback that re-enters the store ends.)
-          reject(new VouchError('STORAGE', `timed out after ${this.waitMs / 1000} s waiting for the write lock of ${key}`, {
-            hint: 'another update of this repository holds it; a storage callback must use the transaction view it was given, not the store',
-            details: { unavailable: true },
-          }));
-        }, this.waitMs);
-      })]);
-    } catch (err) {
-      // Our place in the queue passes on as soon as the holder is done.
-      release();
-      if (this.tails.get(key) === tail) void tail.then(() => { if (this.tails.get(key) === tail) this.tails.delete(key); });
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
-    try {
-      return await fn();
-    } finally {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
+/** The storage's per-repository write lock: a wait past LOCK_WAIT_MS is a retryable (503) STORAGE error. */
+export class KeyedMutex extends CoreKeyedMutex {
+  constructor(waitMs: number = LOCK_WAIT_MS) {
+    super(waitMs, (key, ms) => new VouchError('STORAGE', `timed out after ${ms / 1000} s waiting for the write lock of ${key}`, {
+      // Usually a busy repository. (Also how a callback that re-enters the store ends.)
+      hint: 'another update of this repository holds it; a storage callback must use the transaction view it was given, not the store',
+      details: { unavailable: true },
+    }));
   }
 }
 
