@@ -14,6 +14,7 @@ import type { PinCommandOptions } from './commands/pin.js';
 import type { StatusCommandOptions } from './commands/status.js';
 import type { DockerInstallOptions } from './commands/docker.js';
 import type { CosignSignOptions, CosignVerifyOptions } from './commands/cosign.js';
+import type { MigrateCommandOptions } from './commands/migrate.js';
 import type { NotationSignOptions, NotationVerifyCommandOptions } from './commands/notation.js';
 import { DEFAULT_REGISTRY_LIMITS as REG } from '../registry/limits.js';
 
@@ -151,6 +152,20 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .addHelpText('after', '\nThe notation config directory is $XDG_CONFIG_HOME/notation (default ~/.config/notation): trust stores in\ntruststore/x509/{ca,signingAuthority}/NAME/. Exit status: 0 when a signature verifies, 1 when none does, 2 for a usage error.')
     .action((reference: string, opts: NotationVerifyCommandOptions) =>
       run(async (ctx) => (await import('./commands/notation.js')).notationVerifyCommand(ctx, reference, opts))());
+
+  program
+    .command('migrate')
+    .description('carry DCT-signed tags over to OCI signatures: one per (tag, DCT signer role), made with the key mapped to that role')
+    .argument('<repo...>', 'REPOSITORY (every signed tag) or REPOSITORY:TAG')
+    .requiredOption('--map <file>', "YAML or JSON: signers: { targets/releases: { cosign: release.key }, alice: { cosign: alice.key } }")
+    .option('--to <kinds>', 'signature kinds to make: cosign', 'cosign')
+    .option('--dry-run', 'print the plan, sign nothing')
+    .option('--check', 'sign nothing; exit 1 while any DCT-signed tag lacks its OCI signature')
+    .option('--json', 'print the plan or the outcome as JSON')
+    .option('--trust-pinning <file>', 'notary client config with trust_pinning (root key IDs or CAs)')
+    .addHelpText('after', '\nEach signature carries its provenance in the signed payload (dev.vouch.dct.gun, .role, .keyids, .version). A second\nrun signs nothing new. Keys: cosign.key files (COSIGN_PASSWORD). Exit status: 0 when done (or, with --check, nothing\nis missing), 1 when a tag was refused or (--check) something is missing, 2 for a usage error. See docs/migrate.md.')
+    .action((images: string[], opts: MigrateCommandOptions) =>
+      run(async (ctx) => (await import('./commands/migrate.js')).migrateCommand(ctx, images, opts))());
 
   const cosign = program
     .command('cosign')

@@ -1,0 +1,120 @@
+// vouch migrate REPO[:TAG]… --map FILE: DCT-signed tags to OCI signatures (client/migrate.ts).
+// The mapping file names, per DCT signer role, the key that carries its trust over:
+//   signers:
+//     targets/releases: { cosign: release.key }
+//     alice: { cosign: alice.key }            # alice means targets/alice
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { createPublicKey } from 'node:crypto';
+import { VouchError, isJsonObject } from '../../core/index.js';
+import { decryptCosignKey } from '../../keys/cosign.js';
+import { parseTrustReference } from '../../client/session.js';
+import { planMigration, runMigration, type MigrationKind, type MigrationPlan, type RoleMapping } from '../../client/migrate.js';
+import type { Context } from '../context.js';
+import { EXIT, ExitStatus } from '../output.js';
+import { withSession, type CommonTrustOptions } from './trust-common.js';
+
+export interface MigrateCommandOptions extends CommonTrustOptions {
+  map: string;
+  to: string;
+  dryRun?: boolean;
+  check?: boolean;
+  json?: boolean;
+}
+
+const MAX_MAPPING_BYTES = 256 * 1024;
+const KINDS: readonly MigrationKind[] = ['cosign'];
+
+/** The DCT role a mapping key names: `targets…` as is, a bare signer name as `targets/<name>`. */
+function roleName(key: string): string {
+  return key === 'targets' || key.startsWith('targets/') ? key : `targets/${key}`;
+}
+
+async function readMapping(ctx: Context, file: string, kinds: readonly MigrationKind[]): Promise<Map<string, RoleMapping>> {
+  const path = resolve(ctx.cwd, file);
+  let text: string;
+  try {
+    if ((await stat(path)).size > MAX_MAPPING_BYTES) throw new Error(`larger than ${MAX_MAPPING_BYTES} bytes`);
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new VouchError('CONFIG', `cannot read the mapping file ${file}: ${(err as Error).message}`);
+  }
+  const { parse } = await import('yaml');
+  let doc: unknown;
+  try { doc = parse(text, { maxAliasCount: 16 }); } catch (err) {
+    throw new VouchError('CONFIG', `${file} is not YAML or JSON: ${(err as Error).message}`);
+  }
+  if (!isJsonObject(doc) || !isJsonObject(doc.signers)) throw new VouchError('CONFIG', `${file}: expected a 'signers' map of DCT roles to keys`, { hint: 'signers:\n    targets/releases: { cosign: release.key }' });
+  const out = new Map<string, RoleMapping>();
+  const password = ctx.env.COSIGN_PASSWORD;
+  for (const [name, entry] of Object.entries(doc.signers)) {
+    if (!isJsonObject(entry)) throw new VouchError('CONFIG', `${file}: signers.${name} must map key kinds (cosign) to key files`);
+    const mapping: RoleMapping = {};
+    for (const kind of Object.keys(entry)) if (!(KINDS as readonly string[]).includes(kind)) throw new VouchError('CONFIG', `${file}: signers.${name}.${kind}: only ${KINDS.join(', ')} keys can be mapped`);
+    if (kinds.includes('cosign') && typeof entry.cosign === 'string') {
+      if (password === undefined) throw new VouchError('NO_PASSPHRASE', 'no password for the cosign keys of the mapping', { hint: 'set COSIGN_PASSWORD' });
+      const keyFile = resolve(dirname(path), entry.cosign);
+      const key = await decryptCosignKey(await readFile(keyFile), password);
+      mapping.cosign = { key, publicKey: createPublicKey(key), file: entry.cosign };
+    }
+    out.set(roleName(name), mapping);
+  }
+  return out;
+}
+
+interface Summary { migrated: number; present: number; unmapped: number; refused: number; unsigned: number }
+const summaryOf = (plan: MigrationPlan): Summary => ({
+  migrated: plan.items.filter((i) => i.action === 'sign').length,
+  present: plan.items.filter((i) => i.action === 'present').length,
+  unmapped: plan.items.filter((i) => i.action === 'unmapped').length,
+  refused: plan.items.filter((i) => i.action === 'refused').length + plan.refusedRoles.length,
+  unsigned: plan.unsigned.length,
+});
+
+function render(plan: MigrationPlan, mode: 'run' | 'dry-run' | 'check'): string {
+  const verb = { run: 'signed', 'dry-run': 'would sign', check: 'missing' }[mode];
+  let text = `${plan.repository} (targets v${plan.targetsVersion}):\n`;
+  for (const i of plan.items) {
+    const what = i.action === 'sign' ? verb : i.action === 'present' ? 'already signed' : i.action === 'unmapped' ? `not migrated: ${i.reason ?? ''}` : `refused: ${i.reason ?? ''}`;
+    text += `  ${i.tag.padEnd(12)} ${i.digest.slice(0, 19)}…  ${i.role.padEnd(20)} ${i.to.padEnd(8)} ${what}\n`;
+  }
+  for (const r of plan.refusedRoles) text += `  refused: ${r.role} did not verify (${r.reason}); nothing it signs is migrated\n`;
+  for (const t of plan.unsigned) text += `  ${t.padEnd(12)} not signed under DCT: nothing to migrate\n`;
+  const s = summaryOf(plan);
+  const made = mode === 'run' ? 'migrated' : mode === 'dry-run' ? 'to migrate' : 'missing';
+  text += `  ${s.migrated} ${made}, ${s.present} already signed, ${s.unmapped} unmapped, ${s.refused} refused, ${s.unsigned} unsigned\n`;
+  return text;
+}
+
+export async function migrateCommand(ctx: Context, images: string[], opts: MigrateCommandOptions): Promise<void> {
+  const to = opts.to.split(',').map((k) => k.trim());
+  for (const k of to) if (!(KINDS as readonly string[]).includes(k)) throw new VouchError('INVALID_ARGUMENT', `--to ${k}: vouch migrates to ${KINDS.join(', ')} (Notation next)`);
+  if (opts.check && opts.dryRun) throw new VouchError('INVALID_ARGUMENT', '--check and --dry-run exclude each other');
+  const kinds = to as MigrationKind[];
+  // REPO[:TAG] arguments, grouped by repository, in the order given.
+  const groups = new Map<string, { ref: ReturnType<typeof parseTrustReference>; tags?: string[] }>();
+  for (const input of images) {
+    const ref = parseTrustReference(input, { tag: 'optional' });
+    const key = `${ref.registry}/${ref.repository}`;
+    const g = groups.get(key) ?? { ref };
+    if (ref.tag !== undefined) g.tags = [...(g.tags ?? []), ref.tag];
+    groups.set(key, g);
+  }
+  const mapping = await readMapping(ctx, opts.map, kinds);
+  const mode = opts.check ? 'check' : opts.dryRun ? 'dry-run' : 'run';
+  const plans: MigrationPlan[] = [];
+  let failed = false;
+  await withSession(ctx, opts, async (s) => {
+    for (const { ref, tags } of groups.values()) {
+      let plan = await planMigration(s, ref, mapping, { to: kinds, ...(tags ? { tags } : {}) });
+      if (mode === 'run') plan = await runMigration(s, ref, plan, mapping);
+      plans.push(plan);
+      const sum = summaryOf(plan);
+      if (sum.refused > 0) failed = true;
+      if (mode === 'check' && (sum.migrated > 0 || sum.unmapped > 0)) failed = true;
+      if (!opts.json) ctx.io.out(render(plan, mode));
+    }
+  });
+  if (opts.json) ctx.io.out(`${JSON.stringify(plans.map((p) => ({ ...p, mode, summary: summaryOf(p) })), null, 2)}\n`);
+  if (failed) throw new ExitStatus(EXIT.FAILED);
+}
