@@ -104,7 +104,7 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .argument('<reference>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST (with --oci-layout: DIR:TAG or DIR@sha256:DIGEST)')
     .option('-k, --key <name|file>', "a key of notation's signingkeys.json (default: its default key); with --cert: a PEM key file (PKCS#8, PKCS#1 or SEC1, unencrypted)")
     .option('--cert <file>', 'the PEM certificate chain of --key FILE (leaf first, ending in the root)')
-    .option('--signature-format <format>', 'signature envelope format: jws', 'jws')
+    .option('--signature-format <format>', 'signature envelope format: jws or cose', 'jws')
     .option('-e, --expiry <duration>', 'the signature expires after this long (a Go duration: 24h, 30m, 1h30m)')
     .option('-m, --user-metadata <key=value>', 'metadata to add to the signed payload (repeatable)', collect)
     .option('--oci-layout', 'the reference is an OCI image layout on disk (DIR:TAG or DIR@DIGEST); works offline')

@@ -13,8 +13,8 @@ import { parseManifest, type Descriptor } from '../oci/manifest.js';
 import { MAX_MANIFEST_BYTES, OCI_MANIFEST, isImageManifestType } from '../oci/mediatypes.js';
 import {
   DEFAULT_MAX_SIGNATURES, MAX_ENVELOPE_BYTES, MAX_SIGNATURE_MANIFEST_BYTES, NOTATION_ARTIFACT_TYPE,
-  applicablePolicy, buildSignatureManifest, isNotationSignature, parseSignatureManifest, signJws, verifyNotationSignature,
-  type BuiltSignatureManifest, type NotationVerdict, type ResolvedPolicy, type SignatureManifestForm, type TargetArtifact,
+  applicablePolicy, buildSignatureManifest, isNotationSignature, parseSignatureManifest, signEnvelope, verifyNotationSignature,
+  type BuiltSignatureManifest, type NotationVerdict, type SignatureFormat, type ResolvedPolicy, type SignatureManifestForm, type TargetArtifact,
   type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType,
 } from '../sig/index.js';
 
@@ -155,6 +155,8 @@ export interface NotationSignOptions {
   now: Date;
   expiryMs?: number;
   userMetadata?: Record<string, string>;
+  /** `--signature-format` (default jws, as notation) */
+  format?: SignatureFormat;
 }
 
 export interface NotationSignResult {
@@ -175,11 +177,13 @@ export async function signNotation(opts: NotationSignOptions): Promise<NotationS
   }
   const metadata = opts.userMetadata ?? {};
   const target: TargetArtifact = { ...subject, ...(Object.keys(metadata).length > 0 ? { annotations: metadata } : {}) };
-  const signed = await signJws({
+  const signed = await signEnvelope(opts.format ?? 'jws', {
     target, privateKey: opts.privateKey, chain: opts.chain, signingTime: opts.now,
     ...(opts.expiryMs !== undefined ? { expiry: new Date(opts.now.getTime() + opts.expiryMs) } : {}),
   });
-  const built = buildSignatureManifest({ subject, envelope: signed.envelope, thumbprints: signed.thumbprints, created: signed.signingTime, form: opts.store.manifestForm });
+  const built = buildSignatureManifest({
+    subject, envelope: signed.envelope, envelopeMediaType: signed.mediaType, thumbprints: signed.thumbprints, created: signed.signingTime, form: opts.store.manifestForm,
+  });
   await opts.store.pushSignature(built);
   return { subject, signature: built.descriptor, reference: `${opts.store.name}@${subject.digest}` };
 }

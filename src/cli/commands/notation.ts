@@ -9,7 +9,7 @@ import { VouchError } from '../../core/index.js';
 import { LayoutSignatureStore, RegistrySignatureStore, signNotation, verifyNotation, type NotationVerifyResult, type SignatureStore } from '../../client/notation.js';
 import { notationConfigDir, readNotationTrustPolicy, readNotationTrustStores, readSigningKeyFiles, resolveNotationSigningKey } from '../../keys/notation.js';
 import { parseReference } from '../../oci/reference.js';
-import type { CheckResult } from '../../sig/index.js';
+import { parseSignatureFormat, type CheckResult } from '../../sig/index.js';
 import type { Context } from '../context.js';
 import { openSession } from './trust-common.js';
 
@@ -94,10 +94,7 @@ function tagWarning(ctx: Context, ref: string): void {
 }
 
 export async function notationSignCommand(ctx: Context, reference: string, opts: NotationSignOptions): Promise<void> {
-  if (opts.signatureFormat !== 'jws') {
-    if (opts.signatureFormat === 'cose') throw new VouchError('INVALID_ARGUMENT', 'signature format "cose" is not supported by vouch yet', { hint: 'use --signature-format jws (the default)' });
-    throw new VouchError('INVALID_ARGUMENT', `signature format "${opts.signatureFormat}" not supported`, { hint: 'use --signature-format jws' });
-  }
+  const format = parseSignatureFormat(opts.signatureFormat);
   const userMetadata = parseUserMetadata(opts.userMetadata);
   const expiryMs = opts.expiry !== undefined ? parseGoDuration(opts.expiry) : undefined;
   // --key FILE --cert FILE, or (as notation) --key NAME / the default key of signingkeys.json
@@ -112,7 +109,7 @@ export async function notationSignCommand(ctx: Context, reference: string, opts:
   const target = openTarget(ctx, reference, opts);
   try {
     tagWarning(ctx, target.ref);
-    const r = await signNotation({ store: target.store, reference: target.ref, privateKey, chain, now: ctx.now(), ...(expiryMs !== undefined ? { expiryMs } : {}), userMetadata });
+    const r = await signNotation({ store: target.store, reference: target.ref, privateKey, chain, now: ctx.now(), ...(expiryMs !== undefined ? { expiryMs } : {}), userMetadata, format });
     ctx.io.out(`Successfully signed ${r.reference}\n`);
   } finally {
     await target.close();

@@ -6,9 +6,11 @@
 import * as asn1js from 'asn1js';
 import { VouchError, isVouchError, parseCertificateBundle } from '../../core/index.js';
 import { parseCertificates, thumbprint, type Certificate } from './certs.js';
-import { HEADER_VERIFICATION_PLUGIN, JWS_ENVELOPE_TYPE, SIGNING_SCHEME_X509 } from './constants.js';
+import { HEADER_VERIFICATION_PLUGIN, SIGNING_SCHEME_X509 } from './constants.js';
 import { certificateSubjectDn, isSubsetDn } from './dn.js';
-import { verifyJwsEnvelope, type JwsEnvelope, type TargetArtifact } from './jws.js';
+import type { NotationEnvelope } from './envelope.js';
+import { verifyEnvelope } from './format.js';
+import type { TargetArtifact } from './jws.js';
 import { CHECKS, type CheckAction, type CheckName, type ResolvedPolicy, type TrustStoreType } from './policy.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'inconclusive' | 'skipped';
@@ -118,7 +120,7 @@ async function trustedCertificates(opts: NotationVerifyOptions, type: TrustStore
 /** Verifies one Notation signature envelope against the policy statement that applies to the artifact. */
 export async function verifyNotationSignature(opts: NotationVerifyOptions): Promise<NotationVerdict> {
   const policy = opts.policy;
-  const verdict = (checks: Checks, env?: JwsEnvelope): NotationVerdict => {
+  const verdict = (checks: Checks, env?: NotationEnvelope): NotationVerdict => {
     const failure = checks.results.find((r) => checks.critical(r));
     const ran = new Set(checks.results.map((r) => r.check));
     const all: CheckResult[] = [...checks.results];
@@ -140,12 +142,9 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
   }
 
   // integrity
-  let env: JwsEnvelope;
+  let env: NotationEnvelope;
   try {
-    if (opts.envelopeMediaType !== JWS_ENVELOPE_TYPE) {
-      throw new VouchError('INVALID_SIGNATURE', `signature envelope format with media type "${opts.envelopeMediaType}" is not supported${opts.envelopeMediaType === 'application/cose' ? ' by vouch yet' : ''}`);
-    }
-    env = await verifyJwsEnvelope(opts.envelope);
+    env = await verifyEnvelope(opts.envelopeMediaType, opts.envelope);
   } catch (err) {
     if (!isVouchError(err)) throw err;
     checks.add('integrity', 'failed', err.message);
@@ -234,7 +233,7 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
 }
 
 /** notation-go verifyAuthenticTimestamp without a TSA: every certificate valid now (notary.x509), or at the authentic signing time. */
-function authenticTimestamp(env: JwsEnvelope, policy: ResolvedPolicy, now: Date): { status: 'passed' | 'failed' | 'inconclusive'; message?: string } {
+function authenticTimestamp(env: NotationEnvelope, policy: ResolvedPolicy, now: Date): { status: 'passed' | 'failed' | 'inconclusive'; message?: string } {
   if (env.header.signingScheme !== SIGNING_SCHEME_X509) {
     const at = env.header.signingTime;
     const bad = env.chain.find((c) => at < c.notBefore || at > c.notAfter);
