@@ -166,11 +166,16 @@ export interface NotationSignResult {
   reference: string;
 }
 
-/** `notation sign`: resolves the reference to a digest, signs that, pushes the signature. */
-export async function signNotation(opts: NotationSignOptions): Promise<NotationSignResult> {
-  for (const k of Object.keys(opts.userMetadata ?? {})) {
+/** `-m` keys must not use notation's reserved prefix (notation-go notation.go addUserMetadataToDescriptor). */
+export function checkUserMetadataKeys(metadata: Record<string, string>): void {
+  for (const k of Object.keys(metadata)) {
     if (k.startsWith('io.cncf.notary')) throw new VouchError('INVALID_ARGUMENT', `error adding user metadata: metadata key ${k} has reserved prefix io.cncf.notary`);
   }
+}
+
+/** `notation sign`: resolves the reference to a digest, signs that, pushes the signature. */
+export async function signNotation(opts: NotationSignOptions): Promise<NotationSignResult> {
+  checkUserMetadataKeys(opts.userMetadata ?? {});
   const subject = await opts.store.resolve(opts.reference);
   if (opts.reference.includes(':') && subject.digest !== opts.reference) {
     throw new VouchError('HASH_MISMATCH', `user input digest ${opts.reference} does not match the resolved digest ${subject.digest}`);

@@ -4,8 +4,8 @@
 // payload keys sorted as Go marshals maps, base64url without padding for the three JWS parts,
 // standard base64 for x5c); read as it reads it, every rule with its message.
 import { constants, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
-import { VouchError, fromBase64, isBase64, isJsonObject, parseDigest, parseJson, type JsonObject } from '../../core/index.js';
-import { keySpecOf, parseCertificates, thumbprint, validateCodeSigningChain, type Certificate, type JwsAlgorithm, type KeySpec } from './certs.js';
+import { VouchError, fromBase64, isBase64, isJsonObject, parseJson, type JsonObject } from '../../core/index.js';
+import { hashOfAlgorithm, keySpecOf, parseCertificates, thumbprint, validateCodeSigningChain, type Certificate, type JwsAlgorithm, type KeySpec } from './certs.js';
 import type { EnvelopeSignOptions, NotationEnvelope } from './envelope.js';
 import {
   HEADER_AUTHENTIC_SIGNING_TIME, HEADER_EXPIRY, HEADER_SIGNING_AGENT, HEADER_SIGNING_SCHEME, HEADER_SIGNING_TIME, HEADER_TIMESTAMP,
@@ -36,7 +36,6 @@ export interface ProtectedHeader {
 export type JwsEnvelope = NotationEnvelope;
 
 const ALGORITHMS: readonly JwsAlgorithm[] = ['PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
-const HASH_OF: Record<JwsAlgorithm, string> = { PS256: 'sha256', PS384: 'sha384', PS512: 'sha512', ES256: 'sha256', ES384: 'sha384', ES512: 'sha512' };
 /** Protected members notation-core-go handles itself (jws/types.go headerKeys). */
 const NOTARY_HEADERS = ['alg', 'cty', 'crit', HEADER_EXPIRY, HEADER_SIGNING_TIME, HEADER_SIGNING_SCHEME, HEADER_AUTHENTIC_SIGNING_TIME];
 
@@ -82,7 +81,7 @@ export function sortedJson(v: unknown): string {
 }
 
 export function signPrimitive(alg: JwsAlgorithm, key: KeyObject, data: Buffer): Buffer {
-  const hash = HASH_OF[alg];
+  const hash = hashOfAlgorithm(alg);
   // RFC 7518 §3.5: PSS salt length equals the hash length (node's default when signing is the maximum).
   return alg.startsWith('PS')
     ? nodeSign(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST })
@@ -94,7 +93,7 @@ export function signPrimitive(alg: JwsAlgorithm, key: KeyObject, data: Buffer): 
  * go-cose with PSSSaltLengthEqualsHash.
  */
 export function verifyPrimitive(alg: JwsAlgorithm, key: KeyObject, data: Buffer, sig: Buffer, pssSalt: 'auto' | 'digest' = 'auto'): boolean {
-  const hash = HASH_OF[alg];
+  const hash = hashOfAlgorithm(alg);
   if (alg.startsWith('PS')) {
     if (key.asymmetricKeyType !== 'rsa') return false;
     const saltLength = pssSalt === 'auto' ? constants.RSA_PSS_SALTLEN_AUTO : constants.RSA_PSS_SALTLEN_DIGEST;
@@ -169,13 +168,19 @@ export async function signJws(opts: JwsSignOptions): Promise<SignedJws> {
   return { envelope: Buffer.from(JSON.stringify(envelope)), chain, thumbprints: chain.map(thumbprint), signingTime };
 }
 
+/**
+ * The digests a Notary payload can name: sha256 for images, and for blobs the hash of the signing
+ * key's algorithm (notation-go signer.SignBlob: sha256, sha384 or sha512).
+ */
+const NOTARY_DIGEST = /^(?:sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})$/;
+
 /** The mediaType, digest, size and annotations of a descriptor from untrusted JSON (other fields are dropped). */
 export function checkTarget(t: unknown, what: string): TargetArtifact {
   if (!isJsonObject(t)) throw invalid(`${what} is not a descriptor`);
   const { mediaType, digest, size, annotations } = t as JsonObject;
   if (typeof mediaType !== 'string' || mediaType === '') throw invalid(`${what} has no mediaType`);
   if (typeof digest !== 'string') throw invalid(`${what} has no digest`);
-  try { parseDigest(digest); } catch { throw invalid(`${what} has a malformed digest`); }
+  if (!NOTARY_DIGEST.test(digest)) throw invalid(`${what} has a malformed digest`);
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw invalid(`${what} has no valid size`);
   const out: TargetArtifact = { mediaType, digest, size };
   if (annotations !== undefined && annotations !== null) {

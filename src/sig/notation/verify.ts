@@ -5,7 +5,7 @@
 // descriptor and user metadata), each enforced, logged or skipped as the policy's level says.
 import * as asn1js from 'asn1js';
 import { VouchError, isVouchError, parseCertificateBundle } from '../../core/index.js';
-import { parseCertificates, thumbprint, type Certificate } from './certs.js';
+import { hashOfAlgorithm, parseCertificates, thumbprint, type Certificate, type HashName } from './certs.js';
 import { HEADER_VERIFICATION_PLUGIN, SIGNING_SCHEME_X509 } from './constants.js';
 import { certificateSubjectDn, isSubsetDn } from './dn.js';
 import type { NotationEnvelope } from './envelope.js';
@@ -41,9 +41,21 @@ export interface NotationVerdict {
 /** Certificates of the named trust stores, read by the caller: `type:name` → DER certificates or why there are none. */
 export type TrustStoreContents = Readonly<Record<string, readonly Uint8Array[] | { error: string }>>;
 
+/**
+ * A blob to verify a detached signature against: its size and its digest under each hash a
+ * signature may have used (notation-go verifier.VerifyBlob digests the blob with the hash of the
+ * signature's algorithm), and the media type only if the user named one (`--media-type`).
+ */
+export interface BlobSubject {
+  blob: true;
+  size: number;
+  digests: Readonly<Record<HashName, string>>;
+  mediaType?: string;
+}
+
 export interface NotationVerifyOptions {
-  /** the artifact as the registry or layout resolved it (mediaType, digest, size) */
-  subject: TargetArtifact;
+  /** the artifact as the registry or layout resolved it (mediaType, digest, size), or a blob */
+  subject: TargetArtifact | BlobSubject;
   envelope: Uint8Array;
   envelopeMediaType: string;
   policy: ResolvedPolicy;
@@ -219,7 +231,14 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
   // the signed descriptor must be the artifact's (notation: content.Equal on mediaType, digest, size)
   const t = env.target;
   const s = opts.subject;
-  if (t.digest !== s.digest || t.size !== s.size || t.mediaType !== s.mediaType) {
+  if ('blob' in s) {
+    // verifier.go VerifyBlob: the media type is compared only when given
+    const digest = s.digests[hashOfAlgorithm(env.header.alg)];
+    if (t.digest !== digest || t.size !== s.size || (s.mediaType !== undefined && t.mediaType !== s.mediaType)) {
+      checks.add('targetArtifact', 'failed', `integrity check failed. signature does not match the given blob: the signature is for ${t.mediaType} ${t.digest} (${t.size} bytes), not ${s.mediaType ?? 'the blob'} ${digest} (${s.size} bytes)`);
+      return verdict(checks, env);
+    }
+  } else if (t.digest !== s.digest || t.size !== s.size || t.mediaType !== s.mediaType) {
     checks.add('targetArtifact', 'failed', `content descriptor mismatch: the signature is for ${t.mediaType} ${t.digest} (${t.size} bytes), not ${s.mediaType} ${s.digest} (${s.size} bytes)`);
     return verdict(checks, env);
   }
