@@ -9,11 +9,10 @@ import { VouchError } from '../../core/index.js';
 import { checkContentMediaType, signBlob, signatureFormatOfPath, verifyBlob, type BlobVerifyResult } from '../../client/notation-blob.js';
 import {
   importNotationBlobTrustPolicy, notationConfigDir, readNotationBlobTrustPolicy, readNotationBlobTrustPolicyBytes, readNotationTrustStores,
-  readSigningKeyFiles, resolveNotationSigningKey,
 } from '../../keys/notation.js';
 import { MAX_ENVELOPE_BYTES, SIGNATURE_FORMATS, parseBlobTrustPolicy, parseSignatureFormat, thumbprint, verifyEnvelope, type Certificate, type NotationEnvelope } from '../../sig/index.js';
 import type { Context } from '../context.js';
-import { parseGoDuration, parseUserMetadata } from './notation.js';
+import { parseGoDuration, parseUserMetadata, printUserMetadata, readSigningKey } from './notation.js';
 
 export interface BlobSignCommandOptions {
   key?: string;
@@ -34,23 +33,13 @@ export interface BlobVerifyCommandOptions {
   output: string;
 }
 
-/** The signing key: --key FILE --cert FILE, or a key of notation's signingkeys.json (as `notation sign`). */
-async function signingKey(ctx: Context, key: string | undefined, cert: string | undefined): Promise<Awaited<ReturnType<typeof readSigningKeyFiles>>> {
-  if (cert !== undefined) {
-    if (!key) throw new VouchError('INVALID_ARGUMENT', '--cert FILE goes with --key FILE (the PEM private key)');
-    return readSigningKeyFiles(resolve(ctx.cwd, key), resolve(ctx.cwd, cert));
-  }
-  const files = await resolveNotationSigningKey(notationConfigDir(ctx.env), key);
-  return readSigningKeyFiles(files.keyPath, files.certPath);
-}
-
 export async function blobSignCommand(ctx: Context, blobPath: string, opts: BlobSignCommandOptions): Promise<void> {
   if (blobPath === '') throw new VouchError('INVALID_ARGUMENT', 'blob path cannot be empty');
   if (opts.signatureDirectory === '') throw new VouchError('INVALID_ARGUMENT', 'signature directory cannot be empty');
   const format = parseSignatureFormat(opts.signatureFormat);
   const userMetadata = parseUserMetadata(opts.userMetadata);
   const expiryMs = opts.expiry !== undefined ? parseGoDuration(opts.expiry) : undefined;
-  const { privateKey, chain } = await signingKey(ctx, opts.key, opts.cert);
+  const { privateKey, chain } = await readSigningKey(ctx, opts.key, opts.cert);
   if (opts.force) ctx.io.err('Warning: existing signature file will be overwritten\n');
   const r = await signBlob({
     blobPath: resolve(ctx.cwd, blobPath), format, mediaType: opts.mediaType, privateKey, chain, now: ctx.now(), userMetadata, force: Boolean(opts.force),
@@ -95,12 +84,7 @@ export async function blobVerifyCommand(ctx: Context, blobPath: string, opts: Bl
   for (const c of warnings) ctx.io.err(`Warning: ${c.check} was set to "${c.action}" and failed with error: ${c.message ?? c.status}\n`);
   if (warnings.length > 0) ctx.io.out('\n');
   ctx.io.out(`Successfully verified signature for ${blobPath}\n`);
-  const metadata = Object.entries(r.verdict?.userMetadata ?? {});
-  if (metadata.length > 0) {
-    const width = Math.max(3, ...metadata.map(([k]) => k.length)) + 3;
-    ctx.io.out(`\nThe artifact was signed with the following user metadata.\n\n${'KEY'.padEnd(width)}VALUE\n`);
-    for (const [k, v] of metadata) ctx.io.out(`${k.padEnd(width)}${v}\n`);
-  }
+  printUserMetadata(ctx, r.verdict?.userMetadata);
 }
 
 /** Go's pkix.Name.String(): the RDNs last first, comma-joined. */
