@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../support/cli.js';
+import { projectRoot } from '../../support/paths.js';
 import { makeChain, type Kind } from '../../support/x509.js';
 
 let dir: string;
@@ -191,6 +192,39 @@ test('blob policy import validates and refuses to replace without --force; show 
     const linked = await runCli(['notation', 'blob', 'verify', '--signature', `${path}.jws.sig`, path], e);
     assert.equal(linked.code, 1);
     assert.match(linked.stderr, /is not a regular file \(symlinks are not supported\)/);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+});
+
+test('signatures made by the real notation v2.0.0-alpha.1 (recorded: test/fixtures/notation-blob) verify, and are refused where notation refused them', async () => {
+  const fixtures = join(projectRoot, 'test', 'fixtures', 'notation-blob');
+  const home = await mkdtemp(join(tmpdir(), 'vouch-nblobfix-'));
+  try {
+    const e = { HOME: home, XDG_CONFIG_HOME: join(home, 'config') };
+    const store = join(home, 'config', 'notation', 'truststore', 'x509', 'ca', 'blob');
+    await mkdir(store, { recursive: true });
+    await writeFile(join(store, 'root.crt'), await readFile(join(fixtures, 'root.crt')));
+    assert.equal((await runCli(['notation', 'blob', 'policy', 'import', join(fixtures, 'trustpolicy.blob.json')], e)).code, 0);
+    const data = join(home, 'data.bin');
+    await writeFile(data, await readFile(join(fixtures, 'data.bin')));
+    for (const f of ['data.bin.jws.sig', 'data.bin.cose.sig']) await writeFile(join(home, f), await readFile(join(fixtures, f)));
+    const jws = await runCli(['notation', 'blob', 'verify', '--signature', join(home, 'data.bin.jws.sig'), '-m', 'build=42', data], e);
+    assert.equal(jws.code, 0, jws.stderr);
+    const cose = await runCli(['notation', 'blob', 'verify', '--signature', join(home, 'data.bin.cose.sig'), '--media-type', 'application/x-tar', data], e);
+    assert.equal(cose.code, 0, cose.stderr);
+    const other = await runCli(['notation', 'blob', 'verify', '--policy-name', 'someone-else', '--signature', join(home, 'data.bin.jws.sig'), data], e);
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /does not match the X\.509 trusted identities/);
+    await writeFile(data, 'something else');
+    const tampered = await runCli(['notation', 'blob', 'verify', '--signature', join(home, 'data.bin.cose.sig'), data], e);
+    assert.equal(tampered.code, 1);
+    assert.match(tampered.stderr, /integrity check failed\. signature does not match the given blob/);
+    // inspect prints notation's tree, line for line
+    const transcript = (await readFile(join(fixtures, 'transcript.txt'), 'utf8')).split('$ notation blob inspect data.bin.cose.sig\n')[1]?.replace(/\(exit 0\)\n$/, '');
+    const inspected = await runCli(['notation', 'blob', 'inspect', 'data.bin.cose.sig'], e, home);
+    assert.equal(inspected.code, 0, inspected.stderr);
+    assert.equal(inspected.stdout, transcript);
   } finally {
     await rm(home, { recursive: true, force: true });
   }
