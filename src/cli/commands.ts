@@ -135,13 +135,13 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .description('detached Notation signatures of files: sign, verify, inspect; the blob trust policy (notation blob)');
   blob
     .command('sign')
-    .description('sign a file; the signature is written to <file>.<format>.sig (notation blob sign)')
+    .description('sign a file; the signature is written to <file name>.<format>.sig (notation blob sign)')
     .argument('<blob_path>', 'the file to sign')
     .option('-k, --key <name|file>', "a key of notation's signingkeys.json (default: its default key); with --cert: a PEM key file")
     .option('--cert <file>', 'the PEM certificate chain of --key FILE (leaf first, ending in the root)')
     .option('--signature-format <format>', 'signature envelope format: jws or cose', 'jws')
     .option('--media-type <type>', 'media type of the blob', 'application/octet-stream')
-    .option('--signature-directory <dir>', 'directory where the signature file is placed (default: the blob\'s directory)')
+    .option('--signature-directory <dir>', 'directory where the signature file is placed (default: the current directory, as notation v2.0.0-alpha.1)')
     .option('--force', 'overwrite an existing signature file')
     .option('-e, --expiry <duration>', 'the signature expires after this long (a Go duration: 24h, 30m, 1h30m)')
     .option('-m, --user-metadata <key=value>', 'metadata to add to the signed payload (repeatable)', collect)

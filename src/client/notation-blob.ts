@@ -73,8 +73,8 @@ async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
 
 export interface BlobSignOptions {
   blobPath: string;
-  /** default: the blob's directory */
-  signatureDirectory?: string;
+  /** where `<blob file name>.<format>.sig` goes */
+  signatureDirectory: string;
   format: SignatureFormat;
   /** the blob's media type in the signed descriptor (default application/octet-stream) */
   mediaType?: string;
@@ -102,7 +102,7 @@ export async function signBlob(opts: BlobSignOptions): Promise<BlobSignResult> {
   checkContentMediaType(mediaType);
   const metadata = opts.userMetadata ?? {};
   checkUserMetadataKeys(metadata);
-  const signaturePath = blobSignaturePath(opts.signatureDirectory ?? dirname(opts.blobPath), opts.blobPath, opts.format);
+  const signaturePath = blobSignaturePath(opts.signatureDirectory, opts.blobPath, opts.format);
   const existing = await lstat(signaturePath).then(() => true, () => false);
   if (existing && !opts.force) {
     throw new VouchError('CONFLICT', `the signature file ${signaturePath} already exists`, { hint: 'use --force to overwrite it' });

@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { VouchError } from '../../core/index.js';
-import { checkContentMediaType, signBlob, signatureFormatOfPath, verifyBlob, type BlobVerifyResult } from '../../client/notation-blob.js';
+import { blobSignaturePath, checkContentMediaType, signBlob, signatureFormatOfPath, verifyBlob, type BlobVerifyResult } from '../../client/notation-blob.js';
 import {
   importNotationBlobTrustPolicy, notationConfigDir, readNotationBlobTrustPolicy, readNotationBlobTrustPolicyBytes, readNotationTrustStores,
 } from '../../keys/notation.js';
@@ -41,13 +41,15 @@ export async function blobSignCommand(ctx: Context, blobPath: string, opts: Blob
   const expiryMs = opts.expiry !== undefined ? parseGoDuration(opts.expiry) : undefined;
   const { privateKey, chain } = await readSigningKey(ctx, opts.key, opts.cert);
   if (opts.force) ctx.io.err('Warning: existing signature file will be overwritten\n');
-  const r = await signBlob({
-    blobPath: resolve(ctx.cwd, blobPath), format, mediaType: opts.mediaType, privateKey, chain, now: ctx.now(), userMetadata, force: Boolean(opts.force),
-    ...(opts.signatureDirectory !== undefined ? { signatureDirectory: resolve(ctx.cwd, opts.signatureDirectory) } : {}),
-    ...(expiryMs !== undefined ? { expiryMs } : {}),
+  // notation v2.0.0-alpha.1: the signature goes to the current directory unless --signature-directory
+  // says otherwise (later notation sources default to the blob's directory)
+  const signatureDirectory = opts.signatureDirectory ?? '.';
+  await signBlob({
+    blobPath: resolve(ctx.cwd, blobPath), signatureDirectory: resolve(ctx.cwd, signatureDirectory), format, mediaType: opts.mediaType,
+    privateKey, chain, now: ctx.now(), userMetadata, force: Boolean(opts.force), ...(expiryMs !== undefined ? { expiryMs } : {}),
   });
-  // notation prints the path as given, and (sic) a space before the second line
-  ctx.io.out(`Successfully signed ${blobPath}\n Signature file written to ${r.signaturePath}\n`);
+  // notation prints the paths as given, and (sic) a space before the second line
+  ctx.io.out(`Successfully signed ${blobPath}\n Signature file written to ${blobSignaturePath(signatureDirectory, blobPath, format)}\n`);
 }
 
 export async function blobVerifyCommand(ctx: Context, blobPath: string, opts: BlobVerifyCommandOptions): Promise<void> {

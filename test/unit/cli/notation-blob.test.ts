@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runCli } from '../../support/cli.js';
 import { projectRoot } from '../../support/paths.js';
 import { makeChain, type Kind } from '../../support/x509.js';
@@ -54,16 +54,17 @@ async function blob(content = 'a release tarball\n'): Promise<string> {
   return path;
 }
 
+/** Signs from the blob's directory: the signature lands in the current directory, as with notation v2.0.0-alpha.1. */
 const sign = (path: string, kind: Kind, args: string[] = []): ReturnType<typeof runCli> =>
-  runCli(['notation', 'blob', 'sign', '--key', keys.get(kind)?.key as string, '--cert', keys.get(kind)?.cert as string, ...args, path], env);
+  runCli(['notation', 'blob', 'sign', '--key', keys.get(kind)?.key as string, '--cert', keys.get(kind)?.cert as string, ...args, path], env, dirname(path));
 
 for (const format of ['jws', 'cose']) {
   for (const kind of ['ec-384', 'rsa-2048'] as Kind[]) {
-    test(`blob sign (${format}, ${kind}) writes <file>.${format}.sig next to the blob; blob verify accepts it`, async () => {
+    test(`blob sign (${format}, ${kind}) writes <file name>.${format}.sig in the current directory; blob verify accepts it`, async () => {
       const path = await blob();
       const signed = await sign(path, kind, ['--signature-format', format, '-m', 'build=9', '--media-type', 'application/gzip']);
       assert.equal(signed.code, 0, signed.stderr);
-      assert.equal(signed.stdout, `Successfully signed ${path}\n Signature file written to ${path}.${format}.sig\n`);
+      assert.equal(signed.stdout, `Successfully signed ${path}\n Signature file written to app.tar.gz.${format}.sig\n`);
       const ok = await runCli(['notation', 'blob', 'verify', '--signature', `${path}.${format}.sig`, '-m', 'build=9', '--media-type', 'application/gzip', path], env);
       assert.equal(ok.code, 0, ok.stderr);
       assert.equal(ok.stdout, `Successfully verified signature for ${path}\n\nThe artifact was signed with the following user metadata.\n\nKEY     VALUE\nbuild   9\n`);
@@ -126,6 +127,10 @@ test('signature files: names as notation reads them, an existing one replaced on
   const again = await sign(path, 'ec-384');
   assert.equal(again.code, 1);
   assert.match(again.stderr, /the signature file .*app\.tar\.gz\.jws\.sig already exists/);
+  // without --signature-directory, the current directory: not the blob's
+  const cwdSigned = await runCli(['notation', 'blob', 'sign', '--key', keys.get('ec-384')?.key as string, '--cert', keys.get('ec-384')?.cert as string, path], env, dir);
+  assert.equal(cwdSigned.code, 0, cwdSigned.stderr);
+  assert.ok((await readdir(dir)).includes('app.tar.gz.jws.sig'));
   const forced = await sign(path, 'ec-384', ['--force']);
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(forced.stderr, /Warning: existing signature file will be overwritten/);
