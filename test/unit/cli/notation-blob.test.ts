@@ -3,7 +3,7 @@
 // written by a failed verification; an existing signature or policy is replaced only with --force.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runCli } from '../../support/cli.js';
@@ -149,6 +149,13 @@ test('signature files: names as notation reads them, an existing one replaced on
   const r = await runCli(['notation', 'blob', 'verify', '--signature', misnamed, path], env);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /integrity failed/);
+  // a signature file over notation-go's 32 MiB envelope bound is refused before it is read
+  const huge = join(dir, 'huge.jws.sig');
+  await writeFile(huge, '');
+  await truncate(huge, 32 * 1024 * 1024 + 1);
+  const tooLarge = await runCli(['notation', 'blob', 'verify', '--signature', huge, path], env);
+  assert.equal(tooLarge.code, 1);
+  assert.match(tooLarge.stderr, /is 33554433 bytes, over the limit of 33554432/);
   const noSig = await runCli(['notation', 'blob', 'verify', path], env);
   assert.equal(noSig.code, 2);
   assert.match(noSig.stderr, /filepath of the signature cannot be empty/);
