@@ -16,6 +16,7 @@ import type { DockerInstallOptions } from './commands/docker.js';
 import type { CosignSignOptions, CosignVerifyOptions } from './commands/cosign.js';
 import type { MigrateCommandOptions } from './commands/migrate.js';
 import type { NotationSignOptions, NotationVerifyCommandOptions } from './commands/notation.js';
+import type { BlobSignCommandOptions, BlobVerifyCommandOptions } from './commands/notation-blob.js';
 import { DEFAULT_REGISTRY_LIMITS as REG } from '../registry/limits.js';
 
 const gib = (n: number): string => `${n / 1024 ** 3}GiB`;
@@ -128,7 +129,7 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .argument('<reference>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST (with --oci-layout: DIR:TAG or DIR@sha256:DIGEST)')
     .option('-k, --key <name|file>', "a key of notation's signingkeys.json (default: its default key); with --cert: a PEM key file (PKCS#8, PKCS#1 or SEC1, unencrypted)")
     .option('--cert <file>', 'the PEM certificate chain of --key FILE (leaf first, ending in the root)')
-    .option('--signature-format <format>', 'signature envelope format: jws', 'jws')
+    .option('--signature-format <format>', 'signature envelope format: jws or cose', 'jws')
     .option('-e, --expiry <duration>', 'the signature expires after this long (a Go duration: 24h, 30m, 1h30m)')
     .option('-m, --user-metadata <key=value>', 'metadata to add to the signed payload (repeatable)', collect)
     .option('--oci-layout', 'the reference is an OCI image layout on disk (DIR:TAG or DIR@DIGEST); works offline')
@@ -152,6 +153,56 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .addHelpText('after', '\nThe notation config directory is $XDG_CONFIG_HOME/notation (default ~/.config/notation): trust stores in\ntruststore/x509/{ca,signingAuthority}/NAME/. Exit status: 0 when a signature verifies, 1 when none does, 2 for a usage error.')
     .action((reference: string, opts: NotationVerifyCommandOptions) =>
       run(async (ctx) => (await import('./commands/notation.js')).notationVerifyCommand(ctx, reference, opts))());
+
+  const blob = notation
+    .command('blob')
+    .description('detached Notation signatures of files: sign, verify, inspect; the blob trust policy (notation blob)');
+  blob
+    .command('sign')
+    .description('sign a file; the signature is written to <file name>.<format>.sig (notation blob sign)')
+    .argument('<blob_path>', 'the file to sign')
+    .option('-k, --key <name|file>', "a key of notation's signingkeys.json (default: its default key); with --cert: a PEM key file")
+    .option('--cert <file>', 'the PEM certificate chain of --key FILE (leaf first, ending in the root)')
+    .option('--signature-format <format>', 'signature envelope format: jws or cose', 'jws')
+    .option('--media-type <type>', 'media type of the blob', 'application/octet-stream')
+    .option('--signature-directory <dir>', 'directory where the signature file is placed (default: the current directory, as notation v2.0.0-alpha.1)')
+    .option('--force', 'overwrite an existing signature file')
+    .option('-e, --expiry <duration>', 'the signature expires after this long (a Go duration: 24h, 30m, 1h30m)')
+    .option('-m, --user-metadata <key=value>', 'metadata to add to the signed payload (repeatable)', collect)
+    .addHelpText('after', '\nExit status: 0 when signed, 1 when not, 2 for a usage error.')
+    .action((blobPath: string, opts: BlobSignCommandOptions) =>
+      run(async (ctx) => (await import('./commands/notation-blob.js')).blobSignCommand(ctx, blobPath, opts))());
+  blob
+    .command('verify')
+    .description("verify a file's detached signature against notation's trustpolicy.blob.json (notation blob verify)")
+    .argument('<blob_path>', 'the file the signature is for')
+    .option('--signature <file>', 'the signature file (<name>.jws.sig or <name>.cose.sig)')
+    .option('--policy-name <name>', 'the blob trust policy statement to verify against (default: the global one)')
+    .option('--media-type <type>', 'the media type the signature must name for the blob')
+    .option('-m, --user-metadata <key=value>', 'metadata the signature must carry (repeatable)', collect)
+    .option('-o, --output <format>', 'text or json (the verdict with every check)', 'text')
+    .addHelpText('after', '\nExit status: 0 when the signature verifies, 1 when not, 2 for a usage error.')
+    .action((blobPath: string, opts: BlobVerifyCommandOptions) =>
+      run(async (ctx) => (await import('./commands/notation-blob.js')).blobVerifyCommand(ctx, blobPath, opts))());
+  blob
+    .command('inspect')
+    .description('show what a blob signature says (notation blob inspect)')
+    .argument('<signature_path>', 'the signature file (<name>.jws.sig or <name>.cose.sig)')
+    .option('-o, --output <format>', 'tree or json', 'tree')
+    .action((signaturePath: string, opts: { output: string }) =>
+      run(async (ctx) => (await import('./commands/notation-blob.js')).blobInspectCommand(ctx, signaturePath, opts))());
+  const blobPolicy = blob.command('policy').description("notation's blob trust policy, trustpolicy.blob.json (notation blob policy)");
+  blobPolicy
+    .command('import')
+    .description('validate a blob trust policy file and install it as trustpolicy.blob.json')
+    .argument('<file>', 'the blob trust policy JSON')
+    .option('--force', 'overwrite an existing blob trust policy')
+    .action((file: string, opts: { force?: boolean }) =>
+      run(async (ctx) => (await import('./commands/notation-blob.js')).blobPolicyImportCommand(ctx, file, opts))());
+  blobPolicy
+    .command('show')
+    .description('print trustpolicy.blob.json')
+    .action(() => run(async (ctx) => (await import('./commands/notation-blob.js')).blobPolicyShowCommand(ctx))());
 
   program
     .command('migrate')

@@ -13,8 +13,8 @@ import { parseManifest, type Descriptor } from '../oci/manifest.js';
 import { MAX_MANIFEST_BYTES, OCI_MANIFEST, isImageManifestType } from '../oci/mediatypes.js';
 import {
   DEFAULT_MAX_SIGNATURES, MAX_ENVELOPE_BYTES, MAX_SIGNATURE_MANIFEST_BYTES, NOTATION_ARTIFACT_TYPE,
-  applicablePolicy, buildSignatureManifest, isNotationSignature, parseSignatureManifest, signJws, verifyNotationSignature,
-  type BuiltSignatureManifest, type NotationVerdict, type ResolvedPolicy, type SignatureManifestForm, type TargetArtifact,
+  applicablePolicy, buildSignatureManifest, isNotationSignature, parseSignatureManifest, signEnvelope, verifyNotationSignature,
+  type BuiltSignatureManifest, type NotationVerdict, type SignatureFormat, type ResolvedPolicy, type SignatureManifestForm, type TargetArtifact,
   type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType,
 } from '../sig/index.js';
 
@@ -155,6 +155,8 @@ export interface NotationSignOptions {
   now: Date;
   expiryMs?: number;
   userMetadata?: Record<string, string>;
+  /** `--signature-format` (default jws, as notation) */
+  format?: SignatureFormat;
 }
 
 export interface NotationSignResult {
@@ -164,22 +166,29 @@ export interface NotationSignResult {
   reference: string;
 }
 
-/** `notation sign`: resolves the reference to a digest, signs that, pushes the signature. */
-export async function signNotation(opts: NotationSignOptions): Promise<NotationSignResult> {
-  for (const k of Object.keys(opts.userMetadata ?? {})) {
+/** `-m` keys must not use notation's reserved prefix (notation-go notation.go addUserMetadataToDescriptor). */
+export function checkUserMetadataKeys(metadata: Record<string, string>): void {
+  for (const k of Object.keys(metadata)) {
     if (k.startsWith('io.cncf.notary')) throw new VouchError('INVALID_ARGUMENT', `error adding user metadata: metadata key ${k} has reserved prefix io.cncf.notary`);
   }
+}
+
+/** `notation sign`: resolves the reference to a digest, signs that, pushes the signature. */
+export async function signNotation(opts: NotationSignOptions): Promise<NotationSignResult> {
+  checkUserMetadataKeys(opts.userMetadata ?? {});
   const subject = await opts.store.resolve(opts.reference);
   if (opts.reference.includes(':') && subject.digest !== opts.reference) {
     throw new VouchError('HASH_MISMATCH', `user input digest ${opts.reference} does not match the resolved digest ${subject.digest}`);
   }
   const metadata = opts.userMetadata ?? {};
   const target: TargetArtifact = { ...subject, ...(Object.keys(metadata).length > 0 ? { annotations: metadata } : {}) };
-  const signed = await signJws({
+  const signed = await signEnvelope(opts.format ?? 'jws', {
     target, privateKey: opts.privateKey, chain: opts.chain, signingTime: opts.now,
     ...(opts.expiryMs !== undefined ? { expiry: new Date(opts.now.getTime() + opts.expiryMs) } : {}),
   });
-  const built = buildSignatureManifest({ subject, envelope: signed.envelope, thumbprints: signed.thumbprints, created: signed.signingTime, form: opts.store.manifestForm });
+  const built = buildSignatureManifest({
+    subject, envelope: signed.envelope, envelopeMediaType: signed.mediaType, thumbprints: signed.thumbprints, created: signed.signingTime, form: opts.store.manifestForm,
+  });
   await opts.store.pushSignature(built);
   return { subject, signature: built.descriptor, reference: `${opts.store.name}@${subject.digest}` };
 }

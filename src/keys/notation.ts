@@ -5,11 +5,11 @@
 // notation, symlinks and subdirectories are refused. Signing keys and certificates as PEM files,
 // named directly or through notation's local key store (signingkeys.json).
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { lstat, readFile, readdir } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { VouchError, isJsonObject, parseCertificateBundle, parseJson } from '../core/index.js';
-import { parseCertificateFile, parseTrustPolicy, type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType } from '../sig/index.js';
+import { parseBlobTrustPolicy, parseCertificateFile, parseTrustPolicy, type BlobTrustPolicyDocument, type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType } from '../sig/index.js';
 import type { Env } from './trustdir.js';
 
 export const TRUST_POLICY_FILES = ['trustpolicy.oci.json', 'trustpolicy.json'] as const;
@@ -32,18 +32,69 @@ async function lstatOrUndefined(path: string): Promise<Awaited<ReturnType<typeof
 export async function readNotationTrustPolicy(configDir: string, file?: string): Promise<{ file: string; policy: TrustPolicyDocument }> {
   const candidates = file !== undefined ? [file] : TRUST_POLICY_FILES.map((f) => join(configDir, f));
   for (const path of candidates) {
-    const st = await lstatOrUndefined(path);
-    if (st === undefined) continue;
-    if (!st.isFile()) {
-      throw new VouchError('INVALID_POLICY', `trust policy ${path} is not a regular file (symlinks are not supported)`, { hint: 'replace the link with a copy of the file' });
-    }
-    if (st.size > MAX_POLICY_BYTES) throw new VouchError('TOO_LARGE', `trust policy ${path} is ${st.size} bytes, over the limit of ${MAX_POLICY_BYTES}`);
-    const bytes = await readFile(path);
-    return { file: path, policy: parseTrustPolicy(bytes, path) };
+    const bytes = await readPolicyFile(path);
+    if (bytes !== undefined) return { file: path, policy: parseTrustPolicy(bytes, path) };
   }
   throw new VouchError('INVALID_POLICY', `trust policy is not present (looked for ${candidates.join(', ')})`, {
     hint: 'create one (https://notaryproject.dev/docs/quickstart/#create-a-trust-policy), or name it with --trust-policy FILE',
   });
+}
+
+export const BLOB_TRUST_POLICY_FILE = 'trustpolicy.blob.json';
+
+/** The bytes of a policy file: a regular file (no symlink), bounded; undefined when absent. */
+async function readPolicyFile(path: string): Promise<Buffer | undefined> {
+  const st = await lstatOrUndefined(path);
+  if (st === undefined) return undefined;
+  if (!st.isFile()) throw new VouchError('INVALID_POLICY', `trust policy ${path} is not a regular file (symlinks are not supported)`, { hint: 'replace the link with a copy of the file' });
+  if (st.size > MAX_POLICY_BYTES) throw new VouchError('TOO_LARGE', `trust policy ${path} is ${st.size} bytes, over the limit of ${MAX_POLICY_BYTES}`);
+  return readFile(path);
+}
+
+/** trustpolicy.blob.json of the config dir, validated (notation-go trustpolicy.LoadBlobDocument). */
+export async function readNotationBlobTrustPolicy(configDir: string): Promise<{ file: string; policy: BlobTrustPolicyDocument }> {
+  const file = join(configDir, BLOB_TRUST_POLICY_FILE);
+  const bytes = await readPolicyFile(file);
+  if (bytes === undefined) {
+    throw new VouchError('INVALID_POLICY', `trust policy is not present. To create a trust policy, see: https://notaryproject.dev/docs/quickstart/#create-a-trust-policy (looked for ${file})`, {
+      hint: 'import one with `vouch notation blob policy import FILE`',
+    });
+  }
+  return { file, policy: parseBlobTrustPolicy(bytes, file) };
+}
+
+/** The raw bytes of trustpolicy.blob.json, for `blob policy show`; undefined when absent. */
+export async function readNotationBlobTrustPolicyBytes(configDir: string): Promise<{ file: string; bytes?: Buffer }> {
+  const file = join(configDir, BLOB_TRUST_POLICY_FILE);
+  const bytes = await readPolicyFile(file);
+  return { file, ...(bytes !== undefined ? { bytes } : {}) };
+}
+
+/**
+ * Validates `source` as a blob trust policy and writes it, unchanged, as the config dir's
+ * trustpolicy.blob.json (cmd/notation/blob/policy/import.go). Refuses to replace an existing one
+ * unless `force`. Returns the path written and whether one was replaced.
+ */
+export async function importNotationBlobTrustPolicy(configDir: string, source: string, force: boolean): Promise<{ file: string; replaced: boolean }> {
+  const st = await lstatOrUndefined(source);
+  if (st === undefined) throw new VouchError('NOT_FOUND', `failed to read blob trust policy file: open ${source}: no such file or directory`);
+  if (!st.isFile()) throw new VouchError('INVALID_ARGUMENT', `failed to read blob trust policy file: ${source} is not a regular file`);
+  if (st.size > MAX_POLICY_BYTES) throw new VouchError('TOO_LARGE', `blob trust policy file ${source} is ${st.size} bytes, over the limit of ${MAX_POLICY_BYTES}`);
+  const bytes = await readFile(source);
+  try { parseBlobTrustPolicy(bytes, source); } catch (err) {
+    if (err instanceof VouchError) throw new VouchError(err.code, `failed to validate blob trust policy configuration: ${err.message}`, { cause: err });
+    throw err;
+  }
+  const file = join(configDir, BLOB_TRUST_POLICY_FILE);
+  const existing = await lstatOrUndefined(file);
+  if (existing !== undefined && !force) {
+    throw new VouchError('CONFLICT', `the blob trust policy configuration ${file} already exists`, { hint: 'use --force to overwrite it' });
+  }
+  await mkdir(configDir, { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, bytes, { mode: 0o600 });
+  await rename(tmp, file);
+  return { file, replaced: existing !== undefined };
 }
 
 /**

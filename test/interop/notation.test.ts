@@ -14,6 +14,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { decode, encode, Tag } from 'cbor2';
 import { digestOf } from '../../src/core/index.js';
 import { RegistryClient, referrersTag } from '../../src/oci/client.js';
 import { pushImage } from '../../src/oci/copy.js';
@@ -23,7 +24,7 @@ import { signJws } from '../../src/sig/index.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { buildImageLayout } from '../support/image.js';
 import {
-  globalPolicy, issueSigningLeaf, makeNotationHome, makeRootCa, notationBinary, runNotation, type SigningIdentity,
+  globalPolicy, issueSigningLeaf, makeNotationHome, makeRootCa, notationBinary, runNotation, type KeyKind, type SigningIdentity,
 } from '../support/notation.js';
 import { startPeers, type Peers, type RunResult } from '../support/peers.js';
 import { LEAF_SUBJECT, ROOT_SUBJECT, caExtensions, leafExtensions, makeCert, testKey, type Chain } from '../support/x509.js';
@@ -50,8 +51,8 @@ interface Place {
   vouchArgs(img: Image): string[];
   /** the arguments naming `img` for `notation …` */
   notationArgs(img: Image): string[];
-  /** attaches a signature manifest (notation v1.x's form) holding `envelope` to `img` */
-  attach(img: Image, envelope: Buffer): Promise<void>;
+  /** attaches a signature manifest (notation v1.x's form) holding `envelope` (JWS unless `mediaType` says) to `img` */
+  attach(img: Image, envelope: Buffer, mediaType?: string): Promise<void>;
   /** checks how vouch stored its signature of `img` (the referrers API, or the sha256-<hex> tag index) */
   checkStored?(img: Image): Promise<void>;
 }
@@ -62,6 +63,9 @@ const forSign = (args: string[]): string[] => args.filter((a, i) => a !== '--sco
 let pki: string;
 let rsa: SigningIdentity;
 let ec: SigningIdentity;
+/** one signing identity per key notation signs with, all in notation's signingkeys.json under their kind */
+const byKind = new Map<KeyKind, SigningIdentity>();
+const KINDS: KeyKind[] = ['rsa-2048', 'rsa-3072', 'rsa-4096', 'ec-256', 'ec-384', 'ec-521'];
 let env: Record<string, string>;
 let wrongStoreEnv: Record<string, string>;
 let wrongIdentityEnv: Record<string, string>;
@@ -92,20 +96,25 @@ async function notationVerify(e: Record<string, string>, place: Place, img: Imag
 
 const show = (r: { code: number; stdout: string; stderr: string }): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
-/** SHA-256 of each certificate in the envelope's x5c, as the annotation lists them. */
-function thumbprints(envelope: Buffer): string[] {
-  const x5c = (JSON.parse(envelope.toString()) as { header: { x5c: string[] } }).header.x5c;
-  return x5c.map((c) => digestOf(Buffer.from(c, 'base64')).slice('sha256:'.length));
+const JWS = 'application/jose+json';
+const COSE = 'application/cose';
+
+/** SHA-256 of each certificate in the envelope's chain (JWS x5c, COSE x5chain), as the annotation lists them. */
+function thumbprints(envelope: Buffer, mediaType: string): string[] {
+  const ders = mediaType === COSE
+    ? ((decode(new Uint8Array(envelope), { ignoreGlobalTags: true, preferMap: true }) as Tag).contents as [unknown, Map<number, Uint8Array[]>])[1].get(33) ?? []
+    : (JSON.parse(envelope.toString()) as { header: { x5c: string[] } }).header.x5c.map((c) => Buffer.from(c, 'base64'));
+  return ders.map((c) => digestOf(c).slice('sha256:'.length));
 }
 
 /** A signature manifest as notation v1.3 writes it, around `envelope`, for `subject`. */
-function signatureManifest(subject: Image, envelope: Buffer): Buffer {
+function signatureManifest(subject: Image, envelope: Buffer, mediaType: string): Buffer {
   return Buffer.from(JSON.stringify({
     schemaVersion: 2, mediaType: OCI_MANIFEST,
     config: { mediaType: NOTATION_SIGNATURE, digest: digestOf(EMPTY), size: 2 },
-    layers: [{ mediaType: 'application/jose+json', digest: digestOf(envelope), size: envelope.length }],
+    layers: [{ mediaType, digest: digestOf(envelope), size: envelope.length }],
     subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
-    annotations: { 'io.cncf.notary.x509chain.thumbprint#S256': JSON.stringify(thumbprints(envelope)), 'org.opencontainers.image.created': '2026-01-01T00:00:00Z' },
+    annotations: { 'io.cncf.notary.x509chain.thumbprint#S256': JSON.stringify(thumbprints(envelope, mediaType)), 'org.opencontainers.image.created': '2026-01-01T00:00:00Z' },
   }));
 }
 
@@ -141,9 +150,9 @@ function layoutPlace(): Place {
     },
     vouchArgs: (img) => ['--oci-layout', `${layouts.get(img.digest) as string}@${img.digest}`, '--scope', 'local/app'],
     notationArgs: (img) => ['--oci-layout', `${layouts.get(img.digest) as string}@${img.digest}`, '--scope', 'local/app'],
-    async attach(img, envelope) {
+    async attach(img, envelope, mediaType = JWS) {
       const layout = layouts.get(img.digest) as string;
-      const manifest = signatureManifest(img, envelope);
+      const manifest = signatureManifest(img, envelope, mediaType);
       for (const b of [EMPTY, envelope, manifest]) await writeFile(blobPath(layout, digestOf(b)), b);
       const index = JSON.parse((await readFile(join(layout, 'index.json'))).toString()) as { manifests: unknown[] };
       index.manifests.push({ mediaType: OCI_MANIFEST, digest: digestOf(manifest), size: manifest.length });
@@ -171,13 +180,13 @@ function registryPlace(name: string, host: () => string, fallback: boolean): Pla
     },
     vouchArgs: (img) => [`${host()}/${repos.get(img.digest) as string}@${img.digest}`, '--plain-http'],
     notationArgs: (img) => [`${host()}/${repos.get(img.digest) as string}@${img.digest}`, '--insecure-registry'],
-    async attach(img, envelope) {
+    async attach(img, envelope, mediaType = JWS) {
       const repo = repos.get(img.digest) as string;
       const c = client();
       try {
         await c.pushBlob(repo, { digest: digestOf(EMPTY), size: 2 }, EMPTY);
         await c.pushBlob(repo, { digest: digestOf(envelope), size: envelope.length }, envelope);
-        await c.pushReferrer(repo, signatureManifest(img, envelope), OCI_MANIFEST);
+        await c.pushReferrer(repo, signatureManifest(img, envelope, mediaType), OCI_MANIFEST);
       } finally { await c.close(); }
     },
     async checkStored(img) {
@@ -206,10 +215,13 @@ before(async () => {
   await makeRootCa(pki, 'other', '/C=US/ST=WA/O=Other/CN=Other Root');
   rsa = await issueSigningLeaf(pki, 'root', 'rsa', 'rsa-2048', '/C=US/ST=WA/L=Seattle/O=Vouch Test/CN=rsa signer');
   ec = await issueSigningLeaf(pki, 'root', 'ec', 'ec-384', '/C=US/ST=WA/O=Vouch Test/CN=ec signer');
+  byKind.set('rsa-2048', rsa);
+  byKind.set('ec-384', ec);
+  for (const kind of KINDS.filter((k) => !byKind.has(k))) byKind.set(kind, await issueSigningLeaf(pki, 'root', kind, kind, `/C=US/ST=WA/O=Vouch Test/CN=${kind} signer`));
   env = await makeNotationHome(await tempDir('vouch-nhome-'), {
     trustStores: { test: [join(pki, 'root.crt')] },
     policy: globalPolicy('strict', ['ca:test'], [IDENTITY]),
-    signingKeys: { rsa },
+    signingKeys: { rsa, ...Object.fromEntries(KINDS.map((k) => [k, byKind.get(k) as SigningIdentity])) },
   });
   wrongStoreEnv = await makeNotationHome(await tempDir('vouch-nhome-'), { trustStores: { test: [join(pki, 'other.crt')] }, policy: globalPolicy('strict', ['ca:test'], [IDENTITY]) });
   wrongIdentityEnv = await makeNotationHome(await tempDir('vouch-nhome-'), {
@@ -271,6 +283,24 @@ for (const makePlace of places) {
         // and vouch reads its own signature back
         const mine = await vouch(env, ['notation', 'verify', ...place.vouchArgs(img)]);
         assert.equal(mine.code, 0, show(mine));
+      });
+    }
+
+    for (const kind of KINDS) {
+      test(`COSE (${kind}): notation sign --signature-format cose → vouch notation verify; vouch notation sign --signature-format cose → notation verify`, async () => {
+        const theirs = await place.image(`cose-n2v-${kind}`);
+        const signed = await runNotation(env, ['sign', '--signature-format', 'cose', '--key', kind, '-m', 'build=7', ...forSign(place.notationArgs(theirs))]);
+        assert.equal(signed.code, 0, show(signed));
+        const r = await vouch(env, ['notation', 'verify', ...place.vouchArgs(theirs), '-m', 'build=7']);
+        assert.equal(r.code, 0, show(r));
+        assert.match(r.stdout, /^Successfully verified signature for .*@sha256:[0-9a-f]{64}\n/);
+        const mine = await place.image(`cose-v2n-${kind}`);
+        const id = byKind.get(kind) as SigningIdentity;
+        const made = await vouch(env, ['notation', 'sign', '--signature-format', 'cose', ...forSign(place.vouchArgs(mine)), '--key', id.key, '--cert', id.chain, '-m', 'team=vouch']);
+        assert.equal(made.code, 0, show(made));
+        const n = await runNotation(env, ['verify', ...place.notationArgs(mine), '-m', 'team=vouch']);
+        assert.equal(n.code, 0, show(n));
+        assert.match(n.stdout, /Successfully verified signature for/);
       });
     }
 
@@ -348,6 +378,24 @@ for (const makePlace of places) {
       jws.payload = Buffer.from(JSON.stringify(payload)).toString('base64url');
       await place.attach(img, Buffer.from(JSON.stringify(jws)));
       await refusedByBoth(img, env, 'integrity', /signature is invalid/, /integrity validation failed.*signature is invalid/);
+    });
+
+    test('refused by both: a tampered COSE envelope (integrity), and a COSE signature under the wrong trust store (authenticity)', async () => {
+      const content = 'cose tamper target';
+      const img = await place.image('cose-tamper', content);
+      const good = await envelopeFor('cose-tamper', content, ['--signature-format', 'cose']);
+      const msg = decode(new Uint8Array(good), { ignoreGlobalTags: true, preferMap: true }) as Tag;
+      const [p, u, payload, sig] = msg.contents as [Uint8Array, Map<unknown, unknown>, Uint8Array, Uint8Array];
+      const target = JSON.parse(Buffer.from(payload).toString()) as { targetArtifact: { annotations?: Record<string, string> } };
+      target.targetArtifact.annotations = { injected: 'yes' };
+      const u8 = (b: Uint8Array): Uint8Array => new Uint8Array(b);
+      const tampered = Buffer.from(encode(new Tag(18, [u8(p), u, u8(Buffer.from(JSON.stringify(target))), u8(sig)])));
+      await place.attach(img, tampered, COSE);
+      await refusedByBoth(img, env, 'integrity', /signature is invalid/, /integrity validation failed/);
+      const other = await place.image('cose-wrongstore');
+      const signed = await runNotation(env, ['sign', '--signature-format', 'cose', '--key', 'ec-256', ...forSign(place.notationArgs(other))]);
+      assert.equal(signed.code, 0, show(signed));
+      await refusedByBoth(other, wrongStoreEnv, 'authenticity', /does not contain any trusted certificate/, /authenticity validation failed.*does not contain any trusted certificate/);
     });
 
     test('refused by both: a signature made for another digest (target artifact)', async () => {

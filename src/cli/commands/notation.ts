@@ -9,7 +9,7 @@ import { VouchError } from '../../core/index.js';
 import { LayoutSignatureStore, RegistrySignatureStore, signNotation, verifyNotation, type NotationVerifyResult, type SignatureStore } from '../../client/notation.js';
 import { notationConfigDir, readNotationTrustPolicy, readNotationTrustStores, readSigningKeyFiles, resolveNotationSigningKey } from '../../keys/notation.js';
 import { parseReference } from '../../oci/reference.js';
-import type { CheckResult } from '../../sig/index.js';
+import { parseSignatureFormat, type CheckResult } from '../../sig/index.js';
 import type { Context } from '../context.js';
 import { openSession } from './trust-common.js';
 
@@ -93,26 +93,34 @@ function tagWarning(ctx: Context, ref: string): void {
   }
 }
 
-export async function notationSignCommand(ctx: Context, reference: string, opts: NotationSignOptions): Promise<void> {
-  if (opts.signatureFormat !== 'jws') {
-    if (opts.signatureFormat === 'cose') throw new VouchError('INVALID_ARGUMENT', 'signature format "cose" is not supported by vouch yet', { hint: 'use --signature-format jws (the default)' });
-    throw new VouchError('INVALID_ARGUMENT', `signature format "${opts.signatureFormat}" not supported`, { hint: 'use --signature-format jws' });
+/** --key FILE --cert FILE, or (as notation) --key NAME / the default key of signingkeys.json. */
+export async function readSigningKey(ctx: Context, key: string | undefined, cert: string | undefined): Promise<Awaited<ReturnType<typeof readSigningKeyFiles>>> {
+  if (cert !== undefined) {
+    if (!key) throw new VouchError('INVALID_ARGUMENT', '--cert FILE goes with --key FILE (the PEM private key)');
+    return readSigningKeyFiles(resolve(ctx.cwd, key), resolve(ctx.cwd, cert));
   }
+  const files = await resolveNotationSigningKey(notationConfigDir(ctx.env), key);
+  return readSigningKeyFiles(files.keyPath, files.certPath);
+}
+
+/** notation's table of the signed user metadata, after "Successfully verified …". */
+export function printUserMetadata(ctx: Context, metadata: Record<string, string> | undefined): void {
+  const entries = Object.entries(metadata ?? {});
+  if (entries.length === 0) return;
+  const width = Math.max(3, ...entries.map(([k]) => k.length)) + 3;
+  ctx.io.out(`\nThe artifact was signed with the following user metadata.\n\n${'KEY'.padEnd(width)}VALUE\n`);
+  for (const [k, v] of entries) ctx.io.out(`${k.padEnd(width)}${v}\n`);
+}
+
+export async function notationSignCommand(ctx: Context, reference: string, opts: NotationSignOptions): Promise<void> {
+  const format = parseSignatureFormat(opts.signatureFormat);
   const userMetadata = parseUserMetadata(opts.userMetadata);
   const expiryMs = opts.expiry !== undefined ? parseGoDuration(opts.expiry) : undefined;
-  // --key FILE --cert FILE, or (as notation) --key NAME / the default key of signingkeys.json
-  let files: { keyPath: string; certPath: string };
-  if (opts.cert !== undefined) {
-    if (!opts.key) throw new VouchError('INVALID_ARGUMENT', '--cert FILE goes with --key FILE (the PEM private key)');
-    files = { keyPath: resolve(ctx.cwd, opts.key), certPath: resolve(ctx.cwd, opts.cert) };
-  } else {
-    files = await resolveNotationSigningKey(notationConfigDir(ctx.env), opts.key);
-  }
-  const { privateKey, chain } = await readSigningKeyFiles(files.keyPath, files.certPath);
+  const { privateKey, chain } = await readSigningKey(ctx, opts.key, opts.cert);
   const target = openTarget(ctx, reference, opts);
   try {
     tagWarning(ctx, target.ref);
-    const r = await signNotation({ store: target.store, reference: target.ref, privateKey, chain, now: ctx.now(), ...(expiryMs !== undefined ? { expiryMs } : {}), userMetadata });
+    const r = await signNotation({ store: target.store, reference: target.ref, privateKey, chain, now: ctx.now(), ...(expiryMs !== undefined ? { expiryMs } : {}), userMetadata, format });
     ctx.io.out(`Successfully signed ${r.reference}\n`);
   } finally {
     await target.close();
@@ -168,10 +176,5 @@ export async function notationVerifyCommand(ctx: Context, reference: string, opt
     ctx.io.err(`Warning: ${c.check} was set to "${c.action}" and failed with error: ${c.message ?? c.status}\n`);
   }
   ctx.io.out(`Successfully verified signature for ${r.reference}\n`);
-  const metadata = Object.entries(r.verdict?.userMetadata ?? {});
-  if (metadata.length > 0) {
-    const width = Math.max(3, ...metadata.map(([k]) => k.length)) + 3;
-    ctx.io.out(`\nThe artifact was signed with the following user metadata.\n\n${'KEY'.padEnd(width)}VALUE\n`);
-    for (const [k, v] of metadata) ctx.io.out(`${k.padEnd(width)}${v}\n`);
-  }
+  printUserMetadata(ctx, r.verdict?.userMetadata);
 }

@@ -33,6 +33,11 @@ const EC_SPECS: Record<string, KeySpec> = {
   secp521r1: { type: 'ec', size: 521, alg: 'ES512', hash: 'sha512' },
 };
 
+/** The hash an algorithm signs with (notation-core-go signature.Algorithm.Hash): PS256/ES256 → sha256, …. */
+export function hashOfAlgorithm(alg: JwsAlgorithm): HashName {
+  return `sha${alg.slice(2)}` as HashName;
+}
+
 /** RSA 2048/3072/4096 or EC P-256/384/521, nothing else (notation-core-go internal/algorithm ExtractKeySpec). */
 export function keySpecOf(key: KeyObject): KeySpec {
   if (key.asymmetricKeyType === 'rsa') {

@@ -4,8 +4,9 @@
 // payload keys sorted as Go marshals maps, base64url without padding for the three JWS parts,
 // standard base64 for x5c); read as it reads it, every rule with its message.
 import { constants, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
-import { VouchError, fromBase64, isBase64, isJsonObject, parseDigest, parseJson, type JsonObject } from '../../core/index.js';
-import { keySpecOf, parseCertificates, thumbprint, validateCodeSigningChain, type Certificate, type JwsAlgorithm } from './certs.js';
+import { VouchError, fromBase64, isBase64, isJsonObject, parseJson, type JsonObject } from '../../core/index.js';
+import { hashOfAlgorithm, keySpecOf, parseCertificates, thumbprint, validateCodeSigningChain, type Certificate, type JwsAlgorithm, type KeySpec } from './certs.js';
+import type { EnvelopeSignOptions, NotationEnvelope } from './envelope.js';
 import {
   HEADER_AUTHENTIC_SIGNING_TIME, HEADER_EXPIRY, HEADER_SIGNING_AGENT, HEADER_SIGNING_SCHEME, HEADER_SIGNING_TIME, HEADER_TIMESTAMP,
   MAX_ENVELOPE_BYTES, NOTATION_PAYLOAD_TYPE, SIGNING_AGENT, SIGNING_SCHEME_AUTHORITY, SIGNING_SCHEME_X509,
@@ -31,18 +32,10 @@ export interface ProtectedHeader {
   extended: Record<string, unknown>;
 }
 
-export interface JwsEnvelope {
-  header: ProtectedHeader;
-  payloadBytes: Buffer;
-  target: TargetArtifact;
-  chain: Certificate[];
-  signature: Buffer;
-  signingAgent?: string;
-  timestampToken?: Buffer;
-}
+/** A JWS envelope read and checked for integrity: the shape both formats share (envelope.ts). */
+export type JwsEnvelope = NotationEnvelope;
 
 const ALGORITHMS: readonly JwsAlgorithm[] = ['PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
-const HASH_OF: Record<JwsAlgorithm, string> = { PS256: 'sha256', PS384: 'sha384', PS512: 'sha512', ES256: 'sha256', ES384: 'sha384', ES512: 'sha512' };
 /** Protected members notation-core-go handles itself (jws/types.go headerKeys). */
 const NOTARY_HEADERS = ['alg', 'cty', 'crit', HEADER_EXPIRY, HEADER_SIGNING_TIME, HEADER_SIGNING_SCHEME, HEADER_AUTHENTIC_SIGNING_TIME];
 
@@ -79,7 +72,7 @@ export function formatRfc3339(d: Date): string {
  * JSON with object keys sorted, as Go's encoding/json writes maps. Not core's canonical JSON: that
  * leaves control characters unescaped, which Go's decoder (and so notation) refuses.
  */
-function sortedJson(v: unknown): string {
+export function sortedJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
   if (v !== null && typeof v === 'object') {
     return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${sortedJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
@@ -87,35 +80,32 @@ function sortedJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-function signPrimitive(alg: JwsAlgorithm, key: KeyObject, data: Buffer): Buffer {
-  const hash = HASH_OF[alg];
+export function signPrimitive(alg: JwsAlgorithm, key: KeyObject, data: Buffer): Buffer {
+  const hash = hashOfAlgorithm(alg);
   // RFC 7518 §3.5: PSS salt length equals the hash length (node's default when signing is the maximum).
   return alg.startsWith('PS')
     ? nodeSign(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST })
     : nodeSign(hash, data, { key, dsaEncoding: 'ieee-p1363' });
 }
 
-function verifyPrimitive(alg: JwsAlgorithm, key: KeyObject, data: Buffer, sig: Buffer): boolean {
-  const hash = HASH_OF[alg];
+/**
+ * `pssSalt`: golang-jwt verifies PS* with PSSSaltLengthAuto (any salt length the signer chose);
+ * go-cose with PSSSaltLengthEqualsHash.
+ */
+export function verifyPrimitive(alg: JwsAlgorithm, key: KeyObject, data: Buffer, sig: Buffer, pssSalt: 'auto' | 'digest' = 'auto'): boolean {
+  const hash = hashOfAlgorithm(alg);
   if (alg.startsWith('PS')) {
     if (key.asymmetricKeyType !== 'rsa') return false;
-    // golang-jwt verifies PS* with PSSSaltLengthAuto: any salt length the signer chose.
-    return nodeVerify(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, sig);
+    const saltLength = pssSalt === 'auto' ? constants.RSA_PSS_SALTLEN_AUTO : constants.RSA_PSS_SALTLEN_DIGEST;
+    return nodeVerify(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, sig);
   }
   if (key.asymmetricKeyType !== 'ec') return false;
   const width = { ES256: 64, ES384: 96, ES512: 132 }[alg as 'ES256' | 'ES384' | 'ES512'];
   return sig.byteLength === width && nodeVerify(hash, data, { key, dsaEncoding: 'ieee-p1363' }, sig);
 }
 
-export interface JwsSignOptions {
-  target: TargetArtifact;
-  privateKey: KeyObject;
-  /** DER certificates, leaf first, ending in the root */
-  chain: readonly Uint8Array[];
-  signingTime: Date;
-  expiry?: Date;
-  signingAgent?: string;
-}
+/** The arguments of signing, shared by both formats (envelope.ts). */
+export type JwsSignOptions = EnvelopeSignOptions;
 
 export interface SignedJws {
   envelope: Buffer;
@@ -125,8 +115,22 @@ export interface SignedJws {
   signingTime: Date;
 }
 
-/** Signs a target as `notation sign --signature-format jws` does (scheme notary.x509). */
-export async function signJws(opts: JwsSignOptions): Promise<SignedJws> {
+/** What both envelope formats sign: checked times, target, chain and key, and the payload bytes. */
+export interface PreparedSigning {
+  signingTime: Date;
+  expiry?: Date;
+  chain: Certificate[];
+  spec: KeySpec;
+  /** `{"targetArtifact": …}`, keys sorted as Go marshals them */
+  payload: Buffer;
+}
+
+/**
+ * The checks notation-core-go base.Envelope.Sign runs before either format signs: times in whole
+ * seconds, expiry after the signing time, a valid target, the key is the leaf's, and the chain
+ * follows the code-signing rules at the signing time.
+ */
+export async function prepareSigning(opts: JwsSignOptions): Promise<PreparedSigning> {
   const signingTime = new Date(Math.floor(opts.signingTime.getTime() / 1000) * 1000);
   if (Number.isNaN(signingTime.getTime())) throw new VouchError('INVALID_ARGUMENT', 'invalid signing time');
   const expiry = opts.expiry ? new Date(Math.floor(opts.expiry.getTime() / 1000) * 1000) : undefined;
@@ -140,6 +144,14 @@ export async function signJws(opts: JwsSignOptions): Promise<SignedJws> {
     throw new VouchError('INVALID_KEY', 'the private key does not match the public key of the signing certificate (the first certificate of the chain)', { hint: 'give --cert the chain whose first certificate was issued for --key' });
   }
   validateCodeSigningChain(chain, signingTime);
+  const target: TargetArtifact = { mediaType: opts.target.mediaType, digest: opts.target.digest, size: opts.target.size };
+  if (opts.target.annotations && Object.keys(opts.target.annotations).length > 0) target.annotations = { ...opts.target.annotations };
+  return { signingTime, ...(expiry ? { expiry } : {}), chain, spec, payload: Buffer.from(sortedJson({ targetArtifact: target })) };
+}
+
+/** Signs a target as `notation sign --signature-format jws` does (scheme notary.x509). */
+export async function signJws(opts: JwsSignOptions): Promise<SignedJws> {
+  const { signingTime, expiry, chain, spec, payload } = await prepareSigning(opts);
   const crit = [HEADER_SIGNING_SCHEME, ...(expiry ? [HEADER_EXPIRY] : [])];
   const header: Record<string, unknown> = {
     alg: spec.alg, crit, cty: NOTATION_PAYLOAD_TYPE,
@@ -147,19 +159,20 @@ export async function signJws(opts: JwsSignOptions): Promise<SignedJws> {
     [HEADER_SIGNING_TIME]: formatRfc3339(signingTime),
     ...(expiry ? { [HEADER_EXPIRY]: formatRfc3339(expiry) } : {}),
   };
-  const target: TargetArtifact = { mediaType: opts.target.mediaType, digest: opts.target.digest, size: opts.target.size };
-  if (opts.target.annotations && Object.keys(opts.target.annotations).length > 0) target.annotations = { ...opts.target.annotations };
   const protectedB64 = Buffer.from(sortedJson(header)).toString('base64url');
-  const payloadB64 = Buffer.from(sortedJson({ targetArtifact: target })).toString('base64url');
+  const payloadB64 = payload.toString('base64url');
   const signature = signPrimitive(spec.alg, opts.privateKey, Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii'));
-  const envelope = {
-    payload: payloadB64,
-    protected: protectedB64,
-    header: { x5c: chain.map((c) => c.der.toString('base64')), [HEADER_SIGNING_AGENT]: opts.signingAgent ?? SIGNING_AGENT },
-    signature: signature.toString('base64url'),
-  };
+  const unprotected: Record<string, unknown> = { x5c: chain.map((c) => c.der.toString('base64')), [HEADER_SIGNING_AGENT]: opts.signingAgent ?? SIGNING_AGENT };
+  if (opts.timestamp) unprotected[HEADER_TIMESTAMP] = (await opts.timestamp(signature)).toString('base64');
+  const envelope = { payload: payloadB64, protected: protectedB64, header: unprotected, signature: signature.toString('base64url') };
   return { envelope: Buffer.from(JSON.stringify(envelope)), chain, thumbprints: chain.map(thumbprint), signingTime };
 }
+
+/**
+ * The digests a Notary payload can name: sha256 for images, and for blobs the hash of the signing
+ * key's algorithm (notation-go signer.SignBlob: sha256, sha384 or sha512).
+ */
+const NOTARY_DIGEST = /^(?:sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})$/;
 
 /** The mediaType, digest, size and annotations of a descriptor from untrusted JSON (other fields are dropped). */
 export function checkTarget(t: unknown, what: string): TargetArtifact {
@@ -167,7 +180,7 @@ export function checkTarget(t: unknown, what: string): TargetArtifact {
   const { mediaType, digest, size, annotations } = t as JsonObject;
   if (typeof mediaType !== 'string' || mediaType === '') throw invalid(`${what} has no mediaType`);
   if (typeof digest !== 'string') throw invalid(`${what} has no digest`);
-  try { parseDigest(digest); } catch { throw invalid(`${what} has a malformed digest`); }
+  if (!NOTARY_DIGEST.test(digest)) throw invalid(`${what} has a malformed digest`);
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw invalid(`${what} has no valid size`);
   const out: TargetArtifact = { mediaType, digest, size };
   if (annotations !== undefined && annotations !== null) {
@@ -218,6 +231,24 @@ function parseProtected(bytes: Buffer): ProtectedHeader {
 }
 
 /**
+ * The checks notation-core-go base.Envelope.Verify runs on either format once its signature
+ * verified: the chain follows the code-signing rules, `alg` is the one the leaf's key requires, and
+ * the payload is a Notary payload. Returns the signed target.
+ */
+export function checkSignedContent(header: ProtectedHeader, chain: Certificate[], payloadBytes: Buffer): TargetArtifact {
+  try { validateCodeSigningChain(chain); } catch (err) {
+    throw invalid(`certificate-chain is invalid, ${(err as Error).message}`);
+  }
+  const spec = keySpecOf((chain[0] as Certificate).node.publicKey);
+  if (spec.alg !== header.alg) throw invalid(`mismatch between signature algorithm derived from signing certificate (${spec.alg}) and signing algorithm specified (${header.alg})`);
+  if (header.cty !== NOTATION_PAYLOAD_TYPE) throw invalid(`payload content type "${header.cty}" not supported`);
+  let payload;
+  try { payload = parseJson(payloadBytes, { what: 'the payload' }); } catch (err) { throw invalid(`payload error: ${(err as Error).message}`); }
+  if (!isJsonObject(payload)) throw invalid('payload error: not a JSON object');
+  return checkTarget(payload.targetArtifact, 'the payload\'s targetArtifact');
+}
+
+/**
  * Parses and checks an envelope for integrity, as notation-core-go's jws envelope Verify and
  * base.Envelope.Verify do: the JWS signature verifies with the leaf's key, the protected headers
  * follow the Notary rules, the chain follows the code-signing rules, the leaf's key decides the
@@ -248,17 +279,8 @@ export async function verifyJwsEnvelope(bytes: Uint8Array): Promise<JwsEnvelope>
   let ok = false;
   try { ok = verifyPrimitive(header.alg, leaf.node.publicKey, signingInput, signature); } catch { ok = false; }
   if (!ok) throw invalid('signature is invalid. Error: the signature does not verify with the signing certificate\'s key');
-  try { validateCodeSigningChain(chain); } catch (err) {
-    throw invalid(`certificate-chain is invalid, ${(err as Error).message}`);
-  }
-  const spec = keySpecOf(leaf.node.publicKey);
-  if (spec.alg !== header.alg) throw invalid(`mismatch between signature algorithm derived from signing certificate (${spec.alg}) and signing algorithm specified (${header.alg})`);
-  if (header.cty !== NOTATION_PAYLOAD_TYPE) throw invalid(`payload content type "${header.cty}" not supported`);
-  let payload;
-  try { payload = parseJson(payloadBytes, { what: 'the payload' }); } catch (err) { throw invalid(`payload error: ${(err as Error).message}`); }
-  if (!isJsonObject(payload)) throw invalid('payload error: not a JSON object');
-  const target = checkTarget(payload.targetArtifact, 'the payload\'s targetArtifact');
-  const out: JwsEnvelope = { header, payloadBytes, target, chain, signature };
+  const target = checkSignedContent(header, chain, payloadBytes);
+  const out: JwsEnvelope = { format: 'jws', header, payloadBytes, target, chain, signature };
   if (typeof unprotected[HEADER_SIGNING_AGENT] === 'string') out.signingAgent = unprotected[HEADER_SIGNING_AGENT];
   if (unprotected[HEADER_TIMESTAMP] !== undefined) out.timestampToken = fromStdBase64(unprotected[HEADER_TIMESTAMP], HEADER_TIMESTAMP);
   return out;

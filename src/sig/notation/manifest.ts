@@ -84,10 +84,7 @@ export function parseSignatureManifest(bytes: Uint8Array): SignatureManifest {
   if (!Array.isArray(v.layers) || v.layers.length !== 1) throw invalid(`signature manifest requires exactly one signature envelope blob, got ${Array.isArray(v.layers) ? v.layers.length : 0}`);
   const envelope = checkTarget(v.layers[0], 'layers[0]');
   if (envelope.size > MAX_ENVELOPE_BYTES) throw new VouchError('TOO_LARGE', `signature blob too large: ${envelope.size} bytes (the limit is ${MAX_ENVELOPE_BYTES})`);
-  if (envelope.mediaType === COSE_ENVELOPE_TYPE) {
-    throw new VouchError('INVALID_SIGNATURE', 'COSE signature envelopes (application/cose) are not supported by vouch yet', { hint: 'sign with --signature-format jws' });
-  }
-  if (envelope.mediaType !== JWS_ENVELOPE_TYPE) throw new VouchError('INVALID_SIGNATURE', `signature envelope format with media type "${envelope.mediaType}" is not supported`);
+  if (envelope.mediaType !== JWS_ENVELOPE_TYPE && envelope.mediaType !== COSE_ENVELOPE_TYPE) throw new VouchError('INVALID_SIGNATURE', `signature envelope format with media type "${envelope.mediaType}" is not supported`);
   const subject = checkTarget(v.subject, 'subject');
   const annotations = v.annotations;
   const raw = isJsonObject(annotations) ? annotations[THUMBPRINT_ANNOTATION] : undefined;

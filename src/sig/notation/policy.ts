@@ -1,8 +1,9 @@
-// Notation trust policies for OCI artifacts (trustpolicy.oci.json / trustpolicy.json), validated
-// and applied as notation-go verifier/trustpolicy does (trustpolicy.go, oci.go): statement names,
+// Notation trust policies for OCI artifacts (trustpolicy.oci.json / trustpolicy.json) and blobs
+// (trustpolicy.blob.json), validated and applied as notation-go verifier/trustpolicy does
+// (trustpolicy.go, oci.go, blob.go): statement names,
 // levels and overrides, trust stores `type:name`, trusted identities, registry scopes (exact
 // repository or a single global `*`), with notation's messages.
-import { VouchError, isJsonObject, parseJson } from '../../core/index.js';
+import { VouchError, isJsonObject, parseJson, type JsonObject } from '../../core/index.js';
 import { parseDistinguishedName, isSubsetDn, type DistinguishedName } from './dn.js';
 
 export type CheckName = 'integrity' | 'authenticity' | 'authenticTimestamp' | 'expiry' | 'revocation';
@@ -58,34 +59,46 @@ function stringList(v: unknown, what: string): string[] {
   return v as string[];
 }
 
-/** Parses and validates a trust policy document (notation-go trustpolicy Document.Validate). */
-export function parseTrustPolicy(bytes: Uint8Array | string, what = 'trust policy'): TrustPolicyDocument {
+/** The JSON of a policy document, or notation's "malformed trust policy" (trustpolicy.go getDocument). */
+function parsePolicyJson(bytes: Uint8Array | string, what: string): JsonObject {
   let v;
   try { v = parseJson(bytes, { maxBytes: 1024 * 1024, what }); } catch (err) {
     if (err instanceof VouchError && err.code === 'TOO_LARGE') throw err;
     throw bad(`malformed trust policy. To create a trust policy, see: ${TRUST_POLICY_LINK}`);
   }
   if (!isJsonObject(v)) throw bad(`malformed trust policy. To create a trust policy, see: ${TRUST_POLICY_LINK}`);
+  return v;
+}
+
+/** The members every statement has (OCI and blob), from untrusted JSON. */
+function readStatementCore(s: unknown): Omit<TrustPolicyStatement, 'registryScopes'> & { raw: JsonObject } {
+  if (!isJsonObject(s)) throw bad('malformed trust policy: a trust policy statement is not an object');
+  const sv = isJsonObject(s.signatureVerification) ? s.signatureVerification : {};
+  const override = sv.override;
+  if (override !== undefined && (!isJsonObject(override) || Object.values(override).some((x) => typeof x !== 'string'))) throw bad('malformed trust policy: override must map verification types to actions');
+  return {
+    raw: s,
+    name: typeof s.name === 'string' ? s.name : '',
+    signatureVerification: {
+      level: typeof sv.level === 'string' ? sv.level : '',
+      ...(override ? { override: override as Record<string, string> } : {}),
+      ...(typeof sv.verifyTimestamp === 'string' ? { verifyTimestamp: sv.verifyTimestamp } : {}),
+    },
+    trustStores: stringList(s.trustStores, 'trustStores'),
+    trustedIdentities: stringList(s.trustedIdentities, 'trustedIdentities'),
+  };
+}
+
+/** Parses and validates a trust policy document (notation-go trustpolicy Document.Validate). */
+export function parseTrustPolicy(bytes: Uint8Array | string, what = 'trust policy'): TrustPolicyDocument {
+  const v = parsePolicyJson(bytes, what);
   if (v.version === undefined || v.version === '') throw bad('trust policy document has empty version, version must be specified');
   if (v.version !== '1.0') throw bad(`trust policy document uses unsupported version "${String(v.version)}"`);
   if (!Array.isArray(v.trustPolicies) || v.trustPolicies.length === 0) throw bad('trust policy document can not have zero trust policy statements');
   const names = new Set<string>();
   const statements: TrustPolicyStatement[] = v.trustPolicies.map((s) => {
-    if (!isJsonObject(s)) throw bad('malformed trust policy: a trust policy statement is not an object');
-    const sv = isJsonObject(s.signatureVerification) ? s.signatureVerification : {};
-    const override = sv.override;
-    if (override !== undefined && (!isJsonObject(override) || Object.values(override).some((x) => typeof x !== 'string'))) throw bad('malformed trust policy: override must map verification types to actions');
-    return {
-      name: typeof s.name === 'string' ? s.name : '',
-      registryScopes: stringList(s.registryScopes, 'registryScopes'),
-      signatureVerification: {
-        level: typeof sv.level === 'string' ? sv.level : '',
-        ...(override ? { override: override as Record<string, string> } : {}),
-        ...(typeof sv.verifyTimestamp === 'string' ? { verifyTimestamp: sv.verifyTimestamp } : {}),
-      },
-      trustStores: stringList(s.trustStores, 'trustStores'),
-      trustedIdentities: stringList(s.trustedIdentities, 'trustedIdentities'),
-    };
+    const { raw, ...core } = readStatementCore(s);
+    return { ...core, registryScopes: stringList(raw.registryScopes, 'registryScopes') };
   });
   for (const s of statements) {
     if (names.has(s.name)) throw bad(`multiple trust policy statements use the same name "${s.name}", statement names must be unique`);
@@ -126,7 +139,7 @@ export function resolveLevel(sv: TrustPolicyStatement['signatureVerification']):
   return { level: 'custom', actions };
 }
 
-function validateStatement(s: TrustPolicyStatement): void {
+function validateStatement(s: Omit<TrustPolicyStatement, 'registryScopes'>): void {
   if (s.name === '') throw bad('a trust policy statement is missing a name, every statement requires a name');
   let level;
   try { level = resolveLevel(s.signatureVerification); } catch (err) {
@@ -156,7 +169,7 @@ function parseStoreRef(policy: string, value: string): { type: TrustStoreType; n
 }
 
 /** The statement's x509.subject identities; undefined for `*` (validateTrustedIdentities). */
-function identities(s: TrustPolicyStatement): DistinguishedName[] | undefined {
+function identities(s: Omit<TrustPolicyStatement, 'registryScopes'>): DistinguishedName[] | undefined {
   const tis = s.trustedIdentities;
   if (tis.length > 1 && tis.includes(WILDCARD)) throw bad(`trust policy statement "${s.name}" uses a wildcard trusted identity '*', a wildcard identity cannot be used in conjunction with other values`);
   if (tis.includes(WILDCARD)) return undefined;
@@ -203,6 +216,11 @@ export function applicablePolicy(doc: TrustPolicyDocument, repository: string): 
   if (!statement) {
     throw new VouchError('POLICY_DENIED', `artifact "${repository}" has no applicable trust policy statement. Trust policy applicability for a given artifact is determined by registryScopes. To create a trust policy, see: ${TRUST_POLICY_LINK}`);
   }
+  return resolveStatement(statement);
+}
+
+/** A statement as the verifier applies it: the level's actions, the trust stores, the identities. */
+function resolveStatement(statement: Omit<TrustPolicyStatement, 'registryScopes'>): ResolvedPolicy {
   const { level, actions } = resolveLevel(statement.signatureVerification);
   const ids = level === 'skip' ? undefined : identities(statement);
   return {
@@ -213,4 +231,60 @@ export function applicablePolicy(doc: TrustPolicyDocument, repository: string): 
     trustStores: [...new Set(statement.trustStores)].map((s) => parseStoreRef(statement.name, s)),
     ...(ids ? { trustedIdentities: ids } : {}),
   };
+}
+
+/** A statement of trustpolicy.blob.json: no registry scopes; at most one is the global policy. */
+export interface BlobTrustPolicyStatement extends Omit<TrustPolicyStatement, 'registryScopes'> {
+  globalPolicy: boolean;
+}
+
+export interface BlobTrustPolicyDocument {
+  version: string;
+  trustPolicies: BlobTrustPolicyStatement[];
+}
+
+/** Parses and validates trustpolicy.blob.json (notation-go verifier/trustpolicy/blob.go BlobDocument.Validate). */
+export function parseBlobTrustPolicy(bytes: Uint8Array | string, what = 'blob trust policy'): BlobTrustPolicyDocument {
+  const v = parsePolicyJson(bytes, what);
+  if (v.version === undefined || v.version === '') throw bad('blob trust policy document has empty version, version must be specified');
+  if (v.version !== '1.0') throw bad(`blob trust policy document uses unsupported version "${String(v.version)}"`);
+  if (!Array.isArray(v.trustPolicies) || v.trustPolicies.length === 0) throw bad('blob trust policy document can not have zero trust policy statements');
+  const statements: BlobTrustPolicyStatement[] = v.trustPolicies.map((s) => {
+    const { raw, ...core } = readStatementCore(s);
+    const global = raw.globalPolicy;
+    // Go's json decoder refuses a non-boolean for a bool field
+    if (global !== undefined && global !== null && typeof global !== 'boolean') throw bad(`malformed trust policy. To create a trust policy, see: ${TRUST_POLICY_LINK}`);
+    return { ...core, globalPolicy: global === true };
+  });
+  const names = new Set<string>();
+  let global = false;
+  for (const s of statements) {
+    if (names.has(s.name)) throw bad(`multiple blob trust policy statements use the same name "${s.name}", statement names must be unique`);
+    try { validateStatement(s); } catch (err) {
+      throw bad(`blob trust policy: ${(err as Error).message}`);
+    }
+    if (s.globalPolicy) {
+      if (global) throw bad('multiple blob trust policy statements have globalPolicy set to true. Only one trust policy statement can be marked as global policy');
+      if (s.signatureVerification.level === 'skip') throw bad('global blob trust policy statement cannot have verification level set to skip');
+      global = true;
+    }
+    names.add(s.name);
+  }
+  return { version: '1.0', trustPolicies: statements };
+}
+
+/**
+ * The blob statement that applies: the one named by `--policy-name`, else the global one
+ * (verifier.go VerifyBlob: GetApplicableTrustPolicy / GetGlobalTrustPolicy).
+ */
+export function applicableBlobPolicy(doc: BlobTrustPolicyDocument, name?: string): ResolvedPolicy {
+  if (name !== undefined) {
+    if (name.trim() === '') throw new VouchError('INVALID_ARGUMENT', 'policy name cannot be empty');
+    const named = doc.trustPolicies.find((s) => s.name === name);
+    if (!named) throw new VouchError('POLICY_DENIED', `no applicable blob trust policy with name "${name}"`);
+    return resolveStatement(named);
+  }
+  const global = doc.trustPolicies.find((s) => s.globalPolicy);
+  if (!global) throw new VouchError('POLICY_DENIED', 'no global blob trust policy', { hint: 'name a statement with --policy-name, or mark one statement of trustpolicy.blob.json "globalPolicy": true' });
+  return resolveStatement(global);
 }

@@ -5,10 +5,12 @@
 // descriptor and user metadata), each enforced, logged or skipped as the policy's level says.
 import * as asn1js from 'asn1js';
 import { VouchError, isVouchError, parseCertificateBundle } from '../../core/index.js';
-import { parseCertificates, thumbprint, type Certificate } from './certs.js';
-import { HEADER_VERIFICATION_PLUGIN, JWS_ENVELOPE_TYPE, SIGNING_SCHEME_X509 } from './constants.js';
+import { hashOfAlgorithm, parseCertificates, thumbprint, type Certificate, type HashName } from './certs.js';
+import { HEADER_VERIFICATION_PLUGIN, SIGNING_SCHEME_X509 } from './constants.js';
 import { certificateSubjectDn, isSubsetDn } from './dn.js';
-import { verifyJwsEnvelope, type JwsEnvelope, type TargetArtifact } from './jws.js';
+import type { NotationEnvelope } from './envelope.js';
+import { verifyEnvelope } from './format.js';
+import type { TargetArtifact } from './jws.js';
 import { CHECKS, type CheckAction, type CheckName, type ResolvedPolicy, type TrustStoreType } from './policy.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'inconclusive' | 'skipped';
@@ -39,9 +41,21 @@ export interface NotationVerdict {
 /** Certificates of the named trust stores, read by the caller: `type:name` → DER certificates or why there are none. */
 export type TrustStoreContents = Readonly<Record<string, readonly Uint8Array[] | { error: string }>>;
 
+/**
+ * A blob to verify a detached signature against: its size and its digest under each hash a
+ * signature may have used (notation-go verifier.VerifyBlob digests the blob with the hash of the
+ * signature's algorithm), and the media type only if the user named one (`--media-type`).
+ */
+export interface BlobSubject {
+  blob: true;
+  size: number;
+  digests: Readonly<Record<HashName, string>>;
+  mediaType?: string;
+}
+
 export interface NotationVerifyOptions {
-  /** the artifact as the registry or layout resolved it (mediaType, digest, size) */
-  subject: TargetArtifact;
+  /** the artifact as the registry or layout resolved it (mediaType, digest, size), or a blob */
+  subject: TargetArtifact | BlobSubject;
   envelope: Uint8Array;
   envelopeMediaType: string;
   policy: ResolvedPolicy;
@@ -118,7 +132,7 @@ async function trustedCertificates(opts: NotationVerifyOptions, type: TrustStore
 /** Verifies one Notation signature envelope against the policy statement that applies to the artifact. */
 export async function verifyNotationSignature(opts: NotationVerifyOptions): Promise<NotationVerdict> {
   const policy = opts.policy;
-  const verdict = (checks: Checks, env?: JwsEnvelope): NotationVerdict => {
+  const verdict = (checks: Checks, env?: NotationEnvelope): NotationVerdict => {
     const failure = checks.results.find((r) => checks.critical(r));
     const ran = new Set(checks.results.map((r) => r.check));
     const all: CheckResult[] = [...checks.results];
@@ -140,12 +154,9 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
   }
 
   // integrity
-  let env: JwsEnvelope;
+  let env: NotationEnvelope;
   try {
-    if (opts.envelopeMediaType !== JWS_ENVELOPE_TYPE) {
-      throw new VouchError('INVALID_SIGNATURE', `signature envelope format with media type "${opts.envelopeMediaType}" is not supported${opts.envelopeMediaType === 'application/cose' ? ' by vouch yet' : ''}`);
-    }
-    env = await verifyJwsEnvelope(opts.envelope);
+    env = await verifyEnvelope(opts.envelopeMediaType, opts.envelope);
   } catch (err) {
     if (!isVouchError(err)) throw err;
     checks.add('integrity', 'failed', err.message);
@@ -220,7 +231,14 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
   // the signed descriptor must be the artifact's (notation: content.Equal on mediaType, digest, size)
   const t = env.target;
   const s = opts.subject;
-  if (t.digest !== s.digest || t.size !== s.size || t.mediaType !== s.mediaType) {
+  if ('blob' in s) {
+    // verifier.go VerifyBlob: the media type is compared only when given
+    const digest = s.digests[hashOfAlgorithm(env.header.alg)];
+    if (t.digest !== digest || t.size !== s.size || (s.mediaType !== undefined && t.mediaType !== s.mediaType)) {
+      checks.add('targetArtifact', 'failed', `integrity check failed. signature does not match the given blob: the signature is for ${t.mediaType} ${t.digest} (${t.size} bytes), not ${s.mediaType ?? 'the blob'} ${digest} (${s.size} bytes)`);
+      return verdict(checks, env);
+    }
+  } else if (t.digest !== s.digest || t.size !== s.size || t.mediaType !== s.mediaType) {
     checks.add('targetArtifact', 'failed', `content descriptor mismatch: the signature is for ${t.mediaType} ${t.digest} (${t.size} bytes), not ${s.mediaType} ${s.digest} (${s.size} bytes)`);
     return verdict(checks, env);
   }
@@ -234,7 +252,7 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
 }
 
 /** notation-go verifyAuthenticTimestamp without a TSA: every certificate valid now (notary.x509), or at the authentic signing time. */
-function authenticTimestamp(env: JwsEnvelope, policy: ResolvedPolicy, now: Date): { status: 'passed' | 'failed' | 'inconclusive'; message?: string } {
+function authenticTimestamp(env: NotationEnvelope, policy: ResolvedPolicy, now: Date): { status: 'passed' | 'failed' | 'inconclusive'; message?: string } {
   if (env.header.signingScheme !== SIGNING_SCHEME_X509) {
     const at = env.header.signingTime;
     const bad = env.chain.find((c) => at < c.notBefore || at > c.notAfter);

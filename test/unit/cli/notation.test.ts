@@ -75,6 +75,19 @@ test('sign then verify in a layout, by tag and by digest; the tag warning; metad
   assert.equal(skipped.stdout, `Trust policy is configured to skip signature verification for ${img.layout}@${img.digest}\n`);
 });
 
+test('--signature-format cose: the layer is application/cose, and verify reads it', async () => {
+  const img = await image();
+  const signed = await runCli(['notation', 'sign', '--oci-layout', `${img.layout}@${img.digest}`, '--key', key, '--cert', cert, '--signature-format', 'cose'], env);
+  assert.equal(signed.code, 0, signed.stderr);
+  const index = JSON.parse(await readFile(join(img.layout, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+  const sig = JSON.parse(await readFile(blobPath(img.layout, index.manifests[1]?.digest as string), 'utf8')) as { layers: { mediaType: string; digest: string }[] };
+  assert.equal(sig.layers[0]?.mediaType, 'application/cose');
+  assert.equal((await readFile(blobPath(img.layout, sig.layers[0]?.digest as string)))[0], 0xd2, 'a COSE_Sign1_Tagged envelope');
+  const ok = await runCli(['notation', 'verify', '--oci-layout', `${img.layout}@${img.digest}`, '--scope', 'local/app', '-o', 'json'], env);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal((JSON.parse(ok.stdout) as { verified: boolean }).verified, true);
+});
+
 test('verify: no signature, no applicable statement, usage errors; exit 1 and 2 as notation users expect', async () => {
   const img = await image();
   const none = await runCli(['notation', 'verify', '--oci-layout', `${img.layout}:v1`, '--scope', 'local/app'], env);
@@ -86,9 +99,9 @@ test('verify: no signature, no applicable statement, usage errors; exit 1 and 2 
   const noScope = await runCli(['notation', 'verify', '--oci-layout', `${img.layout}:v1`], env);
   assert.equal(noScope.code, 2);
   assert.match(noScope.stderr, /missing \[scope\]/);
-  const cose = await runCli(['notation', 'sign', '--oci-layout', `${img.layout}:v1`, '--key', key, '--cert', cert, '--signature-format', 'cose'], env);
-  assert.equal(cose.code, 2);
-  assert.match(cose.stderr, /"cose" is not supported by vouch yet/);
+  const format = await runCli(['notation', 'sign', '--oci-layout', `${img.layout}:v1`, '--key', key, '--cert', cert, '--signature-format', 'pgp'], env);
+  assert.equal(format.code, 2);
+  assert.match(format.stderr, /signature format "pgp" not supported/);
   const noKey = await runCli(['notation', 'sign', '--oci-layout', `${img.layout}:v1`], env);
   assert.equal(noKey.code, 2);
   const reserved = await runCli(['notation', 'sign', '--oci-layout', `${img.layout}:v1`, '--key', key, '--cert', cert, '-m', 'io.cncf.notary.x=1'], env);

@@ -110,7 +110,8 @@ test('signature manifests: what is refused', () => {
   const bytes = (o: Record<string, unknown>): Buffer => Buffer.from(JSON.stringify({ ...base, ...o }));
   const layer = (base.layers as unknown[])[0] as Record<string, unknown>;
   refuses(() => parseSignatureManifest(bytes({ layers: [layer, layer] })), /exactly one signature envelope blob, got 2/);
-  refuses(() => parseSignatureManifest(bytes({ layers: [{ ...layer, mediaType: 'application/cose' }] })), /COSE signature envelopes .* not supported by vouch yet/);
+  assert.equal(parseSignatureManifest(bytes({ layers: [{ ...layer, mediaType: 'application/cose' }] })).envelope.mediaType, 'application/cose');
+  refuses(() => parseSignatureManifest(bytes({ layers: [{ ...layer, mediaType: 'application/pgp-signature' }] })), /media type "application\/pgp-signature" is not supported/);
   refuses(() => parseSignatureManifest(bytes({ layers: [{ ...layer, size: 32 * 1024 * 1024 + 1 }] })), /signature blob too large/);
   refuses(() => parseSignatureManifest(bytes({ artifactType: 'application/spdx+json' })), /not a Notation signature/);
   refuses(() => parseSignatureManifest(bytes({ annotations: {} })), /the required annotation io\.cncf\.notary\.x509chain\.thumbprint#S256 is missing/);

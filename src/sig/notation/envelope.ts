@@ -1,0 +1,56 @@
+// The one shape every Notation signature envelope is read into, whatever its format (JWS,
+// `application/jose+json`; COSE, `application/cose`), as notation-core-go's
+// signature.EnvelopeContent is: the signed attributes, the payload, the certificate chain, the
+// signature bytes and the unsigned attributes (signing agent, RFC 3161 timestamp token). The
+// verifier and the timestamp code work on this shape only, never on a format.
+import type { KeyObject } from 'node:crypto';
+import type { Certificate } from './certs.js';
+import type { ProtectedHeader, TargetArtifact } from './jws.js';
+
+export type SignatureFormat = 'jws' | 'cose';
+
+export interface NotationEnvelope {
+  format: SignatureFormat;
+  /** the signed attributes: alg, cty, crit, signing scheme, signing time, expiry, extended attributes */
+  header: ProtectedHeader;
+  /** the signed payload as received */
+  payloadBytes: Buffer;
+  /** the payload's targetArtifact */
+  target: TargetArtifact;
+  /** leaf first, as the envelope lists it (JWS x5c, COSE x5chain) */
+  chain: Certificate[];
+  /**
+   * The signature value: the bytes an RFC 3161 timestamp token is computed over (notation-core-go
+   * timestamps the JWS signature's decoded bytes, and COSE_Sign1's signature field).
+   */
+  signature: Buffer;
+  signingAgent?: string;
+  /** `io.cncf.notary.timestampSignature`: a DER RFC 3161 TimeStampToken (CMS SignedData), unverified */
+  timestampToken?: Buffer;
+}
+
+/** The arguments of signing, for either format. */
+export interface EnvelopeSignOptions {
+  target: TargetArtifact;
+  privateKey: KeyObject;
+  /** DER certificates, leaf first, ending in the root */
+  chain: readonly Uint8Array[];
+  signingTime: Date;
+  expiry?: Date;
+  signingAgent?: string;
+  /**
+   * Returns the DER RFC 3161 timestamp token for the signature value (the bytes the token's
+   * messageImprint hashes); it is embedded as `io.cncf.notary.timestampSignature`.
+   */
+  timestamp?: (signature: Buffer) => Promise<Buffer>;
+}
+
+export interface SignedEnvelope {
+  envelope: Buffer;
+  /** the envelope's media type, the signature manifest's layer type */
+  mediaType: string;
+  chain: Certificate[];
+  /** SHA-256 of each certificate, leaf first, lowercase hex */
+  thumbprints: string[];
+  signingTime: Date;
+}
