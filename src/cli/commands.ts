@@ -71,9 +71,10 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
 
   program
     .command('status')
-    .description('what stops verifying, and when: the expiry of every role and root certificate, who renews it, signed tags per signer, keys')
-    .argument('[repository...]', 'repositories (GUNs) to check, e.g. registry.example.com/team/app')
+    .description('what stops verifying, and when: the expiry of every role and root certificate, of Notation signatures and their certificates, who renews it, signed tags per signer, keys')
+    .argument('[repository...]', 'repositories (GUNs) to check, e.g. registry.example.com/team/app, or images (REPO:TAG, REPO@DIGEST) whose Notation signatures to check')
     .option('--all', 'every repository of the trust server in DOCKER_CONTENT_TRUST_SERVER (read from its changefeed)')
+    .option('--no-signatures', 'DCT trust data only: do not read the images\' Notation signatures from the registry')
     .option('--warn <duration>', 'horizon: report what expires within it (s, m, h, d or w)', '30d')
     .option('--json', 'print the status of every repository as a JSON array')
     .option('--trust-pinning <file>', 'notary client config with trust_pinning (root key IDs or CAs)')

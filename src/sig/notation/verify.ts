@@ -115,6 +115,70 @@ async function trustedCertificates(opts: NotationVerifyOptions, type: TrustStore
   return out;
 }
 
+/** The envelope checked for integrity (signature, headers, chain rules): JWS only for now. */
+async function readEnvelope(mediaType: string, bytes: Uint8Array): Promise<JwsEnvelope> {
+  if (mediaType !== JWS_ENVELOPE_TYPE) {
+    throw new VouchError('INVALID_SIGNATURE', `signature envelope format with media type "${mediaType}" is not supported${mediaType === 'application/cose' ? ' by vouch yet' : ''}`);
+  }
+  return verifyJwsEnvelope(bytes);
+}
+
+/** Why the signed descriptor is not the artifact's (notation: content.Equal on mediaType, digest, size), or undefined. */
+function descriptorMismatch(t: TargetArtifact, s: TargetArtifact): string | undefined {
+  if (t.digest === s.digest && t.size === s.size && t.mediaType === s.mediaType) return undefined;
+  return `content descriptor mismatch: the signature is for ${t.mediaType} ${t.digest} (${t.size} bytes), not ${s.mediaType} ${s.digest} (${s.size} bytes)`;
+}
+
+/** A certificate of a signature's chain, as `vouch status` reports it. */
+export interface ChainCertificate {
+  subject: string;
+  issuer: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** lowercase hex SHA-256 of the DER */
+  thumbprint: string;
+}
+
+/** What a signature says about itself, and whether it holds together without any trust policy. */
+export interface SignatureFacts {
+  /** the leaf's subject; absent when the envelope does not parse */
+  signer?: string;
+  /** leaf first, as the envelope carries it */
+  chain: ChainCertificate[];
+  signingScheme?: string;
+  signingTime?: Date;
+  /** io.cncf.notary.expiry */
+  expiry?: Date;
+  /** why it does not verify structurally; absent when it does */
+  problem?: string;
+}
+
+/**
+ * The structural checks of a signature, with no trust store: the envelope's integrity (the JWS
+ * verifies with the leaf's key, the chain follows notation's certificate rules, the headers are
+ * Notary's) and that it signs `subject`. Whose signature to trust is `vouch notation verify`'s
+ * question; this says what the signature is and when it stops verifying.
+ */
+export async function inspectNotationSignature(opts: { subject: TargetArtifact; envelope: Uint8Array; envelopeMediaType: string }): Promise<SignatureFacts> {
+  let env: JwsEnvelope;
+  try {
+    env = await readEnvelope(opts.envelopeMediaType, opts.envelope);
+  } catch (err) {
+    if (!isVouchError(err)) throw err;
+    return { chain: [], problem: `${err.code}: ${err.message}` };
+  }
+  const facts: SignatureFacts = {
+    signer: (env.chain[0] as Certificate).subject,
+    chain: env.chain.map((c) => ({ subject: c.subject, issuer: c.lib.issuer, notBefore: c.notBefore, notAfter: c.notAfter, thumbprint: thumbprint(c) })),
+    signingScheme: env.header.signingScheme,
+    signingTime: env.header.signingTime,
+    ...(env.header.expiry ? { expiry: env.header.expiry } : {}),
+  };
+  const mismatch = descriptorMismatch(env.target, opts.subject);
+  if (mismatch !== undefined) facts.problem = `INVALID_SIGNATURE: ${mismatch}`;
+  return facts;
+}
+
 /** Verifies one Notation signature envelope against the policy statement that applies to the artifact. */
 export async function verifyNotationSignature(opts: NotationVerifyOptions): Promise<NotationVerdict> {
   const policy = opts.policy;
@@ -142,10 +206,7 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
   // integrity
   let env: JwsEnvelope;
   try {
-    if (opts.envelopeMediaType !== JWS_ENVELOPE_TYPE) {
-      throw new VouchError('INVALID_SIGNATURE', `signature envelope format with media type "${opts.envelopeMediaType}" is not supported${opts.envelopeMediaType === 'application/cose' ? ' by vouch yet' : ''}`);
-    }
-    env = await verifyJwsEnvelope(opts.envelope);
+    env = await readEnvelope(opts.envelopeMediaType, opts.envelope);
   } catch (err) {
     if (!isVouchError(err)) throw err;
     checks.add('integrity', 'failed', err.message);
@@ -219,9 +280,9 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
 
   // the signed descriptor must be the artifact's (notation: content.Equal on mediaType, digest, size)
   const t = env.target;
-  const s = opts.subject;
-  if (t.digest !== s.digest || t.size !== s.size || t.mediaType !== s.mediaType) {
-    checks.add('targetArtifact', 'failed', `content descriptor mismatch: the signature is for ${t.mediaType} ${t.digest} (${t.size} bytes), not ${s.mediaType} ${s.digest} (${s.size} bytes)`);
+  const mismatch = descriptorMismatch(t, opts.subject);
+  if (mismatch !== undefined) {
+    checks.add('targetArtifact', 'failed', mismatch);
     return verdict(checks, env);
   }
   checks.add('targetArtifact', 'passed');

@@ -74,7 +74,9 @@ describe('vouch status', () => {
     const rootKey = st.keys.find((k) => k.role === 'root');
     assert.equal(rootKey?.keyType, 'ecdsa-x509');
     assert.ok(rootKey?.notBefore !== undefined && Math.abs(Date.parse(rootKey.notBefore) - Date.now()) < DAY_MS);
-    assert.deepEqual(st.signers.find((s) => s.name === 'alice'), { name: 'alice', tags: 2 });
+    assert.deepEqual(st.signers.find((s) => s.name === 'alice'), { kind: 'dct', name: 'alice', tags: 2 });
+    // both signed digests were looked up in the registry: no Notation signatures there
+    assert.deepEqual(st.images.map((i) => [i.tags, i.signatures.length, i.error]), [[['1.0', '2.0'], 0, undefined]]);
   });
 
   test('--warn beyond the 3-year lifetime of targets: exit 1, expiring, and what breaks first is the owner\'s', async () => {
@@ -94,13 +96,19 @@ describe('vouch status', () => {
     assert.match(r.stdout, new RegExp(`${repo}: ok`), 'the other repositories are still reported');
   });
 
-  test('usage errors: a bad horizon, a tag instead of a repository', async () => {
+  test('usage errors: a bad horizon, an image with --no-signatures', async () => {
     const bad = await owner.run(['status', repo, '--warn', 'soon']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--warn soon is not a duration/);
-    const tagged = await owner.run(['status', `${repo}:1.0`]);
+    const tagged = await owner.run(['status', `${repo}:1.0`, '--no-signatures']);
     assert.equal(tagged.code, 2);
-    assert.match(tagged.stderr, /status is per repository, not per tag/);
+    assert.match(tagged.stderr, /an image's status is its signatures in the registry, which --no-signatures turns off/);
+  });
+
+  test('an image named by tag without a Notation signature cannot be verified: exit 2 and the reason', async () => {
+    const r = await owner.run(['status', `${repo}:1.0`]);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stdout, /: unverified\n  NOT_FOUND: .*team\/app@sha256:[0-9a-f]{64} has no Notation signature/);
   });
 
   test('--all: every repository of the trust server, from its changefeed', async () => {
