@@ -3,6 +3,7 @@
 // status a cron job reads (0 fine, 1 expiring within --warn, 2 expired or unverifiable).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDemoImage } from '../../../src/cli/demoimage.js';
 import { createContext } from '../../../src/cli/context.js';
@@ -13,6 +14,7 @@ import { parseReference } from '../../../src/oci/reference.js';
 import type { RunningRegistry } from '../../../src/registry/index.js';
 import type { RunningServer } from '../../../src/server/index.js';
 import { removeTempDirs, tempDir, vouchUser, type VouchUser, startLocalStack } from '../client/helpers.js';
+import { ROOT_SUBJECT, caExtensions, leafExtensions, makeCert, testKey } from '../../support/x509.js';
 
 const DAY_MS = 86_400_000;
 let server: RunningServer;
@@ -20,9 +22,10 @@ let registry: RunningRegistry;
 let owner: VouchUser;
 let alice: VouchUser;
 let repo: string;
+let dir: string;
 
 before(async () => {
-  const dir = await tempDir('vouch-status-');
+  dir = await tempDir('vouch-status-');
   ({ server, registry } = await startLocalStack(dir));
   repo = `${registry.host}/team/app`;
   owner = await vouchUser(server.url);
@@ -140,5 +143,55 @@ describe('vouch status', () => {
     } finally {
       await s.close();
     }
+  });
+  test('Notation signatures without DCT: the registry\'s tags are read, the signer and chain reported, a leaf expiring in 10 days is exit 1', async () => {
+    const notationRepo = `${registry.host}/team/notation`;
+    for (const tag of ['1.0', '2.0']) await owner.ok(['push', `${notationRepo}:${tag}`, '--from', `oci:${join(dir, 'v1')}`, '--disable-content-trust']);
+    const day = 86_400_000;
+    const rootKey = await testKey('rsa-2048');
+    const root = await makeCert({ subject: ROOT_SUBJECT, key: rootKey, notBefore: new Date(Date.now() - day), notAfter: new Date(Date.now() + 3000 * day), extensions: caExtensions });
+    const leafKey = await testKey('ec-256');
+    const leafSubject = 'C=US, ST=WA, O=Vouch Test, CN=status signer';
+    const leafExpires = new Date(Math.floor((Date.now() + 10 * day) / 1000) * 1000);
+    const leaf = await makeCert({ subject: leafSubject, key: leafKey, issuer: { cert: root, key: rootKey }, notBefore: new Date(Date.now() - day), notAfter: leafExpires, extensions: leafExtensions });
+    await writeFile(join(dir, 'signer.key'), leafKey.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    await writeFile(join(dir, 'signer.crt'), `${leaf.toString('pem')}\n${root.toString('pem')}\n`);
+    await owner.ok(['notation', 'sign', `${notationRepo}:1.0`, '--key', join(dir, 'signer.key'), '--cert', join(dir, 'signer.crt')]);
+
+    const r = await owner.run(['status', notationRepo, '--json']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const [st] = parse(r.stdout);
+    assert.equal(st?.state, 'expiring');
+    // 1.0 and 2.0 are one image (same content): signed once
+    assert.deepEqual(st?.images.map((i) => [i.tags, i.signatures.length]), [[['1.0', '2.0'], 1]]);
+    const sig = st?.images[0]?.signatures[0];
+    assert.equal(sig?.kind, 'notation');
+    assert.equal(sig?.signer, leafSubject);
+    assert.equal(sig?.verifies, true);
+    assert.deepEqual(sig?.certificates.map((c) => [c.position, c.notAfter, c.state]), [['leaf', leafExpires.toISOString(), 'expiring'], ['root', root.notAfter.toISOString(), 'ok']]);
+    assert.equal(st?.firstToBreak?.name, 'notation leaf certificate "status signer"');
+    assert.deepEqual(st?.signers, [{ kind: 'notation', name: leafSubject, tags: 2 }]);
+
+    const text = await owner.run(['status', notationRepo]);
+    assert.equal(text.code, 1);
+    assert.match(text.stdout, /first to break: notation leaf certificate "status signer" expires \S+ \(in (9|10)d\); its notation signer must renew the certificate and sign again/);
+    assert.match(text.stdout, /signer\s+C=US, ST=WA, O=Vouch Test, CN=status signer\n/);
+    assert.match(text.stdout, /leaf\s+\S+ \(in (9|10)d\)\s+C=US, ST=WA, O=Vouch Test, CN=status signer\n/);
+    // the image by tag: the same signature; a horizon of 5 days leaves it fine
+    const image = await owner.run(['status', `${notationRepo}:2.0`, '--warn', '5d', '--json']);
+    assert.equal(image.code, 0, image.stdout);
+    assert.equal(parse(image.stdout)[0]?.images[0]?.signatures[0]?.signer, leafSubject);
+  });
+
+  test('DCT data whose registry cannot be reached: inconclusive, exit 2, with a line that says so (never a silent skip)', async () => {
+    const gone = '127.0.0.1:1/team/gone';
+    await owner.ok(['trust', 'sign', `${gone}:1.0`, '--digest', `sha256:${'ab'.repeat(32)}`, '--size', '100']);
+    const r = await owner.run(['status', gone]);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stdout, /^127\.0\.0\.1:1\/team\/gone: unverified\n/);
+    assert.match(r.stdout, /inconclusive: the signatures in 127\.0\.0\.1:1\/team\/gone could not be read \(NETWORK\)/);
+    // without the registry: the DCT data alone, which is fine
+    const dctOnly = await owner.run(['status', gone, '--no-signatures']);
+    assert.equal(dctOnly.code, 0, dctOnly.stdout);
   });
 });
