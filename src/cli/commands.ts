@@ -143,6 +143,7 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
     .option('--workers <n>', 'serve from n processes sharing the port and the database (SQLite or PostgreSQL storage); default 1')
     .option('--ui', 'also serve the read-only dashboard at /_vouch/ui/ (behind the same token auth as the API; config key vouch.ui)')
+    .option('--ui-registry <prefix>', 'the dashboard also shows the Notation signatures of repositories under this GUN prefix, read from the registry the GUN names (or PREFIX=REGISTRY/PATH); repeatable; config key vouch.ui_registries', (v: string, all: string[] = []) => [...all, v])
     .addHelpText('after', '\nServer-held keys are encrypted with VOUCH_SERVER_KEY_SECRET, or a secret generated into the data dir.')
     .action((opts: ServerCommandOptions) =>
       run(async (ctx) => (await import('./commands/server.js')).serverCommand(ctx, opts))());

@@ -7,7 +7,7 @@
 // `statusOf` and `withSignatures` are pure (time passed in).
 import { isTag, isVouchError } from '../core/index.js';
 import { REPO_ADMIN, certificateChain, certificateValidity, signedTagRows, type Metadata, type Root } from '../tuf/index.js';
-import { gunOf, type ImageReference } from '../oci/reference.js';
+import { gunOf, parseReference, type ImageReference } from '../oci/reference.js';
 import { inspectSource } from './inspect.js';
 import { safeCanonicalId } from './keyring.js';
 import { RepoHandle } from './repo.js';
@@ -352,6 +352,16 @@ export async function repositoryStatus(s: Session, ref: ImageReference, horizonM
     if (isVouchError(err)) return unverifiedStatus(handle.gun, err.code, err.message);
     throw err;
   }
+}
+
+/**
+ * The OCI signatures of one image (`name`: `registry/repository`, `digest`: its manifest), read as
+ * `vouch status` reads them: the dashboard's reader (`vouch server --ui --ui-registry`).
+ */
+export async function imageSignatureStatus(s: Session, name: string, digest: string): Promise<ImageStatus> {
+  const ref = parseReference(`${name}@${digest}`);
+  const { images } = await readImages(storeFor(s, ref), new Map([[digest, []]]));
+  return withSignatures(emptyStatus(name), images, s.now(), 0).images[0] as ImageStatus;
 }
 
 /** A repository without DCT trust data: the OCI signatures of its first tags in the registry, or `unverified` when it has none. */

@@ -3,7 +3,6 @@
 // status a cron job reads (0 fine, 1 expiring within --warn, 2 expired or unverifiable).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDemoImage } from '../../../src/cli/demoimage.js';
 import { createContext } from '../../../src/cli/context.js';
@@ -14,7 +13,7 @@ import { parseReference } from '../../../src/oci/reference.js';
 import type { RunningRegistry } from '../../../src/registry/index.js';
 import type { RunningServer } from '../../../src/server/index.js';
 import { removeTempDirs, tempDir, vouchUser, type VouchUser, startLocalStack } from '../client/helpers.js';
-import { ROOT_SUBJECT, caExtensions, leafExtensions, makeCert, testKey } from '../../support/x509.js';
+import { writeSigningChain } from '../../support/x509.js';
 
 const DAY_MS = 86_400_000;
 let server: RunningServer;
@@ -148,15 +147,10 @@ describe('vouch status', () => {
     const notationRepo = `${registry.host}/team/notation`;
     for (const tag of ['1.0', '2.0']) await owner.ok(['push', `${notationRepo}:${tag}`, '--from', `oci:${join(dir, 'v1')}`, '--disable-content-trust']);
     const day = 86_400_000;
-    const rootKey = await testKey('rsa-2048');
-    const root = await makeCert({ subject: ROOT_SUBJECT, key: rootKey, notBefore: new Date(Date.now() - day), notAfter: new Date(Date.now() + 3000 * day), extensions: caExtensions });
-    const leafKey = await testKey('ec-256');
     const leafSubject = 'C=US, ST=WA, O=Vouch Test, CN=status signer';
     const leafExpires = new Date(Math.floor((Date.now() + 10 * day) / 1000) * 1000);
-    const leaf = await makeCert({ subject: leafSubject, key: leafKey, issuer: { cert: root, key: rootKey }, notBefore: new Date(Date.now() - day), notAfter: leafExpires, extensions: leafExtensions });
-    await writeFile(join(dir, 'signer.key'), leafKey.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    await writeFile(join(dir, 'signer.crt'), `${leaf.toString('pem')}\n${root.toString('pem')}\n`);
-    await owner.ok(['notation', 'sign', `${notationRepo}:1.0`, '--key', join(dir, 'signer.key'), '--cert', join(dir, 'signer.crt')]);
+    const { key, cert, root } = await writeSigningChain(dir, 'signer', { leafSubject, leafNotAfter: leafExpires, rootNotAfter: new Date(Date.now() + 3000 * day) });
+    await owner.ok(['notation', 'sign', `${notationRepo}:1.0`, '--key', key, '--cert', cert]);
 
     const r = await owner.run(['status', notationRepo, '--json']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
