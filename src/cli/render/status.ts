@@ -44,9 +44,9 @@ function signatures(st: RepoStatus, now: Date): string {
     for (const sig of img.signatures) {
       const verdict = sig.verifies ? `verifies structurally, ${sig.state}` : `does not verify: ${sig.problem ?? ''}`;
       let table = `    ${sig.kind} ${sig.digest}: ${verdict}\n`;
+      if (sig.signer !== undefined) table += `      signer: ${sig.signer}\n`;
       let rows = '';
-      if (sig.signer !== undefined) rows += `      signer\t\t${sig.signer}\n`;
-      if (sig.verifies) rows += `      expires\t${sig.expires === undefined ? 'never (no expiry set)' : `${sig.expires} (${relative(sig.expires, now)})`}\t\n`;
+      if (sig.verifies) rows += `      expires\t${sig.expires === undefined ? 'never (no expiry set)' : `${sig.expires} (${relative(sig.expires, now)})`}\n`;
       for (const c of sig.certificates) rows += `      ${c.position}\t${c.notAfter} (${relative(c.notAfter, now)})\t${c.subject}\n`;
       table += rows === '' ? '' : tabwrite(rows, 4, 2);
       out += table;

@@ -169,7 +169,7 @@ describe('vouch status', () => {
     const text = await owner.run(['status', notationRepo]);
     assert.equal(text.code, 1);
     assert.match(text.stdout, /first to break: notation leaf certificate "status signer" expires \S+ \(in (9|10)d\); its notation signer must renew the certificate and sign again/);
-    assert.match(text.stdout, /signer\s+C=US, ST=WA, O=Vouch Test, CN=status signer\n/);
+    assert.match(text.stdout, /\n      signer: C=US, ST=WA, O=Vouch Test, CN=status signer\n/);
     assert.match(text.stdout, /leaf\s+\S+ \(in (9|10)d\)\s+C=US, ST=WA, O=Vouch Test, CN=status signer\n/);
     // the image by tag: the same signature; a horizon of 5 days leaves it fine
     const image = await owner.run(['status', `${notationRepo}:2.0`, '--warn', '5d', '--json']);
