@@ -64,8 +64,8 @@ export function renderStatus(statuses: readonly RepoStatus[], now: Date, horizon
   for (const st of statuses) {
     out += `${out === '' ? '' : '\n'}${st.repository}: ${st.state}${st.state === 'expiring' ? ` (within ${days}d)` : ''}\n`;
     if (st.error !== undefined) { out += `  ${st.error.code}: ${st.error.message}\n`; continue; }
-    out += breaksFirst(st, now);
     for (const img of st.images) if (img.error !== undefined) out += `  inconclusive: the signatures in ${img.name} could not be read (${img.error.code}); see below\n`;
+    out += breaksFirst(st, now);
     let table = '  EXPIRES\tIN\tWHAT\tVERSION\tRENEWED BY\tSTATE\n';
     for (const i of st.items) {
       table += i.expires === ''
