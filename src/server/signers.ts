@@ -104,7 +104,8 @@ export class SignatureLookups {
     const image = this.imageOf(gun);
     if (image === undefined) return undefined;
     const unique = [...new Set(digests)];
-    const reads = unique.map((d) => this.read(image, d));
+    // A page waits only for the reads it starts: one already in flight (a slow registry, a reload) shows as pending at once.
+    const reads = unique.filter((d) => !this.inFlight.has(`${image}@${d}`)).map((d) => this.read(image, d));
     let timer: NodeJS.Timeout | undefined;
     const budget = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.opts.pageBudgetMs ?? 3000); });
     try {

@@ -86,6 +86,17 @@ test('lookups: a registry that does not answer leaves the page "still being read
   assert.deepEqual((await lookups.forDigests('r.example/app', [D1]))?.get(D1), READ);
 });
 
+// The timeout only bounds a regression (the page would wait out its 10-minute budget): nothing here measures time.
+test('lookups: a page does not wait for a read another page started; the first page gets the answer when it comes', { timeout: 60_000 }, async () => {
+  const c = controlled();
+  const lookups = new SignatureLookups({ reader: c.reader, mappings: [parseRegistryMapping('r.example')], now: () => new Date(0), pageBudgetMs: 600_000 });
+  const first = lookups.forDigests('r.example/app', [D1]);
+  const second = await lookups.forDigests('r.example/app', [D1]);
+  assert.deepEqual(second?.get(D1), { pending: 'still being read from the registry; reload the page' });
+  c.release();
+  assert.deepEqual((await first)?.get(D1), READ);
+});
+
 test('lookups: at most `concurrency` reads in flight and `maxQueued` waiting; the rest are "not read"', async () => {
   const c = controlled();
   const lookups = new SignatureLookups({ reader: c.reader, mappings: [parseRegistryMapping('r.example')], now: () => new Date(0), pageBudgetMs: 10, concurrency: 2, maxQueued: 1 });
