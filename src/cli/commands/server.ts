@@ -6,7 +6,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VouchError } from '../../core/index.js';
-import { loadServerConfig, openServerStore, parseRegistryMapping, resolveKeySecret, runServer, type RunOptions, type ServerConfig } from '../../server/index.js';
+import { loadServerConfig, openServerStore, parseRegistryMapping, resolveKeySecret, runServer, type RegistryMapping, type RunOptions, type ServerConfig } from '../../server/index.js';
 import type { Context } from '../context.js';
 import { dataDir } from '../daemon.js';
 
@@ -42,8 +42,20 @@ export function parseWorkers(text: string | undefined): number {
   return n;
 }
 
+/** A --ui-registry value; a malformed one is a usage error. */
+function uiRegistryFlag(text: string): RegistryMapping {
+  try {
+    return parseRegistryMapping(text);
+  } catch (err) {
+    throw new VouchError('INVALID_ARGUMENT', `--ui-registry ${JSON.stringify(text)} is not GUN_PREFIX or GUN_PREFIX=REGISTRY/PATH`, { ...((err as VouchError).hint !== undefined ? { hint: (err as VouchError).hint } : {}), cause: err });
+  }
+}
+
 export async function serverCommand(ctx: Context, opts: ServerCommandOptions): Promise<void> {
   const workers = parseWorkers(opts.workers);
+  if (opts.uiRegistry !== undefined && opts.uiRegistry.length > 0 && opts.ui !== true) {
+    throw new VouchError('INVALID_ARGUMENT', '--ui-registry says where the dashboard reads signatures; it needs --ui', { hint: 'add --ui' });
+  }
   const config = loadServerConfig({
     ...(opts.config !== undefined ? { file: opts.config } : {}),
     env: ctx.env,
@@ -57,7 +69,7 @@ export async function serverCommand(ctx: Context, opts: ServerCommandOptions): P
       ...(opts.keyAlgorithm !== undefined ? { keyAlgorithm: opts.keyAlgorithm } : {}),
       ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel } : {}),
       ...(opts.ui === true ? { ui: true } : {}),
-      ...(opts.uiRegistry !== undefined && opts.uiRegistry.length > 0 ? { uiRegistries: opts.uiRegistry.map(parseRegistryMapping) } : {}),
+      ...(opts.uiRegistry !== undefined && opts.uiRegistry.length > 0 ? { uiRegistries: opts.uiRegistry.map(uiRegistryFlag) } : {}),
       // Without a config file, data lives in vouch's data dir rather than next to the working directory.
       dataDir: opts.dataDir ?? (opts.config === undefined ? join(dataDir(ctx.env), 'server') : undefined),
     },

@@ -9,6 +9,7 @@ import { loadServerConfig, envKey } from '../../../src/server/index.js';
 import { SignatureLookups, imageOf, parseRegistryMapping, type ImageSignaturesRead, type SignatureReader } from '../../../src/server/signers.js';
 import { escapeHtml } from '../../../src/server/ui.js';
 import { TestRepo, newServer, post } from './helpers.js';
+import { runCli } from '../../support/cli.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
@@ -159,4 +160,13 @@ test('the repository page: the Notation signer on the tag, a table of the chain,
   const plain = await other.app.inject({ method: 'GET', url: `/_vouch/ui/r/${gun}` });
   assert.equal(plain.statusCode, 200);
   assert.ok(!plain.body.includes('id="signatures"'));
+});
+
+test('vouch server --ui-registry: a malformed mapping, or one without --ui, is a usage error before anything starts', async () => {
+  const bad = await runCli(['server', '--ui', '--storage', 'memory', '--ui-registry', 'a=b=c'], {});
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /--ui-registry "a=b=c" is not GUN_PREFIX or GUN_PREFIX=REGISTRY\/PATH/);
+  const noUi = await runCli(['server', '--storage', 'memory', '--ui-registry', 'registry.example.com'], {});
+  assert.equal(noUi.code, 2, noUi.stderr);
+  assert.match(noUi.stderr, /--ui-registry says where the dashboard reads signatures; it needs --ui/);
 });
