@@ -19,7 +19,7 @@ export interface ShownSignature {
   expires?: string;
   /** when it stops verifying: the earliest of its own expiry and its certificates' */
   validUntil?: string;
-  certificates: { position: string; subject: string; notAfter: string }[];
+  certificates: { position: string; subject: string; notAfter: string; thumbprint?: string }[];
 }
 
 /** What a reader found for one image. */
@@ -104,8 +104,7 @@ export class SignatureLookups {
     const image = this.imageOf(gun);
     if (image === undefined) return undefined;
     const unique = [...new Set(digests)];
-    // A page waits only for the reads it starts: one already in flight (a slow registry, a reload) shows as pending at once.
-    const reads = unique.filter((d) => !this.inFlight.has(`${image}@${d}`)).map((d) => this.read(image, d));
+    const reads = unique.map((d) => this.read(image, d));
     let timer: NodeJS.Timeout | undefined;
     const budget = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.opts.pageBudgetMs ?? 3000); });
     try {

@@ -162,6 +162,33 @@ function stateCell(u: Urgency, renewedBy: 'server' | 'owner'): Html {
   return html`<span class="ok">ok</span>`;
 }
 
+/**
+ * The expiries of the OCI signatures of the tags on the page, for the "expiring" table: each
+ * signature's own expiry, and each certificate once (by thumbprint). Their signer renews them.
+ */
+function signatureExpiries(gun: string, shown: readonly TagRow[], sigs: ReadonlyMap<string, LookupResult>): ExpiryEntry[] {
+  const out: ExpiryEntry[] = [];
+  const seen = new Set<string>();
+  for (const r of shown) {
+    const found = r.digest === '' ? undefined : sigs.get(`sha256:${r.digest}`);
+    if (found === undefined || !('signatures' in found)) continue;
+    for (const sig of found.signatures) {
+      if (!sig.verifies) continue;
+      if (sig.expires !== undefined && !seen.has(sig.digest)) {
+        seen.add(sig.digest);
+        out.push({ gun, what: `${kindName(sig.kind)} signature of ${r.tag}`, expires: new Date(sig.expires), renewedBy: 'owner' });
+      }
+      for (const c of sig.certificates) {
+        const key = c.thumbprint ?? `${c.subject}\n${c.notAfter}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ gun, what: `${kindName(sig.kind)} ${c.position} certificate ${c.subject}`, expires: new Date(c.notAfter), renewedBy: 'owner' });
+      }
+    }
+  }
+  return out;
+}
+
 /** `Notation`, `Cosign`: a signature kind as the page names it. */
 const kindName = (kind: string): string => `${kind.slice(0, 1).toUpperCase()}${kind.slice(1)}`;
 
@@ -242,12 +269,15 @@ ${timeline(changes, now, true)}`;
       sections.push(html`<p class="ok">Verifies as a docker client would now: root, timestamp, snapshot and the targets tree.</p>`);
     }
     const entries = this.opts.expiry.entriesOf(gun);
-    sections.push(this.expiringTable(entries.filter((e) => e.renewedBy === 'owner' && e.expires.getTime() - now.getTime() <= this.horizonMs), now, false));
+    const rows = view.tm === undefined ? [] : signedTagRows(roleTargets(view.tm));
+    const shown = rows.slice((n - 1) * UI_LIMITS.tagsPerPage, n * UI_LIMITS.tagsPerPage);
+    const image = this.opts.signatures?.imageOf(gun);
+    const sigs = view.tm === undefined ? undefined : await this.opts.signatures?.forDigests(gun, shown.filter((r) => r.digest !== '').map((r) => `sha256:${r.digest}`));
+    const expiring = [...entries, ...(sigs === undefined ? [] : signatureExpiries(gun, shown, sigs))]
+      .filter((e) => e.renewedBy === 'owner' && e.expires.getTime() - now.getTime() <= this.horizonMs)
+      .sort((a, b) => a.expires.getTime() - b.expires.getTime());
+    sections.push(this.expiringTable(expiring, now, false));
     if (view.tm !== undefined) {
-      const rows = signedTagRows(roleTargets(view.tm));
-      const shown = rows.slice((n - 1) * UI_LIMITS.tagsPerPage, n * UI_LIMITS.tagsPerPage);
-      const image = this.opts.signatures?.imageOf(gun);
-      const sigs = await this.opts.signatures?.forDigests(gun, shown.filter((r) => r.digest !== '').map((r) => `sha256:${r.digest}`));
       sections.push(this.tagsSection(view.tm, rows, shown, href, n, now, sigs));
       if (image !== undefined && sigs !== undefined) sections.push(this.signaturesSection(image, shown, sigs, now));
     }
