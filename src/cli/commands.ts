@@ -82,9 +82,10 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
 
   program
     .command('status')
-    .description('what stops verifying, and when: the expiry of every role and root certificate, who renews it, signed tags per signer, keys')
-    .argument('[repository...]', 'repositories (GUNs) to check, e.g. registry.example.com/team/app')
+    .description('what stops verifying, and when: the expiry of every role and root certificate, of Notation signatures and their certificates, who renews it, signed tags per signer, keys')
+    .argument('[repository...]', 'repositories (GUNs) to check, e.g. registry.example.com/team/app, or images (REPO:TAG, REPO@DIGEST) whose Notation signatures to check')
     .option('--all', 'every repository of the trust server in DOCKER_CONTENT_TRUST_SERVER (read from its changefeed)')
+    .option('--no-signatures', 'DCT trust data only: do not read the images\' Notation signatures from the registry')
     .option('--warn <duration>', 'horizon: report what expires within it (s, m, h, d or w)', '30d')
     .option('--json', 'print the status of every repository as a JSON array')
     .option('--trust-pinning <file>', 'notary client config with trust_pinning (root key IDs or CAs)')
@@ -275,6 +276,7 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
     .option('--workers <n>', 'serve from n processes sharing the port and the database (SQLite or PostgreSQL storage); default 1')
     .option('--ui', 'also serve the read-only dashboard at /_vouch/ui/ (behind the same token auth as the API; config key vouch.ui)')
+    .option('--ui-registry <prefix>', 'the dashboard also shows the Notation signatures of repositories under this GUN prefix, read from the registry the GUN names (or PREFIX=REGISTRY/PATH); repeatable; config key vouch.ui_registries', (v: string, all: string[] = []) => [...all, v])
     .addHelpText('after', '\nServer-held keys are encrypted with VOUCH_SERVER_KEY_SECRET, or a secret generated into the data dir.')
     .action((opts: ServerCommandOptions) =>
       run(async (ctx) => (await import('./commands/server.js')).serverCommand(ctx, opts))());

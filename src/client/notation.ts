@@ -193,6 +193,19 @@ export async function signNotation(opts: NotationSignOptions): Promise<NotationS
   return { subject, signature: built.descriptor, reference: `${opts.store.name}@${subject.digest}` };
 }
 
+/**
+ * One listed signature's envelope: the manifest and the envelope are bounded by their descriptors
+ * before a byte is fetched (notation-go registry/repository.go limits), the manifest must be a
+ * Notation signature manifest, and every byte is checked against its digest by the store.
+ */
+export async function readSignatureEnvelope(store: SignatureStore, desc: Descriptor): Promise<{ envelope: Buffer; envelopeMediaType: string }> {
+  if (!isImageManifestType(desc.mediaType) || desc.mediaType !== OCI_MANIFEST) throw new VouchError('INVALID_SIGNATURE', `signature manifest ${desc.digest} has media type ${desc.mediaType}, not ${OCI_MANIFEST}`);
+  if (desc.size > MAX_SIGNATURE_MANIFEST_BYTES) throw new VouchError('TOO_LARGE', `signature manifest too large: ${desc.size} bytes`);
+  const manifest = parseSignatureManifest(await store.readManifest(desc));
+  if (manifest.envelope.size > MAX_ENVELOPE_BYTES) throw new VouchError('TOO_LARGE', `signature blob too large: ${manifest.envelope.size} bytes`);
+  return { envelope: await store.readBlob(manifest.envelope), envelopeMediaType: manifest.envelope.mediaType };
+}
+
 export interface NotationVerifyOptions {
   store: SignatureStore;
   reference: string;
@@ -250,13 +263,9 @@ export async function verifyNotation(opts: NotationVerifyOptions): Promise<Notat
     const outcome: SignatureOutcome = { digest: desc.digest };
     signatures.push(outcome);
     try {
-      if (!isImageManifestType(desc.mediaType) || desc.mediaType !== OCI_MANIFEST) throw new VouchError('INVALID_SIGNATURE', `signature manifest ${desc.digest} has media type ${desc.mediaType}, not ${OCI_MANIFEST}`);
-      if (desc.size > MAX_SIGNATURE_MANIFEST_BYTES) throw new VouchError('TOO_LARGE', `signature manifest too large: ${desc.size} bytes`);
-      const manifest = parseSignatureManifest(await opts.store.readManifest(desc));
-      if (manifest.envelope.size > MAX_ENVELOPE_BYTES) throw new VouchError('TOO_LARGE', `signature blob too large: ${manifest.envelope.size} bytes`);
-      const envelope = await opts.store.readBlob(manifest.envelope);
+      const { envelope, envelopeMediaType } = await readSignatureEnvelope(opts.store, desc);
       outcome.verdict = await verifyNotationSignature({
-        subject, envelope, envelopeMediaType: manifest.envelope.mediaType, policy, trustStores, now: opts.now,
+        subject, envelope, envelopeMediaType, policy, trustStores, now: opts.now,
         ...(opts.userMetadata ? { userMetadata: opts.userMetadata } : {}),
       });
       if (outcome.verdict.verified) return { ...base, verified: true, skipped: false, verdict: outcome.verdict, signatures };

@@ -444,16 +444,19 @@ export class RegistryClient {
   // ---- listing ----
 
   /** All tags of a repository, following `Link: <…>; rel="next"` pages. */
-  async listTags(repo: string, opts: { pageSize?: number } = {}): Promise<string[]> {
+  async listTags(repo: string, opts: { pageSize?: number; limit?: number } = {}): Promise<string[]> {
     checkRepo(repo);
     const first = new URL(await this.url(`/v2/${repo}/tags/list`));
     if (opts.pageSize) first.searchParams.set('n', String(opts.pageSize));
-    const out: string[] = [];
-    for (const page of await this.pages(first.toString(), [pullScope(repo)], `list tags of ${repo}`)) {
+    const tagsOf = (page: unknown): string[] => {
       const tags = (page as { tags?: unknown }).tags;
-      if (Array.isArray(tags)) out.push(...tags.filter((t): t is string => typeof t === 'string'));
-    }
-    return out;
+      return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : [];
+    };
+    // With `limit`, no further page is fetched once that many tags are in.
+    let seen = 0;
+    const enough = opts.limit === undefined ? undefined : (page: unknown): boolean => (seen += tagsOf(page).length) >= (opts.limit as number);
+    const out = (await this.pages(first.toString(), [pullScope(repo)], `list tags of ${repo}`, undefined, enough)).flatMap(tagsOf);
+    return opts.limit !== undefined ? out.slice(0, opts.limit) : out;
   }
 
   /** Repository names from /v2/_catalog (registries may restrict or omit it). */

@@ -24,6 +24,7 @@ import { MultipartError, formDataBoundary, parseMultipart } from './multipart.js
 import { RepoService, type RepoLimits } from './repo.js';
 import { ROUTE_ACTIONS, SCOPE_ORDER, cleanPath, decodePath, escapePath, matchRoute, type RouteMatch } from './routes.js';
 import { Dashboard } from './ui.js';
+import { SignatureLookups, type RegistryMapping, type SignatureReader } from './signers.js';
 import { parseUpload } from './upload.js';
 
 export interface ServerLimits {
@@ -69,6 +70,8 @@ export interface ServerOptions {
   ui?: boolean;
   /** Days ahead the dashboard highlights expiries only a key holder can fix (vouch.expiry_warning_days). Default 30. */
   expiryWarningDays?: number;
+  /** The dashboard also shows the images' OCI signatures, read by `reader` from where `mappings` say (src/server/signers.ts). */
+  signatures?: { reader: SignatureReader; mappings: readonly RegistryMapping[] };
 }
 
 /** pino options (optionally with a `stream` destination), an existing logger, true for defaults, or false. */
@@ -140,7 +143,10 @@ export function createServer(opts: ServerOptions): NotaryApp {
     ...(opts.checksumCache?.ttlMs !== undefined ? { checksumCacheTtlMs: opts.checksumCache.ttlMs } : {}),
   });
   const dashboard = opts.ui === true
-    ? new Dashboard({ store: opts.store, repo, expiry, now, horizonDays: opts.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS })
+    ? new Dashboard({
+      store: opts.store, repo, expiry, now, horizonDays: opts.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
+      ...(opts.signatures !== undefined && opts.signatures.mappings.length > 0 ? { signatures: new SignatureLookups({ ...opts.signatures, now }) } : {}),
+    })
     : undefined;
   const log = makeLogger(opts.logger);
   let nextRequestId = 0;

@@ -7,6 +7,7 @@ import { DEFAULT_CONSISTENT_MAX_AGE, DEFAULT_CURRENT_MAX_AGE, checkMaxAge } from
 import { DEFAULT_BYTES_IN_FLIGHT } from '../httpd/index.js';
 import { DEFAULT_LIMITS } from './app.js';
 import { DEFAULT_EXPIRY_WARNING_DAYS } from './expiry.js';
+import { parseRegistryMapping, type RegistryMapping } from './signers.js';
 import { LOCK_WAIT_MS } from '../storage/common.js';
 
 export { DEFAULT_EXPIRY_WARNING_DAYS };
@@ -41,6 +42,8 @@ export interface ServerConfig {
   maxBytesInFlight: number;
   /** serve the read-only dashboard (vouch.ui, or --ui) */
   ui: boolean;
+  /** where the dashboard reads the images' OCI signatures: `GUN_PREFIX[=REGISTRY/PATH]` (vouch.ui_registries, or --ui-registry) */
+  uiRegistries: RegistryMapping[];
   /** settings that were recognised but have no effect here (trust_service.hostname, reporting, …) */
   ignored: string[];
 }
@@ -51,7 +54,7 @@ export interface LoadConfigOptions {
   /** the environment (`NOTARY_SERVER_*` overrides, `VOUCH_SERVER_KEY_SECRET`) */
   env?: Readonly<Record<string, string | undefined>>;
   /** command-line values, highest precedence; relative paths are taken from `cwd` */
-  overrides?: Partial<Pick<ServerConfig, 'addr' | 'storage' | 'tlsCertFile' | 'tlsKeyFile' | 'keySecret' | 'dataDir' | 'logLevel' | 'keyAlgorithm' | 'ui'>>;
+  overrides?: Partial<Pick<ServerConfig, 'addr' | 'storage' | 'tlsCertFile' | 'tlsKeyFile' | 'keySecret' | 'dataDir' | 'logLevel' | 'keyAlgorithm' | 'ui' | 'uiRegistries'>>;
   cwd: string;
   readFile: (path: string) => string;
 }
@@ -70,7 +73,7 @@ export const CONFIG_KEYS = [
   'repositories.gun_prefixes',
   'auth.type', 'auth.options.realm', 'auth.options.service', 'auth.options.issuer', 'auth.options.rootcertbundle',
   'vouch.storage', 'vouch.key_secret', 'vouch.key_secret_file', 'vouch.data_dir', 'vouch.max_body_bytes', 'vouch.max_bytes_in_flight', 'vouch.lock_wait_ms',
-  'vouch.expiry_warning_days', 'vouch.ui',
+  'vouch.expiry_warning_days', 'vouch.ui', 'vouch.ui_registries',
 ] as const;
 
 const IGNORED = ['trust_service.hostname', 'trust_service.port', 'trust_service.tls_ca_file', 'trust_service.tls_client_cert', 'trust_service.tls_client_key', 'reporting', 'server.debug_addr'];
@@ -218,6 +221,10 @@ export function loadServerConfig(opts: LoadConfigOptions): ServerConfig {
   if (maxInFlight < maxBody) throw bad(`vouch.max_bytes_in_flight must be at least vouch.max_body_bytes (${maxBody}), or no publish of the largest size could be read`);
 
   const ui = ov.ui ?? bool(value('vouch.ui'), 'vouch.ui') ?? false;
+  let uiRegistries: unknown = value('vouch.ui_registries');
+  if (typeof uiRegistries === 'string') uiRegistries = uiRegistries.split(/[\s,]+/).filter((p) => p !== '');
+  if (uiRegistries !== undefined && (!Array.isArray(uiRegistries) || !uiRegistries.every((p) => typeof p === 'string'))) throw bad('vouch.ui_registries must be a list of strings');
+  const registryMappings = ov.uiRegistries ?? ((uiRegistries as string[] | undefined) ?? []).map(parseRegistryMapping);
 
   const tlsCertFile = cliPath(ov.tlsCertFile) ?? path(str(value('server.tls_cert_file'), 'server.tls_cert_file'));
   const tlsKeyFile = cliPath(ov.tlsKeyFile) ?? path(str(value('server.tls_key_file'), 'server.tls_key_file'));
@@ -254,6 +261,7 @@ export function loadServerConfig(opts: LoadConfigOptions): ServerConfig {
     expiryWarningDays,
     maxBytesInFlight: maxInFlight,
     ui,
+    uiRegistries: registryMappings,
     ignored,
   };
 }

@@ -5,3 +5,4 @@ export { NotaryHttpError, errorBody, type NotaryErrorCode } from './errors.js';
 export { validateUpdate, type ValidatedUpdate, type ValidationInput } from './validate.js';
 export { loadServerConfig, parseAddr, envKey, DEFAULT_ADDR, type ServerConfig, type LoadConfigOptions, type LogLevel } from './config.js';
 export { openServerStore, resolveKeySecret, runServer, type RunningServer, type RunOptions } from './run.js';
+export { parseRegistryMapping, imageOf, SignatureLookups, type SignatureReader, type RegistryMapping, type ImageSignaturesRead, type ShownSignature } from './signers.js';

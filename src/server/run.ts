@@ -9,6 +9,7 @@ import { processBodyBudget } from '../httpd/index.js';
 import { openStore, redact, type Store } from '../storage/index.js';
 import { createServer } from './app.js';
 import { parseAddr, type ServerConfig } from './config.js';
+import type { SignatureReader } from './signers.js';
 
 export interface RunningServer {
   app: NotaryApp;
@@ -30,6 +31,8 @@ export interface RunOptions {
   expiryWarnings?: boolean;
   /** How often the expiry warnings are checked (default hourly; the first check comes a second after the start). */
   expiryCheckMs?: number;
+  /** Reads the images' OCI signatures for the dashboard, where config.uiRegistries says they are (the CLI passes the client's reader). */
+  signatureReader?: SignatureReader;
 }
 
 /** The key secret: configured, else read from (or generated into) a file in the data dir; memory stores get a random one. */
@@ -98,6 +101,7 @@ export async function runServer(config: ServerConfig, opts: RunOptions = {}): Pr
       https,
       ui: config.ui,
       expiryWarningDays: config.expiryWarningDays,
+      ...(opts.signatureReader !== undefined ? { signatures: { reader: opts.signatureReader, mappings: config.uiRegistries } } : {}),
     });
     const { host, port } = parseAddr(config.addr);
     await app.listen({ host, port });

@@ -8,11 +8,12 @@ import { createHash } from 'node:crypto';
 import { RELEASES_ROLE, TARGETS_ROLE, VouchError, isVouchError, type PublicKeyData } from '../core/index.js';
 import {
   REPO_ADMIN, TrustedMetadata, canonicalKeyId, certificateChain, certificateValidity, hashHex, loadTargetsTree, listDelegations, roleTargets,
-  signedTagRows, type FileMeta, type TreeWarning,
+  signedTagRows, type FileMeta, type TagRow, type TreeWarning,
 } from '../tuf/index.js';
 import type { ChangeRecord, MetadataStore } from '../storage/index.js';
 import type { ExpiryEntry, ExpiryMonitor } from './expiry.js';
 import type { RepoService } from './repo.js';
+import type { LookupResult, SignatureLookups } from './signers.js';
 import { UI_PATH, escapePath } from './routes.js';
 
 /** Page sizes and caps: a repository with 100 000 tags still renders one bounded page. */
@@ -26,6 +27,8 @@ export interface DashboardOptions {
   now: () => Date;
   /** owner-renewed expiries within this many days are highlighted (vouch.expiry_warning_days) */
   horizonDays: number;
+  /** the images' OCI signatures, for repositories the operator mapped to a registry (--ui-registry) */
+  signatures?: SignatureLookups;
 }
 
 export interface HtmlAnswer {
@@ -50,6 +53,7 @@ th,td{border:1px solid #c8c8c8;padding:.35rem .5rem;text-align:left;vertical-ali
 th{background:#eef1f4}
 .mono,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88em;overflow-wrap:anywhere}
 tr.soon td{background:#fff3cd;color:#3d2a00}tr.expired td{background:#f8d7da;color:#4a1219}
+li.soon{background:#fff3cd;color:#3d2a00}li.expired{background:#f8d7da;color:#4a1219}
 .badge{font-weight:700}
 .note{background:#f8d7da;color:#4a1219;border:1px solid #a4303f;padding:.5rem .75rem}
 .ok{color:#1e5e20}
@@ -158,6 +162,36 @@ function stateCell(u: Urgency, renewedBy: 'server' | 'owner'): Html {
   return html`<span class="ok">ok</span>`;
 }
 
+/**
+ * The expiries of the OCI signatures of the tags on the page, for the "expiring" table: each
+ * signature's own expiry, and each certificate once (by thumbprint). Their signer renews them.
+ */
+function signatureExpiries(gun: string, shown: readonly TagRow[], sigs: ReadonlyMap<string, LookupResult>): ExpiryEntry[] {
+  const out: ExpiryEntry[] = [];
+  const seen = new Set<string>();
+  for (const r of shown) {
+    const found = r.digest === '' ? undefined : sigs.get(`sha256:${r.digest}`);
+    if (found === undefined || !('signatures' in found)) continue;
+    for (const sig of found.signatures) {
+      if (!sig.verifies) continue;
+      if (sig.expires !== undefined && !seen.has(sig.digest)) {
+        seen.add(sig.digest);
+        out.push({ gun, what: `${kindName(sig.kind)} signature of ${r.tag}`, expires: new Date(sig.expires), renewedBy: 'owner' });
+      }
+      for (const c of sig.certificates) {
+        const key = c.thumbprint ?? `${c.subject}\n${c.notAfter}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ gun, what: `${kindName(sig.kind)} ${c.position} certificate ${c.subject}`, expires: new Date(c.notAfter), renewedBy: 'owner' });
+      }
+    }
+  }
+  return out;
+}
+
+/** `Notation`, `Cosign`: a signature kind as the page names it. */
+const kindName = (kind: string): string => `${kind.slice(0, 1).toUpperCase()}${kind.slice(1)}`;
+
 function rowClass(u: Urgency, renewedBy: 'server' | 'owner'): string {
   return renewedBy === 'owner' && u !== 'ok' ? u : '';
 }
@@ -235,8 +269,18 @@ ${timeline(changes, now, true)}`;
       sections.push(html`<p class="ok">Verifies as a docker client would now: root, timestamp, snapshot and the targets tree.</p>`);
     }
     const entries = this.opts.expiry.entriesOf(gun);
-    sections.push(this.expiringTable(entries.filter((e) => e.renewedBy === 'owner' && e.expires.getTime() - now.getTime() <= this.horizonMs), now, false));
-    if (view.tm !== undefined) sections.push(this.tagsSection(view.tm, href, n, now));
+    const rows = view.tm === undefined ? [] : signedTagRows(roleTargets(view.tm));
+    const shown = rows.slice((n - 1) * UI_LIMITS.tagsPerPage, n * UI_LIMITS.tagsPerPage);
+    const image = this.opts.signatures?.imageOf(gun);
+    const sigs = view.tm === undefined ? undefined : await this.opts.signatures?.forDigests(gun, shown.filter((r) => r.digest !== '').map((r) => `sha256:${r.digest}`));
+    const expiring = [...entries, ...(sigs === undefined ? [] : signatureExpiries(gun, shown, sigs))]
+      .filter((e) => e.renewedBy === 'owner' && e.expires.getTime() - now.getTime() <= this.horizonMs)
+      .sort((a, b) => a.expires.getTime() - b.expires.getTime());
+    sections.push(this.expiringTable(expiring, now, false));
+    if (view.tm !== undefined) {
+      sections.push(this.tagsSection(view.tm, rows, shown, href, n, now, sigs));
+      if (image !== undefined && sigs !== undefined) sections.push(this.signaturesSection(image, shown, sigs, now));
+    }
     sections.push(this.expirySection(entries, view.skipped, now));
     if (view.tm !== undefined) sections.push(this.keysSection(view.tm, now));
     const changes = await this.opts.store.changes({ gun, changeId: -1, records: -UI_LIMITS.timeline });
@@ -269,9 +313,7 @@ ${timeline(changes, now, true)}`;
     }
   }
 
-  private tagsSection(tm: TrustedMetadata, href: string, n: number, now: Date): Html {
-    const rows = signedTagRows(roleTargets(tm));
-    const shown = rows.slice((n - 1) * UI_LIMITS.tagsPerPage, n * UI_LIMITS.tagsPerPage);
+  private tagsSection(tm: TrustedMetadata, rows: readonly TagRow[], shown: readonly TagRow[], href: string, n: number, now: Date, sigs?: ReadonlyMap<string, LookupResult>): Html {
     const expiresOf = (role: string): Date | undefined => tm.targetsRole(role)?.metadata.signed.expires;
     const releases = tm.targetsRole(RELEASES_ROLE)?.metadata.signed.targets;
     const targetsExpires = tm.targets!.signed.expires;
@@ -285,6 +327,16 @@ ${timeline(changes, now, true)}`;
         const until = name === REPO_ADMIN ? undefined : expiresOf(`targets/${name}`);
         return html`<li>${name}${until === undefined ? html`` : html`, signature valid until ${when(until, now)}`}</li>`;
       });
+      const found = r.digest === '' ? undefined : sigs?.get(`sha256:${r.digest}`);
+      if (found !== undefined && 'signatures' in found) {
+        for (const sig of found.signatures) {
+          const ends = sig.validUntil === undefined ? undefined : new Date(sig.validUntil);
+          const su = ends === undefined ? 'expired' : urgency(ends, now, this.horizonMs);
+          signers.push(html`<li class="signature ${su === 'ok' ? '' : su}">${kindName(sig.kind)}: ${sig.signer ?? 'unknown signer'}${sig.verifies && ends !== undefined
+            ? html`, valid until ${when(ends, now)}${su === 'ok' ? html`` : html` <span class="badge">${su === 'expired' ? 'Expired' : 'Expires soon'}</span>`}`
+            : html` <span class="badge">Does not verify</span>`}</li>`);
+        }
+      }
       return html`<tr class="${u === 'ok' ? '' : u}"><th scope="row">${r.tag}</th><td class="mono">sha256:${r.digest}</td><td><ul>${signers}</ul></td><td>${when(expires, now)}${u === 'ok' ? html`` : html` <span class="badge">${u === 'expired' ? 'Expired' : 'Expires soon'}</span>`}</td></tr>`;
     });
     return html`<h2 id="tags">Signed tags</h2>
@@ -292,6 +344,42 @@ ${timeline(changes, now, true)}`;
 <thead><tr><th scope="col">Tag</th><th scope="col">Digest</th><th scope="col">Signers</th><th scope="col">Verifies until</th></tr></thead>
 <tbody>${body}</tbody></table>
 ${pager(href, n, rows.length, UI_LIMITS.tagsPerPage, 'Tag')}`;
+  }
+
+  /** Per tag on this page, each OCI signature: its signer, its own expiry and every certificate of its chain, highlighted within the horizon. */
+  private signaturesSection(image: string, shown: readonly TagRow[], sigs: ReadonlyMap<string, LookupResult>, now: Date): Html {
+    const rows: Html[] = [];
+    const seen = new Set<string>();
+    for (const r of shown) {
+      const found = r.digest === '' ? undefined : sigs.get(`sha256:${r.digest}`);
+      if (found === undefined) continue;
+      const tag = html`<th scope="row">${r.tag}</th>`;
+      if ('pending' in found) { rows.push(html`<tr>${tag}<td colspan="5">Not read yet: ${found.pending}</td></tr>`); continue; }
+      if (found.error !== undefined) { rows.push(html`<tr class="expired">${tag}<td colspan="5"><span class="badge">Could not be read</span> (${found.error.code}): ${found.error.message}</td></tr>`); continue; }
+      for (const sig of found.signatures) {
+        seen.add(sig.digest);
+        const line = (what: Html | string, expires: Date | undefined, u: Urgency, state: Html): Html =>
+          html`<tr class="${u === 'ok' ? '' : u}">${tag}<td>${kindName(sig.kind)}</td><td>${sig.signer ?? 'unknown signer'}</td><td>${what}</td><td>${expires === undefined ? 'never' : when(expires, now)}</td><td>${state}</td></tr>`;
+        if (!sig.verifies) { rows.push(line('the signature', undefined, 'expired', html`<span class="badge">Does not verify</span>: ${sig.problem ?? ''}`)); continue; }
+        if (sig.expires !== undefined) {
+          const d = new Date(sig.expires);
+          const u = urgency(d, now, this.horizonMs);
+          rows.push(line('the signature', d, u, stateCell(u, 'owner')));
+        } else {
+          rows.push(line('the signature', undefined, 'ok', html`<span class="ok">ok</span> (no expiry set)`));
+        }
+        for (const c of sig.certificates) {
+          const d = new Date(c.notAfter);
+          const u = urgency(d, now, this.horizonMs);
+          rows.push(line(html`${c.position} certificate <span class="mono">${c.subject}</span>`, d, u, stateCell(u, 'owner')));
+        }
+      }
+      if (found.more) rows.push(html`<tr>${tag}<td colspan="5">More signatures are attached than were read.</td></tr>`);
+    }
+    return html`<h2 id="signatures">Notation signatures</h2>
+<table><caption>${String(seen.size)} Notation signature${seen.size === 1 ? '' : 's'} of the tags on this page, read from ${image} (kept for up to 5 minutes); each certificate of their chains, highlighted within ${String(this.opts.horizonDays)} days</caption>
+<thead><tr><th scope="col">Tag</th><th scope="col">Kind</th><th scope="col">Signer</th><th scope="col">Signature or certificate</th><th scope="col">Expires</th><th scope="col">State</th></tr></thead>
+<tbody>${rows}</tbody></table>`;
   }
 
   private expirySection(entries: readonly ExpiryEntry[], skipped: readonly TreeWarning[], now: Date): Html {

@@ -77,3 +77,22 @@ export async function makeChain(kind: Kind = 'ec-256', leaf: Partial<CertOptions
   const cert = await makeCert({ subject: LEAF_SUBJECT, key, issuer: { cert: root, key: rootKey }, extensions: leafExtensions, ...leaf });
   return { root, leaf: cert, key, ders: [Buffer.from(cert.rawData), Buffer.from(root.rawData)] };
 }
+
+/**
+ * A signing key and its chain (leaf, then a root), valid from a day ago until the given dates,
+ * written as `dir/NAME.key` (PKCS#8 PEM) and `dir/NAME.crt` (leaf + root PEM) for `vouch notation sign --key --cert`.
+ */
+export async function writeSigningChain(dir: string, name: string, o: { leafSubject: string; leafNotAfter: Date; rootNotAfter: Date }): Promise<{ key: string; cert: string; root: X509.X509Certificate }> {
+  const { writeFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const notBefore = new Date(Date.now() - 86_400_000);
+  const rootKey = await testKey('rsa-2048');
+  const root = await makeCert({ subject: ROOT_SUBJECT, key: rootKey, notBefore, notAfter: o.rootNotAfter, extensions: caExtensions });
+  const leafKey = await testKey('ec-256');
+  const leaf = await makeCert({ subject: o.leafSubject, key: leafKey, issuer: { cert: root, key: rootKey }, notBefore, notAfter: o.leafNotAfter, extensions: leafExtensions });
+  const key = join(dir, `${name}.key`);
+  const cert = join(dir, `${name}.crt`);
+  await writeFile(key, leafKey.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  await writeFile(cert, `${leaf.toString('pem')}\n${root.toString('pem')}\n`);
+  return { key, cert, root };
+}

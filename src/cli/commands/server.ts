@@ -6,7 +6,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VouchError } from '../../core/index.js';
-import { loadServerConfig, openServerStore, resolveKeySecret, runServer, type ServerConfig } from '../../server/index.js';
+import { loadServerConfig, openServerStore, parseRegistryMapping, resolveKeySecret, runServer, type RegistryMapping, type RunOptions, type ServerConfig } from '../../server/index.js';
 import type { Context } from '../context.js';
 import { dataDir } from '../daemon.js';
 
@@ -21,6 +21,8 @@ export interface ServerCommandOptions {
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   workers?: string;
   ui?: boolean;
+  /** GUN_PREFIX[=REGISTRY/PATH], repeatable: where the dashboard reads the images' OCI signatures */
+  uiRegistry?: string[];
 }
 
 export const MAX_WORKERS = 64;
@@ -40,8 +42,20 @@ export function parseWorkers(text: string | undefined): number {
   return n;
 }
 
+/** A --ui-registry value; a malformed one is a usage error. */
+function uiRegistryFlag(text: string): RegistryMapping {
+  try {
+    return parseRegistryMapping(text);
+  } catch (err) {
+    throw new VouchError('INVALID_ARGUMENT', `--ui-registry ${JSON.stringify(text)} is not GUN_PREFIX or GUN_PREFIX=REGISTRY/PATH`, { ...((err as VouchError).hint !== undefined ? { hint: (err as VouchError).hint } : {}), cause: err });
+  }
+}
+
 export async function serverCommand(ctx: Context, opts: ServerCommandOptions): Promise<void> {
   const workers = parseWorkers(opts.workers);
+  if (opts.uiRegistry !== undefined && opts.uiRegistry.length > 0 && opts.ui !== true) {
+    throw new VouchError('INVALID_ARGUMENT', '--ui-registry says where the dashboard reads signatures; it needs --ui', { hint: 'add --ui' });
+  }
   const config = loadServerConfig({
     ...(opts.config !== undefined ? { file: opts.config } : {}),
     env: ctx.env,
@@ -55,14 +69,20 @@ export async function serverCommand(ctx: Context, opts: ServerCommandOptions): P
       ...(opts.keyAlgorithm !== undefined ? { keyAlgorithm: opts.keyAlgorithm } : {}),
       ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel } : {}),
       ...(opts.ui === true ? { ui: true } : {}),
+      ...(opts.uiRegistry !== undefined && opts.uiRegistry.length > 0 ? { uiRegistries: opts.uiRegistry.map(uiRegistryFlag) } : {}),
       // Without a config file, data lives in vouch's data dir rather than next to the working directory.
       dataDir: opts.dataDir ?? (opts.config === undefined ? join(dataDir(ctx.env), 'server') : undefined),
     },
   });
   if (workers === 1) {
-    const running = await runServer(config);
-    ctx.io.err(`vouch server listening on ${running.url}\n`);
-    await running.closed;
+    const reading = await signatureReading(ctx, config);
+    try {
+      const running = await runServer(config, reading.options);
+      ctx.io.err(`vouch server listening on ${running.url}\n`);
+      await running.closed;
+    } finally {
+      await reading.close();
+    }
     return;
   }
   if (config.storage === 'memory') {
@@ -70,21 +90,39 @@ export async function serverCommand(ctx: Context, opts: ServerCommandOptions): P
       hint: 'use --storage sqlite:PATH or --storage postgres://…, or run one process without --workers',
     });
   }
-  if (cluster.isWorker) await runWorker(config);
+  if (cluster.isWorker) await runWorker(ctx, config);
   else await runPrimary(ctx, config, workers);
 }
 
-async function runWorker(config: ServerConfig): Promise<void> {
+/**
+ * The dashboard's reader of OCI signatures (the client's, as `vouch status` reads them, with the
+ * server user's config.json credentials and TLS material), when the dashboard is on and told where
+ * images live.
+ */
+async function signatureReading(ctx: Context, config: ServerConfig): Promise<{ options: RunOptions; close: () => Promise<void> }> {
+  if (!config.ui || config.uiRegistries.length === 0) return { options: {}, close: async () => {} };
+  // loaded only here: a server without the dashboard's signatures does not load the client
+  const [{ imageSignatureStatus }, { Session }] = await Promise.all([import('../../client/status.js'), import('../../client/session.js')]);
+  const session = new Session({ env: ctx.env, trustDir: ctx.trustDir, now: ctx.now });
+  return {
+    options: { signatureReader: (image, digest) => imageSignatureStatus(session, image, digest) },
+    close: () => session.close(),
+  };
+}
+
+async function runWorker(ctx: Context, config: ServerConfig): Promise<void> {
   // Ask only once listening: a message sent before a listener exists is lost.
   const start = await new Promise<PrimaryMessage>((resolve) => {
     process.once('message', (m: PrimaryMessage) => { resolve(m); });
     process.send?.({ type: 'vouch-server-ready' } satisfies WorkerMessage);
   });
   if (start.type !== 'vouch-server-start') return;
-  const running = await runServer({ ...config, keySecret: start.keySecret }, { expiryWarnings: start.expiryWarnings });
+  const reading = await signatureReading(ctx, config);
+  const running = await runServer({ ...config, keySecret: start.keySecret }, { ...reading.options, expiryWarnings: start.expiryWarnings });
   process.on('message', (m: PrimaryMessage) => { if (m.type === 'vouch-server-stop') void running.close(); });
   process.once('disconnect', () => { void running.close(); });
   await running.closed;
+  await reading.close();
   process.disconnect?.();
 }
 

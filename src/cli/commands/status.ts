@@ -3,7 +3,7 @@
 // has expired or cannot be verified (or a usage error).
 import { VouchError } from '../../core/index.js';
 import { parseTrustReference } from '../../client/session.js';
-import type { ImageReference } from '../../oci/reference.js';
+import { parseReference } from '../../oci/reference.js';
 import { repositoryStatus, type RepoStatus } from '../../client/status.js';
 import type { Context } from '../context.js';
 import { ExitStatus } from '../output.js';
@@ -15,6 +15,8 @@ export interface StatusCommandOptions extends CommonTrustOptions {
   json?: boolean;
   /** every repository of the trust server (DOCKER_CONTENT_TRUST_SERVER), from its changefeed */
   all?: boolean;
+  /** false with --no-signatures: DCT only, no registry reads */
+  signatures?: boolean;
 }
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
@@ -35,16 +37,18 @@ export async function statusCommand(ctx: Context, repos: string[], opts: StatusC
   const horizonMs = parseHorizon(opts.warn ?? '30d');
   if (opts.all === true && repos.length > 0) throw new VouchError('INVALID_ARGUMENT', '--all checks every repository of the trust server; name repositories or give --all, not both');
   if (opts.all !== true && repos.length === 0) throw new VouchError('INVALID_ARGUMENT', 'name at least one repository, or give --all');
-  const toRef = (r: string): ImageReference => {
-    const ref = parseTrustReference(r, { tag: 'optional' });
-    if (ref.tag !== undefined) throw new VouchError('INVALID_ARGUMENT', `${r}: status is per repository, not per tag`, { hint: 'drop the :TAG' });
+  // REPO: its DCT trust data and the signatures of its signed images; REPO:TAG or REPO@DIGEST: that image's signatures.
+  const refs = repos.map((r) => {
+    const ref = parseReference(r);
+    if (opts.signatures === false && (ref.tag !== undefined || ref.digest !== undefined)) {
+      throw new VouchError('INVALID_ARGUMENT', `${r}: an image's status is its signatures in the registry, which --no-signatures turns off`, { hint: 'drop the :TAG (or @DIGEST) to check the repository\'s DCT trust data' });
+    }
     return ref;
-  };
-  const refs = repos.map(toRef);
+  });
   const statuses: RepoStatus[] = [];
   await withSession(ctx, opts, async (s) => {
-    if (opts.all === true) for (const gun of await s.listServerRepositories()) refs.push(toRef(gun));
-    for (const ref of refs) statuses.push(await repositoryStatus(s, ref, horizonMs));
+    if (opts.all === true) for (const gun of await s.listServerRepositories()) refs.push(parseTrustReference(gun, { tag: 'optional' }));
+    for (const ref of refs) statuses.push(await repositoryStatus(s, ref, horizonMs, { signatures: opts.signatures !== false }));
   });
   ctx.io.out(opts.json ? `${JSON.stringify(statuses, null, 2)}\n` : renderStatus(statuses, ctx.now(), horizonMs));
   const code = exitCodeFor(statuses);

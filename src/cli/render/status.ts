@@ -1,6 +1,7 @@
 // `vouch status` as text: per repository, what breaks first, every expiry soonest first (with
 // who renews it), signed tags per signer, and the keys.
 import type { ExpiryItem, RepoStatus } from '../../client/status.js';
+import { SIGNATURE_LIMITS } from '../../client/signatures.js';
 import { tabwrite } from '../../client/textutil.js';
 
 const DAY_MS = 86_400_000;
@@ -13,14 +14,48 @@ function relative(iso: string, now: Date): string {
   return ms >= 0 ? `in ${text}` : `${text} ago`;
 }
 
-const renewer = (i: ExpiryItem): string => (i.renewedBy === 'server' ? 'trust server' : i.kind === 'certificate' ? 'root key holder' : 'key holder');
+const renewer = (i: ExpiryItem): string =>
+  i.renewedBy === 'server' ? 'trust server' : i.renewedBy === 'signer' ? `${i.signatureKind ?? 'image'} signer` : i.kind === 'certificate' ? 'root key holder' : 'key holder';
 
 function breaksFirst(st: RepoStatus, now: Date): string {
   const f = st.firstToBreak;
   if (f === undefined) return '';
-  if (f.expires === '') return `  broken: ${f.name} is skipped by every client (${f.note ?? 'not verifiable'})\n`;
+  if (f.expires === '') {
+    return f.kind === 'signature'
+      ? `  broken: ${f.name} does not verify (${f.note ?? 'not verifiable'}); its ${renewer(f)} must sign again\n`
+      : `  broken: ${f.name} is skipped by every client (${f.note ?? 'not verifiable'})\n`;
+  }
   const verb = f.state === 'expired' ? 'expired' : 'expires';
-  return `  first to break: ${f.name} ${verb} ${f.expires} (${relative(f.expires, now)}); its ${renewer(f)} must re-sign it\n`;
+  const todo = f.renewedBy === 'signer' && f.kind === 'certificate' ? 'renew the certificate and sign again' : 're-sign it';
+  return `  first to break: ${f.name} ${verb} ${f.expires} (${relative(f.expires, now)}); its ${renewer(f)} must ${todo}\n`;
+}
+
+/** Per image: its OCI signatures, each with its signer, its own expiry and every certificate of its chain. */
+function signatures(st: RepoStatus, now: Date): string {
+  let out = '';
+  for (const img of st.images) {
+    const label = `${img.tags.length > 0 ? `${img.tags.join(', ')} ` : ''}${img.digest ?? ''}`.trim() || img.name;
+    if (img.error !== undefined) {
+      out += `\n  ${img.name}${img.digest !== undefined ? `@${img.digest}` : ''}: signatures not checked, inconclusive: ${img.error.code}: ${img.error.message}\n`;
+      continue;
+    }
+    if (img.signatures.length === 0) continue;
+    out += `\n  ${label}: ${img.signatures.length} signature${img.signatures.length === 1 ? '' : 's'}${img.more ? ' (more are attached; only these were read)' : ''}\n`;
+    for (const sig of img.signatures) {
+      const verdict = sig.verifies ? `verifies structurally, ${sig.state}` : `does not verify: ${sig.problem ?? ''}`;
+      let table = `    ${sig.kind} ${sig.digest}: ${verdict}\n`;
+      if (sig.signer !== undefined) table += `      signer: ${sig.signer}\n`;
+      let rows = '';
+      if (sig.verifies) rows += `      expires\t${sig.expires === undefined ? 'never (no expiry set)' : `${sig.expires} (${relative(sig.expires, now)})`}\n`;
+      for (const c of sig.certificates) rows += `      ${c.position}\t${c.notAfter} (${relative(c.notAfter, now)})\t${c.subject}\n`;
+      table += rows === '' ? '' : tabwrite(rows, 4, 2);
+      out += table;
+    }
+  }
+  const unsigned = st.images.filter((i) => i.error === undefined && i.signatures.length === 0).length;
+  if (unsigned > 0) out += `\n  ${unsigned} image${unsigned === 1 ? '' : 's'} without Notation signatures\n`;
+  if (st.imagesNotChecked !== undefined) out += `  ${st.imagesNotChecked} more image${st.imagesNotChecked === 1 ? '' : 's'} not checked (at most ${SIGNATURE_LIMITS.imagesPerRepository} a repository)\n`;
+  return out;
 }
 
 export function renderStatus(statuses: readonly RepoStatus[], now: Date, horizonMs: number): string {
@@ -29,6 +64,7 @@ export function renderStatus(statuses: readonly RepoStatus[], now: Date, horizon
   for (const st of statuses) {
     out += `${out === '' ? '' : '\n'}${st.repository}: ${st.state}${st.state === 'expiring' ? ` (within ${days}d)` : ''}\n`;
     if (st.error !== undefined) { out += `  ${st.error.code}: ${st.error.message}\n`; continue; }
+    for (const img of st.images) if (img.error !== undefined) out += `  inconclusive: the signatures in ${img.name} could not be read (${img.error.code}); see below\n`;
     out += breaksFirst(st, now);
     let table = '  EXPIRES\tIN\tWHAT\tVERSION\tRENEWED BY\tSTATE\n';
     for (const i of st.items) {
@@ -38,10 +74,12 @@ export function renderStatus(statuses: readonly RepoStatus[], now: Date, horizon
     }
     out += `\n${tabwrite(table, 4, 2)}`;
     if (st.signers.length > 0) {
-      let signers = '  SIGNER\tSIGNED TAGS\n';
-      for (const s of st.signers) signers += `  ${s.name}\t${s.tags}\n`;
+      let signers = '  KIND\tSIGNER\tSIGNED TAGS\n';
+      for (const s of st.signers) signers += `  ${s.kind}\t${s.name}\t${s.tags}\n`;
       out += `\n${tabwrite(signers, 4, 2)}`;
     }
+    out += signatures(st, now);
+    if (st.keys.length === 0) continue;
     let keys = '  ROLE\tKEY ID\tTYPE\tISSUED\n';
     for (const k of st.keys) keys += `  ${k.role}\t${k.keyId.slice(0, 12)}\t${k.keyType}\t${k.notBefore ?? '-'}\n`;
     out += `\n${tabwrite(keys, 4, 2)}`;

@@ -129,6 +129,62 @@ async function trustedCertificates(opts: NotationVerifyOptions, type: TrustStore
   return out;
 }
 
+/** Why the signed descriptor is not the artifact's (notation: content.Equal on mediaType, digest, size), or undefined. */
+function descriptorMismatch(t: TargetArtifact, s: TargetArtifact): string | undefined {
+  if (t.digest === s.digest && t.size === s.size && t.mediaType === s.mediaType) return undefined;
+  return `content descriptor mismatch: the signature is for ${t.mediaType} ${t.digest} (${t.size} bytes), not ${s.mediaType} ${s.digest} (${s.size} bytes)`;
+}
+
+/** A certificate of a signature's chain, as `vouch status` reports it. */
+export interface ChainCertificate {
+  subject: string;
+  issuer: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** lowercase hex SHA-256 of the DER */
+  thumbprint: string;
+}
+
+/** What a signature says about itself, and whether it holds together without any trust policy. */
+export interface SignatureFacts {
+  /** the leaf's subject; absent when the envelope does not parse */
+  signer?: string;
+  /** leaf first, as the envelope carries it */
+  chain: ChainCertificate[];
+  signingScheme?: string;
+  signingTime?: Date;
+  /** io.cncf.notary.expiry */
+  expiry?: Date;
+  /** why it does not verify structurally; absent when it does */
+  problem?: string;
+}
+
+/**
+ * The structural checks of a signature, with no trust store: the envelope's integrity (the JWS
+ * verifies with the leaf's key, the chain follows notation's certificate rules, the headers are
+ * Notary's) and that it signs `subject`. Whose signature to trust is `vouch notation verify`'s
+ * question; this says what the signature is and when it stops verifying.
+ */
+export async function inspectNotationSignature(opts: { subject: TargetArtifact; envelope: Uint8Array; envelopeMediaType: string }): Promise<SignatureFacts> {
+  let env: NotationEnvelope;
+  try {
+    env = await verifyEnvelope(opts.envelopeMediaType, opts.envelope);
+  } catch (err) {
+    if (!isVouchError(err)) throw err;
+    return { chain: [], problem: `${err.code}: ${err.message}` };
+  }
+  const facts: SignatureFacts = {
+    signer: (env.chain[0] as Certificate).subject,
+    chain: env.chain.map((c) => ({ subject: c.subject, issuer: c.lib.issuer, notBefore: c.notBefore, notAfter: c.notAfter, thumbprint: thumbprint(c) })),
+    signingScheme: env.header.signingScheme,
+    signingTime: env.header.signingTime,
+    ...(env.header.expiry ? { expiry: env.header.expiry } : {}),
+  };
+  const mismatch = descriptorMismatch(env.target, opts.subject);
+  if (mismatch !== undefined) facts.problem = `INVALID_SIGNATURE: ${mismatch}`;
+  return facts;
+}
+
 /** Verifies one Notation signature envelope against the policy statement that applies to the artifact. */
 export async function verifyNotationSignature(opts: NotationVerifyOptions): Promise<NotationVerdict> {
   const policy = opts.policy;
@@ -238,9 +294,12 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
       checks.add('targetArtifact', 'failed', `integrity check failed. signature does not match the given blob: the signature is for ${t.mediaType} ${t.digest} (${t.size} bytes), not ${s.mediaType ?? 'the blob'} ${digest} (${s.size} bytes)`);
       return verdict(checks, env);
     }
-  } else if (t.digest !== s.digest || t.size !== s.size || t.mediaType !== s.mediaType) {
-    checks.add('targetArtifact', 'failed', `content descriptor mismatch: the signature is for ${t.mediaType} ${t.digest} (${t.size} bytes), not ${s.mediaType} ${s.digest} (${s.size} bytes)`);
-    return verdict(checks, env);
+  } else {
+    const mismatch = descriptorMismatch(t, s);
+    if (mismatch !== undefined) {
+      checks.add('targetArtifact', 'failed', mismatch);
+      return verdict(checks, env);
+    }
   }
   checks.add('targetArtifact', 'passed');
   const wanted = Object.entries(opts.userMetadata ?? {});

@@ -13,6 +13,7 @@ import { parseReference } from '../../../src/oci/reference.js';
 import type { RunningRegistry } from '../../../src/registry/index.js';
 import type { RunningServer } from '../../../src/server/index.js';
 import { removeTempDirs, tempDir, vouchUser, type VouchUser, startLocalStack } from '../client/helpers.js';
+import { writeSigningChain } from '../../support/x509.js';
 
 const DAY_MS = 86_400_000;
 let server: RunningServer;
@@ -20,9 +21,10 @@ let registry: RunningRegistry;
 let owner: VouchUser;
 let alice: VouchUser;
 let repo: string;
+let dir: string;
 
 before(async () => {
-  const dir = await tempDir('vouch-status-');
+  dir = await tempDir('vouch-status-');
   ({ server, registry } = await startLocalStack(dir));
   repo = `${registry.host}/team/app`;
   owner = await vouchUser(server.url);
@@ -74,7 +76,9 @@ describe('vouch status', () => {
     const rootKey = st.keys.find((k) => k.role === 'root');
     assert.equal(rootKey?.keyType, 'ecdsa-x509');
     assert.ok(rootKey?.notBefore !== undefined && Math.abs(Date.parse(rootKey.notBefore) - Date.now()) < DAY_MS);
-    assert.deepEqual(st.signers.find((s) => s.name === 'alice'), { name: 'alice', tags: 2 });
+    assert.deepEqual(st.signers.find((s) => s.name === 'alice'), { kind: 'dct', name: 'alice', tags: 2 });
+    // both signed digests were looked up in the registry: no Notation signatures there
+    assert.deepEqual(st.images.map((i) => [i.tags, i.signatures.length, i.error]), [[['1.0', '2.0'], 0, undefined]]);
   });
 
   test('--warn beyond the 3-year lifetime of targets: exit 1, expiring, and what breaks first is the owner\'s', async () => {
@@ -94,13 +98,19 @@ describe('vouch status', () => {
     assert.match(r.stdout, new RegExp(`${repo}: ok`), 'the other repositories are still reported');
   });
 
-  test('usage errors: a bad horizon, a tag instead of a repository', async () => {
+  test('usage errors: a bad horizon, an image with --no-signatures', async () => {
     const bad = await owner.run(['status', repo, '--warn', 'soon']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--warn soon is not a duration/);
-    const tagged = await owner.run(['status', `${repo}:1.0`]);
+    const tagged = await owner.run(['status', `${repo}:1.0`, '--no-signatures']);
     assert.equal(tagged.code, 2);
-    assert.match(tagged.stderr, /status is per repository, not per tag/);
+    assert.match(tagged.stderr, /an image's status is its signatures in the registry, which --no-signatures turns off/);
+  });
+
+  test('an image named by tag without a Notation signature cannot be verified: exit 2 and the reason', async () => {
+    const r = await owner.run(['status', `${repo}:1.0`]);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stdout, /: unverified\n  NOT_FOUND: .*team\/app@sha256:[0-9a-f]{64} has no Notation signature/);
   });
 
   test('--all: every repository of the trust server, from its changefeed', async () => {
@@ -132,5 +142,50 @@ describe('vouch status', () => {
     } finally {
       await s.close();
     }
+  });
+  test('Notation signatures without DCT: the registry\'s tags are read, the signer and chain reported, a leaf expiring in 10 days is exit 1', async () => {
+    const notationRepo = `${registry.host}/team/notation`;
+    for (const tag of ['1.0', '2.0']) await owner.ok(['push', `${notationRepo}:${tag}`, '--from', `oci:${join(dir, 'v1')}`, '--disable-content-trust']);
+    const day = 86_400_000;
+    const leafSubject = 'C=US, ST=WA, O=Vouch Test, CN=status signer';
+    const leafExpires = new Date(Math.floor((Date.now() + 10 * day) / 1000) * 1000);
+    const { key, cert, root } = await writeSigningChain(dir, 'signer', { leafSubject, leafNotAfter: leafExpires, rootNotAfter: new Date(Date.now() + 3000 * day) });
+    await owner.ok(['notation', 'sign', `${notationRepo}:1.0`, '--key', key, '--cert', cert]);
+
+    const r = await owner.run(['status', notationRepo, '--json']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const [st] = parse(r.stdout);
+    assert.equal(st?.state, 'expiring');
+    // 1.0 and 2.0 are one image (same content): signed once
+    assert.deepEqual(st?.images.map((i) => [i.tags, i.signatures.length]), [[['1.0', '2.0'], 1]]);
+    const sig = st?.images[0]?.signatures[0];
+    assert.equal(sig?.kind, 'notation');
+    assert.equal(sig?.signer, leafSubject);
+    assert.equal(sig?.verifies, true);
+    assert.deepEqual(sig?.certificates.map((c) => [c.position, c.notAfter, c.state]), [['leaf', leafExpires.toISOString(), 'expiring'], ['root', root.notAfter.toISOString(), 'ok']]);
+    assert.equal(st?.firstToBreak?.name, 'notation leaf certificate "status signer"');
+    assert.deepEqual(st?.signers, [{ kind: 'notation', name: leafSubject, tags: 2 }]);
+
+    const text = await owner.run(['status', notationRepo]);
+    assert.equal(text.code, 1);
+    assert.match(text.stdout, /first to break: notation leaf certificate "status signer" expires \S+ \(in (9|10)d\); its notation signer must renew the certificate and sign again/);
+    assert.match(text.stdout, /\n      signer: C=US, ST=WA, O=Vouch Test, CN=status signer\n/);
+    assert.match(text.stdout, /leaf\s+\S+ \(in (9|10)d\)\s+C=US, ST=WA, O=Vouch Test, CN=status signer\n/);
+    // the image by tag: the same signature; a horizon of 5 days leaves it fine
+    const image = await owner.run(['status', `${notationRepo}:2.0`, '--warn', '5d', '--json']);
+    assert.equal(image.code, 0, image.stdout);
+    assert.equal(parse(image.stdout)[0]?.images[0]?.signatures[0]?.signer, leafSubject);
+  });
+
+  test('DCT data whose registry cannot be reached: inconclusive, exit 2, with a line that says so (never a silent skip)', async () => {
+    const gone = '127.0.0.1:1/team/gone';
+    await owner.ok(['trust', 'sign', `${gone}:1.0`, '--digest', `sha256:${'ab'.repeat(32)}`, '--size', '100']);
+    const r = await owner.run(['status', gone]);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stdout, /^127\.0\.0\.1:1\/team\/gone: unverified\n/);
+    assert.match(r.stdout, /inconclusive: the signatures in 127\.0\.0\.1:1\/team\/gone could not be read \(NETWORK\)/);
+    // without the registry: the DCT data alone, which is fine
+    const dctOnly = await owner.run(['status', gone, '--no-signatures']);
+    assert.equal(dctOnly.code, 0, dctOnly.stdout);
   });
 });

@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDemoImage } from '../../../src/cli/demoimage.js';
 import { runRegistry, type RunningRegistry } from '../../../src/registry/index.js';
-import { loadServerConfig, runServer, type RunningServer } from '../../../src/server/index.js';
+import { loadServerConfig, parseRegistryMapping, runServer, type RunningServer } from '../../../src/server/index.js';
+import { Session } from '../../../src/client/session.js';
+import { imageSignatureStatus } from '../../../src/client/status.js';
+import { TrustDir } from '../../../src/keys/index.js';
 import { runCli, type CliResult } from '../../support/cli.js';
 
 export const ROOT_PASS = 'vouch-root-pass-1';
@@ -70,12 +73,22 @@ export async function vouchUser(server: string, opts: { ca?: string; config?: st
 }
 
 /** An in-process trust server (memory storage) and registry; `serverEnv` sets NOTARY_SERVER_* configuration, `ui` the dashboard. */
-export async function startLocalStack(dir: string, opts: { serverEnv?: Record<string, string>; ui?: boolean } = {}): Promise<{ server: RunningServer; registry: RunningRegistry }> {
+export async function startLocalStack(dir: string, opts: { serverEnv?: Record<string, string>; ui?: boolean; uiSignatures?: boolean } = {}): Promise<{ server: RunningServer; registry: RunningRegistry }> {
+  const registry = await runRegistry({ addr: '127.0.0.1:0', root: join(dir, 'registry') });
+  // uiSignatures: the dashboard reads the registry's Notation signatures, as `vouch server --ui --ui-registry HOST` does
+  let session: Session | undefined;
+  if (opts.uiSignatures === true) session = new Session({ env: {}, trustDir: new TrustDir(join(dir, 'server-trust')), now: () => new Date() });
   const server = await runServer(loadServerConfig({
     cwd: dir, env: opts.serverEnv ?? {}, readFile: () => '',
-    overrides: { addr: '127.0.0.1:0', storage: 'memory', dataDir: join(dir, 'server'), logLevel: 'silent', ...(opts.ui === true ? { ui: true } : {}) },
-  }), { handleSignals: false, logger: false });
-  const registry = await runRegistry({ addr: '127.0.0.1:0', root: join(dir, 'registry') });
+    overrides: {
+      addr: '127.0.0.1:0', storage: 'memory', dataDir: join(dir, 'server'), logLevel: 'silent', ...(opts.ui === true ? { ui: true } : {}),
+      ...(session !== undefined ? { uiRegistries: [parseRegistryMapping(registry.host)] } : {}),
+    },
+  }), { handleSignals: false, logger: false, ...(session !== undefined ? { signatureReader: (image: string, digest: string) => imageSignatureStatus(session, image, digest) } : {}) });
+  if (session !== undefined) {
+    const close = server.close.bind(server);
+    server.close = async () => { await close(); await session.close(); };
+  }
   return { server, registry };
 }
 

@@ -1,0 +1,166 @@
+// The dashboard's OCI signature lookups (src/server/signers.ts): only repositories the operator
+// mapped to a registry are read (a publisher's GUN cannot send the server elsewhere), answers are
+// cached (failures briefly), reads are bounded in flight and in waiting, and a page waits for them
+// only within its budget: a registry that never answers leaves "not read yet", never a hung page.
+// In the page, signer names (anyone who can push a signature chooses them) are escaped.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadServerConfig, envKey } from '../../../src/server/index.js';
+import { SignatureLookups, imageOf, parseRegistryMapping, type ImageSignaturesRead, type SignatureReader } from '../../../src/server/signers.js';
+import { escapeHtml } from '../../../src/server/ui.js';
+import { Clock, TestRepo, newServer, post } from './helpers.js';
+import { runCli } from '../../support/cli.js';
+
+const D1 = `sha256:${'1'.repeat(64)}`;
+const D2 = `sha256:${'2'.repeat(64)}`;
+const READ: ImageSignaturesRead = { signatures: [], more: false };
+
+test('mappings: a GUN prefix (those GUNs are image names) or PREFIX=REGISTRY/PATH, by whole path components, longest first', () => {
+  const m = ['registry.example.com/team', 'docker.io/library=mirror.internal:5000/hub/', 'docker.io/library/special=other.internal/special'].map(parseRegistryMapping);
+  assert.deepEqual(m[1], { gunPrefix: 'docker.io/library', imagePrefix: 'mirror.internal:5000/hub' });
+  assert.equal(imageOf(m, 'registry.example.com/team/app'), 'registry.example.com/team/app');
+  assert.equal(imageOf(m, 'registry.example.com/teamx/app'), undefined, 'not a path component');
+  assert.equal(imageOf(m, 'docker.io/library/alpine'), 'mirror.internal:5000/hub/alpine');
+  assert.equal(imageOf(m, 'docker.io/library/special/x'), 'other.internal/special/x');
+  assert.equal(imageOf(m, 'evil.example/app'), undefined, 'an unmapped GUN is never read');
+  for (const bad of ['', 'a=b=c', 'has space', 'x//y', '/abs', 'a=']) assert.throws(() => parseRegistryMapping(bad), /is not GUN_PREFIX or GUN_PREFIX=REGISTRY\/PATH/, bad);
+});
+
+test('vouch.ui_registries: from the file, or NOTARY_SERVER_VOUCH_UI_REGISTRIES as a comma list; malformed ones refused', () => {
+  const load = (json: unknown, env: Record<string, string> = {}) =>
+    loadServerConfig({ cwd: '/w', file: 'c.json', env, readFile: () => JSON.stringify(json) });
+  assert.deepEqual(load({}).uiRegistries, []);
+  assert.deepEqual(load({ vouch: { ui_registries: ['r.example/team'] } }).uiRegistries, [{ gunPrefix: 'r.example/team', imagePrefix: 'r.example/team' }]);
+  assert.deepEqual(load({}, { [envKey('vouch.ui_registries')]: 'a.example, b.example/x=c.example/y' }).uiRegistries.map((m) => m.imagePrefix), ['a.example', 'c.example/y']);
+  assert.throws(() => load({ vouch: { ui_registries: 'bad value=' } }), /is not GUN_PREFIX/);
+  assert.throws(() => load({ vouch: { ui_registries: [1] } }), /vouch.ui_registries must be a list of strings/);
+});
+
+/** A reader whose answers the test releases; it records every call. */
+function controlled(): { reader: SignatureReader; calls: string[]; release: (value?: ImageSignaturesRead) => void } {
+  const calls: string[] = [];
+  const waiting: ((v: ImageSignaturesRead) => void)[] = [];
+  return {
+    calls,
+    reader: (image, digest) => { calls.push(`${image}@${digest}`); return new Promise((resolve) => { waiting.push(resolve); }); },
+    release: (value = READ) => { for (const w of waiting.splice(0)) w(value); },
+  };
+}
+
+test('lookups: an unmapped GUN reads nothing; an answer is cached until its TTL, a failure only briefly', async () => {
+  let now = 0;
+  let calls = 0;
+  let fail = true;
+  const lookups = new SignatureLookups({
+    reader: async () => { calls++; if (fail) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'NETWORK' }); return READ; },
+    mappings: [parseRegistryMapping('r.example')], now: () => new Date(now), ttlMs: 1000, failureTtlMs: 100,
+  });
+  assert.equal(await lookups.forDigests('other.example/app', [D1]), undefined);
+  assert.equal(calls, 0);
+  const failed = (await lookups.forDigests('r.example/app', [D1]))?.get(D1);
+  assert.deepEqual(failed, { signatures: [], more: false, error: { code: 'NETWORK', message: 'connect ECONNREFUSED' } });
+  await lookups.forDigests('r.example/app', [D1]);
+  assert.equal(calls, 1, 'the failure is remembered');
+  now += 101;
+  fail = false;
+  assert.deepEqual((await lookups.forDigests('r.example/app', [D1, D1]))?.get(D1), READ);
+  assert.equal(calls, 2, 'asked again once the failure is stale, once for a repeated digest');
+  now += 999;
+  await lookups.forDigests('r.example/app', [D1]);
+  assert.equal(calls, 2, 'fresh for its TTL');
+  now += 2;
+  await lookups.forDigests('r.example/app', [D1]);
+  assert.equal(calls, 3);
+});
+
+test('lookups: a registry that does not answer leaves the page "still being read" within its budget; the next page has the answer', async () => {
+  const c = controlled();
+  const lookups = new SignatureLookups({ reader: c.reader, mappings: [parseRegistryMapping('r.example')], now: () => new Date(0), pageBudgetMs: 10 });
+  const first = await lookups.forDigests('r.example/app', [D1]);
+  assert.deepEqual(first?.get(D1), { pending: 'still being read from the registry; reload the page' });
+  assert.equal(c.calls.length, 1);
+  const again = await lookups.forDigests('r.example/app', [D1]);
+  assert.ok(again !== undefined && 'pending' in (again.get(D1) ?? {}));
+  assert.equal(c.calls.length, 1, 'a read in flight is not started twice');
+  c.release();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual((await lookups.forDigests('r.example/app', [D1]))?.get(D1), READ);
+});
+
+test('lookups: at most `concurrency` reads in flight and `maxQueued` waiting; the rest are "not read"', async () => {
+  const c = controlled();
+  const lookups = new SignatureLookups({ reader: c.reader, mappings: [parseRegistryMapping('r.example')], now: () => new Date(0), pageBudgetMs: 10, concurrency: 2, maxQueued: 1 });
+  const digests = ['1', '2', '3', '4', '5'].map((h) => `sha256:${h.repeat(64)}`);
+  const page = await lookups.forDigests('r.example/app', digests);
+  assert.equal(c.calls.length, 2, 'two in flight');
+  const states = digests.map((d) => (page?.get(d) as { pending: string }).pending);
+  assert.deepEqual(states, [
+    'still being read from the registry; reload the page', 'still being read from the registry; reload the page', 'still being read from the registry; reload the page',
+    'not read: too many registry reads are waiting', 'not read: too many registry reads are waiting',
+  ]);
+  c.release();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(c.calls.length, 3, 'the waiting one runs once a slot is free');
+  c.release();
+});
+
+test('lookups: the cache holds at most maxEntries images, the oldest go first', async () => {
+  let calls = 0;
+  const lookups = new SignatureLookups({ reader: async () => { calls++; return READ; }, mappings: [parseRegistryMapping('r.example')], now: () => new Date(0), maxEntries: 1 });
+  await lookups.forDigests('r.example/app', [D1]);
+  await lookups.forDigests('r.example/app', [D2]);
+  await lookups.forDigests('r.example/app', [D2]);
+  assert.equal(calls, 2);
+  await lookups.forDigests('r.example/app', [D1]);
+  assert.equal(calls, 3, 'D1 was evicted');
+});
+
+test('the repository page: the Notation signer on the tag, a table of the chain, hostile signer names escaped, errors and pending reads said in words', async () => {
+  const gun = 'r.example/team/app';
+  const hostile = 'CN=<script>alert(1)</script>';
+  const clock = new Clock();
+  const leafEnds = new Date(clock.t + 10 * 86_400_000).toISOString();
+  let answer: ImageSignaturesRead = {
+    more: false,
+    signatures: [{
+      kind: 'notation', digest: `sha256:${'9'.repeat(64)}`, signer: hostile, verifies: true, validUntil: leafEnds,
+      certificates: [{ position: 'leaf', subject: hostile, notAfter: leafEnds }, { position: 'root', subject: 'CN=Root', notAfter: '2040-01-01T00:00:00.000Z' }],
+    }],
+  };
+  const t = newServer({ ui: true, signatures: { reader: async () => answer, mappings: [parseRegistryMapping('r.example')] } }, clock);
+  const repo = await TestRepo.create(t, gun, { serverSnapshot: true });
+  repo.addTag('1.0', 1, t.clock.now());
+  assert.equal((await post(t.app, gun, await repo.initParts(t.clock.now()))).statusCode, 200);
+  const page = await t.app.inject({ method: 'GET', url: `/_vouch/ui/r/${gun}` });
+  assert.equal(page.statusCode, 200);
+  assert.ok(!page.body.includes('<script>'), 'no signer name reaches the page unescaped');
+  assert.ok(page.body.includes(`<li class="signature soon">Notation: ${escapeHtml(hostile)}, valid until <time datetime="${leafEnds}">`));
+  // the leaf (10 days) is in the table of what expires within the horizon, the root (2040) is not
+  assert.ok(page.body.includes(`<tr class="soon"><td>Notation leaf certificate ${escapeHtml(hostile)}</td><td><time datetime="${leafEnds}">`));
+  assert.ok(!page.body.includes('<td>Notation root certificate'));
+  assert.match(page.body, /<h2 id="signatures">Notation signatures<\/h2>\n<table><caption>1 Notation signature of the tags on this page, read from r\.example\/team\/app/);
+  assert.ok(page.body.includes(`leaf certificate <span class="mono">${escapeHtml(hostile)}</span>`));
+
+  answer = { signatures: [], more: false, error: { code: 'NETWORK', message: 'connect ECONNREFUSED 127.0.0.1:1' } };
+  t.clock.advanceDays(1); // past the cached answer
+  const failed = await t.app.inject({ method: 'GET', url: `/_vouch/ui/r/${gun}` });
+  assert.match(failed.body, /<tr class="expired"><th scope="row">1\.0<\/th><td colspan="5"><span class="badge">Could not be read<\/span> \(NETWORK\): connect ECONNREFUSED/);
+
+  // a GUN the operator did not map: no signature section, and the reader is never called
+  const other = newServer({ ui: true, signatures: { reader: async () => { throw new Error('must not be called'); }, mappings: [parseRegistryMapping('elsewhere.example')] } });
+  const r2 = await TestRepo.create(other, gun, { serverSnapshot: true });
+  r2.addTag('1.0', 1, other.clock.now());
+  assert.equal((await post(other.app, gun, await r2.initParts(other.clock.now()))).statusCode, 200);
+  const plain = await other.app.inject({ method: 'GET', url: `/_vouch/ui/r/${gun}` });
+  assert.equal(plain.statusCode, 200);
+  assert.ok(!plain.body.includes('id="signatures"'));
+});
+
+test('vouch server --ui-registry: a malformed mapping, or one without --ui, is a usage error before anything starts', async () => {
+  const bad = await runCli(['server', '--ui', '--storage', 'memory', '--ui-registry', 'a=b=c'], {});
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /--ui-registry "a=b=c" is not GUN_PREFIX or GUN_PREFIX=REGISTRY\/PATH/);
+  const noUi = await runCli(['server', '--storage', 'memory', '--ui-registry', 'registry.example.com'], {});
+  assert.equal(noUi.code, 2, noUi.stderr);
+  assert.match(noUi.stderr, /--ui-registry says where the dashboard reads signatures; it needs --ui/);
+});
