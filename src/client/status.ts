@@ -138,7 +138,7 @@ export async function repositoryStatus(s: Session, ref: ImageReference, horizonM
   const unverified = (code: string, message: string): RepoStatus => ({ repository: handle.gun, state: 'unverified', items: [], keys: [], signers: [], error: { code, message } });
   try {
     const repo = await handle.load();
-    if (repo === undefined) return unverified('NOT_FOUND', `${handle.gun} has no trust data on ${handle.remote.server}`);
+    if (repo === undefined) return unverified('REPOSITORY_NOT_FOUND', `${handle.gun} has no trust data on ${handle.remote.server}`);
     if (!repo.fresh) return unverified('UNREACHABLE', `${handle.remote.server} could not be reached; the cached trust data is not evidence of the current state`);
     let serverSnapshot: string | undefined;
     try {

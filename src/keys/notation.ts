@@ -93,7 +93,7 @@ export async function readNotationTrustStores(configDir: string, stores: readonl
 export async function readSigningKeyFiles(keyPath: string, certPath: string): Promise<{ privateKey: KeyObject; chain: Buffer[] }> {
   const read = async (path: string, what: string): Promise<Buffer> => {
     const st = await lstatOrUndefined(path);
-    if (st === undefined) throw new VouchError('NOT_FOUND', `${what} ${path} does not exist`);
+    if (st === undefined) throw new VouchError('FILE_NOT_FOUND', `${what} ${path} does not exist`);
     if (st.size > MAX_CERT_FILE_BYTES) throw new VouchError('TOO_LARGE', `${what} ${path} is larger than ${MAX_CERT_FILE_BYTES} bytes`);
     return readFile(path);
   };

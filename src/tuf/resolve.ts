@@ -29,7 +29,7 @@ export async function loadTargetsTree(tm: TrustedMetadata, fetch: FetchRole): Pr
   const warnings: TreeWarning[] = [];
   if (tm.targets === undefined) {
     const meta = snapshot.signed.meta.get('targets');
-    if (meta === undefined) throw new VouchError('NOT_FOUND', 'targets is not listed in the snapshot', { details: { role: 'targets' } });
+    if (meta === undefined) throw new VouchError('METADATA_NOT_FOUND', 'targets is not listed in the snapshot', { details: { role: 'targets' } });
     tm.updateTargets(await fetch('targets', meta));
   }
   const queue: [string, string][] = (tm.targets?.signed.delegations.roles ?? []).map((d) => [d.name, 'targets']);
@@ -101,7 +101,7 @@ export interface ResolvedTag {
 export function resolveDockerTag(tm: TrustedMetadata, tag: string): ResolvedTag {
   const found = findTarget(tm, tag, [RELEASES_ROLE, 'targets']);
   if (found === undefined || (found.role !== RELEASES_ROLE && found.role !== 'targets')) {
-    throw new VouchError('NOT_FOUND', `No trust data for ${tag}`, { details: { tag, role: found?.role ?? null } });
+    throw new VouchError('TAG_NOT_FOUND', `No trust data for ${tag}`, { details: { tag, role: found?.role ?? null } });
   }
   const sha = found.meta.hashes.get('sha256');
   if (sha === undefined || sha.byteLength !== 32) {

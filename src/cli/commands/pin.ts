@@ -37,7 +37,7 @@ async function signedDigest(s: Session, policy: Policy, gun: string, tag: string
   // Evaluated with the tag only, so that the decision's digest is the signed one, not the pin.
   const { decision } = await checkPolicy(s, { registry: ref.registry, repository: ref.repository, tag }, policy);
   if (!decision.allowed) throw new VouchError('POLICY_DENIED', decision.summary);
-  if (decision.digest === undefined) throw new VouchError('NOT_FOUND', `no signed digest for ${gun}:${tag}: ${decision.summary}`);
+  if (decision.digest === undefined) throw new VouchError('TAG_NOT_FOUND', `no signed digest for ${gun}:${tag}: ${decision.summary}`);
   return decision.digest;
 }
 

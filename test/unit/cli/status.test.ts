@@ -90,7 +90,7 @@ describe('vouch status', () => {
   test('a repository without trust data cannot be verified: exit 2 and the reason', async () => {
     const r = await owner.run(['status', `${registry.host}/team/nothing`, repo]);
     assert.equal(r.code, 2);
-    assert.match(r.stdout, /team\/nothing: unverified\n  NOT_FOUND: .* has no trust data/);
+    assert.match(r.stdout, /team\/nothing: unverified\n  REPOSITORY_NOT_FOUND: .* has no trust data/);
     assert.match(r.stdout, new RegExp(`${repo}: ok`), 'the other repositories are still reported');
   });
 
