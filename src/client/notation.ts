@@ -5,7 +5,7 @@
 // passes). Formats and verdicts are the pure `sig` module's.
 import type { KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { VouchError, isVouchError, parseDigest } from '../core/index.js';
+import { VouchError, isVouchError, parseDigest, type ErrorCode } from '../core/index.js';
 import type { RegistryClient } from '../oci/client.js';
 import { OciLayout, OciLayoutWriter, blobPath } from '../oci/layout.js';
 import { checkBytes } from '../oci/verify.js';
@@ -200,7 +200,7 @@ export interface NotationVerifyOptions {
 export interface SignatureOutcome {
   digest: string;
   verdict?: NotationVerdict;
-  error?: { code: string; message: string };
+  error?: { code: ErrorCode; message: string };
 }
 
 export interface NotationVerifyResult {

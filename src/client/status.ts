@@ -2,7 +2,7 @@
 // the expiry of every role and root certificate, who has to renew it (the server renews the
 // timestamp, and the snapshot when it holds that key; everything else needs its key holder), the
 // keys, the signed tags per signer, and what breaks first. `statusOf` is pure (time passed in).
-import { isVouchError } from '../core/index.js';
+import { isVouchError, type ErrorCode } from '../core/index.js';
 import { REPO_ADMIN, certificateChain, certificateValidity, signedTagRows, type Metadata, type Root } from '../tuf/index.js';
 import type { ImageReference } from '../oci/reference.js';
 import { inspectSource } from './inspect.js';
@@ -49,7 +49,7 @@ export interface RepoStatus {
   /** signed tags per signer (docker's view: `Repo Admin` for targets and targets/releases) */
   signers: { name: string; tags: number }[];
   /** why the repository is `unverified` */
-  error?: { code: string; message: string };
+  error?: { code: ErrorCode; message: string };
 }
 
 const stateOf = (expires: Date, now: Date, horizonMs: number): ExpiryState =>
@@ -135,7 +135,7 @@ function delegationKeyType(repo: VerifiedRepo, role: string, canonicalId: string
 /** Reads, verifies and reports one repository; a repository that cannot be verified is `unverified`, never an exception. */
 export async function repositoryStatus(s: Session, ref: ImageReference, horizonMs: number): Promise<RepoStatus> {
   const handle = new RepoHandle(s, ref);
-  const unverified = (code: string, message: string): RepoStatus => ({ repository: handle.gun, state: 'unverified', items: [], keys: [], signers: [], error: { code, message } });
+  const unverified = (code: ErrorCode, message: string): RepoStatus => ({ repository: handle.gun, state: 'unverified', items: [], keys: [], signers: [], error: { code, message } });
   try {
     const repo = await handle.load();
     if (repo === undefined) return unverified('REPOSITORY_NOT_FOUND', `${handle.gun} has no trust data on ${handle.remote.server}`);

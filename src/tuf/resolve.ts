@@ -1,7 +1,7 @@
 // Walking the targets tree: loading delegations breadth-first (notary client/tufclient.go), resolving a
 // docker tag to a digest (docker/cli cli/command/image/trust.go, docker ≤ v28) and listing every signed target with the
 // role that signed it (for `trust inspect`, docker/cli cli/command/trust/inspect.go). Pure: fetching is a callback.
-import { VouchError, isVouchError, toHex, type PublicKeyData } from '../core/index.js';
+import { VouchError, isVouchError, toHex, type ErrorCode, type PublicKeyData } from '../core/index.js';
 import type { DelegationRole, FileMeta, Metadata, Targets } from './metadata.js';
 import { RELEASES_ROLE, isPathAllowed } from './roles.js';
 import type { TrustedMetadata } from './trusted.js';
@@ -15,7 +15,7 @@ export interface TreeWarning {
 }
 
 // For delegations these only skip the subtree, with a warning (notary tufclient downloadTargets).
-const SKIPPABLE = new Set(['EXPIRED', 'THRESHOLD_NOT_MET', 'NO_SIGNATURES']);
+const SKIPPABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['EXPIRED', 'THRESHOLD_NOT_MET', 'NO_SIGNATURES']);
 
 /**
  * Loads `targets`, then every delegation listed in the snapshot, breadth-first in file order.

@@ -3,7 +3,7 @@
 // policy (docs/pin.md). Files are rewritten atomically (temp file + rename) and only when changed.
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { VouchError, isVouchError } from '../../core/index.js';
+import { VouchError, isVouchError, type ErrorCode } from '../../core/index.js';
 import { writeFileAtomic } from '../../files/index.js';
 import { checkPolicy } from '../../client/policy.js';
 import type { Session } from '../../client/session.js';
@@ -103,7 +103,7 @@ interface FileReport {
   file: string;
   changed: boolean;
   references: Pick<PinOutcome, 'line' | 'column' | 'reference' | 'where' | 'status' | 'rewritten' | 'message' | 'signed' | 'replacement'>[];
-  error?: { code: string; message: string };
+  error?: { code: ErrorCode; message: string };
 }
 
 export async function pinCommand(ctx: Context, files: string[], opts: PinCommandOptions): Promise<void> {
