@@ -66,7 +66,7 @@ export async function resolveTrusted(s: Session, ref: ImageReference, cacheWrite
   try {
     return resolveDockerTag(repo.trusted, tag);
   } catch (err) {
-    if (isVouchError(err, 'TAG_NOT_FOUND') || isVouchError(err, 'METADATA_NOT_FOUND')) {
+    if (isVouchError(err, 'TAG_NOT_FOUND')) {
       throw new VouchError('TAG_NOT_FOUND', `No trust data for ${tag}: ${gunOf(ref)}:${tag} is not signed in targets or targets/releases`, {
         hint: `list what is signed with: vouch trust inspect --pretty ${gunOf(ref)}`,
         cause: err,
