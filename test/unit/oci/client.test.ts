@@ -139,6 +139,23 @@ test('manifest round trip by tag and digest; HEAD reports the digest; tags are l
   await assert.rejects(client.getManifest('rt/app', 'v1'), (e) => isVouchError(e, 'REGISTRY_NOT_FOUND') && (e.details.codes as string[]).includes('MANIFEST_UNKNOWN'));
 });
 
+test('a gateway that says the registry is down (502, 503, 504) is UNREACHABLE; another failed status is REMOTE_ERROR', async () => {
+  let status = 503;
+  const gw = await serve((_req, res) => { res.writeHead(status, { 'content-type': 'text/plain' }).end('down'); });
+  const c = new RegistryClient({ registry: gw.host, scheme: 'http', transportOptions: { retries: 0 } });
+  try {
+    for (const s of [502, 503, 504]) {
+      status = s;
+      await assert.rejects(c.getManifest('gw/app', 'v1'), (e) => isVouchError(e, 'UNREACHABLE') && e.outcome === 'inconclusive' && e.details.status === s, String(s));
+    }
+    status = 500;
+    await assert.rejects(c.getManifest('gw/app', 'v1'), (e) => isVouchError(e, 'REMOTE_ERROR') && e.details.status === 500);
+  } finally {
+    await c.close();
+    await gw.close();
+  }
+});
+
 test('a manifest PUT that references a missing blob is refused with the registry code', async () => {
   const img = makeImage('missing');
   await assert.rejects(client.putManifest('missing/app', 'v1', img.manifest, OCI_MANIFEST),
