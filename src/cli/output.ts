@@ -2,7 +2,7 @@
 // and errors either as text (message, then "hint: …") or as a JSON object with --json. Text from
 // servers, registries and signed metadata (error messages, tag and signer names) reaches the
 // terminal only through printable(): main() wraps the Io once (printableIo).
-import { VouchError } from '../core/index.js';
+import { VouchError, type ErrorCode } from '../core/index.js';
 
 export interface Io {
   out(text: string): void;
@@ -62,15 +62,20 @@ export class ExitStatus extends Error {
   }
 }
 
+/** The exit status of a command that failed with this code (docs/errors.md lists it per code). */
+export function exitCodeFor(code: ErrorCode): number {
+  return code === 'INVALID_ARGUMENT' ? EXIT.USAGE : EXIT.FAILED;
+}
+
 export function reportError(io: Io, err: unknown, json: boolean): number {
   if (err instanceof VouchError) {
     if (json) {
-      io.err(JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint, details: err.details } }) + '\n');
+      io.err(JSON.stringify({ error: { code: err.code, outcome: err.outcome, message: err.message, hint: err.hint, details: err.details } }) + '\n');
     } else {
       io.err(`vouch: ${err.message}\n`);
       if (err.hint) io.err(`hint: ${err.hint}\n`);
     }
-    return err.code === 'INVALID_ARGUMENT' ? EXIT.USAGE : EXIT.FAILED;
+    return exitCodeFor(err.code);
   }
   const e = err as Error;
   io.err(`vouch: internal error: ${e?.stack ?? String(err)}\n`);

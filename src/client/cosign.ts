@@ -35,7 +35,7 @@ async function readSignatureManifest(at: SignatureLocation, tag: string): Promis
   try {
     return (await at.client.getManifest(at.repository, tag)).bytes;
   } catch (err) {
-    if (isVouchError(err, 'NOT_FOUND')) return undefined;
+    if (isVouchError(err, 'REGISTRY_NOT_FOUND')) return undefined;
     throw err;
   }
 }

@@ -59,7 +59,7 @@ export async function collectArchive(s: Session, ref: Pick<ImageReference, 'regi
   const handle = new RepoHandle(s, { ...ref });
   const repo = await handle.loadExisting();
   if (!repo.fresh) {
-    throw new VouchError('NETWORK', `${handle.remote.server} could not be reached; an archive is made from fresh trust data only`, {
+    throw new VouchError('UNREACHABLE', `${handle.remote.server} could not be reached; an archive is made from fresh trust data only`, {
       hint: 'retry when the trust server answers',
     });
   }
@@ -70,7 +70,7 @@ export async function collectArchive(s: Session, ref: Pick<ImageReference, 'regi
   for (let v = 1; v <= last; v++) {
     const bytes = await handle.remote.getRoleVersion('root', v, maxBytesFor('root'));
     if (bytes === undefined) {
-      throw new VouchError('NOT_FOUND', `${handle.remote.server} does not have version ${v} of the root of ${gun}`, {
+      throw new VouchError('METADATA_NOT_FOUND', `${handle.remote.server} does not have version ${v} of the root of ${gun}`, {
         hint: 'an archive holds the whole root chain, so that it verifies from its first root',
       });
     }

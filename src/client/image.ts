@@ -2,7 +2,7 @@
 // resolves the tag through verified trust data, fetches the manifest BY DIGEST, checks its size
 // against the signed length, checks every blob while it streams, and writes the OCI layout only
 // when everything matched — a failure leaves nothing at the destination.
-import { VouchError } from '../core/index.js';
+import { VouchError, isVouchError } from '../core/index.js';
 // Not oci/index.js: that also loads docker-archive reading, which only push needs (loaded there).
 import { pullImage, pushImage } from '../oci/copy.js';
 import { OciLayoutWriter } from '../oci/layout.js';
@@ -55,8 +55,8 @@ export async function resolveTrusted(s: Session, ref: ImageReference, cacheWrite
   try {
     repo = await updater.update();
   } catch (err) {
-    if (err instanceof VouchError && err.code === 'NOT_FOUND' && (err.details as { repository?: string }).repository !== undefined) {
-      throw new VouchError('NOT_FOUND', `remote trust data does not exist for ${gunOf(ref)}: refusing to pull ${formatReference({ ...ref, tag })} with content trust on`, {
+    if (isVouchError(err, 'REPOSITORY_NOT_FOUND')) {
+      throw new VouchError('REPOSITORY_NOT_FOUND', `remote trust data does not exist for ${gunOf(ref)}: refusing to pull ${formatReference({ ...ref, tag })} with content trust on`, {
         hint: 'sign the image first (vouch trust sign, or vouch push with DOCKER_CONTENT_TRUST=1), or pull with --disable-content-trust if you accept unverified content',
         cause: err,
       });
@@ -66,8 +66,8 @@ export async function resolveTrusted(s: Session, ref: ImageReference, cacheWrite
   try {
     return resolveDockerTag(repo.trusted, tag);
   } catch (err) {
-    if (err instanceof VouchError && err.code === 'NOT_FOUND') {
-      throw new VouchError('NOT_FOUND', `No trust data for ${tag}: ${gunOf(ref)}:${tag} is not signed in targets or targets/releases`, {
+    if (isVouchError(err, 'TAG_NOT_FOUND')) {
+      throw new VouchError('TAG_NOT_FOUND', `No trust data for ${tag}: ${gunOf(ref)}:${tag} is not signed in targets or targets/releases`, {
         hint: `list what is signed with: vouch trust inspect --pretty ${gunOf(ref)}`,
         cause: err,
       });
@@ -82,7 +82,7 @@ function unsignedError(ref: ImageReference, hasTrustData: boolean, decision: Dec
   const message = hasTrustData
     ? `No trust data for ${tag}: ${gunOf(ref)}:${tag} is not signed`
     : `remote trust data does not exist for ${gunOf(ref)}: refusing to pull ${formatReference({ ...ref, tag })} with content trust on`;
-  return new VouchError('NOT_FOUND', message, {
+  return new VouchError(hasTrustData ? 'TAG_NOT_FOUND' : 'REPOSITORY_NOT_FOUND', message, {
     hint: `${decision.summary}; sign the image first (vouch trust sign, or vouch push with DOCKER_CONTENT_TRUST=1), or pull with --disable-content-trust if you accept unverified content`,
     details: { decision },
   });

@@ -107,7 +107,8 @@ export async function inspectRepos(
 
 function noSignatures(what: string, cause: unknown): VouchError {
   const c = isVouchError(cause) ? cause : undefined;
-  return new VouchError('NOT_FOUND', `no signatures or cannot access ${what}`, {
+  // the cause's code: "no signatures" is REPOSITORY_NOT_FOUND, "cannot access" whatever kept it out of reach
+  return new VouchError(c?.code ?? 'REPOSITORY_NOT_FOUND', `no signatures or cannot access ${what}`, {
     ...(cause !== undefined ? { cause } : {}),
     hint: c ? `${c.message}${c.hint ? `; ${c.hint}` : ''}` : 'the repository has no trust data on this trust server',
     details: c ? { ...c.details, reason: c.code } : {},

@@ -46,7 +46,7 @@ export function checkContentMediaType(mediaType: string): void {
 /** Size and digests of a regular file, read once. */
 async function digestFile(path: string, hashes: readonly HashName[]): Promise<{ size: number; digests: Partial<Record<HashName, string>> }> {
   const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
-    throw new VouchError(err.code === 'ENOENT' ? 'NOT_FOUND' : 'STORAGE', `open ${path}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);
+    throw new VouchError(err.code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'STORAGE', `open ${path}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);
   });
   if (!st.isFile()) throw new VouchError('INVALID_ARGUMENT', `${path} is not a regular file`);
   const hashers = hashes.map((h) => [h, createHash(h)] as const);
@@ -154,7 +154,7 @@ export async function verifyBlob(opts: BlobVerifyOptions): Promise<BlobVerifyRes
   const policy = applicableBlobPolicy(opts.policy, opts.policyName);
   const base = { blobPath: opts.blobPath, signaturePath: opts.signaturePath, policy: { name: policy.name, level: policy.level } };
   const st = await stat(opts.signaturePath).catch((err: NodeJS.ErrnoException) => {
-    throw new VouchError(err.code === 'ENOENT' ? 'NOT_FOUND' : 'STORAGE', `open ${opts.signaturePath}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);
+    throw new VouchError(err.code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'STORAGE', `open ${opts.signaturePath}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);
   });
   if (!st.isFile()) throw new VouchError('INVALID_ARGUMENT', `${opts.signaturePath} is not a regular file`);
   if (st.size > MAX_ENVELOPE_BYTES) throw new VouchError('TOO_LARGE', `signature file ${opts.signaturePath} is ${st.size} bytes, over the limit of ${MAX_ENVELOPE_BYTES}`);

@@ -5,7 +5,7 @@
 // passes). Formats and verdicts are the pure `sig` module's.
 import type { KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { VouchError, isVouchError, parseDigest } from '../core/index.js';
+import { VouchError, isVouchError, parseDigest, type ErrorCode } from '../core/index.js';
 import type { RegistryClient } from '../oci/client.js';
 import { OciLayout, OciLayoutWriter, blobPath } from '../oci/layout.js';
 import { checkBytes } from '../oci/verify.js';
@@ -87,7 +87,7 @@ export class LayoutSignatureStore implements SignatureStore {
         // Not an index.json entry (e.g. a platform manifest of an index): its own bytes say its type.
         const path = blobPath(this.dir, ref);
         const size = await stat(path).then((st) => st.size, () => undefined);
-        if (size === undefined) throw new VouchError('NOT_FOUND', `${ref}: not found in the OCI layout ${this.dir}`);
+        if (size === undefined) throw new VouchError('IMAGE_NOT_FOUND', `${ref}: not found in the OCI layout ${this.dir}`);
         if (size > MAX_MANIFEST_BYTES) throw new VouchError('TOO_LARGE', `manifest ${ref} is ${size} bytes, over the limit of ${MAX_MANIFEST_BYTES}`);
         const bytes = await readFile(path);
         checkBytes(bytes, { digest: ref }, `manifest ${ref} in ${this.dir}`);
@@ -222,7 +222,7 @@ export interface NotationVerifyOptions {
 export interface SignatureOutcome {
   digest: string;
   verdict?: NotationVerdict;
-  error?: { code: string; message: string };
+  error?: { code: ErrorCode; message: string };
 }
 
 export interface NotationVerifyResult {

@@ -95,8 +95,8 @@ export function resolveAllowed(check: PolicyCheck, warn: (message: string) => vo
   try {
     resolved = resolveDockerTag(repo.trusted, tag);
   } catch (err) {
-    if (isVouchError(err, 'NOT_FOUND')) {
-      throw new VouchError('NOT_FOUND', `No trust data for ${tag}: ${gunOf(reference)}:${tag} is not signed in targets or targets/releases`, {
+    if (isVouchError(err, 'TAG_NOT_FOUND')) {
+      throw new VouchError('TAG_NOT_FOUND', `No trust data for ${tag}: ${gunOf(reference)}:${tag} is not signed in targets or targets/releases`, {
         hint: `the policy accepts it, but docker resolves tags only through targets/releases and targets; list what is signed with: vouch trust inspect --pretty ${gunOf(reference)}`,
         cause: err,
         details: { decision },

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { VouchError, fromBase64, parseJson, isJsonObject, isKeyType, type PublicKeyData } from '../core/index.js';
 import { maxBytesFor } from '../tuf/index.js';
-import type { HttpResponse, HttpTransport } from '../http/index.js';
+import { unusableAnswerCode, type HttpResponse, type HttpTransport } from '../http/index.js';
 import type { MetadataFetcher } from './updater.js';
 
 export interface RemoteOptions {
@@ -113,7 +113,7 @@ export class NotaryRemote implements MetadataFetcher {
         hint: 'log in to the registry (credentials in $DOCKER_CONFIG/config.json) or check your token scopes',
       });
     }
-    if (res.status === 404) throw new VouchError('NOT_FOUND', `${this.gun}: trust data does not exist on the ${where}`);
+    if (res.status === 404) throw new VouchError('REPOSITORY_NOT_FOUND', `${this.gun}: trust data does not exist on the ${where}`);
     const remote = parseErrorBody(res.body);
     if (res.status === 400 && remote) {
       const detail = remote.detail as { Name?: unknown; Error?: { Msg?: unknown } } | undefined;
@@ -127,7 +127,7 @@ export class NotaryRemote implements MetadataFetcher {
           : 'the server checked the signed metadata and refused it; make sure the keys in the trust directory are the ones the repository lists, then retry';
       throw new VouchError('REMOTE_ERROR', `could not ${what}: ${lead}: ${msg}`, { hint, details: { status: res.status, code: remote.code, detail: remote.detail } });
     }
-    throw new VouchError('REMOTE_ERROR', `could not ${what}: the ${where} answered HTTP ${res.status}${remote ? ` (${remote.code}: ${remote.message})` : ''}`, {
+    throw new VouchError(unusableAnswerCode(res.status), `could not ${what}: the ${where} answered HTTP ${res.status}${remote ? ` (${remote.code}: ${remote.message})` : ''}`, {
       details: { status: res.status },
       hint: 'check that the trust server is running and healthy (and DOCKER_CONTENT_TRUST_SERVER), then retry',
     });

@@ -52,7 +52,7 @@ export class RepoHandle {
   async loadExisting(): Promise<VerifiedRepo> {
     const repo = await this.load();
     if (repo === undefined) {
-      throw new VouchError('NOT_FOUND', `${this.gun} does not have trust data on ${this.remote.server}`, {
+      throw new VouchError('REPOSITORY_NOT_FOUND', `${this.gun} does not have trust data on ${this.remote.server}`, {
         details: { repository: this.gun },
         hint: 'sign a tag or add a signer first (that initialises the repository), or check DOCKER_CONTENT_TRUST_SERVER',
       });

@@ -93,7 +93,7 @@ export async function revoke(s: Session, emit: TrustEventSink, input: string, re
   if (ref.tag !== undefined) {
     const found = findTarget(base.trusted, ref.tag, [RELEASES_ROLE, 'targets']);
     if (found === undefined || (found.role !== RELEASES_ROLE && found.role !== 'targets')) {
-      throw new VouchError('NOT_FOUND', `could not remove signature for ${input}: No valid trust data for ${ref.tag}`, {
+      throw new VouchError('TAG_NOT_FOUND', `could not remove signature for ${input}: No valid trust data for ${ref.tag}`, {
         details: { tag: ref.tag },
         hint: `only tags in targets or targets/releases can be revoked; vouch trust inspect ${repo.gun} lists them`,
       });
@@ -101,7 +101,7 @@ export async function revoke(s: Session, emit: TrustEventSink, input: string, re
     tags = [ref.tag];
   } else {
     tags = [...new Set(listTargets(base.trusted).filter((t) => t.role === RELEASES_ROLE || t.role === 'targets').map((t) => t.name))];
-    if (tags.length === 0) throw new VouchError('NOT_FOUND', `could not remove all signatures for ${input}: no signed tags to remove`, { hint: 'nothing is signed: there is nothing to revoke' });
+    if (tags.length === 0) throw new VouchError('TAG_NOT_FOUND', `could not remove all signatures for ${input}: no signed tags to remove`, { hint: 'nothing is signed: there is nothing to revoke' });
   }
   try {
     for (const tag of tags) {

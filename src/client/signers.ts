@@ -79,7 +79,7 @@ async function removeOne(s: Session, emit: TrustEventSink, repo: RepoHandle, nam
   const targets = base.targets.signed;
   const entry = targets.delegations.roles.find((d) => d.name === role);
   if (entry === undefined) {
-    throw new VouchError('NOT_FOUND', `No signer ${name} for repository ${repo.gun}`, {
+    throw new VouchError('SIGNER_NOT_FOUND', `No signer ${name} for repository ${repo.gun}`, {
       details: { repository: repo.gun, signer: name },
       hint: `vouch trust inspect --pretty ${repo.gun} lists the signers`,
     });

@@ -5,7 +5,7 @@
 // (Notation now, cosign next: a `kind` on every signature, signer and item): each signature's
 // signer, its certificate chain and its own expiry, and whether it still verifies structurally.
 // `statusOf` and `withSignatures` are pure (time passed in).
-import { isTag, isVouchError } from '../core/index.js';
+import { isTag, isVouchError, type ErrorCode } from '../core/index.js';
 import { REPO_ADMIN, certificateChain, certificateValidity, signedTagRows, type Metadata, type Root } from '../tuf/index.js';
 import { gunOf, parseReference, type ImageReference } from '../oci/reference.js';
 import { inspectSource } from './inspect.js';
@@ -115,7 +115,7 @@ export interface RepoStatus {
   /** images left unchecked by SIGNATURE_LIMITS */
   imagesNotChecked?: number;
   /** why the repository is `unverified` */
-  error?: { code: string; message: string };
+  error?: { code: ErrorCode; message: string };
 }
 
 const stateOf = (expires: Date, now: Date, horizonMs: number): ExpiryState =>
@@ -282,7 +282,7 @@ export interface RepositoryStatusOptions {
 }
 
 const emptyStatus = (repository: string): RepoStatus => ({ repository, state: 'ok', items: [], keys: [], signers: [], images: [] });
-const unverifiedStatus = (repository: string, code: string, message: string): RepoStatus =>
+const unverifiedStatus = (repository: string, code: ErrorCode, message: string): RepoStatus =>
   ({ ...emptyStatus(repository), state: 'unverified', error: { code, message } });
 
 /**
@@ -320,7 +320,7 @@ export async function repositoryStatus(s: Session, ref: ImageReference, horizonM
     const st = withSignatures(emptyStatus(gunOf(ref)), images, s.now(), horizonMs);
     const img = st.images[0];
     if (img !== undefined && img.error === undefined && img.signatures.length === 0) {
-      return { ...st, state: 'unverified', error: { code: 'NOT_FOUND', message: `${img.name}@${img.digest ?? ''} has no Notation signature` } };
+      return { ...st, state: 'unverified', error: { code: 'NO_SIGNATURES', message: `${img.name}@${img.digest ?? ''} has no Notation signature` } };
     }
     return st;
   }
@@ -329,7 +329,7 @@ export async function repositoryStatus(s: Session, ref: ImageReference, horizonM
     const repo = await handle.load();
     if (repo === undefined) {
       const missing = `${handle.gun} has no trust data on ${handle.remote.server}`;
-      return withSigs ? await unsignedRepositoryStatus(s, ref, horizonMs, missing) : unverifiedStatus(handle.gun, 'NOT_FOUND', missing);
+      return withSigs ? await unsignedRepositoryStatus(s, ref, horizonMs, missing) : unverifiedStatus(handle.gun, 'REPOSITORY_NOT_FOUND', missing);
     }
     if (!repo.fresh) return unverifiedStatus(handle.gun, 'UNREACHABLE', `${handle.remote.server} could not be reached; the cached trust data is not evidence of the current state`);
     let serverSnapshot: string | undefined;
@@ -373,14 +373,14 @@ async function unsignedRepositoryStatus(s: Session, ref: ImageReference, horizon
     tags = await s.registryFor(ref.registry).listTags(ref.repository, { limit: SIGNATURE_LIMITS.tagsListed });
   } catch (err) {
     if (!isVouchError(err)) throw err;
-    if (err.code === 'NOT_FOUND') return unverifiedStatus(gun, 'NOT_FOUND', `${missing}, and ${store.name} is not in its registry`);
-    return unverifiedStatus(gun, 'NOT_FOUND', `${missing}, and its registry could not be read for Notation signatures (${err.code}: ${err.message})`);
+    if (err.code === 'REGISTRY_NOT_FOUND') return unverifiedStatus(gun, 'REPOSITORY_NOT_FOUND', `${missing}, and ${store.name} is not in its registry`);
+    return unverifiedStatus(gun, err.code, `${missing}, and its registry could not be read for Notation signatures (${err.code}: ${err.message})`);
   }
   // Tags are the registry's word: only well-formed ones, and not the referrers API's fallback indexes (sha256-<hex>).
   const candidates = tags.filter((t) => isTag(t) && !/^sha256-[0-9a-f]{64}$/.test(t));
   const { images, notChecked } = await readImages(store, new Map(candidates.map((t) => [t, [t]])));
   if (images.every((i) => i.error === undefined && i.signatures.length === 0)) {
-    return unverifiedStatus(gun, 'NOT_FOUND', `${missing}, and none of the ${images.length} tags read from its registry has a Notation signature`);
+    return unverifiedStatus(gun, 'NO_SIGNATURES', `${missing}, and none of the ${images.length} tags read from its registry has a Notation signature`);
   }
   return withSignatures(emptyStatus(gun), images, s.now(), horizonMs, notChecked);
 }

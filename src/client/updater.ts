@@ -7,7 +7,7 @@
 // root is updated (by checksum, by name, then version by version) and the rest is retried once.
 // A server that answers badly is an error; only a server that cannot be reached at all lets the
 // cached timestamp stand in (docker's warning).
-import { VouchError, isVouchError, toHex } from '../core/index.js';
+import { VouchError, isVouchError, toHex, type ErrorCode } from '../core/index.js';
 import {
   TrustedMetadata, checkFile, loadTargetsTree, maxBytesFor, parseMetadata,
   type FileMeta, type Metadata, type Root, type Snapshot, type Targets, type Timestamp, type TreeWarning, type TrustPinning,
@@ -68,7 +68,7 @@ export interface VerifiedRepo {
 }
 
 /** Codes after which notary updates the root and tries once more (notary client/tufclient.go). */
-const ROOT_RETRY = new Set(['EXPIRED', 'THRESHOLD_NOT_MET', 'NO_SIGNATURES', 'HASH_MISMATCH', 'LENGTH_MISMATCH', 'KEYID_MISMATCH', 'INVALID_METADATA', 'WRONG_TYPE', 'ROLLBACK', 'NOT_FOUND']);
+const ROOT_RETRY: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['EXPIRED', 'THRESHOLD_NOT_MET', 'NO_SIGNATURES', 'HASH_MISMATCH', 'LENGTH_MISMATCH', 'KEYID_MISMATCH', 'INVALID_METADATA', 'WRONG_TYPE', 'ROLLBACK', 'METADATA_NOT_FOUND', 'REPOSITORY_NOT_FOUND']);
 
 export class Updater {
   private readonly o: UpdaterOptions;
@@ -98,7 +98,7 @@ export class Updater {
     return (await this.o.cache.readMetadata(this.o.gun, 'root')) !== undefined;
   }
 
-  /** Runs the whole workflow; NOT_FOUND (details.repository) when the server has no trust data for the GUN. */
+  /** Runs the whole workflow; REPOSITORY_NOT_FOUND when the server has no trust data for the GUN. */
   async update(): Promise<VerifiedRepo> {
     const { gun } = this.o;
     const cachedRoot = await this.o.cache.readMetadata(gun, 'root', maxBytesFor('root'));
@@ -157,8 +157,8 @@ export class Updater {
       tsBytes = await this.o.cache.readMetadata(gun, 'timestamp', maxBytesFor('timestamp'));
       if (tsBytes === undefined) {
         if (downloadError !== undefined) throw this.explain(downloadError, 'timestamp', 'download');
-        if (this.o.remote === undefined) throw new VouchError('NOT_FOUND', `${gun}: no cached timestamp, and working offline`, { details: { role: 'timestamp' } });
-        throw new VouchError('NOT_FOUND', `${gun}: the trust server has no timestamp for this repository`, {
+        if (this.o.remote === undefined) throw new VouchError('METADATA_NOT_FOUND', `${gun}: no cached timestamp, and working offline`, { details: { role: 'timestamp' } });
+        throw new VouchError('REPOSITORY_NOT_FOUND', `${gun}: the trust server has no timestamp for this repository`, {
           details: { role: 'timestamp', repository: gun },
           hint: 'the repository may be half-initialised or deleted on the server',
         });
@@ -292,7 +292,7 @@ export class Updater {
     }
     const remote = this.o.remote;
     if (remote === undefined) {
-      throw new VouchError('NOT_FOUND', `${this.o.gun}: ${role} is not cached, and working offline`, { details: { role } });
+      throw new VouchError('METADATA_NOT_FOUND', `${this.o.gun}: ${role} is not cached, and working offline`, { details: { role } });
     }
     const sha = meta.hashes.get('sha256');
     // the signed length, never above the role's ceiling (TrustedMetadata refuses longer ones too)
@@ -301,7 +301,7 @@ export class Updater {
       ? remote.getRoleChecksum(role, toHex(sha), limit)
       : remote.getRole(role, limit)));
     if (bytes === undefined) {
-      throw this.explain(new VouchError('NOT_FOUND', `${role} is listed with checksum ${sha ? toHex(sha).slice(0, 12) : '?'} but the server does not have it`, { details: { role } }), role);
+      throw this.explain(new VouchError('METADATA_NOT_FOUND', `${role} is listed with checksum ${sha ? toHex(sha).slice(0, 12) : '?'} but the server does not have it`, { details: { role } }), role);
     }
     return { bytes, fetched: true };
   }
@@ -355,7 +355,7 @@ export class Updater {
 
   private requireRemote(role: string): MetadataFetcher {
     if (this.o.remote === undefined) {
-      throw new VouchError('NOT_FOUND', `${this.o.gun}: no cached ${role}, and working offline`, { details: { role } });
+      throw new VouchError('METADATA_NOT_FOUND', `${this.o.gun}: no cached ${role}, and working offline`, { details: { role } });
     }
     return this.o.remote;
   }
@@ -376,19 +376,19 @@ export class Updater {
 
   /** Wraps a failure so that it names the role, the check, and what to do. */
   explain(err: unknown, role: string, step = 'verify'): unknown {
-    if (!isVouchError(err) || (err.details as { explained?: boolean }).explained) return err;
+    if (!isVouchError(err) || err.details.explained) return err;
     const { gun } = this.o;
     const r = roleOf(err) ?? role;
     const hint = err.hint ?? hintFor(err.code, r, this.cacheDir);
     const check = CHECKS[err.code] ?? err.code.toLowerCase().replace(/_/g, ' ');
-    const msg = CHECKS[err.code] === undefined && (step === 'download' || err.code === 'NETWORK' || err.code === 'UNAUTHORIZED' || err.code === 'REMOTE_ERROR')
+    const msg = CHECKS[err.code] === undefined && (step === 'download' || err.code === 'NETWORK' || err.code === 'UNREACHABLE' || err.code === 'UNAUTHORIZED' || err.code === 'REMOTE_ERROR')
       ? `${gun}: ${r}: ${err.message}`
       : `${gun}: ${r} metadata failed the ${check} check: ${err.message}`;
     return new VouchError(err.code, msg, { cause: err, hint, details: { ...err.details, role: r, check, gun, explained: true } });
   }
 }
 
-const CHECKS: Record<string, string> = {
+const CHECKS: Partial<Record<ErrorCode, string>> = {
   EXPIRED: 'expiry',
   ROLLBACK: 'version (rollback)',
   HASH_MISMATCH: 'hash',
@@ -407,11 +407,11 @@ const CHECKS: Record<string, string> = {
 
 function roleOf(err: unknown): string | undefined {
   if (!isVouchError(err)) return undefined;
-  const r = (err.details as { role?: unknown }).role;
+  const r = err.details.role;
   return typeof r === 'string' && !r.includes(' ') ? r : undefined;
 }
 
-function hintFor(code: string, role: string, cacheDir: string): string | undefined {
+function hintFor(code: ErrorCode, role: string, cacheDir: string): string | undefined {
   switch (code) {
     case 'EXPIRED':
       return role === 'timestamp' || role === 'snapshot'
@@ -432,7 +432,8 @@ function hintFor(code: string, role: string, cacheDir: string): string | undefin
       return `trust data mismatch: the repository's root keys are not the ones this machine trusts. If the owners really replaced them, remove ${cacheDir} to trust the new root on next use`;
     case 'REMOTE_ERROR':
       return 'the trust server failed to answer; check that it is running and healthy (and DOCKER_CONTENT_TRUST_SERVER), then retry';
-    case 'NOT_FOUND':
+    case 'METADATA_NOT_FOUND':
+    case 'REPOSITORY_NOT_FOUND':
       return `the server does not have a file that the ${role === 'timestamp' ? 'repository' : 'signed metadata'} needs; it may be in the middle of an update: retry, and tell its operator if it persists`;
     case 'TOO_LARGE':
       return 'the server sent more data than the metadata allows; it may be hostile';
@@ -442,7 +443,7 @@ function hintFor(code: string, role: string, cacheDir: string): string | undefin
 }
 
 function notFound(gun: string, server: string): VouchError {
-  return new VouchError('NOT_FOUND', `remote trust data does not exist for ${gun} on ${server}`, {
+  return new VouchError('REPOSITORY_NOT_FOUND', `remote trust data does not exist for ${gun} on ${server}`, {
     details: { repository: gun, role: 'root' },
     hint: 'the repository has never been signed on this trust server (sign a tag or add a signer to initialise it), or DOCKER_CONTENT_TRUST_SERVER points elsewhere',
   });
@@ -450,5 +451,5 @@ function notFound(gun: string, server: string): VouchError {
 
 /** Is this the "repository has no trust data" error? */
 export function isRepositoryNotFound(err: unknown): boolean {
-  return isVouchError(err, 'NOT_FOUND') && typeof (err.details as { repository?: unknown }).repository === 'string';
+  return isVouchError(err, 'REPOSITORY_NOT_FOUND');
 }

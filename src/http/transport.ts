@@ -75,8 +75,13 @@ export interface StreamResponse {
 
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-/** Answers of a gateway whose server is down: as good as no connection. */
+/** Answers of a gateway whose server is down: as good as no connection (UNREACHABLE, not REMOTE_ERROR). */
 const GATEWAY_UNAVAILABLE = new Set([502, 503, 504]);
+
+/** The code of an error answer with this status that is no better than no connection: UNREACHABLE, else REMOTE_ERROR. */
+export function unusableAnswerCode(status: number): 'UNREACHABLE' | 'REMOTE_ERROR' {
+  return GATEWAY_UNAVAILABLE.has(status) ? 'UNREACHABLE' : 'REMOTE_ERROR';
+}
 /** Error codes of a connection that never came up. */
 const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'EADDRNOTAVAIL', CONNECT_TIMEOUT]);
 
@@ -85,9 +90,7 @@ const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTU
  * other failure is an answer: oversized, endless, too slow or malformed.
  */
 export function isUnreachable(err: unknown): boolean {
-  if (!isVouchError(err)) return false;
-  const d = err.details as { reached?: unknown; status?: unknown };
-  return (err.code === 'NETWORK' && d.reached === false) || (typeof d.status === 'number' && GATEWAY_UNAVAILABLE.has(d.status));
+  return isVouchError(err, 'UNREACHABLE');
 }
 
 export class HttpTransport {
@@ -235,13 +238,13 @@ export class HttpTransport {
     const code = errorCode(cause);
     const reached = !NOT_CONNECTED.has(code ?? '');
     const timedOut = code !== undefined && DEADLINE_CODES.has(code);
-    throw new VouchError('NETWORK', `cannot reach ${new URL(url).origin}: ${cause?.message ?? String(cause)}`, {
-      cause,
-      details: { reached, ...(code ? { cause: code } : {}) },
-      hint: timedOut
-        ? 'the server did not answer in time; if it is just slow, raise the deadlines (VOUCH_TIMEOUT_CONNECT, VOUCH_TIMEOUT_FIRST_BYTE, VOUCH_TIMEOUT_BODY, VOUCH_TIMEOUT_STALL, in seconds)'
-        : 'check the server address, that it is running, and its TLS certificate (CAs go in $DOCKER_CONFIG/tls/<host>/ca.crt)',
-    });
+    const message = `cannot reach ${new URL(url).origin}: ${cause?.message ?? String(cause)}`;
+    const hint = timedOut
+      ? 'the server did not answer in time; if it is just slow, raise the deadlines (VOUCH_TIMEOUT_CONNECT, VOUCH_TIMEOUT_FIRST_BYTE, VOUCH_TIMEOUT_BODY, VOUCH_TIMEOUT_STALL, in seconds)'
+      : 'check the server address, that it is running, and its TLS certificate (CAs go in $DOCKER_CONFIG/tls/<host>/ca.crt)';
+    // no connection came up: UNREACHABLE (cached data may stand in); one that came up and failed: NETWORK
+    if (!reached) throw new VouchError('UNREACHABLE', message, { cause, hint, details: { reached, ...(code ? { cause: code } : {}) } });
+    throw new VouchError('NETWORK', message, { cause, hint, details: { reached, ...(code ? { cause: code } : {}) } });
   }
 
   /** One request without the auth dance (token fetches), with retries and a bounded body. */

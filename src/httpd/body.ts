@@ -6,6 +6,7 @@
 // never wanted, which is what Node does by default to keep a connection alive.
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { VouchError } from '../core/index.js';
 
 /**
  * Bytes of request bodies the process may hold in memory at once. A trust-server publish is read
@@ -19,7 +20,7 @@ export const DEFAULT_BYTES_IN_FLIGHT = 256 * 1024 * 1024;
 export class BodyBudget {
   private used = 0;
   constructor(public capacity: number) {
-    if (!Number.isSafeInteger(capacity) || capacity < 0) throw new RangeError(`body budget must be a byte count, not ${capacity}`);
+    if (!Number.isSafeInteger(capacity) || capacity < 0) throw new VouchError('INVALID_ARGUMENT', `body budget must be a byte count, not ${capacity}`);
   }
 
   get inUse(): number { return this.used; }

@@ -1,14 +1,13 @@
 // Small typed accessors over asn1js, so that the PKCS#8 code reads as structure, and every
 // malformed input becomes a VouchError instead of a TypeError.
 import * as asn1js from 'asn1js';
-import { VouchError, type ErrorCode } from '../core/index.js';
+import { VouchError } from '../core/index.js';
 
 export type Node = asn1js.AsnType;
 
-export class DerError extends VouchError {
-  constructor(message: string, code: ErrorCode = 'INVALID_KEY') {
-    super(code, message);
-  }
+/** Malformed DER in a key: INVALID_KEY. */
+function derError(message: string): VouchError {
+  return new VouchError('INVALID_KEY', message);
 }
 
 /** Parses exactly one DER/BER value; trailing bytes are allowed only when `allowTrailing` (Go ignores them). */
@@ -20,32 +19,32 @@ export function parseDer(bytes: Uint8Array, what: string, allowTrailing = false)
 export function parseDerPrefix(bytes: Uint8Array, what: string, allowTrailing = true): { node: Node; length: number } {
   const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const res = asn1js.fromBER(view);
-  if (res.offset === -1 || res.result.error !== '') throw new DerError(`${what}: not valid ASN.1 DER`);
-  if (!allowTrailing && res.offset !== view.byteLength) throw new DerError(`${what}: trailing bytes after the ASN.1 value`);
+  if (res.offset === -1 || res.result.error !== '') throw derError(`${what}: not valid ASN.1 DER`);
+  if (!allowTrailing && res.offset !== view.byteLength) throw derError(`${what}: trailing bytes after the ASN.1 value`);
   return { node: res.result, length: res.offset };
 }
 
 export function seq(n: Node | undefined, what: string, min = 0): Node[] {
-  if (!(n instanceof asn1js.Sequence)) throw new DerError(`${what}: expected a SEQUENCE`);
+  if (!(n instanceof asn1js.Sequence)) throw derError(`${what}: expected a SEQUENCE`);
   const items = n.valueBlock.value as Node[];
-  if (items.length < min) throw new DerError(`${what}: expected at least ${min} elements`);
+  if (items.length < min) throw derError(`${what}: expected at least ${min} elements`);
   return items;
 }
 
 export function oid(n: Node | undefined, what: string): string {
-  if (!(n instanceof asn1js.ObjectIdentifier)) throw new DerError(`${what}: expected an OBJECT IDENTIFIER`);
+  if (!(n instanceof asn1js.ObjectIdentifier)) throw derError(`${what}: expected an OBJECT IDENTIFIER`);
   return n.valueBlock.toString();
 }
 
 export function int(n: Node | undefined, what: string): number {
-  if (!(n instanceof asn1js.Integer)) throw new DerError(`${what}: expected an INTEGER`);
+  if (!(n instanceof asn1js.Integer)) throw derError(`${what}: expected an INTEGER`);
   const v = n.toBigInt();
-  if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw new DerError(`${what}: integer out of range`);
+  if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw derError(`${what}: integer out of range`);
   return Number(v);
 }
 
 export function octets(n: Node | undefined, what: string): Buffer {
-  if (!(n instanceof asn1js.OctetString)) throw new DerError(`${what}: expected an OCTET STRING`);
+  if (!(n instanceof asn1js.OctetString)) throw derError(`${what}: expected an OCTET STRING`);
   const v = n.valueBlock.valueHexView;
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }

@@ -5,7 +5,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { VouchError } from '../core/index.js';
 import { PrivateKey } from './key.js';
 import { decodePem, encodePem, type PemBlock } from './pem.js';
-import { decryptLegacyPem, decryptPkcs8, ed25519FromNotary, encryptPkcs8, fromPkcs8, toNotaryPkcs8, WrongPassphraseError } from './pkcs8.js';
+import { decryptLegacyPem, decryptPkcs8, ed25519FromNotary, encryptPkcs8, fromPkcs8, toNotaryPkcs8, wrongPassphrase } from './pkcs8.js';
 import { withPassphrase, type PassphraseSource } from './passphrase.js';
 import { roleHasGun } from './roles.js';
 
@@ -77,7 +77,7 @@ function decodeBlock(block: PemBlock, passphrase: string): KeyObject {
       return fromPkcs8(plain);
     } catch (err) {
       // Right padding by chance but garbage inside: still the wrong passphrase.
-      throw new WrongPassphraseError(err);
+      throw wrongPassphrase(err);
     }
   }
   const dek = block.headers['DEK-Info'];
@@ -89,7 +89,7 @@ function decodeBlock(block: PemBlock, passphrase: string): KeyObject {
       default: return ed25519FromNotary(der);
     }
   } catch (err) {
-    if (dek !== undefined) throw new WrongPassphraseError(err);
+    if (dek !== undefined) throw wrongPassphrase(err);
     if (err instanceof VouchError) throw err;
     throw new VouchError('INVALID_KEY', `${block.type} does not parse`, { cause: err });
   }

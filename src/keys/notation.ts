@@ -77,7 +77,7 @@ export async function readNotationBlobTrustPolicyBytes(configDir: string): Promi
  */
 export async function importNotationBlobTrustPolicy(configDir: string, source: string, force: boolean): Promise<{ file: string; replaced: boolean }> {
   const st = await lstatOrUndefined(source);
-  if (st === undefined) throw new VouchError('NOT_FOUND', `failed to read blob trust policy file: open ${source}: no such file or directory`);
+  if (st === undefined) throw new VouchError('FILE_NOT_FOUND', `failed to read blob trust policy file: open ${source}: no such file or directory`);
   if (!st.isFile()) throw new VouchError('INVALID_ARGUMENT', `failed to read blob trust policy file: ${source} is not a regular file`);
   if (st.size > MAX_POLICY_BYTES) throw new VouchError('TOO_LARGE', `blob trust policy file ${source} is ${st.size} bytes, over the limit of ${MAX_POLICY_BYTES}`);
   const bytes = await readFile(source);
@@ -144,7 +144,7 @@ export async function readNotationTrustStores(configDir: string, stores: readonl
 export async function readSigningKeyFiles(keyPath: string, certPath: string): Promise<{ privateKey: KeyObject; chain: Buffer[] }> {
   const read = async (path: string, what: string): Promise<Buffer> => {
     const st = await lstatOrUndefined(path);
-    if (st === undefined) throw new VouchError('NOT_FOUND', `${what} ${path} does not exist`);
+    if (st === undefined) throw new VouchError('FILE_NOT_FOUND', `${what} ${path} does not exist`);
     if (st.size > MAX_CERT_FILE_BYTES) throw new VouchError('TOO_LARGE', `${what} ${path} is larger than ${MAX_CERT_FILE_BYTES} bytes`);
     return readFile(path);
   };

@@ -150,10 +150,9 @@ export function encryptPkcs8(plain: Uint8Array, passphrase: string): Buffer {
   return toDer(mkSeq(mkSeq(mkOid(OID.pbes2), mkSeq(kdf, enc)), mkOctets(data)));
 }
 
-export class WrongPassphraseError extends VouchError {
-  constructor(cause?: unknown) {
-    super('BAD_PASSPHRASE', 'wrong passphrase: the private key could not be decrypted', { cause });
-  }
+/** The passphrase did not decrypt the key: BAD_PASSPHRASE. */
+export function wrongPassphrase(cause?: unknown): VouchError {
+  return new VouchError('BAD_PASSPHRASE', 'wrong passphrase: the private key could not be decrypted', { cause });
 }
 
 /** Decrypts a PBES2/PBKDF2 EncryptedPrivateKeyInfo (any PRF and CBC cipher node supports) to the PrivateKeyInfo. */
@@ -196,7 +195,7 @@ export function decryptPkcs8(der: Uint8Array, passphrase: string): Buffer {
     plain = Buffer.concat([d.update(data), d.final()]);
   } catch (err) {
     // A wrong key shows up as bad PKCS#7 padding (almost always).
-    throw new WrongPassphraseError(err);
+    throw wrongPassphrase(err);
   }
   return plain;
 }
@@ -239,6 +238,6 @@ export function decryptLegacyPem(dekInfo: string, body: Uint8Array, passphrase: 
     if (err instanceof Error && /unsupported|not supported|Unknown cipher/i.test(err.message)) {
       throw new VouchError('UNSUPPORTED_KEY_TYPE', `cipher ${algName ?? ''} is not available in this Node.js build`, { cause: err });
     }
-    throw new WrongPassphraseError(err);
+    throw wrongPassphrase(err);
   }
 }

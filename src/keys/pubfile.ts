@@ -94,7 +94,7 @@ export async function readPublicKeyFile(path: string, opts: DecodePublicKeyOptio
   try {
     text = await readFile(path);
   } catch (err) {
-    throw new VouchError('NOT_FOUND', `cannot read public key file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new VouchError('FILE_NOT_FOUND', `cannot read public key file ${path}: ${(err as Error).message}`, { cause: err });
   }
   return decodePublicKeyFile(text, opts);
 }

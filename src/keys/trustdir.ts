@@ -235,7 +235,7 @@ export class TrustDir {
     try {
       st = await stat(file);
     } catch (err) {
-      throw new VouchError('NOT_FOUND', `cannot read key file ${file}: ${(err as Error).message}`, { cause: err });
+      throw new VouchError('FILE_NOT_FOUND', `cannot read key file ${file}: ${(err as Error).message}`, { cause: err });
     }
     if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
       throw new VouchError('INSECURE_PERMISSIONS', `refusing to load key from ${file}: private key file must not be readable or writable by others (mode ${(st.mode & 0o777).toString(8)})`, {
@@ -266,7 +266,7 @@ export class TrustDir {
     try {
       if (!(await stat(pubDir)).isDirectory()) throw new Error('not a directory');
     } catch {
-      throw new VouchError('NOT_FOUND', `public key path does not exist: "${pubDir}"`);
+      throw new VouchError('FILE_NOT_FOUND', `public key path does not exist: "${pubDir}"`);
     }
     const publicKeyPath = join(pubDir, `${name}.pub`);
     if ((await readFileIfExists(publicKeyPath)) !== undefined) {

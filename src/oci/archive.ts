@@ -240,20 +240,20 @@ export class DockerArchive implements ImageSource {
       throw new VouchError('INVALID_ARGUMENT', `${this.file} holds ${this.images.length} images; name one (docker-archive:FILE:REPO:TAG)`);
     }
     const hit = this.images.find((i) => i.repoTags.includes(repoTag) || i.repoTags.some((t) => t.endsWith(`/${repoTag}`)));
-    if (!hit) throw new VouchError('NOT_FOUND', `no image '${repoTag}' in ${this.file}`, { details: { tags: this.images.flatMap((i) => i.repoTags) } });
+    if (!hit) throw new VouchError('IMAGE_NOT_FOUND', `no image '${repoTag}' in ${this.file}`, { details: { tags: this.images.flatMap((i) => i.repoTags) } });
     return hit;
   }
 
   async readManifest(desc: Descriptor): Promise<Buffer> {
     const m = this.manifests.get(desc.digest);
-    if (!m) throw new VouchError('NOT_FOUND', `no manifest ${desc.digest} in ${this.file}`);
+    if (!m) throw new VouchError('BLOB_NOT_FOUND', `no manifest ${desc.digest} in ${this.file}`);
     checkBytes(m, desc, `manifest ${desc.digest}`);
     return m;
   }
 
   async openBlob(desc: Expected): Promise<Readable> {
     const loc = this.blobs.get(desc.digest);
-    if (!loc) throw new VouchError('NOT_FOUND', `no blob ${desc.digest} in ${this.file}`);
+    if (!loc) throw new VouchError('BLOB_NOT_FOUND', `no blob ${desc.digest} in ${this.file}`);
     const check = new VerifyingStream(desc, `blob ${desc.digest} in ${this.file}`);
     if (loc.size === 0) { check.end(); return check; }
     const s = createReadStream(this.file, { start: loc.offset, end: loc.offset + loc.size - 1 });

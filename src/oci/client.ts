@@ -4,7 +4,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VouchError, digestOf, isRepositoryName, isTag, isVouchError, parseDigest } from '../core/index.js';
-import { HttpTransport, bodyFailure, isLoopbackHost, readBody, type StreamResponse, type TransportOptions } from '../http/index.js';
+import { HttpTransport, bodyFailure, isLoopbackHost, readBody, unusableAnswerCode, type StreamResponse, type TransportOptions } from '../http/index.js';
 import { streamToFileAtomic } from '../files/index.js';
 import { parseDescriptor, parseManifest, type Descriptor, type Manifest } from './manifest.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, OCI_INDEX, baseMediaType } from './mediatypes.js';
@@ -125,7 +125,7 @@ export class RegistryClient {
       await res.discard();
       return https;
     } catch (err) {
-      if (!isVouchError(err, 'NETWORK')) throw err;
+      if (!isVouchError(err, 'NETWORK') && !isVouchError(err, 'UNREACHABLE')) throw err;
       return `http://${this.apiHost}`;
     }
   }
@@ -161,9 +161,9 @@ export class RegistryClient {
     if (res.status === 401 || res.status === 403) {
       return new VouchError('UNAUTHORIZED', msg, { details, hint: `check the credentials for ${this.registry} in $DOCKER_CONFIG/config.json (docker login)` });
     }
-    if (res.status === 404) return new VouchError('NOT_FOUND', msg, { details });
+    if (res.status === 404) return new VouchError('REGISTRY_NOT_FOUND', msg, { details });
     if (res.status === 413) return new VouchError('TOO_LARGE', msg, { details });
-    return new VouchError('REMOTE_ERROR', msg, { details });
+    return new VouchError(unusableAnswerCode(res.status), msg, { details });
   }
 
   private async fail(res: StreamResponse, what: string): Promise<never> {
@@ -257,7 +257,7 @@ export class RegistryClient {
       if (current.manifest.kind !== 'index') throw new VouchError('CONFLICT', `${this.registry}/${repo}:${tag} is not an index; cannot record referrers there`);
       entries = current.manifest.manifests;
     } catch (err) {
-      if (!isVouchError(err, 'NOT_FOUND')) throw err;
+      if (!isVouchError(err, 'REGISTRY_NOT_FOUND')) throw err;
     }
     if (!entries.some((e) => e.digest === digest)) {
       entries = [...entries, referrerDescriptor(m, digest, bytes.byteLength)];
@@ -283,7 +283,7 @@ export class RegistryClient {
         const idx = await this.getManifest(repo, referrersTag(digest));
         list = idx.manifest.kind === 'index' ? idx.manifest.manifests : [];
       } catch (err) {
-        if (isVouchError(err, 'NOT_FOUND')) return [];
+        if (isVouchError(err, 'REGISTRY_NOT_FOUND')) return [];
         throw err;
       }
     } else {

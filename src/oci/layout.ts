@@ -45,7 +45,7 @@ async function readIndex(dir: string): Promise<Descriptor[]> {
   const file = join(dir, 'index.json');
   let bytes: Buffer;
   try { bytes = await readFile(file); } catch (err) {
-    throw new VouchError('NOT_FOUND', `${dir} is not an OCI image layout: no index.json`, { cause: err });
+    throw new VouchError('FILE_NOT_FOUND', `${dir} is not an OCI image layout: no index.json`, { cause: err });
   }
   const v = parseJson(bytes, { maxBytes: MAX_MANIFEST_BYTES, what: file });
   if (!isJsonObject(v) || v.schemaVersion !== 2 || !Array.isArray(v.manifests)) throw new VouchError('INVALID_METADATA', `${file} is not an OCI image index`);
@@ -56,7 +56,7 @@ async function checkLayoutFile(dir: string): Promise<void> {
   const file = join(dir, 'oci-layout');
   let bytes: Buffer;
   try { bytes = await readFile(file); } catch (err) {
-    throw new VouchError('NOT_FOUND', `${dir} is not an OCI image layout: no oci-layout file`, { cause: err });
+    throw new VouchError('FILE_NOT_FOUND', `${dir} is not an OCI image layout: no oci-layout file`, { cause: err });
   }
   const v = parseJson(bytes, { maxBytes: 64 * 1024, what: file });
   if (!isJsonObject(v) || typeof v.imageLayoutVersion !== 'string') throw new VouchError('INVALID_METADATA', `${file} has no imageLayoutVersion`);
@@ -82,7 +82,7 @@ export class OciLayout implements ImageSource {
       throw new VouchError('INVALID_ARGUMENT', `${this.dir} holds ${this.manifests.length} images; name one (oci:DIR:TAG)`);
     }
     const hit = ref.includes(':') ? this.manifests.find((m) => m.digest === ref) : this.manifests.find((m) => refNameOf(m) === ref);
-    if (!hit) throw new VouchError('NOT_FOUND', `no image '${ref}' in ${this.dir}`, { details: { refs: this.manifests.map((m) => refNameOf(m) ?? m.digest) } });
+    if (!hit) throw new VouchError('IMAGE_NOT_FOUND', `no image '${ref}' in ${this.dir}`, { details: { refs: this.manifests.map((m) => refNameOf(m) ?? m.digest) } });
     return hit;
   }
 
@@ -100,7 +100,7 @@ export class OciLayout implements ImageSource {
   async openBlob(desc: Expected): Promise<Readable> {
     const path = blobPath(this.dir, desc.digest);
     try { await stat(path); } catch (err) {
-      throw new VouchError('NOT_FOUND', `blob ${desc.digest} is missing from ${this.dir}`, { cause: err });
+      throw new VouchError('BLOB_NOT_FOUND', `blob ${desc.digest} is missing from ${this.dir}`, { cause: err });
     }
     const check = new VerifyingStream(desc, `blob ${desc.digest} in ${this.dir}`);
     const s = createReadStream(path);
@@ -110,7 +110,7 @@ export class OciLayout implements ImageSource {
 
   private async readFileOf(digest: string): Promise<Buffer> {
     try { return await readFile(blobPath(this.dir, digest)); } catch (err) {
-      throw new VouchError('NOT_FOUND', `blob ${digest} is missing from ${this.dir}`, { cause: err });
+      throw new VouchError('BLOB_NOT_FOUND', `blob ${digest} is missing from ${this.dir}`, { cause: err });
     }
   }
 }
@@ -185,7 +185,7 @@ export class OciLayoutWriter implements ImageSink {
   async commit(): Promise<void> {
     if (this.done) throw new VouchError('INVALID_ARGUMENT', 'layout writer already finished');
     for (const e of this.entries) {
-      if (!await this.hasBlob(e.digest)) throw new VouchError('NOT_FOUND', `index entry ${e.digest} has no blob in the layout`);
+      if (!await this.hasBlob(e.digest)) throw new VouchError('BLOB_NOT_FOUND', `index entry ${e.digest} has no blob in the layout`);
     }
     const index = JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: this.entries });
     if (this.fresh) {

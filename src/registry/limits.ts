@@ -1,6 +1,8 @@
 // Every bound of `vouch registry`, with its default, in one place. The CLI flags of `vouch registry`
 // and the README name these.
 
+import { VouchError } from '../core/index.js';
+
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
@@ -49,7 +51,7 @@ export function registryLimits(given: Partial<RegistryLimits> = {}): RegistryLim
   const out = { ...DEFAULT_REGISTRY_LIMITS };
   for (const [k, v] of Object.entries(given) as [keyof RegistryLimits, number | undefined][]) {
     if (v === undefined) continue;
-    if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`registry limit ${k} must be a positive integer, not ${v}`);
+    if (!Number.isSafeInteger(v) || v <= 0) throw new VouchError('INVALID_ARGUMENT', `registry limit ${k} must be a positive integer, not ${v}`);
     out[k] = v;
   }
   return out;

@@ -295,14 +295,14 @@ ${timeline(changes, now, true)}`;
     const fetch = async (role: string, meta: FileMeta): Promise<Uint8Array> => {
       const sha = hashHex(meta, 'sha256');
       const file = sha === undefined ? await this.opts.repo.getCurrent(gun, role) : await this.opts.repo.getChecksum(gun, role, sha);
-      if (file === undefined) throw new VouchError('NOT_FOUND', `${role} is listed but not stored`, { details: { role } });
+      if (file === undefined) throw new VouchError('METADATA_NOT_FOUND', `${role} is listed but not stored`, { details: { role } });
       return file.data;
     };
     let tm: TrustedMetadata | undefined;
     try {
       tm = TrustedMetadata.fromRoot(rootFile.data, { gun, now });
       const ts = await this.opts.repo.getCurrent(gun, 'timestamp');
-      if (ts === undefined) throw new VouchError('NOT_FOUND', 'no timestamp is stored');
+      if (ts === undefined) throw new VouchError('METADATA_NOT_FOUND', 'no timestamp is stored');
       tm.updateTimestamp(ts.data);
       tm.updateSnapshot(await fetch('snapshot', tm.timestamp!.signed.snapshot));
       const { warnings } = await loadTargetsTree(tm, fetch);

@@ -31,8 +31,8 @@ export interface ValidatedUpdate {
 
 /** The error text notary would put in the detail (tuf messages carry extra counts notary does not write). */
 function msg(err: unknown): string {
-  if (isVouchError(err, 'THRESHOLD_NOT_MET') && typeof err.details['role'] === 'string') {
-    return `valid signatures did not meet threshold for ${err.details['role']}`;
+  if (isVouchError(err, 'THRESHOLD_NOT_MET')) {
+    return `valid signatures did not meet threshold for ${err.details.role}`;
   }
   return err instanceof Error ? err.message : String(err);
 }

@@ -1,6 +1,6 @@
 // Rules every adapter shares, so memory, SQLite and PostgreSQL behave identically: argument checks,
 // the conflict error, changefeed paging, the in-process per-GUN mutex and the reentrancy guard.
-import { KeyedMutex as CoreKeyedMutex, VouchError, sha256 } from '../core/index.js';
+import { KeyedMutex as CoreKeyedMutex, VouchError, isVouchError, sha256 } from '../core/index.js';
 import { DEFAULT_CHANGES_PAGE, type ChangesQuery, type FileUpdate, type StoredFile } from './types.js';
 
 /** notary's columns are varchar(255) and int4; the same limits apply everywhere. */
@@ -80,33 +80,32 @@ export function pageSpec(q: ChangesQuery): PageSpec {
 /** How long a caller waits for a repository's write lock in this process before giving up. */
 export const LOCK_WAIT_MS = 30_000;
 
-/** The storage's per-repository write lock: a wait past LOCK_WAIT_MS is a retryable (503) STORAGE error. */
+/** The storage's per-repository write lock: a wait past LOCK_WAIT_MS is retryable (STORAGE_UNAVAILABLE, a 503). */
 export class KeyedMutex extends CoreKeyedMutex {
   constructor(waitMs: number = LOCK_WAIT_MS) {
-    super(waitMs, (key, ms) => new VouchError('STORAGE', `timed out after ${ms / 1000} s waiting for the write lock of ${key}`, {
-      // Usually a busy repository. (Also how a callback that re-enters the store ends.)
+    // Usually a busy repository. (Also how a callback that re-enters the store ends.)
+    super(waitMs, (key, ms) => new VouchError('STORAGE_UNAVAILABLE', `timed out after ${ms / 1000} s waiting for the write lock of ${key}`, {
       hint: 'another update of this repository holds it; a storage callback must use the transaction view it was given, not the store',
-      details: { unavailable: true },
     }));
   }
 }
 
 /**
- * A driver failure as a 'STORAGE' error. `unavailable`: the database cannot be reached or is busy
- * right now (down, restarting, connection lost, locked by another process), so the same request
- * may well succeed shortly; the server answers 503 with Retry-After rather than 500.
+ * A driver failure as a 'STORAGE' error, or 'STORAGE_UNAVAILABLE' when `unavailable`: the database
+ * cannot be reached or is busy right now (down, restarting, connection lost, locked by another
+ * process), so the same request may well succeed shortly; the server answers 503 with Retry-After
+ * rather than 500.
  */
 export function storageError(what: string, err: unknown, unavailable = false): VouchError {
   if (err instanceof VouchError) return err;
-  return new VouchError('STORAGE', `${what}: ${(err as Error)?.message ?? String(err)}`, {
-    cause: err,
-    ...(unavailable ? { details: { unavailable: true }, hint: 'the database is unreachable or busy; retry shortly' } : {}),
-  });
+  const message = `${what}: ${(err as Error)?.message ?? String(err)}`;
+  if (unavailable) return new VouchError('STORAGE_UNAVAILABLE', message, { cause: err, hint: 'the database is unreachable or busy; retry shortly' });
+  return new VouchError('STORAGE', message, { cause: err });
 }
 
 /** Whether an error is a storage failure that retrying shortly may cure (see `storageError`). */
 export function isStorageUnavailable(err: unknown): boolean {
-  return err instanceof VouchError && err.code === 'STORAGE' && err.details['unavailable'] === true;
+  return isVouchError(err, 'STORAGE_UNAVAILABLE');
 }
 
 export function sleep(ms: number): Promise<void> {

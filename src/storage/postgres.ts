@@ -463,7 +463,7 @@ export class PostgresStore implements Store {
           return await this.transaction(held.client, gun, fn, state);
         } catch (err) {
           // The session ended under us: say so, whatever statement noticed it first.
-          if (held.lost !== undefined && (!isVouchError(err) || err.code === 'STORAGE')) {
+          if (held.lost !== undefined && (!isVouchError(err) || err.code === 'STORAGE' || err.code === 'STORAGE_UNAVAILABLE')) {
             throw storageError(`PostgreSQL ended the session during the update of ${gun} (${this.where}): ${held.lost.message}`, held.lost, true);
           }
           throw err;

@@ -1,7 +1,7 @@
 // Walking the targets tree: loading delegations breadth-first (notary client/tufclient.go), resolving a
 // docker tag to a digest (docker/cli cli/command/image/trust.go, docker ≤ v28) and listing every signed target with the
 // role that signed it (for `trust inspect`, docker/cli cli/command/trust/inspect.go). Pure: fetching is a callback.
-import { VouchError, isVouchError, toHex, type PublicKeyData } from '../core/index.js';
+import { VouchError, isVouchError, toHex, type ErrorCode, type PublicKeyData } from '../core/index.js';
 import type { DelegationRole, FileMeta, Metadata, Targets } from './metadata.js';
 import { RELEASES_ROLE, isPathAllowed } from './roles.js';
 import type { TrustedMetadata } from './trusted.js';
@@ -15,7 +15,7 @@ export interface TreeWarning {
 }
 
 // For delegations these only skip the subtree, with a warning (notary tufclient downloadTargets).
-const SKIPPABLE = new Set(['EXPIRED', 'THRESHOLD_NOT_MET', 'NO_SIGNATURES']);
+const SKIPPABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['EXPIRED', 'THRESHOLD_NOT_MET', 'NO_SIGNATURES']);
 
 /**
  * Loads `targets`, then every delegation listed in the snapshot, breadth-first in file order.
@@ -29,7 +29,7 @@ export async function loadTargetsTree(tm: TrustedMetadata, fetch: FetchRole): Pr
   const warnings: TreeWarning[] = [];
   if (tm.targets === undefined) {
     const meta = snapshot.signed.meta.get('targets');
-    if (meta === undefined) throw new VouchError('NOT_FOUND', 'targets is not listed in the snapshot', { details: { role: 'targets' } });
+    if (meta === undefined) throw new VouchError('METADATA_NOT_FOUND', 'targets is not listed in the snapshot', { details: { role: 'targets' } });
     tm.updateTargets(await fetch('targets', meta));
   }
   const queue: [string, string][] = (tm.targets?.signed.delegations.roles ?? []).map((d) => [d.name, 'targets']);
@@ -101,7 +101,7 @@ export interface ResolvedTag {
 export function resolveDockerTag(tm: TrustedMetadata, tag: string): ResolvedTag {
   const found = findTarget(tm, tag, [RELEASES_ROLE, 'targets']);
   if (found === undefined || (found.role !== RELEASES_ROLE && found.role !== 'targets')) {
-    throw new VouchError('NOT_FOUND', `No trust data for ${tag}`, { details: { tag, role: found?.role ?? null } });
+    throw new VouchError('TAG_NOT_FOUND', `No trust data for ${tag}`, { details: { tag, role: found?.role ?? null } });
   }
   const sha = found.meta.hashes.get('sha256');
   if (sha === undefined || sha.byteLength !== 32) {

@@ -204,7 +204,7 @@ export class TrustedMetadata {
     }
     if (this.#targets.has(role)) throw order(`${role} is already loaded`);
     const meta = this.#snapshot.signed.meta.get(role);
-    if (meta === undefined) throw new VouchError('NOT_FOUND', `${role} is not listed in the snapshot`, { details: { role } });
+    if (meta === undefined) throw new VouchError('METADATA_NOT_FOUND', `${role} is not listed in the snapshot`, { details: { role } });
     checkFile(role, bytes, meta);
     const md = parseMetadata(bytes, role, { maxBytes: meta.length }) as Metadata<Targets>;
     verifySignatures(md, keys);

@@ -134,7 +134,7 @@ describe('skopeo against vouch registry', () => {
     const tags = JSON.parse(await skopeo(['list-tags', '--tls-verify=false', `docker://${reg.host}/skopeo/v2`])) as { Tags: string[] };
     assert.deepEqual(tags.Tags, ['1.0']);
     await skopeo(['delete', '--tls-verify=false', `docker://${reg.host}/skopeo/v2@${pushed}`]);
-    await assert.rejects(client.getManifest('skopeo/v2', pushed), (e) => isVouchError(e, 'NOT_FOUND'));
+    await assert.rejects(client.getManifest('skopeo/v2', pushed), (e) => isVouchError(e, 'REGISTRY_NOT_FOUND'));
   });
 
   test('a docker-archive written by skopeo is read and pushed by vouch; skopeo reads the result', async () => {

@@ -188,10 +188,10 @@ export class RepositorySimulator implements MetadataFetcher {
     return this.getRole(role, maxBytes);
   }
 
-  /** Bytes the server would answer for a role, or NOT_FOUND. */
+  /** Bytes the server would answer for a role, or METADATA_NOT_FOUND. */
   fetch(role: string): Uint8Array {
     const b = this.served.get(role);
-    if (b === undefined) throw new VouchError('NOT_FOUND', `${role} not found`, { details: { role } });
+    if (b === undefined) throw new VouchError('METADATA_NOT_FOUND', `${role} not found`, { details: { role } });
     return b;
   }
 

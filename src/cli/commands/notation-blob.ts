@@ -75,7 +75,7 @@ export async function blobVerifyCommand(ctx: Context, blobPath: string, opts: Bl
   if (!r.verified) {
     const f = r.verdict?.failure;
     const why = r.error?.message ?? (f ? `${f.check} ${f.status === 'inconclusive' ? 'could not be verified' : 'failed'}: ${f.message ?? ''}` : 'not verified');
-    throw new VouchError('POLICY_DENIED', `signature verification failed: ${why}`, { details: { blob: blobPath } });
+    throw new VouchError('POLICY_DENIED', `signature verification failed: ${why}`, { details: { reference: blobPath } });
   }
   if (opts.output === 'json') return;
   if (r.skipped) {
@@ -140,7 +140,7 @@ export async function blobInspectCommand(ctx: Context, signaturePath: string, op
   const format = signatureFormatOfPath(signaturePath);
   const mediaType = SIGNATURE_FORMATS[format];
   const path = resolve(ctx.cwd, signaturePath);
-  const st = await stat(path).catch(() => { throw new VouchError('NOT_FOUND', `failed to read signature file: open ${signaturePath}: no such file or directory`); });
+  const st = await stat(path).catch(() => { throw new VouchError('FILE_NOT_FOUND', `failed to read signature file: open ${signaturePath}: no such file or directory`); });
   if (st.size > MAX_ENVELOPE_BYTES) throw new VouchError('TOO_LARGE', `signature file ${signaturePath} is ${st.size} bytes, over the limit of ${MAX_ENVELOPE_BYTES}`);
   let env: NotationEnvelope;
   try { env = await verifyEnvelope(mediaType, await readFile(path)); } catch (err) {
@@ -196,7 +196,7 @@ export async function blobPolicyImportCommand(ctx: Context, file: string, opts: 
 export async function blobPolicyShowCommand(ctx: Context): Promise<void> {
   const { file, bytes } = await readNotationBlobTrustPolicyBytes(notationConfigDir(ctx.env));
   if (bytes === undefined) {
-    throw new VouchError('NOT_FOUND', `failed to show blob trust policy as the configuration does not exist.\nYou can import one using \`notation blob policy import <path-to-policy.json>\``, { details: { file } });
+    throw new VouchError('FILE_NOT_FOUND', `failed to show blob trust policy as the configuration does not exist.\nYou can import one using \`notation blob policy import <path-to-policy.json>\``, { details: { file } });
   }
   try { parseBlobTrustPolicy(bytes, file); } catch (err) {
     ctx.io.err('Existing blob trust policy configuration is invalid, you may update or create a new one via `notation blob policy import <path-to-policy.json>`. See https://github.com/notaryproject/specifications/blob/8cf800c60b7315a43f0adbcae463d848a353b412/specs/trust-store-trust-policy.md#trust-policy-for-blobs for a blob trust policy example.\n');

@@ -3,7 +3,7 @@
 // policy (docs/pin.md). Files are rewritten atomically (temp file + rename) and only when changed.
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { VouchError, isVouchError } from '../../core/index.js';
+import { VouchError, isVouchError, type ErrorCode } from '../../core/index.js';
 import { writeFileAtomic } from '../../files/index.js';
 import { checkPolicy } from '../../client/policy.js';
 import type { Session } from '../../client/session.js';
@@ -37,7 +37,7 @@ async function signedDigest(s: Session, policy: Policy, gun: string, tag: string
   // Evaluated with the tag only, so that the decision's digest is the signed one, not the pin.
   const { decision } = await checkPolicy(s, { registry: ref.registry, repository: ref.repository, tag }, policy);
   if (!decision.allowed) throw new VouchError('POLICY_DENIED', decision.summary);
-  if (decision.digest === undefined) throw new VouchError('NOT_FOUND', `no signed digest for ${gun}:${tag}: ${decision.summary}`);
+  if (decision.digest === undefined) throw new VouchError('TAG_NOT_FOUND', `no signed digest for ${gun}:${tag}: ${decision.summary}`);
   return decision.digest;
 }
 
@@ -103,7 +103,7 @@ interface FileReport {
   file: string;
   changed: boolean;
   references: Pick<PinOutcome, 'line' | 'column' | 'reference' | 'where' | 'status' | 'rewritten' | 'message' | 'signed' | 'replacement'>[];
-  error?: { code: string; message: string };
+  error?: { code: ErrorCode; message: string };
 }
 
 export async function pinCommand(ctx: Context, files: string[], opts: PinCommandOptions): Promise<void> {

@@ -24,7 +24,7 @@ export async function trustKeyRotate(ctx: Context, repo: string, role: string, o
     try {
       text = await readFile(path);
     } catch (err) {
-      throw new VouchError('NOT_FOUND', `cannot read key file ${path}: ${(err as Error).message}`, { hint: '--key takes a private key PEM file (PKCS#8, encrypted or not)' });
+      throw new VouchError('FILE_NOT_FOUND', `cannot read key file ${path}: ${(err as Error).message}`, { hint: '--key takes a private key PEM file (PKCS#8, encrypted or not)' });
     }
     key = await readPrivateKeyFile(text, { passphrases: ctx.passphrases, alias: 'encrypted' });
   }

@@ -1,7 +1,7 @@
 // vouch verify IMAGE[:TAG]...: the CI gate. For each image: verify the trust data as a pull would,
 // gather what it says about the tag, evaluate the trust policy, and report every check.
 // Exit 0 when every image is allowed (audit-mode failures are reported, not refused), 1 otherwise.
-import { VouchError, isVouchError } from '../../core/index.js';
+import { VouchError, isVouchError, type ErrorCode, type ErrorOutcome } from '../../core/index.js';
 import { checkPolicy, resolveAllowed } from '../../client/policy.js';
 import { checkArchiveFor, loadArchive, parseArchiveLocation, verifyArchive, type ArchivedRepo } from '../../client/dctarchive.js';
 import { formatReference, parseReference, type ImageReference } from '../../oci/reference.js';
@@ -29,7 +29,7 @@ export interface VerifyResult {
   /** Notes that do not change the verdict (audit mode). */
   warnings?: string[];
   /** Set when no decision could be made, or when a pull would still refuse the image. */
-  error?: { code: string; message: string; hint?: string };
+  error?: { code: ErrorCode; outcome: ErrorOutcome; message: string; hint?: string };
   /** With --dct-archive: the decision rests on archived trust data, as of the archive's time. */
   evidence?: ArchiveEvidence;
 }
@@ -74,7 +74,7 @@ async function verifyOne(s: Session, input: string, ref: ImageReference, policy:
   } catch (err) {
     if (!isVouchError(err)) throw err;
     out.allowed = false;
-    out.error = { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+    out.error = { code: err.code, outcome: err.outcome, message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
   }
   return out;
 }

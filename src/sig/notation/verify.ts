@@ -112,8 +112,8 @@ async function trustedCertificates(opts: NotationVerifyOptions, type: TrustStore
   for (const store of opts.policy.trustStores.filter((s) => s.type === type)) {
     const key = `${store.type}:${store.name}`;
     const got = opts.trustStores[key];
-    if (got === undefined) throw new VouchError('NOT_FOUND', `the trust store "${store.name}" of type "${store.type}" was not read`);
-    if (!Array.isArray(got)) throw new VouchError('NOT_FOUND', (got as { error: string }).error);
+    if (got === undefined) throw new VouchError('FILE_NOT_FOUND', `the trust store "${store.name}" of type "${store.type}" was not read`);
+    if (!Array.isArray(got)) throw new VouchError('FILE_NOT_FOUND', (got as { error: string }).error);
     const certs = await parseCertificates(got as Uint8Array[], `trust store ${key}`).catch((err: unknown) => {
       throw new VouchError('INVALID_CERTIFICATE', `failed to read the trusted certificates in trust store ${store.name} of type ${store.type}: ${(err as Error).message}`);
     });

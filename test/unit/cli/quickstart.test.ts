@@ -19,7 +19,7 @@ test('vouch quickstart: signed push, verified pull, three attacks refused, inspe
   ]);
   assert.match(r.stdout, /HASH_MISMATCH: .* was moved/);
   assert.match(r.stdout, /HASH_MISMATCH: blob sha256:[0-9a-f]{64} has digest/);
-  assert.match(r.stdout, /NOT_FOUND: remote trust data does not exist/);
+  assert.match(r.stdout, /REPOSITORY_NOT_FOUND: remote trust data does not exist/);
   assert.match(r.stdout, /SIGNED TAG +DIGEST +SIGNERS\n {2}1\.0 +[0-9a-f]{64} +alice\n/);
   assert.match(r.stdout, /Done: signed push, verified pull, and three attacks refused\./);
   assert.equal(existsSync(dir), false, 'the temporary directory is removed');

@@ -94,7 +94,7 @@ describe('vouch status', () => {
   test('a repository without trust data cannot be verified: exit 2 and the reason', async () => {
     const r = await owner.run(['status', `${registry.host}/team/nothing`, repo]);
     assert.equal(r.code, 2);
-    assert.match(r.stdout, /team\/nothing: unverified\n  NOT_FOUND: .* has no trust data/);
+    assert.match(r.stdout, /team\/nothing: unverified\n  REPOSITORY_NOT_FOUND: .* has no trust data/);
     assert.match(r.stdout, new RegExp(`${repo}: ok`), 'the other repositories are still reported');
   });
 
@@ -110,7 +110,7 @@ describe('vouch status', () => {
   test('an image named by tag without a Notation signature cannot be verified: exit 2 and the reason', async () => {
     const r = await owner.run(['status', `${repo}:1.0`]);
     assert.equal(r.code, 2, r.stdout);
-    assert.match(r.stdout, /: unverified\n  NOT_FOUND: .*team\/app@sha256:[0-9a-f]{64} has no Notation signature/);
+    assert.match(r.stdout, /: unverified\n  NO_SIGNATURES: .*team\/app@sha256:[0-9a-f]{64} has no Notation signature/);
   });
 
   test('--all: every repository of the trust server, from its changefeed', async () => {
@@ -183,7 +183,7 @@ describe('vouch status', () => {
     const r = await owner.run(['status', gone]);
     assert.equal(r.code, 2, r.stdout);
     assert.match(r.stdout, /^127\.0\.0\.1:1\/team\/gone: unverified\n/);
-    assert.match(r.stdout, /inconclusive: the signatures in 127\.0\.0\.1:1\/team\/gone could not be read \(NETWORK\)/);
+    assert.match(r.stdout, /inconclusive: the signatures in 127\.0\.0\.1:1\/team\/gone could not be read \(UNREACHABLE\)/);
     // without the registry: the DCT data alone, which is fine
     const dctOnly = await owner.run(['status', gone, '--no-signatures']);
     assert.equal(dctOnly.code, 0, dctOnly.stdout);

@@ -120,7 +120,7 @@ after(async () => {
 });
 
 const verify = (args: string[], env: Record<string, string> = {}) => owner.run(['verify', ...args], env);
-const decisions = (stdout: string): { image: string; reference: string; allowed: boolean; decision?: Decision; error?: { code: string; message: string } }[] => JSON.parse(stdout);
+const decisions = (stdout: string): { image: string; reference: string; allowed: boolean; decision?: Decision; error?: { code: string; outcome?: string; message: string } }[] => JSON.parse(stdout);
 const status = (d: Decision | undefined, check: string): string | undefined => d?.reasons.find((r) => r.check === check)?.status;
 
 describe('vouch verify', () => {
@@ -251,6 +251,7 @@ describe('vouch verify', () => {
     assert.equal(d?.allowed, false);
     assert.equal(d?.decision, undefined);
     assert.match(d?.error?.message ?? '', /cannot reach http:\/\/127\.0\.0\.1:\d+/);
+    assert.deepEqual([d?.error?.code, d?.error?.outcome], ['UNREACHABLE', 'inconclusive'], 'no verdict: an admission controller may fail open on it');
     assert.match(JSON.parse(r.stderr).error.message, /staging-1 is denied \(/);
   });
 

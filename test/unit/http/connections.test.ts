@@ -39,11 +39,11 @@ test('node client: bodies are bounded, 503s retried, keep-alive reused, request 
   await t.close();
 });
 
-test('node client: an unreachable server or one that never answers is a NETWORK error that names the origin', async () => {
+test('node client: an unreachable server is UNREACHABLE and one that never answers NETWORK, an error that names the origin', async () => {
   const gone = await listen((_req, res) => res.end());
   await gone.close();
   const t = new HttpTransport({ retries: 1, sleep: async () => {} });
-  await assert.rejects(t.request('GET', `${gone.url}/v2/`), (e) => isVouchError(e, 'NETWORK') && e.message.includes(gone.url));
+  await assert.rejects(t.request('GET', `${gone.url}/v2/`), (e) => isVouchError(e, 'UNREACHABLE') && e.message.includes(gone.url));
   const silent = await listen(() => { /* never answers */ });
   after(() => silent.close());
   const slow = new HttpTransport({ retries: 0, deadlines: { firstByteMs: 200 } });

@@ -106,12 +106,12 @@ test('idempotent requests are retried on 503 with backoff; POST is not', async (
   await t.close();
 });
 
-test('an unreachable server is a NETWORK error that names the origin', async () => {
+test('an unreachable server is an UNREACHABLE error that names the origin', async () => {
   const api = await serve((_req, res) => res.end());
   const url = api.url;
   await api.close();
   const t = new HttpTransport({ retries: 1, sleep: async () => {} });
-  await assert.rejects(t.request('GET', `${url}/v2/`), (e) => isVouchError(e, 'NETWORK') && e.message.includes(url));
+  await assert.rejects(t.request('GET', `${url}/v2/`), (e) => isVouchError(e, 'UNREACHABLE') && e.message.includes(url));
   await t.close();
 });
 

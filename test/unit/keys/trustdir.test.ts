@@ -156,7 +156,7 @@ test('docker trust key generate: private key with role NAME and NAME.pub with th
   assert.equal(out.info.role, 'dave');
   await assert.rejects(td.generateNamedKey('dave', root), code('CONFLICT'));
   await assert.rejects(td.generateNamedKey('-bad', root), code('INVALID_ARGUMENT'));
-  await assert.rejects(td.generateNamedKey('erin', join(root, 'missing')), code('NOT_FOUND'));
+  await assert.rejects(td.generateNamedKey('erin', join(root, 'missing')), code('FILE_NOT_FOUND'));
 });
 
 test('metadata paths: tuf/<gun>/metadata/<role>.json, nested delegations, atomic writes', async () => {

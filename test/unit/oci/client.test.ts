@@ -136,7 +136,24 @@ test('manifest round trip by tag and digest; HEAD reports the digest; tags are l
   assert.deepEqual(await client.listTags('rt/app', { pageSize: 2 }), ['a', 'b', 'v1', 'v2', 'v3']);
   assert.ok((await client.catalog({ pageSize: 1 })).includes('rt/app'));
   await client.deleteManifest('rt/app', digest);
-  await assert.rejects(client.getManifest('rt/app', 'v1'), (e) => isVouchError(e, 'NOT_FOUND') && (e.details.codes as string[]).includes('MANIFEST_UNKNOWN'));
+  await assert.rejects(client.getManifest('rt/app', 'v1'), (e) => isVouchError(e, 'REGISTRY_NOT_FOUND') && (e.details.codes as string[]).includes('MANIFEST_UNKNOWN'));
+});
+
+test('a gateway that says the registry is down (502, 503, 504) is UNREACHABLE; another failed status is REMOTE_ERROR', async () => {
+  let status = 503;
+  const gw = await serve((_req, res) => { res.writeHead(status, { 'content-type': 'text/plain' }).end('down'); });
+  const c = new RegistryClient({ registry: gw.host, scheme: 'http', transportOptions: { retries: 0 } });
+  try {
+    for (const s of [502, 503, 504]) {
+      status = s;
+      await assert.rejects(c.getManifest('gw/app', 'v1'), (e) => isVouchError(e, 'UNREACHABLE') && e.outcome === 'inconclusive' && e.details.status === s, String(s));
+    }
+    status = 500;
+    await assert.rejects(c.getManifest('gw/app', 'v1'), (e) => isVouchError(e, 'REMOTE_ERROR') && e.details.status === 500);
+  } finally {
+    await c.close();
+    await gw.close();
+  }
 });
 
 test('a manifest PUT that references a missing blob is refused with the registry code', async () => {
@@ -337,7 +354,7 @@ test('referrers: vouch registry indexes subjects (OCI-Subject) and lists them, f
   const sigs = await client.listReferrers('ref/app', subject.digest, { artifactType: 'application/vnd.example.signature' });
   assert.deepEqual(sigs, [{ mediaType: OCI_MANIFEST, digest: digestOf(sig.manifest), size: sig.manifest.byteLength, artifactType: 'application/vnd.example.signature', annotations: { note: 'one' } }]);
   assert.deepEqual(await client.listReferrers('ref/app', digestOf(Buffer.from('nothing refers to this'))), []);
-  await assert.rejects(client.getManifest('ref/app', `sha256-${subject.digest.slice(7)}`), (e) => isVouchError(e, 'NOT_FOUND'), 'no fallback tag when the registry indexes subjects');
+  await assert.rejects(client.getManifest('ref/app', `sha256-${subject.digest.slice(7)}`), (e) => isVouchError(e, 'REGISTRY_NOT_FOUND'), 'no fallback tag when the registry indexes subjects');
 });
 
 test('referrers: without the API the client keeps the referrers tag index, and reads it back', async () => {

@@ -55,7 +55,7 @@ test('layout write/read round trip; nothing is visible at the target until commi
     assert.deepEqual(l.resolve(), desc);
     assert.deepEqual(await l.readManifest(desc), img.manifest);
     for (const [digest, bytes] of img.blobs) assert.deepEqual(await collect(await l.openBlob({ digest, size: bytes.byteLength })), bytes);
-    await assert.rejects(async () => l.resolve('v2'), (e) => isVouchError(e, 'NOT_FOUND'));
+    await assert.rejects(async () => l.resolve('v2'), (e) => isVouchError(e, 'IMAGE_NOT_FOUND'));
   } finally { await cleanup(); }
 });
 
@@ -104,7 +104,7 @@ test('commit refuses an index entry whose manifest blob was never written', asyn
   try {
     const w = await OciLayoutWriter.open(join(dir, 'l'));
     w.addManifest(makeImage('nothing').descriptor, 'v1');
-    await assert.rejects(w.commit(), (e) => isVouchError(e, 'NOT_FOUND'));
+    await assert.rejects(w.commit(), (e) => isVouchError(e, 'BLOB_NOT_FOUND'));
     await w.abort();
     assert.deepEqual(await readdir(dir), []);
   } finally { await cleanup(); }
@@ -152,7 +152,7 @@ test('reading a layout checks content: a corrupted blob on disk is refused', asy
     const l = await OciLayout.open(root);
     await assert.rejects(l.readManifest(img.descriptor), (e) => isVouchError(e, 'HASH_MISMATCH'));
     await assert.rejects(collect(await l.openBlob({ digest: digestOf(layer), size: layer.byteLength })), (e) => isVouchError(e, 'HASH_MISMATCH'));
-    await assert.rejects(OciLayout.open(join(dir, 'absent')), (e) => isVouchError(e, 'NOT_FOUND'));
+    await assert.rejects(OciLayout.open(join(dir, 'absent')), (e) => isVouchError(e, 'FILE_NOT_FOUND'));
   } finally { await cleanup(); }
 });
 

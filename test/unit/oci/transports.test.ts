@@ -26,8 +26,8 @@ test('oci:DIR[:TAG] sources resolve by tag, by digest, or the only image; paths 
     assert.equal(byTag.name, '1.0');
     assert.equal((await openImageSource(`oci:${layoutDir}`)).name, '1.0');
     assert.equal((await openImageSource(`oci:${layoutDir}:${img.descriptor.digest}`)).root.digest, img.descriptor.digest);
-    await assert.rejects(openImageSource(`oci:${layoutDir}:2.0`), (e) => isVouchError(e, 'NOT_FOUND'));
-    await assert.rejects(openImageSource(`oci:${join(dir, 'absent')}`), (e) => isVouchError(e, 'NOT_FOUND'));
+    await assert.rejects(openImageSource(`oci:${layoutDir}:2.0`), (e) => isVouchError(e, 'IMAGE_NOT_FOUND'));
+    await assert.rejects(openImageSource(`oci:${join(dir, 'absent')}`), (e) => isVouchError(e, 'FILE_NOT_FOUND'));
     await assert.rejects(openImageSource(`docker:${layoutDir}`), (e) => isVouchError(e, 'INVALID_ARGUMENT'));
   } finally { await cleanup(); }
 });
@@ -61,7 +61,7 @@ test('docker-archive:FILE[:REPO:TAG] sources resolve the named or the only image
     const only = await openImageSource(`docker-archive:${file}`);
     assert.equal(only.root.digest, named.root.digest);
     assert.equal(only.name, '2.1');
-    await assert.rejects(openImageSource(`docker-archive:${file}:other:1`), (e) => isVouchError(e, 'NOT_FOUND'));
+    await assert.rejects(openImageSource(`docker-archive:${file}:other:1`), (e) => isVouchError(e, 'IMAGE_NOT_FOUND'));
   } finally { await cleanup(); }
 });
 
@@ -77,7 +77,7 @@ test('docker-archive with several images: the one named, else the one tagged as 
     assert.equal((await openImageSource(`docker-archive:${file}:other/app:2.1`, { pushing: { name: '127.0.0.1:5000/demo/app', tag: '2.1' } })).root.digest, named.root.digest);
     await assert.rejects(openImageSource(`docker-archive:${file}`), (e) => isVouchError(e, 'INVALID_ARGUMENT') && /holds 2 images; name one/.test(e.message));
     // Another repository's image that merely has the same tag is not taken.
-    await assert.rejects(openImageSource(`docker-archive:${file}`, { pushing: { name: 'third/app', tag: '2.1' } }), (e) => isVouchError(e, 'NOT_FOUND'));
+    await assert.rejects(openImageSource(`docker-archive:${file}`, { pushing: { name: 'third/app', tag: '2.1' } }), (e) => isVouchError(e, 'IMAGE_NOT_FOUND'));
   } finally { await cleanup(); }
 });
 

@@ -18,18 +18,18 @@ test('one holder per key, in arrival order; other keys do not wait', async () =>
   assert.deepEqual(order, ['a1', 'b', 'a2']);
 });
 
-test('a re-entrant call times out with a (retryable) STORAGE error; the queue goes on afterwards', async () => {
+test('a re-entrant call times out with a (retryable) STORAGE_UNAVAILABLE error; the queue goes on afterwards', async () => {
   const m = new KeyedMutex(50);
   await assert.rejects(
     m.run('gun', () => m.run('gun', async () => 'never')),
-    (e) => isVouchError(e, 'STORAGE') && /timed out .* waiting for the write lock of gun/.test(e.message) && /transaction view/.test(e.hint ?? ''),
+    (e) => isVouchError(e, 'STORAGE_UNAVAILABLE') && /timed out .* waiting for the write lock of gun/.test(e.message) && /transaction view/.test(e.hint ?? ''),
   );
   assert.equal(await m.run('gun', async () => 'next'), 'next');
   // a waiter that gave up does not hold the line for the ones behind it
   let release!: () => void;
   const holder = m.run('q', () => new Promise<void>((r) => { release = r; }));
   const quitter = m.run('q', async () => 'late');
-  await assert.rejects(quitter, (e) => isVouchError(e, 'STORAGE') && isStorageUnavailable(e), 'retryable: the server answers 503');
+  await assert.rejects(quitter, (e) => isVouchError(e, 'STORAGE_UNAVAILABLE') && isStorageUnavailable(e), 'retryable: the server answers 503');
   const after = m.run('q', async () => 'after');
   release();
   await holder;

@@ -44,9 +44,9 @@ test('unknown schemes, empty URLs and bad options are CONFIG errors that name th
   await fails(openStore('memory', { keyAlgorithm: 'rsa' as 'ecdsa' }), 'UNSUPPORTED_KEY_TYPE', /ecdsa or ed25519/);
 });
 
-test('postgres:// and postgresql:// are PostgreSQL: an unreachable server is STORAGE, not CONFIG', async () => {
+test('postgres:// and postgresql:// are PostgreSQL: an unreachable server is STORAGE_UNAVAILABLE, not CONFIG', async () => {
   for (const scheme of ['postgres', 'postgresql', 'POSTGRES']) {
-    await fails(openStore(`${scheme}://vouch:pw@127.0.0.1:1/vouch`), 'STORAGE', /127\.0\.0\.1:1/);
+    await fails(openStore(`${scheme}://vouch:pw@127.0.0.1:1/vouch`), 'STORAGE_UNAVAILABLE', /127\.0\.0\.1:1/);
   }
 });
 

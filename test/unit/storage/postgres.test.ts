@@ -176,9 +176,9 @@ if (!BASE) {
     }
   });
 
-  test('postgres: an unreachable server is a STORAGE error that does not show the password', async () => {
+  test('postgres: an unreachable server is a STORAGE_UNAVAILABLE error that does not show the password', async () => {
     await assert.rejects(openStore('postgres://vouch:s3cret-pw@127.0.0.1:1/vouch'), (err: Error & { code?: string }) => {
-      assert.equal(err.code, 'STORAGE');
+      assert.equal(err.code, 'STORAGE_UNAVAILABLE');
       assert.doesNotMatch(err.message, /s3cret-pw/);
       return true;
     });

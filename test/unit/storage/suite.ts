@@ -347,8 +347,8 @@ export function storageSuite(h: Harness): void {
     let saved: Parameters<Parameters<Store['withGunLock']>[1]>[0] | undefined;
     await s.withGunLock(g, async (tx) => {
       saved = tx;
-      await rejectsWith(s.update(g, [{ role: 'root', version: 1, data: bytes('r') }]), 'STORAGE');
-      await rejectsWith(s.withGunLock(g, async () => undefined), 'STORAGE');
+      await rejectsWith(s.update(g, [{ role: 'root', version: 1, data: bytes('r') }]), 'STORAGE_UNAVAILABLE');
+      await rejectsWith(s.withGunLock(g, async () => undefined), 'STORAGE_UNAVAILABLE');
       await rejectsWith(tx.update(other, [{ role: 'root', version: 1, data: bytes('r') }]), 'INVALID_ARGUMENT');
       // another GUN's lock can be taken meanwhile
       await s.update(other, [{ role: 'root', version: 1, data: bytes('o') }]);

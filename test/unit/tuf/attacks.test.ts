@@ -172,7 +172,7 @@ test('freeze: an expired delegation is skipped with a warning, and its tags do n
   await sim.publish();
   const { tm, warnings } = await client.refresh(later(sim, 2));
   assert.deepEqual(warnings.map((w) => [w.role, w.error.code]), [['targets/releases', 'EXPIRED']]);
-  await expectError(() => resolveDockerTag(tm, 'v1'), 'NOT_FOUND');
+  await expectError(() => resolveDockerTag(tm, 'v1'), 'TAG_NOT_FOUND');
   assert.equal(resolveDockerTag(tm, 'v0').role, 'targets');
 });
 
@@ -381,7 +381,7 @@ test('paths: a delegation signing outside its paths, and a child escaping its pa
   const { tm } = await new TestClient(sim).refresh();
   assert.deepEqual(tm.targetsRole('targets/a/b')!.paths, ['x/deep/'], 'only paths under the parent\'s count');
   assert.equal(resolveDockerTag(tm, 'app/ok').role, 'targets/releases');
-  await expectError(() => resolveDockerTag(tm, 'evil'), 'NOT_FOUND');
+  await expectError(() => resolveDockerTag(tm, 'evil'), 'TAG_NOT_FOUND');
   assert.deepEqual(listTargets(tm).map((t) => `${t.role}:${t.name}`).sort(), ['targets/a/b:x/deep/1', 'targets/releases:app/ok']);
 });
 
@@ -404,7 +404,7 @@ test('delegations: a delegation signed only by a key that is not delegated is sk
   await sim.publishSnapshotAndTimestamp();
   const { tm, warnings } = await client.refresh();
   assert.deepEqual(warnings.map((w) => [w.role, w.error.code]), [['targets/releases', 'THRESHOLD_NOT_MET']]);
-  await expectError(() => resolveDockerTag(tm, 'v1'), 'NOT_FOUND');
+  await expectError(() => resolveDockerTag(tm, 'v1'), 'TAG_NOT_FOUND');
 });
 
 // ---- root rotation and certificates ----

@@ -318,9 +318,9 @@ test('the state machine loads notary/ecdsa-remote full: root chain v1 → v5, ti
     assert.deepEqual(resolveDockerTag(tm, tag), { tag, digest: m.digest, length: m.length, role });
   }
   // Signed by targets/alice: listed, but docker only accepts targets and targets/releases.
-  assert.throws(() => resolveDockerTag(tm, '1.2'), { code: 'NOT_FOUND' });
-  assert.throws(() => resolveDockerTag(tm, 'nope'), { code: 'NOT_FOUND' });
-  assert.throws(() => resolveDockerTag(tm, 'sha512-only'), { code: 'NOT_FOUND' }, 'removed in the last publish');
+  assert.throws(() => resolveDockerTag(tm, '1.2'), { code: 'TAG_NOT_FOUND' });
+  assert.throws(() => resolveDockerTag(tm, 'nope'), { code: 'TAG_NOT_FOUND' });
+  assert.throws(() => resolveDockerTag(tm, 'sha512-only'), { code: 'TAG_NOT_FOUND' }, 'removed in the last publish');
   const listed = listTargets(tm);
   assert.deepEqual(listed.map((t) => `${t.role}:${t.name}`), [
     'targets:1.0', 'targets:1.0-add', 'targets:1.0-custom', 'targets:2.0', 'targets/releases:1.1', 'targets/alice:1.2', 'targets/a:a/one', 'targets/x509:x509-signed', 'targets/rsa:rsa-signed', 'targets/a/b:a/b/two',
@@ -347,7 +347,7 @@ for (const [v, repo] of DOCKER) {
     assert.deepEqual(resolveDockerTag(tm, '1.0'), { tag: '1.0', digest: m10.digest, length: m10.length, role: 'targets' });
     const m20 = manifest(inputs, 'manifest-fixtures_docker-2.0.json');
     assert.deepEqual(resolveDockerTag(tm, '2.0'), { tag: '2.0', digest: m20.digest, length: m20.length, role: 'targets/releases' });
-    assert.throws(() => resolveDockerTag(tm, '3.0'), { code: 'NOT_FOUND' }, 'signing 3.0 needed the daemon');
+    assert.throws(() => resolveDockerTag(tm, '3.0'), { code: 'TAG_NOT_FOUND' }, 'signing 3.0 needed the daemon');
     assert.deepEqual(listTargets(tm).map((t) => `${t.role}:${t.name}`), [
       'targets:1.0', 'targets:2.0', 'targets/alice:2.0', 'targets/releases:2.0', ...(v === '28.2.2' ? ['targets/bob:2.0'] : []),
     ]);

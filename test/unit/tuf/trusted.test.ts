@@ -105,7 +105,7 @@ test('delegations: roles absent from the snapshot are skipped; unknown ones are 
   assert.deepEqual(warnings, []);
   assert.deepEqual(fetched, ['targets', 'targets/releases']);
   assert.deepEqual(tm.loadedTargetsRoles, ['targets', 'targets/releases']);
-  assert.throws(() => tm.updateDelegatedTargets(sim.history.get('targets/ghost')![0]!, 'targets/ghost', 'targets'), { code: 'NOT_FOUND' });
+  assert.throws(() => tm.updateDelegatedTargets(sim.history.get('targets/ghost')![0]!, 'targets/ghost', 'targets'), { code: 'METADATA_NOT_FOUND' });
   assert.throws(() => tm.updateDelegatedTargets(sim.fetch('targets/releases'), 'targets/a/b', 'targets'), { code: 'INVALID_ROLE' });
   assert.throws(() => tm.updateDelegatedTargets(sim.fetch('targets'), 'targets', 'targets/releases'), { code: 'INVALID_ROLE' });
 });
@@ -147,8 +147,8 @@ test('docker resolution: targets/releases first, then targets; other delegations
   const both = resolveDockerTag(tm, 'both');
   assert.deepEqual([both.role, both.digest], ['targets/releases', `sha256:${hash('sha256', Buffer.from('from releases')).toString('hex')}`]);
   assert.equal(resolveDockerTag(tm, 'top-only').role, 'targets');
-  throwsCode(() => resolveDockerTag(tm, 'alice-only'), 'NOT_FOUND', { tag: 'alice-only', role: 'targets/alice' });
-  throwsCode(() => resolveDockerTag(tm, 'shadowed'), 'NOT_FOUND', { tag: 'shadowed', role: 'targets/releases/sub' });
+  throwsCode(() => resolveDockerTag(tm, 'alice-only'), 'TAG_NOT_FOUND', { tag: 'alice-only', role: 'targets/alice' });
+  throwsCode(() => resolveDockerTag(tm, 'shadowed'), 'TAG_NOT_FOUND', { tag: 'shadowed', role: 'targets/releases/sub' });
   assert.throws(() => resolveDockerTag(tm, 'nosha'), { code: 'INVALID_METADATA' });
   assert.equal(findTarget(tm, 'alice-only')?.role, 'targets/alice', 'plain notary lookup from targets finds it');
   assert.equal(findTarget(tm, 'missing'), undefined);
