@@ -55,7 +55,7 @@ export function publicKeyObject(key: PublicKeyData): KeyObject {
         return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: bytes.toString('base64url') }, format: 'jwk' });
       case 'ecdsa':
       case 'rsa': {
-        const k = isP256Spki(bytes) ? p256FromSpki(bytes) : createPublicKey({ key: bytes, format: 'der', type: 'spki' });
+        const k = createPublicKey({ key: bytes, format: 'der', type: 'spki' });
         checkKeyFamily(k, key.keytype === 'ecdsa' ? 'ec' : 'rsa', key.keytype);
         return k;
       }
@@ -71,26 +71,6 @@ export function publicKeyObject(key: PublicKeyData): KeyObject {
     if (err instanceof VouchError) throw err;
     throw new VouchError('INVALID_KEY', `${key.keytype} public key does not parse: ${(err as Error).message}`, { cause: err });
   }
-}
-
-// SubjectPublicKeyInfo of an uncompressed P-256 point: SEQUENCE { SEQUENCE { id-ecPublicKey,
-// prime256v1 }, BIT STRING (66 bytes, 0 unused bits) }, then 0x04, X (32 bytes), Y (32 bytes).
-const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03010703420004', 'hex');
-
-function isP256Spki(der: Buffer): boolean {
-  return der.length === P256_SPKI_PREFIX.length + 64 && der.subarray(0, P256_SPKI_PREFIX.length).equals(P256_SPKI_PREFIX);
-}
-
-/**
- * The same key as the DER import (OpenSSL checks the point is on the curve either way), without
- * OpenSSL 3's generic DER decoders, which cost about a millisecond per key.
- */
-function p256FromSpki(der: Buffer): KeyObject {
-  const at = P256_SPKI_PREFIX.length;
-  return createPublicKey({
-    key: { kty: 'EC', crv: 'P-256', x: der.subarray(at, at + 32).toString('base64url'), y: der.subarray(at + 32, at + 64).toString('base64url') },
-    format: 'jwk',
-  });
 }
 
 function checkKeyFamily(k: KeyObject, want: 'ec' | 'rsa', keytype: KeyType): void {

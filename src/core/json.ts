@@ -30,57 +30,22 @@ export function parseJson(input: Uint8Array | string, opts: { maxBytes?: number;
   } catch (err) {
     throw new VouchError('INVALID_JSON', `${what} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
-  if (opts.freeze === true) freezeWalk(value, 0, what);
-  else checkDepth(value, 0, what);
+  checkDepth(value, 0, what, opts.freeze === true);
   return value as JsonValue;
 }
 
-function checkDepth(v: unknown, depth: number, what: string): void {
+/** Bounds the nesting depth; with `freeze`, freezes every object and array on the way. */
+function checkDepth(v: unknown, depth: number, what: string, freeze: boolean): void {
   if (depth > MAX_JSON_DEPTH) throw new VouchError('INVALID_JSON', `${what} nests deeper than ${MAX_JSON_DEPTH} levels`);
   if (typeof v !== 'object' || v === null) return;
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) checkDepth(v[i], depth + 1, what);
+    for (let i = 0; i < v.length; i++) checkDepth(v[i], depth + 1, what, freeze);
   } else {
     const o = v as Record<string, unknown>;
     const keys = Object.keys(o);
-    for (let i = 0; i < keys.length; i++) checkDepth(o[keys[i] as string], depth + 1, what);
+    for (let i = 0; i < keys.length; i++) checkDepth(o[keys[i] as string], depth + 1, what, freeze);
   }
-}
-
-/**
- * Frozen containers of parsed documents (the document and its direct members, such as a TUF
- * `signed`) whose JSON.stringify text is their canonical text, found while freezing them: frozen
- * all the way down, they cannot change afterwards, so the verdict stays true.
- */
-const STRINGIFY_SAFE = new WeakSet<object>();
-
-/** checkDepth that also freezes every container and returns stringifySafe() of the value. */
-function freezeWalk(v: unknown, depth: number, what: string): boolean {
-  if (depth > MAX_JSON_DEPTH) throw new VouchError('INVALID_JSON', `${what} nests deeper than ${MAX_JSON_DEPTH} levels`);
-  switch (typeof v) {
-    case 'string': return !NOT_STRINGIFY_SAFE.test(v);
-    case 'number': return Number.isSafeInteger(v);
-    case 'object': break;
-    default: return true;
-  }
-  if (v === null) return true;
-  let safe = depth < MAX_JSON_DEPTH;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) if (!freezeWalk(v[i], depth + 1, what)) safe = false;
-  } else {
-    const o = v as Record<string, unknown>;
-    const keys = Object.keys(o);
-    let prev = '';
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i] as string;
-      if ((i > 0 && !(prev < k)) || NOT_STRINGIFY_SAFE.test(k)) safe = false;
-      prev = k;
-      if (!freezeWalk(o[k], depth + 1, what)) safe = false;
-    }
-  }
-  Object.freeze(v);
-  if (safe && depth <= 1) STRINGIFY_SAFE.add(v);
-  return safe;
+  if (freeze) Object.freeze(v);
 }
 
 /** UTF-8 byte order, which is what Go's sort over string keys gives (JS `<` compares UTF-16 units). */
@@ -118,7 +83,6 @@ function stringifySafe(v: unknown, depth: number): boolean {
     case 'object': {
       if (v === null) return true;
       if (depth >= MAX_JSON_DEPTH) return false;
-      if (depth <= 1 && STRINGIFY_SAFE.has(v)) return true;
       if (Array.isArray(v)) {
         for (let i = 0; i < v.length; i++) if (!stringifySafe(v[i], depth + 1)) return false;
         return true;

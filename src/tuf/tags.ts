@@ -4,7 +4,7 @@
 // the client (`trust inspect`, `status`) and the trust server's dashboard. Pure.
 import { REPO_ADMIN, isReleasedRole } from '../core/index.js';
 import { forEachTarget } from './resolve.js';
-import { hashBase64 } from './metadata.js';
+import { hashHex } from './metadata.js';
 import type { TrustedMetadata } from './trusted.js';
 
 /** One signed target as found in one role of a verified repository. */
@@ -13,11 +13,6 @@ export interface RoleTarget {
   tag: string;
   /** lowercase hex of hashes.sha256, or '' when the target has none */
   readonly sha256: string;
-  /**
-   * hashes.sha256 as written (base64), when known: equal texts are equal digests, so rows are
-   * matched on it before (only when the texts differ) reading `sha256`, which may be computed.
-   */
-  readonly sha256Text?: string | undefined;
 }
 
 export { REPO_ADMIN };
@@ -40,7 +35,7 @@ export function signedTagRows(targets: RoleTarget[], onlyTag?: string): TagRow[]
     if (same !== undefined && rowFor(same, t) !== undefined) continue;
     const key = naturalKey(t.tag);
     if (key === undefined) keyed = false;
-    const row: Row = { tag: t.tag, digest: t.sha256, signers: [], key, text: t.sha256Text };
+    const row: Row = { tag: t.tag, digest: t.sha256, signers: [], key };
     if (same === undefined) released.set(t.tag, row);
     else if (Array.isArray(same)) same.push(row);
     else released.set(t.tag, [same, row]);
@@ -71,35 +66,18 @@ export function signedTagRows(targets: RoleTarget[], onlyTag?: string): TagRow[]
 
 /** The row of `same` (one tag's released rows) with t's digest. */
 function rowFor(same: Row | Row[], t: RoleTarget): Row | undefined {
-  if (!Array.isArray(same)) return sameDigest(same, t) ? same : undefined;
-  for (const r of same) if (sameDigest(r, t)) return r;
+  if (!Array.isArray(same)) return same.digest === t.sha256 ? same : undefined;
+  for (const r of same) if (r.digest === t.sha256) return r;
   return undefined;
 }
 
-function sameDigest(r: Row, t: RoleTarget): boolean {
-  return (r.text !== undefined && r.text === t.sha256Text) || r.digest === t.sha256;
-}
-
-/** A TagRow with its sort key (naturalKey of the tag) and digest text, which callers do not see. */
-interface Row extends TagRow { key: string | undefined; text: string | undefined }
-
-/**
- * A target as inspect sees it: the hex digest is decoded from the text on use (a signer's target
- * is matched to the released row on the text, so most are never decoded).
- */
-class ListedTarget implements RoleTarget {
-  constructor(readonly role: string, readonly tag: string, readonly sha256Text: string | undefined) {}
-
-  get sha256(): string {
-    // the text is checked strict base64 (parsed metadata) or encoded by us
-    return this.sha256Text === undefined ? '' : Buffer.from(this.sha256Text, 'base64').toString('hex');
-  }
-}
+/** A TagRow with its sort key (naturalKey of the tag), which callers do not see. */
+interface Row extends TagRow { key: string | undefined }
 
 /** Every target of every loaded role of `tm`, in role walk order, as signedTagRows reads them. */
 export function roleTargets(tm: TrustedMetadata): RoleTarget[] {
   const targets: RoleTarget[] = [];
-  forEachTarget(tm, (tag, role, meta) => { targets.push(new ListedTarget(role, tag, hashBase64(meta, 'sha256'))); });
+  forEachTarget(tm, (tag, role, meta) => { targets.push({ role, tag, sha256: hashHex(meta, 'sha256') ?? '' }); });
   return targets;
 }
 

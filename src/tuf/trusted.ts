@@ -239,7 +239,12 @@ export class TrustedMetadata {
     let floor = current?.signed.version ?? 0;
     const cached = this.#opts.cached?.get(md.role);
     let old: Metadata<T> | undefined;
-    if (cached !== undefined) {
+    if (cached !== undefined && md.raw !== undefined && bytesEqual(cached, md.raw)) {
+      // The cached copy is this very document (the role did not change): it verified just now,
+      // so it is not parsed and verified a second time.
+      old = md;
+      floor = Math.max(floor, md.signed.version);
+    } else if (cached !== undefined) {
       try {
         old = parseMetadata(cached, md.role) as Metadata<T>;
         verifySignatures(old, keys);

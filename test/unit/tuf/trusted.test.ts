@@ -1,6 +1,8 @@
 // The trusted-metadata state machine and the pure walks over it, beyond the attacks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { syncBuiltinESMExports } from 'node:module';
 import { hash } from '../../../src/core/index.js';
 import {
   TrustedMetadata, addTargets, checkFile, findTarget, listDelegations, listTargets, loadTargetsTree, newVersion, parseMetadata,
@@ -71,6 +73,37 @@ test('rollback floors: equal versions pass; an expired cached copy still counts;
   const run = TrustedMetadata.fromRoot(sim.fetch('root'), opts(new Map(), farLater));
   run.updateTimestamp(sim.fetch('timestamp'));
   assert.throws(() => run.updateTimestamp(newer), { code: 'ROLLBACK' });
+});
+
+/** How many signatures `run` checks (node:crypto's verify, which core/crypto.ts calls for every one). */
+function signatureChecks(run: () => void): number {
+  const original = crypto.verify;
+  let n = 0;
+  crypto.verify = ((...args: Parameters<typeof original>) => { n++; return original(...args); }) as typeof original;
+  syncBuiltinESMExports();
+  try { run(); } finally {
+    crypto.verify = original;
+    syncBuiltinESMExports();
+  }
+  return n;
+}
+
+test('each role is verified once: a cached copy with the same bytes is not checked again', async () => {
+  const sim = await RepositorySimulator.create();
+  const walk = (cached: Map<string, Uint8Array>): void => {
+    const tm = TrustedMetadata.fromRoot(sim.fetch('root'), { gun: sim.gun, now: sim.now, cached });
+    tm.updateTimestamp(sim.fetch('timestamp'));
+    tm.updateSnapshot(sim.fetch('snapshot'));
+    tm.updateTargets(sim.fetch('targets'));
+  };
+  const cold = signatureChecks(() => walk(new Map()));
+  const all = new Map(['timestamp', 'snapshot', 'targets'].map((r) => [r, sim.fetch(r)] as [string, Uint8Array]));
+  assert.ok(cold >= 4);
+  assert.equal(signatureChecks(() => walk(all)), cold);
+  // a cached copy that differs is still parsed and verified as a rollback floor
+  await sim.publishTimestamp();
+  const older = new Map([['timestamp', all.get('timestamp') as Uint8Array]]);
+  assert.equal(signatureChecks(() => walk(older)), cold + 1);
 });
 
 test('the reference time is captured once', async () => {
