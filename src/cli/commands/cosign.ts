@@ -124,7 +124,8 @@ export async function cosignVerify(ctx: Context, images: string[], opts: CosignV
         ctx.io.err(`Error: no matching signatures: ${input}: ${why}\n`);
         continue;
       }
-      ctx.io.err(`\nVerification for ${input} --\nThe following checks were performed on each of these signatures:\n  - The cosign claims were validated\n  - The signatures were verified against the specified public key\n`);
+      // cosign's check list (cmd/cosign/cli/verify/verify.go PrintVerificationHeader)
+      ctx.io.err(`\nVerification for ${input} --\nThe following checks were performed on each of these signatures:\n${annotations ? '  - The specified annotations were verified.\n' : ''}  - The cosign claims were validated\n  - The signatures were verified against the specified public key\n`);
       if (output === 'text') for (const p of r.verified) ctx.io.out(`${p.toString('utf8')}\n`);
       else ctx.io.out(`${JSON.stringify(r.verified.map((p) => JSON.parse(p.toString('utf8')) as unknown))}\n`);
     }
