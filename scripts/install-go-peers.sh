@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Go peers the interop tests drive (the real `notation` CLI) with `go install` from the
+# Builds the Go peers the interop tests drive (the real `notation` CLI, cosign v2 and v3) with `go install` from the
 # Go module proxy, at pinned versions, into a cache outside the repository; once: a cached binary
 # is reused. Prints the path of each binary, one a line, in the order asked.
 #   scripts/install-go-peers.sh            # every peer
@@ -10,12 +10,22 @@ set -euo pipefail
 # name -> module package path and pinned version (the release tag on the module proxy).
 declare -A package=(
   [notation]=github.com/notaryproject/notation/cmd/notation
+  [cosign]=github.com/sigstore/cosign/v2/cmd/cosign
+  [cosign3]=github.com/sigstore/cosign/v3/cmd/cosign
 )
 declare -A version=(
   [notation]=v1.3.2
+  [cosign]=v2.6.5
+  [cosign3]=v3.1.3
 )
 declare -A module=(
   [notation]=github.com/notaryproject/notation
+  [cosign]=github.com/sigstore/cosign/v2
+  [cosign3]=github.com/sigstore/cosign/v3
+)
+# what go install names the binary, where that is not the peer's name (both cosigns build `cosign`)
+declare -A binary=(
+  [cosign3]=cosign
 )
 
 cache=${VOUCH_GO_PEERS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vouch/go-peers}
@@ -50,7 +60,7 @@ for name in "${names[@]}"; do
         exit 1
       fi
       mkdir -p "$dir/bin"
-      mv "$staging/bin/$name" "$bin"
+      mv "$staging/bin/${binary[$name]:-$name}" "$bin"
       rm -rf "$staging"
     fi
     exec 9>&-
