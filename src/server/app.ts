@@ -1,16 +1,13 @@
-// The notary-server HTTP API (notary server/server.go) on node:http(s). One handler reproduces gorilla/mux: path
-// cleaning (301), notary's route regexes in order, 405 for unknown methods, the GUN prefix filter,
-// token auth, then the operation. A request is admitted from its request line and headers (route,
-// GUN prefix, token) before any body is read, and only a publish reads one, bounded and counted
-// against the process-wide budget of src/httpd; every failure becomes notary's JSON error body.
-// No web framework: routing is notary's own, and a framework's request pipeline would double the
-// CPU cost of every metadata GET (measured: bench/server).
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import lightMyRequest from 'light-my-request';
-import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+// The notary-server HTTP API (notary server/server.go) as a handler, `(request) → answer`, that the
+// shared Node adapter (src/httpd/serve.ts) serves and tests call in-process. The handler reproduces
+// gorilla/mux: path cleaning (301), notary's route table in order (routes.ts), 405 for unknown
+// methods, the GUN prefix filter, token auth, then one function per operation. A request is
+// admitted from its request line and headers (route, GUN prefix, token) before any body is read,
+// and only a publish reads one, bounded and counted against the process-wide budget of src/httpd;
+// every failure becomes notary's JSON error body. No web framework: docs/decisions/server-shape.md.
+import type { Logger } from 'pino';
 import { isVouchError, redactSecrets } from '../core/index.js';
-import { BUSY_RETRY_AFTER_SECONDS, BodyRefused, closeIfBodyUnread, deferContinue, processBodyBudget, readBody, type BodyBudget, type HeldBody } from '../httpd/index.js';
+import { BUSY_RETRY_AFTER_SECONDS, BodyRefused, makeLogger, processBodyBudget, serve, type Answer, type BodyBudget, type Handler, type HeldBody, type HttpRequest, type LoggerSetting, type NodeServer } from '../httpd/index.js';
 import { isValidRoleName } from '../tuf/index.js';
 import { isStorageUnavailable, storableGun } from '../storage/common.js';
 import type { MetadataStore, ServerKeyAlgorithm, ServerKeyStore } from '../storage/types.js';
@@ -71,17 +68,15 @@ export interface ServerOptions {
   expiryWarningDays?: number;
 }
 
-/** pino options (optionally with a `stream` destination), an existing logger, true for defaults, or false. */
-export type LoggerSetting = boolean | Logger | (LoggerOptions & { stream?: DestinationStream });
+export type { LoggerSetting } from '../httpd/index.js';
 
-/** The trust server: serve it with `listen`, or call it in-process with `inject` (tests). */
+/** The trust server: `handle` answers one request (tests call it in-process); `listen` serves it on a socket. */
 export interface NotaryApp {
-  readonly server: Server;
+  readonly handle: Handler;
+  readonly server: NodeServer['server'];
   readonly log: Logger;
   /** expiries of everything the server stores (gauges on /metrics; runServer logs warnings from it) */
   readonly expiry: ExpiryMonitor;
-  /** An in-process request (light-my-request), as a client would send it; no socket. */
-  inject(opts: lightMyRequest.InjectOptions): Promise<lightMyRequest.Response>;
   listen(opts: { host: string; port: number }): Promise<void>;
   /** Stops accepting connections, answers 503 to new requests, waits for those in flight. Idempotent. */
   close(): Promise<void>;
@@ -93,21 +88,6 @@ export const RETRY_AFTER_SECONDS = 5;
 /** What the health endpoint says of a failing check (the reason is in the server log). */
 export const HEALTH_FAILED = 'unavailable';
 const JSON_TYPE = 'application/json; charset=utf-8';
-
-/** What a handler answers; the one place that writes to the socket. */
-interface Answer {
-  status: number;
-  headers?: Record<string, string>;
-  body?: string | Uint8Array;
-}
-
-function makeLogger(setting: LoggerSetting | undefined): Logger {
-  if (setting === undefined || setting === false) return pino({ level: 'silent' });
-  if (setting === true) return pino();
-  if (typeof (setting as Logger).child === 'function') return setting as Logger;
-  const { stream, ...options } = setting as LoggerOptions & { stream?: DestinationStream };
-  return stream ? pino(options, stream) : pino(options);
-}
 
 /** The answer to a body that was not read whole. */
 function bodyRefusal(err: BodyRefused): NotaryHttpError {
@@ -144,58 +124,38 @@ export function createServer(opts: ServerOptions): NotaryApp {
     : undefined;
   const log = makeLogger(opts.logger);
   let nextRequestId = 0;
-  let closing = false;
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const handle: Handler = async (req) => {
     const start = process.hrtime.bigint();
-    const reqLog = log.child({ reqId: `req-${(++nextRequestId).toString(36)}` });
-    let operation = 'NotFound';
-    res.once('finish', () => {
-      const secs = Number(process.hrtime.bigint() - start) / 1e9;
-      metrics.observeRequest(operation, req.method ?? '', res.statusCode, secs);
-      reqLog.info({ method: req.method, uri: req.url, status: res.statusCode, durationMs: Math.round(secs * 1e6) / 1e3 }, 'response completed');
-    });
-    const send = (a: Answer): void => {
-      if (res.headersSent || res.destroyed) return;
-      const headers: Record<string, string | number> = { ...a.headers };
-      if (closeIfBodyUnread(req) || closing) headers.connection = 'close';
-      const body = a.body === undefined ? undefined : typeof a.body === 'string' ? Buffer.from(a.body) : a.body;
-      headers['content-length'] = body?.byteLength ?? 0;
-      res.writeHead(a.status, headers);
-      res.end(body);
-    };
-    if (closing) {
-      send({ status: 503, headers: { 'content-type': JSON_TYPE }, body: errorBody('UNKNOWN', undefined) });
-      return;
-    }
-    const rawUrl = req.url ?? '/';
+    const reqId = `req-${(++nextRequestId).toString(36)}`;
+    const routed = await respond(req, reqId);
+    const secs = Number(process.hrtime.bigint() - start) / 1e9;
+    metrics.observeRequest(routed.operation, req.method, routed.answer.status, secs);
+    log.info({ reqId, method: req.method, uri: req.url, status: routed.answer.status, durationMs: Math.round(secs * 1e6) / 1e3 }, 'response completed');
+    return routed.answer;
+  };
+
+  const respond = async (req: HttpRequest, reqId: string): Promise<{ operation: string; answer: Answer }> => {
+    const rawUrl = req.url;
     const q = rawUrl.indexOf('?');
     const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
     const query = q < 0 ? '' : rawUrl.slice(q + 1);
     const path = decodePath(rawPath);
-    if (path === undefined) {
-      send({ status: 400, headers: { 'content-type': TEXT }, body: '400 Bad Request' });
-      return;
-    }
+    if (path === undefined) return { operation: 'NotFound', answer: { status: 400, headers: { 'content-type': TEXT }, body: '400 Bad Request' } };
     const clean = cleanPath(path);
-    if (clean !== path) {
-      operation = 'Redirect';
-      send({ status: 301, headers: { location: escapePath(clean) + (query === '' ? '' : `?${query}`) } });
-      return;
-    }
-    const route = matchRoute(req.method ?? '', path, { ui: dashboard !== undefined });
-    operation = route.operation;
-    if (route.methodNotAllowed) {
-      send({ status: 405 });
-      return;
-    }
-    void answer(route, req, res, reqLog, query).then(send, (err: unknown) => {
+    if (clean !== path) return { operation: 'Redirect', answer: { status: 301, headers: { location: escapePath(clean) + (query === '' ? '' : `?${query}`) } } };
+    const route = matchRoute(req.method, path, { ui: dashboard !== undefined });
+    if (route.methodNotAllowed) return { operation: route.operation, answer: { status: 405 } };
+    const reqLog = log.child({ reqId });
+    try {
+      return { operation: route.operation, answer: await answer(route, req, reqLog, query) };
+    } catch (err) {
       reqLog.error({ err }, 'unhandled error');
-      send(errorAnswer(new NotaryHttpError('UNKNOWN')));
-    });
+      return { operation: route.operation, answer: errorAnswer(new NotaryHttpError('UNKNOWN')) };
+    }
   };
 
-  const answer = async (route: RouteMatch, req: IncomingMessage, res: ServerResponse, reqLog: Logger, query: string): Promise<Answer> => {
+  const answer = async (route: RouteMatch, req: HttpRequest, reqLog: Logger, query: string): Promise<Answer> => {
     let held: HeldBody | undefined;
     try {
       // Admission from the request line and headers alone: no body byte is read before this.
@@ -205,12 +165,12 @@ export function createServer(opts: ServerOptions): NotaryApp {
         const r = await authorizer.authorize(req.headers.authorization, buildAccess(route.gun, actions), now(), SCOPE_ORDER[route.operation]);
         reqLog.debug({ subject: r.subject, operation: route.operation }, 'authorized');
       }
-      // Only a publish takes a body; any other route answers without reading one (send closes
-      // the connection when one was sent).
+      // Only a publish takes a body; any other route answers without reading one (the adapter
+      // closes the connection when one was sent).
       let body: Buffer = Buffer.alloc(0);
       if (route.operation === 'UpdateTUF') {
         try {
-          held = await readBody(req, res, { limit: limits.maxBodyBytes, budget });
+          held = await req.body.read({ limit: limits.maxBodyBytes, budget });
         } catch (err) {
           if (err instanceof BodyRefused) throw bodyRefusal(err);
           throw err;
@@ -242,7 +202,7 @@ export function createServer(opts: ServerOptions): NotaryApp {
     }
   };
 
-  const dispatch = async (route: RouteMatch, req: IncomingMessage, body: Buffer, reqLog: Logger, query: URLSearchParams): Promise<Answer> => {
+  const dispatch = async (route: RouteMatch, req: HttpRequest, body: Buffer, reqLog: Logger, query: URLSearchParams): Promise<Answer> => {
     const gun = route.gun ?? '';
     switch (route.operation) {
       case 'MainHandler':
@@ -332,31 +292,12 @@ export function createServer(opts: ServerOptions): NotaryApp {
     }
   };
 
-  const server = opts.https ? createHttpsServer({ key: opts.https.key, cert: opts.https.cert }, handle) : createHttpServer(handle);
-  deferContinue(server);
-  // As long as a proxy or client keeps a connection idle (Go clients reuse them for 90 s).
-  server.keepAliveTimeout = 72_000;
-  let closed: Promise<void> | undefined;
-  return {
-    server,
-    log,
-    expiry,
-    inject: (o) => lightMyRequest(handle, o),
-    listen: ({ host, port }) => new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => { reject(err); };
-      server.once('error', onError);
-      server.listen(port, host, () => { server.off('error', onError); resolve(); });
-    }),
-    close: () => {
-      closed ??= new Promise<void>((resolve) => {
-        closing = true;
-        if (!server.listening) { resolve(); return; }
-        server.close(() => { resolve(); });
-        server.closeIdleConnections();
-      });
-      return closed;
-    },
-  };
+  const node = serve(handle, {
+    ...(opts.https ? { tls: opts.https } : {}),
+    closing: () => ({ status: 503, headers: { 'content-type': JSON_TYPE }, body: errorBody('UNKNOWN', undefined) }),
+    onError: (err) => { log.error({ err }, 'unhandled error'); },
+  });
+  return { handle, server: node.server, log, expiry, listen: node.listen, close: node.close };
 }
 
 function errorAnswer(err: NotaryHttpError, status?: number): Answer {
