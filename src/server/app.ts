@@ -146,16 +146,18 @@ export function createServer(opts: ServerOptions): NotaryApp {
     if (clean !== path) return { operation: 'Redirect', answer: { status: 301, headers: { location: escapePath(clean) + (query === '' ? '' : `?${query}`) } } };
     const route = matchRoute(req.method, path, { ui: dashboard !== undefined });
     if (route.methodNotAllowed) return { operation: route.operation, answer: { status: 405 } };
-    const reqLog = log.child({ reqId });
+    // A child logger only for the requests that log more than the line every request gets.
+    let child: Logger | undefined;
+    const reqLog = (): Logger => (child ??= log.child({ reqId }));
     try {
       return { operation: route.operation, answer: await answer(route, req, reqLog, query) };
     } catch (err) {
-      reqLog.error({ err }, 'unhandled error');
+      reqLog().error({ err }, 'unhandled error');
       return { operation: route.operation, answer: errorAnswer(new NotaryHttpError('UNKNOWN')) };
     }
   };
 
-  const answer = async (route: RouteMatch, req: HttpRequest, reqLog: Logger, query: string): Promise<Answer> => {
+  const answer = async (route: RouteMatch, req: HttpRequest, reqLog: () => Logger, query: string): Promise<Answer> => {
     let held: HeldBody | undefined;
     try {
       // Admission from the request line and headers alone: no body byte is read before this.
@@ -163,7 +165,7 @@ export function createServer(opts: ServerOptions): NotaryApp {
       const actions = ROUTE_ACTIONS[route.operation];
       if (authorizer && actions !== 'none') {
         const r = await authorizer.authorize(req.headers.authorization, buildAccess(route.gun, actions), now(), SCOPE_ORDER[route.operation]);
-        reqLog.debug({ subject: r.subject, operation: route.operation }, 'authorized');
+        reqLog().debug({ subject: r.subject, operation: route.operation }, 'authorized');
       }
       // Only a publish takes a body; any other route answers without reading one (the adapter
       // closes the connection when one was sent).
@@ -177,24 +179,24 @@ export function createServer(opts: ServerOptions): NotaryApp {
         }
         body = held.bytes;
       }
-      return await dispatch(route, req, body, reqLog, new URLSearchParams(query));
+      return await dispatch(route, req, body, reqLog, query);
     } catch (err) {
       if (err instanceof NotaryHttpError) {
         const level = err.status >= 500 ? 'error' : 'info';
-        reqLog[level]({ code: err.code, reason: err.reason ?? err.message, gun: route.gun, role: route.role }, 'request failed');
+        reqLog()[level]({ code: err.code, reason: err.reason ?? err.message, gun: route.gun, role: route.role }, 'request failed');
         return errorAnswer(err);
       }
       if (isStorageUnavailable(err)) {
         // The database is down, restarting or busy: a retry soon will likely succeed (reads and writes alike).
-        reqLog.warn({ err, gun: route.gun }, 'storage unavailable');
+        reqLog().warn({ err, gun: route.gun }, 'storage unavailable');
         return errorAnswer(new NotaryHttpError('UNAVAILABLE', `the trust database is unreachable or busy; retry in ${RETRY_AFTER_SECONDS} s`, {
           headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
         }));
       }
       if (isVouchError(err, 'STORAGE') || isVouchError(err, 'INTERNAL')) {
-        reqLog.error({ err, gun: route.gun }, 'storage failure');
+        reqLog().error({ err, gun: route.gun }, 'storage failure');
       } else {
-        reqLog.error({ err, gun: route.gun }, 'unexpected failure');
+        reqLog().error({ err, gun: route.gun }, 'unexpected failure');
       }
       return errorAnswer(new NotaryHttpError(route.operation === 'UpdateTUF' ? 'UPDATING' : 'UNKNOWN'));
     } finally {
@@ -202,7 +204,7 @@ export function createServer(opts: ServerOptions): NotaryApp {
     }
   };
 
-  const dispatch = async (route: RouteMatch, req: HttpRequest, body: Buffer, reqLog: Logger, query: URLSearchParams): Promise<Answer> => {
+  const dispatch = async (route: RouteMatch, req: HttpRequest, body: Buffer, reqLog: () => Logger, rawQuery: string): Promise<Answer> => {
     const gun = route.gun ?? '';
     switch (route.operation) {
       case 'MainHandler':
@@ -223,7 +225,7 @@ export function createServer(opts: ServerOptions): NotaryApp {
           }
         }
         const failed = Object.keys(failures).length > 0;
-        if (failed) reqLog.warn({ failures: reasons }, 'health check failed');
+        if (failed) reqLog().warn({ failures: reasons }, 'health check failed');
         return { status: failed ? 503 : 200, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(failures) };
       }
       case 'Metrics': {
@@ -247,7 +249,7 @@ export function createServer(opts: ServerOptions): NotaryApp {
           metrics.observePublish(err instanceof NotaryHttpError && err.status < 500 ? (err.code === 'VERSION' ? 'conflict' : 'rejected') : 'error');
           throw err;
         }
-        reqLog.info({ gun, roles: [...updates.keys()] }, 'published');
+        reqLog().info({ gun, roles: [...updates.keys()] }, 'published');
         return { status: 200 };
       }
       case 'GetRole':
@@ -269,24 +271,25 @@ export function createServer(opts: ServerOptions): NotaryApp {
       case 'RotateKey': {
         const role = route.role as 'timestamp' | 'snapshot';
         const key = route.operation === 'GetKey' ? await repo.getKey(gun, role) : await repo.rotateKey(gun, role);
-        reqLog.info({ gun, role, keyId: key.keyId, operation: route.operation }, 'server key');
+        reqLog().info({ gun, role, keyId: key.keyId, operation: route.operation }, 'server key');
         // public before private, as notary writes it (not canonical order).
         return { status: 200, headers: { 'content-type': TEXT }, body: JSON.stringify({ keytype: key.keytype, keyval: { public: key.public, private: null } }) };
       }
       case 'DeleteTUF':
         await repo.deleteGun(gun);
-        reqLog.info({ gun }, 'repository deleted');
+        reqLog().info({ gun }, 'repository deleted');
         return { status: 200 };
       case 'GetChangeFeed':
       case 'GetGlobalChangeFeed': {
+        const query = new URLSearchParams(rawQuery);
         const p = changefeedParams(query.get('records') ?? undefined, query.get('change_id') ?? undefined);
         const records = await opts.store.changes({ gun: route.operation === 'GetChangeFeed' ? gun : undefined, changeId: p.changeId, records: p.records });
         return { status: 200, headers: { 'content-type': TEXT }, body: changefeedBody(records) };
       }
       case 'UiIndex':
-        return dashboard!.index(query);
+        return dashboard!.index(new URLSearchParams(rawQuery));
       case 'UiRepository':
-        return dashboard!.repository(gun, query);
+        return dashboard!.repository(gun, new URLSearchParams(rawQuery));
       case 'NotFound':
         throw new NotaryHttpError('METADATA_NOT_FOUND');
     }
