@@ -2,6 +2,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { digestOf } from '../../../src/core/index.js';
@@ -209,6 +210,9 @@ test('manifest PUT validation: unknown blobs, bad JSON, type mismatch, digest mi
     ['/v2/val/app/manifests/v1', Buffer.from('{"schemaVersion":1,"name":"x"}'), 'application/vnd.docker.distribution.manifest.v1+prettyjws', 415, 'UNSUPPORTED'],
     ['/v2/val/app/manifests/v1', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { digest: 'sha256:zz' } })), OCI_MANIFEST, 400, 'MANIFEST_INVALID'],
     ['/v2/val/app/manifests/v1', Buffer.alloc(4 * 1024 * 1024 + 1, 0x20), OCI_MANIFEST, 413, 'SIZE_INVALID'],
+    // checked by the OCI format layer the client uses too (src/oci/manifest.ts): annotations map strings to strings
+    ['/v2/val/app/manifests/v1', Buffer.from(JSON.stringify({ ...JSON.parse(good.toString()) as object, annotations: { n: 1 } })), OCI_MANIFEST, 400, 'MANIFEST_INVALID'],
+    ['/v2/val/app/manifests/v1', Buffer.from('{"schemaVersion":2}'), 'application/vnd.docker.distribution.manifest.v1+json', 415, 'UNSUPPORTED'],
   ];
   for (const [url, payload, ct, status, code] of cases) {
     const res = await inject(app, { method: 'PUT', url, payload, headers: { 'content-type': ct } });
@@ -283,6 +287,44 @@ test('invalid names are NAME_INVALID, including traversal attempts', async () =>
       assert.equal(status, 400, path);
       assert.equal((JSON.parse(body) as { errors: { code: string }[] }).errors[0]?.code, 'NAME_INVALID', path);
     }
+  } finally {
+    await live.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('paths outside /v2/ and methods outside the API are 404 with an OCI error body; a request in flight when it closes is answered, with Connection: close', async () => {
+  for (const [method, url] of [['GET', '/foo'], ['GET', '/v2'], ['OPTIONS', '/v2/']] as const) {
+    const res = await inject(app, { method, url });
+    assert.equal(res.statusCode, 404, `${method} ${url}`);
+    assert.equal(errorCode(res), 'NAME_UNKNOWN');
+    assert.equal(res.headers['docker-distribution-api-version'], 'registry/2.0');
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'vouch-registry-close-'));
+  const live = await runRegistry({ addr: '127.0.0.1:0', root: dir });
+  try {
+    const { port } = new URL(live.url);
+    // A request in flight when the registry closes is answered and its connection closed; a
+    // request pipelined behind it is not read.
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    const seen = (text: string): Promise<void> => new Promise((resolve) => {
+      const check = (): void => { if (received.includes(text)) { socket.off('data', check); resolve(); } };
+      socket.on('data', check);
+      check();
+    });
+    socket.on('data', (c: Buffer) => { received += c.toString('latin1'); });
+    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const blob = Buffer.from('hello');
+    socket.write(`POST /v2/close/app/blobs/uploads/?digest=${digestOf(blob)} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n`);
+    await seen('100 Continue');
+    const closing = live.close();
+    socket.write(Buffer.concat([blob, Buffer.from('GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n')]));
+    await ended;
+    await closing;
+    assert.match(received, /HTTP\/1\.1 201 Created\r\n/, received);
+    assert.match(received, /\r\nconnection: close\r\n/i);
+    assert.equal(received.split('HTTP/1.1 ').length, 3, 'the 100 and the 201, nothing for the pipelined request');
   } finally {
     await live.close();
     await rm(dir, { recursive: true, force: true });
