@@ -19,7 +19,7 @@ import { DEFAULT_EXPIRY_WARNING_DAYS, ExpiryMonitor } from './expiry.js';
 import { Metrics } from './metrics.js';
 import { MultipartError, formDataBoundary, parseMultipart } from './multipart.js';
 import { RepoService, type RepoLimits } from './repo.js';
-import { ROUTE_ACTIONS, SCOPE_ORDER, cleanPath, decodePath, escapePath, matchRoute, type RouteMatch } from './routes.js';
+import { ROUTE_ACTIONS, SCOPE_ORDER, cleanPath, decodePath, escapePath, matchRoute, type Operation, type RouteMatch } from './routes.js';
 import { Dashboard } from './ui.js';
 import { parseUpload } from './upload.js';
 
@@ -101,7 +101,7 @@ function bodyRefusal(err: BodyRefused): NotaryHttpError {
   }
 }
 
-/** Builds the server (not listening). Use `inject` in tests, `listen` (or runServer) to serve. */
+/** Builds the server (not listening): call `handle` in-process (tests), `listen` (or runServer) to serve. */
 export function createServer(opts: ServerOptions): NotaryApp {
   const now = opts.now ?? (() => new Date());
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -179,7 +179,7 @@ export function createServer(opts: ServerOptions): NotaryApp {
         }
         body = held.bytes;
       }
-      return await dispatch(route, req, body, reqLog, query);
+      return await operations[route.operation]({ route, gun: route.gun ?? '', req, body, reqLog, rawQuery: query });
     } catch (err) {
       if (err instanceof NotaryHttpError) {
         const level = err.status >= 500 ? 'error' : 'info';
@@ -204,95 +204,106 @@ export function createServer(opts: ServerOptions): NotaryApp {
     }
   };
 
-  const dispatch = async (route: RouteMatch, req: HttpRequest, body: Buffer, reqLog: () => Logger, rawQuery: string): Promise<Answer> => {
-    const gun = route.gun ?? '';
-    switch (route.operation) {
-      case 'MainHandler':
-        return { status: 200, headers: { 'content-type': TEXT }, body: '{}' };
-      case 'Health': {
-        // Unauthenticated, so the answer names the failing checks and nothing more: error text
-        // (hosts, users, database messages) goes to the log only. notary-server's health handler
-        // (distribution's health.StatusHandler) puts the error text in the body.
-        const failures: Record<string, string> = {};
-        const reasons: Record<string, string> = {};
-        const checks: Record<string, () => Promise<void>> = { 'DB operational': () => opts.store.check(), ...opts.healthChecks };
-        for (const [name, check] of Object.entries(checks)) {
-          try {
-            await check();
-          } catch (err) {
-            failures[name] = HEALTH_FAILED;
-            reasons[name] = redactSecrets(err instanceof Error ? err.message : String(err));
-          }
-        }
-        const failed = Object.keys(failures).length > 0;
-        if (failed) reqLog().warn({ failures: reasons }, 'health check failed');
-        return { status: failed ? 503 : 200, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(failures) };
-      }
-      case 'Metrics': {
-        const mem = process.memoryUsage();
-        return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render({ rss: mem.rss, heapUsed: mem.heapUsed }) + (await expiry.refresh(), expiry.render()) };
-      }
-      case 'UpdateTUF': {
-        let parts;
+  /** What one operation gets: the route, the request, its body (a publish's; empty for the others), the query. */
+  interface Call {
+    route: RouteMatch;
+    gun: string;
+    req: HttpRequest;
+    body: Buffer;
+    reqLog: () => Logger;
+    rawQuery: string;
+  }
+
+  const getRole = async ({ route, gun }: Call): Promise<Answer> => {
+    const role = route.role!;
+    let file;
+    if (route.operation === 'GetRole') file = await repo.getCurrent(gun, role);
+    else if (route.operation === 'GetRoleByHash') file = await repo.getChecksum(gun, role, route.checksum!);
+    else file = await repo.getVersion(gun, role, route.version!);
+    if (!file) throw new NotaryHttpError('METADATA_NOT_FOUND', {});
+    const current = route.operation === 'GetRole';
+    const headers = cacheHeaders(current ? caching.currentMaxAge : caching.consistentMaxAge, current);
+    headers['last-modified'] = rfc1123(file.createdAt);
+    headers['content-type'] = TEXT;
+    return { status: 200, headers, body: file.data };
+  };
+
+  const serverKey = async ({ route, gun, reqLog }: Call): Promise<Answer> => {
+    const role = route.role as 'timestamp' | 'snapshot';
+    const key = route.operation === 'GetKey' ? await repo.getKey(gun, role) : await repo.rotateKey(gun, role);
+    reqLog().info({ gun, role, keyId: key.keyId, operation: route.operation }, 'server key');
+    // public before private, as notary writes it (not canonical order).
+    return { status: 200, headers: { 'content-type': TEXT }, body: JSON.stringify({ keytype: key.keytype, keyval: { public: key.public, private: null } }) };
+  };
+
+  const changefeed = async ({ route, gun, rawQuery }: Call): Promise<Answer> => {
+    const query = new URLSearchParams(rawQuery);
+    const p = changefeedParams(query.get('records') ?? undefined, query.get('change_id') ?? undefined);
+    const records = await opts.store.changes({ gun: route.operation === 'GetChangeFeed' ? gun : undefined, changeId: p.changeId, records: p.records });
+    return { status: 200, headers: { 'content-type': TEXT }, body: changefeedBody(records) };
+  };
+
+  /** One function per operation of the route table (routes.ts). */
+  const operations: Record<Operation, (c: Call) => Promise<Answer>> = {
+    MainHandler: async () => ({ status: 200, headers: { 'content-type': TEXT }, body: '{}' }),
+    Health: async ({ reqLog }) => {
+      // Unauthenticated, so the answer names the failing checks and nothing more: error text
+      // (hosts, users, database messages) goes to the log only. notary-server's health handler
+      // (distribution's health.StatusHandler) puts the error text in the body.
+      const failures: Record<string, string> = {};
+      const reasons: Record<string, string> = {};
+      const checks: Record<string, () => Promise<void>> = { 'DB operational': () => opts.store.check(), ...opts.healthChecks };
+      for (const [name, check] of Object.entries(checks)) {
         try {
-          const boundary = formDataBoundary(req.headers['content-type']);
-          parts = parseMultipart(body, boundary, { maxParts: limits.maxParts, maxPartBytes: limits.maxBodyBytes, maxHeaderBytes: 16 * 1024 });
+          await check();
         } catch (err) {
-          if (err instanceof MultipartError) throw new NotaryHttpError('MALFORMED_UPLOAD', undefined, { reason: err.message });
-          throw err;
+          failures[name] = HEALTH_FAILED;
+          reasons[name] = redactSecrets(err instanceof Error ? err.message : String(err));
         }
-        const updates = parseUpload(parts, isValidRoleName);
-        try {
-          await repo.publish(gun, updates);
-          metrics.observePublish('accepted');
-        } catch (err) {
-          metrics.observePublish(err instanceof NotaryHttpError && err.status < 500 ? (err.code === 'VERSION' ? 'conflict' : 'rejected') : 'error');
-          throw err;
-        }
-        reqLog().info({ gun, roles: [...updates.keys()] }, 'published');
-        return { status: 200 };
       }
-      case 'GetRole':
-      case 'GetRoleByHash':
-      case 'GetRoleByVersion': {
-        const role = route.role!;
-        let file;
-        if (route.operation === 'GetRole') file = await repo.getCurrent(gun, role);
-        else if (route.operation === 'GetRoleByHash') file = await repo.getChecksum(gun, role, route.checksum!);
-        else file = await repo.getVersion(gun, role, route.version!);
-        if (!file) throw new NotaryHttpError('METADATA_NOT_FOUND', {});
-        const current = route.operation === 'GetRole';
-        const headers = cacheHeaders(current ? caching.currentMaxAge : caching.consistentMaxAge, current);
-        headers['last-modified'] = rfc1123(file.createdAt);
-        headers['content-type'] = TEXT;
-        return { status: 200, headers, body: file.data };
+      const failed = Object.keys(failures).length > 0;
+      if (failed) reqLog().warn({ failures: reasons }, 'health check failed');
+      return { status: failed ? 503 : 200, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(failures) };
+    },
+    Metrics: async () => {
+      const mem = process.memoryUsage();
+      return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render({ rss: mem.rss, heapUsed: mem.heapUsed }) + (await expiry.refresh(), expiry.render()) };
+    },
+    UpdateTUF: async ({ req, body, gun, reqLog }) => {
+      let parts;
+      try {
+        const boundary = formDataBoundary(req.headers['content-type']);
+        parts = parseMultipart(body, boundary, { maxParts: limits.maxParts, maxPartBytes: limits.maxBodyBytes, maxHeaderBytes: 16 * 1024 });
+      } catch (err) {
+        if (err instanceof MultipartError) throw new NotaryHttpError('MALFORMED_UPLOAD', undefined, { reason: err.message });
+        throw err;
       }
-      case 'GetKey':
-      case 'RotateKey': {
-        const role = route.role as 'timestamp' | 'snapshot';
-        const key = route.operation === 'GetKey' ? await repo.getKey(gun, role) : await repo.rotateKey(gun, role);
-        reqLog().info({ gun, role, keyId: key.keyId, operation: route.operation }, 'server key');
-        // public before private, as notary writes it (not canonical order).
-        return { status: 200, headers: { 'content-type': TEXT }, body: JSON.stringify({ keytype: key.keytype, keyval: { public: key.public, private: null } }) };
+      const updates = parseUpload(parts, isValidRoleName);
+      try {
+        await repo.publish(gun, updates);
+        metrics.observePublish('accepted');
+      } catch (err) {
+        metrics.observePublish(err instanceof NotaryHttpError && err.status < 500 ? (err.code === 'VERSION' ? 'conflict' : 'rejected') : 'error');
+        throw err;
       }
-      case 'DeleteTUF':
-        await repo.deleteGun(gun);
-        reqLog().info({ gun }, 'repository deleted');
-        return { status: 200 };
-      case 'GetChangeFeed':
-      case 'GetGlobalChangeFeed': {
-        const query = new URLSearchParams(rawQuery);
-        const p = changefeedParams(query.get('records') ?? undefined, query.get('change_id') ?? undefined);
-        const records = await opts.store.changes({ gun: route.operation === 'GetChangeFeed' ? gun : undefined, changeId: p.changeId, records: p.records });
-        return { status: 200, headers: { 'content-type': TEXT }, body: changefeedBody(records) };
-      }
-      case 'UiIndex':
-        return dashboard!.index(new URLSearchParams(rawQuery));
-      case 'UiRepository':
-        return dashboard!.repository(gun, new URLSearchParams(rawQuery));
-      case 'NotFound':
-        throw new NotaryHttpError('METADATA_NOT_FOUND');
-    }
+      reqLog().info({ gun, roles: [...updates.keys()] }, 'published');
+      return { status: 200 };
+    },
+    GetRole: getRole,
+    GetRoleByHash: getRole,
+    GetRoleByVersion: getRole,
+    GetKey: serverKey,
+    RotateKey: serverKey,
+    DeleteTUF: async ({ gun, reqLog }) => {
+      await repo.deleteGun(gun);
+      reqLog().info({ gun }, 'repository deleted');
+      return { status: 200 };
+    },
+    GetChangeFeed: changefeed,
+    GetGlobalChangeFeed: changefeed,
+    UiIndex: async ({ rawQuery }) => dashboard!.index(new URLSearchParams(rawQuery)),
+    UiRepository: async ({ gun, rawQuery }) => dashboard!.repository(gun, new URLSearchParams(rawQuery)),
+    NotFound: async () => { throw new NotaryHttpError('METADATA_NOT_FOUND'); },
   };
 
   const node = serve(handle, {
