@@ -21,24 +21,48 @@ const allowed = {
   cli: modules,
 };
 const pure = ['core', 'tuf', 'policy', 'sig'];
+// The OCI format layer: the pure files of `oci` (reference grammar, media types, manifest parsing)
+// that the client and the registry share. They import only `core` and each other, and the
+// registry may import nothing else of `oci` (it is a server, not a distribution client).
+const ociFormat = ['reference', 'mediatypes', 'manifest'];
 const ioModules = ['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'tls', 'dgram', 'dns', 'child_process', 'cluster', 'worker_threads', 'os', 'process', 'readline']
   .flatMap((m) => [`node:${m}`, m]);
+
+const pureRules = {
+  'no-restricted-globals': ['error', { name: 'process', message: 'pure modules read no environment' }, { name: 'fetch', message: 'pure modules do no I/O' }],
+  'no-restricted-syntax': ['error',
+    { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'pure modules read no clock: take `now` as a parameter' },
+    { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'pure modules read no clock: take `now` as a parameter' },
+    { selector: "CallExpression[callee.object.name='performance'][callee.property.name='now']", message: 'pure modules read no clock' },
+    { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'pure modules take randomness as a parameter' },
+  ],
+};
+const noIo = (name) => ioModules.map((n) => ({ name: n, message: `'${name}' is pure: no I/O (docs/architecture.md)` }));
 
 const forModule = (name) => {
   const forbidden = modules.filter((m) => m !== name && !allowed[name].includes(m));
   const patterns = forbidden.map((m) => ({ group: [`../${m}`, `../${m}/*`, `../../${m}/*`], message: `module '${name}' may not import '${m}' (docs/architecture.md)` }));
-  const paths = pure.includes(name) ? ioModules.map((n) => ({ name: n, message: `'${name}' is pure: no I/O (docs/architecture.md)` })) : [];
-  const rules = { 'no-restricted-imports': ['error', { patterns, paths }] };
-  if (pure.includes(name)) {
-    rules['no-restricted-globals'] = ['error', { name: 'process', message: 'pure modules read no environment' }, { name: 'fetch', message: 'pure modules do no I/O' }];
-    rules['no-restricted-syntax'] = ['error',
-      { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'pure modules read no clock: take `now` as a parameter' },
-      { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'pure modules read no clock: take `now` as a parameter' },
-      { selector: "CallExpression[callee.object.name='performance'][callee.property.name='now']", message: 'pure modules read no clock' },
-      { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'pure modules take randomness as a parameter' },
-    ];
+  if (name === 'registry') {
+    patterns.push({ group: ['../oci/*', ...ociFormat.map((f) => `!../oci/${f}.js`)], message: "module 'registry' may import only the OCI format layer of 'oci' (docs/architecture.md)" });
   }
+  const paths = pure.includes(name) ? noIo(name) : [];
+  const rules = { 'no-restricted-imports': ['error', { patterns, paths }] };
+  if (pure.includes(name)) Object.assign(rules, pureRules);
   return { files: [`src/${name}/**/*.ts`], rules };
+};
+
+const ociFormatLayer = {
+  files: ociFormat.map((f) => `src/oci/${f}.ts`),
+  rules: {
+    ...pureRules,
+    'no-restricted-imports': ['error', {
+      patterns: [
+        ...modules.filter((m) => m !== 'core').map((m) => ({ group: [`../${m}`, `../${m}/*`], message: `the OCI format layer may import only 'core' (docs/architecture.md)` })),
+        { group: ['./*', ...ociFormat.map((f) => `!./${f}.js`)], message: 'the OCI format layer may import only itself of `oci` (docs/architecture.md)' },
+      ],
+      paths: noIo('the OCI format layer'),
+    }],
+  },
 };
 
 export default tseslint.config(
@@ -51,4 +75,5 @@ export default tseslint.config(
     },
   },
   ...modules.map(forModule),
+  ociFormatLayer,
 );

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark against the real peers on this machine and prints the ratios.
 #   npm run bench                 all
-#   npm run bench -- server       only vouch server vs notary-server (memory and PostgreSQL)
+#   npm run bench -- server       only vouch server vs notary-server (memory, SQLite, PostgreSQL; `-- server memory` for one)
 # Installs what is missing (apt-get) first. Not part of CI: timings belong here, never in tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,6 @@ command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y
 [[ -d node_modules ]] || npm ci
 npm run --silent build
 what=${1:-all}
-if [[ $what == all || $what == server ]]; then node dist/bench/server/run.js "${2:-both}"; fi
+if [[ $what == all || $what == server ]]; then node dist/bench/server/run.js "${2:-all}"; fi
 if [[ $what == all || $what == inspect ]] && [[ -f dist/bench/inspect/run.js ]]; then node dist/bench/inspect/run.js; fi
 if [[ $what == all || $what == pull ]] && [[ -f dist/bench/pull/run.js ]]; then node dist/bench/pull/run.js; fi

@@ -7,6 +7,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { VouchError } from '../core/index.js';
+import type { Readable } from 'node:stream';
 
 /**
  * Bytes of request bodies the process may hold in memory at once. A trust-server publish is read
@@ -68,15 +69,6 @@ export function declaredBody(headers: IncomingHttpHeaders): { present: boolean; 
 }
 
 /**
- * Whether an answer sent now must close the connection: a body was announced and has not been
- * read to its end. Node would otherwise read the rest (up to the request timeout) to reuse the
- * connection; `Connection: close` makes it close once the answer is written (RFC 9112 section 9.6).
- */
-export function mustCloseAfterAnswer(req: IncomingMessage): boolean {
-  return declaredBody(req.headers).present && !req.readableEnded && req.complete !== true;
-}
-
-/**
  * How long a connection closed with a body unread stays open for reading after the answer. Closing
  * at once, with the client still sending, resets the connection, and a client can lose the answer
  * it has not read yet; Go's net/http waits 500 ms for the same reason (rstAvoidanceDelay in
@@ -87,12 +79,11 @@ export const LINGER_MS = 500;
 const lingering = new WeakSet<Socket>();
 
 /**
- * For an answer sent with the body unread: true when the answer must carry `Connection: close`
- * (the caller sets the header), and the connection then closes after LINGER_MS rather than at once.
+ * For an answer sent with `Connection: close` and the body unread (RequestBody.unread): the
+ * connection then closes after LINGER_MS rather than at once. Node would otherwise read the rest
+ * of the body (up to the request timeout) to reuse the connection (RFC 9112 section 9.6).
  */
-export function closeIfBodyUnread(req: IncomingMessage): boolean {
-  if (!mustCloseAfterAnswer(req)) return false;
-  const socket = req.socket as Socket | undefined;
+export function lingerBeforeClose(socket: Socket | undefined | null): void {
   // Node ends a `Connection: close` answer with socket.destroySoon() (lib/_http_server.js, resOnFinish).
   if (socket && typeof socket.destroySoon === 'function' && !lingering.has(socket)) {
     lingering.add(socket);
@@ -103,35 +94,72 @@ export function closeIfBodyUnread(req: IncomingMessage): boolean {
       this.once('close', () => { clearTimeout(timer); });
     };
   }
-  return true;
 }
 
 /**
- * Opens a body the server has decided to read: refuses a declared length over `limit` before a
- * byte is read, then, for `Expect: 100-continue`, invites the client to send (see deferContinue).
+ * A request's body, not yet read: what the headers announce, and the one way to open it. The
+ * Node adapter (serve.ts) makes one over the socket's request stream, with an `invite` that sends
+ * `100 Continue`; in-process callers make one over any stream. A server's handler opens it only once
+ * the request is admitted from its headers, and the adapter closes the connection when an answer
+ * leaves it unread.
  */
-export function openBody(req: IncomingMessage, res: ServerResponse | undefined, limit: number): void {
-  refuseDeclaredOver(req, limit);
-  inviteBody(req, res);
-}
+export class RequestBody {
+  private invited = false;
 
-function refuseDeclaredOver(req: IncomingMessage, limit: number): void {
-  const { length } = declaredBody(req.headers);
-  if (length !== undefined && length > limit) throw new BodyRefused('too-large', `request body of ${length} bytes exceeds the limit of ${limit} bytes`, limit);
-}
+  constructor(
+    private readonly headers: IncomingHttpHeaders,
+    private readonly stream: Readable,
+    private readonly invite: () => void = () => undefined,
+  ) {}
 
-function inviteBody(req: IncomingMessage, res: ServerResponse | undefined): void {
-  if (res && /^100-continue$/i.test(String(req.headers.expect ?? '')) && !continued.has(res)) {
-    continued.add(res);
-    res.writeContinue();
+  /** What the headers say about the body (see declaredBody). */
+  get declared(): { present: boolean; length: number | undefined } {
+    return declaredBody(this.headers);
+  }
+
+  /** Whether a body was announced and has not been read to its end. */
+  get unread(): boolean {
+    return this.declared.present && !this.stream.readableEnded && (this.stream as Partial<IncomingMessage>).complete !== true;
+  }
+
+  /**
+   * Opens the body as a stream: refuses a declared length over `limit` before a byte is read,
+   * then, for `Expect: 100-continue`, invites the client to send. The caller bounds what it reads.
+   */
+  open(limit: number): Readable {
+    refuseDeclaredOver(this.headers, limit);
+    this.inviteOnce();
+    return this.stream;
+  }
+
+  /**
+   * Reads the whole body into memory, at most `limit` bytes, holding them against `budget`. A
+   * declared length is taken from the budget before reading; a chunked body is taken as it arrives.
+   */
+  read(opts: { limit: number; budget: BodyBudget }): Promise<HeldBody> {
+    try {
+      refuseDeclaredOver(this.headers, opts.limit);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return readHeld(this.stream, this.declared.length, () => { this.inviteOnce(); }, opts);
+  }
+
+  private inviteOnce(): void {
+    if (this.invited || !/^100-continue$/i.test(String(this.headers.expect ?? ''))) return;
+    this.invited = true;
+    this.invite();
   }
 }
 
-const continued = new WeakSet<ServerResponse>();
+function refuseDeclaredOver(headers: IncomingHttpHeaders, limit: number): void {
+  const { length } = declaredBody(headers);
+  if (length !== undefined && length > limit) throw new BodyRefused('too-large', `request body of ${length} bytes exceeds the limit of ${limit} bytes`, limit);
+}
 
 /**
  * Stops Node from answering `Expect: 100-continue` by itself before the server has looked at the
- * request: requests that expect it are handled like any other, and openBody sends the 100.
+ * request: requests that expect it are handled like any other, and RequestBody sends the 100.
  */
 export function deferContinue(server: Server): void {
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => { server.emit('request', req, res); });
@@ -143,24 +171,14 @@ export interface HeldBody {
   release(): void;
 }
 
-/**
- * Reads a whole body into memory, at most `limit` bytes, holding them against `budget`. A declared
- * length is taken from the budget before reading; a chunked body is taken as it arrives.
- */
-export function readBody(req: IncomingMessage, res: ServerResponse | undefined, opts: { limit: number; budget: BodyBudget }): Promise<HeldBody> {
-  try {
-    refuseDeclaredOver(req, opts.limit);
-  } catch (err) {
-    return Promise.reject(err as Error);
-  }
-  const { length } = declaredBody(req.headers);
+function readHeld(stream: Readable, length: number | undefined, invite: () => void, opts: { limit: number; budget: BodyBudget }): Promise<HeldBody> {
   const busy = (): BodyRefused => new BodyRefused('busy', `the server holds ${opts.budget.inUse} bytes of request bodies, its limit is ${opts.budget.capacity}`);
   let held = 0;
   if (length !== undefined) {
     if (!opts.budget.tryTake(length)) return Promise.reject(busy());
     held = length;
   }
-  inviteBody(req, res);
+  invite();
   let released = false;
   const release = (): void => {
     if (released) return;
@@ -171,9 +189,9 @@ export function readBody(req: IncomingMessage, res: ServerResponse | undefined, 
     const chunks: Buffer[] = [];
     let size = 0;
     const fail = (err: BodyRefused): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.pause();
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.pause();
       release();
       reject(err);
     };
@@ -191,9 +209,9 @@ export function readBody(req: IncomingMessage, res: ServerResponse | undefined, 
       if (held > size) { opts.budget.give(held - size); held = size; }
       resolve({ bytes: Buffer.concat(chunks, size), release });
     };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', () => { fail(new BodyRefused('aborted', 'the request body was not received whole')); });
-    req.on('aborted', () => { fail(new BodyRefused('aborted', 'the request body was not received whole')); });
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', () => { fail(new BodyRefused('aborted', 'the request body was not received whole')); });
+    stream.on('aborted', () => { fail(new BodyRefused('aborted', 'the request body was not received whole')); });
   });
 }

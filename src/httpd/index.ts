@@ -1,6 +1,9 @@
-// httpd: what vouch's HTTP servers share: bounded, budgeted request bodies read only after a
-// request has been admitted from its headers.
+// httpd: what vouch's HTTP servers share: the Node adapter that puts a handler `(request) → answer`
+// on a socket, and bounded, budgeted request bodies read only after a request has been admitted
+// from its headers.
 export {
-  BodyBudget, BodyRefused, BUSY_RETRY_AFTER_SECONDS, DEFAULT_BYTES_IN_FLIGHT, LINGER_MS, closeIfBodyUnread, declaredBody, deferContinue, mustCloseAfterAnswer, openBody, processBodyBudget, readBody,
+  BodyBudget, BodyRefused, BUSY_RETRY_AFTER_SECONDS, DEFAULT_BYTES_IN_FLIGHT, LINGER_MS, RequestBody, declaredBody, deferContinue, lingerBeforeClose, processBodyBudget,
   type BodyRefusalKind, type HeldBody,
 } from './body.js';
+export { KEEP_ALIVE_TIMEOUT_MS, finalHeaders, serve, type Answer, type Handler, type HttpRequest, type NodeServer, type ServeOptions } from './serve.js';
+export { makeLogger, type LoggerSetting } from './log.js';

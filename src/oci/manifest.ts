@@ -83,13 +83,28 @@ function descriptors(v: unknown, what: string): Descriptor[] {
  * Parses manifest bytes. `mediaType` is what the registry or layout said (Content-Type or the
  * descriptor); the document's own `mediaType`, when present, must agree with it.
  */
-export function parseManifest(bytes: Uint8Array, mediaType?: string): Manifest {
-  const v = parseJson(bytes, { maxBytes: MAX_MANIFEST_BYTES, what: 'manifest' });
+export function parseManifest(bytes: Uint8Array, mediaType?: string, opts: { maxBytes?: number } = {}): Manifest {
+  const v = parseJson(bytes, { maxBytes: opts.maxBytes ?? MAX_MANIFEST_BYTES, what: 'manifest' });
   if (!isJsonObject(v)) throw invalid('not a JSON object');
-  const o: JsonObject = v;
+  return parseManifestDocument(v, mediaType);
+}
+
+/**
+ * Whether a document (served or sent as `mediaType`) is a Docker schema 1 manifest, a format vouch
+ * refuses by name (registries answer it with 415, distribution-spec's unsupported media type).
+ */
+export function isSchema1(doc: JsonObject, mediaType?: string): boolean {
+  const declared = typeof doc.mediaType === 'string' ? doc.mediaType : undefined;
+  return doc.schemaVersion === 1 || SCHEMA1_TYPES.includes(declared ?? '') || SCHEMA1_TYPES.includes(mediaType ?? '');
+}
+
+const SCHEMA1_TYPES: readonly string[] = [DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED];
+
+/** Checks a manifest already parsed from JSON; see parseManifest. */
+export function parseManifestDocument(o: JsonObject, mediaType?: string): Manifest {
   const declared = typeof o.mediaType === 'string' ? o.mediaType : undefined;
   if (declared && mediaType && declared !== mediaType) throw invalid(`it declares mediaType '${declared}' but was served as '${mediaType}'`);
-  if (o.schemaVersion === 1 || declared === DOCKER_SCHEMA1 || declared === DOCKER_SCHEMA1_SIGNED || mediaType === DOCKER_SCHEMA1_SIGNED) {
+  if (isSchema1(o, mediaType)) {
     throw new VouchError('INVALID_METADATA', 'Docker schema 1 manifests are not supported', { hint: 'convert the image to schema 2 or OCI (e.g. skopeo copy --format v2s2)' });
   }
   if (o.schemaVersion !== 2) throw invalid('schemaVersion must be 2');

@@ -1,5 +1,5 @@
 // registry: the embedded OCI distribution registry (`vouch registry`).
 export { createRegistry, runRegistry, parseAddr, DEFAULT_MAX_BLOB, DEFAULT_MAX_MANIFEST } from './server.js';
 export { DEFAULT_REGISTRY_LIMITS, registryLimits, type RegistryLimits } from './limits.js';
-export type { RegistryOptions, RegistryAuth, RunRegistryOptions, RunningRegistry } from './server.js';
+export type { Registry, RegistryOptions, RegistryAuth, RunRegistryOptions, RunningRegistry } from './server.js';
 export { FsStorage, validName } from './storage.js';

@@ -1,16 +1,13 @@
-// The notary-server HTTP API (notary server/server.go) on node:http(s). One handler reproduces gorilla/mux: path
-// cleaning (301), notary's route regexes in order, 405 for unknown methods, the GUN prefix filter,
-// token auth, then the operation. A request is admitted from its request line and headers (route,
-// GUN prefix, token) before any body is read, and only a publish reads one, bounded and counted
-// against the process-wide budget of src/httpd; every failure becomes notary's JSON error body.
-// No web framework: routing is notary's own, and a framework's request pipeline would double the
-// CPU cost of every metadata GET (measured: bench/server).
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import lightMyRequest from 'light-my-request';
-import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+// The notary-server HTTP API (notary server/server.go) as a handler, `(request) → answer`, that the
+// shared Node adapter (src/httpd/serve.ts) serves and tests call in-process. The handler reproduces
+// gorilla/mux: path cleaning (301), notary's route table in order (routes.ts), 405 for unknown
+// methods, the GUN prefix filter, token auth, then one function per operation. A request is
+// admitted from its request line and headers (route, GUN prefix, token) before any body is read,
+// and only a publish reads one, bounded and counted against the process-wide budget of src/httpd;
+// every failure becomes notary's JSON error body. No web framework: docs/decisions/server-shape.md.
+import type { Logger } from 'pino';
 import { isVouchError, redactSecrets } from '../core/index.js';
-import { BUSY_RETRY_AFTER_SECONDS, BodyRefused, closeIfBodyUnread, deferContinue, processBodyBudget, readBody, type BodyBudget, type HeldBody } from '../httpd/index.js';
+import { BUSY_RETRY_AFTER_SECONDS, BodyRefused, makeLogger, processBodyBudget, serve, type Answer, type BodyBudget, type Handler, type HeldBody, type HttpRequest, type LoggerSetting, type NodeServer } from '../httpd/index.js';
 import { isValidRoleName } from '../tuf/index.js';
 import { isStorageUnavailable, storableGun } from '../storage/common.js';
 import type { MetadataStore, ServerKeyAlgorithm, ServerKeyStore } from '../storage/types.js';
@@ -22,7 +19,7 @@ import { DEFAULT_EXPIRY_WARNING_DAYS, ExpiryMonitor } from './expiry.js';
 import { Metrics } from './metrics.js';
 import { MultipartError, formDataBoundary, parseMultipart } from './multipart.js';
 import { RepoService, type RepoLimits } from './repo.js';
-import { ROUTE_ACTIONS, SCOPE_ORDER, cleanPath, decodePath, escapePath, matchRoute, type RouteMatch } from './routes.js';
+import { ROUTE_ACTIONS, SCOPE_ORDER, cleanPath, decodePath, escapePath, matchRoute, type Operation, type RouteMatch } from './routes.js';
 import { Dashboard } from './ui.js';
 import { SignatureLookups, type RegistryMapping, type SignatureReader } from './signers.js';
 import { parseUpload } from './upload.js';
@@ -74,17 +71,15 @@ export interface ServerOptions {
   signatures?: { reader: SignatureReader; mappings: readonly RegistryMapping[] };
 }
 
-/** pino options (optionally with a `stream` destination), an existing logger, true for defaults, or false. */
-export type LoggerSetting = boolean | Logger | (LoggerOptions & { stream?: DestinationStream });
+export type { LoggerSetting } from '../httpd/index.js';
 
-/** The trust server: serve it with `listen`, or call it in-process with `inject` (tests). */
+/** The trust server: `handle` answers one request (tests call it in-process); `listen` serves it on a socket. */
 export interface NotaryApp {
-  readonly server: Server;
+  readonly handle: Handler;
+  readonly server: NodeServer['server'];
   readonly log: Logger;
   /** expiries of everything the server stores (gauges on /metrics; runServer logs warnings from it) */
   readonly expiry: ExpiryMonitor;
-  /** An in-process request (light-my-request), as a client would send it; no socket. */
-  inject(opts: lightMyRequest.InjectOptions): Promise<lightMyRequest.Response>;
   listen(opts: { host: string; port: number }): Promise<void>;
   /** Stops accepting connections, answers 503 to new requests, waits for those in flight. Idempotent. */
   close(): Promise<void>;
@@ -96,21 +91,6 @@ export const RETRY_AFTER_SECONDS = 5;
 /** What the health endpoint says of a failing check (the reason is in the server log). */
 export const HEALTH_FAILED = 'unavailable';
 const JSON_TYPE = 'application/json; charset=utf-8';
-
-/** What a handler answers; the one place that writes to the socket. */
-interface Answer {
-  status: number;
-  headers?: Record<string, string>;
-  body?: string | Uint8Array;
-}
-
-function makeLogger(setting: LoggerSetting | undefined): Logger {
-  if (setting === undefined || setting === false) return pino({ level: 'silent' });
-  if (setting === true) return pino();
-  if (typeof (setting as Logger).child === 'function') return setting as Logger;
-  const { stream, ...options } = setting as LoggerOptions & { stream?: DestinationStream };
-  return stream ? pino(options, stream) : pino(options);
-}
 
 /** The answer to a body that was not read whole. */
 function bodyRefusal(err: BodyRefused): NotaryHttpError {
@@ -124,7 +104,7 @@ function bodyRefusal(err: BodyRefused): NotaryHttpError {
   }
 }
 
-/** Builds the server (not listening). Use `inject` in tests, `listen` (or runServer) to serve. */
+/** Builds the server (not listening): call `handle` in-process (tests), `listen` (or runServer) to serve. */
 export function createServer(opts: ServerOptions): NotaryApp {
   const now = opts.now ?? (() => new Date());
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -150,58 +130,40 @@ export function createServer(opts: ServerOptions): NotaryApp {
     : undefined;
   const log = makeLogger(opts.logger);
   let nextRequestId = 0;
-  let closing = false;
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const handle: Handler = async (req) => {
     const start = process.hrtime.bigint();
-    const reqLog = log.child({ reqId: `req-${(++nextRequestId).toString(36)}` });
-    let operation = 'NotFound';
-    res.once('finish', () => {
-      const secs = Number(process.hrtime.bigint() - start) / 1e9;
-      metrics.observeRequest(operation, req.method ?? '', res.statusCode, secs);
-      reqLog.info({ method: req.method, uri: req.url, status: res.statusCode, durationMs: Math.round(secs * 1e6) / 1e3 }, 'response completed');
-    });
-    const send = (a: Answer): void => {
-      if (res.headersSent || res.destroyed) return;
-      const headers: Record<string, string | number> = { ...a.headers };
-      if (closeIfBodyUnread(req) || closing) headers.connection = 'close';
-      const body = a.body === undefined ? undefined : typeof a.body === 'string' ? Buffer.from(a.body) : a.body;
-      headers['content-length'] = body?.byteLength ?? 0;
-      res.writeHead(a.status, headers);
-      res.end(body);
-    };
-    if (closing) {
-      send({ status: 503, headers: { 'content-type': JSON_TYPE }, body: errorBody('UNKNOWN', undefined) });
-      return;
-    }
-    const rawUrl = req.url ?? '/';
+    const reqId = `req-${(++nextRequestId).toString(36)}`;
+    const routed = await respond(req, reqId);
+    const secs = Number(process.hrtime.bigint() - start) / 1e9;
+    metrics.observeRequest(routed.operation, req.method, routed.answer.status, secs);
+    log.info({ reqId, method: req.method, uri: req.url, status: routed.answer.status, durationMs: Math.round(secs * 1e6) / 1e3 }, 'response completed');
+    return routed.answer;
+  };
+
+  const respond = async (req: HttpRequest, reqId: string): Promise<{ operation: string; answer: Answer }> => {
+    const rawUrl = req.url;
     const q = rawUrl.indexOf('?');
     const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
     const query = q < 0 ? '' : rawUrl.slice(q + 1);
     const path = decodePath(rawPath);
-    if (path === undefined) {
-      send({ status: 400, headers: { 'content-type': TEXT }, body: '400 Bad Request' });
-      return;
-    }
+    if (path === undefined) return { operation: 'NotFound', answer: { status: 400, headers: { 'content-type': TEXT }, body: '400 Bad Request' } };
     const clean = cleanPath(path);
-    if (clean !== path) {
-      operation = 'Redirect';
-      send({ status: 301, headers: { location: escapePath(clean) + (query === '' ? '' : `?${query}`) } });
-      return;
+    if (clean !== path) return { operation: 'Redirect', answer: { status: 301, headers: { location: escapePath(clean) + (query === '' ? '' : `?${query}`) } } };
+    const route = matchRoute(req.method, path, { ui: dashboard !== undefined });
+    if (route.methodNotAllowed) return { operation: route.operation, answer: { status: 405 } };
+    // A child logger only for the requests that log more than the line every request gets.
+    let child: Logger | undefined;
+    const reqLog = (): Logger => (child ??= log.child({ reqId }));
+    try {
+      return { operation: route.operation, answer: await answer(route, req, reqLog, query) };
+    } catch (err) {
+      reqLog().error({ err }, 'unhandled error');
+      return { operation: route.operation, answer: errorAnswer(new NotaryHttpError('UNKNOWN')) };
     }
-    const route = matchRoute(req.method ?? '', path, { ui: dashboard !== undefined });
-    operation = route.operation;
-    if (route.methodNotAllowed) {
-      send({ status: 405 });
-      return;
-    }
-    void answer(route, req, res, reqLog, query).then(send, (err: unknown) => {
-      reqLog.error({ err }, 'unhandled error');
-      send(errorAnswer(new NotaryHttpError('UNKNOWN')));
-    });
   };
 
-  const answer = async (route: RouteMatch, req: IncomingMessage, res: ServerResponse, reqLog: Logger, query: string): Promise<Answer> => {
+  const answer = async (route: RouteMatch, req: HttpRequest, reqLog: () => Logger, query: string): Promise<Answer> => {
     let held: HeldBody | undefined;
     try {
       // Admission from the request line and headers alone: no body byte is read before this.
@@ -209,38 +171,38 @@ export function createServer(opts: ServerOptions): NotaryApp {
       const actions = ROUTE_ACTIONS[route.operation];
       if (authorizer && actions !== 'none') {
         const r = await authorizer.authorize(req.headers.authorization, buildAccess(route.gun, actions), now(), SCOPE_ORDER[route.operation]);
-        reqLog.debug({ subject: r.subject, operation: route.operation }, 'authorized');
+        reqLog().debug({ subject: r.subject, operation: route.operation }, 'authorized');
       }
-      // Only a publish takes a body; any other route answers without reading one (send closes
-      // the connection when one was sent).
+      // Only a publish takes a body; any other route answers without reading one (the adapter
+      // closes the connection when one was sent).
       let body: Buffer = Buffer.alloc(0);
       if (route.operation === 'UpdateTUF') {
         try {
-          held = await readBody(req, res, { limit: limits.maxBodyBytes, budget });
+          held = await req.body.read({ limit: limits.maxBodyBytes, budget });
         } catch (err) {
           if (err instanceof BodyRefused) throw bodyRefusal(err);
           throw err;
         }
         body = held.bytes;
       }
-      return await dispatch(route, req, body, reqLog, new URLSearchParams(query));
+      return await operations[route.operation]({ route, gun: route.gun ?? '', req, body, reqLog, rawQuery: query });
     } catch (err) {
       if (err instanceof NotaryHttpError) {
         const level = err.status >= 500 ? 'error' : 'info';
-        reqLog[level]({ code: err.code, reason: err.reason ?? err.message, gun: route.gun, role: route.role }, 'request failed');
+        reqLog()[level]({ code: err.code, reason: err.reason ?? err.message, gun: route.gun, role: route.role }, 'request failed');
         return errorAnswer(err);
       }
       if (isStorageUnavailable(err)) {
         // The database is down, restarting or busy: a retry soon will likely succeed (reads and writes alike).
-        reqLog.warn({ err, gun: route.gun }, 'storage unavailable');
+        reqLog().warn({ err, gun: route.gun }, 'storage unavailable');
         return errorAnswer(new NotaryHttpError('UNAVAILABLE', `the trust database is unreachable or busy; retry in ${RETRY_AFTER_SECONDS} s`, {
           headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
         }));
       }
       if (isVouchError(err, 'STORAGE') || isVouchError(err, 'INTERNAL')) {
-        reqLog.error({ err, gun: route.gun }, 'storage failure');
+        reqLog().error({ err, gun: route.gun }, 'storage failure');
       } else {
-        reqLog.error({ err, gun: route.gun }, 'unexpected failure');
+        reqLog().error({ err, gun: route.gun }, 'unexpected failure');
       }
       return errorAnswer(new NotaryHttpError(route.operation === 'UpdateTUF' ? 'UPDATING' : 'UNKNOWN'));
     } finally {
@@ -248,121 +210,114 @@ export function createServer(opts: ServerOptions): NotaryApp {
     }
   };
 
-  const dispatch = async (route: RouteMatch, req: IncomingMessage, body: Buffer, reqLog: Logger, query: URLSearchParams): Promise<Answer> => {
-    const gun = route.gun ?? '';
-    switch (route.operation) {
-      case 'MainHandler':
-        return { status: 200, headers: { 'content-type': TEXT }, body: '{}' };
-      case 'Health': {
-        // Unauthenticated, so the answer names the failing checks and nothing more: error text
-        // (hosts, users, database messages) goes to the log only. notary-server's health handler
-        // (distribution's health.StatusHandler) puts the error text in the body.
-        const failures: Record<string, string> = {};
-        const reasons: Record<string, string> = {};
-        const checks: Record<string, () => Promise<void>> = { 'DB operational': () => opts.store.check(), ...opts.healthChecks };
-        for (const [name, check] of Object.entries(checks)) {
-          try {
-            await check();
-          } catch (err) {
-            failures[name] = HEALTH_FAILED;
-            reasons[name] = redactSecrets(err instanceof Error ? err.message : String(err));
-          }
-        }
-        const failed = Object.keys(failures).length > 0;
-        if (failed) reqLog.warn({ failures: reasons }, 'health check failed');
-        return { status: failed ? 503 : 200, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(failures) };
-      }
-      case 'Metrics': {
-        const mem = process.memoryUsage();
-        return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render({ rss: mem.rss, heapUsed: mem.heapUsed }) + (await expiry.refresh(), expiry.render()) };
-      }
-      case 'UpdateTUF': {
-        let parts;
-        try {
-          const boundary = formDataBoundary(req.headers['content-type']);
-          parts = parseMultipart(body, boundary, { maxParts: limits.maxParts, maxPartBytes: limits.maxBodyBytes, maxHeaderBytes: 16 * 1024 });
-        } catch (err) {
-          if (err instanceof MultipartError) throw new NotaryHttpError('MALFORMED_UPLOAD', undefined, { reason: err.message });
-          throw err;
-        }
-        const updates = parseUpload(parts, isValidRoleName);
-        try {
-          await repo.publish(gun, updates);
-          metrics.observePublish('accepted');
-        } catch (err) {
-          metrics.observePublish(err instanceof NotaryHttpError && err.status < 500 ? (err.code === 'VERSION' ? 'conflict' : 'rejected') : 'error');
-          throw err;
-        }
-        reqLog.info({ gun, roles: [...updates.keys()] }, 'published');
-        return { status: 200 };
-      }
-      case 'GetRole':
-      case 'GetRoleByHash':
-      case 'GetRoleByVersion': {
-        const role = route.role!;
-        let file;
-        if (route.operation === 'GetRole') file = await repo.getCurrent(gun, role);
-        else if (route.operation === 'GetRoleByHash') file = await repo.getChecksum(gun, role, route.checksum!);
-        else file = await repo.getVersion(gun, role, route.version!);
-        if (!file) throw new NotaryHttpError('METADATA_NOT_FOUND', {});
-        const current = route.operation === 'GetRole';
-        const headers = cacheHeaders(current ? caching.currentMaxAge : caching.consistentMaxAge, current);
-        headers['last-modified'] = rfc1123(file.createdAt);
-        headers['content-type'] = TEXT;
-        return { status: 200, headers, body: file.data };
-      }
-      case 'GetKey':
-      case 'RotateKey': {
-        const role = route.role as 'timestamp' | 'snapshot';
-        const key = route.operation === 'GetKey' ? await repo.getKey(gun, role) : await repo.rotateKey(gun, role);
-        reqLog.info({ gun, role, keyId: key.keyId, operation: route.operation }, 'server key');
-        // public before private, as notary writes it (not canonical order).
-        return { status: 200, headers: { 'content-type': TEXT }, body: JSON.stringify({ keytype: key.keytype, keyval: { public: key.public, private: null } }) };
-      }
-      case 'DeleteTUF':
-        await repo.deleteGun(gun);
-        reqLog.info({ gun }, 'repository deleted');
-        return { status: 200 };
-      case 'GetChangeFeed':
-      case 'GetGlobalChangeFeed': {
-        const p = changefeedParams(query.get('records') ?? undefined, query.get('change_id') ?? undefined);
-        const records = await opts.store.changes({ gun: route.operation === 'GetChangeFeed' ? gun : undefined, changeId: p.changeId, records: p.records });
-        return { status: 200, headers: { 'content-type': TEXT }, body: changefeedBody(records) };
-      }
-      case 'UiIndex':
-        return dashboard!.index(query);
-      case 'UiRepository':
-        return dashboard!.repository(gun, query);
-      case 'NotFound':
-        throw new NotaryHttpError('METADATA_NOT_FOUND');
-    }
+  /** What one operation gets: the route, the request, its body (a publish's; empty for the others), the query. */
+  interface Call {
+    route: RouteMatch;
+    gun: string;
+    req: HttpRequest;
+    body: Buffer;
+    reqLog: () => Logger;
+    rawQuery: string;
+  }
+
+  const getRole = async ({ route, gun }: Call): Promise<Answer> => {
+    const role = route.role!;
+    let file;
+    if (route.operation === 'GetRole') file = await repo.getCurrent(gun, role);
+    else if (route.operation === 'GetRoleByHash') file = await repo.getChecksum(gun, role, route.checksum!);
+    else file = await repo.getVersion(gun, role, route.version!);
+    if (!file) throw new NotaryHttpError('METADATA_NOT_FOUND', {});
+    const current = route.operation === 'GetRole';
+    const headers = cacheHeaders(current ? caching.currentMaxAge : caching.consistentMaxAge, current);
+    headers['last-modified'] = rfc1123(file.createdAt);
+    headers['content-type'] = TEXT;
+    return { status: 200, headers, body: file.data };
   };
 
-  const server = opts.https ? createHttpsServer({ key: opts.https.key, cert: opts.https.cert }, handle) : createHttpServer(handle);
-  deferContinue(server);
-  // As long as a proxy or client keeps a connection idle (Go clients reuse them for 90 s).
-  server.keepAliveTimeout = 72_000;
-  let closed: Promise<void> | undefined;
-  return {
-    server,
-    log,
-    expiry,
-    inject: (o) => lightMyRequest(handle, o),
-    listen: ({ host, port }) => new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => { reject(err); };
-      server.once('error', onError);
-      server.listen(port, host, () => { server.off('error', onError); resolve(); });
-    }),
-    close: () => {
-      closed ??= new Promise<void>((resolve) => {
-        closing = true;
-        if (!server.listening) { resolve(); return; }
-        server.close(() => { resolve(); });
-        server.closeIdleConnections();
-      });
-      return closed;
-    },
+  const serverKey = async ({ route, gun, reqLog }: Call): Promise<Answer> => {
+    const role = route.role as 'timestamp' | 'snapshot';
+    const key = route.operation === 'GetKey' ? await repo.getKey(gun, role) : await repo.rotateKey(gun, role);
+    reqLog().info({ gun, role, keyId: key.keyId, operation: route.operation }, 'server key');
+    // public before private, as notary writes it (not canonical order).
+    return { status: 200, headers: { 'content-type': TEXT }, body: JSON.stringify({ keytype: key.keytype, keyval: { public: key.public, private: null } }) };
   };
+
+  const changefeed = async ({ route, gun, rawQuery }: Call): Promise<Answer> => {
+    const query = new URLSearchParams(rawQuery);
+    const p = changefeedParams(query.get('records') ?? undefined, query.get('change_id') ?? undefined);
+    const records = await opts.store.changes({ gun: route.operation === 'GetChangeFeed' ? gun : undefined, changeId: p.changeId, records: p.records });
+    return { status: 200, headers: { 'content-type': TEXT }, body: changefeedBody(records) };
+  };
+
+  /** One function per operation of the route table (routes.ts). */
+  const operations: Record<Operation, (c: Call) => Promise<Answer>> = {
+    MainHandler: async () => ({ status: 200, headers: { 'content-type': TEXT }, body: '{}' }),
+    Health: async ({ reqLog }) => {
+      // Unauthenticated, so the answer names the failing checks and nothing more: error text
+      // (hosts, users, database messages) goes to the log only. notary-server's health handler
+      // (distribution's health.StatusHandler) puts the error text in the body.
+      const failures: Record<string, string> = {};
+      const reasons: Record<string, string> = {};
+      const checks: Record<string, () => Promise<void>> = { 'DB operational': () => opts.store.check(), ...opts.healthChecks };
+      for (const [name, check] of Object.entries(checks)) {
+        try {
+          await check();
+        } catch (err) {
+          failures[name] = HEALTH_FAILED;
+          reasons[name] = redactSecrets(err instanceof Error ? err.message : String(err));
+        }
+      }
+      const failed = Object.keys(failures).length > 0;
+      if (failed) reqLog().warn({ failures: reasons }, 'health check failed');
+      return { status: failed ? 503 : 200, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(failures) };
+    },
+    Metrics: async () => {
+      const mem = process.memoryUsage();
+      return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render({ rss: mem.rss, heapUsed: mem.heapUsed }) + (await expiry.refresh(), expiry.render()) };
+    },
+    UpdateTUF: async ({ req, body, gun, reqLog }) => {
+      let parts;
+      try {
+        const boundary = formDataBoundary(req.headers['content-type']);
+        parts = parseMultipart(body, boundary, { maxParts: limits.maxParts, maxPartBytes: limits.maxBodyBytes, maxHeaderBytes: 16 * 1024 });
+      } catch (err) {
+        if (err instanceof MultipartError) throw new NotaryHttpError('MALFORMED_UPLOAD', undefined, { reason: err.message });
+        throw err;
+      }
+      const updates = parseUpload(parts, isValidRoleName);
+      try {
+        await repo.publish(gun, updates);
+        metrics.observePublish('accepted');
+      } catch (err) {
+        metrics.observePublish(err instanceof NotaryHttpError && err.status < 500 ? (err.code === 'VERSION' ? 'conflict' : 'rejected') : 'error');
+        throw err;
+      }
+      reqLog().info({ gun, roles: [...updates.keys()] }, 'published');
+      return { status: 200 };
+    },
+    GetRole: getRole,
+    GetRoleByHash: getRole,
+    GetRoleByVersion: getRole,
+    GetKey: serverKey,
+    RotateKey: serverKey,
+    DeleteTUF: async ({ gun, reqLog }) => {
+      await repo.deleteGun(gun);
+      reqLog().info({ gun }, 'repository deleted');
+      return { status: 200 };
+    },
+    GetChangeFeed: changefeed,
+    GetGlobalChangeFeed: changefeed,
+    UiIndex: async ({ rawQuery }) => dashboard!.index(new URLSearchParams(rawQuery)),
+    UiRepository: async ({ gun, rawQuery }) => dashboard!.repository(gun, new URLSearchParams(rawQuery)),
+    NotFound: async () => { throw new NotaryHttpError('METADATA_NOT_FOUND'); },
+  };
+
+  const node = serve(handle, {
+    ...(opts.https ? { tls: opts.https } : {}),
+    closing: () => ({ status: 503, headers: { 'content-type': JSON_TYPE }, body: errorBody('UNKNOWN', undefined) }),
+    onError: (err) => { log.error({ err }, 'unhandled error'); },
+  });
+  return { handle, server: node.server, log, expiry, listen: node.listen, close: node.close };
 }
 
 function errorAnswer(err: NotaryHttpError, status?: number): Answer {

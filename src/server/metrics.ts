@@ -29,18 +29,19 @@ export class Metrics {
   }
 
   observeRequest(operation: string, method: string, code: number, seconds: number): void {
-    const l = { operation, method, code: String(code) };
-    const k = JSON.stringify(l);
-    const c = this.requests.get(k) ?? { labels: l, value: 0 };
-    c.value++;
-    this.requests.set(k, c);
-    const dl = { operation };
-    const dk = JSON.stringify(dl);
-    const d = this.durations.get(dk) ?? { labels: dl, h: { counts: BUCKETS.map(() => 0), sum: 0, count: 0 } };
-    BUCKETS.forEach((b, i) => { if (seconds <= b) d.h.counts[i]!++; });
+    // Keys joined with a byte no label holds: this runs on every request (bench/server).
+    const k = `${operation}\u0000${method}\u0000${code}`;
+    const c = this.requests.get(k);
+    if (c) c.value++;
+    else this.requests.set(k, { labels: { operation, method, code: String(code) }, value: 1 });
+    let d = this.durations.get(operation);
+    if (!d) {
+      d = { labels: { operation }, h: { counts: BUCKETS.map(() => 0), sum: 0, count: 0 } };
+      this.durations.set(operation, d);
+    }
+    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) d.h.counts[i]!++;
     d.h.sum += seconds;
     d.h.count++;
-    this.durations.set(dk, d);
   }
 
   /** Publish outcomes: 'accepted', 'rejected', 'conflict', 'error'. */

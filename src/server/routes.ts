@@ -122,6 +122,8 @@ export function matchRoute(method: string, path: string, opts: { ui?: boolean } 
  */
 export function cleanPath(p: string): string {
   if (p === '') return '/';
+  // Most paths are clean already: no empty, `.` or `..` segment (checked without splitting, as this runs on every request).
+  if (p.charCodeAt(0) === 47 && !p.includes('//') && !p.includes('/.')) return p;
   if (!p.startsWith('/')) p = '/' + p;
   const out: string[] = [];
   for (const seg of p.split('/')) {

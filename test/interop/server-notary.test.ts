@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { RunningServer } from '../../src/server/index.js';
 import { startPeers, type Peers } from '../support/peers.js';
 import { HEX_A, HEX_B, listed, notary, ok, peersCtx, rawRequest, setup, start, tokenAuth, type Ctx } from '../support/vouch-server.js';
+import { inject } from '../support/inject.js';
 
 describe('real notary CLI against vouch server (memory store): GUN prefixes and intruders', () => {
   let ctx: Ctx;
@@ -65,7 +66,7 @@ describe('real notary CLI against vouch server (SQLite store survives a restart,
       ok(await n(['init', gun, '-p']), 'init');
       ok(await n(['key', 'rotate', gun, 'snapshot', '-r']), 'rotate snapshot -r');
       ok(await n(['addhash', gun, 'one', '10', '--sha256', HEX_A, '-p']), 'addhash');
-      const ts = JSON.parse((await server.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/timestamp.json` })).body) as { signatures: { method: string }[] };
+      const ts = JSON.parse((await inject(server.app, { method: 'GET', url: `/v2/${gun}/_trust/tuf/timestamp.json` })).body) as { signatures: { method: string }[] };
       assert.equal(ts.signatures[0]!.method, 'eddsa');
     } finally {
       await server.close();

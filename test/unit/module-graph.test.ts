@@ -46,6 +46,15 @@ const cases: [string, string, RegExp | null][] = [
   ['src/client/x.ts', "import { x as y } from '../http/index.js';\nexport const x = y;\n", null],
   ['src/client/x.ts', "import { x as y } from '../keys/index.js';\nimport { readFileSync } from 'node:fs';\nexport const x = [y, readFileSync];\n", null],
   ['src/cli/x.ts', "import { x as y } from '../server/index.js';\nexport const x = y;\n", null],
+  // the OCI format layer (oci/reference.ts, mediatypes.ts, manifest.ts): pure, shared by the client and the registry
+  ['src/oci/manifest.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n", /pure: no I\/O/],
+  ['src/oci/reference.ts', 'export const x = Date.now();\n', /no clock/],
+  ['src/oci/mediatypes.ts', "import { x as y } from './client.js';\nexport const x = y;\n", /OCI format layer may import only itself/],
+  ['src/oci/manifest.ts', "import { x as y } from '../http/index.js';\nexport const x = y;\n", /OCI format layer may import only 'core'/],
+  ['src/oci/manifest.ts', "import { x as y } from './mediatypes.js';\nimport { z } from '../core/index.js';\nexport const x = [y, z];\n", null],
+  ['src/registry/x.ts', "import { x as y } from '../oci/client.js';\nexport const x = y;\n", /may import only the OCI format layer/],
+  ['src/registry/x.ts', "import { x as y } from '../oci/index.js';\nexport const x = y;\n", /may import only the OCI format layer/],
+  ['src/registry/x.ts', "import { x as y } from '../oci/manifest.js';\nexport const x = y;\n", null],
 ];
 
 for (const [file, code, expected] of cases) {

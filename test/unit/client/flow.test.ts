@@ -19,6 +19,7 @@ import { RepoHandle } from '../../../src/client/repo.js';
 import { sign } from '../../../src/client/sign.js';
 import { Session, parseTrustReference } from '../../../src/client/session.js';
 import { canonicalKeyId, parseRoot, setExpires } from '../../../src/tuf/index.js';
+import { inject } from '../../support/inject.js';
 
 let app: NotaryApp;
 let server: string;
@@ -149,9 +150,9 @@ test('key rotation of every role: the root lists new keys (the server\'s for tim
     assert.ok((await readFile(join(cached, `${role}.json`))).byteLength > 0, `${role} cached`);
   }
   // snapshot goes to the client first (so targets and root rotations publish a client-signed snapshot), then back to the server
-  const currentRoot = async () => parseRoot((await app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` })).rawPayload).signed;
+  const currentRoot = async () => parseRoot((await inject(app, { method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` })).rawPayload).signed;
   const serverKeyId = async (role: 'timestamp' | 'snapshot'): Promise<string> => {
-    const body = JSON.parse((await app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/${role}.key` })).body) as { keytype: string; keyval: { public: string } };
+    const body = JSON.parse((await inject(app, { method: 'GET', url: `/v2/${gun}/_trust/tuf/${role}.key` })).body) as { keytype: string; keyval: { public: string } };
     return canonicalKeyId({ keytype: body.keytype, public: Buffer.from(body.keyval.public, 'base64') } as never);
   };
   for (const [role, extra] of [['timestamp', []], ['snapshot', []], ['targets', []], ['root', []], ['snapshot', ['--server-managed']]] as const) {
@@ -197,7 +198,7 @@ test('usage errors are VouchErrors with docker\'s words', async () => {
   assert.equal(pinned.code, 1);
   assert.match(pinned.stderr, /trust pinning/i);
   // pinned to the repository's real root certificate key ID (the x509 ID root.json lists), a fresh client trusts it
-  const rootJson = parseRoot((await app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` })).rawPayload);
+  const rootJson = parseRoot((await inject(app, { method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` })).rawPayload);
   await writeFile(join(u.dir, 'pin-ok.json'), JSON.stringify({ trust_pinning: { certs: { [`${registry.host}/team/*`]: rootJson.signed.roles.root.keyids }, disable_tofu: true } }));
   await u.ok(['trust', 'inspect', '--trust-pinning', join(u.dir, 'pin-ok.json'), gun]);
 });
@@ -211,7 +212,7 @@ test('inspect --json (and --pretty --json) prints the JSON; one user reuses its 
   const [first, second] = [`${registry.host}/team/first-of-two`, `${registry.host}/team/second-of-two`];
   for (const g of [first, second]) await u.ok(['trust', 'sign', `${g}:1.0`, '--digest', imageDigest, '--size', '10']);
   const rootIds = async (g: string): Promise<string[]> => {
-    const root = parseRoot((await app.inject({ method: 'GET', url: `/v2/${g}/_trust/tuf/root.json` })).rawPayload).signed;
+    const root = parseRoot((await inject(app, { method: 'GET', url: `/v2/${g}/_trust/tuf/root.json` })).rawPayload).signed;
     return root.roles.root.keyids.map((id) => canonicalKeyId(root.keys.get(id)!));
   };
   assert.deepEqual(await rootIds(second), await rootIds(first), 'the same root key signs both repositories');
@@ -239,7 +240,7 @@ test('a root that expires within six months is re-signed with the next publish',
     draft.setRoot(setExpires(draft.root, new Date(Date.now() + 30 * 24 * 3600 * 1000)));
     await repo.publish(draft);
     await sign(s, () => undefined, `${registry.host}/team/expiring:1.0`, { ...ref, tag: '1.0' }, { target: { sha256Hex: hex(imageDigest), length: 100 } });
-    const root = JSON.parse((await app.inject({ method: 'GET', url: `/v2/${registry.host}/team/expiring/_trust/tuf/root.json` })).body) as { signed: { version: number; expires: string } };
+    const root = JSON.parse((await inject(app, { method: 'GET', url: `/v2/${registry.host}/team/expiring/_trust/tuf/root.json` })).body) as { signed: { version: number; expires: string } };
     assert.equal(root.signed.version, 2);
     assert.ok(new Date(root.signed.expires).getTime() > Date.now() + 9 * 365 * 24 * 3600 * 1000);
   } finally {
@@ -261,11 +262,11 @@ test('key rotate --key: the given root and targets keys are the ones the new roo
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /passphrase/);
   await u.ok(['trust', 'key', 'rotate', g, 'targets', '--key', join(u.dir, 'targets.pem')], { DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: 'file-pass' });
-  const root = parseRoot((await app.inject({ method: 'GET', url: `/v2/${g}/_trust/tuf/root.json` })).rawPayload);
+  const root = parseRoot((await inject(app, { method: 'GET', url: `/v2/${g}/_trust/tuf/root.json` })).rawPayload);
   const canon = (id: string): string => canonicalKeyId(root.signed.keys.get(id)!);
   assert.deepEqual(root.signed.roles.root.keyids.map(canon), [rootKey.canonicalKeyId]);
   assert.deepEqual(root.signed.roles.targets.keyids.map(canon), [targetsKey.canonicalKeyId]);
-  const rotated = parseRoot((await app.inject({ method: 'GET', url: `/v2/${g}/_trust/tuf/2.root.json` })).rawPayload);
+  const rotated = parseRoot((await inject(app, { method: 'GET', url: `/v2/${g}/_trust/tuf/2.root.json` })).rawPayload);
   assert.equal(rotated.signatures.length, 2, 'the root rotation is signed by the old and the new root key');
   assert.equal(root.signed.version, 3);
   const [repo] = await inspect(await vouchUser(server), g);

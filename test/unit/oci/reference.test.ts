@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunOf, parseReference } from '../../../src/oci/reference.js';
+import { isSchema1, parseManifest } from '../../../src/oci/manifest.js';
 import { isVouchError } from '../../../src/core/index.js';
 
 const D = 'sha256:' + 'ab'.repeat(32);
@@ -30,3 +31,12 @@ test('invalid references are refused with a reason', () => {
   }
 });
 
+
+test('the OCI format layer: schema 1 is recognised by version, declared type or served type, and refused by name', () => {
+  assert.equal(isSchema1({ schemaVersion: 1 }), true);
+  assert.equal(isSchema1({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v1+prettyjws' }), true);
+  assert.equal(isSchema1({ schemaVersion: 2 }, 'application/vnd.docker.distribution.manifest.v1+json'), true);
+  assert.equal(isSchema1({ schemaVersion: 2 }, 'application/vnd.oci.image.manifest.v1+json'), false);
+  assert.throws(() => parseManifest(Buffer.from('{"schemaVersion":2}'), 'application/vnd.docker.distribution.manifest.v1+json'), /schema 1 manifests are not supported/);
+  assert.throws(() => parseManifest(Buffer.from('{"schemaVersion":2,"config":{"mediaType":"x","digest":"sha256:' + 'a'.repeat(64) + '","size":1},"layers":[]}'), undefined, { maxBytes: 10 }), /manifest/);
+});

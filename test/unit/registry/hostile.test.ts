@@ -8,17 +8,17 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { digestOf } from '../../../src/core/index.js';
 import { BodyBudget } from '../../../src/httpd/index.js';
-import { createRegistry, runRegistry, type RegistryOptions } from '../../../src/registry/index.js';
+import { createRegistry, runRegistry, type Registry, type RegistryOptions } from '../../../src/registry/index.js';
 import { rawExchange } from '../../support/rawhttp.js';
+import { inject, type InjectResponse } from '../../support/inject.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const BOUNDED = { timeout: 30_000 };
 
-async function withRegistry(opts: Omit<RegistryOptions, 'root'>, fn: (app: FastifyInstance, root: string) => Promise<void>): Promise<void> {
+async function withRegistry(opts: Omit<RegistryOptions, 'root'>, fn: (app: Registry, root: string) => Promise<void>): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'vouch-registry-hostile-'));
   const app = await createRegistry({ root, ...opts });
   try {
@@ -29,16 +29,16 @@ async function withRegistry(opts: Omit<RegistryOptions, 'root'>, fn: (app: Fasti
   }
 }
 
-function errorOf(res: LightMyRequestResponse): { code: string; message: string } {
+function errorOf(res: InjectResponse): { code: string; message: string } {
   return (JSON.parse(res.body) as { errors: { code: string; message: string }[] }).errors[0]!;
 }
 
-async function openSession(app: FastifyInstance, repo: string): Promise<LightMyRequestResponse> {
-  return app.inject({ method: 'POST', url: `/v2/${repo}/blobs/uploads/` });
+async function openSession(app: Registry, repo: string): Promise<InjectResponse> {
+  return inject(app, { method: 'POST', url: `/v2/${repo}/blobs/uploads/` });
 }
 
-async function patch(app: FastifyInstance, location: string, bytes: Buffer | Readable): Promise<LightMyRequestResponse> {
-  return app.inject({ method: 'PATCH', url: location, payload: bytes, headers: { 'content-type': 'application/octet-stream' } });
+async function patch(app: Registry, location: string, bytes: Buffer | Readable): Promise<InjectResponse> {
+  return inject(app, { method: 'PATCH', url: location, payload: bytes, headers: { 'content-type': 'application/octet-stream' } });
 }
 
 /** Upload sessions on disk. */
@@ -62,7 +62,7 @@ test('upload sessions are bounded per repository and in total: 429 TOOMANYREQUES
     assert.match(errorOf(total).message, /--max-uploads\b/);
     assert.equal((await sessionsOnDisk(root)).length, 5);
     // Cancelling one makes room again.
-    assert.equal((await app.inject({ method: 'DELETE', url: b[0]! })).statusCode, 204);
+    assert.equal((await inject(app, { method: 'DELETE', url: b[0]! })).statusCode, 204);
     assert.equal((await openSession(app, 'team/c')).statusCode, 202);
   });
 });
@@ -92,7 +92,7 @@ test('session bytes are bounded per repository and in total, refused from the de
     // Chunked (no declared length): refused as it arrives, and the session is left as it was.
     const streamed = await patch(app, a2, Readable.from([Buffer.alloc(8 * KiB), Buffer.alloc(8 * KiB), Buffer.alloc(8 * KiB)]));
     assert.equal(streamed.statusCode, 429);
-    const status = await app.inject({ method: 'GET', url: a2 });
+    const status = await inject(app, { method: 'GET', url: a2 });
     assert.equal(status.headers['range'], '0-0', 'nothing of the refused chunk was kept');
     const b1 = (await openSession(app, 'y/two')).headers['location'] as string;
     assert.equal((await patch(app, b1, Buffer.alloc(48 * KiB))).statusCode, 202);
@@ -100,7 +100,7 @@ test('session bytes are bounded per repository and in total, refused from the de
     assert.equal(total.statusCode, 429);
     assert.match(errorOf(total).message, /--max-upload-bytes\b/);
     // Cancelling a session gives its bytes back.
-    assert.equal((await app.inject({ method: 'DELETE', url: b1 })).statusCode, 204);
+    assert.equal((await inject(app, { method: 'DELETE', url: b1 })).statusCode, 204);
     assert.equal((await patch(app, a2, Buffer.alloc(KiB))).statusCode, 202);
   });
 });
@@ -117,10 +117,10 @@ test('idle sessions expire with their files; a session in use does not', async (
     now += 30_000;
     // A new session sweeps first (the timer does the same in the background).
     const fresh = (await openSession(app, 'team/app')).headers['location'] as string;
-    const gone = await app.inject({ method: 'GET', url: idle });
+    const gone = await inject(app, { method: 'GET', url: idle });
     assert.equal(gone.statusCode, 404);
     assert.equal(errorOf(gone).code, 'BLOB_UPLOAD_UNKNOWN');
-    assert.equal((await app.inject({ method: 'GET', url: busy })).statusCode, 204);
+    assert.equal((await inject(app, { method: 'GET', url: busy })).statusCode, 204);
     const ids = (l: string): string => l.split('/').pop()!;
     assert.deepEqual(await sessionsOnDisk(root), [ids(busy), ids(fresh)].sort(), 'the idle session\'s directory is deleted');
   });
@@ -140,7 +140,7 @@ test('a session with an upload in progress is not expired, and sweeping does not
     const done = await inProgress;
     assert.equal(done.statusCode, 202);
     assert.equal(done.headers['range'], `0-${2 * KiB - 1}`);
-    assert.equal((await app.inject({ method: 'GET', url: long })).statusCode, 204);
+    assert.equal((await inject(app, { method: 'GET', url: long })).statusCode, 204);
   });
 });
 
@@ -170,7 +170,7 @@ test('the disk budget refuses writes past it (507), before reading a declared bo
   try {
     const app = await createRegistry({ root, limits: { diskBudgetBytes: 100 * KiB } });
     const blob = Buffer.alloc(60 * KiB, 0x62);
-    const put = (b: Buffer | Readable, digest: string) => app.inject({ method: 'POST', url: `/v2/team/app/blobs/uploads/?digest=${digest}`, payload: b, headers: { 'content-type': 'application/octet-stream' } });
+    const put = (b: Buffer | Readable, digest: string) => inject(app, { method: 'POST', url: `/v2/team/app/blobs/uploads/?digest=${digest}`, payload: b, headers: { 'content-type': 'application/octet-stream' } });
     assert.equal((await put(blob, digestOf(blob))).statusCode, 201);
     const second = Buffer.alloc(60 * KiB, 0x63);
     const refused = await put(second, digestOf(second));
@@ -186,7 +186,7 @@ test('the disk budget refuses writes past it (507), before reading a declared bo
     await app.close();
     const again = await createRegistry({ root, limits: { diskBudgetBytes: 100 * KiB } });
     try {
-      const putAgain = (b: Buffer) => again.inject({ method: 'POST', url: `/v2/team/app/blobs/uploads/?digest=${digestOf(b)}`, payload: b, headers: { 'content-type': 'application/octet-stream' } });
+      const putAgain = (b: Buffer) => inject(again, { method: 'POST', url: `/v2/team/app/blobs/uploads/?digest=${digestOf(b)}`, payload: b, headers: { 'content-type': 'application/octet-stream' } });
       assert.equal((await putAgain(second)).statusCode, 507, 'the first run\'s files still count');
       assert.equal((await putAgain(Buffer.from('small'))).statusCode, 201);
     } finally {
@@ -200,7 +200,7 @@ test('the disk budget refuses writes past it (507), before reading a declared bo
 test('manifests are read within the bytes-in-flight budget: 503 UNAVAILABLE with Retry-After past it', async () => {
   await withRegistry({ bodyBudget: new BodyBudget(KiB) }, async (app) => {
     const big = Buffer.from(JSON.stringify({ schemaVersion: 2, pad: 'x'.repeat(2 * KiB) }));
-    const r = await app.inject({ method: 'PUT', url: '/v2/team/app/manifests/v1', payload: big, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
+    const r = await inject(app, { method: 'PUT', url: '/v2/team/app/manifests/v1', payload: big, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
     assert.equal(r.statusCode, 503);
     assert.equal(errorOf(r).code, 'UNAVAILABLE');
     assert.equal(r.headers['retry-after'], '5');

@@ -6,6 +6,7 @@ import { base64url } from 'jose';
 import { libtrustKeyId, parseScope, scopeParam, buildAccess } from '../../../src/server/index.js';
 import { START, TestRepo, errorOf, multipart, newServer, post } from './helpers.js';
 import { ISSUER, NOW_S, SERVICE, makeCert, token as tokenFor, type Cert, type Claims } from './tokens.js';
+import { inject } from '../../support/inject.js';
 
 const GUN = 'registry.example.com:5000/team/app';
 const REALM = 'https://auth.example.com/token';
@@ -27,7 +28,7 @@ const bearer = (tok: string) => ({ authorization: `Bearer ${tok}` });
 
 test('no token: 401 with the Bearer challenge and the UNAUTHORIZED body listing the required access', async () => {
   const { t } = await fixture();
-  const r = await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` });
+  const r = await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` });
   assert.equal(r.statusCode, 401);
   assert.equal(r.headers['www-authenticate'], `Bearer realm="${REALM}",service="${SERVICE}",scope="repository:${GUN}:pull"`);
   assert.equal(r.headers['content-type'], 'application/json; charset=utf-8');
@@ -51,11 +52,11 @@ test('challenge scopes per route, exactly as the spec table', async () => {
     ['GET', '/unknown/path', 'registry:catalog:*'],
   ];
   for (const [method, url, scope] of cases) {
-    const r = await t.app.inject({ method: method as 'GET', url, payload: method === 'POST' ? mp.body : undefined, headers: method === 'POST' ? { 'content-type': mp.contentType } : {} });
+    const r = await inject(t.app, { method: method as 'GET', url, payload: method === 'POST' ? mp.body : undefined, headers: method === 'POST' ? { 'content-type': mp.contentType } : {} });
     assert.equal(r.statusCode, 401, `${method} ${url}`);
     assert.equal(r.headers['www-authenticate'], `Bearer realm="${REALM}",service="${SERVICE}",scope="${scope}"`, `${method} ${url}`);
   }
-  for (const url of ['/_notary_server/health', '/metrics']) assert.equal((await t.app.inject({ method: 'GET', url })).statusCode, 200, url);
+  for (const url of ['/_notary_server/health', '/metrics']) assert.equal((await inject(t.app, { method: 'GET', url })).statusCode, 200, url);
   const keys = await t.store.keys.listKeys(GUN, 'timestamp');
   assert.equal(keys.length, 0, 'an unauthorised GET .key creates no key');
 });
@@ -63,12 +64,12 @@ test('challenge scopes per route, exactly as the spec table', async () => {
 test('a valid x5c token (self-signed root in the bundle, or a leaf chaining to a CA) is accepted; a full publish works', async () => {
   const { t, root, ca, leaf } = await fixture();
   const direct = await token(root, { access: [{ type: 'repository', name: GUN, actions: ['pull', 'push'] }] });
-  const r = await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json`, headers: bearer(direct) });
+  const r = await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json`, headers: bearer(direct) });
   assert.equal(r.statusCode, 404, 'authorised, then not found');
   const chained = await token(leaf, {}, 'x5c', [leaf]);
-  assert.equal((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.key`, headers: bearer(chained) })).statusCode, 200);
+  assert.equal((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.key`, headers: bearer(chained) })).statusCode, 200);
   const withIntermediate = await token(leaf, {}, 'x5c', [leaf, ca]);
-  assert.equal((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/snapshot.key`, headers: bearer(withIntermediate) })).statusCode, 200);
+  assert.equal((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/snapshot.key`, headers: bearer(withIntermediate) })).statusCode, 200);
 
   // the whole init flow with the token
   const repo = await TestRepo.create(t, GUN, { headers: bearer(direct) });
@@ -80,7 +81,7 @@ test('insufficient scope: 401 with error="insufficient_scope"; "*" grants everyt
   const { t, root } = await fixture();
   const pullOnly = await token(root, { access: [{ type: 'repository', name: GUN, actions: ['pull'] }] });
   const mp = multipart([{ filename: 'root', data: '{}' }]);
-  const r = await t.app.inject({ method: 'POST', url: `/v2/${GUN}/_trust/tuf/`, payload: mp.body, headers: { 'content-type': mp.contentType, ...bearer(pullOnly) } });
+  const r = await inject(t.app, { method: 'POST', url: `/v2/${GUN}/_trust/tuf/`, payload: mp.body, headers: { 'content-type': mp.contentType, ...bearer(pullOnly) } });
   assert.equal(r.statusCode, 401);
   assert.equal(r.headers['www-authenticate'], `Bearer realm="${REALM}",service="${SERVICE}",scope="repository:${GUN}:pull,push",error="insufficient_scope"`);
   // the detail lists push before pull, as notary-server does (seen on the wire)
@@ -89,19 +90,19 @@ test('insufficient scope: 401 with error="insufficient_scope"; "*" grants everyt
     { Type: 'repository', Class: '', Name: GUN, Action: 'pull' },
   ]);
   const pushPull = await token(root);
-  assert.equal((await t.app.inject({ method: 'DELETE', url: `/v2/${GUN}/_trust/tuf/`, headers: bearer(pushPull) })).statusCode, 401, 'DELETE needs *');
+  assert.equal((await inject(t.app, { method: 'DELETE', url: `/v2/${GUN}/_trust/tuf/`, headers: bearer(pushPull) })).statusCode, 401, 'DELETE needs *');
   const star = await token(root, { access: [{ type: 'repository', name: GUN, actions: ['*'] }] });
-  assert.equal((await t.app.inject({ method: 'DELETE', url: `/v2/${GUN}/_trust/tuf/`, headers: bearer(star) })).statusCode, 200);
-  assert.equal((await t.app.inject({ method: 'POST', url: `/v2/${GUN}/_trust/tuf/timestamp.key`, headers: bearer(star) })).statusCode, 200);
-  assert.equal((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json`, headers: bearer(star) })).statusCode, 404);
+  assert.equal((await inject(t.app, { method: 'DELETE', url: `/v2/${GUN}/_trust/tuf/`, headers: bearer(star) })).statusCode, 200);
+  assert.equal((await inject(t.app, { method: 'POST', url: `/v2/${GUN}/_trust/tuf/timestamp.key`, headers: bearer(star) })).statusCode, 200);
+  assert.equal((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json`, headers: bearer(star) })).statusCode, 404);
   // another repository's rights do not count, nor does a name differing only by the port
   const other = await token(root, { access: [{ type: 'repository', name: 'registry.example.com/team/app', actions: ['*'] }] });
-  assert.equal((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json`, headers: bearer(other) })).statusCode, 401);
+  assert.equal((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json`, headers: bearer(other) })).statusCode, 401);
   // catalog
   const catalog = await token(root, { access: [{ type: 'registry', name: 'catalog', actions: ['*'] }] });
-  assert.equal((await t.app.inject({ method: 'GET', url: '/v2/', headers: bearer(catalog) })).statusCode, 200);
-  assert.equal((await t.app.inject({ method: 'GET', url: '/v2/_trust/changefeed?records=1', headers: bearer(catalog) })).statusCode, 200);
-  assert.equal((await t.app.inject({ method: 'GET', url: '/v2/', headers: bearer(pushPull) })).statusCode, 401);
+  assert.equal((await inject(t.app, { method: 'GET', url: '/v2/', headers: bearer(catalog) })).statusCode, 200);
+  assert.equal((await inject(t.app, { method: 'GET', url: '/v2/_trust/changefeed?records=1', headers: bearer(catalog) })).statusCode, 200);
+  assert.equal((await inject(t.app, { method: 'GET', url: '/v2/', headers: bearer(pushPull) })).statusCode, 401);
 });
 
 test('refused tokens: expired, not yet valid, wrong issuer, wrong audience, unsigned, untrusted signer, bad chain, garbage', async () => {
@@ -132,13 +133,13 @@ test('refused tokens: expired, not yet valid, wrong issuer, wrong audience, unsi
     ['two parts', 'abc.def'],
   ];
   for (const [name, tok] of cases) {
-    const r = await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json`, headers: bearer(tok) });
+    const r = await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json`, headers: bearer(tok) });
     assert.equal(r.statusCode, 401, name);
     assert.match(r.headers['www-authenticate'] as string, /,error="invalid_token"$/, name);
     assert.equal(errorOf(r).code, 'UNAUTHORIZED', name);
   }
   for (const h of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer  two  spaces', `bearer ${await token(root)}`]) {
-    const r = await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json`, headers: { authorization: h } });
+    const r = await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json`, headers: { authorization: h } });
     if (h.startsWith('bearer ')) assert.equal(r.statusCode, 404, 'the scheme is case-insensitive');
     else {
       assert.equal(r.statusCode, 401, h);
@@ -149,7 +150,7 @@ test('refused tokens: expired, not yet valid, wrong issuer, wrong audience, unsi
 
 test('accepted forms: leeway on exp/nbf, audience as a list, kid and jwk naming a bundle key', async () => {
   const { t, root } = await fixture();
-  const ok = async (tok: string, name: string) => assert.equal((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json`, headers: bearer(tok) })).statusCode, 404, name);
+  const ok = async (tok: string, name: string) => assert.equal((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json`, headers: bearer(tok) })).statusCode, 404, name);
   await ok(await token(root, { exp: NOW_S - 30 }), 'exp within 60 s');
   await ok(await token(root, { nbf: NOW_S + 30 }), 'nbf within 60 s');
   await ok(await token(root, { aud: ['registry', SERVICE] }), 'aud list');
@@ -163,8 +164,8 @@ test('accepted forms: leeway on exp/nbf, audience as a list, kid and jwk naming 
 test('tokens and key material never reach the logs', async () => {
   const { t, root, logs } = await fixture();
   const tok = await token(root, { access: [{ type: 'repository', name: GUN, actions: ['*'] }] });
-  await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.key`, headers: bearer(tok) });
-  await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json`, headers: bearer(tok.slice(0, -4) + 'AAAA') });
+  await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.key`, headers: bearer(tok) });
+  await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json`, headers: bearer(tok.slice(0, -4) + 'AAAA') });
   const all = logs.join('');
   assert.ok(all.length > 0, 'something was logged');
   assert.ok(!all.includes(tok.split('.')[2]!), 'no token signature in logs');

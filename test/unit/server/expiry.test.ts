@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { loadServerConfig, runServer } from '../../../src/server/index.js';
 import { Clock, START, TestRepo, newServer, post, type TestServer } from './helpers.js';
+import { inject } from '../../support/inject.js';
 
 const DAY_MS = 86_400_000;
 
@@ -26,7 +27,7 @@ test('/metrics: one expiry gauge per role and root certificate, labelled with wh
   const t = newServer();
   const a = await publish(t, 'example.com/expiry/server-snapshot', true);
   await publish(t, 'example.com/expiry/client-snapshot', false);
-  const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+  const res = await inject(t.app, { method: 'GET', url: '/metrics' });
   assert.equal(res.statusCode, 200);
   const m = res.body;
   const seconds = (d: Date): number => Math.floor(d.getTime() / 1000);
@@ -52,11 +53,11 @@ test('expiringWithin: only what a key holder must renew, soonest first; a delete
   assert.deepEqual(t.app.expiry.expiringWithin(30 * DAY_MS).map((e) => e.what), ['targets']);
   clock.advanceDays(20);
   assert.deepEqual(t.app.expiry.expiringWithin(0).map((e) => e.what), ['targets'], 'already expired counts too');
-  const del = await t.app.inject({ method: 'DELETE', url: '/v2/example.com/expiry/soon/_trust/tuf/' });
+  const del = await inject(t.app, { method: 'DELETE', url: '/v2/example.com/expiry/soon/_trust/tuf/' });
   assert.equal(del.statusCode, 200, del.body);
   await t.app.expiry.refresh(true);
   assert.deepEqual(t.app.expiry.entries(), []);
-  assert.doesNotMatch((await t.app.inject({ method: 'GET', url: '/metrics' })).body, /expiry\/soon/);
+  assert.doesNotMatch((await inject(t.app, { method: 'GET', url: '/metrics' })).body, /expiry\/soon/);
 });
 
 test('runServer logs a warning for each expiry within vouch.expiry_warning_days that only a key holder can fix', async () => {

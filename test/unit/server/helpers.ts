@@ -9,6 +9,7 @@ import {
   setRootRoleKeys, signMetadata, type Metadata, type Root, type Signed, type Snapshot, type Targets,
 } from '../../../src/tuf/index.js';
 import type { NotaryApp } from '../../../src/server/index.js';
+import { inject } from '../../support/inject.js';
 
 export const START = new Date('2026-11-25T12:00:00Z');
 
@@ -52,7 +53,7 @@ export function multipart(parts: Part[], boundary = 'vouchTestBoundary7MA4YWxkTr
 
 export async function post(app: NotaryApp, gun: string, parts: Part[], headers: Record<string, string> = {}) {
   const mp = multipart(parts);
-  return app.inject({ method: 'POST', url: `/v2/${gun}/_trust/tuf/`, payload: mp.body, headers: { 'content-type': mp.contentType, ...headers } });
+  return inject(app, { method: 'POST', url: `/v2/${gun}/_trust/tuf/`, payload: mp.body, headers: { 'content-type': mp.contentType, ...headers } });
 }
 
 export function errorOf(res: { body: string }): { code: string; message: string; detail?: unknown } {
@@ -89,11 +90,11 @@ export class TestRepo {
     const r = new TestRepo(gun);
     const now = t.clock.now();
     r.rootKey = await generateRootKey({ gun, now });
-    const ts = await t.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/timestamp.key`, headers: opts.headers ?? {} });
+    const ts = await inject(t.app, { method: 'GET', url: `/v2/${gun}/_trust/tuf/timestamp.key`, headers: opts.headers ?? {} });
     if (ts.statusCode !== 200) throw new Error(`timestamp.key: ${ts.statusCode} ${ts.body}`);
     let snapKey: PublicKeyData;
     if (opts.serverSnapshot) {
-      const s = await t.app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/snapshot.key`, headers: opts.headers ?? {} });
+      const s = await inject(t.app, { method: 'GET', url: `/v2/${gun}/_trust/tuf/snapshot.key`, headers: opts.headers ?? {} });
       snapKey = keyFromBody(s.body);
     } else {
       r.snapshotKey = generateKey('ecdsa');

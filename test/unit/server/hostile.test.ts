@@ -14,6 +14,7 @@ import { openMemoryStore } from '../../../src/storage/index.js';
 import { makePki } from '../../support/pki.js';
 import { rawExchange } from '../../support/rawhttp.js';
 import { TestRepo, errorOf, multipart, newServer, post } from './helpers.js';
+import { inject } from '../../support/inject.js';
 
 const GUN = 'registry.example.com:5000/team/app';
 const MiB = 1024 * 1024;
@@ -149,7 +150,7 @@ test('an admitted publish still works, and gives its bytes back to the budget', 
   assert.equal(r.statusCode, 200, r.body);
   assert.equal(budget.inUse, 0);
   const big = multipart([{ filename: 'targets', data: Buffer.alloc(2 * MiB, 0x20) }]);
-  const tooBig = await t.app.inject({ method: 'POST', url: `/v2/${GUN}/_trust/tuf/`, payload: big.body, headers: { 'content-type': big.contentType } });
+  const tooBig = await inject(t.app, { method: 'POST', url: `/v2/${GUN}/_trust/tuf/`, payload: big.body, headers: { 'content-type': big.contentType } });
   assert.equal(tooBig.statusCode, 503, 'a publish larger than the whole budget is refused, not queued');
   assert.equal(budget.inUse, 0);
 });
@@ -158,7 +159,7 @@ test('health: the unauthenticated answer names the failing check and its status,
   const store = openMemoryStore({ keySecret: 's' });
   store.check = async () => { throw new VouchError('STORAGE', 'connect ECONNREFUSED 10.1.2.3:5432 (database "trust", user "notary")'); };
   const { app } = newServer({ store, healthChecks: { 'signer reachable': async () => { throw new Error('getaddrinfo ENOTFOUND signer.internal'); } } });
-  const r = await app.inject({ method: 'GET', url: '/_notary_server/health' });
+  const r = await inject(app, { method: 'GET', url: '/_notary_server/health' });
   assert.equal(r.statusCode, 503);
   assert.equal(r.body, '{"DB operational":"unavailable","signer reachable":"unavailable"}');
 });
@@ -169,9 +170,9 @@ test('changefeed: records is clamped to 1000 either way; 0 is notary\'s default 
   const changes = t.store.changes.bind(t.store);
   t.store.changes = async (q) => { asked.push(q.records); return changes(q); };
   for (const records of ['2147483647', '-2147483648', '0', '1000', '-5']) {
-    const r = await t.app.inject({ method: 'GET', url: `/v2/_trust/changefeed?records=${records}` });
+    const r = await inject(t.app, { method: 'GET', url: `/v2/_trust/changefeed?records=${records}` });
     assert.equal(r.statusCode, 200, records);
-    const g = await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/changefeed?records=${records}` });
+    const g = await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/changefeed?records=${records}` });
     assert.equal(g.statusCode, 200, records);
   }
   assert.deepEqual(asked, [1000, 1000, -1000, -1000, 100, 100, 1000, 1000, -5, -5]);

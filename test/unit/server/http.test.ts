@@ -1,10 +1,11 @@
-// Every route, status code, header and error body of the HTTP layer, through inject (light-my-request).
+// Every route, status code, header and error body of the HTTP layer, through inject (the handler, in-process).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { VouchError } from '../../../src/core/index.js';
 import { openMemoryStore } from '../../../src/storage/index.js';
 import { Clock, TestRepo, errorOf, keyFromBody, multipart, newServer, post } from './helpers.js';
+import { inject } from '../../support/inject.js';
 
 const GUN = 'registry.example.com:5000/team/app';
 const JSON_CT = 'application/json; charset=utf-8';
@@ -20,25 +21,25 @@ async function published(opts: Parameters<typeof newServer>[0] = {}) {
 
 test('GET /v2/ answers {} as text/plain; other methods on /v2/ are the catch-all 404', async () => {
   const { app } = newServer();
-  const r = await app.inject({ method: 'GET', url: '/v2/' });
+  const r = await inject(app, { method: 'GET', url: '/v2/' });
   assert.equal(r.statusCode, 200);
   assert.equal(r.body, '{}');
   assert.equal(r.headers['content-type'], TEXT_CT);
-  const p = await app.inject({ method: 'POST', url: '/v2/' });
+  const p = await inject(app, { method: 'POST', url: '/v2/' });
   assert.equal(p.statusCode, 404);
   assert.equal(p.body, '{"errors":[{"code":"METADATA_NOT_FOUND","message":"You have requested metadata that does not exist."}]}\n');
 });
 
 test('health: 200 {} as JSON, 503 with a {check: status} map when the store fails', async () => {
   const { app } = newServer();
-  const r = await app.inject({ method: 'GET', url: '/_notary_server/health' });
+  const r = await inject(app, { method: 'GET', url: '/_notary_server/health' });
   assert.equal(r.statusCode, 200);
   assert.equal(r.body, '{}');
   assert.equal(r.headers['content-type'], JSON_CT);
   const store = openMemoryStore({ keySecret: 's' });
   store.check = async () => { throw new VouchError('STORAGE', 'connect ECONNREFUSED postgres://user:hunter2@db:5432/x'); };
   const bad = newServer({ store });
-  const b = await bad.app.inject({ method: 'GET', url: '/_notary_server/health' });
+  const b = await inject(bad.app, { method: 'GET', url: '/_notary_server/health' });
   assert.equal(b.statusCode, 503);
   const body = JSON.parse(b.body) as Record<string, string>;
   assert.deepEqual(Object.keys(body), ['DB operational']);
@@ -47,9 +48,9 @@ test('health: 200 {} as JSON, 503 with a {check: status} map when the store fail
 
 test('metrics: Prometheus text with request counts by operation and status', async () => {
   const { app } = newServer();
-  await app.inject({ method: 'GET', url: '/v2/' });
-  await app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` });
-  const r = await app.inject({ method: 'GET', url: '/metrics' });
+  await inject(app, { method: 'GET', url: '/v2/' });
+  await inject(app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` });
+  const r = await inject(app, { method: 'GET', url: '/metrics' });
   assert.equal(r.statusCode, 200);
   assert.match(r.headers['content-type'] as string, /^text\/plain; version=0\.0\.4/);
   assert.match(r.body, /# TYPE notary_server_http_requests_total counter/);
@@ -63,7 +64,7 @@ test('missing metadata: 404 METADATA_NOT_FOUND with detail {} from handlers, wit
   for (const url of [`/v2/${GUN}/_trust/tuf/root.json`, `/v2/${GUN}/_trust/tuf/2.root.json`, `/v2/${GUN}/_trust/tuf/0.root.json`,
     `/v2/${GUN}/_trust/tuf/targets/releases.json`, `/v2/${GUN}/_trust/tuf/snapshot.${'a'.repeat(64)}.json`, `/v2/${GUN}/_trust/tuf/timestamp.json`,
     `/v2/${GUN}/_trust/tuf/targets/Bad.json`, `/v2/${GUN}/_trust/tuf/99999999999999.root.json`]) {
-    const r = await app.inject({ method: 'GET', url });
+    const r = await inject(app, { method: 'GET', url });
     assert.equal(r.statusCode, 404, url);
     assert.equal(r.headers['content-type'], JSON_CT);
     assert.equal(r.body, '{"errors":[{"code":"METADATA_NOT_FOUND","message":"You have requested metadata that does not exist.","detail":{}}]}\n', url);
@@ -71,7 +72,7 @@ test('missing metadata: 404 METADATA_NOT_FOUND with detail {} from handlers, wit
   }
   for (const [method, url] of [['GET', '/nothing'], ['GET', '/v2/a*b/_trust/tuf/root.json'], ['PUT', `/v2/${GUN}/_trust/tuf/root.json`],
     ['GET', `/v2/${GUN}/_trust/tuf/targets.key`], ['POST', `/v2/${GUN}/_trust/tuf/root.key`], ['DELETE', '/v2/']] as const) {
-    const r = await app.inject({ method, url });
+    const r = await inject(app, { method, url });
     assert.equal(r.statusCode, 404, `${method} ${url}`);
     assert.deepEqual(errorOf(r), { code: 'METADATA_NOT_FOUND', message: 'You have requested metadata that does not exist.' });
   }
@@ -79,19 +80,19 @@ test('missing metadata: 404 METADATA_NOT_FOUND with detail {} from handlers, wit
 
 test('HEAD is not supported (404); unknown methods get 405 with an empty body', async () => {
   const { t } = await published();
-  const h = await t.app.inject({ method: 'HEAD', url: `/v2/${GUN}/_trust/tuf/root.json` });
+  const h = await inject(t.app, { method: 'HEAD', url: `/v2/${GUN}/_trust/tuf/root.json` });
   assert.equal(h.statusCode, 404);
-  const h2 = await t.app.inject({ method: 'HEAD', url: '/v2/' });
+  const h2 = await inject(t.app, { method: 'HEAD', url: '/v2/' });
   assert.equal(h2.statusCode, 404);
   for (const method of ['PATCH', 'OPTIONS'] as const) {
-    const r = await t.app.inject({ method, url: `/v2/${GUN}/_trust/tuf/root.json` });
+    const r = await inject(t.app, { method, url: `/v2/${GUN}/_trust/tuf/root.json` });
     assert.equal(r.statusCode, 405, method);
     assert.equal(r.body, '');
   }
 });
 
 test('// and .. get a 301 to the cleaned path, query kept', async () => {
-  // inject (light-my-request) normalises dot segments itself, even percent-encoded ones, so this
+  // inject (test/support/inject.ts) resolves dot segments as light-my-request did, even percent-encoded ones, so this
   // one test sends raw request lines over a loopback socket.
   const { app } = newServer();
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -128,7 +129,7 @@ test('// and .. get a 301 to the cleaned path, query kept', async () => {
 
 test('metadata GETs: raw bytes, text/plain, Last-Modified, current vs consistent caching', async () => {
   const { t, repo } = await published();
-  const root = await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` });
+  const root = await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` });
   assert.equal(root.statusCode, 200);
   assert.deepEqual(root.rawPayload, repo.files.get('root'));
   assert.equal(root.headers['content-type'], TEXT_CT);
@@ -136,43 +137,43 @@ test('metadata GETs: raw bytes, text/plain, Last-Modified, current vs consistent
   assert.equal(root.headers['last-modified'], 'Wed, 25 Nov 2026 12:00:00 UTC');
   const sha = (await import('node:crypto')).createHash('sha256').update(repo.files.get('targets')!).digest('hex');
   for (const url of [`/v2/${GUN}/_trust/tuf/targets.${sha}.json`, `/v2/${GUN}/_trust/tuf/targets.${sha.toUpperCase()}.json`, `/v2/${GUN}/_trust/tuf/1.targets.json`, `/v2/${GUN}/_trust/tuf/01.targets.json`]) {
-    const r = await t.app.inject({ method: 'GET', url });
+    const r = await inject(t.app, { method: 'GET', url });
     assert.equal(r.statusCode, 200, url);
     assert.deepEqual(r.rawPayload, repo.files.get('targets'), url);
     assert.equal(r.headers['cache-control'], 'public, max-age=2592000, s-maxage=2592000', url);
     assert.ok(r.headers['last-modified']);
   }
   // sha512-length checksums are routed but never match (only sha256 is indexed)
-  const r512 = await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/targets.${'a'.repeat(128)}.json` });
+  const r512 = await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/targets.${'a'.repeat(128)}.json` });
   assert.equal(r512.statusCode, 404);
 });
 
 test('configured max ages, and 0 gives the no-cache form with Pragma', async () => {
   const { t } = await published({ caching: { currentMaxAge: 0, consistentMaxAge: 60 } });
-  const cur = await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` });
+  const cur = await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` });
   assert.equal(cur.headers['cache-control'], 'max-age=0, no-cache, no-store');
   assert.equal(cur.headers.pragma, 'no-cache');
-  const cons = await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/1.root.json` });
+  const cons = await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/1.root.json` });
   assert.equal(cons.headers['cache-control'], 'public, max-age=60, s-maxage=60');
   assert.throws(() => newServer({ caching: { currentMaxAge: 31536001 } }), /current_metadata/);
 });
 
 test('GET/POST .key: notary body order, stable key on GET, new key on POST; no cache headers', async () => {
   const { app } = newServer();
-  const a = await app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.key` });
+  const a = await inject(app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.key` });
   assert.equal(a.statusCode, 200);
   assert.equal(a.headers['content-type'], TEXT_CT);
   assert.equal(a.headers['cache-control'], undefined);
   assert.match(a.body, /^\{"keytype":"ecdsa","keyval":\{"public":"[A-Za-z0-9+/=]+","private":null\}\}$/);
-  const b = await app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.key` });
+  const b = await inject(app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.key` });
   assert.equal(b.body, a.body, 'no root yet: the same pending key is returned again');
-  const c = await app.inject({ method: 'POST', url: `/v2/${GUN}/_trust/tuf/timestamp.key` });
+  const c = await inject(app, { method: 'POST', url: `/v2/${GUN}/_trust/tuf/timestamp.key` });
   assert.equal(c.statusCode, 200);
   assert.notEqual(c.body, a.body, 'rotate always makes a new key');
-  const s = await app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/snapshot.key` });
+  const s = await inject(app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/snapshot.key` });
   assert.notEqual(keyFromBody(s.body).public.toString(), keyFromBody(a.body).public.toString());
   const ed = newServer({ keyAlgorithm: 'ed25519' });
-  const e = await ed.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.key` });
+  const e = await inject(ed.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.key` });
   assert.equal(keyFromBody(e.body).keytype, 'ed25519');
   assert.equal(keyFromBody(e.body).public.length, 32);
 });
@@ -180,9 +181,9 @@ test('GET/POST .key: notary body order, stable key on GET, new key on POST; no c
 test('GET timestamp.key returns the key the current root lists, even after a rotation created a newer one', async () => {
   const { t, repo } = await published();
   const listed = repo.root.signed.roles.timestamp.keyids[0];
-  const rot = await t.app.inject({ method: 'POST', url: `/v2/${GUN}/_trust/tuf/timestamp.key` });
+  const rot = await inject(t.app, { method: 'POST', url: `/v2/${GUN}/_trust/tuf/timestamp.key` });
   assert.equal(rot.statusCode, 200);
-  const g = await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.key` });
+  const g = await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.key` });
   const { keyId } = await import('../../../src/tuf/index.js');
   assert.equal(keyId(keyFromBody(g.body)), listed);
   assert.notEqual(keyId(keyFromBody(rot.body)), listed);
@@ -190,13 +191,13 @@ test('GET timestamp.key returns the key the current root lists, even after a rot
 
 test('DELETE: 200 with an empty body, also for an unknown GUN; a deletion changefeed record only when something was deleted', async () => {
   const { t } = await published();
-  const none = await t.app.inject({ method: 'DELETE', url: `/v2/nothing/here/_trust/tuf/` });
+  const none = await inject(t.app, { method: 'DELETE', url: `/v2/nothing/here/_trust/tuf/` });
   assert.equal(none.statusCode, 200);
   assert.equal(none.body, '');
-  const d = await t.app.inject({ method: 'DELETE', url: `/v2/${GUN}/_trust/tuf/` });
+  const d = await inject(t.app, { method: 'DELETE', url: `/v2/${GUN}/_trust/tuf/` });
   assert.equal(d.statusCode, 200);
-  assert.equal((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` })).statusCode, 404);
-  const feed = JSON.parse((await t.app.inject({ method: 'GET', url: '/v2/_trust/changefeed?records=10' })).body) as { count: number; records: { Category: string; GUN: string; Version: number; SHA256: string }[] };
+  assert.equal((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` })).statusCode, 404);
+  const feed = JSON.parse((await inject(t.app, { method: 'GET', url: '/v2/_trust/changefeed?records=10' })).body) as { count: number; records: { Category: string; GUN: string; Version: number; SHA256: string }[] };
   assert.deepEqual(feed.records.map((r) => r.Category), ['update', 'deletion']);
   assert.deepEqual(feed.records[1], { ...feed.records[1], GUN: GUN, Version: 0, SHA256: '' });
 });
@@ -208,7 +209,7 @@ test('changefeed: per GUN and global, paging, records as notary writes them, INV
   const other = await TestRepo.create(t, 'other/gun');
   assert.equal((await post(t.app, 'other/gun', await other.initParts(t.clock.now()))).statusCode, 200);
 
-  const all = await t.app.inject({ method: 'GET', url: '/v2/_trust/changefeed?records=10' });
+  const all = await inject(t.app, { method: 'GET', url: '/v2/_trust/changefeed?records=10' });
   assert.equal(all.statusCode, 200);
   assert.equal(all.headers['content-type'], TEXT_CT);
   const body = JSON.parse(all.body) as { count: number; records: Record<string, unknown>[] };
@@ -216,27 +217,27 @@ test('changefeed: per GUN and global, paging, records as notary writes them, INV
   assert.deepEqual(Object.keys(body.records[0]!), ['ID', 'CreatedAt', 'GUN', 'Version', 'SHA256', 'Category']);
   assert.deepEqual(body.records.map((r) => [r['ID'], r['GUN'], r['Version']]), [['1', GUN, 1], ['2', GUN, 2], ['3', 'other/gun', 1]]);
   assert.equal(body.records[0]!['CreatedAt'], '2026-11-25T12:00:00Z');
-  const ts = await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` });
+  const ts = await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` });
   assert.equal(body.records[1]!['SHA256'], (await import('node:crypto')).createHash('sha256').update(ts.rawPayload).digest('hex'));
 
-  const per = JSON.parse((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/changefeed?records=10` })).body) as { count: number };
+  const per = JSON.parse((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/changefeed?records=10` })).body) as { count: number };
   assert.equal(per.count, 2);
-  const page = JSON.parse((await t.app.inject({ method: 'GET', url: '/v2/_trust/changefeed?records=1&change_id=1' })).body) as { records: { ID: string }[] };
+  const page = JSON.parse((await inject(t.app, { method: 'GET', url: '/v2/_trust/changefeed?records=1&change_id=1' })).body) as { records: { ID: string }[] };
   assert.deepEqual(page.records.map((r) => r.ID), ['2']);
-  const back = JSON.parse((await t.app.inject({ method: 'GET', url: '/v2/_trust/changefeed?records=-2&change_id=-1' })).body) as { records: { ID: string }[] };
+  const back = JSON.parse((await inject(t.app, { method: 'GET', url: '/v2/_trust/changefeed?records=-2&change_id=-1' })).body) as { records: { ID: string }[] };
   assert.deepEqual(back.records.map((r) => r.ID), ['2', '3']);
-  const zero = JSON.parse((await t.app.inject({ method: 'GET', url: '/v2/_trust/changefeed?records=0' })).body) as { count: number };
+  const zero = JSON.parse((await inject(t.app, { method: 'GET', url: '/v2/_trust/changefeed?records=0' })).body) as { count: number };
   assert.equal(zero.count, 3);
-  const empty = await t.app.inject({ method: 'GET', url: '/v2/nobody/_trust/changefeed?records=5' });
+  const empty = await inject(t.app, { method: 'GET', url: '/v2/nobody/_trust/changefeed?records=5' });
   assert.equal(empty.body, '{"count":0,"records":[]}');
 
   for (const q of ['', '?records=', '?records=x', '?records=1.5', '?records=99999999999']) {
-    const r = await t.app.inject({ method: 'GET', url: `/v2/_trust/changefeed${q}` });
+    const r = await inject(t.app, { method: 'GET', url: `/v2/_trust/changefeed${q}` });
     assert.equal(r.statusCode, 400, q);
     assert.equal(errorOf(r).code, 'INVALID_PARAMETERS');
     assert.match(errorOf(r).detail as string, /^invalid records parameter: strconv\.ParseInt: parsing /);
   }
-  const badId = await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/changefeed?records=1&change_id=z` });
+  const badId = await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/changefeed?records=1&change_id=z` });
   assert.equal(badId.statusCode, 400);
   assert.deepEqual(errorOf(badId), { code: 'INVALID_PARAMETERS', message: 'The parameters provided are not valid.', detail: {} });
 });
@@ -247,7 +248,7 @@ test('gun_prefixes: INVALID_GUN on publish, 404 on other routes (no key is creat
   assert.equal(p.statusCode, 400);
   assert.deepEqual(errorOf(p), { code: 'INVALID_GUN', message: 'The server does not support actions on images of this name.', detail: 'Require GUNs with prefix: [docker.io/ registry.example.com:5000/]' });
   for (const [method, url] of [['GET', '/v2/evil.com/x/_trust/tuf/timestamp.key'], ['GET', '/v2/evil.com/x/_trust/tuf/root.json'], ['DELETE', '/v2/evil.com/x/_trust/tuf/'], ['GET', '/v2/evil.com/x/_trust/changefeed?records=1']] as const) {
-    const r = await t.app.inject({ method, url });
+    const r = await inject(t.app, { method, url });
     assert.equal(r.statusCode, 404, url);
     assert.equal(errorOf(r).code, 'METADATA_NOT_FOUND');
   }
@@ -270,7 +271,7 @@ test('publish input errors are 4xx with notary codes and leave storage untouched
   ];
   for (const c of cases) {
     const headers: Record<string, string> = c.ct ? { 'content-type': c.ct } : {};
-    const r = await t.app.inject({ method: 'POST', url, payload: c.payload, headers });
+    const r = await inject(t.app, { method: 'POST', url, payload: c.payload, headers });
     assert.equal(r.statusCode, c.status, `${c.name}: ${r.body}`);
     assert.equal(errorOf(r).code, c.code, c.name);
     assert.equal(r.headers['content-type'], JSON_CT);
@@ -300,16 +301,16 @@ test('publish input errors are 4xx with notary codes and leave storage untouched
 test('bodies over the limit are refused with 413 before any work; bodies on routes that take none are not read; the server keeps serving', async () => {
   const { t } = await published({ limits: { maxBodyBytes: 64 * 1024 } });
   const big = multipart([{ filename: 'targets', data: Buffer.alloc(200 * 1024, 0x20) }]);
-  const r = await t.app.inject({ method: 'POST', url: `/v2/${GUN}/_trust/tuf/`, payload: big.body, headers: { 'content-type': big.contentType } });
+  const r = await inject(t.app, { method: 'POST', url: `/v2/${GUN}/_trust/tuf/`, payload: big.body, headers: { 'content-type': big.contentType } });
   assert.equal(r.statusCode, 413);
   assert.equal(errorOf(r).code, 'TOO_LARGE');
   // A route that takes no body answers without reading one, and closes the connection.
-  const d = await t.app.inject({ method: 'POST', url: '/v2/', payload: Buffer.alloc(200 * 1024), headers: { 'content-type': 'application/octet-stream' } });
+  const d = await inject(t.app, { method: 'POST', url: '/v2/', payload: Buffer.alloc(200 * 1024), headers: { 'content-type': 'application/octet-stream' } });
   assert.equal(d.statusCode, 404);
   assert.equal(d.headers['connection'], 'close');
-  assert.equal((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` })).statusCode, 200);
+  assert.equal((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` })).statusCode, 200);
   const many = multipart(Array.from({ length: 20 }, () => ({ filename: 'targets', data: '{}' })));
-  const m = await newServer({ limits: { maxParts: 10 } }).app.inject({ method: 'POST', url: `/v2/${GUN}/_trust/tuf/`, payload: many.body, headers: { 'content-type': many.contentType } });
+  const m = await inject(newServer({ limits: { maxParts: 10 } }).app, { method: 'POST', url: `/v2/${GUN}/_trust/tuf/`, payload: many.body, headers: { 'content-type': many.contentType } });
   assert.equal(m.statusCode, 400);
   assert.equal(errorOf(m).code, 'MALFORMED_UPLOAD');
 });
@@ -317,16 +318,16 @@ test('bodies over the limit are refused with 413 before any work; bodies on rout
 test('odd GUNs: spaces, uppercase and very long names route and answer 404; a * never routes', async () => {
   const { app } = newServer();
   for (const gun of ['a%20b/c', 'UPPER/Case', 'x'.repeat(2000)]) {
-    const r = await app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` });
+    const r = await inject(app, { method: 'GET', url: `/v2/${gun}/_trust/tuf/root.json` });
     assert.equal(r.statusCode, 404, gun.slice(0, 20));
     assert.deepEqual(errorOf(r).detail, {});
   }
-  const star = await app.inject({ method: 'GET', url: '/v2/a*/_trust/tuf/timestamp.key' });
+  const star = await inject(app, { method: 'GET', url: '/v2/a*/_trust/tuf/timestamp.key' });
   assert.equal(star.statusCode, 404);
   assert.equal(errorOf(star).detail, undefined);
   // a GUN too long for storage (or with control characters) cannot exist: 404, and INVALID_GUN on publish
   for (const gun of ['y'.repeat(400), 'a%00b', 'a%0Ab']) {
-    const longKey = await app.inject({ method: 'GET', url: `/v2/${gun}/_trust/tuf/timestamp.key` });
+    const longKey = await inject(app, { method: 'GET', url: `/v2/${gun}/_trust/tuf/timestamp.key` });
     assert.equal(longKey.statusCode, 404);
     assert.equal(longKey.headers['content-type'], JSON_CT);
     const p = await post(app, gun, [{ filename: 'root', data: '{}' }]);
@@ -340,7 +341,7 @@ test('the clock option drives Last-Modified and changefeed times', async () => {
   const t = newServer({}, clock);
   const repo = await TestRepo.create(t, GUN);
   assert.equal((await post(t.app, GUN, await repo.initParts(clock.now()))).statusCode, 200);
-  const r = await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/targets.json` });
+  const r = await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/targets.json` });
   assert.equal(r.headers['last-modified'], 'Wed, 02 Jan 2030 03:04:05 UTC');
 });
 
@@ -370,7 +371,7 @@ test('fuzz: random methods, paths, headers and bodies never get a 5xx', async ()
     const headers: Record<string, string> = ct ? { 'content-type': ct } : {};
     let r;
     try {
-      r = await t.app.inject({ method, url, payload, headers });
+      r = await inject(t.app, { method, url, payload, headers });
     } catch (err) {
       // inject refuses some URLs before they reach the server (not our concern)
       if (/Invalid URL|URI|url/i.test(String(err))) continue;
@@ -379,7 +380,7 @@ test('fuzz: random methods, paths, headers and bodies never get a 5xx', async ()
     assert.ok(r.statusCode < 500, `${method} ${url} → ${r.statusCode} ${r.body}`);
   }
   // and the repository is intact
-  assert.equal((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` })).statusCode, 200);
+  assert.equal((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` })).statusCode, 200);
 });
 
 test('mutated uploads: every corruption of a valid targets part is refused and stores nothing', async () => {

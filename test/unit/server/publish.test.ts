@@ -8,6 +8,7 @@ import {
   type Metadata, type Snapshot,
 } from '../../../src/tuf/index.js';
 import { TestRepo, bytesOf, errorOf, generateKey, generateRootKey, keyFromBody, newServer, post, type TestServer } from './helpers.js';
+import { inject } from '../../support/inject.js';
 
 const GUN = 'example.com/org/app';
 const DAY = 24 * 3600 * 1000;
@@ -32,7 +33,7 @@ function detail(res: { statusCode: number; body: string }): { Name: string; Erro
 }
 
 async function getJson<T>(t: TestServer, path: string): Promise<T> {
-  const r = await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/${path}` });
+  const r = await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/${path}` });
   assert.equal(r.statusCode, 200, `${path}: ${r.body}`);
   return JSON.parse(r.body) as T;
 }
@@ -48,10 +49,10 @@ test('no root stored and none uploaded → ErrValidation, exactly as notary word
 test('first publish (client snapshot): stores root, targets, snapshot and a server timestamp v1', async () => {
   const { t, repo } = await setup();
   for (const role of ['root', 'targets', 'snapshot'] as const) {
-    const r = await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/${role}.json` });
+    const r = await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/${role}.json` });
     assert.deepEqual(r.rawPayload, repo.files.get(role), role);
   }
-  const tsBytes = (await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` })).rawPayload;
+  const tsBytes = (await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` })).rawPayload;
   const ts = parseTimestamp(tsBytes);
   assert.equal(ts.signed.version, 1);
   assert.equal(ts.signed.expires.toISOString(), new Date(t.clock.t + 14 * DAY).toISOString());
@@ -81,7 +82,7 @@ test('root version rules: current or current+1 only (ErrBadRoot), same version a
 test('root certificate checks: plain key, CN mismatch, unsigned, expired → ErrBadRoot; storage untouched', async () => {
   const t = newServer();
   const now = t.clock.now();
-  const ts = keyFromBody((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.key` })).body);
+  const ts = keyFromBody((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.key` })).body);
   const targetsKey = generateKey('ecdsa');
   const snapKey = generateKey('ecdsa');
   const keys = (root: { publicKey: PublicKeyData }) => ({ root: [root.publicKey], targets: [targetsKey.publicKey], snapshot: [snapKey.publicKey], timestamp: [ts] });
@@ -133,7 +134,7 @@ test('root rotation must be signed by the old and the new root key', async () =>
   const stored = await getJson<{ signed: { version: number }; signatures: unknown[] }>(t, 'root.json');
   assert.equal(stored.signed.version, 2);
   assert.equal(stored.signatures.length, 2);
-  assert.equal((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/1.root.json` })).statusCode, 200, 'old versions stay fetchable');
+  assert.equal((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/1.root.json` })).statusCode, 200, 'old versions stay fetchable');
 });
 
 test('targets: wrong key → ErrBadTargets threshold; expired → ErrBadTargets; stale version → VERSION', async () => {
@@ -182,7 +183,7 @@ test('uploaded snapshot: wrong key → ErrBadSnapshot; hashes must match every l
 test('server-managed snapshot: generated from the previous one, listing root, targets and delegations', async () => {
   const { t, repo } = await setup({ serverSnapshot: true });
   const now = t.clock.now();
-  let snap = parseSnapshot((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/snapshot.json` })).rawPayload);
+  let snap = parseSnapshot((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/snapshot.json` })).rawPayload);
   assert.equal(snap.signed.version, 1);
   assert.deepEqual([...snap.signed.meta.keys()].sort(), ['root', 'targets']);
   assert.deepEqual(snap.signatures.map((s) => s.keyid), repo.root.signed.roles.snapshot.keyids);
@@ -194,7 +195,7 @@ test('server-managed snapshot: generated from the previous one, listing root, ta
   const dParts = [{ filename: 'targets/releases', data: await (async () => { repo.delegations.set('targets/releases', (await import('../../../src/tuf/index.js')).addTargets(repo.delegations.get('targets/releases')!, {})); return repo.delegationBytes('targets/releases', rel); })() }, { filename: 'targets', data: await repo.targetsBytes() }];
   const r = await post(t.app, GUN, dParts);
   assert.equal(r.statusCode, 200, r.body);
-  snap = parseSnapshot((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/snapshot.json` })).rawPayload);
+  snap = parseSnapshot((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/snapshot.json` })).rawPayload);
   assert.equal(snap.signed.version, 2);
   assert.deepEqual([...snap.signed.meta.keys()].sort(), ['root', 'targets', 'targets/releases']);
   for (const role of ['root', 'targets', 'targets/releases']) {
@@ -204,7 +205,7 @@ test('server-managed snapshot: generated from the previous one, listing root, ta
   repo.delegations.set('targets/releases', (await import('../../../src/tuf/index.js')).addTargets(newVersion(repo.delegations.get('targets/releases')!, now), {}));
   const r2 = await post(t.app, GUN, [{ filename: 'targets/releases', data: await repo.delegationBytes('targets/releases', rel) }]);
   assert.equal(r2.statusCode, 200, r2.body);
-  const byVersion = await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/2.targets/releases.json` });
+  const byVersion = await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/2.targets/releases.json` });
   assert.equal(byVersion.statusCode, 200);
   // an unknown delegation
   const stray = createTargets('targets/stray', now);
@@ -224,7 +225,7 @@ test('an uploaded timestamp is ignored: the server always signs its own', async 
   const fakeTs = '{"signed":{"_type":"Timestamp","expires":"2099-01-01T00:00:00Z","meta":{},"version":99},"signatures":[]}';
   const r = await post(t.app, GUN, [{ filename: 'timestamp', data: fakeTs }, { filename: 'targets', data: await repo.targetsBytes() }]);
   assert.equal(r.statusCode, 200, r.body);
-  const ts = parseTimestamp((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` })).rawPayload);
+  const ts = parseTimestamp((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` })).rawPayload);
   assert.equal(ts.signed.version, 2);
 });
 
@@ -235,7 +236,7 @@ test('a later part for the same role replaces an earlier one', async () => {
   const good = await repo.targetsBytes();
   const r = await post(t.app, GUN, [{ filename: 'targets', data: junk }, { filename: 'targets.json', data: good }]);
   assert.equal(r.statusCode, 200, r.body);
-  assert.deepEqual((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/targets.json` })).rawPayload, good);
+  assert.deepEqual((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/targets.json` })).rawPayload, good);
 });
 
 test('timestamp key not held by the server → ErrBadRoot "no  timestamp keys exist on the server"', async () => {
@@ -263,58 +264,58 @@ test('server keys of one GUN never sign another GUN\'s metadata', async () => {
 
 test('after DELETE the old files can be uploaded again (rollback state is reset, as in notary)', async () => {
   const { t, repo } = await setup();
-  assert.equal((await t.app.inject({ method: 'DELETE', url: `/v2/${GUN}/_trust/tuf/` })).statusCode, 200);
+  assert.equal((await inject(t.app, { method: 'DELETE', url: `/v2/${GUN}/_trust/tuf/` })).statusCode, 200);
   const r = await post(t.app, GUN, [{ filename: 'targets', data: repo.files.get('targets')! }, { filename: 'snapshot', data: repo.files.get('snapshot')! }, { filename: 'root', data: repo.files.get('root')! }]);
   assert.equal(r.statusCode, 200, r.body);
 });
 
 test('GET-time re-signing: an expiring timestamp is re-signed once, with a changefeed record', async () => {
   const { t } = await setup();
-  const v1 = parseTimestamp((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` })).rawPayload);
+  const v1 = parseTimestamp((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` })).rawPayload);
   t.clock.advanceDays(10);
-  const same = parseTimestamp((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` })).rawPayload);
+  const same = parseTimestamp((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` })).rawPayload);
   assert.equal(same.signed.version, 1, 'still fresh: not re-signed');
   t.clock.advanceDays(3.5); // within a day of expiry
-  const r = await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` });
+  const r = await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` });
   const v2 = parseTimestamp(r.rawPayload);
   assert.equal(v2.signed.version, 2);
   assert.ok(v2.signed.expires.getTime() > v1.signed.expires.getTime());
   assert.equal(r.headers['last-modified'], new Date(t.clock.t).toUTCString().replace('GMT', 'UTC'));
-  const again = parseTimestamp((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` })).rawPayload);
+  const again = parseTimestamp((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` })).rawPayload);
   assert.equal(again.signed.version, 2);
-  const feed = JSON.parse((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/changefeed?records=10` })).body) as { records: { Version: number }[] };
+  const feed = JSON.parse((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/changefeed?records=10` })).body) as { records: { Version: number }[] };
   assert.deepEqual(feed.records.map((x) => x.Version), [1, 2]);
   // concurrent readers of an expired timestamp make exactly one new version
   t.clock.advanceDays(20);
-  await Promise.all(Array.from({ length: 10 }, () => t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` })));
-  const feed2 = JSON.parse((await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/changefeed?records=10` })).body) as { records: { Version: number }[] };
+  await Promise.all(Array.from({ length: 10 }, () => inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` })));
+  const feed2 = JSON.parse((await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/changefeed?records=10` })).body) as { records: { Version: number }[] };
   assert.deepEqual(feed2.records.map((x) => x.Version), [1, 2, 3]);
 });
 
 test('GET-time re-signing of a server-held snapshot; a client-held expired snapshot is a 500, never served stale', async () => {
   const server = await setup({ serverSnapshot: true });
   server.t.clock.advanceDays(1095);
-  const snapRes = await server.t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/snapshot.json` });
+  const snapRes = await inject(server.t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/snapshot.json` });
   assert.equal(snapRes.statusCode, 200);
   const snap: Metadata<Snapshot> = parseSnapshot(snapRes.rawPayload);
   assert.equal(snap.signed.version, 2);
   assert.ok(snap.signed.expires.getTime() > server.t.clock.t);
-  const ts = parseTimestamp((await server.t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` })).rawPayload);
+  const ts = parseTimestamp((await inject(server.t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` })).rawPayload);
   assert.deepEqual(Buffer.from(ts.signed.snapshot.hashes.get('sha256')!), createHash('sha256').update(snapRes.rawPayload).digest());
 
   const client = await setup();
   // within the refresh window of a client-held snapshot: served as it is, no new timestamps
   client.t.clock.advanceDays(1094.5);
-  for (let i = 0; i < 3; i++) assert.equal((await client.t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/snapshot.json` })).statusCode, 200);
-  const tsNow = parseTimestamp((await client.t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` })).rawPayload);
+  for (let i = 0; i < 3; i++) assert.equal((await inject(client.t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/snapshot.json` })).statusCode, 200);
+  const tsNow = parseTimestamp((await inject(client.t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` })).rawPayload);
   assert.equal(tsNow.signed.version, 2, 'the expired timestamp was re-signed once, the snapshot was left alone');
   assert.equal((await client.t.store.changes({ gun: GUN, changeId: 0, records: 100 })).length, 2);
   client.t.clock.advanceDays(1.5);
-  const r = await client.t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` });
+  const r = await inject(client.t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` });
   assert.equal(r.statusCode, 500);
   assert.equal(errorOf(r).code, 'UNKNOWN');
   // other roles are still served
-  assert.equal((await client.t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` })).statusCode, 200);
+  assert.equal((await inject(client.t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` })).statusCode, 200);
 });
 
 test('delegation entries must be direct children (structure) and delegated roles need their parent', async () => {

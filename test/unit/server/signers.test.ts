@@ -10,6 +10,7 @@ import { SignatureLookups, imageOf, parseRegistryMapping, type ImageSignaturesRe
 import { escapeHtml } from '../../../src/server/ui.js';
 import { Clock, TestRepo, newServer, post } from './helpers.js';
 import { runCli } from '../../support/cli.js';
+import { inject } from '../../support/inject.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
@@ -131,7 +132,7 @@ test('the repository page: the Notation signer on the tag, a table of the chain,
   const repo = await TestRepo.create(t, gun, { serverSnapshot: true });
   repo.addTag('1.0', 1, t.clock.now());
   assert.equal((await post(t.app, gun, await repo.initParts(t.clock.now()))).statusCode, 200);
-  const page = await t.app.inject({ method: 'GET', url: `/_vouch/ui/r/${gun}` });
+  const page = await inject(t.app, { method: 'GET', url: `/_vouch/ui/r/${gun}` });
   assert.equal(page.statusCode, 200);
   assert.ok(!page.body.includes('<script>'), 'no signer name reaches the page unescaped');
   assert.ok(page.body.includes(`<li class="signature soon">Notation: ${escapeHtml(hostile)}, valid until <time datetime="${leafEnds}">`));
@@ -143,7 +144,7 @@ test('the repository page: the Notation signer on the tag, a table of the chain,
 
   answer = { signatures: [], more: false, error: { code: 'NETWORK', message: 'connect ECONNREFUSED 127.0.0.1:1' } };
   t.clock.advanceDays(1); // past the cached answer
-  const failed = await t.app.inject({ method: 'GET', url: `/_vouch/ui/r/${gun}` });
+  const failed = await inject(t.app, { method: 'GET', url: `/_vouch/ui/r/${gun}` });
   assert.match(failed.body, /<tr class="expired"><th scope="row">1\.0<\/th><td colspan="5"><span class="badge">Could not be read<\/span> \(NETWORK\): connect ECONNREFUSED/);
 
   // a GUN the operator did not map: no signature section, and the reader is never called
@@ -151,7 +152,7 @@ test('the repository page: the Notation signer on the tag, a table of the chain,
   const r2 = await TestRepo.create(other, gun, { serverSnapshot: true });
   r2.addTag('1.0', 1, other.clock.now());
   assert.equal((await post(other.app, gun, await r2.initParts(other.clock.now()))).statusCode, 200);
-  const plain = await other.app.inject({ method: 'GET', url: `/_vouch/ui/r/${gun}` });
+  const plain = await inject(other.app, { method: 'GET', url: `/_vouch/ui/r/${gun}` });
   assert.equal(plain.statusCode, 200);
   assert.ok(!plain.body.includes('id="signatures"'));
 });

@@ -10,6 +10,7 @@ import { RETRY_AFTER_SECONDS } from '../../../src/server/app.js';
 import { openStore, type GunTransaction, type ServerKeyStore } from '../../../src/storage/index.js';
 import { PostgresStore } from '../../../src/storage/postgres.js';
 import { Clock, TestRepo, errorOf, newServer, post } from './helpers.js';
+import { inject } from '../../support/inject.js';
 
 const GUN = 'example.com/org/app';
 const META = JSON.stringify({ signed: { _type: 'Root', expires: '2030-01-01T00:00:00Z', version: 1 }, signatures: [] });
@@ -19,9 +20,9 @@ test('database unreachable: reads and publishes answer 503, Retry-After and an U
   try {
     const t = newServer({ store, keyStore: store.keys });
     const answers = [
-      await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` }),
-      await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` }),
-      await t.app.inject({ method: 'GET', url: `/v2/${GUN}/_trust/changefeed?records=10&change_id=0` }),
+      await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/root.json` }),
+      await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/tuf/timestamp.json` }),
+      await inject(t.app, { method: 'GET', url: `/v2/${GUN}/_trust/changefeed?records=10&change_id=0` }),
       await post(t.app, GUN, [{ filename: 'root', data: META }]),
     ];
     for (const r of answers) {

@@ -8,6 +8,7 @@ import { addTargets, dockerTarget, newVersion } from '../../../src/tuf/index.js'
 import { UI_LIMITS, escapeHtml } from '../../../src/server/ui.js';
 import { TestRepo, generateKey, newServer, post, type TestServer } from './helpers.js';
 import { ISSUER, SERVICE, makeCert, token } from './tokens.js';
+import { inject } from '../../support/inject.js';
 
 const GUN = 'registry.example.com/team/app';
 const HOSTILE_GUN = 'registry.example.com/x"><b>gun</b>';
@@ -34,7 +35,7 @@ test('the dashboard is off unless asked for: its paths are notary\'s 404', async
   const t = newServer();
   await publish(t, GUN);
   for (const url of [UI, repoUrl(GUN)]) {
-    const r = await t.app.inject({ method: 'GET', url });
+    const r = await inject(t.app, { method: 'GET', url });
     assert.equal(r.statusCode, 404, url);
     assert.match(r.headers['content-type'] as string, /^application\/json/);
   }
@@ -43,7 +44,7 @@ test('the dashboard is off unless asked for: its paths are notary\'s 404', async
 test('index and repository pages: repositories, tags with digests and signers, keys, expiries, changes; no script, no external asset', async () => {
   const t = newServer({ ui: true });
   await publish(t, GUN);
-  const index = await t.app.inject({ method: 'GET', url: UI });
+  const index = await inject(t.app, { method: 'GET', url: UI });
   assert.equal(index.statusCode, 200);
   assert.match(index.headers['content-type'] as string, /^text\/html; charset=utf-8/);
   assert.match(index.headers['content-security-policy'] as string, /default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]+=*'/);
@@ -51,7 +52,7 @@ test('index and repository pages: repositories, tags with digests and signers, k
   assert.ok(index.body.includes(`<a href="/_vouch/ui/r/registry.example.com/team/app">${GUN}</a>`));
   assert.match(index.body, /Nothing a key holder must renew expires within 30 days/);
 
-  const page = await t.app.inject({ method: 'GET', url: repoUrl(GUN) });
+  const page = await inject(t.app, { method: 'GET', url: repoUrl(GUN) });
   assert.equal(page.statusCode, 200, page.body);
   const body = page.body;
   assert.match(body, /Verifies as a docker client would now/);
@@ -73,11 +74,11 @@ test('hostile tag names and GUNs are escaped everywhere they appear', async () =
   const t = newServer({ ui: true });
   await publish(t, GUN);
   await publish(t, HOSTILE_GUN);
-  const index = await t.app.inject({ method: 'GET', url: UI });
+  const index = await inject(t.app, { method: 'GET', url: UI });
   assert.ok(!index.body.includes('<b>gun</b>'));
   assert.ok(index.body.includes(escapeHtml(HOSTILE_GUN)));
   assert.ok(index.body.includes('href="/_vouch/ui/r/registry.example.com/x%22%3E%3Cb%3Egun%3C/b%3E"'), 'the link is percent-encoded');
-  const page = await t.app.inject({ method: 'GET', url: '/_vouch/ui/r/registry.example.com/x%22%3E%3Cb%3Egun%3C/b%3E' });
+  const page = await inject(t.app, { method: 'GET', url: '/_vouch/ui/r/registry.example.com/x%22%3E%3Cb%3Egun%3C/b%3E' });
   assert.equal(page.statusCode, 200);
   assert.ok(!page.body.includes(HOSTILE_TAG) && !page.body.includes('<b>gun</b>'));
   assert.ok(page.body.includes(`<th scope="row">${escapeHtml(HOSTILE_TAG)}</th>`));
@@ -88,19 +89,19 @@ test('expiries within vouch.expiry_warning_days are highlighted; past them, clie
   const t = newServer({ ui: true, expiryWarningDays: 30 });
   await publish(t, GUN);
   const soonClass = /<tr class="soon"><th scope="row">targets\/alice<\/th>/;
-  assert.doesNotMatch((await t.app.inject({ method: 'GET', url: repoUrl(GUN) })).body, soonClass);
+  assert.doesNotMatch((await inject(t.app, { method: 'GET', url: repoUrl(GUN) })).body, soonClass);
   // targets and delegations live 3 years: 20 days before that they are within the 30-day horizon
   t.clock.advanceDays(3 * 365 - 20);
-  const soon = (await t.app.inject({ method: 'GET', url: repoUrl(GUN) })).body;
+  const soon = (await inject(t.app, { method: 'GET', url: repoUrl(GUN) })).body;
   assert.match(soon, soonClass);
   assert.match(soon, /<tr class="soon"><th scope="row">targets<\/th>/);
   assert.match(soon, /<tr class=""><th scope="row">root<\/th>/, 'the 10-year root is not highlighted');
   assert.match(soon, /<tr class=""><th scope="row">timestamp<\/th><td>.*?<\/td><td>the trust server<\/td><td>renewed by the server/);
   assert.match(soon, /<tr class="soon"><th scope="row">1\.0<\/th>/);
-  const index = (await t.app.inject({ method: 'GET', url: UI })).body;
+  const index = (await inject(t.app, { method: 'GET', url: UI })).body;
   assert.match(index, /<tr class="soon"><td><a href="\/_vouch\/ui\/r\/registry\.example\.com\/team\/app">registry\.example\.com\/team\/app<\/a><\/td><td>targets\/alice<\/td>|<tr class="soon"><td><a href="[^"]+">[^<]+<\/a><\/td><td>targets<\/td>/);
   t.clock.advanceDays(30);
-  const expired = (await t.app.inject({ method: 'GET', url: repoUrl(GUN) })).body;
+  const expired = (await inject(t.app, { method: 'GET', url: repoUrl(GUN) })).body;
   assert.match(expired, /<p class="note" role="alert"><strong>Clients cannot verify this repository now<\/strong> \(EXPIRED\)/);
   assert.match(expired, /<tr class="expired"><th scope="row">targets<\/th>/);
 });
@@ -114,19 +115,19 @@ test('paging: bounded pages of tags and repositories; a malformed page number is
   for (let i = 0; i < many; i++) tags[`v${i}`] = dockerTarget(Buffer.alloc(32, i % 256), 100 + i);
   repo.targets = addTargets(newVersion(repo.targets, now), tags);
   assert.equal((await post(t.app, GUN, await repo.initParts(now))).statusCode, 200);
-  const first = (await t.app.inject({ method: 'GET', url: repoUrl(GUN) })).body;
+  const first = (await inject(t.app, { method: 'GET', url: repoUrl(GUN) })).body;
   const rowsOf = (html: string): number => (html.match(/<th scope="row">v\d+<\/th>/g) ?? []).length;
   assert.equal(rowsOf(first), UI_LIMITS.tagsPerPage);
   assert.match(first, /Page 1 of 2/);
   assert.ok(first.includes(`<a href="${repoUrl(GUN)}?page=2">Next page</a>`));
-  const second = (await t.app.inject({ method: 'GET', url: `${repoUrl(GUN)}?page=2` })).body;
+  const second = (await inject(t.app, { method: 'GET', url: `${repoUrl(GUN)}?page=2` })).body;
   assert.equal(rowsOf(second), 5);
   for (const bad of ['0', '-1', 'abc', '1e3', '9999999']) {
-    const r = await t.app.inject({ method: 'GET', url: `${repoUrl(GUN)}?page=${bad}` });
+    const r = await inject(t.app, { method: 'GET', url: `${repoUrl(GUN)}?page=${bad}` });
     assert.equal(r.statusCode, 400, bad);
   }
-  assert.equal((await t.app.inject({ method: 'GET', url: `${UI}?page=x` })).statusCode, 400);
-  const missing = await t.app.inject({ method: 'GET', url: repoUrl('registry.example.com/none') });
+  assert.equal((await inject(t.app, { method: 'GET', url: `${UI}?page=x` })).statusCode, 400);
+  const missing = await inject(t.app, { method: 'GET', url: repoUrl('registry.example.com/none') });
   assert.equal(missing.statusCode, 404);
   assert.match(missing.body, /The server holds no trust data for registry\.example\.com\/none\./);
 });
@@ -136,7 +137,7 @@ test('token auth: the list needs the catalog scope, a repository page pull on th
   const t = newServer({ ui: true, auth: { realm: 'https://auth.example.com/token', service: SERVICE, issuer: ISSUER, rootCertBundle: root.pem } });
   const pushPull = await token(GUN, root);
   await publish(t, GUN, { authorization: `Bearer ${pushPull}` });
-  const get = (url: string, tok?: string) => t.app.inject({ method: 'GET', url, headers: tok === undefined ? {} : { authorization: `Bearer ${tok}` } });
+  const get = (url: string, tok?: string) => inject(t.app, { method: 'GET', url, headers: tok === undefined ? {} : { authorization: `Bearer ${tok}` } });
 
   const anonymous = await get(repoUrl(GUN));
   assert.equal(anonymous.statusCode, 401);
