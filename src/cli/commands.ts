@@ -267,7 +267,7 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .command('server')
     .description('run the trust server (Notary v1 API, as notary-server); accepts notary-server\'s config.json')
     .option('--config <file>', 'notary-server style config.json (server, storage, trust_service, auth, caching, repositories)')
-    .option('--addr <host:port>', 'address to listen on (default 127.0.0.1:4443)')
+    .option('--addr <host:port>', 'address to listen on (default 127.0.0.1:4443; :PORT is every interface)')
     .option('--storage <url>', 'memory, sqlite:PATH or postgres://user:pass@host:port/db (default SQLite in the data dir)')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', 'private key for --tls-cert (PEM)')
@@ -284,7 +284,7 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
   program
     .command('registry')
     .description('run the embedded OCI registry (filesystem storage)')
-    .option('--addr <host:port>', 'address to listen on', '127.0.0.1:5000')
+    .option('--addr <host:port>', 'address to listen on (:PORT is every interface)', '127.0.0.1:5000')
     .option('--root <dir>', 'storage directory (default $VOUCH_DATA_DIR/registry, ~/.local/share/vouch/registry)')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', 'private key for --tls-cert (PEM)')

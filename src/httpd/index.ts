@@ -7,3 +7,4 @@ export {
 } from './body.js';
 export { KEEP_ALIVE_TIMEOUT_MS, finalHeaders, serve, type Answer, type Handler, type HttpRequest, type NodeServer, type ServeOptions } from './serve.js';
 export { makeLogger, type LoggerSetting } from './log.js';
+export { parseListenAddress } from './addr.js';

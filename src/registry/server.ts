@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { VouchError, isJsonObject, isTag, parseDigest, sha256, type JsonObject } from '../core/index.js';
 import {
-  BUSY_RETRY_AFTER_SECONDS, BodyRefused, makeLogger, processBodyBudget, serve, type Answer, type BodyBudget, type Handler, type HttpRequest, type LoggerSetting, type NodeServer,
+  BUSY_RETRY_AFTER_SECONDS, BodyRefused, makeLogger, parseListenAddress, processBodyBudget, serve, type Answer, type BodyBudget, type Handler, type HttpRequest, type LoggerSetting, type NodeServer,
 } from '../httpd/index.js';
 import { isSchema1, parseManifestDocument, referencedDescriptors, type Descriptor } from '../oci/manifest.js';
 import { OCI_INDEX, baseMediaType } from '../oci/mediatypes.js';
@@ -498,14 +498,8 @@ export interface RunningRegistry {
   close(): Promise<void>;
 }
 
-/** Parses "host:port", ":port" or "[v6]:port". */
-export function parseAddr(addr: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(addr);
-  if (!m) throw new VouchError('CONFIG', `invalid listen address '${addr}' (expected host:port)`);
-  const port = Number(m[3]);
-  if (port > 65535) throw new VouchError('CONFIG', `invalid port in '${addr}'`);
-  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
-}
+/** The registry's listen address (httpd/addr.ts: `:PORT` is every interface, as docker-registry's `addr`). */
+export const parseAddr = (addr: string): { host: string; port: number } => parseListenAddress(addr, 'registry listen address');
 
 /** Starts the registry listening on `addr`; for the CLI (`vouch registry --addr --root`). */
 export async function runRegistry(opts: RunRegistryOptions): Promise<RunningRegistry> {

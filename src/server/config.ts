@@ -4,7 +4,7 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { VouchError } from '../core/index.js';
 import { DEFAULT_CONSISTENT_MAX_AGE, DEFAULT_CURRENT_MAX_AGE, checkMaxAge } from './caching.js';
-import { DEFAULT_BYTES_IN_FLIGHT } from '../httpd/index.js';
+import { DEFAULT_BYTES_IN_FLIGHT, parseListenAddress } from '../httpd/index.js';
 import { DEFAULT_LIMITS } from './app.js';
 import { DEFAULT_EXPIRY_WARNING_DAYS } from './expiry.js';
 import { parseRegistryMapping, type RegistryMapping } from './signers.js';
@@ -266,12 +266,5 @@ export function loadServerConfig(opts: LoadConfigOptions): ServerConfig {
   };
 }
 
-/** `host:port`, `:port`, `[v6]:port` → listen host and port (Go's empty host = all interfaces). */
-export function parseAddr(addr: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(addr);
-  if (!m) throw bad(`listen address ${JSON.stringify(addr)} is not host:port`);
-  const port = Number(m[3]);
-  if (port > 65535) throw bad(`listen address ${JSON.stringify(addr)} has an invalid port`);
-  const host = m[1] ?? m[2] ?? '';
-  return { host: host === '' ? '0.0.0.0' : host, port };
-}
+/** The trust server's listen address (httpd/addr.ts: `:PORT` is every interface). */
+export const parseAddr = (addr: string): { host: string; port: number } => parseListenAddress(addr, 'server configuration: listen address');

@@ -363,7 +363,8 @@ test('basic auth: 401 with a Basic challenge and UNAUTHORIZED, 200 with the righ
 
 test('parseAddr reads host:port, :port and [v6]:port', () => {
   assert.deepEqual(parseAddr('127.0.0.1:5000'), { host: '127.0.0.1', port: 5000 });
-  assert.deepEqual(parseAddr(':5000'), { host: '127.0.0.1', port: 5000 });
+  // one meaning of :PORT for both servers (Go's, as docker-registry's addr): every interface
+  assert.deepEqual(parseAddr(':5000'), { host: '0.0.0.0', port: 5000 });
   assert.deepEqual(parseAddr('[::1]:0'), { host: '::1', port: 0 });
   assert.throws(() => parseAddr('nonsense'));
 });
