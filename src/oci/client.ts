@@ -7,7 +7,7 @@ import { VouchError, digestOf, isRepositoryName, isTag, isVouchError, parseDiges
 import { HttpTransport, bodyFailure, isLoopbackHost, readBody, unusableAnswerCode, type StreamResponse, type TransportOptions } from '../http/index.js';
 import { streamToFileAtomic } from '../files/index.js';
 import { parseDescriptor, parseManifest, type Descriptor, type Manifest } from './manifest.js';
-import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, OCI_INDEX, baseMediaType } from './mediatypes.js';
+import { MANIFEST_ACCEPT, MAX_BLOB_BYTES, MAX_MANIFEST_BYTES, OCI_INDEX, baseMediaType } from './mediatypes.js';
 import { VerifyingStream, type Expected } from './verify.js';
 
 export interface RegistryClientOptions {
@@ -20,7 +20,7 @@ export interface RegistryClientOptions {
   scheme?: 'https' | 'http';
   /** manifests larger than this are refused (default and ceiling: 4 MiB) */
   maxManifestBytes?: number;
-  /** blobs whose descriptor is larger than this are refused before download (default 8 GiB) */
+  /** blobs whose descriptor is larger than this are refused before download (default MAX_BLOB_BYTES, 10 GiB) */
   maxBlobBytes?: number;
   /** upload blobs in PATCH chunks of this size (default: one monolithic PUT) */
   chunkSize?: number;
@@ -58,7 +58,7 @@ export interface PushBlobOptions {
 
 export interface RegistryErrorEntry { code: string; message?: string; detail?: unknown }
 
-export const DEFAULT_MAX_BLOB_BYTES = 8 * 1024 * 1024 * 1024;
+export const DEFAULT_MAX_BLOB_BYTES = MAX_BLOB_BYTES;
 
 export function pullScope(repo: string): string { return `repository:${repo}:pull`; }
 export function pushScope(repo: string): string { return `repository:${repo}:pull,push`; }

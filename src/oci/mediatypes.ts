@@ -27,6 +27,8 @@ export const MANIFEST_ACCEPT = MANIFEST_TYPES.join(', ');
 
 /** distribution-spec asks registries to take at least 4 MB; more than that is refused on both sides. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** The largest blob either side moves by default: layers in practice are a few GiB at most (CUDA and ML images); 10 GiB leaves room. */
+export const MAX_BLOB_BYTES = 10 * 1024 * 1024 * 1024;
 
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 

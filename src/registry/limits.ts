@@ -2,6 +2,7 @@
 // and the README name these.
 
 import { VouchError } from '../core/index.js';
+import { MAX_BLOB_BYTES, MAX_MANIFEST_BYTES } from '../oci/mediatypes.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -29,10 +30,9 @@ export interface RegistryLimits {
 }
 
 export const DEFAULT_REGISTRY_LIMITS: RegistryLimits = {
-  // The largest layers in practice are a few GiB (CUDA and ML images); 10 GiB leaves room.
-  maxBlobBytes: 10 * GiB,
+  maxBlobBytes: MAX_BLOB_BYTES,
   // distribution's own limit (registry/handlers/manifests.go, maxManifestBodySize = 4 << 20).
-  maxManifestBytes: 4 * MiB,
+  maxManifestBytes: MAX_MANIFEST_BYTES,
   maxPageSize: 1000,
   // dockerd pushes at most 5 layers at once (--max-concurrent-uploads); 16 is three such pushes.
   maxUploadsPerRepository: 16,
