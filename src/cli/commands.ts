@@ -110,6 +110,10 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--oci-layout', 'the reference is an OCI image layout on disk (DIR:TAG or DIR@DIGEST); works offline')
     .option('--plain-http', 'talk plain HTTP to the registry')
     .option('--insecure-registry', 'same as --plain-http (notation\'s name)')
+    .option('--plugin <name>', "sign with a key held by this plugin (<notation config>/plugins/NAME/notation-NAME); needs --id")
+    .option('--id <keyid>', 'the key id known to --plugin')
+    .option('--plugin-config <key=value>', 'configuration passed to the signing plugin (repeatable; overrides the key\'s pluginConfig)', collect)
+    .option('--plugin-timeout <duration>', 'stop a plugin command that runs longer (a Go duration)', '2m')
     .addHelpText('after', '\nExit status: 0 when signed, 1 when not, 2 for a usage error.')
     .action((reference: string, opts: NotationSignOptions) =>
       run(async (ctx) => (await import('./commands/notation.js')).notationSignCommand(ctx, reference, opts))());
@@ -125,9 +129,20 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('-o, --output <format>', 'text or json (the verdict with every check)', 'text')
     .option('--plain-http', 'talk plain HTTP to the registry')
     .option('--insecure-registry', 'same as --plain-http (notation\'s name)')
+    .option('--plugin-config <key=value>', 'configuration passed to the verification plugin a signature names (repeatable)', collect)
+    .option('--plugin-timeout <duration>', 'stop a plugin command that runs longer (a Go duration)', '2m')
     .addHelpText('after', '\nThe notation config directory is $XDG_CONFIG_HOME/notation (default ~/.config/notation): trust stores in\ntruststore/x509/{ca,signingAuthority}/NAME/. Exit status: 0 when a signature verifies, 1 when none does, 2 for a usage error.')
     .action((reference: string, opts: NotationVerifyCommandOptions) =>
       run(async (ctx) => (await import('./commands/notation.js')).notationVerifyCommand(ctx, reference, opts))());
+  notation
+    .command('plugin')
+    .description('Notation plugins in <notation config>/plugins (notation plugin)')
+    .command('list')
+    .alias('ls')
+    .description('list the installed plugins with their metadata, or why one cannot be used (notation plugin list)')
+    .option('--plugin-timeout <duration>', 'stop a plugin command that runs longer (a Go duration)', '2m')
+    .action((opts: { pluginTimeout?: string }) =>
+      run(async (ctx) => (await import('./commands/notation.js')).notationPluginListCommand(ctx, opts))());
 
   program
     .command('server')

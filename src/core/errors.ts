@@ -50,6 +50,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'STORAGE'
   | 'CONFIG'
+  // a Notation plugin failed or answered outside the protocol
+  | 'PLUGIN'
   | 'INTERNAL';
 
 export class VouchError extends Error {

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { VouchError } from '../../core/index.js';
 import { LayoutSignatureStore, RegistrySignatureStore, signNotation, verifyNotation, type NotationVerifyResult, type SignatureStore } from '../../client/notation.js';
 import { notationConfigDir, readNotationTrustPolicy, readNotationTrustStores, readSigningKeyFiles, resolveNotationSigningKey } from '../../keys/notation.js';
+import { NotationPlugin, listPluginNames, verificationPluginHost, type PluginRunOptions } from '../../keys/notation-plugin.js';
 import { parseReference } from '../../oci/reference.js';
 import type { CheckResult } from '../../sig/index.js';
 import type { Context } from '../context.js';
@@ -18,6 +19,8 @@ interface CommonOptions {
   plainHttp?: boolean;
   insecureRegistry?: boolean;
   userMetadata?: string[];
+  pluginConfig?: string[];
+  pluginTimeout?: string;
 }
 
 export interface NotationSignOptions extends CommonOptions {
@@ -25,6 +28,8 @@ export interface NotationSignOptions extends CommonOptions {
   cert?: string;
   signatureFormat: string;
   expiry?: string;
+  plugin?: string;
+  id?: string;
 }
 
 export interface NotationVerifyCommandOptions extends CommonOptions {
@@ -34,21 +39,31 @@ export interface NotationVerifyCommandOptions extends CommonOptions {
   output: string;
 }
 
-/** `-m key=value` pairs (notation internal/cmd ParseFlagMap: a later pair with the same key wins). */
-export function parseUserMetadata(pairs: readonly string[] = []): Record<string, string> {
+/** `key=value` flag pairs (notation internal/cmd ParseFlagMap: a later pair with the same key wins). */
+function parseFlagMap(pairs: readonly string[], flag: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of pairs) {
     const i = pair.indexOf('=');
-    if (i <= 0 || i === pair.length - 1) throw new VouchError('INVALID_ARGUMENT', 'could not parse flag user-metadata: key-value pair requires "=" as separator');
+    if (i <= 0 || i === pair.length - 1) throw new VouchError('INVALID_ARGUMENT', `could not parse flag ${flag}: key-value pair requires "=" as separator`);
     out[pair.slice(0, i)] = pair.slice(i + 1);
   }
   return out;
 }
 
+/** `-m key=value` pairs. */
+export function parseUserMetadata(pairs: readonly string[] = []): Record<string, string> {
+  return parseFlagMap(pairs, 'user-metadata');
+}
+
+/** `--plugin-timeout` (default 2 minutes) and the environment plugins run with. */
+function pluginRunOptions(ctx: Context, opts: CommonOptions): PluginRunOptions {
+  return { env: ctx.env, ...(opts.pluginTimeout !== undefined ? { timeoutMs: parseGoDuration(opts.pluginTimeout, '--plugin-timeout') } : {}) };
+}
+
 const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** A Go duration (`24h`, `1h30m`, `90s`), as `notation sign --expiry` takes it; in milliseconds. */
-export function parseGoDuration(text: string): number {
+export function parseGoDuration(text: string, flag = '-e, --expiry'): number {
   const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
   let ms = 0;
   let at = 0;
@@ -56,8 +71,8 @@ export function parseGoDuration(text: string): number {
     ms += Number(m[1]) * (UNITS[m[2] as string] as number);
     at = re.lastIndex;
   }
-  if (text === '' || at !== text.length) throw new VouchError('INVALID_ARGUMENT', `invalid argument "${text}" for "-e, --expiry" flag: time: invalid duration "${text}"`, { hint: 'a duration such as 24h, 30m or 1h30m' });
-  if (!(ms > 0)) throw new VouchError('INVALID_ARGUMENT', `expiry duration ${text} must be positive`);
+  if (text === '' || at !== text.length) throw new VouchError('INVALID_ARGUMENT', `invalid argument "${text}" for "${flag}" flag: time: invalid duration "${text}"`, { hint: 'a duration such as 24h, 30m or 1h30m' });
+  if (!(ms > 0)) throw new VouchError('INVALID_ARGUMENT', `${flag === '-e, --expiry' ? 'expiry' : flag} duration ${text} must be positive`);
   return Math.round(ms);
 }
 
@@ -99,20 +114,32 @@ export async function notationSignCommand(ctx: Context, reference: string, opts:
     throw new VouchError('INVALID_ARGUMENT', `signature format "${opts.signatureFormat}" not supported`, { hint: 'use --signature-format jws' });
   }
   const userMetadata = parseUserMetadata(opts.userMetadata);
+  const pluginConfig = parseFlagMap(opts.pluginConfig ?? [], 'plugin-config');
   const expiryMs = opts.expiry !== undefined ? parseGoDuration(opts.expiry) : undefined;
-  // --key FILE --cert FILE, or (as notation) --key NAME / the default key of signingkeys.json
-  let files: { keyPath: string; certPath: string };
-  if (opts.cert !== undefined) {
-    if (!opts.key) throw new VouchError('INVALID_ARGUMENT', '--cert FILE goes with --key FILE (the PEM private key)');
-    files = { keyPath: resolve(ctx.cwd, opts.key), certPath: resolve(ctx.cwd, opts.cert) };
-  } else {
-    files = await resolveNotationSigningKey(notationConfigDir(ctx.env), opts.key);
+  const configDir = notationConfigDir(ctx.env);
+  // --key FILE --cert FILE; --plugin NAME --id KEYID; or (as notation) --key NAME / the default key of signingkeys.json
+  if ((opts.plugin === undefined) !== (opts.id === undefined)) {
+    throw new VouchError('INVALID_ARGUMENT', `if any flags in the group [id plugin] are set they must all be set; missing [${opts.plugin === undefined ? 'plugin' : 'id'}]`);
   }
-  const { privateKey, chain } = await readSigningKeyFiles(files.keyPath, files.certPath);
+  if (opts.plugin !== undefined && (opts.key !== undefined || opts.cert !== undefined)) {
+    throw new VouchError('INVALID_ARGUMENT', 'if any flags in the group [key id] are set none of the others can be; [id key] were all set', { hint: 'sign with --plugin NAME --id KEYID, or with --key' });
+  }
+  let key: Parameters<typeof signNotation>[0]['key'];
+  const pluginKey = async (plugin: string, keyId: string, config: Record<string, string>): Promise<typeof key> =>
+    ({ plugin: { plugin: await NotationPlugin.open(configDir, plugin, pluginRunOptions(ctx, opts)), keyId, pluginConfig: { ...config, ...pluginConfig } } });
+  if (opts.plugin !== undefined) {
+    key = await pluginKey(opts.plugin, opts.id as string, {});
+  } else if (opts.cert !== undefined) {
+    if (!opts.key) throw new VouchError('INVALID_ARGUMENT', '--cert FILE goes with --key FILE (the PEM private key)');
+    key = await readSigningKeyFiles(resolve(ctx.cwd, opts.key), resolve(ctx.cwd, opts.cert));
+  } else {
+    const k = await resolveNotationSigningKey(configDir, opts.key);
+    key = 'plugin' in k ? await pluginKey(k.plugin, k.keyId, k.pluginConfig) : await readSigningKeyFiles(k.keyPath, k.certPath);
+  }
   const target = openTarget(ctx, reference, opts);
   try {
     tagWarning(ctx, target.ref);
-    const r = await signNotation({ store: target.store, reference: target.ref, privateKey, chain, now: ctx.now(), ...(expiryMs !== undefined ? { expiryMs } : {}), userMetadata });
+    const r = await signNotation({ store: target.store, reference: target.ref, key, now: ctx.now(), ...(expiryMs !== undefined ? { expiryMs } : {}), userMetadata });
     ctx.io.out(`Successfully signed ${r.reference}\n`);
   } finally {
     await target.close();
@@ -139,6 +166,7 @@ export async function notationVerifyCommand(ctx: Context, reference: string, opt
   if (opts.ociLayout && !opts.scope) throw new VouchError('INVALID_ARGUMENT', 'if any flags in the group [oci-layout scope] are set they must all be set; missing [scope]', { hint: 'name the trust policy scope the layout is verified under, e.g. --scope local/app' });
   if (!opts.ociLayout && opts.scope) throw new VouchError('INVALID_ARGUMENT', '--scope can only be used with --oci-layout');
   const userMetadata = parseUserMetadata(opts.userMetadata);
+  const pluginConfig = parseFlagMap(opts.pluginConfig ?? [], 'plugin-config');
   const configDir = notationConfigDir(ctx.env);
   const { policy } = await readNotationTrustPolicy(configDir, opts.trustPolicy !== undefined ? resolve(ctx.cwd, opts.trustPolicy) : undefined);
   const target = openTarget(ctx, reference, opts);
@@ -148,6 +176,7 @@ export async function notationVerifyCommand(ctx: Context, reference: string, opt
       store: target.store, reference: target.ref, scope: (opts.scope ?? target.scope) as string, policy,
       readTrustStores: (stores) => readNotationTrustStores(configDir, stores),
       userMetadata, maxSignatures, now: ctx.now(),
+      plugins: verificationPluginHost(configDir, pluginRunOptions(ctx, opts)), pluginConfig,
     });
   } finally {
     await target.close();
@@ -174,4 +203,22 @@ export async function notationVerifyCommand(ctx: Context, reference: string, opt
     ctx.io.out(`\nThe artifact was signed with the following user metadata.\n\n${'KEY'.padEnd(width)}VALUE\n`);
     for (const [k, v] of metadata) ctx.io.out(`${k.padEnd(width)}${v}\n`);
   }
+}
+
+/** `notation plugin list`: every plugin directory, its metadata or why it cannot be used (notation's table). */
+export async function notationPluginListCommand(ctx: Context, opts: Pick<CommonOptions, 'pluginTimeout'>): Promise<void> {
+  const configDir = notationConfigDir(ctx.env);
+  const rows = [['NAME', 'DESCRIPTION', 'VERSION', 'CAPABILITIES', 'ERROR']];
+  for (const name of await listPluginNames(configDir)) {
+    try {
+      const md = await (await NotationPlugin.open(configDir, name, pluginRunOptions(ctx, opts))).metadata();
+      rows.push([name, md.description, md.version, `[${md.capabilities.join(' ')}]`, '<nil>']);
+    } catch (err) {
+      if (!(err instanceof VouchError)) throw err;
+      rows.push([name, '', '', '[]', err.message]);
+    }
+  }
+  // Go's tabwriter with padding 3 and a trailing tab: every column padded, the last one too.
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  for (const r of rows) ctx.io.out(`${r.map((c, i) => c.padEnd((widths[i] as number) + 3)).join('')}\n`);
 }

@@ -125,24 +125,26 @@ export interface SignedJws {
   signingTime: Date;
 }
 
-/** Signs a target as `notation sign --signature-format jws` does (scheme notary.x509). */
-export async function signJws(opts: JwsSignOptions): Promise<SignedJws> {
+/** The protected header and payload of a Notation JWS, and the bytes its signature covers. */
+export interface JwsSigningInput {
+  protectedB64: string;
+  payloadB64: string;
+  /** ASCII(BASE64URL(protected) '.' BASE64URL(payload)) */
+  signingInput: Buffer;
+  signingTime: Date;
+  expiry?: Date;
+}
+
+/** The header (scheme notary.x509, `alg` for the signing key) and payload `notation sign` writes for `target`. */
+export function jwsSigningInput(opts: { target: TargetArtifact; alg: JwsAlgorithm; signingTime: Date; expiry?: Date }): JwsSigningInput {
   const signingTime = new Date(Math.floor(opts.signingTime.getTime() / 1000) * 1000);
   if (Number.isNaN(signingTime.getTime())) throw new VouchError('INVALID_ARGUMENT', 'invalid signing time');
   const expiry = opts.expiry ? new Date(Math.floor(opts.expiry.getTime() / 1000) * 1000) : undefined;
   if (expiry && expiry.getTime() <= signingTime.getTime()) throw new VouchError('INVALID_ARGUMENT', 'expiry cannot be equal or before the signing time');
   checkTarget(opts.target, 'the target artifact');
-  const chain = await parseCertificates(opts.chain, 'the signing certificate chain');
-  const leaf = chain[0] as Certificate;
-  const spec = keySpecOf(leaf.node.publicKey);
-  const derOf = (k: KeyObject): Buffer => k.export({ format: 'der', type: 'spki' });
-  if (!derOf(createPublicKey(opts.privateKey)).equals(derOf(leaf.node.publicKey))) {
-    throw new VouchError('INVALID_KEY', 'the private key does not match the public key of the signing certificate (the first certificate of the chain)', { hint: 'give --cert the chain whose first certificate was issued for --key' });
-  }
-  validateCodeSigningChain(chain, signingTime);
   const crit = [HEADER_SIGNING_SCHEME, ...(expiry ? [HEADER_EXPIRY] : [])];
   const header: Record<string, unknown> = {
-    alg: spec.alg, crit, cty: NOTATION_PAYLOAD_TYPE,
+    alg: opts.alg, crit, cty: NOTATION_PAYLOAD_TYPE,
     [HEADER_SIGNING_SCHEME]: SIGNING_SCHEME_X509,
     [HEADER_SIGNING_TIME]: formatRfc3339(signingTime),
     ...(expiry ? { [HEADER_EXPIRY]: formatRfc3339(expiry) } : {}),
@@ -151,14 +153,33 @@ export async function signJws(opts: JwsSignOptions): Promise<SignedJws> {
   if (opts.target.annotations && Object.keys(opts.target.annotations).length > 0) target.annotations = { ...opts.target.annotations };
   const protectedB64 = Buffer.from(sortedJson(header)).toString('base64url');
   const payloadB64 = Buffer.from(sortedJson({ targetArtifact: target })).toString('base64url');
-  const signature = signPrimitive(spec.alg, opts.privateKey, Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii'));
-  const envelope = {
-    payload: payloadB64,
-    protected: protectedB64,
-    header: { x5c: chain.map((c) => c.der.toString('base64')), [HEADER_SIGNING_AGENT]: opts.signingAgent ?? SIGNING_AGENT },
+  return { protectedB64, payloadB64, signingInput: Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii'), signingTime, ...(expiry ? { expiry } : {}) };
+}
+
+/** The flattened JWS JSON envelope around a signature of `input` (x5c: the chain, leaf first). */
+export function assembleJws(input: JwsSigningInput, chain: readonly Certificate[], signature: Buffer, signingAgent: string): Buffer {
+  return Buffer.from(JSON.stringify({
+    payload: input.payloadB64,
+    protected: input.protectedB64,
+    header: { x5c: chain.map((c) => c.der.toString('base64')), [HEADER_SIGNING_AGENT]: signingAgent },
     signature: signature.toString('base64url'),
-  };
-  return { envelope: Buffer.from(JSON.stringify(envelope)), chain, thumbprints: chain.map(thumbprint), signingTime };
+  }));
+}
+
+/** Signs a target as `notation sign --signature-format jws` does (scheme notary.x509). */
+export async function signJws(opts: JwsSignOptions): Promise<SignedJws> {
+  const chain = await parseCertificates(opts.chain, 'the signing certificate chain');
+  const leaf = chain[0] as Certificate;
+  const spec = keySpecOf(leaf.node.publicKey);
+  const input = jwsSigningInput({ target: opts.target, alg: spec.alg, signingTime: opts.signingTime, ...(opts.expiry ? { expiry: opts.expiry } : {}) });
+  const derOf = (k: KeyObject): Buffer => k.export({ format: 'der', type: 'spki' });
+  if (!derOf(createPublicKey(opts.privateKey)).equals(derOf(leaf.node.publicKey))) {
+    throw new VouchError('INVALID_KEY', 'the private key does not match the public key of the signing certificate (the first certificate of the chain)', { hint: 'give --cert the chain whose first certificate was issued for --key' });
+  }
+  validateCodeSigningChain(chain, input.signingTime);
+  const signature = signPrimitive(spec.alg, opts.privateKey, input.signingInput);
+  const envelope = assembleJws(input, chain, signature, opts.signingAgent ?? SIGNING_AGENT);
+  return { envelope, chain, thumbprints: chain.map(thumbprint), signingTime: input.signingTime };
 }
 
 /** The mediaType, digest, size and annotations of a descriptor from untrusted JSON (other fields are dropped). */

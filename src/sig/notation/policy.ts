@@ -42,6 +42,8 @@ export interface ResolvedPolicy {
   trustStores: { type: TrustStoreType; name: string }[];
   /** undefined: any identity (`*`) */
   trustedIdentities?: DistinguishedName[];
+  /** the statement's trustedIdentities as written (what a verification plugin is given) */
+  trustedIdentityStrings?: string[];
 }
 
 const TRUST_POLICY_LINK = 'https://notaryproject.dev/docs/quickstart/#create-a-trust-policy';
@@ -212,5 +214,6 @@ export function applicablePolicy(doc: TrustPolicyDocument, repository: string): 
     verifyTimestamp: statement.signatureVerification.verifyTimestamp === 'afterCertExpiry' ? 'afterCertExpiry' : 'always',
     trustStores: [...new Set(statement.trustStores)].map((s) => parseStoreRef(statement.name, s)),
     ...(ids ? { trustedIdentities: ids } : {}),
+    ...(level === 'skip' ? {} : { trustedIdentityStrings: [...statement.trustedIdentities] }),
   };
 }
