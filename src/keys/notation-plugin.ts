@@ -63,7 +63,7 @@ export class NotationPlugin {
     const path = join(pluginDirectory(configDir), name, `${PLUGIN_BINARY_PREFIX}${name}`);
     let st;
     try { st = await lstat(path); } catch {
-      throw new VouchError('PLUGIN', `plugin executable file \`${PLUGIN_BINARY_PREFIX}${name}\` not found (${path})`, { hint: `install the plugin as ${path}` });
+      throw new VouchError('PLUGIN', `plugin executable file \`${PLUGIN_BINARY_PREFIX}${name}\` not found. Use \`notation plugin install\` command to install the plugin`, { hint: `the executable is looked for as ${path}` });
     }
     if (!st.isFile()) throw new VouchError('PLUGIN', `plugin executable file ${path} is not a regular file (symlinks are not supported)`);
     try { await access(path, fsConstants.X_OK); } catch {
