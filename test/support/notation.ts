@@ -11,17 +11,26 @@ import type { TestPluginConfig } from './notation-test-plugin.js';
 import { projectRoot } from './paths.js';
 import { check, run, type RunResult } from './peers.js';
 
-let built: Promise<string> | undefined;
+const built = new Map<string, Promise<string>>();
+
+/** Path of a pinned Go peer (`notation`, `oras`), built by scripts/install-go-peers.sh on first use. */
+export function goPeerBinary(name: 'notation' | 'oras'): Promise<string> {
+  let p = built.get(name);
+  if (!p) {
+    p = (async () => {
+      const r = await run('bash', [join(projectRoot, 'scripts', 'install-go-peers.sh'), name], { timeoutMs: 900_000 });
+      const path = check(r, `scripts/install-go-peers.sh ${name} (builds the real ${name} with go install; a failure, not a skip)`).trim().split('\n').pop() ?? '';
+      if (!path) throw new Error(`scripts/install-go-peers.sh printed no path for ${name}`);
+      return path;
+    })();
+    built.set(name, p);
+  }
+  return p;
+}
 
 /** Path of the pinned notation binary (built on first use). */
 export function notationBinary(): Promise<string> {
-  built ??= (async () => {
-    const r = await run('bash', [join(projectRoot, 'scripts', 'install-go-peers.sh'), 'notation'], { timeoutMs: 900_000 });
-    const path = check(r, 'scripts/install-go-peers.sh notation (builds the real notation with go install; a failure, not a skip)').trim().split('\n').pop() ?? '';
-    if (!path) throw new Error('scripts/install-go-peers.sh printed no path for notation');
-    return path;
-  })();
-  return built;
+  return goPeerBinary('notation');
 }
 
 const openssl = (dir: string, args: string[]): void => { execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' }); };
