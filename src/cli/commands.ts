@@ -119,8 +119,8 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
       run(async (ctx) => (await import('./commands/notation.js')).notationSignCommand(ctx, reference, opts))());
   notation
     .command('verify')
-    .description("verify an artifact's Notation signatures against notation's trust policy and trust stores (notation verify)")
-    .argument('<reference>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST (with --oci-layout: DIR:TAG or DIR@sha256:DIGEST)')
+    .description("verify an artifact's Notation signatures against notation's trust policy and trust stores (notation verify); several references are verified in one process")
+    .argument('<reference...>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST (with --oci-layout: DIR:TAG or DIR@sha256:DIGEST); one or more')
     .option('-m, --user-metadata <key=value>', 'metadata the signature must carry (repeatable)', collect)
     .option('--oci-layout', 'the reference is an OCI image layout on disk (needs --scope); works offline')
     .option('--scope <scope>', 'with --oci-layout: the trust policy scope to verify under, e.g. local/app')
@@ -131,9 +131,9 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--insecure-registry', 'same as --plain-http (notation\'s name)')
     .option('--plugin-config <key=value>', 'configuration passed to the verification plugin a signature names (repeatable)', collect)
     .option('--plugin-timeout <duration>', 'stop a plugin command that runs longer (a Go duration)', '2m')
-    .addHelpText('after', '\nThe notation config directory is $XDG_CONFIG_HOME/notation (default ~/.config/notation): trust stores in\ntruststore/x509/{ca,signingAuthority}/NAME/. Exit status: 0 when a signature verifies, 1 when none does, 2 for a usage error.')
-    .action((reference: string, opts: NotationVerifyCommandOptions) =>
-      run(async (ctx) => (await import('./commands/notation.js')).notationVerifyCommand(ctx, reference, opts))());
+    .addHelpText('after', '\nThe notation config directory is $XDG_CONFIG_HOME/notation (default ~/.config/notation): trust stores in\ntruststore/x509/{ca,signingAuthority}/NAME/. Exit status: 0 when a signature verifies (for every reference), 1 when none does (for any), 2 for a usage error.')
+    .action((references: string[], opts: NotationVerifyCommandOptions) =>
+      run(async (ctx) => (await import('./commands/notation.js')).notationVerifyCommand(ctx, references, opts))());
   notation
     .command('plugin')
     .description('Notation plugins in <notation config>/plugins (notation plugin)')

@@ -87,7 +87,8 @@ export function parseLayoutReference(input: string): { path: string; ref: string
 
 interface Target { store: SignatureStore; ref: string; scope?: string; close: () => Promise<void> }
 
-function openTarget(ctx: Context, input: string, opts: CommonOptions): Target {
+/** `shared`: a session several targets use (one connection pool), closed by its owner. */
+function openTarget(ctx: Context, input: string, opts: CommonOptions, shared?: ReturnType<typeof openSession>): Target {
   if (opts.ociLayout) {
     const { path, ref } = parseLayoutReference(input);
     return { store: new LayoutSignatureStore(resolve(ctx.cwd, path), path), ref, close: async () => {} };
@@ -97,9 +98,9 @@ function openTarget(ctx: Context, input: string, opts: CommonOptions): Target {
   if (ref === undefined) {
     throw new VouchError('INVALID_ARGUMENT', `"${input}": invalid reference: no tag or digest. Expecting <registry>/<repository>:<tag> or <registry>/<repository>@<digest>`);
   }
-  const s = openSession(ctx);
+  const s = shared ?? openSession(ctx);
   const client = s.registryFor(parsed.registry, { plainHttp: Boolean(opts.plainHttp || opts.insecureRegistry) });
-  return { store: new RegistrySignatureStore(client, parsed.repository), ref, scope: `${parsed.registry}/${parsed.repository}`, close: () => s.close() };
+  return { store: new RegistrySignatureStore(client, parsed.repository), ref, scope: `${parsed.registry}/${parsed.repository}`, close: shared ? async () => {} : () => s.close() };
 }
 
 function tagWarning(ctx: Context, ref: string): void {
@@ -159,7 +160,16 @@ function failureLines(r: NotationVerifyResult): string[] {
   });
 }
 
-export async function notationVerifyCommand(ctx: Context, reference: string, opts: NotationVerifyCommandOptions): Promise<void> {
+/** At most this many references of one `vouch notation verify` are verified at a time. */
+const VERIFY_CONCURRENCY = 4;
+
+/**
+ * `notation verify REF`, and `vouch notation verify REF...`: several references in one process (one
+ * trust policy read, one connection pool), verified a few at a time, each answered in order as
+ * notation answers one; the exit status is 1 when any fails.
+ */
+export async function notationVerifyCommand(ctx: Context, references: string | readonly string[], opts: NotationVerifyCommandOptions): Promise<void> {
+  const refs = typeof references === 'string' ? [references] : [...references];
   if (opts.output !== 'text' && opts.output !== 'json') throw new VouchError('INVALID_ARGUMENT', `unrecognized output format ${opts.output}`, { hint: '--output text or --output json' });
   const maxSignatures = Number(opts.maxSignatures);
   if (!Number.isSafeInteger(maxSignatures) || maxSignatures <= 0) throw new VouchError('INVALID_ARGUMENT', `max-signatures value ${opts.maxSignatures} must be a positive number`);
@@ -169,26 +179,74 @@ export async function notationVerifyCommand(ctx: Context, reference: string, opt
   const pluginConfig = parseFlagMap(opts.pluginConfig ?? [], 'plugin-config');
   const configDir = notationConfigDir(ctx.env);
   const { policy } = await readNotationTrustPolicy(configDir, opts.trustPolicy !== undefined ? resolve(ctx.cwd, opts.trustPolicy) : undefined);
-  const target = openTarget(ctx, reference, opts);
-  let r: NotationVerifyResult;
+  // Trust stores are read once per set of stores, whatever the number of references.
+  const storeCache = new Map<string, ReturnType<typeof readNotationTrustStores>>();
+  const readTrustStores = (stores: Parameters<typeof readNotationTrustStores>[1]): ReturnType<typeof readNotationTrustStores> => {
+    const key = JSON.stringify(stores);
+    let p = storeCache.get(key);
+    if (!p) { p = readNotationTrustStores(configDir, stores); storeCache.set(key, p); }
+    return p;
+  };
+  const plugins = verificationPluginHost(configDir, pluginRunOptions(ctx, opts));
+  const session = refs.length > 1 && !opts.ociLayout ? openSession(ctx) : undefined;
+  const verifyOne = async (reference: string): Promise<NotationVerifyResult> => {
+    const target = openTarget(ctx, reference, opts, session);
+    try {
+      return await verifyNotation({
+        store: target.store, reference: target.ref, scope: (opts.scope ?? target.scope) as string, policy,
+        readTrustStores, userMetadata, maxSignatures, now: ctx.now(), plugins, pluginConfig,
+      });
+    } finally {
+      await target.close();
+    }
+  };
+  if (refs.length === 1) {
+    const r = await verifyOne(refs[0] as string);
+    if (opts.output === 'json') ctx.io.out(`${JSON.stringify(r, null, 2)}\n`);
+    if (!r.verified) throw verificationError(r);
+    if (opts.output === 'text') printVerified(ctx, r);
+    return;
+  }
+  const outcomes: (NotationVerifyResult | VouchError)[] = new Array(refs.length);
   try {
-    r = await verifyNotation({
-      store: target.store, reference: target.ref, scope: (opts.scope ?? target.scope) as string, policy,
-      readTrustStores: (stores) => readNotationTrustStores(configDir, stores),
-      userMetadata, maxSignatures, now: ctx.now(),
-      plugins: verificationPluginHost(configDir, pluginRunOptions(ctx, opts)), pluginConfig,
-    });
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < refs.length; i = next++) {
+        try { outcomes[i] = await verifyOne(refs[i] as string); } catch (err) {
+          if (!(err instanceof VouchError)) throw err;
+          outcomes[i] = err;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, refs.length) }, worker));
   } finally {
-    await target.close();
+    await session?.close();
   }
-  if (opts.output === 'json') ctx.io.out(`${JSON.stringify(r, null, 2)}\n`);
-  if (!r.verified) {
-    throw new VouchError('POLICY_DENIED', r.error ?? `signature verification failed for all the signatures associated with ${r.reference}`, {
-      ...(r.signatures.length > 0 ? { hint: failureLines(r).join('\n  ') } : {}),
-      details: { reference: r.reference },
-    });
+  if (opts.output === 'json') {
+    ctx.io.out(`${JSON.stringify(outcomes.map((o, i) => (o instanceof VouchError ? { input: refs[i], verified: false, error: o.message } : o)), null, 2)}\n`);
   }
-  if (opts.output === 'json') return;
+  let failed = 0;
+  outcomes.forEach((o, i) => {
+    const err = o instanceof VouchError ? o : o.verified ? undefined : verificationError(o);
+    if (err) {
+      failed++;
+      if (opts.output === 'text') ctx.io.err(`Error: ${refs[i] as string}: ${err.message}${err.hint ? `\n  ${err.hint}` : ''}\n`);
+    } else if (opts.output === 'text') {
+      printVerified(ctx, o as NotationVerifyResult);
+    }
+  });
+  if (failed > 0) throw new VouchError('POLICY_DENIED', `signature verification failed for ${failed} of ${refs.length} artifacts`, { details: { failed, total: refs.length } });
+}
+
+function verificationError(r: NotationVerifyResult): VouchError {
+  return new VouchError('POLICY_DENIED', r.error ?? `signature verification failed for all the signatures associated with ${r.reference}`, {
+    ...(r.signatures.length > 0 ? { hint: failureLines(r).join('\n  ') } : {}),
+    details: { reference: r.reference },
+  });
+}
+
+/** notation's answer for a verified artifact: warnings for logged failures, the success line, the user metadata. */
+function printVerified(ctx: Context, r: NotationVerifyResult): void {
   if (r.skipped) {
     ctx.io.out(`Trust policy is configured to skip signature verification for ${r.reference}\n`);
     return;

@@ -312,3 +312,24 @@ describe('hostile or broken plugins are refused, and nothing is written', () => 
     assert.equal(b.code, 2, show(b));
   });
 });
+
+describe('vouch notation verify with several references (one process)', () => {
+  test('each is answered in order as notation answers one; any failure makes the exit status 1', async () => {
+    const h = await home();
+    const a = await image('batch-a');
+    const b = await image('batch-b');
+    const unsigned = await image('batch-unsigned');
+    for (const i of [a, b]) assert.equal((await sign(h, i.ref)).code, 0);
+    const ok = await runCli(['notation', 'verify', '--oci-layout', '--scope', 'local/app', a.ref, b.ref], h.env);
+    assert.equal(ok.code, 0, show(ok));
+    assert.equal(ok.stdout, `Successfully verified signature for ${a.ref}\nSuccessfully verified signature for ${b.ref}\n`);
+    const mixed = await runCli(['notation', 'verify', '--oci-layout', '--scope', 'local/app', a.ref, unsigned.ref, b.ref], h.env);
+    assert.equal(mixed.code, 1, show(mixed));
+    assert.equal(mixed.stdout, `Successfully verified signature for ${a.ref}\nSuccessfully verified signature for ${b.ref}\n`);
+    assert.match(mixed.stderr, new RegExp(`Error: ${unsigned.ref.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: no signature is associated with`));
+    assert.match(mixed.stderr, /signature verification failed for 1 of 3 artifacts/);
+    const json = await runCli(['notation', 'verify', '--oci-layout', '--scope', 'local/app', '-o', 'json', a.ref, unsigned.ref], h.env);
+    assert.equal(json.code, 1, show(json));
+    assert.deepEqual((JSON.parse(json.stdout) as { verified: boolean }[]).map((r) => r.verified), [true, false]);
+  });
+});
