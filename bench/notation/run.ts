@@ -65,13 +65,16 @@ try {
 
   // One image, cold process each time; alternating, each tool's first run discarded as warm-up of the page cache.
   const one = refs[0] as string;
-  const cold = { vouch: [] as number[], notation: [] as number[], vouchCpu: [] as number[], notationCpu: [] as number[] };
+  // `node -e 0` alongside: the floor any Node.js CLI pays before its first line runs.
+  const cold = { vouch: [] as number[], notation: [] as number[], vouchCpu: [] as number[], notationCpu: [] as number[], node: [] as number[], nodeCpu: [] as number[] };
   for (let i = 0; i <= COLD_RUNS; i++) {
     const v = await vouchVerify([one]);
     verified(v.stdout, 1);
     const n = await notationVerify(one);
     verified(n.stdout, 1);
+    const bare = await timed(process.execPath, ['-e', '0']);
     if (i === 0) continue;
+    cold.node.push(bare.ms); cold.nodeCpu.push(bare.cpuMs);
     cold.vouch.push(v.ms); cold.vouchCpu.push(v.cpuMs);
     cold.notation.push(n.ms); cold.notationCpu.push(n.cpuMs);
   }
@@ -100,6 +103,7 @@ try {
     ['measure', 'vouch', 'notation', 'ratio (target <= 0.50x)'],
     [`1 image, cold process (ms, median of ${COLD_RUNS})`, ms(median(cold.vouch)), ms(median(cold.notation)), ratio(median(cold.vouch), median(cold.notation))],
     ['1 image, CPU user+sys (ms)', ms(median(cold.vouchCpu)), ms(median(cold.notationCpu)), ratio(median(cold.vouchCpu), median(cold.notationCpu))],
+    ['`node -e 0` (ms; CPU ms), for reference', `${ms(median(cold.node))}; ${ms(median(cold.nodeCpu))}`, '', ratio(median(cold.node), median(cold.notation))],
     [`${IMAGES} images (s, median of ${RUNS}): vouch 1 process, notation 1 per image`, s(median(many.vouch)), s(median(many.notation)), ratio(median(many.vouch), median(many.notation))],
     [`${IMAGES} images, CPU user+sys (s)`, s(median(many.vouchCpu)), s(median(many.notationCpu)), ratio(median(many.vouchCpu), median(many.notationCpu))],
   ])}\n\ncold runs (vouch/notation ms): ${cold.vouch.map((x, i) => `${ms(x)}/${ms(cold.notation[i] as number)}`).join('  ')}\n${IMAGES}-image runs (vouch/notation s): ${many.vouch.map((x, i) => `${s(x)}/${s(many.notation[i] as number)}`).join('  ')}\nnode ${process.version}; load average: ${load}\n`);
