@@ -118,7 +118,8 @@ function main(): void {
       if (cfg.minVersion) { header['io.cncf.notary.verificationPluginMinVersion'] = cfg.minVersion; (header.crit as string[]).push('io.cncf.notary.verificationPluginMinVersion'); }
       if (seconds > 0) { header['io.cncf.notary.expiry'] = new Date(now.getTime() + seconds * 1000).toISOString().replace('.000Z', 'Z'); (header.crit as string[]).push('io.cncf.notary.expiry'); }
       const input = `${b64url(JSON.stringify(header))}.${b64url(payload)}`;
-      const signature = rawSign(cfg, spec.hash, Buffer.from(input));
+      let signature = rawSign(cfg, spec.hash, Buffer.from(input));
+      if (behaviour === 'bad-signature') signature = Buffer.from(signature.map((b, i) => (i === 10 ? b ^ 1 : b)));
       const envelope = { payload: b64url(payload), protected: b64url(JSON.stringify(header)), header: { x5c: chain, 'io.cncf.notary.signingAgent': `vouch-test-plugin/${cfg.version}` }, signature: b64url(signature) };
       out({ signatureEnvelope: Buffer.from(JSON.stringify(envelope)).toString('base64'), signatureEnvelopeType: 'application/jose+json', annotations: { 'com.example.test-plugin.key': cfg.keyId } });
       return;

@@ -291,6 +291,28 @@ describe('hostile or broken plugins are refused, and nothing is written', () => 
     assert.equal((await signatureManifests(img.layout)).length, 0);
   });
 
+  test('a generated envelope whose signature does not verify is refused', async () => {
+    const h = await home(ENVELOPE_CAPS);
+    const img = await image('envbadsig');
+    const r = await sign(h, img.ref, ['--plugin-config', 'behaviour=bad-signature']);
+    assert.equal(r.code, 1, show(r));
+    assert.match(r.stderr, /plugin io\.vouch\.test: generated signature failed verification: signature is invalid/);
+    assert.equal((await signatureManifests(img.layout)).length, 0);
+  });
+
+  test('a plugin that hangs or answers garbage in verify-signature fails the verification plugin check', async () => {
+    const h = await home(ENVELOPE_CAPS);
+    const img = await image('verifyhostile');
+    assert.equal((await sign(h, img.ref)).code, 0);
+    const hang = await verify(h, img.ref, ['--plugin-config', 'behaviour=hang', '--plugin-config', 'on=verify-signature', '--plugin-timeout', '1s']);
+    assert.equal(hang.code, 1, show(hang));
+    assert.equal(failureOf(hang)?.check, 'verificationPlugin');
+    assert.match(failureOf(hang)?.message ?? '', /verify-signature command for plugin io\.vouch\.test did not finish within 1 s/);
+    const junk = await verify(h, img.ref, ['--plugin-config', 'behaviour=bad-json', '--plugin-config', 'on=verify-signature']);
+    assert.equal(junk.code, 1, show(junk));
+    assert.match(failureOf(junk)?.message ?? '', /answered verify-signature with output that is not JSON/);
+  });
+
   test('a symlinked plugin executable is not run', async () => {
     const h = await home();
     const dir = join(h.env.XDG_CONFIG_HOME as string, 'notation', 'plugins', 'com.example.link');
