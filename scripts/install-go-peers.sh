@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Go peers the interop tests drive (the real `notation` CLI) with `go install` from the
+# Builds the Go peers the interop tests drive (the real `notation` and `oras` CLIs) with `go install` from the
 # Go module proxy, at pinned versions, into a cache outside the repository; once: a cached binary
 # is reused. Prints the path of each binary, one a line, in the order asked.
 #   scripts/install-go-peers.sh            # every peer
@@ -10,12 +10,15 @@ set -euo pipefail
 # name -> module package path and pinned version (the release tag on the module proxy).
 declare -A package=(
   [notation]=github.com/notaryproject/notation/cmd/notation
+  [oras]=oras.land/oras/cmd/oras
 )
 declare -A version=(
   [notation]=v1.3.2
+  [oras]=v1.3.6
 )
 declare -A module=(
   [notation]=github.com/notaryproject/notation
+  [oras]=oras.land/oras
 )
 
 cache=${VOUCH_GO_PEERS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vouch/go-peers}

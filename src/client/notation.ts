@@ -7,6 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { VouchError, isVouchError, parseDigest } from '../core/index.js';
 import type { RegistryClient } from '../oci/client.js';
+import { signWithPlugin, type PluginSigningKey } from './notation-plugin.js';
 import { OciLayout, OciLayoutWriter, blobPath } from '../oci/layout.js';
 import { checkBytes } from '../oci/verify.js';
 import { parseManifest, type Descriptor } from '../oci/manifest.js';
@@ -14,8 +15,8 @@ import { MAX_MANIFEST_BYTES, OCI_MANIFEST, isImageManifestType } from '../oci/me
 import {
   DEFAULT_MAX_SIGNATURES, MAX_ENVELOPE_BYTES, MAX_SIGNATURE_MANIFEST_BYTES, NOTATION_ARTIFACT_TYPE,
   applicablePolicy, buildSignatureManifest, isNotationSignature, parseSignatureManifest, signEnvelope, verifyNotationSignature,
-  type BuiltSignatureManifest, type NotationVerdict, type SignatureFormat, type ResolvedPolicy, type SignatureManifestForm, type TargetArtifact,
-  type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType,
+  type BuiltSignatureManifest, type NotationVerdict, type SignatureFormat, type SignedEnvelope, type ResolvedPolicy, type SignatureManifestForm, type TargetArtifact,
+  type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType, type VerificationPluginHost,
 } from '../sig/index.js';
 
 /** Where an artifact and its signatures are: a registry repository or an OCI image layout. */
@@ -150,8 +151,8 @@ export interface NotationSignOptions {
   store: SignatureStore;
   /** tag or digest */
   reference: string;
-  privateKey: KeyObject;
-  chain: readonly Uint8Array[];
+  /** a key and its chain, or a plugin key */
+  key: { privateKey: KeyObject; chain: readonly Uint8Array[] } | { plugin: PluginSigningKey };
   now: Date;
   expiryMs?: number;
   userMetadata?: Record<string, string>;
@@ -182,12 +183,14 @@ export async function signNotation(opts: NotationSignOptions): Promise<NotationS
   }
   const metadata = opts.userMetadata ?? {};
   const target: TargetArtifact = { ...subject, ...(Object.keys(metadata).length > 0 ? { annotations: metadata } : {}) };
-  const signed = await signEnvelope(opts.format ?? 'jws', {
-    target, privateKey: opts.privateKey, chain: opts.chain, signingTime: opts.now,
-    ...(opts.expiryMs !== undefined ? { expiry: new Date(opts.now.getTime() + opts.expiryMs) } : {}),
-  });
+  const times = { signingTime: opts.now, ...(opts.expiryMs !== undefined ? { expiry: new Date(opts.now.getTime() + opts.expiryMs) } : {}) };
+  const format = opts.format ?? 'jws';
+  const signed: SignedEnvelope & { annotations?: Record<string, string> } = 'plugin' in opts.key
+    ? await signWithPlugin(opts.key.plugin, format, { target, ...times })
+    : await signEnvelope(format, { target, privateKey: opts.key.privateKey, chain: opts.key.chain, ...times });
   const built = buildSignatureManifest({
     subject, envelope: signed.envelope, envelopeMediaType: signed.mediaType, thumbprints: signed.thumbprints, created: signed.signingTime, form: opts.store.manifestForm,
+    ...(signed.annotations ? { annotations: signed.annotations } : {}),
   });
   await opts.store.pushSignature(built);
   return { subject, signature: built.descriptor, reference: `${opts.store.name}@${subject.digest}` };
@@ -203,6 +206,9 @@ export interface NotationVerifyOptions {
   userMetadata?: Record<string, string>;
   maxSignatures?: number;
   now: Date;
+  /** runs the verification plugins signatures name */
+  plugins?: VerificationPluginHost;
+  pluginConfig?: Record<string, string>;
 }
 
 /** One signature tried: its verdict, or why it could not be read. */
@@ -258,6 +264,7 @@ export async function verifyNotation(opts: NotationVerifyOptions): Promise<Notat
       outcome.verdict = await verifyNotationSignature({
         subject, envelope, envelopeMediaType: manifest.envelope.mediaType, policy, trustStores, now: opts.now,
         ...(opts.userMetadata ? { userMetadata: opts.userMetadata } : {}),
+        ...(opts.plugins ? { plugins: opts.plugins } : {}), ...(opts.pluginConfig ? { pluginConfig: opts.pluginConfig } : {}),
       });
       if (outcome.verdict.verified) return { ...base, verified: true, skipped: false, verdict: outcome.verdict, signatures };
     } catch (err) {

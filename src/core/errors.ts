@@ -52,6 +52,8 @@ export type ErrorCode =
   | 'CONFIG'
   /** a service that no longer exists (Docker Hub's Notary, retired 2026-12-08) */
   | 'SERVICE_RETIRED'
+  // a Notation plugin failed or answered outside the protocol
+  | 'PLUGIN'
   | 'INTERNAL';
 
 export class VouchError extends Error {

@@ -157,11 +157,17 @@ export async function readSigningKeyFiles(keyPath: string, certPath: string): Pr
   return { privateKey, chain };
 }
 
+/** A key of signingkeys.json: PEM files, or a key a plugin holds. */
+export type NotationSigningKey =
+  | { name: string; keyPath: string; certPath: string }
+  | { name: string; plugin: string; keyId: string; pluginConfig: Record<string, string> };
+
 /**
  * A key of notation's local key store (signingkeys.json: notation-go config/keys.go): `name`, or
- * the default key. Plugin keys are named as such (vouch does not run signing plugins yet).
+ * the default key. A plugin key names its plugin (`pluginName`, as notation writes it; `plugin` in
+ * the specification's example), its `id` and an optional `pluginConfig` string map.
  */
-export async function resolveNotationSigningKey(configDir: string, name?: string): Promise<{ name: string; keyPath: string; certPath: string }> {
+export async function resolveNotationSigningKey(configDir: string, name?: string): Promise<NotationSigningKey> {
   const file = join(configDir, 'signingkeys.json');
   const st = await lstatOrUndefined(file);
   let doc: unknown = { keys: [] };
@@ -177,8 +183,13 @@ export async function resolveNotationSigningKey(configDir: string, name?: string
   }
   const suite = ((doc.keys ?? []) as unknown[]).find((k) => isJsonObject(k) && k.name === wanted) as Record<string, unknown> | undefined;
   if (suite === undefined) throw new VouchError('KEY_NOT_FOUND', `signing key ${wanted} not found`, { hint: `the keys are listed in ${file}; or give --key FILE --cert FILE` });
-  if (typeof suite.pluginName === 'string') {
-    throw new VouchError('UNSUPPORTED_KEY_TYPE', `signing key ${wanted} is held by the plugin ${suite.pluginName}, and vouch does not run signing plugins yet`);
+  const plugin = suite.pluginName ?? suite.plugin;
+  if (plugin !== undefined) {
+    if (typeof plugin !== 'string' || plugin === '') throw new VouchError('CONFIG', `signing key ${wanted} in ${file} has no valid plugin name`);
+    if (typeof suite.id !== 'string' || suite.id === '') throw new VouchError('CONFIG', `signing key ${wanted} in ${file} is held by the plugin ${plugin} but has no key "id"`);
+    const config = suite.pluginConfig ?? {};
+    if (!isJsonObject(config) || Object.values(config).some((v) => typeof v !== 'string')) throw new VouchError('CONFIG', `signing key ${wanted} in ${file}: pluginConfig must map strings to strings`);
+    return { name: wanted, plugin, keyId: suite.id, pluginConfig: { ...(config as Record<string, string>) } };
   }
   if (typeof suite.keyPath !== 'string' || typeof suite.certPath !== 'string') throw new VouchError('CONFIG', `signing key ${wanted} in ${file} has no keyPath and certPath`);
   return { name: wanted, keyPath: resolve(configDir, suite.keyPath), certPath: resolve(configDir, suite.certPath) };

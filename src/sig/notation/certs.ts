@@ -55,6 +55,14 @@ export function keySpecOf(key: KeyObject): KeySpec {
   throw new VouchError('UNSUPPORTED_KEY_TYPE', `unsupported public key type ${key.asymmetricKeyType ?? 'unknown'}`, { hint: 'Notation signs with RSA (PS256/384/512) or ECDSA (ES256/384/512) keys' });
 }
 
+/**
+ * Certificates already parsed, by their DER: verifying many artifacts in one process meets the same
+ * chains and trust stores again and again, and parsing (with the extensions @peculiar/x509 decodes
+ * lazily, once per object) is most of a verification's cost. Bounded; the oldest entry goes first.
+ */
+const parsedCertificates = new Map<string, Certificate>();
+const MAX_PARSED_CERTIFICATES = 512;
+
 /** Parses DER certificates (leaf first); a malformed one is an error naming its position. */
 export async function parseCertificates(ders: readonly Uint8Array[], what = 'certificate chain'): Promise<Certificate[]> {
   if (ders.length === 0) throw new VouchError('INVALID_CERTIFICATE', `${what} is empty`);
@@ -62,10 +70,16 @@ export async function parseCertificates(ders: readonly Uint8Array[], what = 'cer
   const lib = await x509lib();
   return ders.map((d, i) => {
     const der = Buffer.from(d);
+    const key = der.toString('base64');
+    const known = parsedCertificates.get(key);
+    if (known) return known;
     try {
       const node = new NodeCertificate(der);
       const parsed = new lib.X509Certificate(der);
-      return { der, node, lib: parsed, subject: parsed.subject, notBefore: parsed.notBefore, notAfter: parsed.notAfter };
+      const cert: Certificate = Object.freeze({ der, node, lib: parsed, subject: parsed.subject, notBefore: parsed.notBefore, notAfter: parsed.notAfter });
+      if (parsedCertificates.size >= MAX_PARSED_CERTIFICATES) parsedCertificates.delete(parsedCertificates.keys().next().value as string);
+      parsedCertificates.set(key, cert);
+      return cert;
     } catch (err) {
       throw new VouchError('INVALID_CERTIFICATE', `${what}: certificate #${i + 1} does not parse: ${(err as Error).message}`, { cause: err });
     }
@@ -105,8 +119,19 @@ function keyUsage(cert: Certificate): { critical: boolean; usages: number } | un
   return e ? { critical: e.critical, usages: e.usages } : undefined;
 }
 
+/** isIssuedBy answers for parsed certificates (which are shared, see parseCertificates): a signature check each is costly. */
+const issuedBy = new WeakMap<Certificate, WeakMap<Certificate, boolean>>();
+
 /** The signature over `cert` verifies with `issuer`'s key, with an acceptable digest, and the names chain. */
 function isIssuedBy(cert: Certificate, issuer: Certificate): boolean {
+  let known = issuedBy.get(cert);
+  if (!known) { known = new WeakMap(); issuedBy.set(cert, known); }
+  let answer = known.get(issuer);
+  if (answer === undefined) { answer = checkIssuedBy(cert, issuer); known.set(issuer, answer); }
+  return answer;
+}
+
+function checkIssuedBy(cert: Certificate, issuer: Certificate): boolean {
   // Go's CheckSignatureFrom: the parent must be a CA.
   if (!basicConstraints(issuer)?.ca) return false;
   let hash: string | undefined;

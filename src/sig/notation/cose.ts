@@ -12,7 +12,7 @@ import {
   HEADER_TIMESTAMP, MAX_CHAIN_LENGTH, MAX_ENVELOPE_BYTES, NOTATION_PAYLOAD_TYPE, SIGNING_AGENT, SIGNING_SCHEME_AUTHORITY, SIGNING_SCHEME_X509,
 } from './constants.js';
 import type { EnvelopeSignOptions, NotationEnvelope, SignedEnvelope } from './envelope.js';
-import { checkSignedContent, prepareSigning, signPrimitive, verifyPrimitive, type ProtectedHeader } from './jws.js';
+import { checkSignedContent, prepareSigning, verifyPrimitive, type ProtectedHeader } from './jws.js';
 
 /** RFC 9052 §3.1 and RFC 9360 §2 header labels. */
 const LABEL_ALG = 1;
@@ -199,7 +199,7 @@ export async function verifyCoseEnvelope(bytes: Uint8Array): Promise<NotationEnv
 
 /** Signs a target as `notation sign --signature-format cose` does (scheme notary.x509). */
 export async function signCose(opts: EnvelopeSignOptions): Promise<SignedEnvelope> {
-  const { signingTime, expiry, chain, spec, payload } = await prepareSigning(opts);
+  const { signingTime, expiry, spec, payload, sign } = await prepareSigning(opts);
   const seconds = (d: Date): Tag => new Tag(TAG_EPOCH_TIME, Math.floor(d.getTime() / 1000));
   const protectedHeader = new Map<string | number, unknown>([
     [LABEL_ALG, COSE_ALGORITHMS[spec.alg]],
@@ -211,7 +211,7 @@ export async function signCose(opts: EnvelopeSignOptions): Promise<SignedEnvelop
   ]);
   // go-cose encodes with SortCoreDeterministic and definite lengths.
   const protectedBytes = encode(protectedHeader, { cde: true });
-  const signature = signPrimitive(spec.alg, opts.privateKey, toBeSigned(protectedBytes, payload));
+  const { signature, chain } = await sign(toBeSigned(protectedBytes, payload));
   const unprotected = new Map<string | number, unknown>([
     [LABEL_X5CHAIN, chain.map((c) => bstr(c.der))],
     [HEADER_SIGNING_AGENT, opts.signingAgent ?? SIGNING_AGENT],

@@ -4,7 +4,7 @@
 // signature bytes and the unsigned attributes (signing agent, RFC 3161 timestamp token). The
 // verifier and the timestamp code work on this shape only, never on a format.
 import type { KeyObject } from 'node:crypto';
-import type { Certificate } from './certs.js';
+import type { Certificate, KeySpec } from './certs.js';
 import type { ProtectedHeader, TargetArtifact } from './jws.js';
 
 export type SignatureFormat = 'jws' | 'cose';
@@ -29,12 +29,29 @@ export interface NotationEnvelope {
   timestampToken?: Buffer;
 }
 
+/**
+ * A key a Notation plugin holds (capability SIGNATURE_GENERATOR.RAW, notation-go signer/plugin.go):
+ * its spec is known before signing (describe-key), its chain only with the signature
+ * (generate-signature). The envelope code builds the envelope around what `sign` returns and trusts
+ * none of it: the leaf's key must be the described one, the chain must follow the code-signing
+ * rules at the signing time, and the finished envelope must verify.
+ */
+export interface PluginRawSigner {
+  /** the plugin's name and the key's id, for messages */
+  plugin: string;
+  keyId: string;
+  /** what describe-key said */
+  keySpec: KeySpec;
+  /** signs `data` (the envelope's signing input) with the key's algorithm: the raw signature and the chain (DER, leaf first) */
+  sign(data: Buffer): Promise<{ signature: Buffer; chain: readonly Uint8Array[] }>;
+}
+
+/** A private key with its chain (DER, leaf first, ending in the root), or a plugin's key. */
+export type EnvelopeSigningKey = { privateKey: KeyObject; chain: readonly Uint8Array[] } | { signer: PluginRawSigner };
+
 /** The arguments of signing, for either format. */
-export interface EnvelopeSignOptions {
+export type EnvelopeSignOptions = EnvelopeSigningKey & {
   target: TargetArtifact;
-  privateKey: KeyObject;
-  /** DER certificates, leaf first, ending in the root */
-  chain: readonly Uint8Array[];
   signingTime: Date;
   expiry?: Date;
   signingAgent?: string;
@@ -43,7 +60,7 @@ export interface EnvelopeSignOptions {
    * messageImprint hashes); it is embedded as `io.cncf.notary.timestampSignature`.
    */
   timestamp?: (signature: Buffer) => Promise<Buffer>;
-}
+};
 
 export interface SignedEnvelope {
   envelope: Buffer;

@@ -6,7 +6,8 @@
 import { constants, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { VouchError, fromBase64, isBase64, isJsonObject, parseJson, type JsonObject } from '../../core/index.js';
 import { hashOfAlgorithm, keySpecOf, parseCertificates, thumbprint, validateCodeSigningChain, type Certificate, type JwsAlgorithm, type KeySpec } from './certs.js';
-import type { EnvelopeSignOptions, NotationEnvelope } from './envelope.js';
+import type { EnvelopeSignOptions, NotationEnvelope, PluginRawSigner } from './envelope.js';
+import { keySpecName, pluginRefused } from './plugin.js';
 import {
   HEADER_AUTHENTIC_SIGNING_TIME, HEADER_EXPIRY, HEADER_SIGNING_AGENT, HEADER_SIGNING_SCHEME, HEADER_SIGNING_TIME, HEADER_TIMESTAMP,
   MAX_ENVELOPE_BYTES, NOTATION_PAYLOAD_TYPE, SIGNING_AGENT, SIGNING_SCHEME_AUTHORITY, SIGNING_SCHEME_X509,
@@ -115,20 +116,22 @@ export interface SignedJws {
   signingTime: Date;
 }
 
-/** What both envelope formats sign: checked times, target, chain and key, and the payload bytes. */
+/** What both envelope formats sign: checked times, target and key spec, the payload bytes, and how to sign. */
 export interface PreparedSigning {
   signingTime: Date;
   expiry?: Date;
-  chain: Certificate[];
   spec: KeySpec;
   /** `{"targetArtifact": …}`, keys sorted as Go marshals them */
   payload: Buffer;
+  /** signs the envelope's signing input: the signature and the chain it verifies with, checked */
+  sign(data: Buffer): Promise<{ signature: Buffer; chain: Certificate[] }>;
 }
 
 /**
  * The checks notation-core-go base.Envelope.Sign runs before either format signs: times in whole
  * seconds, expiry after the signing time, a valid target, the key is the leaf's, and the chain
- * follows the code-signing rules at the signing time.
+ * follows the code-signing rules at the signing time. A plugin's chain comes with its signature,
+ * so for a plugin key those checks run on what it returns (see PluginRawSigner).
  */
 export async function prepareSigning(opts: JwsSignOptions): Promise<PreparedSigning> {
   const signingTime = new Date(Math.floor(opts.signingTime.getTime() / 1000) * 1000);
@@ -136,6 +139,11 @@ export async function prepareSigning(opts: JwsSignOptions): Promise<PreparedSign
   const expiry = opts.expiry ? new Date(Math.floor(opts.expiry.getTime() / 1000) * 1000) : undefined;
   if (expiry && expiry.getTime() <= signingTime.getTime()) throw new VouchError('INVALID_ARGUMENT', 'expiry cannot be equal or before the signing time');
   checkTarget(opts.target, 'the target artifact');
+  const target: TargetArtifact = { mediaType: opts.target.mediaType, digest: opts.target.digest, size: opts.target.size };
+  if (opts.target.annotations && Object.keys(opts.target.annotations).length > 0) target.annotations = { ...opts.target.annotations };
+  const payload = Buffer.from(sortedJson({ targetArtifact: target }));
+  const times = { signingTime, ...(expiry ? { expiry } : {}) };
+  if ('signer' in opts) return { ...times, spec: opts.signer.keySpec, payload, sign: (data) => signWithPlugin(opts.signer, signingTime, data) };
   const chain = await parseCertificates(opts.chain, 'the signing certificate chain');
   const leaf = chain[0] as Certificate;
   const spec = keySpecOf(leaf.node.publicKey);
@@ -144,14 +152,30 @@ export async function prepareSigning(opts: JwsSignOptions): Promise<PreparedSign
     throw new VouchError('INVALID_KEY', 'the private key does not match the public key of the signing certificate (the first certificate of the chain)', { hint: 'give --cert the chain whose first certificate was issued for --key' });
   }
   validateCodeSigningChain(chain, signingTime);
-  const target: TargetArtifact = { mediaType: opts.target.mediaType, digest: opts.target.digest, size: opts.target.size };
-  if (opts.target.annotations && Object.keys(opts.target.annotations).length > 0) target.annotations = { ...opts.target.annotations };
-  return { signingTime, ...(expiry ? { expiry } : {}), chain, spec, payload: Buffer.from(sortedJson({ targetArtifact: target })) };
+  const privateKey = opts.privateKey;
+  return { ...times, spec, payload, sign: async (data) => ({ signature: signPrimitive(spec.alg, privateKey, data), chain }) };
+}
+
+/**
+ * generate-signature through the plugin, and what notation-go signer/plugin.go checks of its
+ * answer: the chain parses, its leaf's key is the one describe-key named, and it follows the
+ * code-signing rules at the signing time. (The finished envelope is verified by signEnvelope.)
+ */
+async function signWithPlugin(signer: PluginRawSigner, signingTime: Date, data: Buffer): Promise<{ signature: Buffer; chain: Certificate[] }> {
+  const { signature, chain: ders } = await signer.sign(data);
+  const chain = await parseCertificates(ders, `the certificate chain from plugin ${signer.plugin}`).catch((err: unknown) => { throw pluginRefused(signer.plugin, 'unusable certificate chain', err); });
+  let leafSpec: KeySpec;
+  try { leafSpec = keySpecOf((chain[0] as Certificate).node.publicKey); } catch (err) { throw pluginRefused(signer.plugin, 'the signing certificate has an unsupported key', err); }
+  if (leafSpec.alg !== signer.keySpec.alg || leafSpec.size !== signer.keySpec.size) {
+    throw pluginRefused(signer.plugin, `describe-key said key ${signer.keyId} is ${keySpecName(signer.keySpec)}, but the signing certificate's key is ${keySpecName(leafSpec)}`);
+  }
+  try { validateCodeSigningChain(chain, signingTime); } catch (err) { throw pluginRefused(signer.plugin, 'the certificate chain does not meet the Notary Project certificate requirements', err); }
+  return { signature, chain };
 }
 
 /** Signs a target as `notation sign --signature-format jws` does (scheme notary.x509). */
 export async function signJws(opts: JwsSignOptions): Promise<SignedJws> {
-  const { signingTime, expiry, chain, spec, payload } = await prepareSigning(opts);
+  const { signingTime, expiry, spec, payload, sign } = await prepareSigning(opts);
   const crit = [HEADER_SIGNING_SCHEME, ...(expiry ? [HEADER_EXPIRY] : [])];
   const header: Record<string, unknown> = {
     alg: spec.alg, crit, cty: NOTATION_PAYLOAD_TYPE,
@@ -161,7 +185,7 @@ export async function signJws(opts: JwsSignOptions): Promise<SignedJws> {
   };
   const protectedB64 = Buffer.from(sortedJson(header)).toString('base64url');
   const payloadB64 = payload.toString('base64url');
-  const signature = signPrimitive(spec.alg, opts.privateKey, Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii'));
+  const { signature, chain } = await sign(Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii'));
   const unprotected: Record<string, unknown> = { x5c: chain.map((c) => c.der.toString('base64')), [HEADER_SIGNING_AGENT]: opts.signingAgent ?? SIGNING_AGENT };
   if (opts.timestamp) unprotected[HEADER_TIMESTAMP] = (await opts.timestamp(signature)).toString('base64');
   const envelope = { payload: payloadB64, protected: protectedB64, header: unprotected, signature: signature.toString('base64url') };

@@ -27,6 +27,8 @@ export interface SignatureManifestOptions {
   thumbprints: readonly string[];
   created: Date;
   form?: SignatureManifestForm;
+  /** more manifest annotations (a signing plugin's); the thumbprint and created annotations are always vouch's */
+  annotations?: Record<string, string>;
 }
 
 export interface BuiltSignatureManifest {
@@ -40,7 +42,7 @@ export function buildSignatureManifest(opts: SignatureManifestOptions): BuiltSig
   const form = opts.form ?? 'artifact';
   const envelopeDesc: Descriptor = { mediaType: opts.envelopeMediaType ?? JWS_ENVELOPE_TYPE, digest: digestOf(opts.envelope), size: opts.envelope.byteLength };
   const configDesc: Descriptor = { mediaType: form === 'artifact' ? OCI_EMPTY : NOTATION_ARTIFACT_TYPE, digest: EMPTY_CONFIG_DIGEST, size: EMPTY_CONFIG.byteLength };
-  const annotations = { [THUMBPRINT_ANNOTATION]: JSON.stringify(opts.thumbprints), [CREATED_ANNOTATION]: formatRfc3339(opts.created) };
+  const annotations = { ...opts.annotations, [THUMBPRINT_ANNOTATION]: JSON.stringify(opts.thumbprints), [CREATED_ANNOTATION]: formatRfc3339(opts.created) };
   const subject: TargetArtifact = { mediaType: opts.subject.mediaType, digest: opts.subject.digest, size: opts.subject.size };
   const manifest = {
     schemaVersion: 2,

@@ -6,16 +6,23 @@
 import * as asn1js from 'asn1js';
 import { VouchError, isVouchError, parseCertificateBundle } from '../../core/index.js';
 import { hashOfAlgorithm, parseCertificates, thumbprint, type Certificate, type HashName } from './certs.js';
-import { HEADER_VERIFICATION_PLUGIN, SIGNING_SCHEME_X509 } from './constants.js';
+import { HEADER_VERIFICATION_PLUGIN, HEADER_VERIFICATION_PLUGIN_MIN_VERSION, SIGNING_SCHEME_X509 } from './constants.js';
 import { certificateSubjectDn, isSubsetDn } from './dn.js';
 import type { NotationEnvelope } from './envelope.js';
 import { verifyEnvelope } from './format.js';
-import type { TargetArtifact } from './jws.js';
+import { formatRfc3339, type TargetArtifact } from './jws.js';
+import {
+  CAPABILITY_REVOCATION_CHECK, CAPABILITY_TRUSTED_IDENTITY, PLUGIN_CONTRACT_VERSION, compareSemver, isSemver, parseVerifySignature,
+  type PluginMetadata, type VerifyCapability, type VerifySignatureRequest,
+} from './plugin.js';
 import { CHECKS, type CheckAction, type CheckName, type ResolvedPolicy, type TrustStoreType } from './policy.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'inconclusive' | 'skipped';
-/** The policy's checks, plus the two notation applies to every signature that passes them. */
-export type VerdictCheck = CheckName | 'targetArtifact' | 'userMetadata';
+/**
+ * The policy's checks, plus the two notation applies to every signature that passes them, and
+ * the verification plugin a signature names (always enforced, as notation fails on any plugin error).
+ */
+export type VerdictCheck = CheckName | 'targetArtifact' | 'userMetadata' | 'verificationPlugin';
 
 export interface CheckResult {
   check: VerdictCheck;
@@ -63,6 +70,16 @@ export interface NotationVerifyOptions {
   /** `-m key=value`: every pair must be in the signed annotations */
   userMetadata?: Record<string, string>;
   now: Date;
+  /** runs the verification plugins signatures name (I/O, the caller's); without it such signatures are inconclusive */
+  plugins?: VerificationPluginHost;
+  /** `--plugin-config key=value`, passed to the verification plugin */
+  pluginConfig?: Record<string, string>;
+}
+
+/** Verification plugins as the caller runs them: metadata, and the raw verify-signature answer. */
+export interface VerificationPluginHost {
+  metadata(name: string, pluginConfig: Record<string, string>): Promise<PluginMetadata>;
+  verifySignature(name: string, request: VerifySignatureRequest): Promise<Uint8Array>;
 }
 
 /** Certificates of a trust store file: PEM (one or more) or DER (one or more, back to back), as notation-core-go ReadCertificateFile. */
@@ -92,7 +109,7 @@ class Checks {
   readonly results: CheckResult[] = [];
   constructor(private readonly policy: ResolvedPolicy) {}
   add(check: VerdictCheck, status: Exclude<CheckStatus, 'skipped'>, message?: string): CheckResult {
-    const action = check === 'targetArtifact' || check === 'userMetadata' ? 'enforce' : this.policy.actions[check];
+    const action = check === 'targetArtifact' || check === 'userMetadata' || check === 'verificationPlugin' ? 'enforce' : this.policy.actions[check];
     const r: CheckResult = { check, status, action, ...(message !== undefined ? { message } : {}) };
     this.results.push(r);
     return r;
@@ -163,14 +180,20 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
     return verdict(checks);
   }
   const critical = env.header.crit.filter((c) => c in env.header.extended);
-  if (critical.length > 0) {
-    const plugin = env.header.extended[HEADER_VERIFICATION_PLUGIN];
-    checks.add('integrity', 'inconclusive', typeof plugin === 'string'
-      ? `the signature requires the verification plugin "${plugin}"; vouch does not run verification plugins yet`
-      : `the signature has critical attributes vouch does not understand: ${critical.join(', ')}`);
+  if (critical.length > 0 && !(HEADER_VERIFICATION_PLUGIN in env.header.extended)) {
+    checks.add('integrity', 'inconclusive', `the signature has critical attributes vouch does not understand: ${critical.join(', ')}`);
     return verdict(checks, env);
   }
   checks.add('integrity', 'passed');
+  let plugin: VerificationPluginUse | undefined;
+  try {
+    plugin = await verificationPlugin(env, opts);
+  } catch (err) {
+    if (!isVouchError(err)) throw err;
+    checks.add('verificationPlugin', 'inconclusive', err.message);
+    return verdict(checks, env);
+  }
+  const pluginDoes = (c: VerifyCapability): boolean => plugin?.capabilities.includes(c) ?? false;
 
   // authenticity: a certificate of the chain is in the trust stores, and the leaf is a trusted identity
   const storeType: TrustStoreType = env.header.signingScheme === SIGNING_SCHEME_X509 ? 'ca' : 'signingAuthority';
@@ -189,7 +212,7 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
     authenticity = checks.add('authenticity', 'failed', err.message);
   }
   if (checks.critical(authenticity)) return verdict(checks, env);
-  if (policy.trustedIdentities !== undefined) {
+  if (policy.trustedIdentities !== undefined && !pluginDoes(CAPABILITY_TRUSTED_IDENTITY)) {
     let message: string | undefined;
     if (policy.trustedIdentities.length === 0) message = `no x509 trusted identities are configured in the trust policy "${policy.name}"`;
     else {
@@ -220,13 +243,15 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
   if (checks.critical(checks.add('authenticTimestamp', ts.status, ts.message))) return verdict(checks, env);
 
   // revocation
-  if (policy.actions.revocation !== 'skip') {
+  if (policy.actions.revocation !== 'skip' && !pluginDoes(CAPABILITY_REVOCATION_CHECK)) {
     const named = env.chain.filter(hasRevocationInfo);
     const r = named.length > 0
       ? checks.add('revocation', 'inconclusive', `revocation status is unknown: certificate "${(named[0] as Certificate).subject}" names an OCSP or CRL location, and vouch does not check revocation yet`)
       : checks.add('revocation', 'passed', 'no certificate in the chain names an OCSP or CRL location');
     if (checks.critical(r)) return verdict(checks, env);
   }
+
+  if (plugin !== undefined && (await runVerificationPlugin(plugin, env, opts, checks, authenticity))) return verdict(checks, env);
 
   // the signed descriptor must be the artifact's (notation: content.Equal on mediaType, digest, size)
   const t = env.target;
@@ -268,4 +293,106 @@ function authenticTimestamp(env: NotationEnvelope, policy: ResolvedPolicy, now: 
     if (now > c.notAfter) return { status: 'failed', message: `verification time is after certificate "${c.subject}" validity period, it was expired at "${iso(c.notAfter)}"` };
   }
   return { status: 'passed' };
+}
+
+interface VerificationPluginUse {
+  name: string;
+  host: VerificationPluginHost;
+  /** its verification capabilities (trusted identity, revocation) */
+  capabilities: VerifyCapability[];
+  minVersion?: string;
+  /** critical extended attributes other than the plugin's own: the plugin must process them all */
+  unprocessed: string[];
+}
+
+/** A critical string attribute of the protected header, or undefined when absent (notation-go verifier/helpers.go). */
+function criticalString(env: NotationEnvelope, key: string): string | undefined {
+  if (!(key in env.header.extended)) return undefined;
+  if (!env.header.crit.includes(key)) throw new VouchError('INVALID_SIGNATURE', `${key} is not a critical Extended attribute`);
+  const v = env.header.extended[key];
+  if (typeof v !== 'string' || v.trim() === '') throw new VouchError('INVALID_SIGNATURE', `${key} from extended attribute is an empty string`);
+  return v;
+}
+
+/**
+ * The verification plugin the signature names (critical `io.cncf.notary.verificationPlugin`), found
+ * and checked as notation-go's processSignature does: a SemVer version at least
+ * `io.cncf.notary.verificationPluginMinVersion`, with a verification capability.
+ */
+async function verificationPlugin(env: NotationEnvelope, opts: NotationVerifyOptions): Promise<VerificationPluginUse | undefined> {
+  const name = criticalString(env, HEADER_VERIFICATION_PLUGIN);
+  if (name === undefined) return undefined;
+  const minVersion = criticalString(env, HEADER_VERIFICATION_PLUGIN_MIN_VERSION);
+  if (minVersion !== undefined && !isSemver(minVersion)) throw new VouchError('INVALID_SIGNATURE', `error while getting plugin minimum version, error: ${HEADER_VERIFICATION_PLUGIN_MIN_VERSION} from extended attribute is not a valid SemVer`);
+  if (!opts.plugins) throw new VouchError('PLUGIN', `the signature requires the verification plugin "${name}", and no plugin directory was given`);
+  let md: PluginMetadata;
+  try { md = await opts.plugins.metadata(name, opts.pluginConfig ?? {}); } catch (err) {
+    if (!isVouchError(err)) throw err;
+    throw new VouchError('PLUGIN', `error while locating the verification plugin "${name}", make sure the plugin is installed successfully before verifying the signature. error: ${err.message}`);
+  }
+  if (!isSemver(md.version)) throw new VouchError('PLUGIN', `plugin ${name} has pluginVersion ${md.version} which is not in valid semver format`);
+  if (minVersion !== undefined && compareSemver(md.version, minVersion) < 0) {
+    throw new VouchError('PLUGIN', `found plugin ${name} with version ${md.version} but signature verification needs plugin version greater than or equal to ${minVersion}`);
+  }
+  const capabilities = md.capabilities.filter((c): c is VerifyCapability => c === CAPABILITY_TRUSTED_IDENTITY || c === CAPABILITY_REVOCATION_CHECK);
+  if (capabilities.length === 0) {
+    throw new VouchError('PLUGIN', `digital signature requires plugin "${name}" with signature verification capabilities ("${CAPABILITY_TRUSTED_IDENTITY}" and/or "${CAPABILITY_REVOCATION_CHECK}") installed`);
+  }
+  const unprocessed = env.header.crit.filter((c) => c in env.header.extended && c !== HEADER_VERIFICATION_PLUGIN && c !== HEADER_VERIFICATION_PLUGIN_MIN_VERSION);
+  for (const k of unprocessed) {
+    const v = env.header.extended[k];
+    if (v !== null && typeof v !== 'string' && typeof v !== 'number') throw new VouchError('INVALID_SIGNATURE', `critical extended attribute "${k}" is not a JSON string, number or null, the only values passed to a verification plugin`);
+  }
+  return { name, host: opts.plugins, capabilities, ...(minVersion !== undefined ? { minVersion } : {}), unprocessed };
+}
+
+/**
+ * verify-signature for the capabilities the policy does not skip; its results become the
+ * authenticity (trusted identity) and revocation results. True when verification stops here.
+ */
+async function runVerificationPlugin(use: VerificationPluginUse, env: NotationEnvelope, opts: NotationVerifyOptions, checks: Checks, authenticity: CheckResult): Promise<boolean> {
+  const asked = use.capabilities.filter((c) => !(c === CAPABILITY_REVOCATION_CHECK && opts.policy.actions.revocation === 'skip'));
+  if (asked.length === 0) return false;
+  const h = env.header;
+  const request: VerifySignatureRequest = {
+    contractVersion: PLUGIN_CONTRACT_VERSION,
+    signature: {
+      criticalAttributes: {
+        contentType: h.cty,
+        signingScheme: h.signingScheme,
+        ...(h.expiry ? { expiry: formatRfc3339(h.expiry) } : {}),
+        ...(h.signingScheme !== SIGNING_SCHEME_X509 ? { authenticSigningTime: formatRfc3339(h.signingTime) } : {}),
+        verificationPlugin: use.name,
+        ...(use.minVersion !== undefined ? { verificationPluginMinVersion: use.minVersion } : {}),
+        extendedAttributes: Object.fromEntries(use.unprocessed.map((k) => [k, h.extended[k]])),
+      },
+      unprocessedAttributes: use.unprocessed,
+      certificateChain: env.chain.map((c) => c.der.toString('base64')),
+    },
+    trustPolicy: { trustedIdentities: opts.policy.trustedIdentityStrings ?? [], signatureVerification: asked },
+    ...(opts.pluginConfig && Object.keys(opts.pluginConfig).length > 0 ? { pluginConfig: opts.pluginConfig } : {}),
+  };
+  let results;
+  try {
+    results = parseVerifySignature(use.name, asked, use.unprocessed, await use.host.verifySignature(use.name, request));
+  } catch (err) {
+    if (!isVouchError(err)) throw err;
+    checks.add('verificationPlugin', 'failed', `failed to verify with plugin ${use.name}: ${err.message}`);
+    return true;
+  }
+  checks.add('verificationPlugin', 'passed');
+  const identity = results.get(CAPABILITY_TRUSTED_IDENTITY);
+  if (identity && !identity.success) {
+    authenticity.status = 'failed';
+    authenticity.message = `trusted identify verification by plugin "${use.name}" failed with reason "${identity.reason ?? ''}"`;
+    if (checks.critical(authenticity)) return true;
+  }
+  const revocation = results.get(CAPABILITY_REVOCATION_CHECK);
+  if (revocation) {
+    const r = revocation.success
+      ? checks.add('revocation', 'passed', `checked by the verification plugin "${use.name}"`)
+      : checks.add('revocation', 'failed', `revocation check by verification plugin "${use.name}" failed with reason "${revocation.reason ?? ''}"`);
+    if (checks.critical(r)) return true;
+  }
+  return false;
 }
