@@ -241,3 +241,19 @@ test('signatures made by the real notation v2.0.0-alpha.1 (recorded: test/fixtur
     await rm(home, { recursive: true, force: true });
   }
 });
+
+test('a plugin key of signingkeys.json is refused by name for blobs (vouch signs blobs with key files only); nothing written', async () => {
+  const home = await mkdtemp(join(tmpdir(), 'vouch-nblob-plugin-'));
+  try {
+    const pluginEnv = { HOME: home, XDG_CONFIG_HOME: join(home, 'config') };
+    await mkdir(join(home, 'config', 'notation'), { recursive: true });
+    await writeFile(join(home, 'config', 'notation', 'signingkeys.json'), JSON.stringify({ default: 'kms', keys: [{ name: 'kms', id: 'arn:x', pluginName: 'com.example.kms' }] }));
+    const path = await blob();
+    const r = await runCli(['notation', 'blob', 'sign', path], pluginEnv, dirname(path));
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /signing key kms is held by the plugin com\.example\.kms, and vouch signs blobs with key files only/);
+    assert.deepEqual((await readdir(dirname(path))).sort(), ['app.tar.gz']);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+});
