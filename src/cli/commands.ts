@@ -110,6 +110,8 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--oci-layout', 'the reference is an OCI image layout on disk (DIR:TAG or DIR@DIGEST); works offline')
     .option('--plain-http', 'talk plain HTTP to the registry')
     .option('--insecure-registry', 'same as --plain-http (notation\'s name)')
+    .option('--timestamp-url <url>', 'RFC 3161 Timestamping Authority (TSA) server URL (with --timestamp-root-cert)')
+    .option('--timestamp-root-cert <file>', 'filepath of timestamp authority root certificate (with --timestamp-url)')
     .addHelpText('after', '\nExit status: 0 when signed, 1 when not, 2 for a usage error.')
     .action((reference: string, opts: NotationSignOptions) =>
       run(async (ctx) => (await import('./commands/notation.js')).notationSignCommand(ctx, reference, opts))());
@@ -125,7 +127,8 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('-o, --output <format>', 'text or json (the verdict with every check)', 'text')
     .option('--plain-http', 'talk plain HTTP to the registry')
     .option('--insecure-registry', 'same as --plain-http (notation\'s name)')
-    .addHelpText('after', '\nThe notation config directory is $XDG_CONFIG_HOME/notation (default ~/.config/notation): trust stores in\ntruststore/x509/{ca,signingAuthority}/NAME/. Exit status: 0 when a signature verifies, 1 when none does, 2 for a usage error.')
+    .option('--crl-offline', 'check revocation with cached CRLs only (notation\'s CRL cache); fetch none')
+    .addHelpText('after', '\nThe notation config directory is $XDG_CONFIG_HOME/notation (default ~/.config/notation): trust stores in\ntruststore/x509/{ca,signingAuthority,tsa}/NAME/; CRLs cached in /notation/crl. Exit status: 0 when a signature verifies, 1 when none does, 2 for a usage error.')
     .action((reference: string, opts: NotationVerifyCommandOptions) =>
       run(async (ctx) => (await import('./commands/notation.js')).notationVerifyCommand(ctx, reference, opts))());
 

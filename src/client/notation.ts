@@ -15,7 +15,7 @@ import {
   DEFAULT_MAX_SIGNATURES, MAX_ENVELOPE_BYTES, MAX_SIGNATURE_MANIFEST_BYTES, NOTATION_ARTIFACT_TYPE,
   applicablePolicy, buildSignatureManifest, isNotationSignature, parseSignatureManifest, signJws, verifyNotationSignature,
   type BuiltSignatureManifest, type NotationVerdict, type ResolvedPolicy, type SignatureManifestForm, type TargetArtifact,
-  type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType,
+  type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType, type Timestamper, type CrlFetcher,
 } from '../sig/index.js';
 
 /** Where an artifact and its signatures are: a registry repository or an OCI image layout. */
@@ -155,6 +155,8 @@ export interface NotationSignOptions {
   now: Date;
   expiryMs?: number;
   userMetadata?: Record<string, string>;
+  /** an RFC 3161 timestamp of the signature (client/tsa.ts) */
+  timestamper?: Timestamper;
 }
 
 export interface NotationSignResult {
@@ -178,6 +180,7 @@ export async function signNotation(opts: NotationSignOptions): Promise<NotationS
   const signed = await signJws({
     target, privateKey: opts.privateKey, chain: opts.chain, signingTime: opts.now,
     ...(opts.expiryMs !== undefined ? { expiry: new Date(opts.now.getTime() + opts.expiryMs) } : {}),
+    ...(opts.timestamper ? { timestamper: opts.timestamper } : {}),
   });
   const built = buildSignatureManifest({ subject, envelope: signed.envelope, thumbprints: signed.thumbprints, created: signed.signingTime, form: opts.store.manifestForm });
   await opts.store.pushSignature(built);
@@ -194,6 +197,8 @@ export interface NotationVerifyOptions {
   userMetadata?: Record<string, string>;
   maxSignatures?: number;
   now: Date;
+  /** CRLs for the revocation checks (client/crl.ts) */
+  fetchCrl?: CrlFetcher;
 }
 
 /** One signature tried: its verdict, or why it could not be read. */
@@ -248,6 +253,7 @@ export async function verifyNotation(opts: NotationVerifyOptions): Promise<Notat
       const envelope = await opts.store.readBlob(manifest.envelope);
       outcome.verdict = await verifyNotationSignature({
         subject, envelope, envelopeMediaType: manifest.envelope.mediaType, policy, trustStores, now: opts.now,
+        ...(opts.fetchCrl ? { fetchCrl: opts.fetchCrl } : {}),
         ...(opts.userMetadata ? { userMetadata: opts.userMetadata } : {}),
       });
       if (outcome.verdict.verified) return { ...base, verified: true, skipped: false, verdict: outcome.verdict, signatures };

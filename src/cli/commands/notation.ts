@@ -4,8 +4,14 @@
 // and 1 when not. Keys come from PEM files (--key FILE --cert FILE) or notation's local key store
 // (--key NAME, or its default key); trust policy and trust stores from notation's own
 // configuration directory.
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { VouchError } from '../../core/index.js';
+import { crlSource, notationCrlCacheDir } from '../../client/crl.js';
+import { deadlinesFrom, tlsFor } from '../../client/dockerenv.js';
+import { checkTsaUrl, readTsaRoot, tsaTimestamper } from '../../client/tsa.js';
+import { HttpTransport } from '../../http/index.js';
+import type { CrlFetcher, Timestamper } from '../../sig/index.js';
 import { LayoutSignatureStore, RegistrySignatureStore, signNotation, verifyNotation, type NotationVerifyResult, type SignatureStore } from '../../client/notation.js';
 import { notationConfigDir, readNotationTrustPolicy, readNotationTrustStores, readSigningKeyFiles, resolveNotationSigningKey } from '../../keys/notation.js';
 import { parseReference } from '../../oci/reference.js';
@@ -25,6 +31,8 @@ export interface NotationSignOptions extends CommonOptions {
   cert?: string;
   signatureFormat: string;
   expiry?: string;
+  timestampUrl?: string;
+  timestampRootCert?: string;
 }
 
 export interface NotationVerifyCommandOptions extends CommonOptions {
@@ -32,6 +40,7 @@ export interface NotationVerifyCommandOptions extends CommonOptions {
   maxSignatures: string;
   trustPolicy?: string;
   output: string;
+  crlOffline?: boolean;
 }
 
 /** `-m key=value` pairs (notation internal/cmd ParseFlagMap: a later pair with the same key wins). */
@@ -68,6 +77,31 @@ export function parseLayoutReference(input: string): { path: string; ref: string
   const colon = input.lastIndexOf(':');
   if (colon > 0 && !input.slice(colon + 1).includes('/')) return { path: input.slice(0, colon), ref: input.slice(colon + 1) };
   throw new VouchError('INVALID_ARGUMENT', `invalid reference: missing tag or digest in "${input}"`, { hint: 'use --oci-layout DIR:TAG or DIR@sha256:DIGEST' });
+}
+
+/** One HTTP client for the CRLs of a verification or a signing (plain http, as notation fetches them). */
+function crlFetcher(ctx: Context, transports: HttpTransport[], offline: boolean): CrlFetcher {
+  const transport = new HttpTransport({ deadlines: deadlinesFrom(ctx.env), userAgent: 'vouch (crl)', retries: 1 });
+  transports.push(transport);
+  return crlSource({ cacheDir: notationCrlCacheDir(ctx.env), offline, transport, now: ctx.now, warn: (m) => ctx.io.err(`${m}\n`) });
+}
+
+/** --timestamp-url and --timestamp-root-cert, both or neither (notation: MarkFlagsRequiredTogether). */
+async function timestamperFor(ctx: Context, opts: NotationSignOptions, transports: HttpTransport[]): Promise<Timestamper | undefined> {
+  if (opts.timestampUrl === undefined && opts.timestampRootCert === undefined) return undefined;
+  if (opts.timestampUrl === undefined || opts.timestampRootCert === undefined) {
+    throw new VouchError('INVALID_ARGUMENT', 'if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set');
+  }
+  if (opts.timestampUrl === '') throw new VouchError('INVALID_ARGUMENT', 'timestamping: tsa url cannot be empty');
+  if (opts.timestampRootCert === '') throw new VouchError('INVALID_ARGUMENT', 'timestamping: tsa root certificate path cannot be empty');
+  const url = checkTsaUrl(opts.timestampUrl);
+  const path = resolve(ctx.cwd, opts.timestampRootCert);
+  const size = (await stat(path).catch(() => { throw new VouchError('NOT_FOUND', `cannot read the TSA root certificate ${path}`); })).size;
+  if (size > 1024 * 1024) throw new VouchError('TOO_LARGE', `${path} is ${size} bytes, not a certificate`);
+  const root = await readTsaRoot(await readFile(path), path);
+  const transport = new HttpTransport({ tls: tlsFor(url.host, ctx.env), deadlines: deadlinesFrom(ctx.env), userAgent: 'vouch (timestamp)', retries: 0 });
+  transports.push(transport);
+  return tsaTimestamper({ transport, url: url.href, root, now: ctx.now, fetchCrl: crlFetcher(ctx, transports, false) });
 }
 
 interface Target { store: SignatureStore; ref: string; scope?: string; close: () => Promise<void> }
@@ -109,13 +143,22 @@ export async function notationSignCommand(ctx: Context, reference: string, opts:
     files = await resolveNotationSigningKey(notationConfigDir(ctx.env), opts.key);
   }
   const { privateKey, chain } = await readSigningKeyFiles(files.keyPath, files.certPath);
-  const target = openTarget(ctx, reference, opts);
+  const transports: HttpTransport[] = [];
   try {
-    tagWarning(ctx, target.ref);
-    const r = await signNotation({ store: target.store, reference: target.ref, privateKey, chain, now: ctx.now(), ...(expiryMs !== undefined ? { expiryMs } : {}), userMetadata });
-    ctx.io.out(`Successfully signed ${r.reference}\n`);
+    const timestamper = await timestamperFor(ctx, opts, transports);
+    const target = openTarget(ctx, reference, opts);
+    try {
+      tagWarning(ctx, target.ref);
+      const r = await signNotation({
+        store: target.store, reference: target.ref, privateKey, chain, now: ctx.now(), ...(expiryMs !== undefined ? { expiryMs } : {}), userMetadata,
+        ...(timestamper ? { timestamper } : {}),
+      });
+      ctx.io.out(`Successfully signed ${r.reference}\n`);
+    } finally {
+      await target.close();
+    }
   } finally {
-    await target.close();
+    for (const t of transports) await t.close();
   }
 }
 
@@ -142,15 +185,17 @@ export async function notationVerifyCommand(ctx: Context, reference: string, opt
   const configDir = notationConfigDir(ctx.env);
   const { policy } = await readNotationTrustPolicy(configDir, opts.trustPolicy !== undefined ? resolve(ctx.cwd, opts.trustPolicy) : undefined);
   const target = openTarget(ctx, reference, opts);
+  const transports: HttpTransport[] = [];
   let r: NotationVerifyResult;
   try {
     r = await verifyNotation({
       store: target.store, reference: target.ref, scope: (opts.scope ?? target.scope) as string, policy,
       readTrustStores: (stores) => readNotationTrustStores(configDir, stores),
-      userMetadata, maxSignatures, now: ctx.now(),
+      userMetadata, maxSignatures, now: ctx.now(), fetchCrl: crlFetcher(ctx, transports, Boolean(opts.crlOffline)),
     });
   } finally {
     await target.close();
+    for (const t of transports) await t.close();
   }
   if (opts.output === 'json') ctx.io.out(`${JSON.stringify(r, null, 2)}\n`);
   if (!r.verified) {

@@ -5,7 +5,7 @@
 // standard base64 for x5c); read as it reads it, every rule with its message.
 import { constants, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { VouchError, fromBase64, isBase64, isJsonObject, parseDigest, parseJson, type JsonObject } from '../../core/index.js';
-import { keySpecOf, parseCertificates, thumbprint, validateCodeSigningChain, type Certificate, type JwsAlgorithm } from './certs.js';
+import { keySpecOf, parseCertificates, thumbprint, validateCodeSigningChain, type Certificate, type HashName, type JwsAlgorithm } from './certs.js';
 import {
   HEADER_AUTHENTIC_SIGNING_TIME, HEADER_EXPIRY, HEADER_SIGNING_AGENT, HEADER_SIGNING_SCHEME, HEADER_SIGNING_TIME, HEADER_TIMESTAMP,
   MAX_ENVELOPE_BYTES, NOTATION_PAYLOAD_TYPE, SIGNING_AGENT, SIGNING_SCHEME_AUTHORITY, SIGNING_SCHEME_X509,
@@ -115,7 +115,15 @@ export interface JwsSignOptions {
   signingTime: Date;
   expiry?: Date;
   signingAgent?: string;
+  /**
+   * Asks a TSA for an RFC 3161 token over the signature value, hashed with the key's hash
+   * (notation-core-go jws timestampJWS); the token goes in the unprotected header.
+   */
+  timestamper?: Timestamper;
 }
+
+/** Returns a checked RFC 3161 token over `signature` (see client/tsa.ts); envelope-agnostic. */
+export type Timestamper = (signature: Buffer, hash: HashName) => Promise<Buffer>;
 
 export interface SignedJws {
   envelope: Buffer;
@@ -152,10 +160,14 @@ export async function signJws(opts: JwsSignOptions): Promise<SignedJws> {
   const protectedB64 = Buffer.from(sortedJson(header)).toString('base64url');
   const payloadB64 = Buffer.from(sortedJson({ targetArtifact: target })).toString('base64url');
   const signature = signPrimitive(spec.alg, opts.privateKey, Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii'));
+  const token = opts.timestamper ? await opts.timestamper(signature, spec.hash) : undefined;
   const envelope = {
     payload: payloadB64,
     protected: protectedB64,
-    header: { x5c: chain.map((c) => c.der.toString('base64')), [HEADER_SIGNING_AGENT]: opts.signingAgent ?? SIGNING_AGENT },
+    header: {
+      ...(token ? { [HEADER_TIMESTAMP]: token.toString('base64') } : {}),
+      x5c: chain.map((c) => c.der.toString('base64')), [HEADER_SIGNING_AGENT]: opts.signingAgent ?? SIGNING_AGENT,
+    },
     signature: signature.toString('base64url'),
   };
   return { envelope: Buffer.from(JSON.stringify(envelope)), chain, thumbprints: chain.map(thumbprint), signingTime };
