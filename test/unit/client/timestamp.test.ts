@@ -154,3 +154,21 @@ test('the timestamping chain rules: the TSA leaf needs exactly one, critical, ti
   await leafWith((lib) => new lib.ExtendedKeyUsageExtension([lib.ExtendedKeyUsage.codeSigning], true)).then((c) => assert.throws(() => validateTimestampingChain(c), /must have and only have Timestamping as extended key usage/));
   await leafWith((lib) => new lib.ExtendedKeyUsageExtension([lib.ExtendedKeyUsage.timeStamping, lib.ExtendedKeyUsage.codeSigning], true)).then((c) => assert.throws(() => validateTimestampingChain(c), /must have and only have Timestamping/));
 });
+
+test('hostile tokens are refused by name under verifyTimestamp always: not ASN.1, not SignedData, truncated, over 1 MiB', async () => {
+  const chain = await chainValid(new Date(Date.now() - DAY), new Date(Date.now() + 30 * DAY));
+  const signed = await signJws({ target: TARGET, privateKey: chain.key.privateKey, chain: chain.ders, signingTime: new Date(), timestamper });
+  const good = Buffer.from(timestampOf(signed.envelope) as string, 'base64');
+  const cases: [Buffer, RegExp][] = [
+    [Buffer.from('garbage'), /the timestamp token (is not valid ASN\.1|does not parse|has trailing data)/],
+    [Buffer.from([0x30, 0x03, 0x06, 0x01, 0x00]), /the timestamp token/],
+    [good.subarray(0, good.length - 20), /the timestamp token is not valid ASN\.1/],
+    [Buffer.concat([good, Buffer.from([0x00])]), /trailing data/],
+    [Buffer.alloc(1024 * 1024 + 1, 0x30), /over the limit of 1048576/],
+  ];
+  for (const [token, message] of cases) {
+    const v = await verify(withTimestamp(signed.envelope, token.toString('base64')), chain);
+    assert.equal(v.failure?.check, 'authenticTimestamp');
+    assert.match(v.failure?.message ?? '', message);
+  }
+});
