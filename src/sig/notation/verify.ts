@@ -5,7 +5,7 @@
 // descriptor and user metadata), each enforced, logged or skipped as the policy's level says.
 import * as asn1js from 'asn1js';
 import { VouchError, isVouchError, parseCertificateBundle } from '../../core/index.js';
-import { parseCertificates, thumbprint, validateTimestampingChain, type Certificate } from './certs.js';
+import { isIssuedBy, parseCertificates, thumbprint, validateTimestampingChain, type Certificate } from './certs.js';
 import { HEADER_VERIFICATION_PLUGIN, JWS_ENVELOPE_TYPE, SIGNING_SCHEME_X509 } from './constants.js';
 import { certificateSubjectDn, isSubsetDn } from './dn.js';
 import { verifyJwsEnvelope, type JwsEnvelope, type TargetArtifact } from './jws.js';
@@ -113,6 +113,8 @@ async function trustedCertificates(opts: NotationVerifyOptions, type: TrustStore
       let selfSigned = false;
       try { selfSigned = c.node.verify(c.node.publicKey); } catch { selfSigned = false; }
       if (!bc?.ca && !selfSigned) throw new VouchError('INVALID_CERTIFICATE', `certificate with subject "${c.subject}" in trust store ${store.name} of type ${store.type} is not a CA certificate or self-signed signing certificate`);
+      // notation-go truststore isRootCACertificate: a tsa store holds root CAs only
+      if (type === 'tsa' && !isIssuedBy(c, c)) throw new VouchError('INVALID_CERTIFICATE', `trusted certificate in trust store ${store.name} of type ${store.type} is invalid: certificate with subject "${c.subject}" is not a root CA certificate`);
     }
     out.push(...certs);
   }

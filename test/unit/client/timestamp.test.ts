@@ -172,3 +172,13 @@ test('hostile tokens are refused by name under verifyTimestamp always: not ASN.1
     assert.match(v.failure?.message ?? '', message);
   }
 });
+
+test('a tsa trust store holds root CAs only (notation-go truststore isRootCACertificate)', async () => {
+  const chain = await chainValid(new Date(Date.now() - DAY), new Date(Date.now() + 30 * DAY));
+  const signed = await signJws({ target: TARGET, privateKey: chain.key.privateKey, chain: chain.ders, signingTime: new Date(), timestamper });
+  // an intermediate CA passes the rule of every store (a CA), not the tsa store's
+  const intermediate = await makeCert({ subject: 'CN=Some Intermediate', key: await testKey('ec-384'), issuer: { cert: chain.root, key: await testKey('rsa-2048') }, extensions: caExtensions });
+  const v = await verify(signed.envelope, chain, { tsaTrust: [tsaRootDer, Buffer.from(intermediate.rawData)] });
+  assert.equal(v.failure?.check, 'authenticTimestamp');
+  assert.match(v.failure?.message ?? '', /failed to load tsa trust store with error: .*certificate with subject "CN=Some Intermediate" is not a root CA certificate/);
+});
