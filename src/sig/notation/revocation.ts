@@ -43,6 +43,8 @@ const OID_REASON = '2.5.29.21';
 const OID_INVALIDITY_DATE = '2.5.29.24';
 const REASON_CERTIFICATE_HOLD = 6;
 const REASON_REMOVE_FROM_CRL = 8;
+/** More distribution point URLs than this in one certificate: unknown, not a fetch loop (notation has no limit; real certificates name 1–2). */
+export const MAX_CRL_URLS = 8;
 /** A CRL issued this far ahead of our clock is refused: a clock or CRL server that is wrong. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 const INSECURE_SIGNATURES = new Set(['1.2.840.113549.1.1.5', '1.2.840.113549.1.1.4', '1.2.840.10045.4.1', '1.2.840.10040.4.3']);
@@ -176,6 +178,7 @@ async function checkCertificate(cert: Certificate, issuer: Certificate, fetch: C
       : { status: 'nonRevokable' };
   }
   if (!fetch) return { status: 'unknown', detail: 'no CRL source was given' };
+  if (urls.length > MAX_CRL_URLS) return { status: 'unknown', detail: `the certificate names ${urls.length} CRL locations, more than the limit of ${MAX_CRL_URLS}` };
   if (extensionOf(cert, OID_FRESHEST_CRL)) return { status: 'unknown', detail: 'freshest CRL from certificate extension is not supported' };
   for (const url of urls) {
     let parsed: ParsedCrl;

@@ -156,3 +156,15 @@ test('the cache: notation\'s layout, reused until nextUpdate; offline uses only 
   const late = crlSource({ transport, now: () => new Date('2027-07-01T00:00:00Z'), cacheDir: cache, offline: true });
   await assert.rejects(late(`${server.base}/ca.crl`), /not in the cache/);
 });
+
+test('a certificate naming more CRL locations than the limit is unknown, and nothing is fetched', async () => {
+  const rootKey = await testKey('rsa-2048');
+  const root = await makeCert({ subject: ROOT_SUBJECT, key: rootKey, extensions: caExtensions });
+  const urls = Array.from({ length: 9 }, (_, i) => `${server.base}/many-${i}.crl`);
+  const leaf = await makeCert({ subject: LEAF_SUBJECT, key: await testKey('ec-256'), issuer: { cert: root, key: rootKey }, extensions: (lib) => [...leafExtensions(lib), new lib.CRLDistributionPointsExtension(urls)] });
+  let fetched = 0;
+  const r = await checkChainRevocation(await parseCertificates([leaf, root].map((c) => Buffer.from(c.rawData))), async () => { fetched++; return Buffer.alloc(0); }, NOW);
+  assert.equal(r.status, 'unknown');
+  assert.match(r.detail ?? '', /names 9 CRL locations, more than the limit of 8/);
+  assert.equal(fetched, 0);
+});
