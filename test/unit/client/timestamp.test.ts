@@ -9,14 +9,18 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as X509 from '@peculiar/x509';
+import { createPrivateKey, webcrypto } from 'node:crypto';
+import { crlSource } from '../../../src/client/crl.js';
 import { readTsaRoot, tsaTimestamper } from '../../../src/client/tsa.js';
+import { x509lib } from '../../../src/core/index.js';
 import { HttpTransport } from '../../../src/http/index.js';
 import {
   HEADER_TIMESTAMP, JWS_ENVELOPE_TYPE, applicablePolicy, parseCertificateFile, parseTrustPolicy, signJws, validateTimestampingChain, parseCertificates,
   verifyNotationSignature, type Certificate, type NotationVerdict, type TargetArtifact, type Timestamper,
 } from '../../../src/sig/index.js';
+import { startCrlServer } from '../../support/crl.js';
 import { startTsa, type Tsa } from '../../support/tsa.js';
-import { LEAF_SUBJECT, ROOT_SUBJECT, caExtensions, leafExtensions, makeCert, testKey, type Chain } from '../../support/x509.js';
+import { LEAF_SUBJECT, ROOT_SUBJECT, caExtensions, leafExtensions, makeCert, makeCrl, testKey, type Chain } from '../../support/x509.js';
 
 const DAY = 86_400_000;
 const TARGET: TargetArtifact = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'b'.repeat(64)}`, size: 99 };
@@ -181,4 +185,39 @@ test('a tsa trust store holds root CAs only (notation-go truststore isRootCACert
   const v = await verify(signed.envelope, chain, { tsaTrust: [tsaRootDer, Buffer.from(intermediate.rawData)] });
   assert.equal(v.failure?.check, 'authenticTimestamp');
   assert.match(v.failure?.message ?? '', /failed to load tsa trust store with error: .*certificate with subject "CN=Some Intermediate" is not a root CA certificate/);
+});
+
+test('a TSA whose certificate is revoked (its root\'s CRL): signing refuses the token, verification fails authenticTimestamp', async () => {
+  const crls = await startCrlServer();
+  const revokedTsa = await startTsa(join(dir, 'revoked'), { leafExtensions: [`crlDistributionPoints=URI:${crls.base}/tsa-root.crl`] });
+  try {
+    // the TSA root's CRL, signed with the root's key, listing the TSA's certificate
+    const lib = await x509lib();
+    const root = new lib.X509Certificate(await readFile(revokedTsa.rootCert, 'utf8'));
+    const leaf = new lib.X509Certificate(await readFile(revokedTsa.leafCert, 'utf8'));
+    const alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+    const rootKey = createPrivateKey(await readFile(join(revokedTsa.dir, 'tsa-root.key')));
+    const pair = { privateKey: await webcrypto.subtle.importKey('pkcs8', rootKey.export({ type: 'pkcs8', format: 'der' }), alg, false, ['sign']), publicKey: await root.publicKey.export() } as webcrypto.CryptoKeyPair;
+    const issuer = { cert: root, key: { kind: 'rsa-2048' as const, pair, privateKey: rootKey, alg } };
+    const window = { thisUpdate: new Date(Date.now() - DAY), nextUpdate: new Date(Date.now() + 7 * DAY) };
+    const rootDer = parseCertificateFile(await readFile(revokedTsa.rootCert), revokedTsa.rootCert)[0] as Buffer;
+    const fetchCrl = crlSource({ transport, now: () => new Date() });
+    const stamper = tsaTimestamper({ transport, url: revokedTsa.url, root: await readTsaRoot(rootDer, revokedTsa.rootCert), now: () => new Date(), fetchCrl });
+    const chain = await chainValid(new Date(Date.now() - DAY), new Date(Date.now() + 30 * DAY));
+
+    crls.crls.set('/tsa-root.crl', await makeCrl(issuer, [], window));
+    const signed = await signJws({ target: TARGET, privateKey: chain.key.privateKey, chain: chain.ders, signingTime: new Date(), timestamper: stamper });
+    const trust = { 'ca:test': [Buffer.from(chain.root.rawData)], 'tsa:ts': [rootDer] };
+    const verifyWith = (envelope: Buffer) => verifyNotationSignature({ subject: TARGET, envelope, envelopeMediaType: JWS_ENVELOPE_TYPE, policy: policy(['ca:test', 'tsa:ts']), trustStores: trust, now: new Date(), fetchCrl: crlSource({ transport, now: () => new Date() }) });
+    assert.equal((await verifyWith(signed.envelope)).verified, true);
+
+    crls.crls.set('/tsa-root.crl', await makeCrl(issuer, [{ serial: leaf.serialNumber }], window));
+    await assert.rejects(signJws({ target: TARGET, privateKey: chain.key.privateKey, chain: chain.ders, signingTime: new Date(), timestamper: stamper }), /timestamp: timestamping certificate with subject ".*" is revoked/);
+    const v = await verifyWith(signed.envelope);
+    assert.equal(v.failure?.check, 'authenticTimestamp');
+    assert.match(v.failure?.message ?? '', /^timestamping certificate with subject ".*TSA" is revoked/);
+  } finally {
+    await revokedTsa.close();
+    await crls.close();
+  }
 });
