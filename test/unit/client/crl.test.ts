@@ -119,6 +119,7 @@ test('unknown (inconclusive under strict): a CRL signed by another CA, an expire
   await expectUnknown(async () => { server.crls.set('/ca.crl', await makeCrl(p.ca, [], { nextUpdate: new Date('2026-05-01T00:00:00Z') })); }, /expired CRL/);
   await expectUnknown(async () => { server.crls.set('/ca.crl', await makeCrl(p.ca, [], { nextUpdate: null })); }, /CRL NextUpdate is not set/);
   await expectUnknown(async () => { server.crls.set('/ca.crl', Buffer.from('not a crl')); }, /failed to download CRL from .*: the CRL from .* is not a DER CRL/);
+  await expectUnknown(async () => { server.crls.set('/ca.crl', Buffer.alloc(32 * 1024 * 1024 + 1, 0x30)); }, /failed to download CRL from .*over the limit of 33554431/);
   await expectUnknown(async () => { server.down = true; }, /failed to download CRL from .*status code: 503/);
   server.down = false;
   const v = await verdict(p, async () => { throw new Error('unreachable'); });
