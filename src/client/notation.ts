@@ -15,7 +15,7 @@ import {
   DEFAULT_MAX_SIGNATURES, MAX_ENVELOPE_BYTES, MAX_SIGNATURE_MANIFEST_BYTES, NOTATION_ARTIFACT_TYPE,
   applicablePolicy, buildSignatureManifest, isNotationSignature, parseSignatureManifest, signJws, verifyNotationSignature,
   type BuiltSignatureManifest, type NotationVerdict, type ResolvedPolicy, type SignatureManifestForm, type TargetArtifact,
-  type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType, type Timestamper, type CrlFetcher,
+  type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType, type Timestamper, type CrlFetcher, type OcspQuery,
 } from '../sig/index.js';
 
 /** Where an artifact and its signatures are: a registry repository or an OCI image layout. */
@@ -199,6 +199,8 @@ export interface NotationVerifyOptions {
   now: Date;
   /** CRLs for the revocation checks (client/crl.ts) */
   fetchCrl?: CrlFetcher;
+  /** OCSP for the revocation checks (client/ocsp.ts) */
+  queryOcsp?: OcspQuery;
 }
 
 /** One signature tried: its verdict, or why it could not be read. */
@@ -253,7 +255,7 @@ export async function verifyNotation(opts: NotationVerifyOptions): Promise<Notat
       const envelope = await opts.store.readBlob(manifest.envelope);
       outcome.verdict = await verifyNotationSignature({
         subject, envelope, envelopeMediaType: manifest.envelope.mediaType, policy, trustStores, now: opts.now,
-        ...(opts.fetchCrl ? { fetchCrl: opts.fetchCrl } : {}),
+        ...(opts.fetchCrl ? { fetchCrl: opts.fetchCrl } : {}), ...(opts.queryOcsp ? { queryOcsp: opts.queryOcsp } : {}),
         ...(opts.userMetadata ? { userMetadata: opts.userMetadata } : {}),
       });
       if (outcome.verdict.verified) return { ...base, verified: true, skipped: false, verdict: outcome.verdict, signatures };

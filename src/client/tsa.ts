@@ -8,7 +8,7 @@ import { VouchError } from '../core/index.js';
 import type { HttpTransport } from '../http/index.js';
 import {
   MAX_TIMESTAMP_RESPONSE_BYTES, TIMESTAMP_QUERY_TYPE, TIMESTAMP_REPLY_TYPE, checkChainRevocation, checkTimestampResponse, makeTimestampRequest, parseCertificateFile, parseCertificates,
-  type Certificate, type CrlFetcher, type Timestamper,
+  type Certificate, type RevocationSources, type Timestamper,
 } from '../sig/index.js';
 
 /** notation's check of --timestamp-url: http or https, with a host. */
@@ -38,7 +38,7 @@ export interface TsaOptions {
   root: Certificate;
   now: () => Date;
   /** the TSA chain's revocation check after timestamping (notation's TSARevocationValidator) */
-  fetchCrl?: CrlFetcher;
+  revocation?: RevocationSources;
 }
 
 /** A Timestamper for signJws (and any envelope): the checked token over the signature value. */
@@ -53,7 +53,7 @@ export function tsaTimestamper(opts: TsaOptions): Timestamper {
     const { token, timestamp } = await checkTimestampResponse(res.body, req, signature, opts.root, opts.now()).catch((err: unknown) => {
       throw err instanceof VouchError ? new VouchError(err.code, `timestamp: ${err.message}`, { hint: 'the TSA\'s answer was refused; check --timestamp-url and --timestamp-root-cert' }) : err;
     });
-    const rr = await checkChainRevocation(timestamp.tsaChain, opts.fetchCrl, opts.now());
+    const rr = await checkChainRevocation(timestamp.tsaChain, opts.revocation ?? {}, opts.now());
     if (rr.status === 'revoked') throw new VouchError('INVALID_CERTIFICATE', `timestamp: timestamping certificate with subject "${rr.subject ?? ''}" is revoked`);
     if (rr.status === 'unknown') throw new VouchError('INVALID_CERTIFICATE', `timestamp: timestamping certificate with subject "${rr.subject ?? ''}" revocation status is unknown${rr.detail ? ` (${rr.detail})` : ''}`);
     return token;

@@ -8,10 +8,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { VouchError } from '../../core/index.js';
 import { crlSource, notationCrlCacheDir } from '../../client/crl.js';
+import { ocspQuery } from '../../client/ocsp.js';
 import { deadlinesFrom, tlsFor } from '../../client/dockerenv.js';
 import { checkTsaUrl, readTsaRoot, tsaTimestamper } from '../../client/tsa.js';
 import { HttpTransport } from '../../http/index.js';
-import type { CrlFetcher, Timestamper } from '../../sig/index.js';
+import type { RevocationSources, Timestamper } from '../../sig/index.js';
 import { LayoutSignatureStore, RegistrySignatureStore, signNotation, verifyNotation, type NotationVerifyResult, type SignatureStore } from '../../client/notation.js';
 import { notationConfigDir, readNotationTrustPolicy, readNotationTrustStores, readSigningKeyFiles, resolveNotationSigningKey } from '../../keys/notation.js';
 import { parseReference } from '../../oci/reference.js';
@@ -79,11 +80,15 @@ export function parseLayoutReference(input: string): { path: string; ref: string
   throw new VouchError('INVALID_ARGUMENT', `invalid reference: missing tag or digest in "${input}"`, { hint: 'use --oci-layout DIR:TAG or DIR@sha256:DIGEST' });
 }
 
-/** One HTTP client for the CRLs of a verification or a signing (plain http, as notation fetches them). */
-function crlFetcher(ctx: Context, transports: HttpTransport[], offline: boolean): CrlFetcher {
-  const transport = new HttpTransport({ deadlines: deadlinesFrom(ctx.env), userAgent: 'vouch (crl)', retries: 1 });
+/**
+ * CRLs (notation's cache; only the cache when offline) and OCSP (not offline) for the revocation
+ * checks, over one HTTP client (plain http, as notation fetches them).
+ */
+function revocationSources(ctx: Context, transports: HttpTransport[], offline: boolean): RevocationSources {
+  const transport = new HttpTransport({ deadlines: deadlinesFrom(ctx.env), userAgent: 'vouch (revocation)', retries: 1 });
   transports.push(transport);
-  return crlSource({ cacheDir: notationCrlCacheDir(ctx.env), offline, transport, now: ctx.now, warn: (m) => ctx.io.err(`${m}\n`) });
+  const fetchCrl = crlSource({ cacheDir: notationCrlCacheDir(ctx.env), offline, transport, now: ctx.now, warn: (m) => ctx.io.err(`${m}\n`) });
+  return offline ? { fetchCrl } : { fetchCrl, queryOcsp: ocspQuery(transport) };
 }
 
 /** --timestamp-url and --timestamp-root-cert, both or neither (notation: MarkFlagsRequiredTogether). */
@@ -101,7 +106,7 @@ async function timestamperFor(ctx: Context, opts: NotationSignOptions, transport
   const root = await readTsaRoot(await readFile(path), path);
   const transport = new HttpTransport({ tls: tlsFor(url.host, ctx.env), deadlines: deadlinesFrom(ctx.env), userAgent: 'vouch (timestamp)', retries: 0 });
   transports.push(transport);
-  return tsaTimestamper({ transport, url: url.href, root, now: ctx.now, fetchCrl: crlFetcher(ctx, transports, false) });
+  return tsaTimestamper({ transport, url: url.href, root, now: ctx.now, revocation: revocationSources(ctx, transports, false) });
 }
 
 interface Target { store: SignatureStore; ref: string; scope?: string; close: () => Promise<void> }
@@ -191,7 +196,7 @@ export async function notationVerifyCommand(ctx: Context, reference: string, opt
     r = await verifyNotation({
       store: target.store, reference: target.ref, scope: (opts.scope ?? target.scope) as string, policy,
       readTrustStores: (stores) => readNotationTrustStores(configDir, stores),
-      userMetadata, maxSignatures, now: ctx.now(), fetchCrl: crlFetcher(ctx, transports, Boolean(opts.crlOffline)),
+      userMetadata, maxSignatures, now: ctx.now(), ...revocationSources(ctx, transports, Boolean(opts.crlOffline)),
     });
   } finally {
     await target.close();

@@ -8,4 +8,5 @@ export { buildSignatureManifest, parseSignatureManifest, isNotationSignature, EM
 export { parseTrustPolicy, applicablePolicy, resolveLevel, LEVELS, CHECKS, type TrustPolicyDocument, type TrustPolicyStatement, type ResolvedPolicy, type CheckName, type CheckAction, type LevelName, type TrustStoreType } from './policy.js';
 export { verifyNotationSignature, verifyEnvelopeTimestamp, parseCertificateFile, type NotationVerdict, type CheckResult, type CheckStatus, type NotationVerifyOptions, type TrustStoreContents, type VerdictCheck } from './verify.js';
 export { makeTimestampRequest, checkTimestampResponse, verifyTimestampToken, MAX_TIMESTAMP_RESPONSE_BYTES, TIMESTAMP_QUERY_TYPE, TIMESTAMP_REPLY_TYPE, type TimestampRequest, type VerifiedTimestamp } from './timestamp.js';
-export { checkChainRevocation, crlDistributionPoints, namesOcsp, parseCrl, MAX_CRL_BYTES, type CrlFetcher, type ChainRevocationResult, type CertRevocationResult, type ParsedCrl } from './revocation.js';
+export { checkChainRevocation, crlDistributionPoints, namesRevocationInfo, parseCrl, MAX_CRL_BYTES, type CrlFetcher, type RevocationSources, type ChainRevocationResult, type CertRevocationResult, type ParsedCrl } from './revocation.js';
+export { makeOcspRequest, ocspStatus, ocspUrls, MAX_OCSP_RESPONSE_BYTES, type OcspQuery, type OcspStatus } from './ocsp.js';

@@ -1,5 +1,6 @@
-// Revocation of a certificate chain by CRL, as notation-core-go v1.3 revocation/revocation.go and
-// revocation/internal/crl/crl.go decide it: every certificate but the root that names CRL
+// Revocation of a certificate chain by OCSP (ocsp.ts) and CRL, as notation-core-go v1.3
+// revocation/revocation.go and revocation/internal/crl/crl.go decide it: OCSP first where a
+// certificate names a responder, its CRLs when OCSP cannot decide; every certificate but the root that names CRL
 // distribution points is looked up in each of their CRLs (fetched by the caller: the network, a
 // cache, or the cache only), each CRL signed by the certificate's issuer, not expired, without
 // unknown critical extensions; a serial listed with a reason other than removeFromCRL is revoked
@@ -10,12 +11,19 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { VouchError } from '../../core/index.js';
 import { basicConstraints, keyUsage, KU, type Certificate } from './certs.js';
+import { makeOcspRequest, ocspStatus, ocspUrls, type OcspQuery } from './ocsp.js';
 
 /** notation-core-go revocation/crl/fetcher.go maxCRLSize. */
 export const MAX_CRL_BYTES = 32 * 1024 * 1024;
 
 /** The bytes of the CRL at `url` (from the network or a cache); throws when it cannot get them. */
 export type CrlFetcher = (url: string) => Promise<Uint8Array>;
+
+/** Where revocation information comes from; a missing source makes the certificates that need it unknown. */
+export interface RevocationSources {
+  fetchCrl?: CrlFetcher;
+  queryOcsp?: OcspQuery;
+}
 
 export type CertRevocationStatus = 'ok' | 'revoked' | 'unknown' | 'nonRevokable';
 
@@ -35,8 +43,6 @@ export interface ChainRevocationResult {
 
 const OID_CRL_DP = '2.5.29.31';
 const OID_FRESHEST_CRL = '2.5.29.46';
-const OID_AIA = '1.3.6.1.5.5.7.1.1';
-const OID_OCSP = '1.3.6.1.5.5.7.48.1';
 const OID_IDP = '2.5.29.28';
 const OID_DELTA_CRL_INDICATOR = '2.5.29.27';
 const OID_REASON = '2.5.29.21';
@@ -75,16 +81,9 @@ export function crlDistributionPoints(cert: Certificate): string[] {
   return urls;
 }
 
-/** Does the certificate name an OCSP responder (authorityInfoAccess)? */
-export function namesOcsp(cert: Certificate): boolean {
-  const ext = extensionOf(cert, OID_AIA);
-  const parsed = ext?.parsedValue as pkijs.InfoAccess | undefined;
-  return (parsed?.accessDescriptions ?? []).some((d) => d.accessMethod === OID_OCSP);
-}
-
-/** Does any certificate of the chain (but the root) name a CRL or an OCSP location? */
+/** Does the certificate name a CRL or an OCSP location? */
 export function namesRevocationInfo(cert: Certificate): boolean {
-  return crlDistributionPoints(cert).length > 0 || namesOcsp(cert);
+  return crlDistributionPoints(cert).length > 0 || ocspUrls(cert).length > 0;
 }
 
 export interface ParsedCrl {
@@ -168,15 +167,27 @@ function lookUp(cert: Certificate, { crl }: ParsedCrl, signingTime: Date | undef
   return latestTemporary?.reason === REASON_CERTIFICATE_HOLD ? 'revoked' : 'ok';
 }
 
-/** notation-core-go crl.CertCheckStatus for one certificate and its issuer. */
-async function checkCertificate(cert: Certificate, issuer: Certificate, fetch: CrlFetcher | undefined, now: Date, signingTime: Date | undefined): Promise<CertRevocationResult> {
-  let urls: string[];
-  try { urls = crlDistributionPoints(cert); } catch (err) { return { status: 'unknown', detail: (err as Error).message }; }
-  if (urls.length === 0) {
-    return namesOcsp(cert)
-      ? { status: 'unknown', detail: 'the certificate names only an OCSP responder, and vouch checks revocation by CRL only' }
-      : { status: 'nonRevokable' };
+/** notation-core-go ocsp.CertCheckStatus: the first responder that answers good, revoked or unknown decides. */
+async function checkByOcsp(cert: Certificate, issuer: Certificate, urls: readonly string[], query: OcspQuery | undefined, now: Date, signingTime: Date | undefined): Promise<CertRevocationResult> {
+  if (!query) return { status: 'unknown', detail: 'no OCSP client was given' };
+  if (urls.length > MAX_CRL_URLS) return { status: 'unknown', detail: `the certificate names ${urls.length} OCSP responders, more than the limit of ${MAX_CRL_URLS}` };
+  let last: CertRevocationResult = { status: 'unknown' };
+  for (const url of urls) {
+    if (!/^http:/i.test(url)) { last = { status: 'unknown', detail: `OCSPServer protocol of ${url} is not supported` }; continue; }
+    let status;
+    try { status = await ocspStatus(await query(url, await makeOcspRequest(cert, issuer)), cert, issuer, now, signingTime); } catch (err) {
+      last = { status: 'unknown', detail: `OCSP check at ${url} failed: ${(err as Error).message}` };
+      continue;
+    }
+    if (status === 'good') return { status: 'ok' };
+    if (status === 'revoked') return { status: 'revoked', detail: `revoked according to the OCSP responder ${url}` };
+    return { status: 'unknown', detail: `the OCSP responder ${url} does not know the certificate` };
   }
+  return last;
+}
+
+/** notation-core-go crl.CertCheckStatus: every distribution point's CRL. */
+async function checkByCrl(cert: Certificate, issuer: Certificate, urls: readonly string[], fetch: CrlFetcher | undefined, now: Date, signingTime: Date | undefined): Promise<CertRevocationResult> {
   if (!fetch) return { status: 'unknown', detail: 'no CRL source was given' };
   if (urls.length > MAX_CRL_URLS) return { status: 'unknown', detail: `the certificate names ${urls.length} CRL locations, more than the limit of ${MAX_CRL_URLS}` };
   if (extensionOf(cert, OID_FRESHEST_CRL)) return { status: 'unknown', detail: 'freshest CRL from certificate extension is not supported' };
@@ -198,15 +209,34 @@ async function checkCertificate(cert: Certificate, issuer: Certificate, fetch: C
 }
 
 /**
+ * notation-core-go revocation.ValidateContext for one certificate and its issuer: OCSP when the
+ * certificate names a responder, falling back to its CRLs when OCSP leaves the status unknown;
+ * CRLs alone otherwise; non-revokable when it names neither.
+ */
+async function checkCertificate(cert: Certificate, issuer: Certificate, sources: RevocationSources, now: Date, signingTime: Date | undefined): Promise<CertRevocationResult> {
+  let crlUrls: string[];
+  let ocsp: string[];
+  try { crlUrls = crlDistributionPoints(cert); ocsp = ocspUrls(cert); } catch (err) { return { status: 'unknown', detail: (err as Error).message }; }
+  if (ocsp.length > 0) {
+    const r = await checkByOcsp(cert, issuer, ocsp, sources.queryOcsp, now, signingTime);
+    if (r.status !== 'unknown' || crlUrls.length === 0) return r;
+    const fallback = await checkByCrl(cert, issuer, crlUrls, sources.fetchCrl, now, signingTime);
+    return fallback.status === 'unknown' ? { status: 'unknown', detail: [r.detail, fallback.detail].filter(Boolean).join('; then ') } : fallback;
+  }
+  if (crlUrls.length === 0) return { status: 'nonRevokable' };
+  return checkByCrl(cert, issuer, crlUrls, sources.fetchCrl, now, signingTime);
+}
+
+/**
  * The revocation status of a chain (leaf first, ending in the root), as notation-go's verifier
  * sums it up: revoked if any certificate is, ok if every one is ok or names no revocation
  * location, unknown otherwise (naming the certificate nearest the leaf).
  */
-export async function checkChainRevocation(chain: readonly Certificate[], fetch: CrlFetcher | undefined, now: Date, signingTime?: Date): Promise<ChainRevocationResult> {
+export async function checkChainRevocation(chain: readonly Certificate[], sources: RevocationSources, now: Date, signingTime?: Date): Promise<ChainRevocationResult> {
   const perCertificate: CertRevocationResult[] = [];
   for (const [i, cert] of chain.entries()) {
     const issuer = chain[i + 1];
-    perCertificate.push(issuer ? await checkCertificate(cert, issuer, fetch, now, signingTime) : { status: 'nonRevokable' });
+    perCertificate.push(issuer ? await checkCertificate(cert, issuer, sources, now, signingTime) : { status: 'nonRevokable' });
   }
   const revoked = perCertificate.findIndex((r) => r.status === 'revoked');
   if (revoked >= 0) {

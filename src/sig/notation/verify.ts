@@ -10,7 +10,8 @@ import { HEADER_VERIFICATION_PLUGIN, JWS_ENVELOPE_TYPE, SIGNING_SCHEME_X509 } fr
 import { certificateSubjectDn, isSubsetDn } from './dn.js';
 import { verifyJwsEnvelope, type JwsEnvelope, type TargetArtifact } from './jws.js';
 import { CHECKS, type CheckAction, type CheckName, type ResolvedPolicy, type TrustStoreType } from './policy.js';
-import { checkChainRevocation, type ChainRevocationResult, type CrlFetcher } from './revocation.js';
+import type { OcspQuery } from './ocsp.js';
+import { checkChainRevocation, type ChainRevocationResult, type CrlFetcher, type RevocationSources } from './revocation.js';
 import { verifyTimestampToken } from './timestamp.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'inconclusive' | 'skipped';
@@ -57,6 +58,8 @@ export interface NotationVerifyOptions {
    * CRL has an unknown status.
    */
   fetchCrl?: CrlFetcher;
+  /** sends OCSP requests (the same checks, for certificates that name a responder) */
+  queryOcsp?: OcspQuery;
 }
 
 /** Certificates of a trust store file: PEM (one or more) or DER (one or more, back to back), as notation-core-go ReadCertificateFile. */
@@ -217,7 +220,7 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
   // revocation (notation-go verifyRevocation): revoked fails, unknown is inconclusive
   if (policy.actions.revocation !== 'skip') {
     const authentic = env.header.signingScheme === SIGNING_SCHEME_X509 ? undefined : env.header.signingTime;
-    const rr = await checkChainRevocation(env.chain, opts.fetchCrl, opts.now, authentic);
+    const rr = await checkChainRevocation(env.chain, revocationSources(opts), opts.now, authentic);
     const r = rr.status === 'ok'
       ? checks.add('revocation', 'passed')
       : checks.add('revocation', rr.status === 'revoked' ? 'failed' : 'inconclusive', revocationMessage('signing', rr));
@@ -239,6 +242,10 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
   }
   return verdict(checks, env);
 }
+
+const revocationSources = (opts: NotationVerifyOptions): RevocationSources => ({
+  ...(opts.fetchCrl ? { fetchCrl: opts.fetchCrl } : {}), ...(opts.queryOcsp ? { queryOcsp: opts.queryOcsp } : {}),
+});
 
 /** notation-go verifyRevocation / verifyTimestamp's messages for a revoked or unknown chain. */
 function revocationMessage(what: 'signing' | 'timestamping', rr: ChainRevocationResult): string {
@@ -303,7 +310,7 @@ export async function verifyEnvelopeTimestamp(token: Uint8Array | undefined, sig
     if (low < c.notBefore) return { status: 'failed', message: `timestamp ${range} can be before certificate "${c.subject}" validity period, it will be valid from "${iso(c.notBefore)}"` };
     if (high > c.notAfter) return { status: 'failed', message: `timestamp ${range} can be after certificate "${c.subject}" validity period, it was expired at "${iso(c.notAfter)}"` };
   }
-  const rr = await checkChainRevocation(ts.tsaChain, opts.fetchCrl, opts.now);
+  const rr = await checkChainRevocation(ts.tsaChain, revocationSources(opts), opts.now);
   if (rr.status !== 'ok') return { status: 'failed', message: revocationMessage('timestamping', rr) };
   return { status: 'passed' };
 }

@@ -10,12 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { crlSource } from '../../../src/client/crl.js';
+import { ocspQuery } from '../../../src/client/ocsp.js';
 import { HttpTransport } from '../../../src/http/index.js';
 import {
   JWS_ENVELOPE_TYPE, applicablePolicy, checkChainRevocation, parseCertificates, parseTrustPolicy, signJws, verifyNotationSignature,
   type CrlFetcher, type NotationVerdict, type TargetArtifact,
 } from '../../../src/sig/index.js';
 import { startCrlServer, type CrlServer } from '../../support/crl.js';
+import { setOcspStatus, startOcspResponder } from '../../support/ocsp.js';
 import { LEAF_SUBJECT, ROOT_SUBJECT, caExtensions, leafExtensions, makeCert, makeCrl, testKey, type TestKey } from '../../support/x509.js';
 import type * as X509 from '@peculiar/x509';
 
@@ -94,14 +96,14 @@ test('an unrevoked chain passes; a revoked leaf and a revoked intermediate fail 
 test('reason codes as notation: certificateHold revokes, removeFromCRL does not; an invalidity date after the authentic signing time does not count', async () => {
   const p = await pki();
   const chain = await parseCertificates(p.ders);
-  const status = async (): Promise<string> => (await checkChainRevocation(chain, fetcher(), NOW)).status;
+  const status = async (): Promise<string> => (await checkChainRevocation(chain, { fetchCrl: fetcher() }, NOW)).status;
   await publish(p, { leaf: [{ reason: 6 }] });
   assert.equal(await status(), 'revoked');
   await publish(p, { leaf: [{ reason: 8 }] });
   assert.equal(await status(), 'ok');
   await publish(p, { leaf: [{ reason: 1, invalidity: new Date('2026-05-15T00:00:00Z') }] });
   assert.equal(await status(), 'revoked');
-  assert.equal((await checkChainRevocation(chain, fetcher(), NOW, new Date('2026-05-01T00:00:00Z'))).status, 'ok');
+  assert.equal((await checkChainRevocation(chain, { fetchCrl: fetcher() }, NOW, new Date('2026-05-01T00:00:00Z'))).status, 'ok');
 });
 
 test('unknown (inconclusive under strict): a CRL signed by another CA, an expired CRL, a CRL without nextUpdate, an unreachable server, garbage, https', async () => {
@@ -111,7 +113,7 @@ test('unknown (inconclusive under strict): a CRL signed by another CA, an expire
   const expectUnknown = async (setup: () => Promise<void>, detail: RegExp): Promise<void> => {
     await publish(p);
     await setup();
-    const r = await checkChainRevocation(chain, fetcher(), NOW);
+    const r = await checkChainRevocation(chain, { fetchCrl: fetcher() }, NOW);
     assert.equal(r.status, 'unknown');
     assert.match(r.detail ?? '', detail);
   };
@@ -164,8 +166,50 @@ test('a certificate naming more CRL locations than the limit is unknown, and not
   const urls = Array.from({ length: 9 }, (_, i) => `${server.base}/many-${i}.crl`);
   const leaf = await makeCert({ subject: LEAF_SUBJECT, key: await testKey('ec-256'), issuer: { cert: root, key: rootKey }, extensions: (lib) => [...leafExtensions(lib), new lib.CRLDistributionPointsExtension(urls)] });
   let fetched = 0;
-  const r = await checkChainRevocation(await parseCertificates([leaf, root].map((c) => Buffer.from(c.rawData))), async () => { fetched++; return Buffer.alloc(0); }, NOW);
+  const r = await checkChainRevocation(await parseCertificates([leaf, root].map((c) => Buffer.from(c.rawData))), { fetchCrl: async () => { fetched++; return Buffer.alloc(0); } }, NOW);
   assert.equal(r.status, 'unknown');
   assert.match(r.detail ?? '', /names 9 CRL locations, more than the limit of 8/);
   assert.equal(fetched, 0);
+});
+
+test('OCSP: good passes, revoked fails, unknown to the responder is unknown; an unreachable responder falls back to the CRLs, and with no CRL it is unknown', async () => {
+  const rootKey = await testKey('rsa-2048');
+  const root = await makeCert({ subject: ROOT_SUBJECT, key: rootKey, extensions: caExtensions });
+  const responder = await startOcspResponder();
+  responder.issuer = { der: Buffer.from(root.rawData), key: rootKey.pair.privateKey };
+  const leafWith = async (extra: (lib: typeof X509) => X509.Extension[]): Promise<X509.X509Certificate> =>
+    makeCert({ subject: LEAF_SUBJECT, key: await testKey('ec-256'), issuer: { cert: root, key: rootKey }, extensions: (lib) => [...leafExtensions(lib), ...extra(lib)] });
+  const good = await leafWith((lib) => [new lib.AuthorityInfoAccessExtension({ ocsp: responder.url })]);
+  const bad = await leafWith((lib) => [new lib.AuthorityInfoAccessExtension({ ocsp: responder.url })]);
+  const stranger = await leafWith((lib) => [new lib.AuthorityInfoAccessExtension({ ocsp: responder.url })]);
+  const deadResponder = await leafWith((lib) => [new lib.AuthorityInfoAccessExtension({ ocsp: 'http://127.0.0.1:1' }), new lib.CRLDistributionPointsExtension([`${server.base}/ocsp-root.crl`])]);
+  const deadOnly = await leafWith((lib) => [new lib.AuthorityInfoAccessExtension({ ocsp: 'http://127.0.0.1:1' })]);
+  setOcspStatus(responder, good.serialNumber, false);
+  setOcspStatus(responder, bad.serialNumber, true);
+  try {
+    const sources = { queryOcsp: ocspQuery(transport), fetchCrl: fetcher() };
+    const status = async (leaf: X509.X509Certificate, now = new Date()) => checkChainRevocation(await parseCertificates([leaf, root].map((c) => Buffer.from(c.rawData))), sources, now);
+    const ok = await status(good);
+    assert.equal(ok.status, 'ok', ok.detail);
+    const revoked = await status(bad);
+    assert.deepEqual([revoked.status, revoked.detail], ['revoked', `revoked according to the OCSP responder ${responder.url}`]);
+    const unknownToIt = await status(stranger);
+    assert.deepEqual([unknownToIt.status, unknownToIt.detail], ['unknown', `the OCSP responder ${responder.url} does not know the certificate`]);
+    server.crls.set('/ocsp-root.crl', await makeCrl({ cert: root, key: rootKey }, [{ serial: deadResponder.serialNumber }], { thisUpdate: new Date(Date.now() - 86_400_000), nextUpdate: new Date(Date.now() + 86_400_000) }));
+    const fallback = await status(deadResponder);
+    assert.deepEqual([fallback.status, fallback.detail], ['revoked', `listed in the CRL from ${server.base}/ocsp-root.crl`]);
+    const unknown = await status(deadOnly);
+    assert.equal(unknown.status, 'unknown');
+    assert.match(unknown.detail ?? '', /OCSP check at http:\/\/127\.0\.0\.1:1 failed/);
+    // an answer past its nextUpdate (now + 1 day) is not used
+    const stale = await status(good, new Date(Date.now() + 3 * 86_400_000));
+    assert.deepEqual([stale.status, /expired OCSP response/.test(stale.detail ?? '')], ['unknown', true]);
+    // an answer signed by another key is not used
+    responder.issuer = { der: Buffer.from(root.rawData), key: (await testKey('rsa-2048', true)).pair.privateKey };
+    const forged = await status(bad);
+    assert.equal(forged.status, 'unknown');
+    assert.match(forged.detail ?? '', /OCSP response (signature does not verify|is not signed by the issuer)/);
+  } finally {
+    await responder.close();
+  }
 });

@@ -202,7 +202,7 @@ test('a TSA whose certificate is revoked (its root\'s CRL): signing refuses the 
     const window = { thisUpdate: new Date(Date.now() - DAY), nextUpdate: new Date(Date.now() + 7 * DAY) };
     const rootDer = parseCertificateFile(await readFile(revokedTsa.rootCert), revokedTsa.rootCert)[0] as Buffer;
     const fetchCrl = crlSource({ transport, now: () => new Date() });
-    const stamper = tsaTimestamper({ transport, url: revokedTsa.url, root: await readTsaRoot(rootDer, revokedTsa.rootCert), now: () => new Date(), fetchCrl });
+    const stamper = tsaTimestamper({ transport, url: revokedTsa.url, root: await readTsaRoot(rootDer, revokedTsa.rootCert), now: () => new Date(), revocation: { fetchCrl } });
     const chain = await chainValid(new Date(Date.now() - DAY), new Date(Date.now() + 30 * DAY));
 
     crls.crls.set('/tsa-root.crl', await makeCrl(issuer, [], window));
