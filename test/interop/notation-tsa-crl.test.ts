@@ -6,7 +6,8 @@
 //  - a signing certificate that expires after signing: rescued by the timestamp in both tools
 //    under `afterCertExpiry`, refused by both without a tsa trust store;
 //  - CRLs (test/support/crl.ts): an unrevoked chain passes in both, a revoked leaf and a revoked
-//    intermediate are refused by both, notation's verdict recorded beside ours.
+//    intermediate are refused by both, notation's verdict recorded beside ours;
+//  - OCSP (test/support/ocsp.ts): good passes in both, revoked is refused by both.
 // A missing binary is a failure.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +22,7 @@ import { startCrlServer, type CrlServer } from '../support/crl.js';
 import { buildImageLayout } from '../support/image.js';
 import { makeNotationHome, notationBinary, runNotation, type SigningIdentity } from '../support/notation.js';
 import type { RunResult } from '../support/peers.js';
+import { setOcspStatus, startOcspResponder } from '../support/ocsp.js';
 import { startTsa, type Tsa } from '../support/tsa.js';
 import { caExtensions, leafExtensions, makeCert, makeCrl, testKey, type TestKey } from '../support/x509.js';
 
@@ -40,7 +42,7 @@ interface Pki { dir: string; root: Issuer; ca: Issuer; leaf: X509.X509Certificat
  * root → intermediate → leaf as PEM files notation reads. `crl`: the intermediate names
  * `<base>/<tag>-root.crl`, the leaf `<base>/<tag>-ca.crl`. `leafUntil`: the leaf's notAfter.
  */
-async function makePki(tag: string, o: { crl?: string; leafUntil?: Date } = {}): Promise<Pki> {
+async function makePki(tag: string, o: { crl?: string; ocsp?: string; leafUntil?: Date } = {}): Promise<Pki> {
   const dir = await tempDir(`vouch-ntsa-${tag}-`);
   const from = new Date(Date.now() - DAY);
   const rootKey = await testKey('rsa-2048', true);
@@ -53,7 +55,7 @@ async function makePki(tag: string, o: { crl?: string; leafUntil?: Date } = {}):
   const leafKey = await testKey('ec-256', true);
   const leaf = await makeCert({
     subject: `C=US, ST=WA, O=Vouch Test, CN=${tag} signer`, key: leafKey, issuer: { cert: ca, key: caKey }, notBefore: from, notAfter: o.leafUntil ?? new Date(Date.now() + 200 * DAY),
-    extensions: (lib) => [...leafExtensions(lib), ...(o.crl ? [new lib.CRLDistributionPointsExtension([`${o.crl}/${tag}-ca.crl`])] : [])],
+    extensions: (lib) => [...leafExtensions(lib), ...(o.crl ? [new lib.CRLDistributionPointsExtension([`${o.crl}/${tag}-ca.crl`])] : []), ...(o.ocsp ? [new lib.AuthorityInfoAccessExtension({ ocsp: o.ocsp })] : [])],
   });
   const key = join(dir, 'leaf.key');
   await writeFile(key, leafKey.privateKey.export({ type: 'pkcs8', format: 'pem' }));
@@ -195,6 +197,29 @@ describe('notation interop: RFC 3161 timestamps', () => {
     for (const img of [byNotation, byVouch]) {
       bothPass(await verifyBoth(e, img));
       bothRefuse(await verifyBoth(noTsa, img), 'authenticTimestamp', /verification time is after certificate .* validity period/, /authenticTimestamp validation failed.*verification time is after certificate .* validity period/);
+    }
+  });
+});
+
+describe('notation interop: revocation by OCSP', () => {
+  test('good: passes in both; revoked: refused by both (notation asks OCSP first, as vouch does)', async () => {
+    const responder = await startOcspResponder();
+    try {
+      const p = await makePki('ocsp', { ocsp: responder.url });
+      responder.issuer = { der: Buffer.from(p.ca.cert.rawData), key: p.ca.key.pair.privateKey };
+      const e = await home(p);
+      const byNotation = await image('n-ocsp');
+      const byVouch = await image('v-ocsp');
+      await notationSign(e, byNotation);
+      await vouchSign(e, p, byVouch);
+      setOcspStatus(responder, p.leaf.serialNumber, false);
+      for (const img of [byNotation, byVouch]) bothPass(await verifyBoth(e, img));
+      setOcspStatus(responder, p.leaf.serialNumber, true);
+      for (const img of [byNotation, byVouch]) {
+        bothRefuse(await verifyBoth(e, img), 'revocation', /signing certificate with subject ".*CN=ocsp signer" is revoked/, /revocation validation failed.*signing certificate with subject ".*CN=ocsp signer.*" is revoked/);
+      }
+    } finally {
+      await responder.close();
     }
   });
 });

@@ -59,7 +59,9 @@ export async function ocspStatus(answer: Uint8Array, cert: Certificate, issuer: 
   // pkijs looks for the signer among the attached ones, so the issuer is offered there.
   if (!basic.certs || basic.certs.length === 0) basic.certs = [issuerPki];
   let verified = false;
-  try { verified = await basic.verify({ trustedCerts: [issuerPki], issuerCerts: [issuerPki] }); } catch (err) {
+  // the issuer answers for its own certificates (it is already part of the verified chain); a
+  // delegated responder must chain to it with id-kp-OCSPSigning
+  try { verified = await basic.verify({ trustedCerts: [issuerPki], issuerCerts: [issuerPki], trustedResponders: [issuerPki] }); } catch (err) {
     throw new Error(`OCSP response signature does not verify: ${(err as Error).message}`);
   }
   if (!verified) throw new Error('OCSP response is not signed by the issuer or a responder it delegated');
