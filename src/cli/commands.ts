@@ -127,7 +127,7 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('-o, --output <format>', 'text or json (the verdict with every check)', 'text')
     .option('--plain-http', 'talk plain HTTP to the registry')
     .option('--insecure-registry', 'same as --plain-http (notation\'s name)')
-    .option('--crl-offline', 'check revocation with cached CRLs only (notation\'s CRL cache); fetch none')
+    .option('--crl-offline', 'check revocation with cached CRLs only (notation\'s CRL cache): no OCSP, no CRL fetched')
     .addHelpText('after', '\nThe notation config directory is $XDG_CONFIG_HOME/notation (default ~/.config/notation): trust stores in\ntruststore/x509/{ca,signingAuthority,tsa}/NAME/; CRLs cached in /notation/crl. Exit status: 0 when a signature verifies, 1 when none does, 2 for a usage error.')
     .action((reference: string, opts: NotationVerifyCommandOptions) =>
       run(async (ctx) => (await import('./commands/notation.js')).notationVerifyCommand(ctx, reference, opts))());
