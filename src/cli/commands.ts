@@ -139,6 +139,8 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--id <keyid>', 'the key id known to --plugin')
     .option('--plugin-config <key=value>', 'configuration passed to the signing plugin (repeatable; overrides the key\'s pluginConfig)', collect)
     .option('--plugin-timeout <duration>', 'stop a plugin command that runs longer (a Go duration)', '2m')
+    .option('--timestamp-url <url>', 'RFC 3161 Timestamping Authority (TSA) server URL (with --timestamp-root-cert)')
+    .option('--timestamp-root-cert <file>', 'filepath of timestamp authority root certificate (with --timestamp-url)')
     .addHelpText('after', '\nExit status: 0 when signed, 1 when not, 2 for a usage error.')
     .action((reference: string, opts: NotationSignOptions) =>
       run(async (ctx) => (await import('./commands/notation.js')).notationSignCommand(ctx, reference, opts))());
@@ -156,7 +158,8 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--insecure-registry', 'same as --plain-http (notation\'s name)')
     .option('--plugin-config <key=value>', 'configuration passed to the verification plugin a signature names (repeatable)', collect)
     .option('--plugin-timeout <duration>', 'stop a plugin command that runs longer (a Go duration)', '2m')
-    .addHelpText('after', '\nThe notation config directory is $XDG_CONFIG_HOME/notation (default ~/.config/notation): trust stores in\ntruststore/x509/{ca,signingAuthority}/NAME/. Exit status: 0 when a signature verifies (for every reference), 1 when none does (for any), 2 for a usage error.')
+    .option('--crl-offline', 'check revocation with cached CRLs only (notation\'s CRL cache): no OCSP, no CRL fetched')
+    .addHelpText('after', '\nThe notation config directory is $XDG_CONFIG_HOME/notation (default ~/.config/notation): trust stores in\ntruststore/x509/{ca,signingAuthority,tsa}/NAME/; CRLs cached in $XDG_CACHE_HOME/notation/crl (default ~/.cache/notation/crl).\nExit status: 0 when a signature verifies (for every reference), 1 when none does (for any), 2 for a usage error.')
     .action((references: string[], opts: NotationVerifyCommandOptions) =>
       run(async (ctx) => (await import('./commands/notation.js')).notationVerifyCommand(ctx, references, opts))());
   notation

@@ -11,7 +11,7 @@ import {
   CAPABILITY_ENVELOPE_GENERATOR, CAPABILITY_SIGNATURE_GENERATOR, MAX_ENVELOPE_BYTES, NOTATION_PAYLOAD_TYPE, PLUGIN_CONTRACT_VERSION,
   SIGNATURE_FORMATS, SIGNING_AGENT, hashAlgorithmName, keySpecName, parseDescribeKey, parseGenerateEnvelope, parseGenerateSignature,
   pluginRefused, signEnvelope, thumbprint, validateCodeSigningChain, verifyEnvelope,
-  type NotationEnvelope, type PluginRawSigner, type SignatureFormat, type SignedEnvelope, type TargetArtifact,
+  type NotationEnvelope, type PluginRawSigner, type SignatureFormat, type SignedEnvelope, type TargetArtifact, type Timestamper,
 } from '../sig/index.js';
 
 export interface PluginSigningKey {
@@ -26,11 +26,12 @@ export interface PluginSignature extends SignedEnvelope {
   annotations: Record<string, string>;
 }
 
-/** What is signed, and when: the descriptor with its user metadata, the signing time, the expiry. */
+/** What is signed, and when: the descriptor with its user metadata, the signing time, the expiry; a timestamp of the signature. */
 export interface PluginSignRequest {
   target: TargetArtifact;
   signingTime: Date;
   expiry?: Date;
+  timestamp?: Timestamper;
 }
 
 /** Descriptor members a generated payload may carry (notation-go signer/plugin.go areUnknownAttributesAdded). */
@@ -62,6 +63,10 @@ export async function signWithPlugin(key: PluginSigningKey, format: SignatureFor
 async function generateEnvelope(key: PluginSigningKey, format: SignatureFormat, req: PluginSignRequest): Promise<PluginSignature> {
   const { plugin, keyId, pluginConfig } = key;
   const { target } = req;
+  // notation-go signer/plugin.go generateSignatureEnvelope returns the plugin's envelope as it is, untimestamped
+  if (req.timestamp) {
+    throw new VouchError('PLUGIN', `plugin ${plugin.name} generates whole signature envelopes (${CAPABILITY_ENVELOPE_GENERATOR}), which vouch cannot add an RFC 3161 timestamp to`, { hint: 'sign without --timestamp-url (notation signs such a plugin\'s envelope untimestamped), or with a plugin that has ' + CAPABILITY_SIGNATURE_GENERATOR });
+  }
   const mediaType = SIGNATURE_FORMATS[format];
   const expirySeconds = req.expiry ? Math.floor((req.expiry.getTime() - req.signingTime.getTime()) / 1000) : undefined;
   // The payload as notation-go marshals it: descriptor members in Go's struct order.

@@ -16,7 +16,7 @@ import {
   DEFAULT_MAX_SIGNATURES, MAX_ENVELOPE_BYTES, MAX_SIGNATURE_MANIFEST_BYTES, NOTATION_ARTIFACT_TYPE,
   applicablePolicy, buildSignatureManifest, isNotationSignature, parseSignatureManifest, signEnvelope, verifyNotationSignature,
   type BuiltSignatureManifest, type NotationVerdict, type SignatureFormat, type SignedEnvelope, type ResolvedPolicy, type SignatureManifestForm, type TargetArtifact,
-  type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType, type VerificationPluginHost,
+  type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType, type VerificationPluginHost, type Timestamper, type CrlFetcher, type OcspQuery,
 } from '../sig/index.js';
 
 /** Where an artifact and its signatures are: a registry repository or an OCI image layout. */
@@ -158,6 +158,8 @@ export interface NotationSignOptions {
   userMetadata?: Record<string, string>;
   /** `--signature-format` (default jws, as notation) */
   format?: SignatureFormat;
+  /** an RFC 3161 timestamp of the signature (client/tsa.ts) */
+  timestamper?: Timestamper;
 }
 
 export interface NotationSignResult {
@@ -184,10 +186,11 @@ export async function signNotation(opts: NotationSignOptions): Promise<NotationS
   const metadata = opts.userMetadata ?? {};
   const target: TargetArtifact = { ...subject, ...(Object.keys(metadata).length > 0 ? { annotations: metadata } : {}) };
   const times = { signingTime: opts.now, ...(opts.expiryMs !== undefined ? { expiry: new Date(opts.now.getTime() + opts.expiryMs) } : {}) };
+  const stamp = opts.timestamper ? { timestamp: opts.timestamper } : {};
   const format = opts.format ?? 'jws';
   const signed: SignedEnvelope & { annotations?: Record<string, string> } = 'plugin' in opts.key
-    ? await signWithPlugin(opts.key.plugin, format, { target, ...times })
-    : await signEnvelope(format, { target, privateKey: opts.key.privateKey, chain: opts.key.chain, ...times });
+    ? await signWithPlugin(opts.key.plugin, format, { target, ...times, ...stamp })
+    : await signEnvelope(format, { target, privateKey: opts.key.privateKey, chain: opts.key.chain, ...times, ...stamp });
   const built = buildSignatureManifest({
     subject, envelope: signed.envelope, envelopeMediaType: signed.mediaType, thumbprints: signed.thumbprints, created: signed.signingTime, form: opts.store.manifestForm,
     ...(signed.annotations ? { annotations: signed.annotations } : {}),
@@ -209,6 +212,10 @@ export interface NotationVerifyOptions {
   /** runs the verification plugins signatures name */
   plugins?: VerificationPluginHost;
   pluginConfig?: Record<string, string>;
+  /** CRLs for the revocation checks (client/crl.ts) */
+  fetchCrl?: CrlFetcher;
+  /** OCSP for the revocation checks (client/ocsp.ts) */
+  queryOcsp?: OcspQuery;
 }
 
 /** One signature tried: its verdict, or why it could not be read. */
@@ -263,6 +270,7 @@ export async function verifyNotation(opts: NotationVerifyOptions): Promise<Notat
       const envelope = await opts.store.readBlob(manifest.envelope);
       outcome.verdict = await verifyNotationSignature({
         subject, envelope, envelopeMediaType: manifest.envelope.mediaType, policy, trustStores, now: opts.now,
+        ...(opts.fetchCrl ? { fetchCrl: opts.fetchCrl } : {}), ...(opts.queryOcsp ? { queryOcsp: opts.queryOcsp } : {}),
         ...(opts.userMetadata ? { userMetadata: opts.userMetadata } : {}),
         ...(opts.plugins ? { plugins: opts.plugins } : {}), ...(opts.pluginConfig ? { pluginConfig: opts.pluginConfig } : {}),
       });

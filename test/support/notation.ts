@@ -79,6 +79,8 @@ export interface NotationConfig {
   trustStores: Record<string, string[]>;
   /** written as trustpolicy.json, the file notation v1.3 reads */
   policy: unknown;
+  /** trust store name (type tsa) → certificate files (timestamping roots) */
+  tsaStores?: Record<string, string[]>;
   /** signingkeys.json entries: name → key and chain files (notation's local keys, for `notation sign --key NAME`) */
   signingKeys?: Record<string, SigningIdentity>;
 }
@@ -86,8 +88,9 @@ export interface NotationConfig {
 /** A HOME with notation's config directory; returns the environment both tools run with. */
 export async function makeNotationHome(dir: string, config: NotationConfig): Promise<Record<string, string>> {
   const cfg = join(dir, 'config', 'notation');
-  for (const [name, files] of Object.entries(config.trustStores)) {
-    const store = join(cfg, 'truststore', 'x509', 'ca', name);
+  const stores = [...Object.entries(config.trustStores).map(([n, f]) => ['ca', n, f] as const), ...Object.entries(config.tsaStores ?? {}).map(([n, f]) => ['tsa', n, f] as const)];
+  for (const [type, name, files] of stores) {
+    const store = join(cfg, 'truststore', 'x509', type, name);
     await mkdir(store, { recursive: true });
     for (const [i, f] of files.entries()) await writeFile(join(store, `cert${i}.crt`), await readFile(f));
   }

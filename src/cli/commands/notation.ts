@@ -4,8 +4,15 @@
 // and 1 when not. Keys come from PEM files (--key FILE --cert FILE) or notation's local key store
 // (--key NAME, or its default key); trust policy and trust stores from notation's own
 // configuration directory.
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { VouchError } from '../../core/index.js';
+import { crlSource, notationCrlCacheDir } from '../../client/crl.js';
+import { ocspQuery } from '../../client/ocsp.js';
+import { deadlinesFrom, tlsFor } from '../../client/dockerenv.js';
+import { checkTsaUrl, readTsaRoot, tsaTimestamper } from '../../client/tsa.js';
+import { HttpTransport } from '../../http/index.js';
+import type { RevocationSources, Timestamper } from '../../sig/index.js';
 import { LayoutSignatureStore, RegistrySignatureStore, signNotation, verifyNotation, type NotationVerifyResult, type SignatureStore } from '../../client/notation.js';
 import { notationConfigDir, readNotationTrustPolicy, readNotationTrustStores, readSigningKeyFiles, resolveNotationSigningKey } from '../../keys/notation.js';
 import { NotationPlugin, listPluginNames, verificationPluginHost, type PluginRunOptions } from '../../keys/notation-plugin.js';
@@ -30,6 +37,8 @@ export interface NotationSignOptions extends CommonOptions {
   expiry?: string;
   plugin?: string;
   id?: string;
+  timestampUrl?: string;
+  timestampRootCert?: string;
 }
 
 export interface NotationVerifyCommandOptions extends CommonOptions {
@@ -37,6 +46,7 @@ export interface NotationVerifyCommandOptions extends CommonOptions {
   maxSignatures: string;
   trustPolicy?: string;
   output: string;
+  crlOffline?: boolean;
 }
 
 /** `key=value` flag pairs (notation internal/cmd ParseFlagMap: a later pair with the same key wins). */
@@ -83,6 +93,35 @@ export function parseLayoutReference(input: string): { path: string; ref: string
   const colon = input.lastIndexOf(':');
   if (colon > 0 && !input.slice(colon + 1).includes('/')) return { path: input.slice(0, colon), ref: input.slice(colon + 1) };
   throw new VouchError('INVALID_ARGUMENT', `invalid reference: missing tag or digest in "${input}"`, { hint: 'use --oci-layout DIR:TAG or DIR@sha256:DIGEST' });
+}
+
+/**
+ * CRLs (notation's cache; only the cache when offline) and OCSP (not offline) for the revocation
+ * checks, over one HTTP client (plain http, as notation fetches them).
+ */
+function revocationSources(ctx: Context, transports: HttpTransport[], offline: boolean): RevocationSources {
+  const transport = new HttpTransport({ deadlines: deadlinesFrom(ctx.env), userAgent: 'vouch (revocation)', retries: 1 });
+  transports.push(transport);
+  const fetchCrl = crlSource({ cacheDir: notationCrlCacheDir(ctx.env), offline, transport, now: ctx.now, warn: (m) => ctx.io.err(`${m}\n`) });
+  return offline ? { fetchCrl } : { fetchCrl, queryOcsp: ocspQuery(transport) };
+}
+
+/** --timestamp-url and --timestamp-root-cert, both or neither (notation: MarkFlagsRequiredTogether). */
+async function timestamperFor(ctx: Context, opts: NotationSignOptions, transports: HttpTransport[]): Promise<Timestamper | undefined> {
+  if (opts.timestampUrl === undefined && opts.timestampRootCert === undefined) return undefined;
+  if (opts.timestampUrl === undefined || opts.timestampRootCert === undefined) {
+    throw new VouchError('INVALID_ARGUMENT', 'if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set');
+  }
+  if (opts.timestampUrl === '') throw new VouchError('INVALID_ARGUMENT', 'timestamping: tsa url cannot be empty');
+  if (opts.timestampRootCert === '') throw new VouchError('INVALID_ARGUMENT', 'timestamping: tsa root certificate path cannot be empty');
+  const url = checkTsaUrl(opts.timestampUrl);
+  const path = resolve(ctx.cwd, opts.timestampRootCert);
+  const size = (await stat(path).catch(() => { throw new VouchError('NOT_FOUND', `cannot read the TSA root certificate ${path}`); })).size;
+  if (size > 1024 * 1024) throw new VouchError('TOO_LARGE', `${path} is ${size} bytes, not a certificate`);
+  const root = await readTsaRoot(await readFile(path), path);
+  const transport = new HttpTransport({ tls: tlsFor(url.host, ctx.env), deadlines: deadlinesFrom(ctx.env), userAgent: 'vouch (timestamp)', retries: 0 });
+  transports.push(transport);
+  return tsaTimestamper({ transport, url: url.href, root, now: ctx.now, revocation: revocationSources(ctx, transports, false) });
 }
 
 interface Target { store: SignatureStore; ref: string; scope?: string; close: () => Promise<void> }
@@ -155,13 +194,22 @@ export async function notationSignCommand(ctx: Context, reference: string, opts:
     const k = await resolveNotationSigningKey(configDir, opts.key);
     key = 'plugin' in k ? await pluginKey(k.plugin, k.keyId, k.pluginConfig) : await readSigningKeyFiles(k.keyPath, k.certPath);
   }
-  const target = openTarget(ctx, reference, opts);
+  const transports: HttpTransport[] = [];
   try {
-    tagWarning(ctx, target.ref);
-    const r = await signNotation({ store: target.store, reference: target.ref, key, now: ctx.now(), ...(expiryMs !== undefined ? { expiryMs } : {}), userMetadata, format });
-    ctx.io.out(`Successfully signed ${r.reference}\n`);
+    const timestamper = await timestamperFor(ctx, opts, transports);
+    const target = openTarget(ctx, reference, opts);
+    try {
+      tagWarning(ctx, target.ref);
+      const r = await signNotation({
+        store: target.store, reference: target.ref, key, now: ctx.now(), ...(expiryMs !== undefined ? { expiryMs } : {}), userMetadata, format,
+        ...(timestamper ? { timestamper } : {}),
+      });
+      ctx.io.out(`Successfully signed ${r.reference}\n`);
+    } finally {
+      await target.close();
+    }
   } finally {
-    await target.close();
+    for (const t of transports) await t.close();
   }
 }
 
@@ -206,20 +254,25 @@ export async function notationVerifyCommand(ctx: Context, references: string | r
     return p;
   };
   const plugins = verificationPluginHost(configDir, pluginRunOptions(ctx, opts));
+  const transports: HttpTransport[] = [];
+  const revocation = revocationSources(ctx, transports, Boolean(opts.crlOffline));
   const session = refs.length > 1 && !opts.ociLayout ? openSession(ctx) : undefined;
   const verifyOne = async (reference: string): Promise<NotationVerifyResult> => {
     const target = openTarget(ctx, reference, opts, session);
     try {
       return await verifyNotation({
         store: target.store, reference: target.ref, scope: (opts.scope ?? target.scope) as string, policy,
-        readTrustStores, userMetadata, maxSignatures, now: ctx.now(), plugins, pluginConfig,
+        readTrustStores, userMetadata, maxSignatures, now: ctx.now(), plugins, pluginConfig, ...revocation,
       });
     } finally {
       await target.close();
     }
   };
   if (refs.length === 1) {
-    const r = await verifyOne(refs[0] as string);
+    let r: NotationVerifyResult;
+    try { r = await verifyOne(refs[0] as string); } finally {
+      for (const t of transports) await t.close();
+    }
     if (opts.output === 'json') ctx.io.out(`${JSON.stringify(r, null, 2)}\n`);
     if (!r.verified) throw verificationError(r);
     if (opts.output === 'text') printVerified(ctx, r);
@@ -239,6 +292,7 @@ export async function notationVerifyCommand(ctx: Context, references: string | r
     await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, refs.length) }, worker));
   } finally {
     await session?.close();
+    for (const t of transports) await t.close();
   }
   if (opts.output === 'json') {
     ctx.io.out(`${JSON.stringify(outcomes.map((o, i) => (o instanceof VouchError ? { input: refs[i], verified: false, error: o.message } : o)), null, 2)}\n`);

@@ -216,7 +216,7 @@ export async function signCose(opts: EnvelopeSignOptions): Promise<SignedEnvelop
     [LABEL_X5CHAIN, chain.map((c) => bstr(c.der))],
     [HEADER_SIGNING_AGENT, opts.signingAgent ?? SIGNING_AGENT],
   ]);
-  if (opts.timestamp) unprotected.set(HEADER_TIMESTAMP, bstr(await opts.timestamp(signature)));
+  if (opts.timestamp) unprotected.set(HEADER_TIMESTAMP, bstr(await opts.timestamp(signature, spec.hash)));
   const envelope = Buffer.from(encode(new Tag(TAG_SIGN1, [bstr(protectedBytes), unprotected, bstr(payload), bstr(signature)]), { cde: true }));
   return { envelope, mediaType: COSE_ENVELOPE_TYPE, chain, thumbprints: chain.map(thumbprint), signingTime };
 }

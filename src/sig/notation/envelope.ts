@@ -4,7 +4,7 @@
 // signature bytes and the unsigned attributes (signing agent, RFC 3161 timestamp token). The
 // verifier and the timestamp code work on this shape only, never on a format.
 import type { KeyObject } from 'node:crypto';
-import type { Certificate, KeySpec } from './certs.js';
+import type { Certificate, HashName, KeySpec } from './certs.js';
 import type { ProtectedHeader, TargetArtifact } from './jws.js';
 
 export type SignatureFormat = 'jws' | 'cose';
@@ -55,12 +55,16 @@ export type EnvelopeSignOptions = EnvelopeSigningKey & {
   signingTime: Date;
   expiry?: Date;
   signingAgent?: string;
-  /**
-   * Returns the DER RFC 3161 timestamp token for the signature value (the bytes the token's
-   * messageImprint hashes); it is embedded as `io.cncf.notary.timestampSignature`.
-   */
-  timestamp?: (signature: Buffer) => Promise<Buffer>;
+  /** an RFC 3161 timestamp of the signature value, embedded as `io.cncf.notary.timestampSignature` */
+  timestamp?: Timestamper;
 };
+
+/**
+ * Returns the checked DER RFC 3161 timestamp token over the signature value (the bytes the token's
+ * messageImprint hashes, with the signing key's hash: notation-core-go timestampJWS and its COSE
+ * counterpart), for either format (client/tsa.ts makes one).
+ */
+export type Timestamper = (signature: Buffer, hash: HashName) => Promise<Buffer>;
 
 export interface SignedEnvelope {
   envelope: Buffer;

@@ -186,8 +186,12 @@ export async function signJws(opts: JwsSignOptions): Promise<SignedJws> {
   const protectedB64 = Buffer.from(sortedJson(header)).toString('base64url');
   const payloadB64 = payload.toString('base64url');
   const { signature, chain } = await sign(Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii'));
-  const unprotected: Record<string, unknown> = { x5c: chain.map((c) => c.der.toString('base64')), [HEADER_SIGNING_AGENT]: opts.signingAgent ?? SIGNING_AGENT };
-  if (opts.timestamp) unprotected[HEADER_TIMESTAMP] = (await opts.timestamp(signature)).toString('base64');
+  const token = opts.timestamp ? await opts.timestamp(signature, spec.hash) : undefined;
+  // notation-core-go jws unprotectedHeader: the token, x5c, the signing agent (Go's struct order)
+  const unprotected = {
+    ...(token ? { [HEADER_TIMESTAMP]: token.toString('base64') } : {}),
+    x5c: chain.map((c) => c.der.toString('base64')), [HEADER_SIGNING_AGENT]: opts.signingAgent ?? SIGNING_AGENT,
+  };
   const envelope = { payload: payloadB64, protected: protectedB64, header: unprotected, signature: signature.toString('base64url') };
   return { envelope: Buffer.from(JSON.stringify(envelope)), chain, thumbprints: chain.map(thumbprint), signingTime };
 }

@@ -5,7 +5,7 @@
 // descriptor and user metadata), each enforced, logged or skipped as the policy's level says.
 import * as asn1js from 'asn1js';
 import { VouchError, isVouchError, parseCertificateBundle } from '../../core/index.js';
-import { hashOfAlgorithm, parseCertificates, thumbprint, type Certificate, type HashName } from './certs.js';
+import { hashOfAlgorithm, isIssuedBy, parseCertificates, thumbprint, validateTimestampingChain, type Certificate, type HashName } from './certs.js';
 import { HEADER_VERIFICATION_PLUGIN, HEADER_VERIFICATION_PLUGIN_MIN_VERSION, SIGNING_SCHEME_X509 } from './constants.js';
 import { certificateSubjectDn, isSubsetDn } from './dn.js';
 import type { NotationEnvelope } from './envelope.js';
@@ -16,6 +16,9 @@ import {
   type PluginMetadata, type VerifyCapability, type VerifySignatureRequest,
 } from './plugin.js';
 import { CHECKS, type CheckAction, type CheckName, type ResolvedPolicy, type TrustStoreType } from './policy.js';
+import type { OcspQuery } from './ocsp.js';
+import { checkChainRevocation, type ChainRevocationResult, type CrlFetcher, type RevocationSources } from './revocation.js';
+import { verifyTimestampToken } from './timestamp.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'inconclusive' | 'skipped';
 /**
@@ -74,6 +77,14 @@ export interface NotationVerifyOptions {
   plugins?: VerificationPluginHost;
   /** `--plugin-config key=value`, passed to the verification plugin */
   pluginConfig?: Record<string, string>;
+  /**
+   * Where CRLs come from (the network through a cache, or the cache only): the revocation check
+   * of the signing chain and of a timestamp's TSA chain. Without it, a certificate that names a
+   * CRL has an unknown status.
+   */
+  fetchCrl?: CrlFetcher;
+  /** sends OCSP requests (the same checks, for certificates that name a responder) */
+  queryOcsp?: OcspQuery;
 }
 
 /** Verification plugins as the caller runs them: metadata, and the raw verify-signature answer. */
@@ -120,10 +131,6 @@ class Checks {
   }
 }
 
-function hasRevocationInfo(cert: Certificate): boolean {
-  return cert.lib.extensions.some((e) => e.type === '2.5.29.31' || (e.type === '1.3.6.1.5.5.7.1.1' && ((e as unknown as { ocsp?: unknown[] }).ocsp?.length ?? 0) > 0));
-}
-
 async function trustedCertificates(opts: NotationVerifyOptions, type: TrustStoreType): Promise<Certificate[]> {
   const out: Certificate[] = [];
   for (const store of opts.policy.trustStores.filter((s) => s.type === type)) {
@@ -140,6 +147,8 @@ async function trustedCertificates(opts: NotationVerifyOptions, type: TrustStore
       let selfSigned = false;
       try { selfSigned = c.node.verify(c.node.publicKey); } catch { selfSigned = false; }
       if (!bc?.ca && !selfSigned) throw new VouchError('INVALID_CERTIFICATE', `certificate with subject "${c.subject}" in trust store ${store.name} of type ${store.type} is not a CA certificate or self-signed signing certificate`);
+      // notation-go truststore isRootCACertificate: a tsa store holds root CAs only
+      if (type === 'tsa' && !isIssuedBy(c, c)) throw new VouchError('INVALID_CERTIFICATE', `trusted certificate in trust store ${store.name} of type ${store.type} is invalid: certificate with subject "${c.subject}" is not a root CA certificate`);
     }
     out.push(...certs);
   }
@@ -239,15 +248,16 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
   if (checks.critical(checks.add('expiry', expired ? 'failed' : 'passed', expired ? `digital signature has expired on "${iso(expiry)}"` : undefined))) return verdict(checks, env);
 
   // authentic timestamp
-  const ts = authenticTimestamp(env, policy, opts.now);
+  const ts = await authenticTimestamp(env, opts);
   if (checks.critical(checks.add('authenticTimestamp', ts.status, ts.message))) return verdict(checks, env);
 
-  // revocation
+  // revocation (notation-go verifyRevocation): revoked fails, unknown is inconclusive
   if (policy.actions.revocation !== 'skip' && !pluginDoes(CAPABILITY_REVOCATION_CHECK)) {
-    const named = env.chain.filter(hasRevocationInfo);
-    const r = named.length > 0
-      ? checks.add('revocation', 'inconclusive', `revocation status is unknown: certificate "${(named[0] as Certificate).subject}" names an OCSP or CRL location, and vouch does not check revocation yet`)
-      : checks.add('revocation', 'passed', 'no certificate in the chain names an OCSP or CRL location');
+    const authentic = env.header.signingScheme === SIGNING_SCHEME_X509 ? undefined : env.header.signingTime;
+    const rr = await checkChainRevocation(env.chain, revocationSources(opts), opts.now, authentic);
+    const r = rr.status === 'ok'
+      ? checks.add('revocation', 'passed')
+      : checks.add('revocation', rr.status === 'revoked' ? 'failed' : 'inconclusive', revocationMessage('signing', rr));
     if (checks.critical(r)) return verdict(checks, env);
   }
 
@@ -276,8 +286,28 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
   return verdict(checks, env);
 }
 
-/** notation-go verifyAuthenticTimestamp without a TSA: every certificate valid now (notary.x509), or at the authentic signing time. */
-function authenticTimestamp(env: NotationEnvelope, policy: ResolvedPolicy, now: Date): { status: 'passed' | 'failed' | 'inconclusive'; message?: string } {
+const revocationSources = (opts: NotationVerifyOptions): RevocationSources => ({
+  ...(opts.fetchCrl ? { fetchCrl: opts.fetchCrl } : {}), ...(opts.queryOcsp ? { queryOcsp: opts.queryOcsp } : {}),
+});
+
+/** notation-go verifyRevocation / verifyTimestamp's messages for a revoked or unknown chain. */
+function revocationMessage(what: 'signing' | 'timestamping', rr: ChainRevocationResult): string {
+  const head = `${what} certificate with subject "${rr.subject ?? ''}" ${rr.status === 'revoked' ? 'is revoked' : 'revocation status is unknown'}`;
+  return rr.detail ? `${head} (${rr.detail})` : head;
+}
+
+type TimestampOutcome = { status: 'passed' | 'failed' | 'inconclusive'; message?: string };
+
+/**
+ * notation-go verifyAuthenticTimestamp. notary.x509: with a `tsa` trust store in the policy (and,
+ * under `verifyTimestamp: afterCertExpiry`, a chain that has expired), the envelope's RFC 3161
+ * token must verify over the signature value, chain to the tsa store at its time with a
+ * timestamping chain, fall within every signing certificate's validity, and its TSA chain must not
+ * be revoked; otherwise every certificate must be valid now. Signing authority: every certificate
+ * valid at the authentic signing time.
+ */
+async function authenticTimestamp(env: NotationEnvelope, opts: NotationVerifyOptions): Promise<TimestampOutcome> {
+  const { policy, now } = opts;
   if (env.header.signingScheme !== SIGNING_SCHEME_X509) {
     const at = env.header.signingTime;
     const bad = env.chain.find((c) => at < c.notBefore || at > c.notAfter);
@@ -285,13 +315,46 @@ function authenticTimestamp(env: NotationEnvelope, policy: ResolvedPolicy, now: 
   }
   const tsa = policy.trustStores.some((s) => s.type === 'tsa');
   const expired = env.chain.some((c) => now > c.notAfter);
-  if (tsa && (policy.verifyTimestamp === 'always' || expired)) {
-    return { status: 'inconclusive', message: 'the trust policy asks for an RFC 3161 timestamp (a tsa trust store), and vouch does not verify timestamps yet' };
+  if (!tsa || (policy.verifyTimestamp === 'afterCertExpiry' && !expired)) {
+    for (const c of env.chain) {
+      if (now < c.notBefore) return { status: 'failed', message: `verification time is before certificate "${c.subject}" validity period, it will be valid from "${iso(c.notBefore)}"` };
+      if (now > c.notAfter) return { status: 'failed', message: `verification time is after certificate "${c.subject}" validity period, it was expired at "${iso(c.notAfter)}"` };
+    }
+    return { status: 'passed' };
   }
-  for (const c of env.chain) {
-    if (now < c.notBefore) return { status: 'failed', message: `verification time is before certificate "${c.subject}" validity period, it will be valid from "${iso(c.notBefore)}"` };
-    if (now > c.notAfter) return { status: 'failed', message: `verification time is after certificate "${c.subject}" validity period, it was expired at "${iso(c.notAfter)}"` };
+  return verifyEnvelopeTimestamp(env.timestampToken, env.signature, env.chain, opts);
+}
+
+/**
+ * The timestamp half of verifyAuthenticTimestamp, envelope-agnostic: `token` (the envelope's
+ * unsigned timestamp attribute) over `signature` (the signature value it countersigns).
+ */
+export async function verifyEnvelopeTimestamp(token: Uint8Array | undefined, signature: Uint8Array, chain: readonly Certificate[], opts: NotationVerifyOptions): Promise<TimestampOutcome> {
+  if (!token || token.byteLength === 0) return { status: 'failed', message: 'no timestamp countersignature was found in the signature envelope' };
+  let trusted: Certificate[];
+  try { trusted = await trustedCertificates(opts, 'tsa'); } catch (err) {
+    if (!isVouchError(err)) throw err;
+    return { status: 'failed', message: `failed to load tsa trust store with error: ${err.message}` };
   }
+  if (trusted.length === 0) return { status: 'failed', message: 'no trusted TSA certificate found in trust store' };
+  let ts;
+  try { ts = await verifyTimestampToken(token, signature, trusted); } catch (err) {
+    if (!isVouchError(err)) throw err;
+    return { status: 'failed', message: err.message };
+  }
+  try { validateTimestampingChain(ts.tsaChain); } catch (err) {
+    if (!isVouchError(err)) throw err;
+    return { status: 'failed', message: `failed to validate the timestamping certificate chain with error: ${err.message}` };
+  }
+  const low = new Date(ts.time.getTime() - ts.accuracyMs);
+  const high = new Date(ts.time.getTime() + ts.accuracyMs);
+  const range = `[${iso(low)}, ${iso(high)}]`;
+  for (const c of chain) {
+    if (low < c.notBefore) return { status: 'failed', message: `timestamp ${range} can be before certificate "${c.subject}" validity period, it will be valid from "${iso(c.notBefore)}"` };
+    if (high > c.notAfter) return { status: 'failed', message: `timestamp ${range} can be after certificate "${c.subject}" validity period, it was expired at "${iso(c.notAfter)}"` };
+  }
+  const rr = await checkChainRevocation(ts.tsaChain, revocationSources(opts), opts.now);
+  if (rr.status !== 'ok') return { status: 'failed', message: revocationMessage('timestamping', rr) };
   return { status: 'passed' };
 }
 

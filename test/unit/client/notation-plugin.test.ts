@@ -142,6 +142,16 @@ describe('signing with a plugin key', () => {
     assert.equal(v.code, 0, show(v));
   });
 
+  test('a plugin that generates whole envelopes is not asked to sign when a timestamp is wanted: refused by name, nothing written', async () => {
+    const h = await home(ENVELOPE_CAPS);
+    const img = await image('envtsa');
+    const r = await sign(h, img.ref, ['--timestamp-url', 'http://127.0.0.1:9/', '--timestamp-root-cert', join(pki, 'root.crt')]);
+    assert.equal(r.code, 1, show(r));
+    assert.match(r.stderr, /plugin io\.vouch\.test generates whole signature envelopes \(SIGNATURE_GENERATOR\.ENVELOPE\), which vouch cannot add an RFC 3161 timestamp to/);
+    assert.deepEqual((await pluginRequests(h.pluginDir)).map((q) => q.command), ['get-plugin-metadata']);
+    assert.equal((await signatureManifests(img.layout)).length, 0);
+  });
+
   test('generate-envelope with --signature-format cose asks the plugin for a COSE envelope', async () => {
     const h = await home(ENVELOPE_CAPS);
     const img = await image('envcose');
