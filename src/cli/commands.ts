@@ -187,6 +187,8 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--force', 'overwrite an existing signature file')
     .option('-e, --expiry <duration>', 'the signature expires after this long (a Go duration: 24h, 30m, 1h30m)')
     .option('-m, --user-metadata <key=value>', 'metadata to add to the signed payload (repeatable)', collect)
+    .option('--timestamp-url <url>', 'RFC 3161 Timestamping Authority (TSA) server URL (with --timestamp-root-cert)')
+    .option('--timestamp-root-cert <file>', 'filepath of timestamp authority root certificate (with --timestamp-url)')
     .addHelpText('after', '\nExit status: 0 when signed, 1 when not, 2 for a usage error.')
     .action((blobPath: string, opts: BlobSignCommandOptions) =>
       run(async (ctx) => (await import('./commands/notation-blob.js')).blobSignCommand(ctx, blobPath, opts))());

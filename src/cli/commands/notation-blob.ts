@@ -6,13 +6,14 @@ import { X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { VouchError } from '../../core/index.js';
+import type { HttpTransport } from '../../http/index.js';
 import { blobSignaturePath, checkContentMediaType, signBlob, signatureFormatOfPath, verifyBlob, type BlobVerifyResult } from '../../client/notation-blob.js';
 import {
   importNotationBlobTrustPolicy, notationConfigDir, readNotationBlobTrustPolicy, readNotationBlobTrustPolicyBytes, readNotationTrustStores,
 } from '../../keys/notation.js';
 import { MAX_ENVELOPE_BYTES, SIGNATURE_FORMATS, parseBlobTrustPolicy, parseSignatureFormat, thumbprint, verifyEnvelope, type Certificate, type NotationEnvelope } from '../../sig/index.js';
 import type { Context } from '../context.js';
-import { parseGoDuration, parseUserMetadata, printUserMetadata, readSigningKey } from './notation.js';
+import { parseGoDuration, parseUserMetadata, printUserMetadata, readSigningKey, revocationSources, timestamperFor } from './notation.js';
 
 export interface BlobSignCommandOptions {
   key?: string;
@@ -23,6 +24,8 @@ export interface BlobSignCommandOptions {
   mediaType: string;
   signatureDirectory?: string;
   force?: boolean;
+  timestampUrl?: string;
+  timestampRootCert?: string;
 }
 
 export interface BlobVerifyCommandOptions {
@@ -44,10 +47,17 @@ export async function blobSignCommand(ctx: Context, blobPath: string, opts: Blob
   // notation v2.0.0-alpha.1: the signature goes to the current directory unless --signature-directory
   // says otherwise (later notation sources default to the blob's directory)
   const signatureDirectory = opts.signatureDirectory ?? '.';
-  await signBlob({
-    blobPath: resolve(ctx.cwd, blobPath), signatureDirectory: resolve(ctx.cwd, signatureDirectory), format, mediaType: opts.mediaType,
-    privateKey, chain, now: ctx.now(), userMetadata, force: Boolean(opts.force), ...(expiryMs !== undefined ? { expiryMs } : {}),
-  });
+  const transports: HttpTransport[] = [];
+  try {
+    const timestamp = await timestamperFor(ctx, opts, transports);
+    await signBlob({
+      blobPath: resolve(ctx.cwd, blobPath), signatureDirectory: resolve(ctx.cwd, signatureDirectory), format, mediaType: opts.mediaType,
+      privateKey, chain, now: ctx.now(), userMetadata, force: Boolean(opts.force), ...(expiryMs !== undefined ? { expiryMs } : {}),
+      ...(timestamp ? { timestamp } : {}),
+    });
+  } finally {
+    for (const t of transports) await t.close();
+  }
   // notation prints the paths as given, and (sic) a space before the second line
   ctx.io.out(`Successfully signed ${blobPath}\n Signature file written to ${blobSignaturePath(signatureDirectory, blobPath, format)}\n`);
 }
@@ -62,14 +72,17 @@ export async function blobVerifyCommand(ctx: Context, blobPath: string, opts: Bl
   const configDir = notationConfigDir(ctx.env);
   const { policy } = await readNotationBlobTrustPolicy(configDir);
   // notation prefixes every verification failure, a missing policy statement included
+  const transports: HttpTransport[] = [];
   const r: BlobVerifyResult = await verifyBlob({
     blobPath: resolve(ctx.cwd, blobPath), signaturePath: resolve(ctx.cwd, opts.signature), policy, userMetadata, now: ctx.now(),
-    readTrustStores: (stores) => readNotationTrustStores(configDir, stores),
+    readTrustStores: (stores) => readNotationTrustStores(configDir, stores), ...revocationSources(ctx, transports, false),
     ...(opts.policyName !== undefined ? { policyName: opts.policyName } : {}),
     ...(opts.mediaType !== undefined ? { mediaType: opts.mediaType } : {}),
   }).catch((err: unknown) => {
     if (err instanceof VouchError && err.code === 'POLICY_DENIED') throw new VouchError('POLICY_DENIED', `signature verification failed: ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
     throw err;
+  }).finally(async () => {
+    for (const t of transports) await t.close();
   });
   if (opts.output === 'json') ctx.io.out(`${JSON.stringify({ ...r, blobPath, signaturePath: opts.signature }, null, 2)}\n`);
   if (!r.verified) {

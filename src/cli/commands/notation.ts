@@ -99,7 +99,7 @@ export function parseLayoutReference(input: string): { path: string; ref: string
  * CRLs (notation's cache; only the cache when offline) and OCSP (not offline) for the revocation
  * checks, over one HTTP client (plain http, as notation fetches them).
  */
-function revocationSources(ctx: Context, transports: HttpTransport[], offline: boolean): RevocationSources {
+export function revocationSources(ctx: Context, transports: HttpTransport[], offline: boolean): RevocationSources {
   const transport = new HttpTransport({ deadlines: deadlinesFrom(ctx.env), userAgent: 'vouch (revocation)', retries: 1 });
   transports.push(transport);
   const fetchCrl = crlSource({ cacheDir: notationCrlCacheDir(ctx.env), offline, transport, now: ctx.now, warn: (m) => ctx.io.err(`${m}\n`) });
@@ -107,7 +107,7 @@ function revocationSources(ctx: Context, transports: HttpTransport[], offline: b
 }
 
 /** --timestamp-url and --timestamp-root-cert, both or neither (notation: MarkFlagsRequiredTogether). */
-async function timestamperFor(ctx: Context, opts: NotationSignOptions, transports: HttpTransport[]): Promise<Timestamper | undefined> {
+export async function timestamperFor(ctx: Context, opts: { timestampUrl?: string; timestampRootCert?: string }, transports: HttpTransport[]): Promise<Timestamper | undefined> {
   if (opts.timestampUrl === undefined && opts.timestampRootCert === undefined) return undefined;
   if (opts.timestampUrl === undefined || opts.timestampRootCert === undefined) {
     throw new VouchError('INVALID_ARGUMENT', 'if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set');
