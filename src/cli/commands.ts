@@ -5,6 +5,7 @@ import type { Io } from './output.js';
 import { createContext, type Context } from './context.js';
 import type { Env } from '../client/dockerenv.js';
 import { registerTrustCommands } from './trust.js';
+import { registerNotationCertCommands, registerNotationInspectCommands, registerNotationKeyCommands, registerNotationPolicyCommands } from './notation.js';
 import type { RegistryCommandOptions } from './commands/registry.js';
 import type { ServerCommandOptions } from './commands/server.js';
 import type { PullCommandOptions, PushCommandOptions } from './commands/image.js';
@@ -128,6 +129,10 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .addHelpText('after', '\nThe notation config directory is $XDG_CONFIG_HOME/notation (default ~/.config/notation): trust stores in\ntruststore/x509/{ca,signingAuthority}/NAME/. Exit status: 0 when a signature verifies, 1 when none does, 2 for a usage error.')
     .action((reference: string, opts: NotationVerifyCommandOptions) =>
       run(async (ctx) => (await import('./commands/notation.js')).notationVerifyCommand(ctx, reference, opts))());
+  registerNotationInspectCommands(notation, run);
+  registerNotationCertCommands(notation, run);
+  registerNotationKeyCommands(notation, run);
+  registerNotationPolicyCommands(notation, run);
 
   program
     .command('server')

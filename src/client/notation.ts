@@ -174,15 +174,21 @@ export interface NotationSignResult {
   reference: string;
 }
 
+/** The artifact a tag or digest names in `store`; by digest, what is served must be that digest. */
+export async function resolveSubject(store: SignatureStore, reference: string): Promise<TargetArtifact> {
+  const subject = await store.resolve(reference);
+  if (reference.includes(':') && subject.digest !== reference) {
+    throw new VouchError('HASH_MISMATCH', `user input digest ${reference} does not match the resolved digest ${subject.digest}`);
+  }
+  return subject;
+}
+
 /** `notation sign`: resolves the reference to a digest, signs that, pushes the signature. */
 export async function signNotation(opts: NotationSignOptions): Promise<NotationSignResult> {
   for (const k of Object.keys(opts.userMetadata ?? {})) {
     if (k.startsWith('io.cncf.notary')) throw new VouchError('INVALID_ARGUMENT', `error adding user metadata: metadata key ${k} has reserved prefix io.cncf.notary`);
   }
-  const subject = await opts.store.resolve(opts.reference);
-  if (opts.reference.includes(':') && subject.digest !== opts.reference) {
-    throw new VouchError('HASH_MISMATCH', `user input digest ${opts.reference} does not match the resolved digest ${subject.digest}`);
-  }
+  const subject = await resolveSubject(opts.store, opts.reference);
   const metadata = opts.userMetadata ?? {};
   const target: TargetArtifact = { ...subject, ...(Object.keys(metadata).length > 0 ? { annotations: metadata } : {}) };
   const signed = await signJws({
@@ -247,10 +253,7 @@ export async function readSignature(store: SignatureStore, desc: Descriptor): Pr
 export async function verifyNotation(opts: NotationVerifyOptions): Promise<NotationVerifyResult> {
   const max = opts.maxSignatures ?? DEFAULT_MAX_SIGNATURES;
   if (!Number.isSafeInteger(max) || max <= 0) throw new VouchError('INVALID_ARGUMENT', `max-signatures value ${max} must be a positive number`);
-  const subject = await opts.store.resolve(opts.reference);
-  if (opts.reference.includes(':') && subject.digest !== opts.reference) {
-    throw new VouchError('HASH_MISMATCH', `user input digest ${opts.reference} does not match the resolved digest ${subject.digest}`);
-  }
+  const subject = await resolveSubject(opts.store, opts.reference);
   const reference = `${opts.store.name}@${subject.digest}`;
   const policy = applicablePolicy(opts.policy, opts.scope);
   const base = { reference, subject, policy: { name: policy.name, level: policy.level } };

@@ -34,15 +34,20 @@ export interface NotationVerifyCommandOptions extends CommonOptions {
   output: string;
 }
 
-/** `-m key=value` pairs (notation internal/cmd ParseFlagMap: a later pair with the same key wins). */
-export function parseUserMetadata(pairs: readonly string[] = []): Record<string, string> {
+/** `key=value` flag pairs (notation internal/cmd ParseFlagMap: a later pair with the same key wins). */
+export function parseFlagMap(pairs: readonly string[] = [], flag: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of pairs) {
     const i = pair.indexOf('=');
-    if (i <= 0 || i === pair.length - 1) throw new VouchError('INVALID_ARGUMENT', 'could not parse flag user-metadata: key-value pair requires "=" as separator');
+    if (i <= 0 || i === pair.length - 1) throw new VouchError('INVALID_ARGUMENT', `could not parse flag ${flag}: key-value pair requires "=" as separator`);
     out[pair.slice(0, i)] = pair.slice(i + 1);
   }
   return out;
+}
+
+/** `-m key=value` pairs. */
+export function parseUserMetadata(pairs: readonly string[] = []): Record<string, string> {
+  return parseFlagMap(pairs, 'user-metadata');
 }
 
 const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -70,9 +75,9 @@ export function parseLayoutReference(input: string): { path: string; ref: string
   throw new VouchError('INVALID_ARGUMENT', `invalid reference: missing tag or digest in "${input}"`, { hint: 'use --oci-layout DIR:TAG or DIR@sha256:DIGEST' });
 }
 
-interface Target { store: SignatureStore; ref: string; scope?: string; close: () => Promise<void> }
+export interface Target { store: SignatureStore; ref: string; scope?: string; close: () => Promise<void> }
 
-function openTarget(ctx: Context, input: string, opts: CommonOptions): Target {
+export function openTarget(ctx: Context, input: string, opts: CommonOptions): Target {
   if (opts.ociLayout) {
     const { path, ref } = parseLayoutReference(input);
     return { store: new LayoutSignatureStore(resolve(ctx.cwd, path), path), ref, close: async () => {} };
