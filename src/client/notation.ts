@@ -5,7 +5,7 @@
 // passes). Formats and verdicts are the pure `sig` module's.
 import type { KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { VouchError, isVouchError, parseDigest } from '../core/index.js';
+import { VouchError, isJsonObject, isVouchError, parseDigest, parseJson } from '../core/index.js';
 import type { RegistryClient } from '../oci/client.js';
 import { OciLayout, OciLayoutWriter, blobPath } from '../oci/layout.js';
 import { checkBytes } from '../oci/verify.js';
@@ -113,9 +113,10 @@ export class LayoutSignatureStore implements SignatureStore {
       if (out.length >= limit) break;
       if (entry.size > MAX_SIGNATURE_MANIFEST_BYTES || entry.digest === subject.digest) continue;
       if (entry.mediaType === OCI_ARTIFACT_MANIFEST) {
-        let sig;
-        try { sig = parseSignatureManifest(await layout.readManifest(entry), OCI_ARTIFACT_MANIFEST); } catch { continue; }
-        if (sig.subject.digest === subject.digest) out.push(entry);
+        // Listed by what it claims (artifactType, subject), as the referrers API lists it; read later, with every check.
+        let v: unknown;
+        try { v = parseJson(await layout.readManifest(entry), { what: 'an artifact manifest' }); } catch { continue; }
+        if (isJsonObject(v) && v.artifactType === NOTATION_ARTIFACT_TYPE && isJsonObject(v.subject) && v.subject.digest === subject.digest) out.push(entry);
         continue;
       }
       if (!isImageManifestType(entry.mediaType)) continue;
