@@ -5,6 +5,8 @@
 // Also the Go formats inspect prints: pkix.Name.String(), time.RFC3339 and time.ANSIC.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -196,6 +198,44 @@ test('an OCI 1.1-rc artifact manifest signature (application/vnd.oci.artifact.ma
   const two = await vouch(['verify', '--oci-layout', '--scope', 'local/app', '-o', 'json', ref(img)]);
   assert.equal(two.code, 1);
   assert.match(two.stdout, /requires exactly one signature envelope blob, got 2/);
+});
+
+test('from a registry: an artifact manifest listed by the referrers API is fetched as that type and inspected', async () => {
+  const img = await image();
+  await sign(img);
+  const { envelope, annotations } = await envelopeOf(img);
+  const subjectBytes = await readFile(blobPath(img.layout, img.digest));
+  const artifact = Buffer.from(JSON.stringify({
+    mediaType: ARTIFACT_MANIFEST, artifactType: SIG,
+    blobs: [{ mediaType: 'application/jose+json', digest: digestOf(envelope), size: envelope.length }],
+    subject: { mediaType: OCI_MANIFEST, digest: img.digest, size: img.size }, annotations,
+  }));
+  const accepts: string[] = [];
+  const server = createServer((req, res) => {
+    const url = req.url ?? '';
+    const send = (type: string, body: Buffer): void => { res.writeHead(200, { 'content-type': type, 'content-length': body.length }); res.end(body); };
+    if (url === '/v2/') return send('application/json', Buffer.from('{}'));
+    if (url.startsWith(`/v2/app/referrers/${img.digest}`)) {
+      return send('application/vnd.oci.image.index.v1+json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: ARTIFACT_MANIFEST, digest: digestOf(artifact), size: artifact.length, artifactType: SIG }] })));
+    }
+    if (url === `/v2/app/manifests/${img.digest}`) return send(OCI_MANIFEST, subjectBytes);
+    if (url === `/v2/app/manifests/${digestOf(artifact)}`) { accepts.push(String(req.headers.accept)); return send(ARTIFACT_MANIFEST, artifact); }
+    if (url === `/v2/app/blobs/${digestOf(envelope)}`) return send('application/octet-stream', envelope);
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const r = await vouch(['inspect', '--plain-http', '-o', 'json', `${host}/app@${img.digest}`]);
+    assert.equal(r.code, 0, show(r));
+    const out = JSON.parse(r.stdout) as { Signatures: { digest: string; signedArtifact: { digest: string } }[] };
+    assert.equal(out.Signatures[0]?.digest, digestOf(artifact));
+    assert.equal(out.Signatures[0]?.signedArtifact.digest, img.digest);
+    assert.deepEqual(accepts, [ARTIFACT_MANIFEST]);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 });
 
 /** A DER Name from [[oid, asn1 value]] RDNs. */
