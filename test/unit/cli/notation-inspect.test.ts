@@ -5,6 +5,7 @@
 // Also the Go formats inspect prints: pkix.Name.String(), time.RFC3339 and time.ANSIC.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -198,6 +199,49 @@ test('an OCI 1.1-rc artifact manifest signature (application/vnd.oci.artifact.ma
   const two = await vouch(['verify', '--oci-layout', '--scope', 'local/app', '-o', 'json', ref(img)]);
   assert.equal(two.code, 1);
   assert.match(two.stdout, /requires exactly one signature envelope blob, got 2/);
+});
+
+/** An RFC 3161 token over `data` from a TSA made with openssl (`openssl ts -reply -token_out`). */
+async function timestampToken(data: Buffer): Promise<Buffer> {
+  const d = join(dir, `tsa${++n}`);
+  await mkdir(d);
+  const run = (args: string[]): void => { execFileSync('openssl', args, { cwd: d, stdio: 'pipe' }); };
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'tsa.key', '-out', 'tsa.crt', '-subj', '/C=US/O=TSA/CN=Test TSA', '-days', '10',
+    '-addext', 'extendedKeyUsage=critical,timeStamping', '-addext', 'keyUsage=critical,digitalSignature']);
+  await writeFile(join(d, 'ts.cnf'), '[ tsa ]\ndefault_tsa = t\n[ t ]\nserial = ./serial\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = sha256\ness_cert_id_alg = sha256\n');
+  await writeFile(join(d, 'serial'), '01\n');
+  await writeFile(join(d, 'data'), data);
+  run(['ts', '-query', '-data', 'data', '-sha256', '-cert', '-out', 'q.tsq']);
+  run(['ts', '-reply', '-config', 'ts.cnf', '-queryfile', 'q.tsq', '-signer', 'tsa.crt', '-inkey', 'tsa.key', '-token_out', '-out', 'token.der']);
+  return readFile(join(d, 'token.der'));
+}
+
+test('inspect shows a timestamp countersignature: its time and certificates when it covers the signature, why not otherwise', async () => {
+  const img = await image();
+  await sign(img);
+  const { envelope, annotations } = await envelopeOf(img);
+  const jws = JSON.parse(envelope.toString()) as { signature: string; header: Record<string, unknown> };
+  const stamped = async (token: Buffer): Promise<string> => {
+    const e = Buffer.from(JSON.stringify({ ...jws, header: { ...jws.header, 'io.cncf.notary.timestampSignature': token.toString('base64') } }));
+    const empty = Buffer.from('{}');
+    return attach(img, {
+      schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: SIG, digest: digestOf(empty), size: 2 },
+      layers: [{ mediaType: 'application/jose+json', digest: digestOf(e), size: e.length }],
+      subject: { mediaType: OCI_MANIFEST, digest: img.digest, size: img.size }, annotations,
+    }, OCI_MANIFEST, [empty, e]);
+  };
+  const good = await stamped(await timestampToken(Buffer.from(jws.signature, 'base64url')));
+  const other = await stamped(await timestampToken(Buffer.from('something else')));
+  const r = await vouch(['inspect', '--oci-layout', '-o', 'json', ref(img)]);
+  assert.equal(r.code, 0, show(r));
+  const sigs = (JSON.parse(r.stdout) as { Signatures: { digest: string; unsignedAttributes: { timestampSignature?: { timestamp?: string; error?: string; certificates?: { issuedTo: string }[] } } }[] }).Signatures;
+  const ts = sigs.find((x) => x.digest === good)?.unsignedAttributes.timestampSignature;
+  assert.match(ts?.timestamp ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  assert.deepEqual(ts?.certificates?.map((c) => c.issuedTo), ['CN=Test TSA,O=TSA,C=US']);
+  assert.deepEqual(sigs.find((x) => x.digest === other)?.unsignedAttributes.timestampSignature, { error: 'failed to parse timestamp countersignature: mismatched message' });
+  const text = await vouch(['inspect', '--oci-layout', ref(img)]);
+  assert.match(text.stdout, /│ {3}└── timestamp signature\n[│ ]+├── timestamp: [A-Z][a-z]{2} [A-Z][a-z]{2} [ 123]\d \d\d:\d\d:\d\d \d{4}\n[│ ]+└── certificates\n[│ ]+└── SHA256 fingerprint: [0-9a-f]{64}\n/);
+  assert.match(text.stdout, /└── timestamp signature\n[│ ]+└── error: failed to parse timestamp countersignature: mismatched message\n/);
 });
 
 test('from a registry: an artifact manifest listed by the referrers API is fetched as that type and inspected', async () => {
