@@ -6,7 +6,7 @@
 // trust policy in trustpolicy.json (0600). Every write is atomic (src/files); symlinks are refused
 // where notation refuses them when reading, and nothing is written through one.
 import { X509Certificate } from 'node:crypto';
-import { lstat, mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { VouchError, isJsonObject, parseJson } from '../core/index.js';
 import { writeFileAtomic } from '../files/index.js';
@@ -222,34 +222,42 @@ export function trustStoreDir(configDir: string, type: TrustStoreType, name: str
   return join(configDir, 'truststore', 'x509', type, name);
 }
 
-/** The certificates of a PEM or DER file (notation-core-go x509.ReadCertificateFile), bounded. */
-export async function readCertificateFile(path: string): Promise<Buffer[]> {
-  const st = await lstatOrUndefined(path);
-  if (st === undefined) throw new VouchError('NOT_FOUND', `open ${path}: no such file or directory`);
-  if (!st.isFile()) throw new VouchError('INVALID_ARGUMENT', `${path} is not a regular file`);
+/**
+ * A certificate file's bytes and its certificates (PEM or DER, each one parsed: notation-core-go
+ * x509.ReadCertificateFile), bounded. `followLinks`: a file the user names may be a link (as
+ * notation's os.Stat allows); one inside a trust store may not.
+ */
+async function readCertificates(path: string, followLinks: boolean): Promise<{ bytes: Buffer; ders: Buffer[] }> {
+  let st: Stat;
+  try { st = followLinks ? await stat(path) : await lstat(path); } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new VouchError('NOT_FOUND', `open ${path}: no such file or directory`);
+    throw new VouchError('STORAGE', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!st.isFile()) throw new VouchError('CONFIG', `${path} is not a regular file${followLinks ? '' : ' (symlinks are not supported)'}`);
   if (st.size > MAX_CERT_FILE_BYTES) throw new VouchError('TOO_LARGE', `${path} is ${st.size} bytes, over the limit of ${MAX_CERT_FILE_BYTES}`);
-  const ders = parseCertificateFile(await readFile(path), basename(path));
+  const bytes = await readFile(path);
+  const ders = parseCertificateFile(bytes, basename(path));
   for (const [i, der] of ders.entries()) {
     try { new X509Certificate(der); } catch (err) {
       throw new VouchError('INVALID_CERTIFICATE', `${basename(path)}: certificate #${i + 1} does not parse: ${(err as Error).message}`, { cause: err });
     }
   }
-  return ders;
+  return { bytes, ders };
 }
 
 /**
- * notation's truststore.AddCert: the file must hold certificates; it is copied under its own name
- * into truststore/x509/TYPE/STORE/ (0600), never over an existing one.
+ * notation's truststore.AddCert: the file must hold certificates; its bytes are copied under its
+ * own name into truststore/x509/TYPE/STORE/ (0600), never over an existing one.
  */
 export async function addTrustStoreCertificate(configDir: string, type: TrustStoreType, store: string, source: string): Promise<string> {
   checkStoreName(store);
-  const certs = await readCertificateFile(source);
-  if (certs.length === 0) throw new VouchError('INVALID_CERTIFICATE', 'no valid certificate found in the file');
+  const { bytes, ders } = await readCertificates(source, true);
+  if (ders.length === 0) throw new VouchError('INVALID_CERTIFICATE', 'no valid certificate found in the file');
   const dir = await ensureDir(configDir, 'truststore', 'x509', type, store);
   const target = join(dir, basename(source));
   if (await lstatOrUndefined(target) !== undefined) throw new VouchError('CONFLICT', 'certificate already exists in the Trust Store');
   try {
-    await writeFileAtomic(target, await readFile(source), { mode: 0o600, exclusive: true });
+    await writeFileAtomic(target, bytes, { mode: 0o600, exclusive: true });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new VouchError('CONFLICT', 'certificate already exists in the Trust Store');
     throw err;
@@ -269,7 +277,7 @@ async function listStore(configDir: string, type: TrustStoreType, store: string)
   const out: ListedCertificate[] = [];
   for (const file of entries) {
     const path = join(dir, file);
-    if ((await readCertificateFile(path)).length > 0) out.push({ type, store, file, path });
+    if ((await readCertificates(path, false)).ders.length > 0) out.push({ type, store, file, path });
   }
   return out;
 }
@@ -306,7 +314,7 @@ export async function readTrustStoreCertificate(configDir: string, type: TrustSt
   const dir = trustStoreDir(configDir, type, store);
   const st = await lstatOrUndefined(dir);
   if (st !== undefined && !st.isDirectory()) throw notRegularDir(dir);
-  return readCertificateFile(join(dir, file));
+  return (await readCertificates(join(dir, file), false)).ders;
 }
 
 /** The path that `cert delete` removes, after checking it exists and is what notation would remove. */

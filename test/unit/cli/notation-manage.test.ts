@@ -88,6 +88,19 @@ test('cert add does not write through a symlinked store directory', async () => 
   assert.equal(r.code, 1, show(r));
   assert.match(r.stderr, /is not a regular directory \(symlinks are not supported\)/);
   assert.deepEqual(await readdir(elsewhere), []);
+  // a linked source file is read, as notation reads it (system CA bundles are links); the copy is a file
+  const link = join(elsewhere, 'link.pem');
+  await symlink(rootPem, link);
+  const added = await vouch(env, ['cert', 'add', '-t', 'ca', '-s', 'real', link]);
+  assert.equal(added.code, 0, show(added));
+  const copy = join(cfg, 'truststore', 'x509', 'ca', 'real', 'link.pem');
+  assert.ok((await lstat(copy)).isFile());
+  // a link inside a store is not read
+  await symlink(rootPem, join(cfg, 'truststore', 'x509', 'ca', 'real', 'inner.pem'));
+  const shown = await vouch(env, ['cert', 'show', '-t', 'ca', '-s', 'real', 'inner.pem']);
+  assert.equal(shown.code, 1, show(shown));
+  assert.match(shown.stderr, /inner\.pem is not a regular file \(symlinks are not supported\)/);
+  assert.doesNotMatch((await vouch(env, ['cert', 'ls'])).stdout, /inner\.pem/);
 });
 
 test('cert delete asks first (no answer: cancelled, nothing removed), --yes removes a file, --all the store; names cannot leave the store', async () => {
