@@ -93,8 +93,12 @@ describe('notation interop: signing keys (key add/list/update/delete, cert gener
     const gen = await vouch(e, ['cert', 'generate-test', '--default', 'wabbit-networks.io']);
     assert.equal(gen.code, 0, show(gen));
     assert.match(gen.stdout, /wabbit-networks\.io: mark as default signing key\n$/);
-    await sameOutput(e, ['key', 'ls']);
-    await sameOutput(e, ['cert', 'ls']);
+    // and one made by notation beside it: both tools list both alike
+    const theirs = await notation(e, ['cert', 'generate-test', 'acme-rockets.io']);
+    assert.equal(theirs.code, 0, show(theirs));
+    assert.match(await sameOutput(e, ['key', 'ls']), /\* wabbit-networks\.io .*\nacme-rockets\.io /);
+    assert.match(await sameOutput(e, ['cert', 'ls']), /ca +acme-rockets\.io +acme-rockets\.io\.crt/);
+    await sameOutput(e, ['cert', 'show', '-t', 'ca', '-s', 'wabbit-networks.io', 'wabbit-networks.io.crt']);
     const policy = join(await tempDir('vouch-nclipol-'), 'policy.json');
     await writeFile(policy, JSON.stringify(globalPolicy('strict', ['ca:wabbit-networks.io'], ['*'])));
     const imported = await vouch(e, ['policy', 'import', '--force', policy]);
