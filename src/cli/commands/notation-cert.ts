@@ -54,9 +54,17 @@ export async function notationCertList(ctx: Context, opts: StoreOptions): Promis
   // notation lists nothing (and succeeds) for a type it does not know
   if (opts.type && !['ca', 'signingAuthority', 'tsa'].includes(opts.type)) return;
   if (opts.store !== undefined && !isValidNotationName(opts.store)) return;
-  const certs = await listTrustStoreCertificates(notationConfigDir(ctx.env), {
-    ...(opts.type ? { type: checkStoreType(opts.type) } : {}), ...(opts.store ? { store: opts.store } : {}),
-  });
+  let certs;
+  try {
+    certs = await listTrustStoreCertificates(notationConfigDir(ctx.env), {
+      ...(opts.type ? { type: checkStoreType(opts.type) } : {}), ...(opts.store ? { store: opts.store } : {}),
+    });
+  } catch (err) {
+    // notation's wording: a file that is no certificate stops the listing
+    const where = opts.type && opts.store ? `in the named store ${opts.store} of type ${opts.type}` : opts.type ? `of type ${opts.type}` : opts.store ? `in the named store ${opts.store}` : 'in the trust store';
+    if (isVouchError(err)) throw new VouchError(err.code, `failed to list all certificates stored ${where}, with error: ${err.message}`, { cause: err, hint: 'remove or replace the file that is not a certificate' });
+    throw err;
+  }
   if (certs.length === 0) return;
   ctx.io.out(tabwrite(`STORE TYPE\tSTORE NAME\tCERTIFICATE\t\n${certs.map((c) => `${c.type}\t${c.store}\t${c.file}\t\n`).join('')}`, 0, 3));
 }

@@ -76,6 +76,10 @@ test('cert add refuses: an unknown type or a bad store name (usage, exit 2), a f
   const again = await vouch(env, ['cert', 'add', '-t', 'ca', '-s', 'acme', rootPem]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /certificate already exists in the Trust Store/);
+  await writeFile(join(cfg, 'truststore', 'x509', 'ca', 'acme', 'notes.txt'), 'not a certificate');
+  const listed = await vouch(env, ['cert', 'ls', '--type', 'ca']);
+  assert.equal(listed.code, 1, show(listed));
+  assert.match(listed.stderr, /failed to list all certificates stored of type ca, with error: notes\.txt is neither PEM nor DER/);
 });
 
 test('cert add does not write through a symlinked store directory', async () => {
