@@ -6,6 +6,7 @@ import { createContext, type Context } from './context.js';
 import type { Env } from '../client/dockerenv.js';
 import { dockerContentTrustWarning } from '../client/dockerhub.js';
 import { registerTrustCommands } from './trust.js';
+import { registerNotationCertCommands, registerNotationInspectCommands, registerNotationKeyCommands, registerNotationPolicyCommands } from './notation.js';
 import type { RegistryCommandOptions } from './commands/registry.js';
 import type { ServerCommandOptions } from './commands/server.js';
 import type { PullCommandOptions, PushCommandOptions } from './commands/image.js';
@@ -122,7 +123,7 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
   const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
   const notation = program
     .command('notation')
-    .description('Notation (Notary Project) signatures as OCI artifacts, like the notation CLI: sign and verify (docs/notation.md)');
+    .description('Notation (Notary Project) signatures as OCI artifacts, like the notation CLI: sign, verify, inspect, list; notation\'s trust stores, signing keys and trust policy (docs/notation.md)');
   notation
     .command('sign')
     .description('sign an artifact in a registry or an OCI layout; the signature is pushed next to it (notation sign)')
@@ -171,6 +172,10 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--plugin-timeout <duration>', 'stop a plugin command that runs longer (a Go duration)', '2m')
     .action((opts: { pluginTimeout?: string }) =>
       run(async (ctx) => (await import('./commands/notation.js')).notationPluginListCommand(ctx, opts))());
+  registerNotationInspectCommands(notation, run);
+  registerNotationCertCommands(notation, run);
+  registerNotationKeyCommands(notation, run);
+  registerNotationPolicyCommands(notation, run);
 
   const blob = notation
     .command('blob')

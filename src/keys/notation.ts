@@ -8,11 +8,13 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { lstat, mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { VouchError, isJsonObject, parseCertificateBundle, parseJson } from '../core/index.js';
+import { VouchError, parseCertificateBundle } from '../core/index.js';
 import { parseBlobTrustPolicy, parseCertificateFile, parseTrustPolicy, type BlobTrustPolicyDocument, type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType } from '../sig/index.js';
 import type { Env } from './trustdir.js';
+import { SIGNING_KEYS_FILE, TRUST_POLICY_FILES, loadSigningKeys } from './notation-config.js';
 
-export const TRUST_POLICY_FILES = ['trustpolicy.oci.json', 'trustpolicy.json'] as const;
+export { TRUST_POLICY_FILES };
+
 const MAX_POLICY_BYTES = 1024 * 1024;
 const MAX_CERT_FILE_BYTES = 1024 * 1024;
 const MAX_STORE_FILES = 100;
@@ -164,33 +166,22 @@ export type NotationSigningKey =
 
 /**
  * A key of notation's local key store (signingkeys.json: notation-go config/keys.go): `name`, or
- * the default key. A plugin key names its plugin (`pluginName`, as notation writes it; `plugin` in
- * the specification's example), its `id` and an optional `pluginConfig` string map.
+ * the default key. A plugin key names its plugin (`pluginName`), its `id` and an optional
+ * `pluginConfig` string map, as notation-go config.KeySuite reads them (keys/notation-config.ts).
  */
 export async function resolveNotationSigningKey(configDir: string, name?: string): Promise<NotationSigningKey> {
-  const file = join(configDir, 'signingkeys.json');
-  const st = await lstatOrUndefined(file);
-  let doc: unknown = { keys: [] };
-  if (st !== undefined) {
-    if (!st.isFile()) throw new VouchError('CONFIG', `${file} is not a regular file`);
-    if (st.size > MAX_POLICY_BYTES) throw new VouchError('TOO_LARGE', `${file} is ${st.size} bytes, over the limit of ${MAX_POLICY_BYTES}`);
-    doc = parseJson(await readFile(file), { what: file });
-  }
-  if (!isJsonObject(doc) || (doc.keys !== undefined && !Array.isArray(doc.keys))) throw new VouchError('CONFIG', `${file} is not notation's signing key list`);
-  const wanted = name ?? (typeof doc.default === 'string' ? doc.default : undefined);
+  const file = join(configDir, SIGNING_KEYS_FILE);
+  const doc = await loadSigningKeys(configDir);
+  const wanted = name ?? doc.default;
   if (wanted === undefined || wanted === '') {
     throw new VouchError('INVALID_ARGUMENT', 'default signing key not set. Please set default signing key or specify a key name', { hint: 'name a key of signingkeys.json with --key NAME, or give --key FILE --cert FILE' });
   }
-  const suite = ((doc.keys ?? []) as unknown[]).find((k) => isJsonObject(k) && k.name === wanted) as Record<string, unknown> | undefined;
+  const suite = doc.keys.find((k) => k.name === wanted);
   if (suite === undefined) throw new VouchError('KEY_NOT_FOUND', `signing key ${wanted} not found`, { hint: `the keys are listed in ${file}; or give --key FILE --cert FILE` });
-  const plugin = suite.pluginName ?? suite.plugin;
-  if (plugin !== undefined) {
-    if (typeof plugin !== 'string' || plugin === '') throw new VouchError('CONFIG', `signing key ${wanted} in ${file} has no valid plugin name`);
-    if (typeof suite.id !== 'string' || suite.id === '') throw new VouchError('CONFIG', `signing key ${wanted} in ${file} is held by the plugin ${plugin} but has no key "id"`);
-    const config = suite.pluginConfig ?? {};
-    if (!isJsonObject(config) || Object.values(config).some((v) => typeof v !== 'string')) throw new VouchError('CONFIG', `signing key ${wanted} in ${file}: pluginConfig must map strings to strings`);
-    return { name: wanted, plugin, keyId: suite.id, pluginConfig: { ...(config as Record<string, string>) } };
+  if (suite.pluginName !== undefined) {
+    if (suite.id === undefined) throw new VouchError('CONFIG', `signing key ${wanted} in ${file} is held by the plugin ${suite.pluginName} but has no key "id"`);
+    return { name: wanted, plugin: suite.pluginName, keyId: suite.id, pluginConfig: { ...suite.pluginConfig } };
   }
-  if (typeof suite.keyPath !== 'string' || typeof suite.certPath !== 'string') throw new VouchError('CONFIG', `signing key ${wanted} in ${file} has no keyPath and certPath`);
+  if (suite.keyPath === undefined || suite.certPath === undefined) throw new VouchError('CONFIG', `signing key ${wanted} in ${file} has no keyPath and certPath`);
   return { name: wanted, keyPath: resolve(configDir, suite.keyPath), certPath: resolve(configDir, suite.certPath) };
 }

@@ -167,6 +167,24 @@ describe('notation plugins interop: the same verdicts from the plugin in both to
     }
   });
 
+  test('inspect shows plugin-made signatures (generate-signature JWS and COSE, generate-envelope) as notation does', async () => {
+    const raw = await home(RAW_CAPS);
+    const envelopes = await home(ENVELOPE_CAPS);
+    const img = await (places[2] as Place).image('inspect');
+    for (const format of ['jws', 'cose']) assert.equal((await vouchSign(raw.env, img.vouch, ['--signature-format', format])).code, 0);
+    assert.equal((await vouchSign(envelopes.env, img.vouch)).code, 0);
+    const ref = img.vouch[0] as string;
+    const theirs = await runNotation(raw.env, ['inspect', '--insecure-registry', '-o', 'json', ref]);
+    assert.equal(theirs.code, 0, show(theirs));
+    const mine = await runCli(['notation', 'inspect', '--plain-http', '-o', 'json', ref], raw.env);
+    assert.equal(mine.code, 0, show(mine));
+    type Inspected = { Signatures: { digest: string; mediaType: string; signedAttributes?: Record<string, unknown> }[] };
+    const t = JSON.parse(theirs.stdout) as Inspected;
+    const m = JSON.parse(mine.stdout) as Inspected;
+    assert.deepEqual(t.Signatures.map((x) => x.mediaType).sort(), ['application/cose', 'application/jose+json', 'application/jose+json']);
+    for (const sig of t.Signatures) assert.deepEqual(m.Signatures.find((x) => x.digest === sig.digest), sig, `${sig.mediaType} ${sig.digest}: every field notation prints`);
+  });
+
   test('a plugin older than the signature\'s verificationPluginMinVersion is refused by both', async () => {
     const h = await home(ENVELOPE_CAPS, { minVersion: '2.0.0' });
     const img = await layoutPlace.image('minversion');

@@ -50,7 +50,7 @@ export interface NotationVerifyCommandOptions extends CommonOptions {
 }
 
 /** `key=value` flag pairs (notation internal/cmd ParseFlagMap: a later pair with the same key wins). */
-function parseFlagMap(pairs: readonly string[], flag: string): Record<string, string> {
+export function parseFlagMap(pairs: readonly string[] = [], flag: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of pairs) {
     const i = pair.indexOf('=');
@@ -124,10 +124,10 @@ export async function timestamperFor(ctx: Context, opts: { timestampUrl?: string
   return tsaTimestamper({ transport, url: url.href, root, now: ctx.now, revocation: revocationSources(ctx, transports, false) });
 }
 
-interface Target { store: SignatureStore; ref: string; scope?: string; close: () => Promise<void> }
+export interface Target { store: SignatureStore; ref: string; scope?: string; close: () => Promise<void> }
 
 /** `shared`: a session several targets use (one connection pool), closed by its owner. */
-function openTarget(ctx: Context, input: string, opts: CommonOptions, shared?: ReturnType<typeof openSession>): Target {
+export function openTarget(ctx: Context, input: string, opts: CommonOptions, shared?: ReturnType<typeof openSession>): Target {
   if (opts.ociLayout) {
     const { path, ref } = parseLayoutReference(input);
     return { store: new LayoutSignatureStore(resolve(ctx.cwd, path), path), ref, close: async () => {} };

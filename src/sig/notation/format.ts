@@ -2,9 +2,9 @@
 // jws|cose`) and one to read an envelope whatever its format, into the shared NotationEnvelope.
 import { VouchError, isVouchError } from '../../core/index.js';
 import { COSE_ENVELOPE_TYPE, JWS_ENVELOPE_TYPE } from './constants.js';
-import { signCose, verifyCoseEnvelope } from './cose.js';
+import { readCoseEnvelope, signCose, verifyCoseEnvelope } from './cose.js';
 import type { EnvelopeSignOptions, NotationEnvelope, SignatureFormat, SignedEnvelope } from './envelope.js';
-import { signJws, verifyJwsEnvelope } from './jws.js';
+import { readJwsEnvelope, signJws, verifyJwsEnvelope } from './jws.js';
 import { pluginRefused } from './plugin.js';
 
 /** notation's --signature-format values and their envelope media types. */
@@ -32,9 +32,18 @@ export async function signEnvelope(format: SignatureFormat, opts: EnvelopeSignOp
   return signed;
 }
 
+const unsupported = (mediaType: string): VouchError => new VouchError('INVALID_SIGNATURE', `signature envelope format with media type "${mediaType}" is not supported`);
+
 /** Reads an envelope of the given media type and checks its integrity (see verifyJwsEnvelope, verifyCoseEnvelope). */
 export async function verifyEnvelope(mediaType: string, bytes: Uint8Array): Promise<NotationEnvelope> {
   if (mediaType === JWS_ENVELOPE_TYPE) return verifyJwsEnvelope(bytes);
   if (mediaType === COSE_ENVELOPE_TYPE) return verifyCoseEnvelope(bytes);
-  throw new VouchError('INVALID_SIGNATURE', `signature envelope format with media type "${mediaType}" is not supported`);
+  throw unsupported(mediaType);
+}
+
+/** Reads an envelope of the given media type without verifying it, for display (see readJwsEnvelope, readCoseEnvelope). */
+export async function readEnvelope(mediaType: string, bytes: Uint8Array): Promise<NotationEnvelope> {
+  if (mediaType === JWS_ENVELOPE_TYPE) return readJwsEnvelope(bytes);
+  if (mediaType === COSE_ENVELOPE_TYPE) return readCoseEnvelope(bytes);
+  throw unsupported(mediaType);
 }

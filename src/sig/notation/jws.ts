@@ -31,6 +31,8 @@ export interface ProtectedHeader {
   expiry?: Date;
   /** protected members that are not Notary's own (critical or informational) */
   extended: Record<string, unknown>;
+  /** the signing time and expiry as written (RFC 3339, with the signer's offset), for display */
+  timeText?: { signingTime: string; expiry?: string };
 }
 
 /** A JWS envelope read and checked for integrity: the shape both formats share (envelope.ts). */
@@ -255,7 +257,8 @@ function parseProtected(bytes: Buffer): ProtectedHeader {
   if (must.size > 0) throw invalid(`these required headers are not marked as critical: [${[...must].join(' ')}]`);
   const cty = v.cty;
   if (typeof cty !== 'string') throw invalid('"cty" header is missing');
-  return { alg: alg as JwsAlgorithm, cty, crit: crit as string[], signingScheme: scheme, signingTime, ...(expiry ? { expiry } : {}), extended };
+  const timeText = { signingTime: v[scheme === SIGNING_SCHEME_X509 ? HEADER_SIGNING_TIME : HEADER_AUTHENTIC_SIGNING_TIME] as string, ...(expiry ? { expiry: v[HEADER_EXPIRY] as string } : {}) };
+  return { alg: alg as JwsAlgorithm, cty, crit: crit as string[], signingScheme: scheme, signingTime, ...(expiry ? { expiry } : {}), extended, timeText };
 }
 
 /**
@@ -269,6 +272,11 @@ export function checkSignedContent(header: ProtectedHeader, chain: Certificate[]
   }
   const spec = keySpecOf((chain[0] as Certificate).node.publicKey);
   if (spec.alg !== header.alg) throw invalid(`mismatch between signature algorithm derived from signing certificate (${spec.alg}) and signing algorithm specified (${header.alg})`);
+  return readPayload(header, payloadBytes);
+}
+
+/** The payload is a Notary payload (checked by reading and by verifying alike): its signed target. */
+export function readPayload(header: ProtectedHeader, payloadBytes: Buffer): TargetArtifact {
   if (header.cty !== NOTATION_PAYLOAD_TYPE) throw invalid(`payload content type "${header.cty}" not supported`);
   let payload;
   try { payload = parseJson(payloadBytes, { what: 'the payload' }); } catch (err) { throw invalid(`payload error: ${(err as Error).message}`); }
@@ -284,6 +292,19 @@ export function checkSignedContent(header: ProtectedHeader, chain: Certificate[]
  * (or INVALID_CERTIFICATE, TOO_LARGE) naming what is wrong.
  */
 export async function verifyJwsEnvelope(bytes: Uint8Array): Promise<JwsEnvelope> {
+  return decodeJwsEnvelope(bytes, true);
+}
+
+/**
+ * Reads an envelope without checking its signature, its chain or the key's algorithm (what
+ * notation inspect shows: notation-core-go's Envelope.Content); the structure, the protected
+ * headers and the payload are checked as verifyJwsEnvelope checks them.
+ */
+export async function readJwsEnvelope(bytes: Uint8Array): Promise<JwsEnvelope> {
+  return decodeJwsEnvelope(bytes, false);
+}
+
+async function decodeJwsEnvelope(bytes: Uint8Array, verify: boolean): Promise<JwsEnvelope> {
   if (bytes.byteLength > MAX_ENVELOPE_BYTES) throw new VouchError('TOO_LARGE', `signature envelope is ${bytes.byteLength} bytes, over the limit of ${MAX_ENVELOPE_BYTES}`);
   let doc;
   try { doc = parseJson(bytes, { what: 'the JWS envelope' }); } catch (err) {
@@ -297,17 +318,18 @@ export async function verifyJwsEnvelope(bytes: Uint8Array): Promise<JwsEnvelope>
   const x5c = unprotected.x5c;
   if (!Array.isArray(x5c) || x5c.length === 0) throw invalid('certificate chain is not present');
   const chain = await parseCertificates(x5c.map((c, i) => fromStdBase64(c, `x5c[${i}]`)), 'the certificate chain (x5c)');
-  const leaf = chain[0] as Certificate;
   const protectedBytes = fromBase64Url(doc.protected, 'protected');
   const payloadBytes = fromBase64Url(doc.payload, 'payload');
   const signature = fromBase64Url(doc.signature, 'signature');
   if (signature.byteLength === 0) throw invalid('signature missing in jws-json envelope');
   const header = parseProtected(protectedBytes);
   const signingInput = Buffer.from(`${doc.protected as string}.${doc.payload as string}`, 'ascii');
-  let ok = false;
-  try { ok = verifyPrimitive(header.alg, leaf.node.publicKey, signingInput, signature); } catch { ok = false; }
-  if (!ok) throw invalid('signature is invalid. Error: the signature does not verify with the signing certificate\'s key');
-  const target = checkSignedContent(header, chain, payloadBytes);
+  if (verify) {
+    let ok = false;
+    try { ok = verifyPrimitive(header.alg, (chain[0] as Certificate).node.publicKey, signingInput, signature); } catch { ok = false; }
+    if (!ok) throw invalid('signature is invalid. Error: the signature does not verify with the signing certificate\'s key');
+  }
+  const target = verify ? checkSignedContent(header, chain, payloadBytes) : readPayload(header, payloadBytes);
   const out: JwsEnvelope = { format: 'jws', header, payloadBytes, target, chain, signature };
   if (typeof unprotected[HEADER_SIGNING_AGENT] === 'string') out.signingAgent = unprotected[HEADER_SIGNING_AGENT];
   if (unprotected[HEADER_TIMESTAMP] !== undefined) out.timestampToken = fromStdBase64(unprotected[HEADER_TIMESTAMP], HEADER_TIMESTAMP);
