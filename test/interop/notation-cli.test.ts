@@ -6,8 +6,7 @@
 // (referrers API). A missing binary is a failure.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RegistryClient } from '../../src/oci/client.js';
 import { pushImage } from '../../src/oci/copy.js';
@@ -17,13 +16,10 @@ import { runCli, type CliResult } from '../support/cli.js';
 import { buildImageLayout } from '../support/image.js';
 import { globalPolicy, issueSigningLeaf, makeNotationHome, makeRootCa, notationBinary, runNotation, type SigningIdentity } from '../support/notation.js';
 import { startPeers, type Peers } from '../support/peers.js';
+import { scratchDirs } from '../support/scratch.js';
 
-const scratch: string[] = [];
-async function tempDir(prefix: string): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), prefix));
-  scratch.push(d);
-  return d;
-}
+const scratch = scratchDirs();
+const tempDir = scratch.tempDir;
 
 const show = (r: { code: number; stdout: string; stderr: string }): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 const vouch = (e: Record<string, string>, args: string[]): Promise<CliResult> => runCli(['notation', ...args], e);
@@ -54,7 +50,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const d of scratch) await rm(d, { recursive: true, force: true });
+  await scratch.removeAll();
 });
 
 describe('notation interop: trust stores (cert add/list/show/delete)', () => {

@@ -10,8 +10,6 @@
 //    the same verdict in both tools.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryClient } from '../../src/oci/client.js';
 import { pushImage } from '../../src/oci/copy.js';
@@ -24,13 +22,10 @@ import {
   type SigningIdentity,
 } from '../support/notation.js';
 import { startPeers, type Peers, type RunResult } from '../support/peers.js';
+import { scratchDirs } from '../support/scratch.js';
 
-const scratch: string[] = [];
-async function tempDir(prefix: string): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), prefix));
-  scratch.push(d);
-  return d;
-}
+const scratch = scratchDirs();
+const tempDir = scratch.tempDir;
 const show = (r: { code: number; stdout: string; stderr: string }): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 const IDENTITY = 'x509.subject: C=US, ST=WA, O=Vouch Test';
 const RAW_CAPS = ['SIGNATURE_GENERATOR.RAW', 'SIGNATURE_VERIFIER.TRUSTED_IDENTITY', 'SIGNATURE_VERIFIER.REVOCATION_CHECK'];
@@ -59,7 +54,7 @@ before(async () => {
 after(async () => {
   await reg?.close();
   await peers?.stop();
-  for (const d of scratch) await rm(d, { recursive: true, force: true });
+  await scratch.removeAll();
 });
 
 /** Where the image lives; the arguments naming it for each tool (verify adds --scope for a layout). */

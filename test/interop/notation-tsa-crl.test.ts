@@ -12,8 +12,7 @@
 // A missing binary is a failure.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as X509 from '@peculiar/x509';
@@ -27,14 +26,11 @@ import type { RunResult } from '../support/peers.js';
 import { setOcspStatus, startOcspResponder } from '../support/ocsp.js';
 import { startTsa, type Tsa } from '../support/tsa.js';
 import { caExtensions, leafExtensions, makeCert, makeCrl, testKey, type TestKey } from '../support/x509.js';
+import { scratchDirs } from '../support/scratch.js';
 
 const DAY = 86_400_000;
-const scratch: string[] = [];
-async function tempDir(prefix: string): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), prefix));
-  scratch.push(d);
-  return d;
-}
+const scratch = scratchDirs();
+const tempDir = scratch.tempDir;
 const show = (r: { code: number; stdout: string; stderr: string }): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 interface Issuer { cert: X509.X509Certificate; key: TestKey }
@@ -154,7 +150,7 @@ after(async () => {
   await tsa?.close();
   await otherTsa?.close();
   await crls?.close();
-  for (const d of scratch) await rm(d, { recursive: true, force: true });
+  await scratch.removeAll();
 });
 
 describe('notation interop: RFC 3161 timestamps', () => {

@@ -7,8 +7,7 @@
 // A missing binary is a failure.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RegistryClient, referrersTag } from '../../src/oci/client.js';
 import { pushImage } from '../../src/oci/copy.js';
@@ -18,15 +17,12 @@ import { runCli } from '../support/cli.js';
 import { buildImageLayout } from '../support/image.js';
 import { globalPolicy, goPeerBinary, issueSigningLeaf, makeNotationHome, makeRootCa, type SigningIdentity } from '../support/notation.js';
 import { run, startPeers, type Peers, type RunResult } from '../support/peers.js';
+import { scratchDirs } from '../support/scratch.js';
 
 const NOTATION_SIGNATURE = 'application/vnd.cncf.notary.signature';
 const SBOM = 'application/vnd.example.sbom.v1+json';
-const scratch: string[] = [];
-async function tempDir(prefix: string): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), prefix));
-  scratch.push(d);
-  return d;
-}
+const scratch = scratchDirs();
+const tempDir = scratch.tempDir;
 const show = (r: { code: number; stdout: string; stderr: string }): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 let peers: Peers | undefined;
@@ -53,7 +49,7 @@ before(async () => {
 after(async () => {
   await reg?.close();
   await peers?.stop();
-  for (const d of scratch) await rm(d, { recursive: true, force: true });
+  await scratch.removeAll();
 });
 
 interface Discovered { referrers?: { digest: string; artifactType?: string; mediaType: string }[]; manifests?: { digest: string; artifactType?: string }[] }

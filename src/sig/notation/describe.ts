@@ -4,15 +4,14 @@
 // attributes (the signed descriptor's annotations), the unsigned attributes (signing agent,
 // timestamp countersignature), the certificate chain and the signed artifact. The envelope is
 // read, not verified: inspect shows what a signature claims.
-import { createHash } from 'node:crypto';
-import * as asn1js from 'asn1js';
 import { Tag } from 'cbor2';
 import { sha256 } from '../../core/index.js';
-import type { Certificate } from './certs.js';
+import { parseCertificates, type Certificate } from './certs.js';
 import { goDistinguishedName } from './dn.js';
 import { readEnvelope } from './format.js';
 import type { TargetArtifact } from './jws.js';
 import { signingAlgorithmName } from './plugin.js';
+import { readTimestampToken } from './timestamp.js';
 
 /** A time and the UTC offset (minutes) it was written with, so it prints as the signer wrote it. */
 export interface ShownTime { date: Date; offsetMinutes: number }
@@ -83,41 +82,18 @@ function describeChainCertificate(c: Certificate): DescribedCertificate {
   return describeCertificate({ der: c.der, subjectDer: c.lib.subjectName.toArrayBuffer(), issuerDer: c.lib.issuerName.toArrayBuffer(), notAfter: c.notAfter });
 }
 
-const HASH_OIDS: Record<string, string> = {
-  '2.16.840.1.101.3.4.2.1': 'sha256', '2.16.840.1.101.3.4.2.2': 'sha384', '2.16.840.1.101.3.4.2.3': 'sha512',
-};
-
 /**
- * The RFC 3161 countersignature over the signature, as inspect shows it (tspclient-go
- * ParseSignedToken, Info, Validate): the token's time and certificates, once its message imprint
- * is the hash of the signature; otherwise why not. The TSA's signature is not verified here.
+ * The RFC 3161 countersignature over the signature, as inspect shows it: the token's time and
+ * certificates, once its message imprint is the hash of the signature; otherwise why not. The
+ * TSA's signature is not verified here (timestamp.ts readTimestampToken).
  */
 async function describeTimestamp(token: Buffer, signature: Buffer): Promise<DescribedTimestamp> {
-  const fail = (why: string): DescribedTimestamp => ({ error: `failed to parse timestamp countersignature: ${why}` });
   try {
-    const pkijs = await import('pkijs');
-    const asn = asn1js.fromBER(new Uint8Array(token));
-    if (asn.offset === -1) return fail('not BER');
-    const info = new pkijs.ContentInfo({ schema: asn.result });
-    if (info.contentType !== pkijs.ContentInfo.SIGNED_DATA) return fail(`content type ${info.contentType} is not signed data`);
-    const signed = new pkijs.SignedData({ schema: info.content });
-    if (signed.encapContentInfo.eContentType !== '1.2.840.113549.1.9.16.1.4') return fail(`encapsulated content type ${signed.encapContentInfo.eContentType} is not TSTInfo`);
-    const content = signed.encapContentInfo.eContent?.getValue();
-    if (!content) return fail('no TSTInfo');
-    const tst = new pkijs.TSTInfo({ schema: asn1js.fromBER(content).result });
-    const hash = HASH_OIDS[tst.messageImprint.hashAlgorithm.algorithmId];
-    if (hash === undefined) return fail(`unsupported message imprint hash algorithm ${tst.messageImprint.hashAlgorithm.algorithmId}`);
-    const imprint = Buffer.from(tst.messageImprint.hashedMessage.valueBlock.valueHexView);
-    if (!imprint.equals(createHash(hash).update(signature).digest())) return fail('mismatched message');
-    const certificates = (signed.certificates ?? []).filter((c): c is InstanceType<typeof pkijs.Certificate> => c instanceof pkijs.Certificate).map((c) => describeCertificate({
-      der: Buffer.from(c.toSchema().toBER()),
-      subjectDer: c.subject.toSchema().toBER(),
-      issuerDer: c.issuer.toSchema().toBER(),
-      notAfter: c.notAfter.value,
-    }));
-    return { timestamp: utc(tst.genTime), certificates };
+    const { time, certificates } = readTimestampToken(token, signature);
+    const certs = certificates.length > 0 ? await parseCertificates(certificates, 'the timestamp token\'s certificates') : [];
+    return { timestamp: utc(time), certificates: certs.map(describeChainCertificate) };
   } catch (err) {
-    return fail((err as Error).message);
+    return { error: `failed to parse timestamp countersignature: ${(err as Error).message}` };
   }
 }
 

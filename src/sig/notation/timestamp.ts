@@ -237,12 +237,28 @@ export interface VerifiedTimestamp {
  * at the timestamp's time (or `at`), every certificate on the way allowing timeStamping, and the
  * signer's EKU is exactly timeStamping, critical. Throws INVALID_SIGNATURE saying which step failed.
  */
-export async function verifyTimestampToken(token: Uint8Array, content: Uint8Array, trusted: readonly Certificate[], at?: Date): Promise<VerifiedTimestamp> {
-  const { signed, info, certificates } = parseToken(token);
-  const imprint = imprintOf(info);
-  if (!digest(imprint.hash, content).equals(imprint.digest)) throw bad('failed to get timestamp from timestamp countersignature with error: mismatched message');
-  const time = info.genTime;
+/** A token whose message imprint is the digest of `content`, and its time (`mismatch`: the words for another content). */
+function tokenOver(token: Uint8Array, content: Uint8Array, mismatch: string): ParsedToken & { time: Date } {
+  const parsed = parseToken(token);
+  const imprint = imprintOf(parsed.info);
+  if (!digest(imprint.hash, content).equals(imprint.digest)) throw bad(mismatch);
+  const time = parsed.info.genTime;
   if (!(time instanceof Date) || Number.isNaN(time.getTime())) throw bad('the timestamp has no valid genTime');
+  return { ...parsed, time };
+}
+
+/**
+ * What a token claims, as `notation inspect` reads it (tspclient-go ParseSignedToken, Info and
+ * Validate against the signature): its time and the certificates it carries (DER), once its
+ * message imprint is the digest of `content`. The TSA's signature is not verified.
+ */
+export function readTimestampToken(token: Uint8Array, content: Uint8Array): { time: Date; certificates: Buffer[] } {
+  const { time, certificates } = tokenOver(token, content, 'mismatched message');
+  return { time, certificates };
+}
+
+export async function verifyTimestampToken(token: Uint8Array, content: Uint8Array, trusted: readonly Certificate[], at?: Date): Promise<VerifiedTimestamp> {
+  const { signed, info, certificates, time } = tokenOver(token, content, 'failed to get timestamp from timestamp countersignature with error: mismatched message');
   let accuracyMs = 0;
   const acc = info.accuracy;
   if (acc && (acc.seconds || acc.millis || acc.micros)) accuracyMs = (acc.seconds ?? 0) * 1000 + (acc.millis ?? 0) + (acc.micros ?? 0) / 1000;

@@ -7,22 +7,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey, sign as nodeSign } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, type CliResult } from '../../support/cli.js';
 import { buildImageLayout } from '../../support/image.js';
 import {
   TEST_PLUGIN, globalPolicy, installTestPlugin, issueSigningLeaf, makeNotationHome, makeRootCa, pluginRequests, type SigningIdentity,
 } from '../../support/notation.js';
+import { scratchDirs } from '../../support/scratch.js';
 
-const scratch: string[] = [];
-async function tempDir(prefix: string): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), prefix));
-  scratch.push(d);
-  return d;
-}
-after(async () => { for (const d of scratch) await rm(d, { recursive: true, force: true }); });
+const scratch = scratchDirs();
+const tempDir = scratch.tempDir;
+after(async () => { await scratch.removeAll(); });
 
 const show = (r: CliResult): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 const IDENTITY = 'x509.subject: C=US, ST=WA, O=Vouch Test';
