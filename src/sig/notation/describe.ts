@@ -35,6 +35,8 @@ export interface DescribedSignature {
   /** the envelope's media type */
   mediaType: string;
   signatureAlgorithm: string;
+  /** the payload's content type (`cty`, COSE label 3) */
+  contentType: string;
   signingScheme: string;
   signingTime: ShownTime;
   expiry?: ShownTime;
@@ -105,6 +107,7 @@ export async function describeNotationEnvelope(bytes: Uint8Array, mediaType: str
   const out: DescribedSignature = {
     mediaType,
     signatureAlgorithm: signingAlgorithmName(h.alg),
+    contentType: h.cty,
     signingScheme: h.signingScheme,
     signingTime: { date: h.signingTime, offsetMinutes: offsetOf(h.timeText?.signingTime) },
     ...(h.expiry ? { expiry: { date: h.expiry, offsetMinutes: offsetOf(h.timeText?.expiry) } } : {}),

@@ -90,6 +90,20 @@ test('blob inspect: notation\'s tree and JSON; the digest uses the key\'s hash (
   assert.match(parsed.signedArtifact.digest, /^sha384:/);
 });
 
+test('blob inspect shows what a signature claims without verifying it, as notation does (a JWS whose signature is broken)', async () => {
+  const path = await blob();
+  assert.equal((await sign(path, 'rsa-2048')).code, 0);
+  const sig = `${path}.jws.sig`;
+  const jws = JSON.parse(await readFile(sig, 'utf8')) as { signature: string };
+  jws.signature = Buffer.alloc(256, 7).toString('base64url');
+  await writeFile(sig, JSON.stringify(jws));
+  const shown = await runCli(['notation', 'blob', 'inspect', '-o', 'json', sig], env);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.equal((JSON.parse(shown.stdout) as { signatureAlgorithm: string }).signatureAlgorithm, 'RSASSA-PSS-SHA-256');
+  const verified = await runCli(['notation', 'blob', 'verify', '--signature', sig, path], env, dirname(path));
+  assert.equal(verified.code, 1, 'and verify refuses it');
+});
+
 test('refused with notation\'s message: a tampered blob, another media type, an untrusted identity, an unknown statement; nothing written', async () => {
   const path = await blob();
   assert.equal((await sign(path, 'rsa-2048')).code, 0);
