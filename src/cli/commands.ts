@@ -123,7 +123,7 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
   const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
   const notation = program
     .command('notation')
-    .description('Notation (Notary Project) signatures as OCI artifacts, like the notation CLI: sign, verify, inspect, list; notation\'s trust stores, signing keys and trust policy (docs/notation.md)');
+    .description('Notation (Notary Project) signatures as OCI artifacts, like the notation CLI: sign, verify, inspect, list, blob signatures, plugins; notation\'s trust stores, signing keys and trust policy (docs/notation.md)');
   notation
     .command('sign')
     .description('sign an artifact in a registry or an OCI layout; the signature is pushed next to it (notation sign)')
