@@ -2,6 +2,7 @@
 # Runs every benchmark against the real peers on this machine and prints the ratios.
 #   npm run bench                 all
 #   npm run bench -- server       only vouch server vs notary-server (memory, SQLite, PostgreSQL; `-- server memory` for one)
+#   npm run bench -- notation     only vouch notation verify vs the real notation (1 image cold, 200 images)
 # Installs what is missing (apt-get) first. Not part of CI: timings belong here, never in tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,3 +14,4 @@ what=${1:-all}
 if [[ $what == all || $what == server ]]; then node dist/bench/server/run.js "${2:-all}"; fi
 if [[ $what == all || $what == inspect ]] && [[ -f dist/bench/inspect/run.js ]]; then node dist/bench/inspect/run.js; fi
 if [[ $what == all || $what == pull ]] && [[ -f dist/bench/pull/run.js ]]; then node dist/bench/pull/run.js; fi
+if [[ $what == all || $what == notation ]] && [[ -f dist/bench/notation/run.js ]]; then node dist/bench/notation/run.js; fi

@@ -6,6 +6,7 @@ import { createContext, type Context } from './context.js';
 import type { Env } from '../client/dockerenv.js';
 import { dockerContentTrustWarning } from '../client/dockerhub.js';
 import { registerTrustCommands } from './trust.js';
+import { registerNotationCertCommands, registerNotationInspectCommands, registerNotationKeyCommands, registerNotationPolicyCommands } from './notation.js';
 import type { RegistryCommandOptions } from './commands/registry.js';
 import type { ServerCommandOptions } from './commands/server.js';
 import type { PullCommandOptions, PushCommandOptions } from './commands/image.js';
@@ -123,7 +124,7 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
   const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
   const notation = program
     .command('notation')
-    .description('Notation (Notary Project) signatures as OCI artifacts, like the notation CLI: sign and verify (docs/notation.md)');
+    .description('Notation (Notary Project) signatures as OCI artifacts, like the notation CLI: sign, verify, inspect, list, blob signatures, plugins; notation\'s trust stores, signing keys and trust policy (docs/notation.md)');
   notation
     .command('sign')
     .description('sign an artifact in a registry or an OCI layout; the signature is pushed next to it (notation sign)')
@@ -136,13 +137,19 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--oci-layout', 'the reference is an OCI image layout on disk (DIR:TAG or DIR@DIGEST); works offline')
     .option('--plain-http', 'talk plain HTTP to the registry')
     .option('--insecure-registry', 'same as --plain-http (notation\'s name)')
+    .option('--plugin <name>', "sign with a key held by this plugin (<notation config>/plugins/NAME/notation-NAME); needs --id")
+    .option('--id <keyid>', 'the key id known to --plugin')
+    .option('--plugin-config <key=value>', 'configuration passed to the signing plugin (repeatable; overrides the key\'s pluginConfig)', collect)
+    .option('--plugin-timeout <duration>', 'stop a plugin command that runs longer (a Go duration)', '2m')
+    .option('--timestamp-url <url>', 'RFC 3161 Timestamping Authority (TSA) server URL (with --timestamp-root-cert)')
+    .option('--timestamp-root-cert <file>', 'filepath of timestamp authority root certificate (with --timestamp-url)')
     .addHelpText('after', '\nExit status: 0 when signed, 1 when not, 2 for a usage error.')
     .action((reference: string, opts: NotationSignOptions) =>
       run(async (ctx) => (await import('./commands/notation.js')).notationSignCommand(ctx, reference, opts))());
   notation
     .command('verify')
-    .description("verify an artifact's Notation signatures against notation's trust policy and trust stores (notation verify)")
-    .argument('<reference>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST (with --oci-layout: DIR:TAG or DIR@sha256:DIGEST)')
+    .description("verify an artifact's Notation signatures against notation's trust policy and trust stores (notation verify); several references are verified in one process")
+    .argument('<reference...>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST (with --oci-layout: DIR:TAG or DIR@sha256:DIGEST); one or more')
     .option('-m, --user-metadata <key=value>', 'metadata the signature must carry (repeatable)', collect)
     .option('--oci-layout', 'the reference is an OCI image layout on disk (needs --scope); works offline')
     .option('--scope <scope>', 'with --oci-layout: the trust policy scope to verify under, e.g. local/app')
@@ -151,9 +158,25 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('-o, --output <format>', 'text or json (the verdict with every check)', 'text')
     .option('--plain-http', 'talk plain HTTP to the registry')
     .option('--insecure-registry', 'same as --plain-http (notation\'s name)')
-    .addHelpText('after', '\nThe notation config directory is $XDG_CONFIG_HOME/notation (default ~/.config/notation): trust stores in\ntruststore/x509/{ca,signingAuthority}/NAME/. Exit status: 0 when a signature verifies, 1 when none does, 2 for a usage error.')
-    .action((reference: string, opts: NotationVerifyCommandOptions) =>
-      run(async (ctx) => (await import('./commands/notation.js')).notationVerifyCommand(ctx, reference, opts))());
+    .option('--plugin-config <key=value>', 'configuration passed to the verification plugin a signature names (repeatable)', collect)
+    .option('--plugin-timeout <duration>', 'stop a plugin command that runs longer (a Go duration)', '2m')
+    .option('--crl-offline', 'check revocation with cached CRLs only (notation\'s CRL cache): no OCSP, no CRL fetched')
+    .addHelpText('after', '\nThe notation config directory is $XDG_CONFIG_HOME/notation (default ~/.config/notation): trust stores in\ntruststore/x509/{ca,signingAuthority,tsa}/NAME/; CRLs cached in $XDG_CACHE_HOME/notation/crl (default ~/.cache/notation/crl).\nExit status: 0 when a signature verifies (for every reference), 1 when none does (for any), 2 for a usage error.')
+    .action((references: string[], opts: NotationVerifyCommandOptions) =>
+      run(async (ctx) => (await import('./commands/notation.js')).notationVerifyCommand(ctx, references, opts))());
+  notation
+    .command('plugin')
+    .description('Notation plugins in <notation config>/plugins (notation plugin)')
+    .command('list')
+    .alias('ls')
+    .description('list the installed plugins with their metadata, or why one cannot be used (notation plugin list)')
+    .option('--plugin-timeout <duration>', 'stop a plugin command that runs longer (a Go duration)', '2m')
+    .action((opts: { pluginTimeout?: string }) =>
+      run(async (ctx) => (await import('./commands/notation.js')).notationPluginListCommand(ctx, opts))());
+  registerNotationInspectCommands(notation, run);
+  registerNotationCertCommands(notation, run);
+  registerNotationKeyCommands(notation, run);
+  registerNotationPolicyCommands(notation, run);
 
   const blob = notation
     .command('blob')
@@ -170,6 +193,8 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--force', 'overwrite an existing signature file')
     .option('-e, --expiry <duration>', 'the signature expires after this long (a Go duration: 24h, 30m, 1h30m)')
     .option('-m, --user-metadata <key=value>', 'metadata to add to the signed payload (repeatable)', collect)
+    .option('--timestamp-url <url>', 'RFC 3161 Timestamping Authority (TSA) server URL (with --timestamp-root-cert)')
+    .option('--timestamp-root-cert <file>', 'filepath of timestamp authority root certificate (with --timestamp-url)')
     .addHelpText('after', '\nExit status: 0 when signed, 1 when not, 2 for a usage error.')
     .action((blobPath: string, opts: BlobSignCommandOptions) =>
       run(async (ctx) => (await import('./commands/notation-blob.js')).blobSignCommand(ctx, blobPath, opts))());

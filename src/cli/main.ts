@@ -25,6 +25,8 @@ export function buildProgram(io: Io, env: Env = process.env, cwd: string = proce
   const program = new Command('vouch')
     .description('Content trust for container images: sign on push, verify on pull, a Notary v1-compatible trust server.')
     .version(pkg.version, '-v, --version', 'print the version')
+    // `-v` after a command name is that command's (notation's `-v, --verbose`), not the version
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();

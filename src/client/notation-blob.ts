@@ -12,7 +12,7 @@ import { VouchError, isVouchError } from '../core/index.js';
 import {
   MAX_ENVELOPE_BYTES, SIGNATURE_FORMATS, applicableBlobPolicy, keySpecOf, parseSignatureFormat, signEnvelope, verifyNotationSignature,
   type BlobTrustPolicyDocument, type HashName, type NotationVerdict, type ResolvedPolicy, type SignatureFormat, type TargetArtifact,
-  type TrustStoreContents, type TrustStoreType,
+  type TrustStoreContents, type TrustStoreType, type Timestamper, type CrlFetcher, type OcspQuery,
 } from '../sig/index.js';
 import { checkUserMetadataKeys } from './notation.js';
 
@@ -85,6 +85,8 @@ export interface BlobSignOptions {
   userMetadata?: Record<string, string>;
   /** overwrite an existing signature file */
   force?: boolean;
+  /** an RFC 3161 timestamp of the signature (client/tsa.ts) */
+  timestamp?: Timestamper;
 }
 
 export interface BlobSignResult {
@@ -114,6 +116,7 @@ export async function signBlob(opts: BlobSignOptions): Promise<BlobSignResult> {
   const signed = await signEnvelope(opts.format, {
     target, privateKey: opts.privateKey, chain: opts.chain, signingTime: opts.now,
     ...(opts.expiryMs !== undefined ? { expiry: new Date(opts.now.getTime() + opts.expiryMs) } : {}),
+    ...(opts.timestamp ? { timestamp: opts.timestamp } : {}),
   });
   await writeFileAtomic(signaturePath, signed.envelope);
   return { signaturePath, target, overwritten: existing };
@@ -130,6 +133,9 @@ export interface BlobVerifyOptions {
   userMetadata?: Record<string, string>;
   readTrustStores: (stores: readonly { type: TrustStoreType; name: string }[]) => Promise<TrustStoreContents>;
   now: Date;
+  /** CRLs and OCSP for the revocation checks (client/crl.ts, client/ocsp.ts) */
+  fetchCrl?: CrlFetcher;
+  queryOcsp?: OcspQuery;
 }
 
 export interface BlobVerifyResult {
@@ -169,6 +175,7 @@ export async function verifyBlob(opts: BlobVerifyOptions): Promise<BlobVerifyRes
       subject: { blob: true, size, digests: digests as Record<HashName, string>, ...(opts.mediaType !== undefined ? { mediaType: opts.mediaType } : {}) },
       envelope, envelopeMediaType: SIGNATURE_FORMATS[format], policy, trustStores, now: opts.now,
       ...(opts.userMetadata ? { userMetadata: opts.userMetadata } : {}),
+      ...(opts.fetchCrl ? { fetchCrl: opts.fetchCrl } : {}), ...(opts.queryOcsp ? { queryOcsp: opts.queryOcsp } : {}),
     });
     return { ...base, verified: verdict.verified, skipped: false, verdict };
   } catch (err) {

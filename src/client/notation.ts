@@ -5,17 +5,18 @@
 // passes). Formats and verdicts are the pure `sig` module's.
 import type { KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { VouchError, isVouchError, parseDigest, type ErrorCode } from '../core/index.js';
+import { VouchError, isJsonObject, isVouchError, parseDigest, parseJson, type ErrorCode } from '../core/index.js';
 import type { RegistryClient } from '../oci/client.js';
+import { signWithPlugin, type PluginSigningKey } from './notation-plugin.js';
 import { OciLayout, OciLayoutWriter, blobPath } from '../oci/layout.js';
 import { checkBytes } from '../oci/verify.js';
 import { parseManifest, type Descriptor } from '../oci/manifest.js';
 import { MAX_MANIFEST_BYTES, OCI_MANIFEST, isImageManifestType } from '../oci/mediatypes.js';
 import {
   DEFAULT_MAX_SIGNATURES, MAX_ENVELOPE_BYTES, MAX_SIGNATURE_MANIFEST_BYTES, NOTATION_ARTIFACT_TYPE,
-  applicablePolicy, buildSignatureManifest, isNotationSignature, parseSignatureManifest, signEnvelope, verifyNotationSignature,
-  type BuiltSignatureManifest, type NotationVerdict, type SignatureFormat, type ResolvedPolicy, type SignatureManifestForm, type TargetArtifact,
-  type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType,
+  OCI_ARTIFACT_MANIFEST, applicablePolicy, buildSignatureManifest, isNotationSignature, parseSignatureManifest, signEnvelope, verifyNotationSignature,
+  type BuiltSignatureManifest, type NotationVerdict, type SignatureFormat, type SignedEnvelope, type SignatureManifest, type ResolvedPolicy, type SignatureManifestForm, type TargetArtifact,
+  type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType, type VerificationPluginHost, type Timestamper, type CrlFetcher, type OcspQuery,
 } from '../sig/index.js';
 
 /** Where an artifact and its signatures are: a registry repository or an OCI image layout. */
@@ -48,9 +49,12 @@ export class RegistrySignatureStore implements SignatureStore {
   }
 
   async readManifest(desc: Descriptor): Promise<Buffer> {
-    const m = await this.client.getManifest(this.repo, desc.digest);
-    if (m.size !== desc.size) throw new VouchError('LENGTH_MISMATCH', `signature manifest ${desc.digest} is ${m.size} bytes, listed as ${desc.size}`);
-    return m.bytes;
+    // The 1.1-rc artifact manifest is a type the image code does not parse: its bytes are parsed as a signature manifest only.
+    const bytes = desc.mediaType === OCI_ARTIFACT_MANIFEST
+      ? (await this.client.getManifestBytes(this.repo, desc.digest, OCI_ARTIFACT_MANIFEST)).bytes
+      : (await this.client.getManifest(this.repo, desc.digest)).bytes;
+    if (bytes.byteLength !== desc.size) throw new VouchError('LENGTH_MISMATCH', `signature manifest ${desc.digest} is ${bytes.byteLength} bytes, listed as ${desc.size}`);
+    return bytes;
   }
 
   async readBlob(desc: Descriptor): Promise<Buffer> {
@@ -108,7 +112,15 @@ export class LayoutSignatureStore implements SignatureStore {
     const out: Descriptor[] = [];
     for (const entry of layout.manifests.slice(0, MAX_LAYOUT_ENTRIES)) {
       if (out.length >= limit) break;
-      if (!isImageManifestType(entry.mediaType) || entry.size > MAX_SIGNATURE_MANIFEST_BYTES || entry.digest === subject.digest) continue;
+      if (entry.size > MAX_SIGNATURE_MANIFEST_BYTES || entry.digest === subject.digest) continue;
+      if (entry.mediaType === OCI_ARTIFACT_MANIFEST) {
+        // Listed by what it claims (artifactType, subject), as the referrers API lists it; read later, with every check.
+        let v: unknown;
+        try { v = parseJson(await layout.readManifest(entry), { what: 'an artifact manifest' }); } catch { continue; }
+        if (isJsonObject(v) && v.artifactType === NOTATION_ARTIFACT_TYPE && isJsonObject(v.subject) && v.subject.digest === subject.digest) out.push(entry);
+        continue;
+      }
+      if (!isImageManifestType(entry.mediaType)) continue;
       let m;
       try { m = parseManifest(await layout.readManifest(entry), entry.mediaType); } catch { continue; }
       if (m.kind !== 'manifest' || m.subject?.digest !== subject.digest) continue;
@@ -150,13 +162,15 @@ export interface NotationSignOptions {
   store: SignatureStore;
   /** tag or digest */
   reference: string;
-  privateKey: KeyObject;
-  chain: readonly Uint8Array[];
+  /** a key and its chain, or a plugin key */
+  key: { privateKey: KeyObject; chain: readonly Uint8Array[] } | { plugin: PluginSigningKey };
   now: Date;
   expiryMs?: number;
   userMetadata?: Record<string, string>;
   /** `--signature-format` (default jws, as notation) */
   format?: SignatureFormat;
+  /** an RFC 3161 timestamp of the signature (client/tsa.ts) */
+  timestamper?: Timestamper;
 }
 
 export interface NotationSignResult {
@@ -173,37 +187,33 @@ export function checkUserMetadataKeys(metadata: Record<string, string>): void {
   }
 }
 
+/** The artifact a tag or digest names in `store`; by digest, what is served must be that digest. */
+export async function resolveSubject(store: SignatureStore, reference: string): Promise<TargetArtifact> {
+  const subject = await store.resolve(reference);
+  if (reference.includes(':') && subject.digest !== reference) {
+    throw new VouchError('HASH_MISMATCH', `user input digest ${reference} does not match the resolved digest ${subject.digest}`);
+  }
+  return subject;
+}
+
 /** `notation sign`: resolves the reference to a digest, signs that, pushes the signature. */
 export async function signNotation(opts: NotationSignOptions): Promise<NotationSignResult> {
   checkUserMetadataKeys(opts.userMetadata ?? {});
-  const subject = await opts.store.resolve(opts.reference);
-  if (opts.reference.includes(':') && subject.digest !== opts.reference) {
-    throw new VouchError('HASH_MISMATCH', `user input digest ${opts.reference} does not match the resolved digest ${subject.digest}`);
-  }
+  const subject = await resolveSubject(opts.store, opts.reference);
   const metadata = opts.userMetadata ?? {};
   const target: TargetArtifact = { ...subject, ...(Object.keys(metadata).length > 0 ? { annotations: metadata } : {}) };
-  const signed = await signEnvelope(opts.format ?? 'jws', {
-    target, privateKey: opts.privateKey, chain: opts.chain, signingTime: opts.now,
-    ...(opts.expiryMs !== undefined ? { expiry: new Date(opts.now.getTime() + opts.expiryMs) } : {}),
-  });
+  const times = { signingTime: opts.now, ...(opts.expiryMs !== undefined ? { expiry: new Date(opts.now.getTime() + opts.expiryMs) } : {}) };
+  const stamp = opts.timestamper ? { timestamp: opts.timestamper } : {};
+  const format = opts.format ?? 'jws';
+  const signed: SignedEnvelope & { annotations?: Record<string, string> } = 'plugin' in opts.key
+    ? await signWithPlugin(opts.key.plugin, format, { target, ...times, ...stamp })
+    : await signEnvelope(format, { target, privateKey: opts.key.privateKey, chain: opts.key.chain, ...times, ...stamp });
   const built = buildSignatureManifest({
     subject, envelope: signed.envelope, envelopeMediaType: signed.mediaType, thumbprints: signed.thumbprints, created: signed.signingTime, form: opts.store.manifestForm,
+    ...(signed.annotations ? { annotations: signed.annotations } : {}),
   });
   await opts.store.pushSignature(built);
   return { subject, signature: built.descriptor, reference: `${opts.store.name}@${subject.digest}` };
-}
-
-/**
- * One listed signature's envelope: the manifest and the envelope are bounded by their descriptors
- * before a byte is fetched (notation-go registry/repository.go limits), the manifest must be a
- * Notation signature manifest, and every byte is checked against its digest by the store.
- */
-export async function readSignatureEnvelope(store: SignatureStore, desc: Descriptor): Promise<{ envelope: Buffer; envelopeMediaType: string }> {
-  if (!isImageManifestType(desc.mediaType) || desc.mediaType !== OCI_MANIFEST) throw new VouchError('INVALID_SIGNATURE', `signature manifest ${desc.digest} has media type ${desc.mediaType}, not ${OCI_MANIFEST}`);
-  if (desc.size > MAX_SIGNATURE_MANIFEST_BYTES) throw new VouchError('TOO_LARGE', `signature manifest too large: ${desc.size} bytes`);
-  const manifest = parseSignatureManifest(await store.readManifest(desc));
-  if (manifest.envelope.size > MAX_ENVELOPE_BYTES) throw new VouchError('TOO_LARGE', `signature blob too large: ${manifest.envelope.size} bytes`);
-  return { envelope: await store.readBlob(manifest.envelope), envelopeMediaType: manifest.envelope.mediaType };
 }
 
 export interface NotationVerifyOptions {
@@ -216,6 +226,13 @@ export interface NotationVerifyOptions {
   userMetadata?: Record<string, string>;
   maxSignatures?: number;
   now: Date;
+  /** runs the verification plugins signatures name */
+  plugins?: VerificationPluginHost;
+  pluginConfig?: Record<string, string>;
+  /** CRLs for the revocation checks (client/crl.ts) */
+  fetchCrl?: CrlFetcher;
+  /** OCSP for the revocation checks (client/ocsp.ts) */
+  queryOcsp?: OcspQuery;
 }
 
 /** One signature tried: its verdict, or why it could not be read. */
@@ -240,14 +257,26 @@ export interface NotationVerifyResult {
   error?: string;
 }
 
+/**
+ * A listed signature manifest and its envelope, with notation-go's checks (getSignatureBlobDesc,
+ * FetchSignatureBlob): an OCI image manifest or a 1.1-rc artifact manifest, at most 4 MiB, one
+ * envelope of at most 32 MiB.
+ */
+export async function readSignature(store: SignatureStore, desc: Descriptor): Promise<{ manifest: SignatureManifest; envelope: Buffer }> {
+  if (desc.mediaType !== OCI_MANIFEST && desc.mediaType !== OCI_ARTIFACT_MANIFEST) {
+    throw new VouchError('INVALID_SIGNATURE', `sigManifestDesc.MediaType requires "${OCI_ARTIFACT_MANIFEST}" or "${OCI_MANIFEST}", got "${desc.mediaType}"`);
+  }
+  if (desc.size > MAX_SIGNATURE_MANIFEST_BYTES) throw new VouchError('TOO_LARGE', `signature manifest too large: ${desc.size} bytes`);
+  const manifest = parseSignatureManifest(await store.readManifest(desc), desc.mediaType);
+  if (manifest.envelope.size > MAX_ENVELOPE_BYTES) throw new VouchError('TOO_LARGE', `signature blob too large: ${manifest.envelope.size} bytes`);
+  return { manifest, envelope: await store.readBlob(manifest.envelope) };
+}
+
 /** `notation verify`: true when one signature passes every check the policy enforces. */
 export async function verifyNotation(opts: NotationVerifyOptions): Promise<NotationVerifyResult> {
   const max = opts.maxSignatures ?? DEFAULT_MAX_SIGNATURES;
   if (!Number.isSafeInteger(max) || max <= 0) throw new VouchError('INVALID_ARGUMENT', `max-signatures value ${max} must be a positive number`);
-  const subject = await opts.store.resolve(opts.reference);
-  if (opts.reference.includes(':') && subject.digest !== opts.reference) {
-    throw new VouchError('HASH_MISMATCH', `user input digest ${opts.reference} does not match the resolved digest ${subject.digest}`);
-  }
+  const subject = await resolveSubject(opts.store, opts.reference);
   const reference = `${opts.store.name}@${subject.digest}`;
   const policy = applicablePolicy(opts.policy, opts.scope);
   const base = { reference, subject, policy: { name: policy.name, level: policy.level } };
@@ -263,10 +292,12 @@ export async function verifyNotation(opts: NotationVerifyOptions): Promise<Notat
     const outcome: SignatureOutcome = { digest: desc.digest };
     signatures.push(outcome);
     try {
-      const { envelope, envelopeMediaType } = await readSignatureEnvelope(opts.store, desc);
+      const { manifest, envelope } = await readSignature(opts.store, desc);
       outcome.verdict = await verifyNotationSignature({
-        subject, envelope, envelopeMediaType, policy, trustStores, now: opts.now,
+        subject, envelope, envelopeMediaType: manifest.envelope.mediaType, policy, trustStores, now: opts.now,
+        ...(opts.fetchCrl ? { fetchCrl: opts.fetchCrl } : {}), ...(opts.queryOcsp ? { queryOcsp: opts.queryOcsp } : {}),
         ...(opts.userMetadata ? { userMetadata: opts.userMetadata } : {}),
+        ...(opts.plugins ? { plugins: opts.plugins } : {}), ...(opts.pluginConfig ? { pluginConfig: opts.pluginConfig } : {}),
       });
       if (outcome.verdict.verified) return { ...base, verified: true, skipped: false, verdict: outcome.verdict, signatures };
     } catch (err) {

@@ -6,7 +6,7 @@
 // "no signatures".
 import { isVouchError } from '../core/index.js';
 import { inspectNotationSignature, type SignatureFacts } from '../sig/index.js';
-import { readSignatureEnvelope, type SignatureStore } from './notation.js';
+import { readSignature, type SignatureStore } from './notation.js';
 
 /** The kinds of OCI signatures vouch reads. DCT signatures live in the trust server, not here. */
 export type SignatureKind = 'notation' | 'cosign';
@@ -63,7 +63,8 @@ export async function readImageSignatures(store: SignatureStore, reference: stri
     for (const desc of listed.slice(0, limit)) {
       let facts: SignatureFacts;
       try {
-        const { envelope, envelopeMediaType } = await readSignatureEnvelope(store, desc);
+        const { manifest, envelope } = await readSignature(store, desc);
+        const envelopeMediaType = manifest.envelope.mediaType;
         facts = await inspectNotationSignature({ subject, envelope, envelopeMediaType });
       } catch (err) {
         if (!isVouchError(err) || isRegistryFailure(err)) throw err;

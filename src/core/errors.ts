@@ -76,6 +76,8 @@ export const ERROR_OUTCOMES = {
   CONFIG: 'inconclusive',
   // a service that no longer exists (Docker Hub's Notary, retired 2026-12-08): nothing can be decided through it
   SERVICE_RETIRED: 'inconclusive',
+  // a Notation plugin failed or answered outside the protocol: the plugin's verdict is unknown
+  PLUGIN: 'inconclusive',
   INTERNAL: 'inconclusive',
 } as const satisfies Record<string, ErrorOutcome>;
 
@@ -122,7 +124,8 @@ type ErrorDetailsMap = {
   IMAGE_NOT_FOUND: { tags?: readonly string[]; refs?: readonly string[] };
   FILE_NOT_FOUND: { file?: string };
   INVALID_POLICY: { errors: readonly unknown[]; warnings: readonly unknown[] };
-  POLICY_DENIED: { decision?: unknown; resolved?: string; reference?: string; denied?: readonly string[] };
+  POLICY_DENIED: { decision?: unknown; resolved?: string; reference?: string; denied?: readonly string[]; failed?: number; total?: number };
+  PLUGIN: { plugin?: string; errorCode?: string };
   INVALID_YAML: { file: string | undefined; errors: readonly unknown[] };
   NOT_PINNED: { problems: readonly unknown[]; files?: readonly unknown[] };
   UNREACHABLE: RegistryAnswer & { reached?: false; cause?: string };

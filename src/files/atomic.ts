@@ -1,7 +1,7 @@
 // Atomic file writes, the one home for them: temp file, fsync, rename (and fsync of the directory).
 // A reader, or a crash, sees the old file or the whole new one, never a prefix.
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { chmod, link, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable, type Readable, type Transform } from 'node:stream';
@@ -17,6 +17,8 @@ export interface AtomicWriteOptions {
   dirMode?: number;
   /** where the temp file goes (same file system as `path`; default beside it) */
   tmp?: string;
+  /** fail with EEXIST rather than replace an existing `path` (a hard link instead of the rename: still atomic) */
+  exclusive?: boolean;
 }
 
 /** Writes `data` to `path` atomically and durably (see the top of this file). */
@@ -34,7 +36,12 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
       await fh.close();
     }
     await chmod(tmp, mode); // the umask may have narrowed it
-    await rename(tmp, path);
+    if (opts.exclusive) {
+      await link(tmp, path);
+      await rm(tmp, { force: true });
+    } else {
+      await rename(tmp, path);
+    }
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;

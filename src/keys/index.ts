@@ -17,4 +17,5 @@ export {
 export { ttyPrompt, terminalPassphraseSource, readHidden, MIN_NEW_PASSPHRASE_LENGTH, type TtyPromptOptions, type TtyInput } from './prompt.js';
 export { TrustDir, dockerTrustDir, notaryTrustDir, checkGun, KEY_NAME, type KeyInfo, type StoredKey, type TrustDirOptions, type Env } from './trustdir.js';
 export { writePrivateFile, readFileIfExists, ensurePrivateDir } from './fsutil.js';
-export { notationConfigDir, readNotationTrustPolicy, readNotationTrustStores, readSigningKeyFiles, resolveNotationSigningKey, TRUST_POLICY_FILES } from './notation.js';
+export { notationConfigDir, readNotationTrustPolicy, readNotationTrustStores, readSigningKeyFiles, resolveNotationSigningKey, TRUST_POLICY_FILES, type NotationSigningKey } from './notation.js';
+export { NotationPlugin, listPluginNames, pluginDirectory, verificationPluginHost, DEFAULT_PLUGIN_TIMEOUT_MS, type PluginRunOptions } from './notation-plugin.js';

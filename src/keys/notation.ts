@@ -8,11 +8,13 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { lstat, mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { VouchError, isJsonObject, parseCertificateBundle, parseJson } from '../core/index.js';
+import { VouchError, parseCertificateBundle } from '../core/index.js';
 import { parseBlobTrustPolicy, parseCertificateFile, parseTrustPolicy, type BlobTrustPolicyDocument, type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType } from '../sig/index.js';
 import type { Env } from './trustdir.js';
+import { SIGNING_KEYS_FILE, TRUST_POLICY_FILES, loadSigningKeys } from './notation-config.js';
 
-export const TRUST_POLICY_FILES = ['trustpolicy.oci.json', 'trustpolicy.json'] as const;
+export { TRUST_POLICY_FILES };
+
 const MAX_POLICY_BYTES = 1024 * 1024;
 const MAX_CERT_FILE_BYTES = 1024 * 1024;
 const MAX_STORE_FILES = 100;
@@ -157,29 +159,29 @@ export async function readSigningKeyFiles(keyPath: string, certPath: string): Pr
   return { privateKey, chain };
 }
 
+/** A key of signingkeys.json: PEM files, or a key a plugin holds. */
+export type NotationSigningKey =
+  | { name: string; keyPath: string; certPath: string }
+  | { name: string; plugin: string; keyId: string; pluginConfig: Record<string, string> };
+
 /**
  * A key of notation's local key store (signingkeys.json: notation-go config/keys.go): `name`, or
- * the default key. Plugin keys are named as such (vouch does not run signing plugins yet).
+ * the default key. A plugin key names its plugin (`pluginName`), its `id` and an optional
+ * `pluginConfig` string map, as notation-go config.KeySuite reads them (keys/notation-config.ts).
  */
-export async function resolveNotationSigningKey(configDir: string, name?: string): Promise<{ name: string; keyPath: string; certPath: string }> {
-  const file = join(configDir, 'signingkeys.json');
-  const st = await lstatOrUndefined(file);
-  let doc: unknown = { keys: [] };
-  if (st !== undefined) {
-    if (!st.isFile()) throw new VouchError('CONFIG', `${file} is not a regular file`);
-    if (st.size > MAX_POLICY_BYTES) throw new VouchError('TOO_LARGE', `${file} is ${st.size} bytes, over the limit of ${MAX_POLICY_BYTES}`);
-    doc = parseJson(await readFile(file), { what: file });
-  }
-  if (!isJsonObject(doc) || (doc.keys !== undefined && !Array.isArray(doc.keys))) throw new VouchError('CONFIG', `${file} is not notation's signing key list`);
-  const wanted = name ?? (typeof doc.default === 'string' ? doc.default : undefined);
+export async function resolveNotationSigningKey(configDir: string, name?: string): Promise<NotationSigningKey> {
+  const file = join(configDir, SIGNING_KEYS_FILE);
+  const doc = await loadSigningKeys(configDir);
+  const wanted = name ?? doc.default;
   if (wanted === undefined || wanted === '') {
     throw new VouchError('INVALID_ARGUMENT', 'default signing key not set. Please set default signing key or specify a key name', { hint: 'name a key of signingkeys.json with --key NAME, or give --key FILE --cert FILE' });
   }
-  const suite = ((doc.keys ?? []) as unknown[]).find((k) => isJsonObject(k) && k.name === wanted) as Record<string, unknown> | undefined;
+  const suite = doc.keys.find((k) => k.name === wanted);
   if (suite === undefined) throw new VouchError('KEY_NOT_FOUND', `signing key ${wanted} not found`, { hint: `the keys are listed in ${file}; or give --key FILE --cert FILE` });
-  if (typeof suite.pluginName === 'string') {
-    throw new VouchError('UNSUPPORTED_KEY_TYPE', `signing key ${wanted} is held by the plugin ${suite.pluginName}, and vouch does not run signing plugins yet`);
+  if (suite.pluginName !== undefined) {
+    if (suite.id === undefined) throw new VouchError('CONFIG', `signing key ${wanted} in ${file} is held by the plugin ${suite.pluginName} but has no key "id"`);
+    return { name: wanted, plugin: suite.pluginName, keyId: suite.id, pluginConfig: { ...suite.pluginConfig } };
   }
-  if (typeof suite.keyPath !== 'string' || typeof suite.certPath !== 'string') throw new VouchError('CONFIG', `signing key ${wanted} in ${file} has no keyPath and certPath`);
+  if (suite.keyPath === undefined || suite.certPath === undefined) throw new VouchError('CONFIG', `signing key ${wanted} in ${file} has no keyPath and certPath`);
   return { name: wanted, keyPath: resolve(configDir, suite.keyPath), certPath: resolve(configDir, suite.certPath) };
 }

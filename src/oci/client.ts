@@ -179,8 +179,25 @@ export class RegistryClient {
    * is computed here (and a Docker-Content-Digest header that disagrees is refused).
    */
   async getManifest(repo: string, ref: string, opts: { push?: boolean } = {}): Promise<FetchedManifest> {
+    const { bytes, digest, served } = await this.fetchManifest(repo, ref, MANIFEST_ACCEPT, opts.push);
+    const manifest = parseManifest(bytes, served);
+    return { bytes, mediaType: manifest.mediaType, digest, size: bytes.byteLength, manifest };
+  }
+
+  /**
+   * A manifest's bytes, checked against `digest`, whatever its type (`accept` names the one
+   * wanted); the caller parses them. For types parseManifest does not know, such as the OCI
+   * 1.1-rc artifact manifest of older signatures.
+   */
+  async getManifestBytes(repo: string, digest: string, accept: string): Promise<{ bytes: Buffer; mediaType?: string }> {
+    parseDigest(digest);
+    const { bytes, served } = await this.fetchManifest(repo, digest, accept, false);
+    return { bytes, ...(served ? { mediaType: served } : {}) };
+  }
+
+  private async fetchManifest(repo: string, ref: string, accept: string, push?: boolean): Promise<{ bytes: Buffer; digest: string; served?: string }> {
     const url = await this.repoUrl(repo, 'manifests', ref);
-    const res = await this.transport.stream('GET', url, { headers: { accept: MANIFEST_ACCEPT }, scopes: [opts.push ? pushScope(repo) : pullScope(repo)] });
+    const res = await this.transport.stream('GET', url, { headers: { accept }, scopes: [push ? pushScope(repo) : pullScope(repo)] });
     if (res.status !== 200) return this.fail(res, `GET manifest ${repo}:${ref}`);
     const bytes = await readBody(res, this.maxManifest, `manifest ${repo}:${ref}`);
     const byDigest = isDigest(ref);
@@ -196,8 +213,7 @@ export class RegistryClient {
     const ct = baseMediaType(res.headers['content-type']);
     // Some registries serve application/json or text/plain; the document's mediaType then decides.
     const served = ct && ct.startsWith('application/vnd.') ? ct : undefined;
-    const manifest = parseManifest(bytes, served);
-    return { bytes, mediaType: manifest.mediaType, digest: byDigest ? ref : digest, size: bytes.byteLength, manifest };
+    return { bytes, digest: byDigest ? ref : digest, ...(served ? { served } : {}) };
   }
 
   /** HEAD a manifest: undefined when absent. The digest returned is the registry's claim only. */

@@ -4,22 +4,33 @@
 // configuration directory (trust stores, trust policy, signing keys) in a temporary
 // XDG_CONFIG_HOME.
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { TestPluginConfig } from './notation-test-plugin.js';
 import { projectRoot } from './paths.js';
 import { check, run, type RunResult } from './peers.js';
 
-let built: Promise<string> | undefined;
+const built = new Map<string, Promise<string>>();
+
+/** Path of a pinned Go peer (`notation`, `oras`), built by scripts/install-go-peers.sh on first use. */
+export function goPeerBinary(name: 'notation' | 'oras'): Promise<string> {
+  let p = built.get(name);
+  if (!p) {
+    p = (async () => {
+      const r = await run('bash', [join(projectRoot, 'scripts', 'install-go-peers.sh'), name], { timeoutMs: 900_000 });
+      const path = check(r, `scripts/install-go-peers.sh ${name} (builds the real ${name} with go install; a failure, not a skip)`).trim().split('\n').pop() ?? '';
+      if (!path) throw new Error(`scripts/install-go-peers.sh printed no path for ${name}`);
+      return path;
+    })();
+    built.set(name, p);
+  }
+  return p;
+}
 
 /** Path of the pinned notation binary (built on first use). */
 export function notationBinary(): Promise<string> {
-  built ??= (async () => {
-    const r = await run('bash', [join(projectRoot, 'scripts', 'install-go-peers.sh'), 'notation'], { timeoutMs: 900_000 });
-    const path = check(r, 'scripts/install-go-peers.sh notation (builds the real notation with go install; a failure, not a skip)').trim().split('\n').pop() ?? '';
-    if (!path) throw new Error('scripts/install-go-peers.sh printed no path for notation');
-    return path;
-  })();
-  return built;
+  return goPeerBinary('notation');
 }
 
 const openssl = (dir: string, args: string[]): void => { execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' }); };
@@ -68,6 +79,8 @@ export interface NotationConfig {
   trustStores: Record<string, string[]>;
   /** written as trustpolicy.json, the file notation v1.3 reads */
   policy: unknown;
+  /** trust store name (type tsa) → certificate files (timestamping roots) */
+  tsaStores?: Record<string, string[]>;
   /** signingkeys.json entries: name → key and chain files (notation's local keys, for `notation sign --key NAME`) */
   signingKeys?: Record<string, SigningIdentity>;
 }
@@ -75,8 +88,9 @@ export interface NotationConfig {
 /** A HOME with notation's config directory; returns the environment both tools run with. */
 export async function makeNotationHome(dir: string, config: NotationConfig): Promise<Record<string, string>> {
   const cfg = join(dir, 'config', 'notation');
-  for (const [name, files] of Object.entries(config.trustStores)) {
-    const store = join(cfg, 'truststore', 'x509', 'ca', name);
+  const stores = [...Object.entries(config.trustStores).map(([n, f]) => ['ca', n, f] as const), ...Object.entries(config.tsaStores ?? {}).map(([n, f]) => ['tsa', n, f] as const)];
+  for (const [type, name, files] of stores) {
+    const store = join(cfg, 'truststore', 'x509', type, name);
     await mkdir(store, { recursive: true });
     for (const [i, f] of files.entries()) await writeFile(join(store, `cert${i}.crt`), await readFile(f));
   }
@@ -107,4 +121,34 @@ export function globalPolicy(level: string, trustStores: string[], trustedIdenti
 /** Runs the real notation with `env` only (plus what `run` adds). */
 export async function runNotation(env: Record<string, string>, args: string[]): Promise<RunResult> {
   return run(await notationBinary(), args, { env, timeoutMs: 120_000 });
+}
+
+export const TEST_PLUGIN = 'io.vouch.test';
+
+/**
+ * Installs the tests' own plugin (test/support/notation-test-plugin.ts, built from the protocol
+ * specification) as `<notation config>/plugins/NAME/notation-NAME` of the home `env`: a launcher
+ * that runs it with this node. Returns the plugin's directory (config.json, requests.jsonl).
+ */
+export async function installTestPlugin(env: Record<string, string>, cfg: Partial<TestPluginConfig> & Pick<TestPluginConfig, 'keyId' | 'keyFile' | 'chainFile' | 'keySpec'>): Promise<string> {
+  const name = cfg.name ?? TEST_PLUGIN;
+  const dir = join(env.XDG_CONFIG_HOME as string, 'notation', 'plugins', name);
+  await mkdir(dir, { recursive: true });
+  const full: TestPluginConfig = {
+    name, version: '1.2.0',
+    capabilities: ['SIGNATURE_GENERATOR.RAW', 'SIGNATURE_VERIFIER.TRUSTED_IDENTITY', 'SIGNATURE_VERIFIER.REVOCATION_CHECK'],
+    ...cfg,
+  };
+  await writeFile(join(dir, 'config.json'), JSON.stringify(full, null, 2));
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'notation-test-plugin.js');
+  const bin = join(dir, `notation-${name}`);
+  await writeFile(bin, `#!${process.execPath}\nimport(${JSON.stringify(pathToFileURL(script).href)});\n`);
+  await chmod(bin, 0o755);
+  return dir;
+}
+
+/** The requests the test plugin in `dir` received, oldest first. */
+export async function pluginRequests(dir: string): Promise<{ command: string; request: Record<string, unknown> }[]> {
+  const text = await readFile(join(dir, 'requests.jsonl'), 'utf8').catch(() => '');
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { command: string; request: Record<string, unknown> });
 }

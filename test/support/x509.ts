@@ -96,3 +96,17 @@ export async function writeSigningChain(dir: string, name: string, o: { leafSubj
   await writeFile(cert, `${leaf.toString('pem')}\n${root.toString('pem')}\n`);
   return { key, cert, root };
 }
+
+/** A CRL signed by `issuer` (its key), listing `entries` (serials in hex; reason default keyCompromise: pkijs cannot read an entry with an empty extension list, which the generator writes without one). */
+export async function makeCrl(issuer: { cert: X509.X509Certificate; key: TestKey }, entries: { serial: string; reason?: number; invalidity?: Date; revokedAt?: Date }[], o: { thisUpdate?: Date; nextUpdate?: Date | null } = {}): Promise<Buffer> {
+  const lib = await x509lib();
+  const crl = await lib.X509CrlGenerator.create({
+    issuer: issuer.cert.subject,
+    thisUpdate: o.thisUpdate ?? new Date('2026-01-01T00:00:00Z'),
+    ...(o.nextUpdate === null ? {} : { nextUpdate: o.nextUpdate ?? new Date('2027-06-01T00:00:00Z') }),
+    signingAlgorithm: { name: issuer.key.alg.name, hash: issuer.key.alg.name === 'ECDSA' ? (issuer.key.alg as { hash: string }).hash : 'SHA-256' } as never,
+    signingKey: issuer.key.pair.privateKey as never,
+    entries: entries.map((e) => ({ serialNumber: e.serial, revocationDate: e.revokedAt ?? new Date('2026-02-01T00:00:00Z'), reason: e.reason ?? 1, ...(e.invalidity ? { invalidity: e.invalidity } : {}) })),
+  });
+  return Buffer.from(crl.rawData);
+}

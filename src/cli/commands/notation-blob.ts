@@ -2,17 +2,21 @@
 // signatures of files, answering like `notation blob …` (notation v2.0.0-alpha.1
 // cmd/notation/blob/: its flags, messages and output; notation v1.3 has no blob commands), with
 // notation's trustpolicy.blob.json read from notation's configuration directory.
-import { X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { VouchError } from '../../core/index.js';
+import type { HttpTransport } from '../../http/index.js';
 import { blobSignaturePath, checkContentMediaType, signBlob, signatureFormatOfPath, verifyBlob, type BlobVerifyResult } from '../../client/notation-blob.js';
 import {
   importNotationBlobTrustPolicy, notationConfigDir, readNotationBlobTrustPolicy, readNotationBlobTrustPolicyBytes, readNotationTrustStores,
 } from '../../keys/notation.js';
-import { MAX_ENVELOPE_BYTES, SIGNATURE_FORMATS, parseBlobTrustPolicy, parseSignatureFormat, thumbprint, verifyEnvelope, type Certificate, type NotationEnvelope } from '../../sig/index.js';
+import {
+  MAX_ENVELOPE_BYTES, SIGNATURE_FORMATS, describeNotationEnvelope, parseBlobTrustPolicy, parseSignatureFormat,
+  type DescribedCertificate, type DescribedSignature, type ShownTime,
+} from '../../sig/index.js';
 import type { Context } from '../context.js';
-import { parseGoDuration, parseUserMetadata, printUserMetadata, readSigningKey } from './notation.js';
+import { goAnsic, goRfc3339 } from './notation-inspect.js';
+import { parseGoDuration, parseUserMetadata, printUserMetadata, readSigningKey, revocationSources, timestamperFor } from './notation.js';
 
 export interface BlobSignCommandOptions {
   key?: string;
@@ -23,6 +27,8 @@ export interface BlobSignCommandOptions {
   mediaType: string;
   signatureDirectory?: string;
   force?: boolean;
+  timestampUrl?: string;
+  timestampRootCert?: string;
 }
 
 export interface BlobVerifyCommandOptions {
@@ -44,10 +50,17 @@ export async function blobSignCommand(ctx: Context, blobPath: string, opts: Blob
   // notation v2.0.0-alpha.1: the signature goes to the current directory unless --signature-directory
   // says otherwise (later notation sources default to the blob's directory)
   const signatureDirectory = opts.signatureDirectory ?? '.';
-  await signBlob({
-    blobPath: resolve(ctx.cwd, blobPath), signatureDirectory: resolve(ctx.cwd, signatureDirectory), format, mediaType: opts.mediaType,
-    privateKey, chain, now: ctx.now(), userMetadata, force: Boolean(opts.force), ...(expiryMs !== undefined ? { expiryMs } : {}),
-  });
+  const transports: HttpTransport[] = [];
+  try {
+    const timestamp = await timestamperFor(ctx, opts, transports);
+    await signBlob({
+      blobPath: resolve(ctx.cwd, blobPath), signatureDirectory: resolve(ctx.cwd, signatureDirectory), format, mediaType: opts.mediaType,
+      privateKey, chain, now: ctx.now(), userMetadata, force: Boolean(opts.force), ...(expiryMs !== undefined ? { expiryMs } : {}),
+      ...(timestamp ? { timestamp } : {}),
+    });
+  } finally {
+    for (const t of transports) await t.close();
+  }
   // notation prints the paths as given, and (sic) a space before the second line
   ctx.io.out(`Successfully signed ${blobPath}\n Signature file written to ${blobSignaturePath(signatureDirectory, blobPath, format)}\n`);
 }
@@ -62,14 +75,17 @@ export async function blobVerifyCommand(ctx: Context, blobPath: string, opts: Bl
   const configDir = notationConfigDir(ctx.env);
   const { policy } = await readNotationBlobTrustPolicy(configDir);
   // notation prefixes every verification failure, a missing policy statement included
+  const transports: HttpTransport[] = [];
   const r: BlobVerifyResult = await verifyBlob({
     blobPath: resolve(ctx.cwd, blobPath), signaturePath: resolve(ctx.cwd, opts.signature), policy, userMetadata, now: ctx.now(),
-    readTrustStores: (stores) => readNotationTrustStores(configDir, stores),
+    readTrustStores: (stores) => readNotationTrustStores(configDir, stores), ...revocationSources(ctx, transports, false),
     ...(opts.policyName !== undefined ? { policyName: opts.policyName } : {}),
     ...(opts.mediaType !== undefined ? { mediaType: opts.mediaType } : {}),
   }).catch((err: unknown) => {
     if (err instanceof VouchError && err.code === 'POLICY_DENIED') throw new VouchError('POLICY_DENIED', `signature verification failed: ${err.message}`, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
     throw err;
+  }).finally(async () => {
+    for (const t of transports) await t.close();
   });
   if (opts.output === 'json') ctx.io.out(`${JSON.stringify({ ...r, blobPath, signaturePath: opts.signature }, null, 2)}\n`);
   if (!r.verified) {
@@ -89,19 +105,6 @@ export async function blobVerifyCommand(ctx: Context, blobPath: string, opts: Bl
   printUserMetadata(ctx, r.verdict?.userMetadata);
 }
 
-/** Go's pkix.Name.String(): the RDNs last first, comma-joined. */
-function goName(text: string): string {
-  return text.split('\n').reverse().join(',');
-}
-
-/** Go's time.ANSIC ("Mon Jan _2 15:04:05 2006"), in UTC. */
-function ansic(d: Date): string {
-  const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()] as string;
-  const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()] as string;
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return `${day} ${month} ${String(d.getUTCDate()).padStart(2, ' ')} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${d.getUTCFullYear()}`;
-}
-
 interface TreeNode { value: string; children: TreeNode[] }
 const node = (value: string, children: TreeNode[] = []): TreeNode => ({ value, children });
 const pair = (k: string, v: string, children: TreeNode[] = []): TreeNode => node(`${k}: ${v}`, children);
@@ -116,25 +119,26 @@ function printTree(n: TreeNode, prefix = '', marker = '', next = ''): string {
   return out;
 }
 
-function certificates(chain: readonly Certificate[]): { sha256: string; issuedTo: string; issuedBy: string; expiry: Date }[] {
-  return chain.map((c) => {
-    const x = new X509Certificate(c.der);
-    return { sha256: thumbprint(c), issuedTo: goName(x.subject), issuedBy: goName(x.issuer), expiry: c.notAfter };
-  });
-}
+/** Times as notation v2.0.0-alpha.1 blob inspect prints them: in UTC (Go prints the local zone). */
+const inUtc = (t: ShownTime): ShownTime => ({ date: t.date, offsetMinutes: 0 });
+const rfc3339 = (t: ShownTime): string => goRfc3339(inUtc(t));
+const ansic = (t: ShownTime): string => goAnsic(inUtc(t));
 
 /** The signed attributes as notation lists them: content type, scheme, time, expiry, then extended ones. */
-function signedAttributes(env: NotationEnvelope): [string, string | Date][] {
-  const h = env.header;
+function signedAttributes(s: DescribedSignature): [string, string | ShownTime][] {
   return [
-    ['contentType', h.cty], ['signingScheme', h.signingScheme], ['signingTime', h.signingTime],
-    ...(h.expiry ? [['expiry', h.expiry] as [string, Date]] : []),
-    ...Object.entries(h.extended).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)] as [string, string]),
+    ['contentType', s.contentType], ['signingScheme', s.signingScheme], ['signingTime', s.signingTime],
+    ...(s.expiry ? [['expiry', s.expiry] as [string, ShownTime]] : []),
+    ...Object.entries(s.extendedAttributes),
   ];
 }
 
 const TREE_LABELS: Record<string, string> = { contentType: 'content type', signingScheme: 'signing scheme', signingTime: 'signing time', expiry: 'expiry' };
 
+/**
+ * `notation blob inspect`: what a signature file claims, read without verifying it (as notation:
+ * any envelope it can parse), described by the same code as `notation inspect` (sig/notation/describe.ts).
+ */
 export async function blobInspectCommand(ctx: Context, signaturePath: string, opts: { output: string }): Promise<void> {
   if (opts.output !== 'tree' && opts.output !== 'json') throw new VouchError('INVALID_ARGUMENT', `unrecognized output format ${opts.output}`, { hint: '--output tree or --output json' });
   const format = signatureFormatOfPath(signaturePath);
@@ -142,45 +146,43 @@ export async function blobInspectCommand(ctx: Context, signaturePath: string, op
   const path = resolve(ctx.cwd, signaturePath);
   const st = await stat(path).catch(() => { throw new VouchError('FILE_NOT_FOUND', `failed to read signature file: open ${signaturePath}: no such file or directory`); });
   if (st.size > MAX_ENVELOPE_BYTES) throw new VouchError('TOO_LARGE', `signature file ${signaturePath} is ${st.size} bytes, over the limit of ${MAX_ENVELOPE_BYTES}`);
-  let env: NotationEnvelope;
-  try { env = await verifyEnvelope(mediaType, await readFile(path)); } catch (err) {
+  let s: DescribedSignature;
+  try { s = await describeNotationEnvelope(await readFile(path), mediaType); } catch (err) {
     throw new VouchError('INVALID_SIGNATURE', `failed to parse signature: ${(err as Error).message}`, { cause: err });
   }
-  const certs = certificates(env.chain);
-  const { annotations, ...artifact } = env.target;
+  const artifact = s.signedArtifact;
+  const ts = s.timestamp;
   if (opts.output === 'json') {
+    const certs = (list: readonly DescribedCertificate[]): unknown[] => list.map((c) => ({ SHA256Fingerprint: c.sha256Fingerprint, issuedTo: c.issuedTo, issuedBy: c.issuedBy, expiry: rfc3339(c.expiry) }));
     ctx.io.out(`${JSON.stringify({
-      signatureAlgorithm: algorithmName(env.header.alg),
+      signatureAlgorithm: s.signatureAlgorithm,
       signatureEnvelopeType: mediaType,
-      signedAttributes: Object.fromEntries(signedAttributes(env).map(([k, v]) => [k, v instanceof Date ? v.toISOString().replace('.000Z', 'Z') : v])),
-      userDefinedAttributes: annotations ?? null,
-      unsignedAttributes: { ...(env.signingAgent ? { signingAgent: env.signingAgent } : {}), ...(env.timestampToken ? { timestampSignature: { error: 'vouch does not parse timestamp countersignatures yet' } } : {}) },
-      certificates: certs.map((c) => ({ SHA256Fingerprint: c.sha256, issuedTo: c.issuedTo, issuedBy: c.issuedBy, expiry: c.expiry.toISOString().replace('.000Z', 'Z') })),
+      signedAttributes: Object.fromEntries(signedAttributes(s).map(([k, v]) => [k, typeof v === 'string' ? v : rfc3339(v)])),
+      userDefinedAttributes: s.userDefinedAttributes ?? null,
+      unsignedAttributes: {
+        ...(s.signingAgent ? { signingAgent: s.signingAgent } : {}),
+        ...(ts ? { timestampSignature: ts.error !== undefined ? { error: ts.error } : { timestamp: rfc3339(ts.timestamp as ShownTime), certificates: certs(ts.certificates ?? []) } } : {}),
+      },
+      certificates: certs(s.certificates),
       signedArtifact: artifact,
     }, null, 2)}\n`);
     return;
   }
+  const certNodes = (list: readonly DescribedCertificate[]): TreeNode[] => list.map((c) => pair('SHA256 fingerprint', c.sha256Fingerprint, [pair('issued to', c.issuedTo), pair('issued by', c.issuedBy), pair('expiry', ansic(c.expiry))]));
+  const annotations = s.userDefinedAttributes ?? {};
   const tree = node(signaturePath, [
-    pair('signature algorithm', algorithmName(env.header.alg)),
+    pair('signature algorithm', s.signatureAlgorithm),
     pair('signature envelope type', mediaType),
-    node('signed attributes', signedAttributes(env).map(([k, v]) => pair(TREE_LABELS[k] ?? k, v instanceof Date ? ansic(v) : v))),
-    node('user defined attributes', Object.keys(annotations ?? {}).length === 0 ? [node('(empty)')] : Object.keys(annotations ?? {}).sort().map((k) => pair(k, (annotations ?? {})[k] as string))),
+    node('signed attributes', signedAttributes(s).map(([k, v]) => pair(TREE_LABELS[k] ?? k, typeof v === 'string' ? v : ansic(v)))),
+    node('user defined attributes', Object.keys(annotations).length === 0 ? [node('(empty)')] : Object.keys(annotations).sort().map((k) => pair(k, annotations[k] as string))),
     node('unsigned attributes', [
-      ...(env.signingAgent ? [pair('signing agent', env.signingAgent)] : []),
-      ...(env.timestampToken ? [node('timestamp signature', [pair('error', 'vouch does not parse timestamp countersignatures yet')])] : []),
+      ...(s.signingAgent ? [pair('signing agent', s.signingAgent)] : []),
+      ...(ts ? [node('timestamp signature', ts.error !== undefined ? [pair('error', ts.error)] : [pair('timestamp', ansic(ts.timestamp as ShownTime)), node('certificates', certNodes(ts.certificates ?? []))])] : []),
     ]),
-    node('certificates', certs.map((c) => pair('SHA256 fingerprint', c.sha256, [pair('issued to', c.issuedTo), pair('issued by', c.issuedBy), pair('expiry', ansic(c.expiry))]))),
+    node('certificates', certNodes(s.certificates)),
     node('signed artifact', [pair('media type', artifact.mediaType), pair('digest', artifact.digest), pair('size', String(artifact.size))]),
   ]);
   ctx.io.out(printTree(tree));
-}
-
-/** notation-go plugin/proto EncodeSigningAlgorithm names. */
-function algorithmName(alg: string): string {
-  return {
-    PS256: 'RSASSA-PSS-SHA-256', PS384: 'RSASSA-PSS-SHA-384', PS512: 'RSASSA-PSS-SHA-512',
-    ES256: 'ECDSA-SHA-256', ES384: 'ECDSA-SHA-384', ES512: 'ECDSA-SHA-512',
-  }[alg] ?? alg;
 }
 
 export async function blobPolicyImportCommand(ctx: Context, file: string, opts: { force?: boolean }): Promise<void> {

@@ -19,6 +19,7 @@ export const HEADER_EXPIRY = 'io.cncf.notary.expiry';
 export const HEADER_SIGNING_AGENT = 'io.cncf.notary.signingAgent';
 export const HEADER_TIMESTAMP = 'io.cncf.notary.timestampSignature';
 export const HEADER_VERIFICATION_PLUGIN = 'io.cncf.notary.verificationPlugin';
+export const HEADER_VERIFICATION_PLUGIN_MIN_VERSION = 'io.cncf.notary.verificationPluginMinVersion';
 
 /** notation-go registry/repository.go: maxBlobSizeLimit and maxManifestSizeLimit. */
 export const MAX_ENVELOPE_BYTES = 32 * 1024 * 1024;

@@ -12,7 +12,7 @@ import {
   HEADER_TIMESTAMP, MAX_CHAIN_LENGTH, MAX_ENVELOPE_BYTES, NOTATION_PAYLOAD_TYPE, SIGNING_AGENT, SIGNING_SCHEME_AUTHORITY, SIGNING_SCHEME_X509,
 } from './constants.js';
 import type { EnvelopeSignOptions, NotationEnvelope, SignedEnvelope } from './envelope.js';
-import { checkSignedContent, prepareSigning, signPrimitive, verifyPrimitive, type ProtectedHeader } from './jws.js';
+import { checkSignedContent, prepareSigning, readPayload, verifyPrimitive, type ProtectedHeader } from './jws.js';
 
 /** RFC 9052 §3.1 and RFC 9360 §2 header labels. */
 const LABEL_ALG = 1;
@@ -154,6 +154,19 @@ function bstr(b: Uint8Array): Uint8Array {
  * INVALID_SIGNATURE (or INVALID_CERTIFICATE, TOO_LARGE) naming what is wrong.
  */
 export async function verifyCoseEnvelope(bytes: Uint8Array): Promise<NotationEnvelope> {
+  return decodeCoseEnvelope(bytes, true);
+}
+
+/**
+ * Reads a COSE envelope without checking its signature, its chain or the key's algorithm (what
+ * notation inspect shows: notation-core-go's Envelope.Content); the structure, the headers and the
+ * payload are checked as verifyCoseEnvelope checks them.
+ */
+export async function readCoseEnvelope(bytes: Uint8Array): Promise<NotationEnvelope> {
+  return decodeCoseEnvelope(bytes, false);
+}
+
+async function decodeCoseEnvelope(bytes: Uint8Array, verify: boolean): Promise<NotationEnvelope> {
   if (bytes.byteLength > MAX_ENVELOPE_BYTES) throw new VouchError('TOO_LARGE', `signature envelope is ${bytes.byteLength} bytes, over the limit of ${MAX_ENVELOPE_BYTES}`);
   const msg = decodeCbor(bytes, 'the COSE envelope');
   if (!(msg instanceof Tag) || Number(msg.tag) !== TAG_SIGN1) throw invalid('cbor: invalid COSE_Sign1_Tagged object: the envelope is not a CBOR tag 18 (COSE_Sign1)');
@@ -179,13 +192,15 @@ export async function verifyCoseEnvelope(bytes: Uint8Array): Promise<NotationEnv
   const leaf = chain[0] as Certificate;
 
   const header = parseProtected(protectedBytes);
-  // go-cose ensureVerificationAlgorithm: the header's alg is the one the leaf's key takes.
-  let keyAlg: JwsAlgorithm;
-  try { keyAlg = keySpecOf(leaf.node.publicKey).alg; } catch (err) { throw invalid(`signature is invalid. Error: ${(err as Error).message}`); }
-  if (keyAlg !== header.alg) throw invalid(`signature is invalid. Error: algorithm mismatch: the signing certificate's key takes ${keyAlg}, the protected header names ${header.alg}`);
-  const ok = (() => { try { return verifyPrimitive(header.alg, leaf.node.publicKey, toBeSigned(protectedBytes, payload), Buffer.from(signature), 'digest'); } catch { return false; } })();
-  if (!ok) throw invalid('signature is invalid. Error: verification error: the COSE signature does not verify with the signing certificate\'s key');
-  const target = checkSignedContent(header, chain, Buffer.from(payload));
+  if (verify) {
+    // go-cose ensureVerificationAlgorithm: the header's alg is the one the leaf's key takes.
+    let keyAlg: JwsAlgorithm;
+    try { keyAlg = keySpecOf(leaf.node.publicKey).alg; } catch (err) { throw invalid(`signature is invalid. Error: ${(err as Error).message}`); }
+    if (keyAlg !== header.alg) throw invalid(`signature is invalid. Error: algorithm mismatch: the signing certificate's key takes ${keyAlg}, the protected header names ${header.alg}`);
+    const ok = (() => { try { return verifyPrimitive(header.alg, leaf.node.publicKey, toBeSigned(protectedBytes, payload), Buffer.from(signature), 'digest'); } catch { return false; } })();
+    if (!ok) throw invalid('signature is invalid. Error: verification error: the COSE signature does not verify with the signing certificate\'s key');
+  }
+  const target = verify ? checkSignedContent(header, chain, Buffer.from(payload)) : readPayload(header, Buffer.from(payload));
   const out: NotationEnvelope = { format: 'cose', header, payloadBytes: Buffer.from(payload), target, chain, signature: Buffer.from(signature) };
   const agent = unprotected.get(HEADER_SIGNING_AGENT);
   if (typeof agent === 'string') out.signingAgent = agent;
@@ -199,7 +214,7 @@ export async function verifyCoseEnvelope(bytes: Uint8Array): Promise<NotationEnv
 
 /** Signs a target as `notation sign --signature-format cose` does (scheme notary.x509). */
 export async function signCose(opts: EnvelopeSignOptions): Promise<SignedEnvelope> {
-  const { signingTime, expiry, chain, spec, payload } = await prepareSigning(opts);
+  const { signingTime, expiry, spec, payload, sign } = await prepareSigning(opts);
   const seconds = (d: Date): Tag => new Tag(TAG_EPOCH_TIME, Math.floor(d.getTime() / 1000));
   const protectedHeader = new Map<string | number, unknown>([
     [LABEL_ALG, COSE_ALGORITHMS[spec.alg]],
@@ -211,12 +226,12 @@ export async function signCose(opts: EnvelopeSignOptions): Promise<SignedEnvelop
   ]);
   // go-cose encodes with SortCoreDeterministic and definite lengths.
   const protectedBytes = encode(protectedHeader, { cde: true });
-  const signature = signPrimitive(spec.alg, opts.privateKey, toBeSigned(protectedBytes, payload));
+  const { signature, chain } = await sign(toBeSigned(protectedBytes, payload));
   const unprotected = new Map<string | number, unknown>([
     [LABEL_X5CHAIN, chain.map((c) => bstr(c.der))],
     [HEADER_SIGNING_AGENT, opts.signingAgent ?? SIGNING_AGENT],
   ]);
-  if (opts.timestamp) unprotected.set(HEADER_TIMESTAMP, bstr(await opts.timestamp(signature)));
+  if (opts.timestamp) unprotected.set(HEADER_TIMESTAMP, bstr(await opts.timestamp(signature, spec.hash)));
   const envelope = Buffer.from(encode(new Tag(TAG_SIGN1, [bstr(protectedBytes), unprotected, bstr(payload), bstr(signature)]), { cde: true }));
   return { envelope, mediaType: COSE_ENVELOPE_TYPE, chain, thumbprints: chain.map(thumbprint), signingTime };
 }

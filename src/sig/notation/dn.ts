@@ -4,6 +4,7 @@
 // attribute type, `S` read as `ST`, and C, ST and O required. A certificate's subject is read the
 // way Go prints it (pkix.Name.String()): only the attribute types Go names; others make it
 // unusable for identity matching, as in notation.
+import * as asn1js from 'asn1js';
 import { VouchError } from '../../core/index.js';
 import type { Certificate } from './certs.js';
 
@@ -123,4 +124,76 @@ export function certificateSubjectDn(cert: Certificate): DistinguishedName {
     }
   }
   return out;
+}
+
+/** The types Go parses into pkix.Name fields, in the order Name.ToRDNSequence writes them. */
+const GO_FIELD_ORDER = ['2.5.4.6', '2.5.4.8', '2.5.4.7', '2.5.4.9', '2.5.4.17', '2.5.4.10', '2.5.4.11', '2.5.4.3', '2.5.4.5'];
+/** Of those, the ones Go keeps only once (the last value wins). */
+const GO_SINGLE_VALUED = new Set(['2.5.4.3', '2.5.4.5']);
+
+/** The characters Go's asn1 writes as a PrintableString (else UTF8String): encoding/asn1 isPrintable. */
+const GO_PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
+
+function derLength(n: number): Buffer {
+  if (n < 0x80) return Buffer.from([n]);
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v % 256);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+
+/** `OID=#hex` of a type Go has no name for: the value re-encoded as Go's asn1.Marshal writes a string. */
+function goHexValue(value: string | undefined, raw: ArrayBuffer): string {
+  if (value === undefined) return Buffer.from(raw).toString('hex');
+  const body = Buffer.from(value, 'utf8');
+  return Buffer.concat([Buffer.from([GO_PRINTABLE.test(value) ? 0x13 : 0x0c]), derLength(body.byteLength), body]).toString('hex');
+}
+
+/** RDNSequence.String's escaping of one value. */
+function goEscape(value: string): string {
+  const bytes = Buffer.byteLength(value);
+  let out = '';
+  let k = 0;
+  for (const c of value) {
+    const escape = ',+"\\<>;'.includes(c) || (c === ' ' && (k === 0 || k === bytes - 1)) || (c === '#' && k === 0);
+    out += escape ? `\\${c}` : c;
+    k += Buffer.byteLength(c);
+  }
+  return out;
+}
+
+/**
+ * A certificate name (DER) as Go's pkix.Name.String() prints a parsed one, which is what notation
+ * shows as "issued to" / "issued by" and "Issuer:" / "Subject:": the known attributes grouped by
+ * type (SERIALNUMBER, CN, OU, O, POSTALCODE, STREET, L, ST, C, in that order as printed), then the
+ * others as `OID=#hex`, in reverse order of appearance.
+ */
+export function goDistinguishedName(der: ArrayBuffer): string {
+  const parsed = asn1js.fromBER(der);
+  if (parsed.offset === -1 || !(parsed.result instanceof asn1js.Sequence)) throw new VouchError('INVALID_CERTIFICATE', 'a certificate name is not a DER sequence');
+  const fields = new Map<string, string[]>();
+  const others: { oid: string; hex: string }[] = [];
+  for (const rdn of parsed.result.valueBlock.value) {
+    if (!(rdn instanceof asn1js.Set)) throw new VouchError('INVALID_CERTIFICATE', 'a certificate name holds a relative name that is not a set');
+    for (const atv of rdn.valueBlock.value) {
+      const parts = atv instanceof asn1js.Sequence ? atv.valueBlock.value : [];
+      const [type, value] = parts;
+      if (!(type instanceof asn1js.ObjectIdentifier) || value === undefined) throw new VouchError('INVALID_CERTIFICATE', 'a certificate name holds a malformed attribute');
+      const oid = type.valueBlock.toString();
+      const text = (value.valueBlock as { value?: unknown }).value;
+      const str = typeof text === 'string' ? text : undefined;
+      if (GO_FIELD_ORDER.includes(oid)) {
+        if (str === undefined) continue;
+        if (GO_SINGLE_VALUED.has(oid)) fields.set(oid, [str]);
+        else fields.set(oid, [...(fields.get(oid) ?? []), str]);
+      } else {
+        others.push({ oid, hex: goHexValue(str, value.toBER()) });
+      }
+    }
+  }
+  const rdns: string[] = others.map((o) => `${o.oid}=#${o.hex}`);
+  for (const oid of GO_FIELD_ORDER) {
+    const values = fields.get(oid);
+    if (values && values.length > 0) rdns.push(values.map((v) => `${GO_ATTRIBUTE_NAMES[oid] as string}=${goEscape(v)}`).join('+'));
+  }
+  return rdns.reverse().join(',');
 }

@@ -6,7 +6,8 @@
 import { constants, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { VouchError, fromBase64, isBase64, isJsonObject, parseJson, type JsonObject } from '../../core/index.js';
 import { hashOfAlgorithm, keySpecOf, parseCertificates, thumbprint, validateCodeSigningChain, type Certificate, type JwsAlgorithm, type KeySpec } from './certs.js';
-import type { EnvelopeSignOptions, NotationEnvelope } from './envelope.js';
+import type { EnvelopeSignOptions, NotationEnvelope, PluginRawSigner } from './envelope.js';
+import { keySpecName, pluginRefused } from './plugin.js';
 import {
   HEADER_AUTHENTIC_SIGNING_TIME, HEADER_EXPIRY, HEADER_SIGNING_AGENT, HEADER_SIGNING_SCHEME, HEADER_SIGNING_TIME, HEADER_TIMESTAMP,
   MAX_ENVELOPE_BYTES, NOTATION_PAYLOAD_TYPE, SIGNING_AGENT, SIGNING_SCHEME_AUTHORITY, SIGNING_SCHEME_X509,
@@ -30,6 +31,8 @@ export interface ProtectedHeader {
   expiry?: Date;
   /** protected members that are not Notary's own (critical or informational) */
   extended: Record<string, unknown>;
+  /** the signing time and expiry as written (RFC 3339, with the signer's offset), for display */
+  timeText?: { signingTime: string; expiry?: string };
 }
 
 /** A JWS envelope read and checked for integrity: the shape both formats share (envelope.ts). */
@@ -115,20 +118,22 @@ export interface SignedJws {
   signingTime: Date;
 }
 
-/** What both envelope formats sign: checked times, target, chain and key, and the payload bytes. */
+/** What both envelope formats sign: checked times, target and key spec, the payload bytes, and how to sign. */
 export interface PreparedSigning {
   signingTime: Date;
   expiry?: Date;
-  chain: Certificate[];
   spec: KeySpec;
   /** `{"targetArtifact": …}`, keys sorted as Go marshals them */
   payload: Buffer;
+  /** signs the envelope's signing input: the signature and the chain it verifies with, checked */
+  sign(data: Buffer): Promise<{ signature: Buffer; chain: Certificate[] }>;
 }
 
 /**
  * The checks notation-core-go base.Envelope.Sign runs before either format signs: times in whole
  * seconds, expiry after the signing time, a valid target, the key is the leaf's, and the chain
- * follows the code-signing rules at the signing time.
+ * follows the code-signing rules at the signing time. A plugin's chain comes with its signature,
+ * so for a plugin key those checks run on what it returns (see PluginRawSigner).
  */
 export async function prepareSigning(opts: JwsSignOptions): Promise<PreparedSigning> {
   const signingTime = new Date(Math.floor(opts.signingTime.getTime() / 1000) * 1000);
@@ -136,6 +141,11 @@ export async function prepareSigning(opts: JwsSignOptions): Promise<PreparedSign
   const expiry = opts.expiry ? new Date(Math.floor(opts.expiry.getTime() / 1000) * 1000) : undefined;
   if (expiry && expiry.getTime() <= signingTime.getTime()) throw new VouchError('INVALID_ARGUMENT', 'expiry cannot be equal or before the signing time');
   checkTarget(opts.target, 'the target artifact');
+  const target: TargetArtifact = { mediaType: opts.target.mediaType, digest: opts.target.digest, size: opts.target.size };
+  if (opts.target.annotations && Object.keys(opts.target.annotations).length > 0) target.annotations = { ...opts.target.annotations };
+  const payload = Buffer.from(sortedJson({ targetArtifact: target }));
+  const times = { signingTime, ...(expiry ? { expiry } : {}) };
+  if ('signer' in opts) return { ...times, spec: opts.signer.keySpec, payload, sign: (data) => signWithPlugin(opts.signer, signingTime, data) };
   const chain = await parseCertificates(opts.chain, 'the signing certificate chain');
   const leaf = chain[0] as Certificate;
   const spec = keySpecOf(leaf.node.publicKey);
@@ -144,14 +154,30 @@ export async function prepareSigning(opts: JwsSignOptions): Promise<PreparedSign
     throw new VouchError('INVALID_KEY', 'the private key does not match the public key of the signing certificate (the first certificate of the chain)', { hint: 'give --cert the chain whose first certificate was issued for --key' });
   }
   validateCodeSigningChain(chain, signingTime);
-  const target: TargetArtifact = { mediaType: opts.target.mediaType, digest: opts.target.digest, size: opts.target.size };
-  if (opts.target.annotations && Object.keys(opts.target.annotations).length > 0) target.annotations = { ...opts.target.annotations };
-  return { signingTime, ...(expiry ? { expiry } : {}), chain, spec, payload: Buffer.from(sortedJson({ targetArtifact: target })) };
+  const privateKey = opts.privateKey;
+  return { ...times, spec, payload, sign: async (data) => ({ signature: signPrimitive(spec.alg, privateKey, data), chain }) };
+}
+
+/**
+ * generate-signature through the plugin, and what notation-go signer/plugin.go checks of its
+ * answer: the chain parses, its leaf's key is the one describe-key named, and it follows the
+ * code-signing rules at the signing time. (The finished envelope is verified by signEnvelope.)
+ */
+async function signWithPlugin(signer: PluginRawSigner, signingTime: Date, data: Buffer): Promise<{ signature: Buffer; chain: Certificate[] }> {
+  const { signature, chain: ders } = await signer.sign(data);
+  const chain = await parseCertificates(ders, `the certificate chain from plugin ${signer.plugin}`).catch((err: unknown) => { throw pluginRefused(signer.plugin, 'unusable certificate chain', err); });
+  let leafSpec: KeySpec;
+  try { leafSpec = keySpecOf((chain[0] as Certificate).node.publicKey); } catch (err) { throw pluginRefused(signer.plugin, 'the signing certificate has an unsupported key', err); }
+  if (leafSpec.alg !== signer.keySpec.alg || leafSpec.size !== signer.keySpec.size) {
+    throw pluginRefused(signer.plugin, `describe-key said key ${signer.keyId} is ${keySpecName(signer.keySpec)}, but the signing certificate's key is ${keySpecName(leafSpec)}`);
+  }
+  try { validateCodeSigningChain(chain, signingTime); } catch (err) { throw pluginRefused(signer.plugin, 'the certificate chain does not meet the Notary Project certificate requirements', err); }
+  return { signature, chain };
 }
 
 /** Signs a target as `notation sign --signature-format jws` does (scheme notary.x509). */
 export async function signJws(opts: JwsSignOptions): Promise<SignedJws> {
-  const { signingTime, expiry, chain, spec, payload } = await prepareSigning(opts);
+  const { signingTime, expiry, spec, payload, sign } = await prepareSigning(opts);
   const crit = [HEADER_SIGNING_SCHEME, ...(expiry ? [HEADER_EXPIRY] : [])];
   const header: Record<string, unknown> = {
     alg: spec.alg, crit, cty: NOTATION_PAYLOAD_TYPE,
@@ -161,9 +187,13 @@ export async function signJws(opts: JwsSignOptions): Promise<SignedJws> {
   };
   const protectedB64 = Buffer.from(sortedJson(header)).toString('base64url');
   const payloadB64 = payload.toString('base64url');
-  const signature = signPrimitive(spec.alg, opts.privateKey, Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii'));
-  const unprotected: Record<string, unknown> = { x5c: chain.map((c) => c.der.toString('base64')), [HEADER_SIGNING_AGENT]: opts.signingAgent ?? SIGNING_AGENT };
-  if (opts.timestamp) unprotected[HEADER_TIMESTAMP] = (await opts.timestamp(signature)).toString('base64');
+  const { signature, chain } = await sign(Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii'));
+  const token = opts.timestamp ? await opts.timestamp(signature, spec.hash) : undefined;
+  // notation-core-go jws unprotectedHeader: the token, x5c, the signing agent (Go's struct order)
+  const unprotected = {
+    ...(token ? { [HEADER_TIMESTAMP]: token.toString('base64') } : {}),
+    x5c: chain.map((c) => c.der.toString('base64')), [HEADER_SIGNING_AGENT]: opts.signingAgent ?? SIGNING_AGENT,
+  };
   const envelope = { payload: payloadB64, protected: protectedB64, header: unprotected, signature: signature.toString('base64url') };
   return { envelope: Buffer.from(JSON.stringify(envelope)), chain, thumbprints: chain.map(thumbprint), signingTime };
 }
@@ -227,7 +257,8 @@ function parseProtected(bytes: Buffer): ProtectedHeader {
   if (must.size > 0) throw invalid(`these required headers are not marked as critical: [${[...must].join(' ')}]`);
   const cty = v.cty;
   if (typeof cty !== 'string') throw invalid('"cty" header is missing');
-  return { alg: alg as JwsAlgorithm, cty, crit: crit as string[], signingScheme: scheme, signingTime, ...(expiry ? { expiry } : {}), extended };
+  const timeText = { signingTime: v[scheme === SIGNING_SCHEME_X509 ? HEADER_SIGNING_TIME : HEADER_AUTHENTIC_SIGNING_TIME] as string, ...(expiry ? { expiry: v[HEADER_EXPIRY] as string } : {}) };
+  return { alg: alg as JwsAlgorithm, cty, crit: crit as string[], signingScheme: scheme, signingTime, ...(expiry ? { expiry } : {}), extended, timeText };
 }
 
 /**
@@ -241,6 +272,11 @@ export function checkSignedContent(header: ProtectedHeader, chain: Certificate[]
   }
   const spec = keySpecOf((chain[0] as Certificate).node.publicKey);
   if (spec.alg !== header.alg) throw invalid(`mismatch between signature algorithm derived from signing certificate (${spec.alg}) and signing algorithm specified (${header.alg})`);
+  return readPayload(header, payloadBytes);
+}
+
+/** The payload is a Notary payload (checked by reading and by verifying alike): its signed target. */
+export function readPayload(header: ProtectedHeader, payloadBytes: Buffer): TargetArtifact {
   if (header.cty !== NOTATION_PAYLOAD_TYPE) throw invalid(`payload content type "${header.cty}" not supported`);
   let payload;
   try { payload = parseJson(payloadBytes, { what: 'the payload' }); } catch (err) { throw invalid(`payload error: ${(err as Error).message}`); }
@@ -256,6 +292,19 @@ export function checkSignedContent(header: ProtectedHeader, chain: Certificate[]
  * (or INVALID_CERTIFICATE, TOO_LARGE) naming what is wrong.
  */
 export async function verifyJwsEnvelope(bytes: Uint8Array): Promise<JwsEnvelope> {
+  return decodeJwsEnvelope(bytes, true);
+}
+
+/**
+ * Reads an envelope without checking its signature, its chain or the key's algorithm (what
+ * notation inspect shows: notation-core-go's Envelope.Content); the structure, the protected
+ * headers and the payload are checked as verifyJwsEnvelope checks them.
+ */
+export async function readJwsEnvelope(bytes: Uint8Array): Promise<JwsEnvelope> {
+  return decodeJwsEnvelope(bytes, false);
+}
+
+async function decodeJwsEnvelope(bytes: Uint8Array, verify: boolean): Promise<JwsEnvelope> {
   if (bytes.byteLength > MAX_ENVELOPE_BYTES) throw new VouchError('TOO_LARGE', `signature envelope is ${bytes.byteLength} bytes, over the limit of ${MAX_ENVELOPE_BYTES}`);
   let doc;
   try { doc = parseJson(bytes, { what: 'the JWS envelope' }); } catch (err) {
@@ -269,17 +318,18 @@ export async function verifyJwsEnvelope(bytes: Uint8Array): Promise<JwsEnvelope>
   const x5c = unprotected.x5c;
   if (!Array.isArray(x5c) || x5c.length === 0) throw invalid('certificate chain is not present');
   const chain = await parseCertificates(x5c.map((c, i) => fromStdBase64(c, `x5c[${i}]`)), 'the certificate chain (x5c)');
-  const leaf = chain[0] as Certificate;
   const protectedBytes = fromBase64Url(doc.protected, 'protected');
   const payloadBytes = fromBase64Url(doc.payload, 'payload');
   const signature = fromBase64Url(doc.signature, 'signature');
   if (signature.byteLength === 0) throw invalid('signature missing in jws-json envelope');
   const header = parseProtected(protectedBytes);
   const signingInput = Buffer.from(`${doc.protected as string}.${doc.payload as string}`, 'ascii');
-  let ok = false;
-  try { ok = verifyPrimitive(header.alg, leaf.node.publicKey, signingInput, signature); } catch { ok = false; }
-  if (!ok) throw invalid('signature is invalid. Error: the signature does not verify with the signing certificate\'s key');
-  const target = checkSignedContent(header, chain, payloadBytes);
+  if (verify) {
+    let ok = false;
+    try { ok = verifyPrimitive(header.alg, (chain[0] as Certificate).node.publicKey, signingInput, signature); } catch { ok = false; }
+    if (!ok) throw invalid('signature is invalid. Error: the signature does not verify with the signing certificate\'s key');
+  }
+  const target = verify ? checkSignedContent(header, chain, payloadBytes) : readPayload(header, payloadBytes);
   const out: JwsEnvelope = { format: 'jws', header, payloadBytes, target, chain, signature };
   if (typeof unprotected[HEADER_SIGNING_AGENT] === 'string') out.signingAgent = unprotected[HEADER_SIGNING_AGENT];
   if (unprotected[HEADER_TIMESTAMP] !== undefined) out.timestampToken = fromStdBase64(unprotected[HEADER_TIMESTAMP], HEADER_TIMESTAMP);

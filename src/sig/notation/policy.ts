@@ -43,6 +43,8 @@ export interface ResolvedPolicy {
   trustStores: { type: TrustStoreType; name: string }[];
   /** undefined: any identity (`*`) */
   trustedIdentities?: DistinguishedName[];
+  /** the statement's trustedIdentities as written (what a verification plugin is given) */
+  trustedIdentityStrings?: string[];
 }
 
 const TRUST_POLICY_LINK = 'https://notaryproject.dev/docs/quickstart/#create-a-trust-policy';
@@ -230,6 +232,7 @@ function resolveStatement(statement: Omit<TrustPolicyStatement, 'registryScopes'
     verifyTimestamp: statement.signatureVerification.verifyTimestamp === 'afterCertExpiry' ? 'afterCertExpiry' : 'always',
     trustStores: [...new Set(statement.trustStores)].map((s) => parseStoreRef(statement.name, s)),
     ...(ids ? { trustedIdentities: ids } : {}),
+    ...(level === 'skip' ? {} : { trustedIdentityStrings: [...statement.trustedIdentities] }),
   };
 }
 

@@ -5,17 +5,27 @@
 // descriptor and user metadata), each enforced, logged or skipped as the policy's level says.
 import * as asn1js from 'asn1js';
 import { VouchError, isVouchError, parseCertificateBundle } from '../../core/index.js';
-import { hashOfAlgorithm, parseCertificates, thumbprint, type Certificate, type HashName } from './certs.js';
-import { HEADER_VERIFICATION_PLUGIN, SIGNING_SCHEME_X509 } from './constants.js';
+import { hashOfAlgorithm, isIssuedBy, parseCertificates, thumbprint, validateTimestampingChain, type Certificate, type HashName } from './certs.js';
+import { HEADER_VERIFICATION_PLUGIN, HEADER_VERIFICATION_PLUGIN_MIN_VERSION, SIGNING_SCHEME_X509 } from './constants.js';
 import { certificateSubjectDn, isSubsetDn } from './dn.js';
 import type { NotationEnvelope } from './envelope.js';
 import { verifyEnvelope } from './format.js';
-import type { TargetArtifact } from './jws.js';
+import { formatRfc3339, type TargetArtifact } from './jws.js';
+import {
+  CAPABILITY_REVOCATION_CHECK, CAPABILITY_TRUSTED_IDENTITY, PLUGIN_CONTRACT_VERSION, compareSemver, isSemver, parseVerifySignature,
+  type PluginMetadata, type VerifyCapability, type VerifySignatureRequest,
+} from './plugin.js';
 import { CHECKS, type CheckAction, type CheckName, type ResolvedPolicy, type TrustStoreType } from './policy.js';
+import type { OcspQuery } from './ocsp.js';
+import { checkChainRevocation, type ChainRevocationResult, type CrlFetcher, type RevocationSources } from './revocation.js';
+import { verifyTimestampToken } from './timestamp.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'inconclusive' | 'skipped';
-/** The policy's checks, plus the two notation applies to every signature that passes them. */
-export type VerdictCheck = CheckName | 'targetArtifact' | 'userMetadata';
+/**
+ * The policy's checks, plus the two notation applies to every signature that passes them, and
+ * the verification plugin a signature names (always enforced, as notation fails on any plugin error).
+ */
+export type VerdictCheck = CheckName | 'targetArtifact' | 'userMetadata' | 'verificationPlugin';
 
 export interface CheckResult {
   check: VerdictCheck;
@@ -63,6 +73,24 @@ export interface NotationVerifyOptions {
   /** `-m key=value`: every pair must be in the signed annotations */
   userMetadata?: Record<string, string>;
   now: Date;
+  /** runs the verification plugins signatures name (I/O, the caller's); without it such signatures are inconclusive */
+  plugins?: VerificationPluginHost;
+  /** `--plugin-config key=value`, passed to the verification plugin */
+  pluginConfig?: Record<string, string>;
+  /**
+   * Where CRLs come from (the network through a cache, or the cache only): the revocation check
+   * of the signing chain and of a timestamp's TSA chain. Without it, a certificate that names a
+   * CRL has an unknown status.
+   */
+  fetchCrl?: CrlFetcher;
+  /** sends OCSP requests (the same checks, for certificates that name a responder) */
+  queryOcsp?: OcspQuery;
+}
+
+/** Verification plugins as the caller runs them: metadata, and the raw verify-signature answer. */
+export interface VerificationPluginHost {
+  metadata(name: string, pluginConfig: Record<string, string>): Promise<PluginMetadata>;
+  verifySignature(name: string, request: VerifySignatureRequest): Promise<Uint8Array>;
 }
 
 /** Certificates of a trust store file: PEM (one or more) or DER (one or more, back to back), as notation-core-go ReadCertificateFile. */
@@ -92,7 +120,7 @@ class Checks {
   readonly results: CheckResult[] = [];
   constructor(private readonly policy: ResolvedPolicy) {}
   add(check: VerdictCheck, status: Exclude<CheckStatus, 'skipped'>, message?: string): CheckResult {
-    const action = check === 'targetArtifact' || check === 'userMetadata' ? 'enforce' : this.policy.actions[check];
+    const action = check === 'targetArtifact' || check === 'userMetadata' || check === 'verificationPlugin' ? 'enforce' : this.policy.actions[check];
     const r: CheckResult = { check, status, action, ...(message !== undefined ? { message } : {}) };
     this.results.push(r);
     return r;
@@ -101,10 +129,6 @@ class Checks {
   critical(r: CheckResult): boolean {
     return r.action === 'enforce' && r.status !== 'passed';
   }
-}
-
-function hasRevocationInfo(cert: Certificate): boolean {
-  return cert.lib.extensions.some((e) => e.type === '2.5.29.31' || (e.type === '1.3.6.1.5.5.7.1.1' && ((e as unknown as { ocsp?: unknown[] }).ocsp?.length ?? 0) > 0));
 }
 
 async function trustedCertificates(opts: NotationVerifyOptions, type: TrustStoreType): Promise<Certificate[]> {
@@ -123,6 +147,8 @@ async function trustedCertificates(opts: NotationVerifyOptions, type: TrustStore
       let selfSigned = false;
       try { selfSigned = c.node.verify(c.node.publicKey); } catch { selfSigned = false; }
       if (!bc?.ca && !selfSigned) throw new VouchError('INVALID_CERTIFICATE', `certificate with subject "${c.subject}" in trust store ${store.name} of type ${store.type} is not a CA certificate or self-signed signing certificate`);
+      // notation-go truststore isRootCACertificate: a tsa store holds root CAs only
+      if (type === 'tsa' && !isIssuedBy(c, c)) throw new VouchError('INVALID_CERTIFICATE', `trusted certificate in trust store ${store.name} of type ${store.type} is invalid: certificate with subject "${c.subject}" is not a root CA certificate`);
     }
     out.push(...certs);
   }
@@ -219,14 +245,20 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
     return verdict(checks);
   }
   const critical = env.header.crit.filter((c) => c in env.header.extended);
-  if (critical.length > 0) {
-    const plugin = env.header.extended[HEADER_VERIFICATION_PLUGIN];
-    checks.add('integrity', 'inconclusive', typeof plugin === 'string'
-      ? `the signature requires the verification plugin "${plugin}"; vouch does not run verification plugins yet`
-      : `the signature has critical attributes vouch does not understand: ${critical.join(', ')}`);
+  if (critical.length > 0 && !(HEADER_VERIFICATION_PLUGIN in env.header.extended)) {
+    checks.add('integrity', 'inconclusive', `the signature has critical attributes vouch does not understand: ${critical.join(', ')}`);
     return verdict(checks, env);
   }
   checks.add('integrity', 'passed');
+  let plugin: VerificationPluginUse | undefined;
+  try {
+    plugin = await verificationPlugin(env, opts);
+  } catch (err) {
+    if (!isVouchError(err)) throw err;
+    checks.add('verificationPlugin', 'inconclusive', err.message);
+    return verdict(checks, env);
+  }
+  const pluginDoes = (c: VerifyCapability): boolean => plugin?.capabilities.includes(c) ?? false;
 
   // authenticity: a certificate of the chain is in the trust stores, and the leaf is a trusted identity
   const storeType: TrustStoreType = env.header.signingScheme === SIGNING_SCHEME_X509 ? 'ca' : 'signingAuthority';
@@ -245,7 +277,7 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
     authenticity = checks.add('authenticity', 'failed', err.message);
   }
   if (checks.critical(authenticity)) return verdict(checks, env);
-  if (policy.trustedIdentities !== undefined) {
+  if (policy.trustedIdentities !== undefined && !pluginDoes(CAPABILITY_TRUSTED_IDENTITY)) {
     let message: string | undefined;
     if (policy.trustedIdentities.length === 0) message = `no x509 trusted identities are configured in the trust policy "${policy.name}"`;
     else {
@@ -272,17 +304,20 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
   if (checks.critical(checks.add('expiry', expired ? 'failed' : 'passed', expired ? `digital signature has expired on "${iso(expiry)}"` : undefined))) return verdict(checks, env);
 
   // authentic timestamp
-  const ts = authenticTimestamp(env, policy, opts.now);
+  const ts = await authenticTimestamp(env, opts);
   if (checks.critical(checks.add('authenticTimestamp', ts.status, ts.message))) return verdict(checks, env);
 
-  // revocation
-  if (policy.actions.revocation !== 'skip') {
-    const named = env.chain.filter(hasRevocationInfo);
-    const r = named.length > 0
-      ? checks.add('revocation', 'inconclusive', `revocation status is unknown: certificate "${(named[0] as Certificate).subject}" names an OCSP or CRL location, and vouch does not check revocation yet`)
-      : checks.add('revocation', 'passed', 'no certificate in the chain names an OCSP or CRL location');
+  // revocation (notation-go verifyRevocation): revoked fails, unknown is inconclusive
+  if (policy.actions.revocation !== 'skip' && !pluginDoes(CAPABILITY_REVOCATION_CHECK)) {
+    const authentic = env.header.signingScheme === SIGNING_SCHEME_X509 ? undefined : env.header.signingTime;
+    const rr = await checkChainRevocation(env.chain, revocationSources(opts), opts.now, authentic);
+    const r = rr.status === 'ok'
+      ? checks.add('revocation', 'passed')
+      : checks.add('revocation', rr.status === 'revoked' ? 'failed' : 'inconclusive', revocationMessage('signing', rr));
     if (checks.critical(r)) return verdict(checks, env);
   }
+
+  if (plugin !== undefined && (await runVerificationPlugin(plugin, env, opts, checks, authenticity))) return verdict(checks, env);
 
   // the signed descriptor must be the artifact's (notation: content.Equal on mediaType, digest, size)
   const t = env.target;
@@ -310,8 +345,28 @@ export async function verifyNotationSignature(opts: NotationVerifyOptions): Prom
   return verdict(checks, env);
 }
 
-/** notation-go verifyAuthenticTimestamp without a TSA: every certificate valid now (notary.x509), or at the authentic signing time. */
-function authenticTimestamp(env: NotationEnvelope, policy: ResolvedPolicy, now: Date): { status: 'passed' | 'failed' | 'inconclusive'; message?: string } {
+const revocationSources = (opts: NotationVerifyOptions): RevocationSources => ({
+  ...(opts.fetchCrl ? { fetchCrl: opts.fetchCrl } : {}), ...(opts.queryOcsp ? { queryOcsp: opts.queryOcsp } : {}),
+});
+
+/** notation-go verifyRevocation / verifyTimestamp's messages for a revoked or unknown chain. */
+function revocationMessage(what: 'signing' | 'timestamping', rr: ChainRevocationResult): string {
+  const head = `${what} certificate with subject "${rr.subject ?? ''}" ${rr.status === 'revoked' ? 'is revoked' : 'revocation status is unknown'}`;
+  return rr.detail ? `${head} (${rr.detail})` : head;
+}
+
+type TimestampOutcome = { status: 'passed' | 'failed' | 'inconclusive'; message?: string };
+
+/**
+ * notation-go verifyAuthenticTimestamp. notary.x509: with a `tsa` trust store in the policy (and,
+ * under `verifyTimestamp: afterCertExpiry`, a chain that has expired), the envelope's RFC 3161
+ * token must verify over the signature value, chain to the tsa store at its time with a
+ * timestamping chain, fall within every signing certificate's validity, and its TSA chain must not
+ * be revoked; otherwise every certificate must be valid now. Signing authority: every certificate
+ * valid at the authentic signing time.
+ */
+async function authenticTimestamp(env: NotationEnvelope, opts: NotationVerifyOptions): Promise<TimestampOutcome> {
+  const { policy, now } = opts;
   if (env.header.signingScheme !== SIGNING_SCHEME_X509) {
     const at = env.header.signingTime;
     const bad = env.chain.find((c) => at < c.notBefore || at > c.notAfter);
@@ -319,12 +374,147 @@ function authenticTimestamp(env: NotationEnvelope, policy: ResolvedPolicy, now: 
   }
   const tsa = policy.trustStores.some((s) => s.type === 'tsa');
   const expired = env.chain.some((c) => now > c.notAfter);
-  if (tsa && (policy.verifyTimestamp === 'always' || expired)) {
-    return { status: 'inconclusive', message: 'the trust policy asks for an RFC 3161 timestamp (a tsa trust store), and vouch does not verify timestamps yet' };
+  if (!tsa || (policy.verifyTimestamp === 'afterCertExpiry' && !expired)) {
+    for (const c of env.chain) {
+      if (now < c.notBefore) return { status: 'failed', message: `verification time is before certificate "${c.subject}" validity period, it will be valid from "${iso(c.notBefore)}"` };
+      if (now > c.notAfter) return { status: 'failed', message: `verification time is after certificate "${c.subject}" validity period, it was expired at "${iso(c.notAfter)}"` };
+    }
+    return { status: 'passed' };
   }
-  for (const c of env.chain) {
-    if (now < c.notBefore) return { status: 'failed', message: `verification time is before certificate "${c.subject}" validity period, it will be valid from "${iso(c.notBefore)}"` };
-    if (now > c.notAfter) return { status: 'failed', message: `verification time is after certificate "${c.subject}" validity period, it was expired at "${iso(c.notAfter)}"` };
+  return verifyEnvelopeTimestamp(env.timestampToken, env.signature, env.chain, opts);
+}
+
+/**
+ * The timestamp half of verifyAuthenticTimestamp, envelope-agnostic: `token` (the envelope's
+ * unsigned timestamp attribute) over `signature` (the signature value it countersigns).
+ */
+export async function verifyEnvelopeTimestamp(token: Uint8Array | undefined, signature: Uint8Array, chain: readonly Certificate[], opts: NotationVerifyOptions): Promise<TimestampOutcome> {
+  if (!token || token.byteLength === 0) return { status: 'failed', message: 'no timestamp countersignature was found in the signature envelope' };
+  let trusted: Certificate[];
+  try { trusted = await trustedCertificates(opts, 'tsa'); } catch (err) {
+    if (!isVouchError(err)) throw err;
+    return { status: 'failed', message: `failed to load tsa trust store with error: ${err.message}` };
   }
+  if (trusted.length === 0) return { status: 'failed', message: 'no trusted TSA certificate found in trust store' };
+  let ts;
+  try { ts = await verifyTimestampToken(token, signature, trusted); } catch (err) {
+    if (!isVouchError(err)) throw err;
+    return { status: 'failed', message: err.message };
+  }
+  try { validateTimestampingChain(ts.tsaChain); } catch (err) {
+    if (!isVouchError(err)) throw err;
+    return { status: 'failed', message: `failed to validate the timestamping certificate chain with error: ${err.message}` };
+  }
+  const low = new Date(ts.time.getTime() - ts.accuracyMs);
+  const high = new Date(ts.time.getTime() + ts.accuracyMs);
+  const range = `[${iso(low)}, ${iso(high)}]`;
+  for (const c of chain) {
+    if (low < c.notBefore) return { status: 'failed', message: `timestamp ${range} can be before certificate "${c.subject}" validity period, it will be valid from "${iso(c.notBefore)}"` };
+    if (high > c.notAfter) return { status: 'failed', message: `timestamp ${range} can be after certificate "${c.subject}" validity period, it was expired at "${iso(c.notAfter)}"` };
+  }
+  const rr = await checkChainRevocation(ts.tsaChain, revocationSources(opts), opts.now);
+  if (rr.status !== 'ok') return { status: 'failed', message: revocationMessage('timestamping', rr) };
   return { status: 'passed' };
+}
+
+interface VerificationPluginUse {
+  name: string;
+  host: VerificationPluginHost;
+  /** its verification capabilities (trusted identity, revocation) */
+  capabilities: VerifyCapability[];
+  minVersion?: string;
+  /** critical extended attributes other than the plugin's own: the plugin must process them all */
+  unprocessed: string[];
+}
+
+/** A critical string attribute of the protected header, or undefined when absent (notation-go verifier/helpers.go). */
+function criticalString(env: NotationEnvelope, key: string): string | undefined {
+  if (!(key in env.header.extended)) return undefined;
+  if (!env.header.crit.includes(key)) throw new VouchError('INVALID_SIGNATURE', `${key} is not a critical Extended attribute`);
+  const v = env.header.extended[key];
+  if (typeof v !== 'string' || v.trim() === '') throw new VouchError('INVALID_SIGNATURE', `${key} from extended attribute is an empty string`);
+  return v;
+}
+
+/**
+ * The verification plugin the signature names (critical `io.cncf.notary.verificationPlugin`), found
+ * and checked as notation-go's processSignature does: a SemVer version at least
+ * `io.cncf.notary.verificationPluginMinVersion`, with a verification capability.
+ */
+async function verificationPlugin(env: NotationEnvelope, opts: NotationVerifyOptions): Promise<VerificationPluginUse | undefined> {
+  const name = criticalString(env, HEADER_VERIFICATION_PLUGIN);
+  if (name === undefined) return undefined;
+  const minVersion = criticalString(env, HEADER_VERIFICATION_PLUGIN_MIN_VERSION);
+  if (minVersion !== undefined && !isSemver(minVersion)) throw new VouchError('INVALID_SIGNATURE', `error while getting plugin minimum version, error: ${HEADER_VERIFICATION_PLUGIN_MIN_VERSION} from extended attribute is not a valid SemVer`);
+  if (!opts.plugins) throw new VouchError('PLUGIN', `the signature requires the verification plugin "${name}", and no plugin directory was given`);
+  let md: PluginMetadata;
+  try { md = await opts.plugins.metadata(name, opts.pluginConfig ?? {}); } catch (err) {
+    if (!isVouchError(err)) throw err;
+    throw new VouchError('PLUGIN', `error while locating the verification plugin "${name}", make sure the plugin is installed successfully before verifying the signature. error: ${err.message}`);
+  }
+  if (!isSemver(md.version)) throw new VouchError('PLUGIN', `plugin ${name} has pluginVersion ${md.version} which is not in valid semver format`);
+  if (minVersion !== undefined && compareSemver(md.version, minVersion) < 0) {
+    throw new VouchError('PLUGIN', `found plugin ${name} with version ${md.version} but signature verification needs plugin version greater than or equal to ${minVersion}`);
+  }
+  const capabilities = md.capabilities.filter((c): c is VerifyCapability => c === CAPABILITY_TRUSTED_IDENTITY || c === CAPABILITY_REVOCATION_CHECK);
+  if (capabilities.length === 0) {
+    throw new VouchError('PLUGIN', `digital signature requires plugin "${name}" with signature verification capabilities ("${CAPABILITY_TRUSTED_IDENTITY}" and/or "${CAPABILITY_REVOCATION_CHECK}") installed`);
+  }
+  const unprocessed = env.header.crit.filter((c) => c in env.header.extended && c !== HEADER_VERIFICATION_PLUGIN && c !== HEADER_VERIFICATION_PLUGIN_MIN_VERSION);
+  for (const k of unprocessed) {
+    const v = env.header.extended[k];
+    if (v !== null && typeof v !== 'string' && typeof v !== 'number') throw new VouchError('INVALID_SIGNATURE', `critical extended attribute "${k}" is not a JSON string, number or null, the only values passed to a verification plugin`);
+  }
+  return { name, host: opts.plugins, capabilities, ...(minVersion !== undefined ? { minVersion } : {}), unprocessed };
+}
+
+/**
+ * verify-signature for the capabilities the policy does not skip; its results become the
+ * authenticity (trusted identity) and revocation results. True when verification stops here.
+ */
+async function runVerificationPlugin(use: VerificationPluginUse, env: NotationEnvelope, opts: NotationVerifyOptions, checks: Checks, authenticity: CheckResult): Promise<boolean> {
+  const asked = use.capabilities.filter((c) => !(c === CAPABILITY_REVOCATION_CHECK && opts.policy.actions.revocation === 'skip'));
+  if (asked.length === 0) return false;
+  const h = env.header;
+  const request: VerifySignatureRequest = {
+    contractVersion: PLUGIN_CONTRACT_VERSION,
+    signature: {
+      criticalAttributes: {
+        contentType: h.cty,
+        signingScheme: h.signingScheme,
+        ...(h.expiry ? { expiry: formatRfc3339(h.expiry) } : {}),
+        ...(h.signingScheme !== SIGNING_SCHEME_X509 ? { authenticSigningTime: formatRfc3339(h.signingTime) } : {}),
+        verificationPlugin: use.name,
+        ...(use.minVersion !== undefined ? { verificationPluginMinVersion: use.minVersion } : {}),
+        extendedAttributes: Object.fromEntries(use.unprocessed.map((k) => [k, h.extended[k]])),
+      },
+      unprocessedAttributes: use.unprocessed,
+      certificateChain: env.chain.map((c) => c.der.toString('base64')),
+    },
+    trustPolicy: { trustedIdentities: opts.policy.trustedIdentityStrings ?? [], signatureVerification: asked },
+    ...(opts.pluginConfig && Object.keys(opts.pluginConfig).length > 0 ? { pluginConfig: opts.pluginConfig } : {}),
+  };
+  let results;
+  try {
+    results = parseVerifySignature(use.name, asked, use.unprocessed, await use.host.verifySignature(use.name, request));
+  } catch (err) {
+    if (!isVouchError(err)) throw err;
+    checks.add('verificationPlugin', 'failed', `failed to verify with plugin ${use.name}: ${err.message}`);
+    return true;
+  }
+  checks.add('verificationPlugin', 'passed');
+  const identity = results.get(CAPABILITY_TRUSTED_IDENTITY);
+  if (identity && !identity.success) {
+    authenticity.status = 'failed';
+    authenticity.message = `trusted identify verification by plugin "${use.name}" failed with reason "${identity.reason ?? ''}"`;
+    if (checks.critical(authenticity)) return true;
+  }
+  const revocation = results.get(CAPABILITY_REVOCATION_CHECK);
+  if (revocation) {
+    const r = revocation.success
+      ? checks.add('revocation', 'passed', `checked by the verification plugin "${use.name}"`)
+      : checks.add('revocation', 'failed', `revocation check by verification plugin "${use.name}" failed with reason "${revocation.reason ?? ''}"`);
+    if (checks.critical(r)) return true;
+  }
+  return false;
 }

@@ -90,6 +90,20 @@ test('blob inspect: notation\'s tree and JSON; the digest uses the key\'s hash (
   assert.match(parsed.signedArtifact.digest, /^sha384:/);
 });
 
+test('blob inspect shows what a signature claims without verifying it, as notation does (a JWS whose signature is broken)', async () => {
+  const path = await blob();
+  assert.equal((await sign(path, 'rsa-2048')).code, 0);
+  const sig = `${path}.jws.sig`;
+  const jws = JSON.parse(await readFile(sig, 'utf8')) as { signature: string };
+  jws.signature = Buffer.alloc(256, 7).toString('base64url');
+  await writeFile(sig, JSON.stringify(jws));
+  const shown = await runCli(['notation', 'blob', 'inspect', '-o', 'json', sig], env);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.equal((JSON.parse(shown.stdout) as { signatureAlgorithm: string }).signatureAlgorithm, 'RSASSA-PSS-SHA-256');
+  const verified = await runCli(['notation', 'blob', 'verify', '--signature', sig, path], env, dirname(path));
+  assert.equal(verified.code, 1, 'and verify refuses it');
+});
+
 test('refused with notation\'s message: a tampered blob, another media type, an untrusted identity, an unknown statement; nothing written', async () => {
   const path = await blob();
   assert.equal((await sign(path, 'rsa-2048')).code, 0);
@@ -237,6 +251,22 @@ test('signatures made by the real notation v2.0.0-alpha.1 (recorded: test/fixtur
     const inspected = await runCli(['notation', 'blob', 'inspect', 'data.bin.cose.sig'], e, home);
     assert.equal(inspected.code, 0, inspected.stderr);
     assert.equal(inspected.stdout, transcript);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+});
+
+test('a plugin key of signingkeys.json is refused by name for blobs (vouch signs blobs with key files only); nothing written', async () => {
+  const home = await mkdtemp(join(tmpdir(), 'vouch-nblob-plugin-'));
+  try {
+    const pluginEnv = { HOME: home, XDG_CONFIG_HOME: join(home, 'config') };
+    await mkdir(join(home, 'config', 'notation'), { recursive: true });
+    await writeFile(join(home, 'config', 'notation', 'signingkeys.json'), JSON.stringify({ default: 'kms', keys: [{ name: 'kms', id: 'arn:x', pluginName: 'com.example.kms' }] }));
+    const path = await blob();
+    const r = await runCli(['notation', 'blob', 'sign', path], pluginEnv, dirname(path));
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /signing key kms is held by the plugin com\.example\.kms, and vouch signs blobs with key files only/);
+    assert.deepEqual((await readdir(dirname(path))).sort(), ['app.tar.gz']);
   } finally {
     await rm(home, { recursive: true, force: true });
   }

@@ -59,18 +59,24 @@ test('trust stores: PEM and DER files read; a missing store, a symlinked store, 
   }
 });
 
-test("signing keys from notation's signingkeys.json: by name, the default, and notation's errors", async () => {
+test("signing keys from notation's signingkeys.json: by name, the default, plugin keys, and notation's errors", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'vouch-ncfg-'));
   try {
     await assert.rejects(resolveNotationSigningKey(dir), /default signing key not set/);
     await writeFile(join(dir, 'signingkeys.json'), JSON.stringify({
       default: 'b',
-      keys: [{ name: 'a', keyPath: '/k/a.key', certPath: '/k/a.crt' }, { name: 'b', keyPath: 'rel/b.key', certPath: 'rel/b.crt' }, { name: 'kms', id: 'arn:x', pluginName: 'com.example.kms' }],
+      keys: [{ name: 'a', keyPath: '/k/a.key', certPath: '/k/a.crt' }, { name: 'b', keyPath: 'rel/b.key', certPath: 'rel/b.crt' }, { name: 'kms', id: 'arn:x', pluginName: 'com.example.kms', pluginConfig: { region: 'eu' } },
+        { name: 'nokeyid', pluginName: 'com.example.kms' }],
     }));
     assert.deepEqual(await resolveNotationSigningKey(dir, 'a'), { name: 'a', keyPath: '/k/a.key', certPath: '/k/a.crt' });
     assert.deepEqual(await resolveNotationSigningKey(dir), { name: 'b', keyPath: join(dir, 'rel/b.key'), certPath: join(dir, 'rel/b.crt') });
     await assert.rejects(resolveNotationSigningKey(dir, 'zzz'), /signing key zzz not found/);
-    await assert.rejects(resolveNotationSigningKey(dir, 'kms'), /held by the plugin com\.example\.kms/);
+    assert.deepEqual(await resolveNotationSigningKey(dir, 'kms'), { name: 'kms', plugin: 'com.example.kms', keyId: 'arn:x', pluginConfig: { region: 'eu' } });
+    await assert.rejects(resolveNotationSigningKey(dir, 'nokeyid'), /held by the plugin com\.example\.kms but has no key "id"/);
+    // a pluginConfig that is not a string map makes the whole file unreadable, as Go's decoder refuses it (notation-go config.LoadSigningKeys)
+    await writeFile(join(dir, 'signingkeys.json'), JSON.stringify({ keys: [{ name: 'a', keyPath: '/k/a.key', certPath: '/k/a.crt' }, { name: 'badcfg', id: 'k', pluginName: 'p', pluginConfig: { n: 1 } }] }));
+    await assert.rejects(resolveNotationSigningKey(dir, 'badcfg'), /pluginConfig of key 'badcfg' is not a map of strings/);
+    await assert.rejects(resolveNotationSigningKey(dir, 'a'), /pluginConfig of key 'badcfg' is not a map of strings/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -9,7 +9,7 @@ import { decode, encode, Tag } from 'cbor2';
 import { isVouchError } from '../../../src/core/index.js';
 import {
   COSE_ENVELOPE_TYPE, MAX_ENVELOPE_BYTES, NOTATION_PAYLOAD_TYPE, applicablePolicy, parseTrustPolicy, signCose, signEnvelope, signPrimitive,
-  verifyCoseEnvelope, verifyEnvelope, verifyNotationSignature, type TargetArtifact,
+  verifyCoseEnvelope, verifyEnvelope, verifyNotationSignature, type TargetArtifact, type VerificationPluginHost, type VerifySignatureRequest,
 } from '../../../src/sig/index.js';
 import { makeChain, testKey, type Kind } from '../../support/x509.js';
 
@@ -253,4 +253,35 @@ test('the verifier takes COSE envelopes: a good one passes every check, a tamper
   assert.match(bad.failure?.message ?? '', /signature is invalid/);
   // a COSE envelope presented as JWS, and the reverse, fail integrity
   assert.equal((await verifyNotationSignature({ subject: TARGET, envelope: signed.envelope, envelopeMediaType: 'application/jose+json', policy, trustStores: {}, now: NOW })).failure?.check, 'integrity');
+});
+
+test('a COSE envelope that names a verification plugin is verified through it, as a JWS one is', async () => {
+  const chain = await makeChain('ec-256');
+  const policy = applicablePolicy(parseTrustPolicy(JSON.stringify({ version: '1.0', trustPolicies: [{ name: 'p', registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:test'], trustedIdentities: ['*'] }] })), 'r.example/app');
+  const envelope = craft(notaryHeader('ES256', [['io.cncf.notary.verificationPlugin', 'io.vouch.test'], ['com.example.tier', 'gold']], ['io.cncf.notary.signingScheme', 'io.cncf.notary.verificationPlugin', 'com.example.tier']), chain.key.privateKey, chain.ders, 'ES256');
+  const requests: VerifySignatureRequest[] = [];
+  const host = (success: boolean): VerificationPluginHost => ({
+    metadata: async (name) => ({ name, description: 'd', version: '1.2.0', url: 'u', supportedContractVersions: ['1.0'], capabilities: ['SIGNATURE_VERIFIER.TRUSTED_IDENTITY'] }),
+    verifySignature: async (_name, request) => {
+      requests.push(request);
+      return Buffer.from(JSON.stringify({ verificationResults: { 'SIGNATURE_VERIFIER.TRUSTED_IDENTITY': success ? { success } : { success, reason: 'not on the allow list' } }, processedAttributes: ['com.example.tier'] }));
+    },
+  });
+  const run = (plugins?: VerificationPluginHost): ReturnType<typeof verifyNotationSignature> => verifyNotationSignature({
+    subject: TARGET, envelope, envelopeMediaType: COSE_ENVELOPE_TYPE, policy, trustStores: { 'ca:test': [Buffer.from(chain.root.rawData)] }, now: NOW, ...(plugins ? { plugins } : {}),
+  });
+  const ok = await run(host(true));
+  assert.equal(ok.verified, true, JSON.stringify(ok.failure));
+  assert.equal(ok.checks.find((c) => c.check === 'verificationPlugin')?.status, 'passed');
+  const sent = requests[0]?.signature;
+  assert.equal(sent?.criticalAttributes.verificationPlugin, 'io.vouch.test');
+  assert.deepEqual(sent?.criticalAttributes.extendedAttributes, { 'com.example.tier': 'gold' });
+  assert.deepEqual(sent?.unprocessedAttributes, ['com.example.tier']);
+  assert.equal(sent?.certificateChain.length, chain.ders.length);
+  const denied = await run(host(false));
+  assert.equal(denied.failure?.check, 'authenticity');
+  assert.match(denied.failure?.message ?? '', /trusted identify verification by plugin "io\.vouch\.test" failed with reason "not on the allow list"/);
+  const without = await run();
+  assert.equal(without.failure?.check, 'verificationPlugin');
+  assert.equal(without.failure?.status, 'inconclusive');
 });
