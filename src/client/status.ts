@@ -292,14 +292,14 @@ const unverifiedStatus = (repository: string, code: ErrorCode, message: string):
  */
 async function readImages(store: RegistrySignatureStore, images: ReadonlyMap<string, string[]>): Promise<{ images: ImageSignatures[]; notChecked: number }> {
   const out: ImageSignatures[] = [];
-  const todo = [...images].slice(0, SIGNATURE_LIMITS.imagesPerRepository);
-  let notChecked = images.size - todo.length;
-  for (const [i, [reference, tags]] of todo.entries()) {
+  const chosen = [...images].slice(0, SIGNATURE_LIMITS.imagesPerRepository);
+  let notChecked = images.size - chosen.length;
+  for (const [i, [reference, tags]] of chosen.entries()) {
     const img = await readImageSignatures(store, reference, tags);
     const same = img.digest === undefined ? undefined : out.find((o) => o.digest === img.digest);
     if (same !== undefined) same.tags.push(...img.tags);
     else out.push(img);
-    if (img.error !== undefined) { notChecked += todo.length - i - 1; break; }
+    if (img.error !== undefined) { notChecked += chosen.length - i - 1; break; }
   }
   return { images: out, notChecked };
 }

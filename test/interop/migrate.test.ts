@@ -5,16 +5,13 @@
 // A missing peer is a failure, never a skip.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { goPeerBinary } from '../support/gopeers.js';
-import { check, run, startPeers, type ImageInfo, type Peers, type RunResult } from '../support/peers.js';
-import { REPO_PASS, ROOT_PASS, removeTempDirs, tempDir, vouchUser } from '../unit/client/helpers.js';
+import { signWithDockerAndNotary, requireDocker28 } from '../support/dct.js';
+import { run, startPeers, type ImageInfo, type Peers } from '../support/peers.js';
+import { removeTempDirs, vouchUser } from '../unit/client/helpers.js';
 
-const DOCKER = '/usr/local/bin/docker';
-const NOTARY_PASS = { NOTARY_ROOT_PASSPHRASE: ROOT_PASS, NOTARY_TARGETS_PASSPHRASE: REPO_PASS, NOTARY_SNAPSHOT_PASSPHRASE: REPO_PASS, NOTARY_DELEGATION_PASSPHRASE: REPO_PASS };
-const DOCKER_PASS = { DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: ROOT_PASS, DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: REPO_PASS };
 const COSIGN_PASSWORD = 'migrate-interop';
 
 let peers: Peers;
@@ -23,7 +20,7 @@ let img2: ImageInfo;
 const cosigns: Record<string, string> = {};
 
 before(async () => {
-  if (!existsSync(DOCKER)) throw new Error(`${DOCKER} is missing: a failure, not a skip`);
+  requireDocker28();
   [cosigns.v2, cosigns.v3] = await Promise.all([goPeerBinary('cosign'), goPeerBinary('cosign3')]) as [string, string];
   peers = await startPeers({ registry: true, notary: true, docker: true });
   img1 = await peers.makeImage('migrate/app', '1.0');
@@ -35,20 +32,10 @@ after(async () => {
   await removeTempDirs();
 });
 
-const docker = (config: string, args: string[]): Promise<RunResult> => peers.docker(args, { bin: DOCKER, config, env: DOCKER_PASS });
-const notary = (trustDir: string, args: string[]): Promise<RunResult> => peers.notary(args, { trustDir, env: NOTARY_PASS });
 
 test('DCT signatures from docker and notary move to cosign signatures that the real cosign v2 and v3 verify, once', async () => {
   const gun = peers.gun('migrate/app');
-  const cfg = await tempDir('docker-migrate-');
-  const keys = join(cfg, 'keys');
-  await mkdir(keys, { recursive: true });
-  for (const signer of ['bob', 'carol']) {
-    check(await docker(cfg, ['trust', 'key', 'generate', signer, '--dir', keys]), `docker trust key generate ${signer}`);
-    check(await docker(cfg, ['trust', 'signer', 'add', '--key', join(keys, `${signer}.pub`), signer, gun]), `docker trust signer add ${signer}`);
-  }
-  check(await notary(join(cfg, 'trust'), ['addhash', '-p', gun, '1.0', String(img1.size), '--sha256', img1.sha256, '-r', 'targets/bob']), 'notary addhash 1.0 as bob');
-  check(await notary(join(cfg, 'trust'), ['addhash', '-p', gun, '2.0', String(img2.size), '--sha256', img2.sha256, '-r', 'targets/carol']), 'notary addhash 2.0 as carol');
+  await signWithDockerAndNotary(peers, gun, ['bob', 'carol'], [{ tag: '1.0', image: img1, role: 'targets/bob' }, { tag: '2.0', image: img2, role: 'targets/carol' }]);
 
   const owner = await vouchUser(peers.notaryUrl as string, { ca: peers.ca, env: { COSIGN_PASSWORD, SSL_CERT_FILE: peers.ca } });
   for (const who of ['bob', 'carol']) await owner.ok(['cosign', 'generate-key-pair', '--output-key-prefix', join(owner.dir, `${who}-cosign`)]);

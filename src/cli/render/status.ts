@@ -26,8 +26,8 @@ function breaksFirst(st: RepoStatus, now: Date): string {
       : `  broken: ${f.name} is skipped by every client (${f.note ?? 'not verifiable'})\n`;
   }
   const verb = f.state === 'expired' ? 'expired' : 'expires';
-  const todo = f.renewedBy === 'signer' && f.kind === 'certificate' ? 'renew the certificate and sign again' : 're-sign it';
-  return `  first to break: ${f.name} ${verb} ${f.expires} (${relative(f.expires, now)}); its ${renewer(f)} must ${todo}\n`;
+  const remedy = f.renewedBy === 'signer' && f.kind === 'certificate' ? 'renew the certificate and sign again' : 're-sign it';
+  return `  first to break: ${f.name} ${verb} ${f.expires} (${relative(f.expires, now)}); its ${renewer(f)} must ${remedy}\n`;
 }
 
 /** Per image: its OCI signatures, each with its signer, its own expiry and every certificate of its chain. */
