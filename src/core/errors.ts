@@ -33,6 +33,7 @@ export const ERROR_OUTCOMES = {
   BAD_PASSPHRASE: 'inconclusive',
   NO_PASSPHRASE: 'inconclusive',
   INVALID_CERTIFICATE: 'failed',
+  IDENTITY_MISMATCH: 'failed',
   INSECURE_PERMISSIONS: 'inconclusive',
   // TUF metadata checks
   INVALID_METADATA: 'failed',

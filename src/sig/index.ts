@@ -3,3 +3,6 @@
 export * from './notation/index.js';
 // cosign signatures, under their own name: their constants and descriptors differ from Notation's.
 export * as cosign from './cosign/legacy.js';
+// Sigstore bundles and keyless (Fulcio) verification against a user-given trusted root.
+export * as keyless from './cosign/keyless.js';
+export * as trustroot from './cosign/trustroot.js';
