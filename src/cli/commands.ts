@@ -14,7 +14,7 @@ import type { VerifyCommandOptions } from './commands/verify.js';
 import type { PinCommandOptions } from './commands/pin.js';
 import type { StatusCommandOptions } from './commands/status.js';
 import type { DockerInstallOptions } from './commands/docker.js';
-import type { CosignSignOptions, CosignVerifyOptions } from './commands/cosign.js';
+import type { CosignSignBlobOptions, CosignSignOptions, CosignVerifyBlobOptions, CosignVerifyOptions } from './commands/cosign.js';
 import type { MigrateCommandOptions } from './commands/migrate.js';
 import type { NotationSignOptions, NotationVerifyCommandOptions } from './commands/notation.js';
 import type { BlobSignCommandOptions, BlobVerifyCommandOptions } from './commands/notation-blob.js';
@@ -246,7 +246,7 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
 
   const cosign = program
     .command('cosign')
-    .description('cosign signatures (legacy .sig format, key-based), like the cosign CLI: keys, sign, verify (docs/cosign.md)');
+    .description('cosign signatures (legacy .sig format; key-based, keyless verification offline), like the cosign CLI: keys, sign, verify, sign-blob, verify-blob (docs/cosign.md)');
   cosign
     .command('generate-key-pair')
     .description('generate an ECDSA P-256 key pair: cosign.key (encrypted with COSIGN_PASSWORD) and cosign.pub')
@@ -275,18 +275,58 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .addHelpText('after', '\nExit status: 0 when signed, 1 when not, 2 for a usage error.')
     .action((images: string[], opts: CosignSignOptions) =>
       run(async (ctx) => (await import('./commands/cosign.js')).cosignSign(ctx, images, opts))());
-  cosign
+  const keylessFlags = (c: Command): Command => c
+    .option('--certificate-identity <identity>', 'keyless: the signer identity the certificate must name (its subject alternative name)')
+    .option('--certificate-identity-regexp <regexp>', 'keyless: a regular expression the certificate identity must match')
+    .option('--certificate-oidc-issuer <url>', 'keyless: the OIDC issuer the certificate must name')
+    .option('--certificate-oidc-issuer-regexp <regexp>', 'keyless: a regular expression the OIDC issuer must match')
+    .option('--certificate-github-workflow-trigger <event>', 'keyless: the GitHub workflow trigger (certificate extension 1.3.6.1.4.1.57264.1.2)')
+    .option('--certificate-github-workflow-sha <sha>', 'keyless: the GitHub workflow commit (1.3.6.1.4.1.57264.1.3)')
+    .option('--certificate-github-workflow-name <name>', 'keyless: the GitHub workflow name (1.3.6.1.4.1.57264.1.4)')
+    .option('--certificate-github-workflow-repository <owner/repo>', 'keyless: the GitHub workflow repository (1.3.6.1.4.1.57264.1.5)')
+    .option('--certificate-github-workflow-ref <ref>', 'keyless: the GitHub workflow ref (1.3.6.1.4.1.57264.1.6)')
+    .option('--trusted-root <file>', 'keyless: a Sigstore trusted_root.json (Fulcio CAs, Rekor, CT logs, timestamp authorities); nothing is fetched')
+    .option('--insecure-ignore-tlog', 'do not require a transparency-log entry (with --key vouch needs it: --insecure-ignore-tlog=true)')
+    .option('--no-insecure-ignore-tlog', 'require a transparency-log entry');
+  keylessFlags(cosign
     .command('verify')
-    .description('verify cosign signatures of images with a public key; prints the verified payloads as JSON')
+    .description('verify cosign signatures of images with a public key, or keyless against a trusted root; prints the verified payloads as JSON')
     .argument('<image...>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST')
-    .requiredOption('--key <file>', 'cosign.pub')
+    .option('--key <file>', 'cosign.pub (without it: keyless, with --certificate-identity, --certificate-oidc-issuer and --trusted-root)')
     .option('-a, --annotations <key=value>', 'key=value pairs the signed payload must carry (repeatable)', collect)
-    .option('--insecure-ignore-tlog', 'do not require a transparency-log entry (vouch needs it: --insecure-ignore-tlog=true)')
-    .option('--no-insecure-ignore-tlog', 'require a transparency-log entry')
-    .option('-o, --output <format>', 'json (default) or text', 'json')
+    .option('-o, --output <format>', 'json (default) or text', 'json'))
     .addHelpText('after', '\nChecks go to stderr, the verified payloads to stdout. Exit status: 0 when every image has a verified\nsignature, 1 when one has none, 2 for a usage error.')
     .action((images: string[], opts: CosignVerifyOptions) =>
       run(async (ctx) => (await import('./commands/cosign.js')).cosignVerify(ctx, images, opts))());
+  cosign
+    .command('sign-blob')
+    .description('sign a file with a cosign key; prints the base64 signature (or writes --output-signature, --bundle)')
+    .argument('<blob>', 'the file to sign')
+    .requiredOption('--key <file>', 'cosign.key (COSIGN_PASSWORD decrypts it)')
+    .option('--bundle <file>', "write cosign's bundle file (a Sigstore bundle with --new-bundle-format)")
+    .option('--output-signature <file>', 'write the base64 signature to this file instead of stdout')
+    .option('--new-bundle-format', 'write a Sigstore bundle v0.3 to --bundle')
+    .option('--no-new-bundle-format', "write cosign's older bundle file")
+    .option('--tlog-upload', 'upload to a transparency log (the default; vouch cannot reach one: pass --tlog-upload=false)')
+    .option('--no-tlog-upload', 'do not upload to a transparency log')
+    .option('-y, --yes', 'skip confirmation prompts (accepted, as cosign)')
+    .action((blobPath: string, opts: CosignSignBlobOptions) =>
+      run(async (ctx) => (await import('./commands/cosign.js')).cosignSignBlob(ctx, blobPath, opts))());
+  keylessFlags(cosign
+    .command('verify-blob')
+    .description('verify a signature of a file with a public key, or keyless against a trusted root; "Verified OK" on stderr')
+    .argument('<blob>', 'the signed file')
+    .option('--key <file>', 'cosign.pub (without it: keyless)')
+    .option('--signature <file>', 'the signature (base64, as sign-blob writes it)')
+    .option('--bundle <file>', "cosign's bundle file or a Sigstore bundle (v0.1 to v0.3)")
+    .option('--certificate <file>', 'keyless: the signing certificate (PEM), with --signature')
+    .option('--certificate-chain <file>', 'keyless: its chain (PEM)')
+    .option('--rfc3161-timestamp <file>', "keyless: cosign's RFC 3161 timestamp file")
+    .option('--new-bundle-format', 'accepted: the bundle format is read from the file')
+    .option('--no-new-bundle-format', 'accepted: the bundle format is read from the file'))
+    .addHelpText('after', '\nExit status: 0 when the signature verifies, 1 when not, 2 for a usage error.')
+    .action((blobPath: string, opts: CosignVerifyBlobOptions) =>
+      run(async (ctx) => (await import('./commands/cosign.js')).cosignVerifyBlob(ctx, blobPath, opts))());
 
   program
     .command('server')

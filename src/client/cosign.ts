@@ -8,7 +8,7 @@ import { KeyedMutex, VouchError, digestOf, isVouchError } from '../core/index.js
 import type { RegistryClient } from '../oci/client.js';
 import { parseReference, type ImageReference } from '../oci/reference.js';
 import { OCI_MANIFEST } from '../oci/mediatypes.js';
-import { cosign } from '../sig/index.js';
+import { cosign, keyless } from '../sig/index.js';
 import type { Session } from './session.js';
 
 /** Where an image's signatures live: its own repository, or $COSIGN_REPOSITORY's. */
@@ -97,10 +97,16 @@ export interface CosignVerifyResult {
 }
 
 /**
- * `cosign verify --key --insecure-ignore-tlog`: every signature layer of the digest (at most the
- * format's bound) is checked; the image verifies when one does.
+ * Who may have signed a `.sig` layer: a public key (`cosign verify --key --insecure-ignore-tlog`),
+ * or keyless: a trusted root and an identity policy (the layer's certificate and Rekor annotations).
  */
-export async function verifyCosign(s: Session, image: ImageReference, key: KeyObject, opts: { annotations?: Record<string, string> } = {}): Promise<CosignVerifyResult> {
+export type CosignVerifier = KeyObject | { trust: keyless.SigstoreTrust; now: Date; ignoreTlog?: boolean };
+
+/**
+ * `cosign verify`: every signature layer of the digest (at most the format's bound) is checked;
+ * the image verifies when one does.
+ */
+export async function verifyCosign(s: Session, image: ImageReference, verifier: CosignVerifier, opts: { annotations?: Record<string, string> } = {}): Promise<CosignVerifyResult> {
   const digest = await resolveDigest(s, image);
   const at = signatureLocation(s, image);
   const tag = cosign.signatureTag(digest);
@@ -122,7 +128,10 @@ export async function verifyCosign(s: Session, image: ImageReference, key: KeyOb
       continue;
     }
     if (digestOf(payload) !== layer.payload.digest) throw new VouchError('HASH_MISMATCH', `payload ${layer.payload.digest} does not hash to its digest`);
-    const verdict = cosign.verifyLegacySignature({ layer, payload, key, digest, ...(opts.annotations ? { annotations: opts.annotations } : {}) });
+    const annotations = opts.annotations ? { annotations: opts.annotations } : {};
+    const verdict = 'trust' in verifier
+      ? keyless.verifyLegacyLayer({ layer, payload, digest, ...annotations, trust: verifier.trust, now: verifier.now, ...(verifier.ignoreTlog !== undefined ? { ignoreTlog: verifier.ignoreTlog } : {}) })
+      : cosign.verifyLegacySignature({ layer, payload, key: verifier, digest, ...annotations });
     result.outcomes.push({ layer: layer.payload.digest, verdict });
     if (verdict.verified) result.verified.push(payload);
   }

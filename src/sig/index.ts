@@ -6,3 +6,4 @@ export * as cosign from './cosign/legacy.js';
 // Sigstore bundles and keyless (Fulcio) verification against a user-given trusted root.
 export * as keyless from './cosign/keyless.js';
 export * as trustroot from './cosign/trustroot.js';
+export * as cosignBlob from './cosign/blob.js';

@@ -1,17 +1,20 @@
-// vouch cosign …: key-based cosign signatures in the legacy `.sig` format, answering like the
-// cosign CLI (sigstore/cosign cmd/cosign/cli): generate-key-pair, import-key-pair, sign, verify.
-// Transparency logs cannot be reached from here, so signing needs --tlog-upload=false and
-// verification --insecure-ignore-tlog=true, the flags cosign users of private deployments pass.
+// vouch cosign …: cosign signatures in the legacy `.sig` format and of blobs, answering like the
+// cosign CLI (sigstore/cosign cmd/cosign/cli): generate-key-pair, import-key-pair, sign, verify,
+// sign-blob, verify-blob. Transparency logs cannot be reached from here, so signing needs
+// --tlog-upload=false and key-based verification --insecure-ignore-tlog=true, the flags cosign users
+// of private deployments pass; keyless verification checks the log's evidence offline against a
+// trusted root the user gives (--trusted-root).
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
 import { VouchError } from '../../core/index.js';
 import { cosignPublicKeyPem, decryptCosignKey, encryptCosignKey, parseCosignPublicKey } from '../../keys/cosign.js';
-import { writePrivateFile } from '../../keys/fsutil.js';
+import { readFileIfExists, writePrivateFile } from '../../keys/fsutil.js';
 import { ttyPrompt } from '../../keys/prompt.js';
 import { parseReference } from '../../oci/reference.js';
-import { signCosign, verifyCosign } from '../../client/cosign.js';
+import { signCosign, verifyCosign, type CosignVerifier } from '../../client/cosign.js';
+import { cosign, cosignBlob as blob, keyless, trustroot } from '../../sig/index.js';
 import type { Context } from '../context.js';
 import { ExitStatus, EXIT } from '../output.js';
 import { withSession } from './trust-common.js';
@@ -100,35 +103,218 @@ export async function cosignSign(ctx: Context, images: string[], opts: CosignSig
   });
 }
 
-export interface CosignVerifyOptions { key: string; annotations?: string[]; insecureIgnoreTlog?: boolean; output?: string }
+/** cosign's keyless verification flags (cmd/cosign/cli/options/certificate.go), and the trusted root. */
+export interface KeylessOptions {
+  certificateIdentity?: string;
+  certificateIdentityRegexp?: string;
+  certificateOidcIssuer?: string;
+  certificateOidcIssuerRegexp?: string;
+  certificateGithubWorkflowTrigger?: string;
+  certificateGithubWorkflowSha?: string;
+  certificateGithubWorkflowName?: string;
+  certificateGithubWorkflowRepository?: string;
+  certificateGithubWorkflowRef?: string;
+  trustedRoot?: string;
+}
+
+export function identityPolicy(o: KeylessOptions): keyless.IdentityPolicy {
+  const github: NonNullable<keyless.IdentityPolicy['github']> = {};
+  if (o.certificateGithubWorkflowTrigger !== undefined) github.trigger = o.certificateGithubWorkflowTrigger;
+  if (o.certificateGithubWorkflowSha !== undefined) github.sha = o.certificateGithubWorkflowSha;
+  if (o.certificateGithubWorkflowName !== undefined) github.name = o.certificateGithubWorkflowName;
+  if (o.certificateGithubWorkflowRepository !== undefined) github.repository = o.certificateGithubWorkflowRepository;
+  if (o.certificateGithubWorkflowRef !== undefined) github.ref = o.certificateGithubWorkflowRef;
+  const p: keyless.IdentityPolicy = { github };
+  if (o.certificateIdentity !== undefined) p.identity = o.certificateIdentity;
+  if (o.certificateIdentityRegexp !== undefined) p.identityRegexp = o.certificateIdentityRegexp;
+  if (o.certificateOidcIssuer !== undefined) p.issuer = o.certificateOidcIssuer;
+  if (o.certificateOidcIssuerRegexp !== undefined) p.issuerRegexp = o.certificateOidcIssuerRegexp;
+  keyless.checkIdentityPolicy(p);
+  return p;
+}
+
+/** A bounded read of a file the user named; a missing file says which flag named it. */
+async function readUserFile(ctx: Context, path: string, flag: string, maxBytes: number): Promise<Buffer> {
+  const bytes = await readFileIfExists(resolve(ctx.cwd, path), maxBytes);
+  if (bytes === undefined) throw new VouchError('FILE_NOT_FOUND', `${flag} ${path}: no such file`, { details: { file: path } });
+  return bytes;
+}
+
+export async function loadTrustedRoot(ctx: Context, path: string | undefined): Promise<trustroot.LoadedTrustedRoot> {
+  if (path === undefined) throw trustroot.missingTrustedRoot();
+  return trustroot.parseTrustedRoot(await readUserFile(ctx, path, '--trusted-root', trustroot.MAX_TRUSTED_ROOT_BYTES), { what: path });
+}
+
+export interface CosignVerifyOptions extends KeylessOptions { key?: string; annotations?: string[]; insecureIgnoreTlog?: boolean; output?: string }
+
+/** cosign's check list (cmd/cosign/cli/verify/common.go PrintVerificationHeader). */
+function checkList(input: string, o: { annotations: boolean; tlogOffline: boolean; key: boolean; certificate: boolean }): string {
+  return `\nVerification for ${input} --\nThe following checks were performed on each of these signatures:\n${o.annotations ? '  - The specified annotations were verified.\n' : ''}` +
+    `  - The cosign claims were validated\n${o.tlogOffline ? '  - Existence of the claims in the transparency log was verified offline\n' : ''}` +
+    `${o.key ? '  - The signatures were verified against the specified public key\n' : ''}${o.certificate ? '  - The code-signing certificate was verified using trusted certificate authority certificates\n' : ''}`;
+}
+
+/** The names cosign gives the certificate's claims in `optional` (pkg/cosign/certextensions.go CertExtensionMap). */
+const GITHUB_CLAIM_NAMES: Record<keyless.GithubWorkflowClaim, string> = {
+  trigger: 'githubWorkflowTrigger', sha: 'githubWorkflowSha', name: 'githubWorkflowName', repository: 'githubWorkflowRepository', ref: 'githubWorkflowRef',
+};
+
+/** A verified payload as cosign prints it: keyless adds Subject, Issuer and the GitHub claims to `optional`. */
+function printedPayload(payload: Buffer, signer: cosign.CosignVerdict['signer']): unknown {
+  const p = JSON.parse(payload.toString('utf8')) as { optional?: Record<string, unknown> | null };
+  if (signer === undefined) return p;
+  const optional: Record<string, unknown> = { ...(p.optional ?? {}), Subject: signer.subject ?? '' };
+  if (signer.issuer !== undefined) {
+    optional.Issuer = signer.issuer;
+    optional['1.3.6.1.4.1.57264.1.1'] = signer.issuer;
+  }
+  for (const [claim, value] of Object.entries(signer.github ?? {})) optional[GITHUB_CLAIM_NAMES[claim as keyless.GithubWorkflowClaim]] = value;
+  return { ...p, optional };
+}
 
 export async function cosignVerify(ctx: Context, images: string[], opts: CosignVerifyOptions): Promise<void> {
-  if (opts.insecureIgnoreTlog !== true) {
-    throw new VouchError('INVALID_ARGUMENT', 'vouch checks no transparency log for cosign signatures yet', {
+  const isKeyless = opts.key === undefined;
+  if (!isKeyless && opts.insecureIgnoreTlog !== true) {
+    throw new VouchError('INVALID_ARGUMENT', 'vouch checks no transparency log for key-based cosign signatures yet', {
       hint: 'for signatures made with --tlog-upload=false, pass --insecure-ignore-tlog=true, as cosign requires',
     });
   }
   const output = opts.output ?? 'json';
   if (output !== 'json' && output !== 'text') throw new VouchError('INVALID_ARGUMENT', `--output ${output}: expected json or text`);
   const refs = images.map((i) => ({ input: i, ref: parseReference(i) }));
-  const key = parseCosignPublicKey(await readKeyFile(resolve(ctx.cwd, opts.key), 'public key'));
+  let verifier: CosignVerifier;
+  if (opts.key !== undefined) {
+    verifier = parseCosignPublicKey(await readKeyFile(resolve(ctx.cwd, opts.key), 'public key'));
+  } else {
+    const policy = identityPolicy(opts);
+    verifier = { trust: { kind: 'keyless', trustedRoot: await loadTrustedRoot(ctx, opts.trustedRoot), policy }, now: ctx.now(), ...(opts.insecureIgnoreTlog === true ? { ignoreTlog: true } : {}) };
+  }
   const annotations = parseAnnotations(opts.annotations);
-  ctx.io.err('WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.\n');
+  if (opts.insecureIgnoreTlog === true) ctx.io.err('WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.\n');
   let failed = false;
   await withSession(ctx, {}, async (s) => {
     for (const { input, ref } of refs) {
-      const r = await verifyCosign(s, ref, key, annotations ? { annotations } : {});
+      const r = await verifyCosign(s, ref, verifier, annotations ? { annotations } : {});
       if (r.verified.length === 0) {
         failed = true;
         const why = r.outcomes.length === 0 ? `no signatures found (${r.signatureTag})` : r.outcomes.map((o) => o.verdict.reason).filter(Boolean).join('; ');
         ctx.io.err(`Error: no matching signatures: ${input}: ${why}\n`);
         continue;
       }
-      // cosign's check list (cmd/cosign/cli/verify/verify.go PrintVerificationHeader)
-      ctx.io.err(`\nVerification for ${input} --\nThe following checks were performed on each of these signatures:\n${annotations ? '  - The specified annotations were verified.\n' : ''}  - The cosign claims were validated\n  - The signatures were verified against the specified public key\n`);
-      if (output === 'text') for (const p of r.verified) ctx.io.out(`${p.toString('utf8')}\n`);
-      else ctx.io.out(`${JSON.stringify(r.verified.map((p) => JSON.parse(p.toString('utf8')) as unknown))}\n`);
+      ctx.io.err(checkList(input, { annotations: annotations !== undefined, tlogOffline: isKeyless && opts.insecureIgnoreTlog !== true, key: !isKeyless, certificate: isKeyless }));
+      const verified = r.outcomes.filter((o) => o.verdict.verified);
+      if (output === 'text') {
+        r.verified.forEach((p, i) => {
+          const signer = verified[i]?.verdict.signer;
+          if (signer !== undefined) ctx.io.err(`Certificate subject: ${signer.subject ?? ''}\n${signer.issuer !== undefined ? `Certificate issuer URL: ${signer.issuer}\n` : ''}`);
+          ctx.io.out(`${p.toString('utf8')}\n`);
+        });
+      } else {
+        ctx.io.out(`${JSON.stringify(r.verified.map((p, i) => printedPayload(p, verified[i]?.verdict.signer)))}\n`);
+      }
     }
   });
   if (failed) throw new ExitStatus(EXIT.FAILED);
+}
+
+/** Blobs are read whole (the signature and the library need the bytes); larger ones are refused. */
+const MAX_BLOB_BYTES = 512 * 1024 * 1024;
+
+export interface CosignSignBlobOptions { key: string; tlogUpload?: boolean; bundle?: string; outputSignature?: string; newBundleFormat?: boolean; yes?: boolean }
+
+/** `cosign sign-blob --key`: the signature over the blob's bytes; --bundle writes cosign's bundle file (or a Sigstore bundle with --new-bundle-format). */
+export async function cosignSignBlob(ctx: Context, blobPath: string, opts: CosignSignBlobOptions): Promise<void> {
+  if (opts.tlogUpload !== false) {
+    throw new VouchError('INVALID_ARGUMENT', 'vouch does not upload to a transparency log (Rekor cannot be reached from here)', {
+      hint: 'sign with --tlog-upload=false, and verify with --insecure-ignore-tlog=true, as cosign does for private deployments',
+    });
+  }
+  if (opts.newBundleFormat === true && opts.bundle === undefined) throw new VouchError('INVALID_ARGUMENT', '--new-bundle-format needs --bundle FILE to write the bundle to');
+  const key = await decryptCosignKey(await readKeyFile(resolve(ctx.cwd, opts.key), 'key'), await password(ctx, false));
+  const data = await readUserFile(ctx, blobPath, 'blob', MAX_BLOB_BYTES);
+  const signature = cosign.signPayload(key, data);
+  if (opts.newBundleFormat === true && opts.bundle !== undefined) {
+    await writeFile(resolve(ctx.cwd, opts.bundle), blob.newBlobBundle(data, signature, key), { mode: 0o600 });
+    ctx.io.err(`Wrote bundle to file ${opts.bundle}\n`);
+    return;
+  }
+  if (opts.bundle !== undefined) {
+    await writeFile(resolve(ctx.cwd, opts.bundle), blob.legacyBlobBundle(signature, key), { mode: 0o600 });
+    ctx.io.err(`Wrote bundle to file ${opts.bundle}\n`);
+  }
+  const b64 = signature.toString('base64');
+  if (opts.outputSignature !== undefined) {
+    await writeFile(resolve(ctx.cwd, opts.outputSignature), b64, { mode: 0o600 });
+    ctx.io.err(`Wrote signature to file ${opts.outputSignature}\n`);
+  } else {
+    ctx.io.out(`${b64}\n`);
+  }
+}
+
+export interface CosignVerifyBlobOptions extends KeylessOptions {
+  key?: string; signature?: string; bundle?: string; certificate?: string; certificateChain?: string; rfc3161Timestamp?: string; insecureIgnoreTlog?: boolean;
+}
+
+/**
+ * `cosign verify-blob`: with --key, the signature (from --signature or the bundle) over the blob;
+ * keyless, the bundle's (or --certificate's) Fulcio certificate, its log entry or timestamp and the
+ * identity flags, offline against --trusted-root. `Verified OK` on stderr, exit 1 otherwise.
+ */
+export async function cosignVerifyBlob(ctx: Context, blobPath: string, opts: CosignVerifyBlobOptions): Promise<void> {
+  if (opts.bundle === undefined && opts.signature === undefined) throw new VouchError('INVALID_ARGUMENT', 'verify-blob needs --bundle FILE or --signature FILE');
+  const ignoreTlog = opts.insecureIgnoreTlog === true;
+  const policy = opts.key === undefined ? identityPolicy(opts) : undefined;
+  const data = await readUserFile(ctx, blobPath, 'blob', MAX_BLOB_BYTES);
+  const bundleFile = opts.bundle === undefined ? undefined : blob.parseBlobBundle(await readUserFile(ctx, opts.bundle, '--bundle', keyless.MAX_BUNDLE_BYTES), opts.bundle);
+  if (bundleFile?.format === 'sigstore' && bundleFile.bundle.content.$case === 'dsseEnvelope') {
+    throw new VouchError('INVALID_ARGUMENT', `${opts.bundle ?? ''} holds an attestation (DSSE), not a blob signature`, { hint: 'verify it with verify-blob-attestation' });
+  }
+  if (ignoreTlog) ctx.io.err('WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the blob.\n');
+  const signature = opts.signature !== undefined
+    ? blob.parseSignatureFile(await readUserFile(ctx, opts.signature, '--signature', blob.MAX_SIGNATURE_FILE_BYTES))
+    : bundleFile?.format === 'legacy' ? bundleFile.signature : undefined;
+  const extra = {
+    ...(opts.certificateChain !== undefined ? { chain: (await readUserFile(ctx, opts.certificateChain, '--certificate-chain', 1024 * 1024)).toString('utf8') } : {}),
+    ...(opts.rfc3161Timestamp !== undefined ? { rfc3161Timestamp: (await readUserFile(ctx, opts.rfc3161Timestamp, '--rfc3161-timestamp', 1024 * 1024)).toString('utf8') } : {}),
+  };
+  if (opts.key !== undefined) {
+    const key = parseCosignPublicKey(await readKeyFile(resolve(ctx.cwd, opts.key), 'public key'));
+    if (bundleFile?.format === 'sigstore') {
+      if (!ignoreTlog && opts.trustedRoot === undefined) throw tlogNeeded();
+      const trustedRoot = opts.trustedRoot === undefined ? undefined : await loadTrustedRoot(ctx, opts.trustedRoot);
+      keyless.verifySigstoreBundle(bundleFile.bundle, data, { kind: 'key', key, ...(trustedRoot ? { trustedRoot } : {}) }, { now: ctx.now(), ignoreTlog });
+    } else {
+      if (!ignoreTlog) throw tlogNeeded();
+      if (signature === undefined || !cosign.payloadSignatureValid(key, data, signature)) {
+        throw new VouchError('INVALID_SIGNATURE', 'invalid signature when validating ASN.1 encoded signature');
+      }
+    }
+    ctx.io.err('Verified OK\n');
+    return;
+  }
+  const trustedRoot = await loadTrustedRoot(ctx, opts.trustedRoot);
+  let bundle;
+  if (bundleFile?.format === 'sigstore') {
+    bundle = bundleFile.bundle;
+  } else {
+    const certificate = opts.certificate !== undefined
+      ? (await readUserFile(ctx, opts.certificate, '--certificate', 1024 * 1024)).toString('utf8')
+      : bundleFile?.format === 'legacy' ? bundleFile.cert : undefined;
+    if (certificate === undefined || !certificate.includes('BEGIN CERTIFICATE')) {
+      throw new VouchError('INVALID_ARGUMENT', 'keyless verification needs a certificate: a bundle that carries one, or --certificate FILE', { hint: 'for a key-based signature, pass --key' });
+    }
+    if (signature === undefined) throw new VouchError('INVALID_ARGUMENT', 'no signature: pass --signature FILE or --bundle FILE');
+    bundle = keyless.legacyPartsToBundle({
+      signature, payload: data, certificate, ...extra,
+      ...(bundleFile?.format === 'legacy' && bundleFile.rekorBundle !== undefined ? { rekorBundle: bundleFile.rekorBundle } : {}),
+    }, opts.bundle ?? opts.signature ?? 'the signature');
+  }
+  keyless.verifySigstoreBundle(bundle, data, { kind: 'keyless', trustedRoot, policy: policy ?? {} }, { now: ctx.now(), ignoreTlog });
+  ctx.io.err('Verified OK\n');
+}
+
+function tlogNeeded(): VouchError {
+  return new VouchError('INVALID_ARGUMENT', 'vouch checks no transparency log for key-based signatures without a trusted root', {
+    hint: 'for signatures made with --tlog-upload=false, pass --insecure-ignore-tlog=true, as cosign requires (or --trusted-root FILE to check the bundle\'s log entry offline)',
+  });
 }

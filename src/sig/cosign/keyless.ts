@@ -13,7 +13,8 @@ import { BUNDLE_V01_MEDIA_TYPE, bundleFromJSON, type Bundle } from '@sigstore/bu
 import type { X509Certificate as SigstoreCertificate } from '@sigstore/core';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier, toSignedEntity, toTrustMaterial, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
-import { VouchError, fromBase64, isJsonObject, parseCertificateBundle, parseJson, toBase64, type JsonValue } from '../../core/index.js';
+import { VouchError, fromBase64, isJsonObject, isVouchError, parseCertificateBundle, parseJson, toBase64, type JsonValue } from '../../core/index.js';
+import { checkClaims, type CosignVerdict, type LegacySignatureLayer } from './legacy.js';
 import type { LoadedTrustedRoot } from './trustroot.js';
 
 /** A message-signature bundle is a few KiB; a DSSE one carries its attestation (cosign caps those at 128 MiB, we at this). */
@@ -328,4 +329,42 @@ export function checkIdentity(id: NonNullable<SigstoreVerified['identity']>, p: 
   for (const [claim, want] of Object.entries(p.github ?? {}) as [GithubWorkflowClaim, string | undefined][]) {
     if (want !== undefined && id.github[claim] !== want) fail(`GitHub workflow ${claim} (${GITHUB_WORKFLOW_OIDS[claim]})`, `'${want}'`, id.github[claim]);
   }
+}
+
+/**
+ * One `.sig` layer verified keyless (or with a key and its Rekor evidence): its certificate,
+ * chain, Rekor bundle and RFC 3161 annotations as a v0.1 bundle over the payload, then the
+ * simple-signing claims. A verdict, never a throw for a bad signature: the caller tries every layer.
+ */
+export function verifyLegacyLayer(opts: {
+  layer: LegacySignatureLayer; payload: Uint8Array; digest: string; annotations?: Record<string, string>;
+  trust: SigstoreTrust; now: Date; ignoreTlog?: boolean;
+}): CosignVerdict {
+  const checks: CosignVerdict['checks'] = { signature: 'failed', claims: 'skipped', tlog: opts.ignoreTlog === true ? 'skipped' : 'failed' };
+  let verified: SigstoreVerified;
+  try {
+    const bundle = legacyPartsToBundle({
+      signature: opts.layer.signature, payload: opts.payload,
+      ...(opts.layer.certificate !== undefined ? { certificate: opts.layer.certificate } : {}),
+      ...(opts.layer.chain !== undefined ? { chain: opts.layer.chain } : {}),
+      ...(opts.layer.bundle !== undefined ? { rekorBundle: opts.layer.bundle } : {}),
+      ...(opts.layer.rfc3161Timestamp !== undefined ? { rfc3161Timestamp: opts.layer.rfc3161Timestamp } : {}),
+    }, `signature layer ${opts.layer.payload.digest}`);
+    verified = verifySigstoreBundle(bundle, opts.payload, opts.trust, { now: opts.now, ...(opts.ignoreTlog !== undefined ? { ignoreTlog: opts.ignoreTlog } : {}) });
+  } catch (err) {
+    if (!isVouchError(err)) throw err;
+    return { verified: false, checks, reason: err.message };
+  }
+  checks.signature = 'passed';
+  if (opts.ignoreTlog !== true) checks.tlog = 'passed';
+  const verdict = checkClaims(checks, opts.payload, opts.digest, opts.annotations);
+  if (verified.identity !== undefined) {
+    verdict.signer = {
+      ...(verified.identity.subject !== undefined ? { subject: verified.identity.subject } : {}),
+      ...(verified.identity.issuer !== undefined ? { issuer: verified.identity.issuer } : {}),
+      github: verified.identity.github,
+      ...(verified.signedAt ? { signedAt: verified.signedAt } : {}),
+    };
+  }
+  return verdict;
 }

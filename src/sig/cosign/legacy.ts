@@ -154,6 +154,8 @@ export interface CosignVerdict {
   claims?: SimpleSigningClaims;
   /** why it failed, for messages */
   reason?: string;
+  /** keyless: who signed (the certificate's subject, issuer, GitHub claims) and when */
+  signer?: { subject?: string; issuer?: string; github?: Record<string, string>; signedAt?: Date };
 }
 
 /**
@@ -168,18 +170,23 @@ export function verifyLegacySignature(opts: { layer: LegacySignatureLayer; paylo
     return { verified: false, checks, reason: 'the signature does not verify with the given public key' };
   }
   checks.signature = 'passed';
+  return checkClaims(checks, opts.payload, opts.digest, opts.annotations);
+}
+
+/** The claims of a payload whose signature verified: it names `digest` and carries every `annotations` pair. */
+export function checkClaims(checks: CosignVerdict['checks'], payload: Uint8Array, digest: string, annotations?: Record<string, string>): CosignVerdict {
   let claims: SimpleSigningClaims;
   try {
-    claims = parseSimpleSigningPayload(opts.payload);
+    claims = parseSimpleSigningPayload(payload);
   } catch (err) {
     checks.claims = 'failed';
     return { verified: false, checks, reason: (err as Error).message };
   }
-  if (claims.digest !== opts.digest) {
+  if (claims.digest !== digest) {
     checks.claims = 'failed';
-    return { verified: false, checks, claims, reason: `the payload signs ${claims.digest}, not ${opts.digest}` };
+    return { verified: false, checks, claims, reason: `the payload signs ${claims.digest}, not ${digest}` };
   }
-  for (const [k, want] of Object.entries(opts.annotations ?? {})) {
+  for (const [k, want] of Object.entries(annotations ?? {})) {
     if (claims.optional?.[k] !== want) {
       checks.claims = 'failed';
       return { verified: false, checks, claims, reason: `annotation ${k}=${want} is not in the signed payload` };
