@@ -239,7 +239,7 @@ export async function cosignSignBlob(ctx: Context, blobPath: string, opts: Cosig
     return;
   }
   if (opts.bundle !== undefined) {
-    await writeFile(resolve(ctx.cwd, opts.bundle), blob.legacyBlobBundle(signature, key), { mode: 0o600 });
+    await writeFile(resolve(ctx.cwd, opts.bundle), blob.legacyBlobBundle(signature), { mode: 0o600 });
     ctx.io.err(`Wrote bundle to file ${opts.bundle}\n`);
   }
   const b64 = signature.toString('base64');

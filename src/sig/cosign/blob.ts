@@ -12,14 +12,13 @@ import type { Bundle } from '@sigstore/bundle';
 /** A signature file is base64 of at most a few hundred bytes (RSA-4096: 512); anything far larger is not one. */
 export const MAX_SIGNATURE_FILE_BYTES = 64 * 1024;
 
-function publicKeyPem(key: KeyObject): string {
-  const pub = key.type === 'private' ? createPublicKey(key) : key;
-  return pub.export({ format: 'pem', type: 'spki' }).toString();
-}
-
-/** The older bundle file of a key-based signature without a transparency-log entry (cert: the public key's PEM, base64). */
-export function legacyBlobBundle(signature: Uint8Array, key: KeyObject): Buffer {
-  return Buffer.from(JSON.stringify({ base64Signature: toBase64(signature), cert: toBase64(Buffer.from(publicKeyPem(key))) }));
+/**
+ * The older bundle file of a key-based signature without a transparency-log entry: only
+ * `base64Signature`, as cosign v2.6 writes it (a `cert` holding the public key makes cosign v2's
+ * verify-blob fail: it parses `cert` as a certificate).
+ */
+export function legacyBlobBundle(signature: Uint8Array): Buffer {
+  return Buffer.from(JSON.stringify({ base64Signature: toBase64(signature) }));
 }
 
 /**
