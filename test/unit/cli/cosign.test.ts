@@ -14,6 +14,7 @@ import { signCosign } from '../../../src/client/cosign.js';
 import { decryptCosignKey } from '../../../src/keys/cosign.js';
 import { parseReference } from '../../../src/oci/reference.js';
 import { runCli } from '../../support/cli.js';
+import { projectRoot } from '../../support/paths.js';
 import { removeTempDirs, tempDir } from '../client/helpers.js';
 
 let registry: RunningRegistry;
@@ -124,4 +125,17 @@ test('two signers writing the same .sig tag at once both end up in it (read, wri
     const v = await cli(['cosign', 'verify', '--key', pub, '--insecure-ignore-tlog', '-a', `who=${who}`, other]);
     assert.equal(v.code, 0, `${pub}: ${v.stderr}`);
   }
+});
+
+test('verify without --key is keyless: it needs the identity flags and a trusted root, and a key-signed layer is no keyless signature', async () => {
+  const root = join(projectRoot, 'test', 'fixtures', 'cosign-keyless', 'trusted_root.public-good.json');
+  const noIdentity = await cli(['cosign', 'verify', '--trusted-root', root, image]);
+  assert.equal(noIdentity.code, 2, noIdentity.stderr);
+  assert.match(noIdentity.stderr, /--certificate-identity or --certificate-identity-regexp is required/);
+  const noRoot = await cli(['cosign', 'verify', '--certificate-identity', 'a@example.com', '--certificate-oidc-issuer', 'https://accounts.google.com', image]);
+  assert.notEqual(noRoot.code, 0);
+  assert.match(noRoot.stderr, /needs a Sigstore trusted root[\s\S]*--trusted-root FILE/);
+  const keySigned = await cli(['cosign', 'verify', '--certificate-identity', 'a@example.com', '--certificate-oidc-issuer', 'https://accounts.google.com', '--trusted-root', root, image]);
+  assert.equal(keySigned.code, 1, keySigned.stderr);
+  assert.match(keySigned.stderr, /no matching signatures: .*carries no certificate: it is not a keyless signature/);
 });
