@@ -8,7 +8,8 @@ import { KeyedMutex, VouchError, digestOf, isVouchError } from '../core/index.js
 import type { RegistryClient } from '../oci/client.js';
 import { parseReference, type ImageReference } from '../oci/reference.js';
 import { OCI_MANIFEST } from '../oci/mediatypes.js';
-import { cosign, keyless } from '../sig/index.js';
+import { cosign } from '../sig/index.js';
+import type * as keyless from '../sig/cosign/keyless.js';
 import type { Session } from './session.js';
 
 /** Where an image's signatures live: its own repository, or $COSIGN_REPOSITORY's. */
@@ -130,7 +131,8 @@ export async function verifyCosign(s: Session, image: ImageReference, verifier: 
     if (digestOf(payload) !== layer.payload.digest) throw new VouchError('HASH_MISMATCH', `payload ${layer.payload.digest} does not hash to its digest`);
     const annotations = opts.annotations ? { annotations: opts.annotations } : {};
     const verdict = 'trust' in verifier
-      ? keyless.verifyLegacyLayer({ layer, payload, digest, ...annotations, trust: verifier.trust, now: verifier.now, ...(verifier.ignoreTlog !== undefined ? { ignoreTlog: verifier.ignoreTlog } : {}) })
+      // loaded on first use: @sigstore/* is for keyless verification only
+      ? (await import('../sig/cosign/keyless.js')).verifyLegacyLayer({ layer, payload, digest, ...annotations, trust: verifier.trust, now: verifier.now, ...(verifier.ignoreTlog !== undefined ? { ignoreTlog: verifier.ignoreTlog } : {}) })
       : cosign.verifyLegacySignature({ layer, payload, key: verifier, digest, ...annotations });
     result.outcomes.push({ layer: layer.payload.digest, verdict });
     if (verdict.verified) result.verified.push(payload);

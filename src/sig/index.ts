@@ -3,7 +3,5 @@
 export * from './notation/index.js';
 // cosign signatures, under their own name: their constants and descriptors differ from Notation's.
 export * as cosign from './cosign/legacy.js';
-// Sigstore bundles and keyless (Fulcio) verification against a user-given trusted root.
-export * as keyless from './cosign/keyless.js';
-export * as trustroot from './cosign/trustroot.js';
-export * as cosignBlob from './cosign/blob.js';
+// Sigstore bundles, blob signatures and keyless verification (sig/cosign/keyless.ts, trustroot.ts,
+// blob.ts) are imported by path, not from here: they load @sigstore/*, which most commands never need.

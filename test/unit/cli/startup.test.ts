@@ -43,3 +43,9 @@ test('the pull and push commands load the policy evaluator but not the YAML pars
     assert.deepEqual(loaded.filter((u) => unwanted.test(u)), [], String(unwanted));
   }
 });
+
+test('commands that read OCI signatures (notation verify) load no @sigstore module (keyless verification loads it when used)', async () => {
+  const loaded = await modulesLoadedBy('notation');
+  assert.ok(loaded.some((u) => u.includes('sig/index.js')), 'the hook saw the signature formats');
+  assert.deepEqual(loaded.filter((u) => /node_modules\/@sigstore\//.test(u)), []);
+});

@@ -8,7 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { isVouchError } from '../../../src/core/index.js';
-import { cosign, cosignBlob, keyless, trustroot } from '../../../src/sig/index.js';
+import { cosign } from '../../../src/sig/index.js';
+import * as cosignBlob from '../../../src/sig/cosign/blob.js';
+import * as keyless from '../../../src/sig/cosign/keyless.js';
+import * as trustroot from '../../../src/sig/cosign/trustroot.js';
 import { projectRoot } from '../../support/paths.js';
 
 const F = join(projectRoot, 'test', 'fixtures', 'cosign-keyless');
