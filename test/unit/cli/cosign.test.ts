@@ -13,6 +13,7 @@ import { Session } from '../../../src/client/session.js';
 import { signCosign } from '../../../src/client/cosign.js';
 import { decryptCosignKey } from '../../../src/keys/cosign.js';
 import { parseReference } from '../../../src/oci/reference.js';
+import { cosign } from '../../../src/sig/index.js';
 import { runCli } from '../../support/cli.js';
 import { projectRoot } from '../../support/paths.js';
 import { removeTempDirs, tempDir } from '../client/helpers.js';
@@ -138,4 +139,46 @@ test('verify without --key is keyless: it needs the identity flags and a trusted
   const keySigned = await cli(['cosign', 'verify', '--certificate-identity', 'a@example.com', '--certificate-oidc-issuer', 'https://accounts.google.com', '--trusted-root', root, image]);
   assert.equal(keySigned.code, 1, keySigned.stderr);
   assert.match(keySigned.stderr, /no matching signatures: .*carries no certificate: it is not a keyless signature/);
+});
+
+test('a keyless .sig layer recorded from the real cosign verifies with the identity flags against the public-good root; the wrong identity, a tampered certificate annotation and the key-signed layer do not', async () => {
+  // test/fixtures/cosign-keyless/NOTES.md: the two layers of a real `.sig` manifest (a KMS-key
+  // signature and a keyless one, the same payload), pushed with a config of our own.
+  const fixtures = join(projectRoot, 'test', 'fixtures', 'cosign-keyless');
+  const recorded = cosign.parseLegacySignatureManifest(await readFile(join(fixtures, 'sig-layer', 'signature-manifest.json')));
+  const payload = await readFile(join(fixtures, 'sig-layer', 'payload.json'));
+  const digest = 'sha256:5ce2d8cd8e366d76ce012edc346daeb15a5643c26b9b24a2b731e97a99c6de52';
+  const ctx = createContext({ out: () => undefined, err: () => undefined, stdinIsTTY: false, stderrIsTTY: false }, env, dir);
+  const s = new Session({ env, trustDir: ctx.trustDir, now: ctx.now });
+  const push = async (repo: string, layers: cosign.Descriptor[]): Promise<void> => {
+    const client = s.registryFor(registry.host);
+    const first = layers[0] as cosign.Descriptor;
+    await client.pushBlob(repo, first, payload);
+    const built = cosign.buildLegacySignatureManifest(layers.slice(0, -1), layers[layers.length - 1] as cosign.Descriptor);
+    await client.pushBlob(repo, built.config.descriptor, built.config.bytes);
+    await client.putManifest(repo, cosign.signatureTag(digest), built.bytes, 'application/vnd.oci.image.manifest.v1+json');
+  };
+  const [kms, keylessLayer] = recorded.layers.map((l) => l.payload) as [cosign.Descriptor, cosign.Descriptor];
+  const tampered: cosign.Descriptor = { ...keylessLayer, annotations: { ...keylessLayer.annotations, [cosign.CERTIFICATE_ANNOTATION]: (keylessLayer.annotations?.[cosign.CERTIFICATE_ANNOTATION] ?? '').replace('MIIC6zCCAnCgAwIBAgIULhop00', 'MIIC6zCCAnCgAwIBAgIULhop01') } };
+  try {
+    await push('recorded/keyless', [kms, keylessLayer]);
+    await push('recorded/tampered', [kms, tampered]);
+  } finally {
+    await s.close();
+  }
+  const root = join(fixtures, 'trusted_root.public-good.json');
+  const flags = (identity: string): string[] => ['cosign', 'verify', '--trusted-root', root, '--certificate-identity', identity, '--certificate-oidc-issuer', 'https://accounts.google.com'];
+  const good = await cli([...flags('cosign@cosign-test-384419.iam.gserviceaccount.com'), '-a', 'key1=value1', `${registry.host}/recorded/keyless@${digest}`]);
+  assert.equal(good.code, 0, good.stderr);
+  assert.match(good.stderr, /Existence of the claims in the transparency log was verified offline\n.*The code-signing certificate was verified using trusted certificate authority certificates/s);
+  const printed = JSON.parse(good.stdout) as Array<{ critical: { image: { 'docker-manifest-digest': string } }; optional: Record<string, string> }>;
+  assert.equal(printed.length, 1);
+  assert.equal(printed[0]?.critical.image['docker-manifest-digest'], digest);
+  assert.deepEqual(printed[0]?.optional, { key1: 'value1', Subject: 'cosign@cosign-test-384419.iam.gserviceaccount.com', Issuer: 'https://accounts.google.com', '1.3.6.1.4.1.57264.1.1': 'https://accounts.google.com' });
+  const wrong = await cli([...flags('someone@example.com'), `${registry.host}/recorded/keyless@${digest}`]);
+  assert.equal(wrong.code, 1, wrong.stderr);
+  assert.match(wrong.stderr, /no matching signatures: .*identity \(subject alternative name\) is 'cosign@cosign-test-384419/);
+  const bad = await cli([...flags('cosign@cosign-test-384419.iam.gserviceaccount.com'), `${registry.host}/recorded/tampered@${digest}`]);
+  assert.equal(bad.code, 1, bad.stderr);
+  assert.match(bad.stderr, /no matching signatures: .*(certificate|transparency-log)/, bad.stderr);
 });
