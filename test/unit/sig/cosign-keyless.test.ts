@@ -161,3 +161,30 @@ test('key-based Sigstore bundles (sign-blob --new-bundle-format) verify with the
   rejects(() => keyless.verifySigstoreBundle(bundle, Buffer.from('other\n'), { kind: 'key', key: publicKey }, { now, ignoreTlog: true }), 'INVALID_SIGNATURE', /./);
   rejects(() => keyless.verifySigstoreBundle(bundle, data, { kind: 'keyless', trustedRoot: publicGood, policy }, { now, ignoreTlog: true }), 'INVALID_SIGNATURE', /signed with a key, not a certificate/);
 });
+
+test("cosign's RFC 3161 timestamp annotation counts as the signing time (the recorded Rekor v2 bundle's timestamp, log ignored)", () => {
+  const b = bundleJson('rekor2-happy-path') as {
+    messageSignature: { signature: string };
+    verificationMaterial: { certificate: { rawBytes: string }; timestampVerificationData: { rfc3161Timestamps: { signedTimestamp: string }[] } };
+  };
+  const root = trustroot.parseTrustedRoot(read('conformance/rekor2-happy-path/trusted_root.json'));
+  const pem = `-----BEGIN CERTIFICATE-----\n${b.verificationMaterial.certificate.rawBytes.match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END CERTIFICATE-----\n`;
+  const ts = b.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0]?.signedTimestamp ?? '';
+  const parts = { signature: Buffer.from(b.messageSignature.signature, 'base64'), payload: artifact, certificate: pem };
+  const trust: keyless.SigstoreTrust = { kind: 'keyless', trustedRoot: root, policy };
+  const r = keyless.verifySigstoreBundle(keyless.legacyPartsToBundle({ ...parts, rfc3161Timestamp: JSON.stringify({ SignedRFC3161Timestamp: ts }) }, 'layer'), artifact, trust, { now, ignoreTlog: true });
+  assert.equal(r.signedAt?.toISOString(), '2025-06-12T12:02:20.000Z');
+  rejects(() => keyless.verifySigstoreBundle(keyless.legacyPartsToBundle(parts, 'layer'), artifact, trust, { now, ignoreTlog: true }), 'INVALID_CERTIFICATE', /no transparency-log entry or RFC 3161 timestamp/);
+  rejects(() => keyless.legacyPartsToBundle({ ...parts, rfc3161Timestamp: '{"other": 1}' }, 'layer'), 'INVALID_SIGNATURE', /no SignedRFC3161Timestamp/);
+});
+
+test('hostile .sig annotations: a chain of 11 certificates, an oversize certificate, a certificate that is not one, a Rekor bundle with a bad logID', () => {
+  const { layer, payload } = legacyLayerOf('happy-path-v0.1');
+  const parts = { signature: layer.signature, payload, certificate: layer.certificate ?? '' };
+  rejects(() => keyless.legacyPartsToBundle({ ...parts, chain: (layer.certificate ?? '').repeat(10) }, 'layer'), 'TOO_LARGE', /11 certificates/);
+  rejects(() => keyless.legacyPartsToBundle({ ...parts, certificate: 'A'.repeat(700 * 1024) }, 'layer'), 'TOO_LARGE', /certificate of layer is over/);
+  rejects(() => keyless.legacyPartsToBundle({ ...parts, certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }, 'layer'), 'INVALID_CERTIFICATE', /does not parse/);
+  const rekor = JSON.parse(layer.bundle ?? '{}') as { Payload: Record<string, unknown> };
+  rejects(() => keyless.legacyPartsToBundle({ ...parts, rekorBundle: { ...rekor, Payload: { ...rekor.Payload, logID: 'zz' } } as never }, 'layer'), 'INVALID_SIGNATURE', /logID is not a SHA-256/);
+  rejects(() => keyless.legacyPartsToBundle({ ...parts, rekorBundle: { ...rekor, Payload: { ...rekor.Payload, integratedTime: -1 } } as never }, 'layer'), 'INVALID_SIGNATURE', /integratedTime/);
+});
