@@ -83,9 +83,19 @@ function compileRegexp(flag: string, source: string): RegExp {
 const bundleError = (what: string, why: string, cause?: unknown): VouchError =>
   new VouchError('INVALID_SIGNATURE', `${what} is not a valid Sigstore bundle: ${why}`, cause === undefined ? {} : { cause });
 
-/** Counts and sizes checked on the JSON before the protobuf decoder sees it. */
+/** The bundle versions this verifier knows, in both spellings (sigstore/protobuf-specs protos/sigstore_bundle.proto). */
+const KNOWN_BUNDLE_MEDIA_TYPES = new Set([
+  'application/vnd.dev.sigstore.bundle+json;version=0.1', 'application/vnd.dev.sigstore.bundle+json;version=0.2',
+  'application/vnd.dev.sigstore.bundle+json;version=0.3', 'application/vnd.dev.sigstore.bundle.v0.3+json',
+]);
+
+/** The media type, counts and sizes, checked on the JSON before the protobuf decoder sees it. */
 function checkBundleBounds(json: JsonValue, what: string): void {
   if (!isJsonObject(json)) throw bundleError(what, 'not a JSON object');
+  // @sigstore/bundle takes any version; a bundle of a version nobody specified is refused, as sigstore-go does.
+  if (typeof json.mediaType !== 'string' || !KNOWN_BUNDLE_MEDIA_TYPES.has(json.mediaType)) {
+    throw bundleError(what, `unknown or unsupported mediaType ${JSON.stringify(json.mediaType)} (known: bundle v0.1, v0.2, v0.3)`);
+  }
   const vm = json.verificationMaterial;
   if (!isJsonObject(vm)) throw bundleError(what, 'no verificationMaterial');
   const tlog = vm.tlogEntries;
@@ -224,7 +234,8 @@ const EMPTY_ROOT = TrustedRoot.fromJSON({ mediaType: 'application/vnd.dev.sigsto
  * Verifies one Sigstore bundle over `artifact` (message signatures; DSSE bundles carry their
  * payload): the signature, the key or certificate chain at the verified signing time, SCTs, the
  * transparency-log entries (unless ignored), then the identity policy. Throws a VouchError saying
- * which check failed.
+ * which check failed. For a DSSE bundle the envelope's signature is what verifies: that its
+ * in-toto subject names the artifact is the caller's check.
  */
 export function verifySigstoreBundle(bundle: Bundle, artifact: Uint8Array | undefined, trust: SigstoreTrust, opts: SigstoreVerifyOptions): SigstoreVerified {
   let entity: SignedEntity;

@@ -15,10 +15,11 @@ const MAX_CHAIN_CERTIFICATES = 10;
 
 /** How to get a trusted root without vouch fetching one (said whenever none is given). */
 export const TRUSTED_ROOT_HINT =
-  'pass --trusted-root FILE: a Sigstore trusted_root.json. For the public-good instance take targets/trusted_root.json ' +
-  'from the github.com/sigstore/root-signing repository (or `cosign trusted-root create` / a TUF client such as ' +
-  '`tuf-client get` against tuf-repo-cdn.sigstore.dev, verified from its root.json); for a private deployment, ' +
-  '`cosign trusted-root create --fulcio ... --rekor ... --ctfe ... --tsa ...` with your own CA and log keys';
+  'pass --trusted-root FILE, a Sigstore trusted_root.json. For the public-good instance: targets/trusted_root.json of ' +
+  'the github.com/sigstore/root-signing repository (check it against that TUF repository\'s root.json, or copy the one ' +
+  'cosign keeps in its TUF cache under ~/.sigstore/root/ after an online run); ' +
+  'for a private deployment: cosign trusted-root create --fulcio url=…,certificate-chain=… --rekor url=…,public-key=…,start-time=… ' +
+  '--ctfe … --tsa … --out trusted_root.json';
 
 export interface LoadedTrustedRoot {
   root: TrustedRoot;

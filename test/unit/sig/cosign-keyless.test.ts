@@ -188,3 +188,36 @@ test('hostile .sig annotations: a chain of 11 certificates, an oversize certific
   rejects(() => keyless.legacyPartsToBundle({ ...parts, rekorBundle: { ...rekor, Payload: { ...rekor.Payload, logID: 'zz' } } as never }, 'layer'), 'INVALID_SIGNATURE', /logID is not a SHA-256/);
   rejects(() => keyless.legacyPartsToBundle({ ...parts, rekorBundle: { ...rekor, Payload: { ...rekor.Payload, integratedTime: -1 } } as never }, 'layer'), 'INVALID_SIGNATURE', /integratedTime/);
 });
+
+test("the certificate's SCTs must come from a CT log of the trusted root", () => {
+  const json = JSON.parse(read('trusted_root.public-good.json').toString('utf8')) as Record<string, unknown>;
+  const noCtlogs = trustroot.parseTrustedRoot(Buffer.from(JSON.stringify({ ...json, ctlogs: [] })));
+  rejects(() => verify(bundleJson('happy-path-v0.3'), { root: noCtlogs }), 'INVALID_CERTIFICATE', /SCT verification failed/);
+});
+
+test('a recorded bundle of an unknown version (99.9) is refused', () => {
+  rejects(() => verify(bundleJson('bundle-unknown-version_fail')), 'INVALID_SIGNATURE', /unknown or unsupported mediaType/);
+});
+
+test('garbage in any field of a recorded bundle is a VouchError, never a crash', () => {
+  const garbage: [path: (string | number)[], value: unknown][] = [
+    [['verificationMaterial', 'certificate', 'rawBytes'], 'AAAA'],
+    [['verificationMaterial', 'certificate'], { rawBytes: 12 }],
+    [['verificationMaterial', 'tlogEntries', 0, 'canonicalizedBody'], Buffer.from('{"kind":').toString('base64')],
+    [['verificationMaterial', 'tlogEntries', 0, 'inclusionProof', 'checkpoint', 'envelope'], 'not a checkpoint'],
+    [['verificationMaterial', 'tlogEntries', 0, 'inclusionProof', 'logIndex'], '-5'],
+    [['verificationMaterial', 'tlogEntries', 0, 'integratedTime'], 'soon'],
+    [['verificationMaterial', 'tlogEntries', 0, 'logId'], null],
+    [['verificationMaterial', 'timestampVerificationData'], { rfc3161Timestamps: [{ signedTimestamp: 'AAAA' }] }],
+    [['messageSignature', 'signature'], ''],
+    [['messageSignature'], undefined],
+    [['mediaType'], 'application/vnd.dev.sigstore.bundle.v9.9+json'],
+  ];
+  for (const [i, [path, value]] of garbage.entries()) {
+    const b = bundleJson('happy-path-v0.3');
+    let at: Record<string | number, unknown> = b;
+    for (const key of path.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
+    at[path[path.length - 1] as string | number] = value;
+    assert.throws(() => verify(b), (err: unknown) => isVouchError(err), `mutation ${i}: ${path.join('.')}`);
+  }
+});
