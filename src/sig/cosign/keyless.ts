@@ -379,3 +379,27 @@ export function verifyLegacyLayer(opts: {
   }
   return verdict;
 }
+
+/** What one Sigstore signature comes as: a bundle (bytes, JSON, or parsed) over an artifact, or cosign's older parts. */
+export type SigstoreMaterial =
+  | { kind: 'bundle'; bundle: Bundle | Uint8Array | JsonValue; artifact?: Uint8Array }
+  | { kind: 'legacy'; parts: LegacySigstoreParts; what?: string };
+
+/**
+ * The one entry for key-based and keyless Sigstore verification: material in any of its forms, the
+ * key or trusted root and identity policy, the time. Returns what verified, or throws a VouchError.
+ */
+export function verifySigstore(material: SigstoreMaterial, trust: SigstoreTrust, opts: SigstoreVerifyOptions): SigstoreVerified {
+  if (material.kind === 'legacy') {
+    return verifySigstoreBundle(legacyPartsToBundle(material.parts, material.what ?? 'the signature'), material.parts.payload, trust, opts);
+  }
+  const b = material.bundle;
+  const parsed = isParsedBundle(b) ? b : parseSigstoreBundle(b as Uint8Array | JsonValue);
+  return verifySigstoreBundle(parsed, material.artifact, trust, opts);
+}
+
+function isParsedBundle(b: Bundle | Uint8Array | JsonValue): b is Bundle {
+  if (b instanceof Uint8Array || typeof b !== 'object' || b === null || Array.isArray(b)) return false;
+  const content = (b as { content?: { $case?: unknown } }).content;
+  return typeof content === 'object' && content !== null && typeof content.$case === 'string';
+}

@@ -42,6 +42,12 @@ test('recorded v0.3 and v0.1 bundles verify against the public-good trusted root
   }
   const r = verify(bundleJson('happy-path-v0.3'), { policy: { identityRegexp: '^https://github\\.com/sigstore-conformance/', issuerRegexp: 'githubusercontent' } });
   assert.equal(r.identity?.github.sha, 'c7b3dfb335f051e1c86bda4c716fac97df62ad81');
+  // the one entry point takes the bundle as bytes, JSON or parsed
+  const trust: keyless.SigstoreTrust = { kind: 'keyless', trustedRoot: publicGood, policy };
+  const bytes = read('conformance/happy-path-v0.3/bundle.sigstore.json');
+  for (const bundle of [bytes, bundleJson('happy-path-v0.3') as never, keyless.parseSigstoreBundle(bytes)]) {
+    assert.equal(keyless.verifySigstore({ kind: 'bundle', bundle, artifact }, trust, { now }).identity?.subject, IDENTITY);
+  }
 });
 
 test('the certificate validity is checked at the RFC 3161 timestamp of a Rekor v2 bundle (no integrated time)', () => {
@@ -147,6 +153,8 @@ test("cosign's older form (certificate, chain and Rekor bundle annotations) conv
   if (parsed.format !== 'legacy') return;
   const r = keyless.verifySigstoreBundle(cosignBlob.legacyBlobToBundle(parsed, artifact), artifact, trust, { now });
   assert.equal(r.identity?.subject, IDENTITY);
+  const viaEntry = keyless.verifySigstore({ kind: 'legacy', parts: { signature: layer.signature, payload, certificate: layer.certificate ?? '', rekorBundle: layer.bundle ?? '' } }, trust, { now });
+  assert.equal(viaEntry.tlogEntries, 1);
 });
 
 test('key-based Sigstore bundles (sign-blob --new-bundle-format) verify with the key only, through the same function', () => {
