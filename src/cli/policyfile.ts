@@ -2,7 +2,7 @@
 // built-in policy, docker's behaviour). Errors and warnings point at file:line:column. The policy
 // document reader (and with it the YAML parser) loads only when there is a file to read.
 import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { VouchError } from '../core/index.js';
 import { DEFAULT_POLICY, type Policy } from '../policy/index.js';
 import type { Context } from './context.js';
@@ -41,5 +41,6 @@ export async function loadPolicy(ctx: Context, flag: string | undefined, warn: (
   // parsePolicy builds the INVALID_POLICY error that lists every error with its position.
   if (policy === undefined) return { policy: parsePolicy(text, file), file, from };
   for (const w of warnings) warn(`warning: ${formatPolicyIssue(w, file)}`);
-  return { policy, file, from };
+  // Paths in the policy's signers (keys, trust stores, trust policies) are relative to the file.
+  return { policy: { ...policy, baseDir: dirname(path) }, file, from };
 }

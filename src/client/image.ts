@@ -127,13 +127,16 @@ async function pullWith(s: Session, input: string, opts: PullOptions, cacheWrite
   let resolved: ResolvedTag | undefined;
   let decision: Decision | undefined;
   let unsignedAllowed = false;
+  /** A rule naming Notation or cosign signers: the digest the decision counted them on (content-addressed, so pulled by it). */
+  let decidedDigest: string | undefined;
   // The decision follows the 'resolved' event when there is one, so that stream keeps docker's order.
   let pendingPolicy: ImageEvent | undefined;
   if (opts.trust && opts.policy !== undefined) {
     const check = await checkPolicy(s, ref, opts.policy, cacheWrites);
     decision = check.decision;
     const policyEvent: ImageEvent = { event: 'policy', reference: formatReference(ref), decision };
-    if (check.facts.signatures.length === 0 && ref.digest === undefined) {
+    const ociRule = check.ociSigners.length > 0;
+    if (check.facts.signatures.length === 0 && ref.digest === undefined && (!ociRule || decision.digest === undefined)) {
       emit(policyEvent);
       if (!decision.allowed) throw unsignedError(ref, check.repo !== undefined, decision);
       // The policy accepts unsigned tags here (rejectUnsigned: false): pulled as given, unverified.
@@ -141,10 +144,12 @@ async function pullWith(s: Session, input: string, opts: PullOptions, cacheWrite
       emit({ event: 'warning', message: `${formatReference(ref)} is not signed; pulled without verification because the policy allows unsigned tags here` });
     } else {
       const denied = decisionError(decision);
-      if (denied !== undefined || ref.digest !== undefined || check.repo === undefined) emit(policyEvent);
+      if (denied !== undefined || ref.digest !== undefined || check.repo === undefined || ociRule) emit(policyEvent);
       else pendingPolicy = policyEvent;
       if (denied !== undefined) throw denied;
-      if (pendingPolicy !== undefined) {
+      // Signers of several kinds agreed on a digest: docker's resolution through targets/releases is not the question.
+      if (ociRule && ref.digest === undefined) decidedDigest = decision.digest;
+      else if (pendingPolicy !== undefined) {
         try {
           resolved = resolveAllowed(check, (m) => emit({ event: 'warning', message: m }));
         } catch (err) {
@@ -157,6 +162,8 @@ async function pullWith(s: Session, input: string, opts: PullOptions, cacheWrite
   if (ref.digest !== undefined) {
     // A digest names the content itself: what arrives is checked against it, trust data or not.
     refToFetch = ref.digest;
+  } else if (decidedDigest !== undefined) {
+    refToFetch = decidedDigest;
   } else if (opts.trust && !unsignedAllowed) {
     resolved ??= await resolveTrusted(s, ref, cacheWrites);
     emit({ event: 'resolved', reference: `${gunOf(ref)}:${resolved.tag}`, digest: resolved.digest, size: resolved.length, role: resolved.role });

@@ -127,7 +127,7 @@ type ErrorDetailsMap = {
   FILE_NOT_FOUND: { file?: string };
   INVALID_POLICY: { errors: readonly unknown[]; warnings: readonly unknown[] };
   POLICY_DENIED: { decision?: unknown; resolved?: string; reference?: string; denied?: readonly string[]; failed?: number; total?: number };
-  POLICY_INCONCLUSIVE: { decision?: unknown };
+  POLICY_INCONCLUSIVE: { decision?: unknown; denied?: readonly string[] };
   PLUGIN: { plugin?: string; errorCode?: string };
   INVALID_YAML: { file: string | undefined; errors: readonly unknown[] };
   NOT_PINNED: { problems: readonly unknown[]; files?: readonly unknown[] };

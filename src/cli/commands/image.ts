@@ -125,7 +125,11 @@ async function handToDocker(ctx: Context, s: ReturnType<typeof openSession>, ima
     reportDecision(ctx, check.decision);
     const denied = decisionError(check.decision);
     if (denied !== undefined) throw denied;
-    if (check.facts.signatures.length === 0 && ref.digest === undefined) {
+    if (check.ociSigners.length > 0 && check.decision.digest !== undefined && ref.digest === undefined) {
+      // Signers of several kinds agreed on this digest: pull exactly it.
+      pullRef = `${gunOf(ref)}@${check.decision.digest}`;
+      tagAs = `${gunOf(ref)}:${ref.tag ?? 'latest'}`;
+    } else if (check.facts.signatures.length === 0 && ref.digest === undefined) {
       ctx.io.err(`WARN: ${image} is not signed; pulled without verification because the policy allows unsigned tags here\n`);
     } else if (ref.digest === undefined) resolved = resolveAllowed(check, (m) => ctx.io.err(`WARN: ${m}\n`));
   } else if (trust && ref.digest === undefined) {
