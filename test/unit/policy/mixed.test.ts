@@ -170,3 +170,24 @@ test('warnings: a defined signer no rule lists; a bare name close to a defined o
   assert.ok(v.policy);
   assert.deepEqual(v.warnings.map((w) => [w.code, w.line]), [['unused-signer', 3], ['signer-not-defined', 6]]);
 });
+
+test('docs/policy.md: the mixed-kind example validates and decides as the page says', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { projectRoot } = await import('../../support/paths.js');
+  const doc = readFileSync(join(projectRoot, 'docs', 'policy.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## Signers of every kind'));
+  const example = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+  const p = parsePolicy(example);
+  const D3F = 'sha256:' + '3f'.repeat(32);
+  const D9A = 'sha256:' + '9a'.repeat(32);
+  const facts = { signatures: [dct('release-bot', D9A)], oci: [oci('notation', 'ci', D3F, 'passed'), oci('cosign', 'security', D3F, 'passed')] };
+  const d = evaluatePolicy(p, { gun: GUN, tag: '1.4' }, facts);
+  assert.equal(d.allowed, true);
+  const threshold = check(d, 'threshold')?.message ?? '-';
+  assert.ok(section.includes(threshold), threshold);
+  assert.deepEqual(d.signatures.map((s) => [s.kind, s.counted]), [['dct', false], ['notation', true], ['cosign', true]]);
+  const one = { signatures: [], oci: [oci('cosign', 'security', D3F, 'passed')] };
+  assert.equal(evaluatePolicy(p, { gun: GUN, tag: '1.4' }, one).allowed, false);
+  assert.equal(evaluatePolicy(p, { gun: 'registry.example.com/staging/api', tag: '1.4' }, one).allowed, true);
+});
