@@ -5,6 +5,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { VouchError } from '../core/index.js';
 import { DEFAULT_POLICY, type Policy } from '../policy/index.js';
+import type { PolicyCheckOptions } from '../client/policy.js';
+import type { HttpTransport } from '../http/index.js';
 import type { Context } from './context.js';
 
 export interface LoadedPolicy {
@@ -43,4 +45,20 @@ export async function loadPolicy(ctx: Context, flag: string | undefined, warn: (
   for (const w of warnings) warn(`warning: ${formatPolicyIssue(w, file)}`);
   // Paths in the policy's signers (keys, trust stores, trust policies) are relative to the file.
   return { policy: { ...policy, baseDir: dirname(path) }, file, from };
+}
+
+/**
+ * What checking the policy's Notation signers takes from the command line, as `vouch notation
+ * verify` has it: CRLs (notation's cache) and OCSP for the revocation check, the verification
+ * plugins, notation's configuration directory. Nothing is loaded for a policy without Notation signers.
+ */
+export async function policyCheckOptions(ctx: Context, policy: Policy): Promise<{ options: PolicyCheckOptions; close: () => Promise<void> }> {
+  if (!Object.values(policy.signers ?? {}).some((d) => d.kind === 'notation')) return { options: {}, close: async () => {} };
+  const [{ revocationSources }, { verificationPluginHost }, { notationConfigDir }] = await Promise.all([
+    import('./commands/notation.js'), import('../keys/notation-plugin.js'), import('../keys/notation.js'),
+  ]);
+  const transports: HttpTransport[] = [];
+  const configDir = notationConfigDir(ctx.env);
+  const options: PolicyCheckOptions = { notationConfigDir: configDir, revocation: revocationSources(ctx, transports, false), plugins: verificationPluginHost(configDir, { env: ctx.env }) };
+  return { options, close: async () => { for (const t of transports) await t.close(); } };
 }

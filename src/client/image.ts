@@ -12,7 +12,7 @@ import { resolveDockerTag, type ResolvedTag } from '../tuf/index.js';
 import { decisionError, type Decision, type Policy } from '../policy/index.js';
 import type { TrustEventSink } from './events.js';
 import { sign } from './sign.js';
-import { checkPolicy, resolveAllowed } from './policy.js';
+import { checkPolicy, resolveAllowed, type PolicyCheckOptions } from './policy.js';
 import type { Session } from './session.js';
 import { Updater } from './updater.js';
 
@@ -34,6 +34,8 @@ export interface PullOptions {
    * docker does. The CLI passes the policy file's, or DEFAULT_POLICY.
    */
   policy?: Policy;
+  /** what the policy's Notation signers are verified with (revocation sources, plugins) */
+  policyOptions?: PolicyCheckOptions;
   onEvent?: (e: ImageEvent) => void;
 }
 
@@ -132,7 +134,7 @@ async function pullWith(s: Session, input: string, opts: PullOptions, cacheWrite
   // The decision follows the 'resolved' event when there is one, so that stream keeps docker's order.
   let pendingPolicy: ImageEvent | undefined;
   if (opts.trust && opts.policy !== undefined) {
-    const check = await checkPolicy(s, ref, opts.policy, cacheWrites);
+    const check = await checkPolicy(s, ref, opts.policy, cacheWrites, undefined, opts.policyOptions);
     decision = check.decision;
     const policyEvent: ImageEvent = { event: 'policy', reference: formatReference(ref), decision };
     const ociRule = check.ociSigners.length > 0;

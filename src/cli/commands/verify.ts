@@ -2,13 +2,13 @@
 // gather what it says about the tag, evaluate the trust policy, and report every check.
 // Exit 0 when every image is allowed (audit-mode failures are reported, not refused), 1 otherwise.
 import { VouchError, isVouchError, type ErrorCode, type ErrorOutcome } from '../../core/index.js';
-import { checkPolicy, resolveAllowed } from '../../client/policy.js';
+import { checkPolicy, resolveAllowed, type PolicyCheckOptions } from '../../client/policy.js';
 import { checkArchiveFor, loadArchive, parseArchiveLocation, verifyArchive, type ArchivedRepo } from '../../client/dctarchive.js';
 import { formatReference, parseReference, type ImageReference } from '../../oci/reference.js';
 import type { Session } from '../../client/session.js';
 import type { Decision, Policy } from '../../policy/index.js';
 import type { Context } from '../context.js';
-import { loadPolicy } from '../policyfile.js';
+import { loadPolicy, policyCheckOptions } from '../policyfile.js';
 import { withSession, type CommonTrustOptions } from './trust-common.js';
 
 export interface VerifyCommandOptions extends CommonTrustOptions {
@@ -50,12 +50,12 @@ export interface ArchiveEvidence {
   signers: { role: string; digest: string }[];
 }
 
-async function verifyOne(s: Session, input: string, ref: ImageReference, policy: Policy, archive?: ArchiveSource): Promise<VerifyResult> {
+async function verifyOne(s: Session, input: string, ref: ImageReference, policy: Policy, archive: ArchiveSource | undefined, options: PolicyCheckOptions): Promise<VerifyResult> {
   const withTag: ImageReference = ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref;
   const out: VerifyResult = { image: input, reference: formatReference(withTag), allowed: false };
   try {
     const archived = archive === undefined ? undefined : await archive.load(ref);
-    const check = await checkPolicy(s, ref, policy, undefined, archived === undefined ? undefined : async () => archived.repo);
+    const check = await checkPolicy(s, ref, policy, undefined, archived === undefined ? undefined : async () => archived.repo, options);
     if (archived !== undefined && archive !== undefined) {
       out.evidence = {
         kind: 'historical', archive: archive.location, archivedAt: archived.archive.created.toISOString(), server: archived.archive.server,
@@ -143,14 +143,19 @@ export async function verifyCommand(ctx: Context, images: string[], opts: Verify
   const refs = images.map((i) => ({ input: i, ref: parseReference(i) }));
   const { policy, file } = await loadPolicy(ctx, opts.policy);
   const results: VerifyResult[] = [];
-  await withSession(ctx, opts, async (s) => {
-    const archive = opts.dctArchive === undefined ? undefined : archiveSource(s, opts.dctArchive, s.opts.pinning);
-    for (const { input, ref } of refs) {
-      const r = await verifyOne(s, input, ref, policy, archive);
-      results.push(r);
-      if (!opts.json) ctx.io.out((results.length > 1 ? '\n' : '') + report(r, ctx.now()));
-    }
-  });
+  const checking = await policyCheckOptions(ctx, policy);
+  try {
+    await withSession(ctx, opts, async (s) => {
+      const archive = opts.dctArchive === undefined ? undefined : archiveSource(s, opts.dctArchive, s.opts.pinning);
+      for (const { input, ref } of refs) {
+        const r = await verifyOne(s, input, ref, policy, archive, checking.options);
+        results.push(r);
+        if (!opts.json) ctx.io.out((results.length > 1 ? '\n' : '') + report(r, ctx.now()));
+      }
+    });
+  } finally {
+    await checking.close();
+  }
   if (opts.json) ctx.io.out(`${JSON.stringify(results, null, 2)}\n`);
   const denied = results.filter((r) => !r.allowed);
   if (denied.length > 0) {
