@@ -1,7 +1,9 @@
 // One policy over all three signature kinds, end to end (issue 13, deliverable 6): ONE image in the
 // REAL CNCF registry (docker-registry, via test/support/peers.ts) signed with DCT (a delegation in
-// vouch server), Notation (a certificate chain made with openssl to notation's rules, the trust
-// store in a notation configuration directory) and cosign (a cosign key pair, legacy `.sig`); the
+// vouch server), Notation (the REAL notation v1.3.2, with a certificate chain made with openssl to
+// notation's rules; its configuration directory's trust store and trust policy referenced by the
+// policy as they are) and cosign (vouch cosign, legacy `.sig`, whose interop with the real cosign
+// is test/interop/cosign.test.ts); the
 // vouch CLI verifies it under k-of-n rules across kinds, pulls it, and refuses wrong keys and
 // identities. A missing peer is a failure, never a skip.
 import { after, before, test } from 'node:test';
@@ -12,7 +14,7 @@ import { writeDemoImage, type DemoImage } from '../../src/cli/demoimage.js';
 import type { Decision } from '../../src/policy/index.js';
 import { loadServerConfig, runServer, type RunningServer } from '../../src/server/index.js';
 import { startPeers, type Peers } from '../support/peers.js';
-import { globalPolicy, issueSigningLeaf, makeNotationHome, makeRootCa } from '../support/notation.js';
+import { globalPolicy, issueSigningLeaf, makeNotationHome, makeRootCa, runNotation } from '../support/notation.js';
 import { removeTempDirs, tempDir, vouchUser, type VouchUser } from '../unit/client/helpers.js';
 
 let peers: Peers;
@@ -22,6 +24,7 @@ let owner: VouchUser;
 let bot: VouchUser;
 let dir: string;
 let repo: string;
+let notationEnv: Record<string, string>;
 
 const COSIGN_PASSWORD = 'policy-mixed';
 
@@ -42,8 +45,10 @@ before(async () => {
   // of a notation configuration directory next to the policy file.
   const pki = join(owner.dir, 'pki');
   await makeRootCa(pki, 'acme-root', '/C=US/ST=WA/O=Acme/CN=Acme Root');
-  await issueSigningLeaf(pki, 'acme-root', 'ci', 'ec-256', '/C=US/ST=WA/O=Acme/CN=ci');
-  await makeNotationHome(join(owner.dir, 'notation-home'), { trustStores: { acme: [join(pki, 'acme-root.crt')] }, policy: globalPolicy('strict', ['ca:acme'], ['*']) });
+  const leaf = await issueSigningLeaf(pki, 'acme-root', 'ci', 'ec-256', '/C=US/ST=WA/O=Acme/CN=ci');
+  notationEnv = await makeNotationHome(join(owner.dir, 'notation-home'), {
+    trustStores: { acme: [join(pki, 'acme-root.crt')] }, policy: globalPolicy('strict', ['ca:acme'], ['*']), signingKeys: { ci: leaf },
+  });
 
   // cosign: the security team's key pair, and a stranger's
   for (const prefix of ['security', 'stranger']) await owner.ok(['cosign', 'generate-key-pair', '--output-key-prefix', prefix]);
@@ -102,9 +107,9 @@ test('cosign alone: 2 of 3 is denied (failed), and the report lists every signer
   assert.equal(d.rule.name, 'prod');
 });
 
-test('cosign + Notation: 2 of 3 passes without any DCT data; all does not', async () => {
-  const leaf = join(owner.dir, 'pki');
-  await owner.ok(['notation', 'sign', `${repo}@${image.manifest.digest}`, '--key', join(leaf, 'ci.key'), '--cert', join(leaf, 'ci.chain.crt'), '--plain-http']);
+test('cosign + Notation (signed by the real notation): 2 of 3 passes without any DCT data; all does not', async () => {
+  const signed = await runNotation(notationEnv, ['sign', '--insecure-registry', '--key', 'ci', `${repo}@${image.manifest.digest}`]);
+  assert.equal(signed.code, 0, signed.stdout + signed.stderr);
   const two = await verify(policyFile('prod', { signers: ALL3, threshold: 2 }));
   assert.equal(two.code, 0, two.stdout + two.stderr);
   assert.equal(two.d.digest, image.manifest.digest);
@@ -122,6 +127,12 @@ test('with DCT too: any two pass, threshold all passes, and pull fetches the dig
     assert.equal(r.code, 0, `${pair.join('+')}: ${r.stdout}`);
     assert.equal(r.d.signatures.filter((s) => s.counted).length, 2);
   }
+  // notation's own trust policy and trust store, referenced as they are
+  const own = await verify(policyFile('own-trust-policy', { signers: ['release-bot', 'ci'], threshold: 2 }, {
+    ci: '{ notation: { trustPolicy: notation-home/config/notation/trustpolicy.json, trustStoreDir: notation-home/config/notation } }',
+  }));
+  assert.equal(own.code, 0, own.stdout);
+  assert.match(own.d.signatures.find((s) => s.signer === 'ci')?.message ?? '', /trust policy 'global', level strict/);
   const all = await verify(policyFile('all', { signers: ALL3, threshold: 'all' }));
   assert.equal(all.code, 0, all.stdout);
   assert.deepEqual(all.d.signatures.filter((s) => s.counted).map((s) => s.kind).sort(), ['cosign', 'dct', 'notation']);
