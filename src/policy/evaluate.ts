@@ -154,14 +154,18 @@ export function evaluatePolicy(policy: Policy, ref: ImageRef, facts: TrustFacts)
   const named = ociSignersOf(policy, settings);
   const pending = (facts.oci ?? []).filter((f) => f.status === 'inconclusive' && named.includes(f.signer));
   if (pending.length === 0) return decision;
-  const hopeful = (facts.oci ?? []).map((f) => (pending.includes(f) ? { ...f, status: 'passed' as const, digest: f.digest ?? ref.digest ?? candidateDigest(facts) } : f));
-  const promoted = evaluateOnce(policy, ref, { ...facts, oci: hopeful.filter((f) => f.digest !== undefined) }, settings, rule);
+  // A fact without a digest (the registry could not resolve the tag) stands for the digest nobody could read.
+  const hopeful = (facts.oci ?? []).map((f) => (pending.includes(f) ? { ...f, status: 'passed' as const, digest: f.digest ?? ref.digest ?? candidateDigest(facts) ?? UNREAD_DIGEST } : f));
+  const promoted = evaluateOnce(policy, ref, { ...facts, oci: hopeful }, settings, rule);
   if (!promoted.compliant) return decision;
   const label = ociKinds(policy);
   const why = [...new Set(pending.map((f) => `${f.signer} (${label.get(f.signer) ?? f.kind})${f.message !== undefined ? `: ${f.message}` : ''}`))].join('; ');
   const summary = decision.allowed ? `${decision.summary}; undecided: ${why}` : `denied (inconclusive): ${verdict(ref)}: could not verify ${why}`;
   return { ...decision, outcome: 'inconclusive', summary };
 }
+
+/** Only ever counted in the hypothetical evaluation above, never reported. */
+const UNREAD_DIGEST = 'sha256:unread';
 
 /** Some digest a signer vouched for (for an undecided fact that names none, when testing whether it could matter). */
 function candidateDigest(facts: TrustFacts): string | undefined {

@@ -191,3 +191,12 @@ test('docs/policy.md: the mixed-kind example validates and decides as the page s
   assert.equal(evaluatePolicy(p, { gun: GUN, tag: '1.4' }, one).allowed, false);
   assert.equal(evaluatePolicy(p, { gun: 'registry.example.com/staging/api', tag: '1.4' }, one).allowed, true);
 });
+
+test('a registry that could not resolve the tag (facts without a digest, no DCT data) is inconclusive, not failed', () => {
+  const unread = { signatures: [], oci: [oci('notation', 'ci', undefined, 'inconclusive', 'UNREACHABLE'), oci('cosign', 'security', undefined, 'inconclusive', 'UNREACHABLE')] };
+  const d = evaluatePolicy(policy, { gun: GUN, tag: '1.0' }, unread);
+  assert.equal(d.allowed, false);
+  assert.equal(d.outcome, 'inconclusive', d.summary);
+  assert.equal(d.digest, undefined);
+  assert.equal(d.signatures.some((s) => s.digest !== undefined), false);
+});
