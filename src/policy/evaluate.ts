@@ -61,6 +61,7 @@ function settingsOf(level: RuleSettings): RuleSettings {
   if (level.requireAgreement !== undefined) out.requireAgreement = level.requireAgreement;
   if (level.signers !== undefined) out.signers = level.signers;
   if (level.threshold !== undefined) out.threshold = level.threshold;
+  if (level.require !== undefined) out.require = level.require;
   return out;
 }
 
@@ -110,6 +111,7 @@ function ociKinds(policy: Policy): Map<string, 'notation' | 'cosign'> {
 /** The named Notation and cosign signers the settings list (the ones a client verifies for this image). */
 export function ociSignersOf(policy: Policy, settings: EffectiveSettings): string[] {
   const kinds = ociKinds(policy);
+  // `require` groups name a subset of `signers` (validation says so).
   return settings.signers === 'any' ? [] : settings.signers.filter((s) => kinds.has(s));
 }
 
@@ -206,6 +208,7 @@ function evaluateOnce(policy: Policy, ref: ImageRef, facts: TrustFacts, settings
 
   const skipSignatureChecks = (why: string): void => {
     for (const c of ['signer', 'paths', 'threshold', 'agreement'] as const) put(c, 'skip', why);
+    if (settings.require !== undefined) put('require', 'skip', why);
   };
 
   // signed: is there any trust data for the tag at all?
@@ -289,6 +292,24 @@ function evaluateOnce(policy: Policy, ref: ImageRef, facts: TrustFacts, settings
       else put('agreement', 'warn', `${split}; using ${short((chosen as (typeof counts)[number]).digest)}, the others are not counted`);
     }
     if (!ambiguous && chosen !== undefined) digest = chosen.digest;
+
+    // require: every "all of" group met on the chosen digest, by distinct signers of its list.
+    if (settings.require !== undefined) {
+      if (chosen === undefined || ambiguous) put('require', 'fail', 'no digest was chosen, so no group can be met');
+      else {
+        const on = counted.filter((s) => s.digest === chosen.digest);
+        const groups = settings.require.map((g, i) => {
+          const k = g.threshold === 'all' ? g.signers.length : g.threshold;
+          const by = on.filter((s) => g.signers.includes(s.role));
+          const n = countSigners(by);
+          return { ok: n >= k, text: `group ${i + 1} (${k} of ${nm(g.signers)}): ${n}${by.length > 0 ? ` (${nm(by.map((s) => s.role))})` : ''}` };
+        });
+        const failed = groups.filter((g) => !g.ok);
+        put('require', failed.length === 0 ? 'pass' : 'fail', failed.length === 0
+          ? `every group is met on ${short(chosen.digest)}: ${groups.map((g) => g.text).join('; ')}`
+          : `${failed.map((g) => g.text).join('; ')} on ${short(chosen.digest)}${ociMissing()}`);
+      }
+    }
   }
 
   // pinned / pin-matches
@@ -311,7 +332,8 @@ function evaluateOnce(policy: Policy, ref: ImageRef, facts: TrustFacts, settings
     }
   }
 
-  const order: CheckName[] = ['signed', 'signer', 'paths', 'threshold', 'agreement', 'pinned', 'pin-matches'];
+  // `require` is reported only where a level sets it: the seven checks stay what they were.
+  const order: CheckName[] = ['signed', 'signer', 'paths', 'threshold', ...(settings.require !== undefined ? ['require' as const] : []), 'agreement', 'pinned', 'pin-matches'];
   const reasons = order.map((c) => results.get(c) as CheckResult);
   const failed = reasons.filter((r) => r.status === 'fail');
   const compliant = failed.length === 0;

@@ -27,6 +27,17 @@ export interface RuleSettings {
    * signer (resolved to the length of the effective `signers` list after the cascade).
    */
   threshold?: number | 'all';
+  /**
+   * "All of" groups: each must be met too, on the same digest, by distinct signers of its own list
+   * (a subset of `signers`). Replaced, not merged, by a lower level.
+   */
+  require?: readonly RequireGroup[];
+}
+
+/** One `require:` group: k of these signers (`all`: every one). */
+export interface RequireGroup {
+  signers: readonly string[];
+  threshold: number | 'all';
 }
 
 /** Settings after the cascade: every field is known. */
@@ -37,6 +48,8 @@ export interface EffectiveSettings {
   requireAgreement: boolean;
   signers: readonly string[] | 'any';
   threshold: number;
+  /** present only when a level sets it */
+  require?: readonly RequireGroup[];
 }
 
 /** The kinds of signature a policy can require. DCT signatures live in the trust server; the others next to the image. */
@@ -237,7 +250,7 @@ export interface TrustFacts {
 // ---- evaluation output ------------------------------------------------------------------------
 
 /** The checks, always reported in this order, one result each. */
-export type CheckName = 'signed' | 'signer' | 'paths' | 'threshold' | 'agreement' | 'pinned' | 'pin-matches';
+export type CheckName = 'signed' | 'signer' | 'paths' | 'threshold' | 'require' | 'agreement' | 'pinned' | 'pin-matches';
 
 /**
  * `pass`; `fail`: denies in enforce mode (reported in audit mode); `warn`: a finding the policy

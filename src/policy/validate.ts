@@ -7,7 +7,7 @@ import { VouchError } from '../core/errors.js';
 import { BUILTIN_SETTINGS } from './evaluate.js';
 import { checkRepositoryPattern, checkTagPattern, lintRepositoryPattern } from './pattern.js';
 import { checkNotationIdentity, checkRegExp, checkSignerName, checkTrustStoreRef, displaySigner, parseSigner } from './signer.js';
-import type { Mode, Policy, PolicyIssue, PolicyIssueCode, PolicyValidation, Rule, RuleSettings, SignerDefinition, TagRule } from './types.js';
+import type { Mode, Policy, PolicyIssue, PolicyIssueCode, PolicyValidation, RequireGroup, Rule, RuleSettings, SignerDefinition, TagRule } from './types.js';
 
 /** Larger sources are refused before parsing: a policy is a short hand-written file. */
 export const MAX_POLICY_CHARS = 1 << 20;
@@ -20,7 +20,7 @@ const MAX_ERRORS = 100;
 class TooLarge extends Error {}
 
 
-const SETTING_KEYS = ['mode', 'rejectUnsigned', 'requirePin', 'requireAgreement', 'signers', 'threshold'] as const;
+const SETTING_KEYS = ['mode', 'rejectUnsigned', 'requirePin', 'requireAgreement', 'signers', 'threshold', 'require'] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
 const TOP_KEYS = ['version', 'signers', 'defaults', 'rules'];
 const SIGNER_KINDS = ['dct', 'notation', 'cosign'] as const;
@@ -243,6 +243,11 @@ class Validator {
           if (v !== undefined) level.settings.signers = v;
           break;
         }
+        case 'require': {
+          const v = this.requireGroups(e.value, p);
+          if (v !== undefined) level.settings.require = v;
+          break;
+        }
       }
       if (this.errors.length > before) level.invalid.add(key);
     }
@@ -282,6 +287,63 @@ class Validator {
       roles.push(parsed.role);
     });
     return ok ? roles : undefined;
+  }
+
+  /** `require:` a list of `{signers, threshold}` groups that must all be met. */
+  requireGroups(node: Node | null, path: Path): RequireGroup[] | undefined {
+    const items = this.list(node, path, '`require`', 'groups such as `- { signers: [ci, security], threshold: 1 }`');
+    if (items === undefined) return undefined;
+    if (items.length === 0 || items.length > MAX_SIGNER_LIST) {
+      this.error('bad-value', path, node, `\`require\` must list between 1 and ${MAX_SIGNER_LIST} groups`);
+      return undefined;
+    }
+    const before = this.errors.length;
+    const groups: RequireGroup[] = [];
+    items.forEach((raw, i) => {
+      const p = [...path, i];
+      const map = this.mapping(raw, p, 'a `require` group', '`signers` and `threshold`');
+      if (!map) return;
+      const e = this.entries(map, p, ['signers', 'threshold'], 'a `require` group');
+      const se = e.get('signers');
+      const te = e.get('threshold');
+      if (!se) this.missing(map, 'signers', p, 'a `require` group needs `signers`: the list it counts');
+      if (!te) this.missing(map, 'threshold', p, 'a `require` group needs `threshold`: how many of its signers (or `all`)');
+      const signers = se ? this.signers(se.value, [...p, 'signers']) : undefined;
+      if (signers === 'any') return this.error('bad-value', [...p, 'signers'], se?.value, 'a `require` group lists its signers; `any` counts nothing in particular');
+      const tv = te?.value && isScalar(te.value) ? te.value.value : undefined;
+      let threshold: number | 'all' | undefined;
+      if (tv === 'all' || (typeof tv === 'number' && Number.isInteger(tv) && tv >= 1)) threshold = tv as number | 'all';
+      else if (te) this.error('bad-value', [...p, 'threshold'], te.value ?? te.key, `a group's \`threshold\` must be a whole number of at least 1 or \`all\`, got ${this.describe(te.value)}`);
+      if (signers === undefined || threshold === undefined) return;
+      if (typeof threshold === 'number' && threshold > signers.length) {
+        return this.error('threshold-exceeds-signers', [...p, 'threshold'], te?.value, `group threshold ${threshold} is more than its ${signers.length} signer${signers.length === 1 ? '' : 's'}: k of n needs k ≤ n`);
+      }
+      groups.push({ signers, threshold });
+    });
+    return this.errors.length > before ? undefined : groups;
+  }
+
+  /** A level's effective `require` groups name only signers of its effective `signers` list. */
+  checkRequire(chain: Level[]): void {
+    const level = chain[chain.length - 1] as Level;
+    if (level.nodes.require === undefined && level.nodes.signers === undefined) return;
+    if (chain.some((l) => l.invalid.has('signers') || l.invalid.has('require'))) return;
+    const find = (key: 'signers' | 'require'): Level | undefined => [...chain].reverse().find((l) => l.settings[key] !== undefined);
+    const rl = find('require');
+    const groups = rl?.settings.require;
+    if (groups === undefined) return;
+    const signers = find('signers')?.settings.signers ?? BUILTIN_SETTINGS.signers;
+    const node = level.nodes.require ?? level.nodes.signers;
+    const key = level.nodes.require !== undefined ? 'require' : 'signers';
+    if (signers === 'any') {
+      this.error('bad-value', [...level.path, key], node, '`require` groups count named signers, but `signers` is `any` here; list who may sign');
+      return;
+    }
+    const outside = [...new Set(groups.flatMap((g) => g.signers).filter((s) => !signers.includes(s)))];
+    if (outside.length > 0) {
+      const shown = outside.map((s) => (this.defined.has(s) ? s : displaySigner(s))).join(', ');
+      this.error('bad-value', [...level.path, key], node, `\`require\` names ${shown}, who may not sign here (not in \`signers\`${rl !== level ? `; require from ${rl?.what ?? 'above'}` : ''}); add them to \`signers\` or drop them from the group`);
+    }
   }
 
   /**
@@ -608,11 +670,15 @@ class Validator {
         const d = this.entries(map, ['defaults'], DEFAULTS_KEYS, '`defaults`');
         defaultsLevel = this.settings(d, ['defaults'], 'defaults');
         this.checkThreshold([defaultsLevel]);
+        this.checkRequire([defaultsLevel]);
         const te = d.get('tags');
         if (te) {
           const t = this.tags(te.value, ['defaults', 'tags'], 'defaults');
           defaultTags = t.tags;
-          for (const l of t.levels) this.checkThreshold([defaultsLevel, l]);
+          for (const l of t.levels) {
+            this.checkThreshold([defaultsLevel, l]);
+            this.checkRequire([defaultsLevel, l]);
+          }
         }
       }
     }
@@ -671,12 +737,16 @@ class Validator {
       const ruleName = name ?? repositories[0] ?? `rules[${i}]`;
       const level = this.settings(r, p, `rule '${ruleName}'`);
       this.checkThreshold([defaultsLevel, level]);
+      this.checkRequire([defaultsLevel, level]);
       let tags: TagRule[] = [];
       const te = r.get('tags');
       if (te) {
         const t = this.tags(te.value, [...p, 'tags'], `rule '${ruleName}'`);
         tags = t.tags;
-        for (const l of t.levels) this.checkThreshold([defaultsLevel, level, l]);
+        for (const l of t.levels) {
+          this.checkThreshold([defaultsLevel, level, l]);
+          this.checkRequire([defaultsLevel, level, l]);
+        }
       }
       const line = this.line(map);
       rules.push({ name: ruleName, repositories, ...level.settings, tags, index: i, ...(line === undefined ? {} : { line }) });

@@ -200,3 +200,52 @@ test('a registry that could not resolve the tag (facts without a digest, no DCT 
   assert.equal(d.digest, undefined);
   assert.equal(d.signatures.some((s) => s.digest !== undefined), false);
 });
+
+test('require: "all of" groups must each hold on the decision digest, besides the threshold', () => {
+  const p = parsePolicy(`version: 1
+signers:
+  ci: { notation: { trustStore: "ca:acme", identities: ["*"] } }
+  security: { cosign: { key: security.pub } }
+rules:
+  - name: prod
+    repositories: [registry.example.com/payments/*]
+    signers: [alice, bob, ci, security]
+    threshold: 2
+    require:
+      - { signers: [alice, bob], threshold: 1 }
+      - { signers: [ci, security], threshold: 1 }
+`);
+  const ref = { gun: GUN, tag: '1.0' };
+  const ok = evaluatePolicy(p, ref, { signatures: [dct('alice', D1)], oci: [oci('cosign', 'security', D1, 'passed')] });
+  assert.equal(ok.allowed, true, ok.summary);
+  assert.deepEqual(ok.reasons.map((r) => r.check), ['signed', 'signer', 'paths', 'threshold', 'require', 'agreement', 'pinned', 'pin-matches']);
+  assert.match(check(ok, 'require')?.message ?? '', /^every group is met on sha256:111111111111…: group 1 \(1 of alice, bob\): 1 \(alice\); group 2 \(1 of ci \(notation\), security \(cosign\)\): 1 \(security \(cosign\)\)$/);
+  // two people, but no OCI signature: the threshold holds, the second group does not
+  const people = evaluatePolicy(p, ref, { signatures: [dct('alice', D1), dct('bob', D1)], oci: [oci('cosign', 'security', D1, 'failed', 'wrong key')] });
+  assert.equal(people.allowed, false);
+  assert.equal(check(people, 'threshold')?.status, 'pass');
+  assert.match(check(people, 'require')?.message ?? '', /^group 2 \(1 of ci \(notation\), security \(cosign\)\): 0 on sha256:111111111111…; ci \(notation\) was not checked; security \(cosign\) did not verify \(wrong key\)$/);
+  // a group signing another digest does not count
+  const elsewhere = evaluatePolicy(p, ref, { signatures: [dct('alice', D1), dct('bob', D1)], oci: [oci('cosign', 'security', D2, 'passed')] });
+  assert.equal(check(elsewhere, 'require')?.status, 'fail');
+  // without require, the seven checks stay as they were
+  assert.equal(evaluatePolicy(policy, ref, { signatures: [dct('release-bot', D1)] }).reasons.length, 7);
+});
+
+test('require: validation', () => {
+  const base = 'version: 1\nrules:\n  - repositories: [a.io/x]\n';
+  const cases: [string, string, RegExp][] = [
+    [`${base}    signers: [alice]\n    require:\n      - { signers: [alice, bob], threshold: 1 }\n`, 'bad-value', /`require` names bob, who may not sign here/],
+    [`${base}    require:\n      - { signers: [alice], threshold: 1 }\n`, 'bad-value', /`signers` is `any` here/],
+    [`${base}    signers: [alice, bob]\n    require:\n      - { signers: [alice], threshold: 2 }\n`, 'threshold-exceeds-signers', /group threshold 2 is more than its 1 signer/],
+    [`${base}    signers: [alice, bob]\n    require:\n      - { signers: [alice] }\n`, 'missing-key', /needs `threshold`/],
+    [`${base}    signers: [alice, bob]\n    require: []\n`, 'bad-value', /between 1 and 100 groups/],
+  ];
+  for (const [source, code, message] of cases) {
+    const v = validatePolicy(source);
+    assert.equal(v.policy, undefined, source);
+    assert.ok(v.errors.some((e) => e.code === code && message.test(e.message)), JSON.stringify(v.errors));
+  }
+  const ok = validatePolicy(`${base}    signers: [alice, bob]\n    require:\n      - { signers: [alice, bob], threshold: all }\n`);
+  assert.deepEqual(ok.policy?.rules[0]?.require, [{ signers: ['targets/alice', 'targets/bob'], threshold: 'all' }]);
+});
