@@ -52,6 +52,18 @@ interface Level {
   path: Path;
 }
 
+/**
+ * For a check over the cascade (defaults < rule < tag entry): the level being checked and, per
+ * setting, the level it comes from. Undefined when that level sets none of `keys`, or one of them
+ * is invalid somewhere in the chain (its error is already reported).
+ */
+function cascadeOf<K extends SettingKey>(chain: Level[], keys: readonly K[]): { level: Level; from: (key: K) => Level | undefined } | undefined {
+  const level = chain[chain.length - 1] as Level;
+  if (keys.every((k) => level.nodes[k] === undefined)) return undefined;
+  if (chain.some((l) => keys.some((k) => l.invalid.has(k)))) return undefined;
+  return { level, from: (key) => [...chain].reverse().find((l) => l.settings[key] !== undefined) };
+}
+
 function normKey(s: string): string {
   return s.toLowerCase().replace(/[-_\s]/g, '');
 }
@@ -325,10 +337,9 @@ class Validator {
 
   /** A level's effective `require` groups name only signers of its effective `signers` list. */
   checkRequire(chain: Level[]): void {
-    const level = chain[chain.length - 1] as Level;
-    if (level.nodes.require === undefined && level.nodes.signers === undefined) return;
-    if (chain.some((l) => l.invalid.has('signers') || l.invalid.has('require'))) return;
-    const find = (key: 'signers' | 'require'): Level | undefined => [...chain].reverse().find((l) => l.settings[key] !== undefined);
+    const c = cascadeOf(chain, ['signers', 'require'] as const);
+    if (c === undefined) return;
+    const { level, from: find } = c;
     const rl = find('require');
     const groups = rl?.settings.require;
     if (groups === undefined) return;
@@ -597,10 +608,9 @@ class Validator {
 
   /** k of n: a level's effective threshold may not exceed its effective list of signers. */
   checkThreshold(chain: Level[]): void {
-    const level = chain[chain.length - 1] as Level;
-    if (level.nodes.signers === undefined && level.nodes.threshold === undefined) return;
-    if (chain.some((l) => l.invalid.has('signers') || l.invalid.has('threshold'))) return;
-    const from = (key: 'signers' | 'threshold'): Level | undefined => [...chain].reverse().find((l) => l.settings[key] !== undefined);
+    const c = cascadeOf(chain, ['signers', 'threshold'] as const);
+    if (c === undefined) return;
+    const { level, from } = c;
     const sl = from('signers');
     const tl = from('threshold');
     const signers = sl?.settings.signers ?? BUILTIN_SETTINGS.signers;
