@@ -64,7 +64,7 @@ after(async () => {
 });
 
 /** The three signers; `over` replaces definitions (a wrong key, a wrong identity). */
-function policyFile(name: string, rule: { signers: string[]; threshold: number | 'all' }, over: Record<string, string> = {}): string {
+function policyFile(name: string, rule: { signers: string[]; threshold: number | 'all'; require?: string }, over: Record<string, string> = {}): string {
   const defs: Record<string, string> = {
     'release-bot': '{ dct: release-bot }',
     ci: '{ notation: { trustStore: "ca:acme", identities: ["x509.subject: C=US, ST=WA, O=Acme, CN=ci"], level: strict, trustStoreDir: notation-home/config/notation } }',
@@ -80,7 +80,7 @@ rules:
     repositories: ["${peers.registryHost as string}/mixed/**"]
     signers: [${rule.signers.join(', ')}]
     threshold: ${rule.threshold}
-`);
+${rule.require !== undefined ? `    require: ${rule.require}\n` : ''}`);
   return file;
 }
 
@@ -133,6 +133,17 @@ test('with DCT too: any two pass, threshold all passes, and pull fetches the dig
   }));
   assert.equal(own.code, 0, own.stdout);
   assert.match(own.d.signatures.find((s) => s.signer === 'ci')?.message ?? '', /trust policy 'global', level strict/);
+  // "all of" groups: the DCT signer, and one of the OCI signers
+  const groups = '[{ signers: [release-bot], threshold: 1 }, { signers: [ci, security], threshold: 1 }]';
+  const composed = await verify(policyFile('composed', { signers: ALL3, threshold: 2, require: groups }));
+  assert.equal(composed.code, 0, composed.stdout);
+  assert.equal(composed.d.reasons.find((r) => r.check === 'require')?.status, 'pass');
+  const noOci = await verify(policyFile('composed-wrong', { signers: ALL3, threshold: 2, require: groups }, {
+    security: '{ cosign: { key: stranger.pub } }',
+    ci: '{ notation: { trustStore: "ca:acme", identities: ["x509.subject: C=US, ST=WA, O=Other"], trustStoreDir: notation-home/config/notation } }',
+  }));
+  assert.equal(noOci.code, 1);
+  assert.match(noOci.d.reasons.find((r) => r.check === 'require')?.message ?? '', /^group 2 \(1 of ci \(notation\), security \(cosign\)\): 0 on/);
   const all = await verify(policyFile('all', { signers: ALL3, threshold: 'all' }));
   assert.equal(all.code, 0, all.stdout);
   assert.deepEqual(all.d.signatures.filter((s) => s.counted).map((s) => s.kind).sort(), ['cosign', 'dct', 'notation']);
