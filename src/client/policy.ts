@@ -114,6 +114,13 @@ export async function checkPolicy(
 
 /** At most this many candidate digests are checked for Notation and cosign signatures per image. */
 export const MAX_CANDIDATE_DIGESTS = 4;
+/**
+ * Distinct registry reads one policy check makes per registry, whatever a registry lists: enough
+ * for every candidate digest's bounded signatures (signatures.ts) with their manifests and blobs.
+ */
+export const MAX_POLICY_READS = MAX_CANDIDATE_DIGESTS * SIGNATURE_LIMITS.signaturesPerImage * 4;
+/** Signature facts reported per signer and digest besides the ones that passed. */
+const MAX_FACTS_PER_DIGEST = SIGNATURE_LIMITS.signaturesPerImage;
 /** A cosign public key file is small; anything bigger is not one. */
 const MAX_KEY_FILE_BYTES = 64 * 1024;
 
@@ -146,6 +153,7 @@ async function candidateDigests(s: Session, ref: ImageReference, facts: TrustFac
 function sharedReads(client: RegistryClient): RegistryClient {
   const reads = new Set<PropertyKey>(['getManifest', 'getManifestBytes', 'headManifest', 'readBlob', 'listReferrers']);
   const memo = new Map<string, Promise<unknown>>();
+  let made = 0;
   return new Proxy(client, {
     get(target, prop) {
       const v: unknown = Reflect.get(target, prop, target);
@@ -156,6 +164,10 @@ function sharedReads(client: RegistryClient): RegistryClient {
         const key = `${String(prop)}\0${JSON.stringify(args)}`;
         let p = memo.get(key);
         if (p === undefined) {
+          // A registry that lists signature after signature (a .sig manifest of 1000 layers) gets this many reads, no more.
+          if (++made > MAX_POLICY_READS) {
+            return Promise.reject(new VouchError('TOO_LARGE', `more than ${MAX_POLICY_READS} signature reads from ${client.registry} for one policy check; the rest were not read`, { details: { limit: MAX_POLICY_READS } }));
+          }
           p = Promise.resolve(fn.apply(target, args));
           memo.set(key, p);
         }
@@ -295,13 +307,19 @@ export async function verifyCosignSigner(s: Session, image: ImageReference, sign
   }
   const r = await verifyCosign(s, image, signer.key);
   if (r.outcomes.length === 0) return [{ ...base, status: 'failed', checks: [], message: `no cosign signature (${r.signatureTag})` }];
-  return r.outcomes.map((o): OciSignatureFact => {
+  return boundFacts(r.outcomes.map((o): OciSignatureFact => {
     const c = o.verdict.checks;
     // A payload that could not be read is not a verdict on the signature.
     const status: SignatureStatus = o.verdict.verified ? 'passed' : c.signature === 'skipped' ? 'inconclusive' : 'failed';
     const checks: SignatureCheck[] = (['signature', 'claims', 'tlog'] as const).map((k) => ({ check: k, status: c[k] }));
     return { ...base, signature: o.layer, status, checks, ...(o.verdict.reason !== undefined ? { message: o.verdict.reason } : { message: 'verified with the public key; the claims name this digest' }) };
-  });
+  }));
+}
+
+/** Every passed fact, and at most MAX_FACTS_PER_DIGEST others: a report stays readable whatever a registry holds. */
+function boundFacts(facts: OciSignatureFact[]): OciSignatureFact[] {
+  let others = 0;
+  return facts.filter((f) => f.status === 'passed' || ++others <= MAX_FACTS_PER_DIGEST);
 }
 
 /**

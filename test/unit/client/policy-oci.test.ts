@@ -111,3 +111,37 @@ test('a relative key path without the policy file directory is inconclusive, wit
     await s.close();
   }
 });
+
+test('a hostile .sig manifest of 300 layers: reads stop at the budget, the report stays bounded, and the decision is not allowed', async () => {
+  const { OCI_MANIFEST } = await import('../../../src/oci/mediatypes.js');
+  const { cosign } = await import('../../../src/sig/index.js');
+  const { digestOf } = await import('../../../src/core/index.js');
+  const { MAX_POLICY_READS } = await import('../../../src/client/policy.js');
+  const { s: pusher } = session();
+  const repo = 'team/hostile';
+  try {
+    const client = pusher.registryFor(registry.host);
+    const push = await runCli(['push', `${registry.host}/${repo}:1.0`, '--from', `oci:${join(dir, 'img')}`, '--disable-content-trust'], env, dir);
+    assert.equal(push.code, 0, push.stderr);
+    const layers = [];
+    for (let i = 0; i < 300; i++) {
+      const payload = Buffer.from(`{"n":${i}}`);
+      await client.pushBlob(repo, { digest: digestOf(payload), size: payload.byteLength }, payload);
+      layers.push(cosign.signatureLayer(payload, Buffer.from('not a signature')));
+    }
+    const built = cosign.buildLegacySignatureManifest(layers.slice(0, -1), layers[layers.length - 1] as (typeof layers)[number]);
+    await client.pushBlob(repo, built.config.descriptor, built.config.bytes);
+    await client.putManifest(repo, cosign.signatureTag(image.manifest.digest), built.bytes, OCI_MANIFEST);
+  } finally {
+    await pusher.close();
+  }
+  const { s, reads } = session();
+  try {
+    const check = await checkPolicy(s, { registry: registry.host, repository: repo, digest: image.manifest.digest }, { ...parsePolicy(POLICY), baseDir: dir });
+    assert.equal(check.decision.allowed, false);
+    assert.ok(reads.length <= MAX_POLICY_READS, `${reads.length} reads`);
+    assert.ok(check.decision.signatures.length <= 2 * 10, `${check.decision.signatures.length} facts`);
+  } finally {
+    await s.close();
+  }
+});
