@@ -8,7 +8,7 @@
 // identities. A missing peer is a failure, never a skip.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDemoImage, type DemoImage } from '../../src/cli/demoimage.js';
 import type { Decision } from '../../src/policy/index.js';
@@ -150,6 +150,12 @@ test('with DCT too: any two pass, threshold all passes, and pull fetches the dig
   const text = await owner.run(['verify', `${repo}:1.0`, '--policy', policyFile('all', { signers: ALL3, threshold: 'all' })]);
   assert.match(text.stdout, /signature\s+passed\s+notation ci on sha256:[0-9a-f]{64} \(counted\)/);
   assert.match(text.stdout, /signature\s+passed\s+cosign security on sha256:[0-9a-f]{64} \(counted\)/);
+  // pin: the deployment file gets the digest the signers of every kind agreed on
+  const deploy = join(owner.dir, 'deploy.yaml');
+  writeFileSync(deploy, `apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\nspec:\n  containers:\n    - name: api\n      image: ${repo}:1.0\n`);
+  const pinned = await owner.run(['pin', deploy, '--policy', policyFile('all', { signers: ALL3, threshold: 'all' })]);
+  assert.equal(pinned.code, 0, pinned.stdout + pinned.stderr);
+  assert.match(readFileSync(deploy, 'utf8'), new RegExp(`image: ${repo}:1.0@${image.manifest.digest}`));
   const to = join(owner.dir, 'pulled');
   const pull = await owner.run(['pull', `${repo}:1.0`, '--verify', '--policy', policyFile('all', { signers: ALL3, threshold: 'all' }), '--to', `oci:${to}`]);
   assert.equal(pull.code, 0, pull.stderr);
