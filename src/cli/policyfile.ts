@@ -2,9 +2,11 @@
 // built-in policy, docker's behaviour). Errors and warnings point at file:line:column. The policy
 // document reader (and with it the YAML parser) loads only when there is a file to read.
 import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { VouchError } from '../core/index.js';
 import { DEFAULT_POLICY, type Policy } from '../policy/index.js';
+import type { PolicyCheckOptions } from '../client/policy.js';
+import type { HttpTransport } from '../http/index.js';
 import type { Context } from './context.js';
 
 export interface LoadedPolicy {
@@ -41,5 +43,22 @@ export async function loadPolicy(ctx: Context, flag: string | undefined, warn: (
   // parsePolicy builds the INVALID_POLICY error that lists every error with its position.
   if (policy === undefined) return { policy: parsePolicy(text, file), file, from };
   for (const w of warnings) warn(`warning: ${formatPolicyIssue(w, file)}`);
-  return { policy, file, from };
+  // Paths in the policy's signers (keys, trust stores, trust policies) are relative to the file.
+  return { policy: { ...policy, baseDir: dirname(path) }, file, from };
+}
+
+/**
+ * What checking the policy's Notation signers takes from the command line, as `vouch notation
+ * verify` has it: CRLs (notation's cache) and OCSP for the revocation check, the verification
+ * plugins, notation's configuration directory. Nothing is loaded for a policy without Notation signers.
+ */
+export async function policyCheckOptions(ctx: Context, policy: Policy): Promise<{ options: PolicyCheckOptions; close: () => Promise<void> }> {
+  if (!Object.values(policy.signers ?? {}).some((d) => d.kind === 'notation')) return { options: {}, close: async () => {} };
+  const [{ revocationSources }, { verificationPluginHost }, { notationConfigDir }] = await Promise.all([
+    import('./commands/notation.js'), import('../keys/notation-plugin.js'), import('../keys/notation.js'),
+  ]);
+  const transports: HttpTransport[] = [];
+  const configDir = notationConfigDir(ctx.env);
+  const options: PolicyCheckOptions = { notationConfigDir: configDir, revocation: revocationSources(ctx, transports, false), plugins: verificationPluginHost(configDir, { env: ctx.env }) };
+  return { options, close: async () => { for (const t of transports) await t.close(); } };
 }

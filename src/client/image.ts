@@ -12,7 +12,7 @@ import { resolveDockerTag, type ResolvedTag } from '../tuf/index.js';
 import { decisionError, type Decision, type Policy } from '../policy/index.js';
 import type { TrustEventSink } from './events.js';
 import { sign } from './sign.js';
-import { checkPolicy, resolveAllowed } from './policy.js';
+import { checkPolicy, resolveAllowed, type PolicyCheckOptions } from './policy.js';
 import type { Session } from './session.js';
 import { Updater } from './updater.js';
 
@@ -34,6 +34,8 @@ export interface PullOptions {
    * docker does. The CLI passes the policy file's, or DEFAULT_POLICY.
    */
   policy?: Policy;
+  /** what the policy's Notation signers are verified with (revocation sources, plugins) */
+  policyOptions?: PolicyCheckOptions;
   onEvent?: (e: ImageEvent) => void;
 }
 
@@ -127,13 +129,16 @@ async function pullWith(s: Session, input: string, opts: PullOptions, cacheWrite
   let resolved: ResolvedTag | undefined;
   let decision: Decision | undefined;
   let unsignedAllowed = false;
+  /** A rule naming Notation or cosign signers: the digest the decision counted them on (content-addressed, so pulled by it). */
+  let decidedDigest: string | undefined;
   // The decision follows the 'resolved' event when there is one, so that stream keeps docker's order.
   let pendingPolicy: ImageEvent | undefined;
   if (opts.trust && opts.policy !== undefined) {
-    const check = await checkPolicy(s, ref, opts.policy, cacheWrites);
+    const check = await checkPolicy(s, ref, opts.policy, cacheWrites, undefined, opts.policyOptions);
     decision = check.decision;
     const policyEvent: ImageEvent = { event: 'policy', reference: formatReference(ref), decision };
-    if (check.facts.signatures.length === 0 && ref.digest === undefined) {
+    const ociRule = check.ociSigners.length > 0;
+    if (check.facts.signatures.length === 0 && ref.digest === undefined && (!ociRule || decision.digest === undefined)) {
       emit(policyEvent);
       if (!decision.allowed) throw unsignedError(ref, check.repo !== undefined, decision);
       // The policy accepts unsigned tags here (rejectUnsigned: false): pulled as given, unverified.
@@ -141,10 +146,12 @@ async function pullWith(s: Session, input: string, opts: PullOptions, cacheWrite
       emit({ event: 'warning', message: `${formatReference(ref)} is not signed; pulled without verification because the policy allows unsigned tags here` });
     } else {
       const denied = decisionError(decision);
-      if (denied !== undefined || ref.digest !== undefined || check.repo === undefined) emit(policyEvent);
+      if (denied !== undefined || ref.digest !== undefined || check.repo === undefined || ociRule) emit(policyEvent);
       else pendingPolicy = policyEvent;
       if (denied !== undefined) throw denied;
-      if (pendingPolicy !== undefined) {
+      // Signers of several kinds agreed on a digest: docker's resolution through targets/releases is not the question.
+      if (ociRule && ref.digest === undefined) decidedDigest = decision.digest;
+      else if (pendingPolicy !== undefined) {
         try {
           resolved = resolveAllowed(check, (m) => emit({ event: 'warning', message: m }));
         } catch (err) {
@@ -157,6 +164,8 @@ async function pullWith(s: Session, input: string, opts: PullOptions, cacheWrite
   if (ref.digest !== undefined) {
     // A digest names the content itself: what arrives is checked against it, trust data or not.
     refToFetch = ref.digest;
+  } else if (decidedDigest !== undefined) {
+    refToFetch = decidedDigest;
   } else if (opts.trust && !unsignedAllowed) {
     resolved ??= await resolveTrusted(s, ref, cacheWrites);
     emit({ event: 'resolved', reference: `${gunOf(ref)}:${resolved.tag}`, digest: resolved.digest, size: resolved.length, role: resolved.role });

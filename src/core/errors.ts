@@ -63,6 +63,8 @@ export const ERROR_OUTCOMES = {
   // trust policy
   INVALID_POLICY: 'inconclusive',
   POLICY_DENIED: 'failed',
+  // a signature the policy needed could not be verified (registry unreadable, trust material missing)
+  POLICY_INCONCLUSIVE: 'inconclusive',
   // vouch pin
   INVALID_YAML: 'failed',
   NOT_PINNED: 'failed',
@@ -126,6 +128,7 @@ type ErrorDetailsMap = {
   FILE_NOT_FOUND: { file?: string };
   INVALID_POLICY: { errors: readonly unknown[]; warnings: readonly unknown[] };
   POLICY_DENIED: { decision?: unknown; resolved?: string; reference?: string; denied?: readonly string[]; failed?: number; total?: number };
+  POLICY_INCONCLUSIVE: { decision?: unknown; denied?: readonly string[] };
   PLUGIN: { plugin?: string; errorCode?: string };
   INVALID_YAML: { file: string | undefined; errors: readonly unknown[] };
   NOT_PINNED: { problems: readonly unknown[]; files?: readonly unknown[] };

@@ -4,7 +4,7 @@
 // image references in files is `./pin.js`: each its own entry point, so that what evaluates a
 // policy (every pull) does not load the YAML parser.
 export type * from './types.js';
-export { BUILTIN_SETTINGS, DEFAULT_POLICY, decisionError, evaluatePolicy, resolveSettings, selectRule, selectTagRule } from './evaluate.js';
+export { BUILTIN_SETTINGS, DEFAULT_POLICY, decisionError, evaluatePolicy, ociSignersOf, resolveSettings, selectRule, selectTagRule } from './evaluate.js';
 export type { Resolution } from './evaluate.js';
 export { checkRepositoryPattern, checkTagPattern, matchRepository, matchTag } from './pattern.js';
 export { REPO_ADMIN, displaySigner, parseSigner } from './signer.js';

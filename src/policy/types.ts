@@ -22,8 +22,22 @@ export interface RuleSettings {
    * or `targets/<signer>`. `'any'` accepts every signer in the repository's trust data.
    */
   signers?: readonly string[] | 'any';
-  /** k: how many distinct allowed signers must have signed one digest. */
-  threshold?: number;
+  /**
+   * k: how many distinct allowed signers must have signed one digest. `'all'`: every listed
+   * signer (resolved to the length of the effective `signers` list after the cascade).
+   */
+  threshold?: number | 'all';
+  /**
+   * "All of" groups: each must be met too, on the same digest, by distinct signers of its own list
+   * (a subset of `signers`). Replaced, not merged, by a lower level.
+   */
+  require?: readonly RequireGroup[];
+}
+
+/** One `require:` group: k of these signers (`all`: every one). */
+export interface RequireGroup {
+  signers: readonly string[];
+  threshold: number | 'all';
 }
 
 /** Settings after the cascade: every field is known. */
@@ -34,7 +48,50 @@ export interface EffectiveSettings {
   requireAgreement: boolean;
   signers: readonly string[] | 'any';
   threshold: number;
+  /** present only when a level sets it */
+  require?: readonly RequireGroup[];
 }
+
+/** The kinds of signature a policy can require. DCT signatures live in the trust server; the others next to the image. */
+export type SignerKind = 'dct' | 'notation' | 'cosign';
+
+/** A DCT signer: a Notary role (`targets`, `targets/alice`). */
+export interface DctSignerDefinition {
+  kind: 'dct';
+  role: string;
+}
+
+/**
+ * A Notation signer: either trust stores + trusted identities + a level (what one statement of
+ * notation's trust policy says), or notation's own `trustPolicy` file, whose statement for the
+ * repository applies as notation would apply it. Paths are as written (relative to the policy file).
+ */
+export interface NotationSignerDefinition {
+  kind: 'notation';
+  /** `type:name` (`ca:acme`), the trust stores under `trustStoreDir` */
+  trustStores?: readonly string[];
+  /** `x509.subject: DN` entries, or `['*']` */
+  identities?: readonly string[];
+  level?: 'strict' | 'permissive' | 'audit';
+  /** notation's trustpolicy.json, referenced as it is */
+  trustPolicy?: string;
+  /** notation's configuration directory, holding `truststore/x509/…` (default: notation's own) */
+  trustStoreDir?: string;
+}
+
+/** A cosign signer: a public key, or a keyless identity (certificate issuer and subject) under a Sigstore trusted root. */
+export interface CosignSignerDefinition {
+  kind: 'cosign';
+  key?: string;
+  trustedRoot?: string;
+  issuer?: string;
+  issuerRegExp?: string;
+  subject?: string;
+  subjectRegExp?: string;
+}
+
+export type OciSignerDefinition = NotationSignerDefinition | CosignSignerDefinition;
+export type SignerDefinition = DctSignerDefinition | OciSignerDefinition;
 
 /** A `tags:` entry: settings for the tags that match `pattern` (a glob where `*` matches any run of characters). */
 export interface TagRule extends RuleSettings {
@@ -58,6 +115,14 @@ export interface Rule extends RuleSettings {
 /** A validated policy document. Build one with `validatePolicy`; evaluate with `evaluatePolicy`. */
 export interface Policy {
   version: 1;
+  /**
+   * The top-level `signers:` map: named signers of any kind (present only when the file has one).
+   * Rule and tag `signers` lists name them; in the validated lists a DCT signer is its role
+   * (`targets/…`) and a Notation or cosign signer is its name here.
+   */
+  signers?: Readonly<Record<string, SignerDefinition & { line?: number }>>;
+  /** The directory relative paths in `signers` are resolved against; set by whoever read the file (not by validation). */
+  baseDir?: string;
   /** Applies where no rule matches, and its settings (not its tags) are inherited by every rule. */
   defaults: RuleSettings & { tags: readonly TagRule[] };
   rules: readonly Rule[];
@@ -93,11 +158,17 @@ export type PolicyIssueCode =
   | 'duplicate-rule'
   | 'duplicate-tag-pattern'
   | 'duplicate-name'
+  | 'unknown-signer'
+  | 'bad-signer-definition'
+  | 'bad-identity'
+  | 'bad-regexp'
   // warnings
   | 'pattern-never-matches'
   | 'pattern-not-normalised'
   | 'no-effect'
-  | 'no-rules';
+  | 'no-rules'
+  | 'signer-not-defined'
+  | 'unused-signer';
 
 /** The result of validation, as data: `policy` is present exactly when `errors` is empty. */
 export interface PolicyValidation {
@@ -139,16 +210,47 @@ export interface TagSignature {
   keyIds?: readonly string[];
 }
 
+/** passed: verified with the signer's trust material; failed: proven not to; inconclusive: could not be decided. */
+export type SignatureStatus = 'passed' | 'failed' | 'inconclusive';
+
+/** One check of one signature, as its verifier ran it (Notation's checks, cosign's signature/claims/tlog). */
+export interface SignatureCheck {
+  check: string;
+  status: SignatureStatus | 'skipped';
+  message?: string;
+}
+
+/**
+ * A Notation or cosign signature (or the attempt to find one) checked with a named signer's trust
+ * material on one candidate digest. One fact per signature tried; a signer with no signature on a
+ * digest is one `failed` fact without `signature`; a digest that could not be read (or a signer whose
+ * trust material could not be loaded) is an `inconclusive` fact (without `digest` when it concerns every digest).
+ */
+export interface OciSignatureFact {
+  kind: 'notation' | 'cosign';
+  /** the name in the policy's `signers` map */
+  signer: string;
+  /** the image digest the signature was checked against */
+  digest?: string;
+  /** the signature's own digest (manifest or payload layer) */
+  signature?: string;
+  status: SignatureStatus;
+  checks: readonly SignatureCheck[];
+  message?: string;
+}
+
 /** What the client learnt from the repository's trust data about the tag being checked. */
 export interface TrustFacts {
   /** Empty when the tag is not signed. At most one entry per role and digest is meaningful. */
   signatures: readonly TagSignature[];
+  /** Notation and cosign signatures of the named signers the applying rule lists, on the candidate digests. */
+  oci?: readonly OciSignatureFact[];
 }
 
 // ---- evaluation output ------------------------------------------------------------------------
 
 /** The checks, always reported in this order, one result each. */
-export type CheckName = 'signed' | 'signer' | 'paths' | 'threshold' | 'agreement' | 'pinned' | 'pin-matches';
+export type CheckName = 'signed' | 'signer' | 'paths' | 'threshold' | 'require' | 'agreement' | 'pinned' | 'pin-matches';
 
 /**
  * `pass`; `fail`: denies in enforce mode (reported in audit mode); `warn`: a finding the policy
@@ -173,6 +275,22 @@ export interface AppliedRule {
   line?: number;
 }
 
+/** Every signature the decision looked at, of every kind, and whether it counted toward the threshold. */
+export interface SignatureReport {
+  kind: SignerKind;
+  /** the signer as the policy names it: docker's display name for DCT roles, the map name otherwise */
+  signer: string;
+  /** DCT: the Notary role */
+  role?: string;
+  digest?: string;
+  signature?: string;
+  status: SignatureStatus;
+  checks: readonly SignatureCheck[];
+  message?: string;
+  /** it passed, the applying rule accepts its signer, and it is on the decision's digest */
+  counted: boolean;
+}
+
 export interface Decision {
   /** Whether the image may be used: true when every check passed, or when the mode is `audit`. */
   allowed: boolean;
@@ -187,4 +305,12 @@ export interface Decision {
   reasons: CheckResult[];
   /** One line for humans: the verdict and the first failure. */
   summary: string;
+  /**
+   * `passed` when compliant; `inconclusive` when a signature that could not be verified (a registry
+   * that could not be read, trust material that could not be loaded) would have made it compliant;
+   * `failed` otherwise. Follows the outcomes of src/core/errors.ts.
+   */
+  outcome: 'passed' | 'failed' | 'inconclusive';
+  /** Every signature found, of every kind, with its status and checks. */
+  signatures: SignatureReport[];
 }

@@ -6,8 +6,8 @@ import type { Node, Pair, YAMLMap } from 'yaml';
 import { VouchError } from '../core/errors.js';
 import { BUILTIN_SETTINGS } from './evaluate.js';
 import { checkRepositoryPattern, checkTagPattern, lintRepositoryPattern } from './pattern.js';
-import { displaySigner, parseSigner } from './signer.js';
-import type { Mode, Policy, PolicyIssue, PolicyIssueCode, PolicyValidation, Rule, RuleSettings, TagRule } from './types.js';
+import { checkNotationIdentity, checkRegExp, checkSignerName, checkTrustStoreRef, displaySigner, parseSigner } from './signer.js';
+import type { Mode, Policy, PolicyIssue, PolicyIssueCode, PolicyValidation, RequireGroup, Rule, RuleSettings, SignerDefinition, TagRule } from './types.js';
 
 /** Larger sources are refused before parsing: a policy is a short hand-written file. */
 export const MAX_POLICY_CHARS = 1 << 20;
@@ -20,9 +20,14 @@ const MAX_ERRORS = 100;
 class TooLarge extends Error {}
 
 
-const SETTING_KEYS = ['mode', 'rejectUnsigned', 'requirePin', 'requireAgreement', 'signers', 'threshold'] as const;
+const SETTING_KEYS = ['mode', 'rejectUnsigned', 'requirePin', 'requireAgreement', 'signers', 'threshold', 'require'] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
-const TOP_KEYS = ['version', 'defaults', 'rules'];
+const TOP_KEYS = ['version', 'signers', 'defaults', 'rules'];
+const SIGNER_KINDS = ['dct', 'notation', 'cosign'] as const;
+const NOTATION_KEYS = ['trustStore', 'trustStores', 'identities', 'level', 'trustPolicy', 'trustStoreDir'];
+const COSIGN_KEYS = ['key', 'trustedRoot', 'issuer', 'issuerRegExp', 'subject', 'subjectRegExp'];
+/** Bounds of one signer definition: a policy is hand-written. */
+const MAX_SIGNER_LIST = 100;
 const DEFAULTS_KEYS = [...SETTING_KEYS, 'tags'];
 const RULE_KEYS = ['name', 'repositories', ...SETTING_KEYS, 'tags'];
 const TAG_KEYS = ['pattern', ...SETTING_KEYS];
@@ -45,6 +50,18 @@ interface Level {
   nodes: Partial<Record<SettingKey, Node>>;
   invalid: Set<SettingKey>;
   path: Path;
+}
+
+/**
+ * For a check over the cascade (defaults < rule < tag entry): the level being checked and, per
+ * setting, the level it comes from. Undefined when that level sets none of `keys`, or one of them
+ * is invalid somewhere in the chain (its error is already reported).
+ */
+function cascadeOf<K extends SettingKey>(chain: Level[], keys: readonly K[]): { level: Level; from: (key: K) => Level | undefined } | undefined {
+  const level = chain[chain.length - 1] as Level;
+  if (keys.every((k) => level.nodes[k] === undefined)) return undefined;
+  if (chain.some((l) => keys.some((k) => l.invalid.has(k)))) return undefined;
+  return { level, from: (key) => [...chain].reverse().find((l) => l.settings[key] !== undefined) };
 }
 
 function normKey(s: string): string {
@@ -93,6 +110,10 @@ class Validator {
   private visited = 0;
   /** Keys that an unknown key in the map was taken for: their "missing" error would repeat it. */
   private readonly suggested = new WeakMap<YAMLMap, Set<string>>();
+  /** The top-level `signers:` map, valid entries only; `invalid` holds names whose definition has errors. */
+  readonly defined = new Map<string, SignerDefinition & { line?: number }>();
+  private readonly invalidNames = new Set<string>();
+  readonly used = new Set<string>();
 
   constructor(
     private readonly doc: Document,
@@ -225,12 +246,18 @@ class Validator {
         case 'threshold': {
           const v = e.value && isScalar(e.value) ? e.value.value : undefined;
           if (typeof v === 'number' && Number.isInteger(v) && v >= 1) level.settings.threshold = v;
-          else this.error(typeof v === 'number' ? 'bad-value' : 'wrong-type', p, node, `\`threshold\` must be a whole number of at least 1 (how many distinct signers must sign one digest), got ${this.describe(e.value)}`);
+          else if (v === 'all') level.settings.threshold = 'all';
+          else this.error(typeof v === 'number' ? 'bad-value' : 'wrong-type', p, node, `\`threshold\` must be a whole number of at least 1 (how many distinct signers must sign one digest) or \`all\`, got ${this.describe(e.value)}`);
           break;
         }
         case 'signers': {
           const v = this.signers(e.value, p);
           if (v !== undefined) level.settings.signers = v;
+          break;
+        }
+        case 'require': {
+          const v = this.requireGroups(e.value, p);
+          if (v !== undefined) level.settings.require = v;
           break;
         }
       }
@@ -256,7 +283,8 @@ class Validator {
       const item = this.resolve(raw);
       const name = this.str(item, [...path, i], 'a signer', 'alice');
       if (name === undefined) return void (ok = false);
-      const parsed = parseSigner(name);
+      const parsed = this.signerRef(name, [...path, i], item);
+      if (parsed === undefined) return void (ok = false);
       if ('error' in parsed) {
         ok = false;
         return this.error('bad-signer', [...path, i], item, parsed.error);
@@ -271,6 +299,258 @@ class Validator {
       roles.push(parsed.role);
     });
     return ok ? roles : undefined;
+  }
+
+  /** `require:` a list of `{signers, threshold}` groups that must all be met. */
+  requireGroups(node: Node | null, path: Path): RequireGroup[] | undefined {
+    const items = this.list(node, path, '`require`', 'groups such as `- { signers: [ci, security], threshold: 1 }`');
+    if (items === undefined) return undefined;
+    if (items.length === 0 || items.length > MAX_SIGNER_LIST) {
+      this.error('bad-value', path, node, `\`require\` must list between 1 and ${MAX_SIGNER_LIST} groups`);
+      return undefined;
+    }
+    const before = this.errors.length;
+    const groups: RequireGroup[] = [];
+    items.forEach((raw, i) => {
+      const p = [...path, i];
+      const map = this.mapping(raw, p, 'a `require` group', '`signers` and `threshold`');
+      if (!map) return;
+      const e = this.entries(map, p, ['signers', 'threshold'], 'a `require` group');
+      const se = e.get('signers');
+      const te = e.get('threshold');
+      if (!se) this.missing(map, 'signers', p, 'a `require` group needs `signers`: the list it counts');
+      if (!te) this.missing(map, 'threshold', p, 'a `require` group needs `threshold`: how many of its signers (or `all`)');
+      const signers = se ? this.signers(se.value, [...p, 'signers']) : undefined;
+      if (signers === 'any') return this.error('bad-value', [...p, 'signers'], se?.value, 'a `require` group lists its signers; `any` counts nothing in particular');
+      const tv = te?.value && isScalar(te.value) ? te.value.value : undefined;
+      let threshold: number | 'all' | undefined;
+      if (tv === 'all' || (typeof tv === 'number' && Number.isInteger(tv) && tv >= 1)) threshold = tv as number | 'all';
+      else if (te) this.error('bad-value', [...p, 'threshold'], te.value ?? te.key, `a group's \`threshold\` must be a whole number of at least 1 or \`all\`, got ${this.describe(te.value)}`);
+      if (signers === undefined || threshold === undefined) return;
+      if (typeof threshold === 'number' && threshold > signers.length) {
+        return this.error('threshold-exceeds-signers', [...p, 'threshold'], te?.value, `group threshold ${threshold} is more than its ${signers.length} signer${signers.length === 1 ? '' : 's'}: k of n needs k ≤ n`);
+      }
+      groups.push({ signers, threshold });
+    });
+    return this.errors.length > before ? undefined : groups;
+  }
+
+  /** A level's effective `require` groups name only signers of its effective `signers` list. */
+  checkRequire(chain: Level[]): void {
+    const c = cascadeOf(chain, ['signers', 'require'] as const);
+    if (c === undefined) return;
+    const { level, from: find } = c;
+    const rl = find('require');
+    const groups = rl?.settings.require;
+    if (groups === undefined) return;
+    const signers = find('signers')?.settings.signers ?? BUILTIN_SETTINGS.signers;
+    const node = level.nodes.require ?? level.nodes.signers;
+    const key = level.nodes.require !== undefined ? 'require' : 'signers';
+    if (signers === 'any') {
+      this.error('bad-value', [...level.path, key], node, '`require` groups count named signers, but `signers` is `any` here; list who may sign');
+      return;
+    }
+    const outside = [...new Set(groups.flatMap((g) => g.signers).filter((s) => !signers.includes(s)))];
+    if (outside.length > 0) {
+      const shown = outside.map((s) => (this.defined.has(s) ? s : displaySigner(s))).join(', ');
+      this.error('bad-value', [...level.path, key], node, `\`require\` names ${shown}, who may not sign here (not in \`signers\`${rl !== level ? `; require from ${rl?.what ?? 'above'}` : ''}); add them to \`signers\` or drop them from the group`);
+    }
+  }
+
+  /**
+   * What a name in a `signers` list stands for: `dct:NAME` a DCT signer; `notation:NAME` and
+   * `cosign:NAME` an entry of that kind in the `signers:` map; a bare name the map's entry, else a
+   * DCT signer as before the map existed. Undefined when an error was reported here.
+   */
+  signerRef(name: string, path: Path, node: Node | null): { role: string } | { error: string } | undefined {
+    const colon = name.indexOf(':');
+    const prefix = colon > 0 ? name.slice(0, colon) : undefined;
+    if (prefix === 'dct') return parseSigner(name.slice(colon + 1));
+    if (prefix === 'notation' || prefix === 'cosign') {
+      const ref = name.slice(colon + 1);
+      const def = this.defined.get(ref);
+      if (this.invalidNames.has(ref)) return undefined;
+      this.used.add(ref);
+      if (def === undefined || def.kind !== prefix) {
+        const what = def === undefined ? 'is not defined in the top-level `signers:` map' : `is a ${def.kind} signer in the \`signers:\` map`;
+        this.error('unknown-signer', path, node, `'${name}': '${ref}' ${what}; define it there (e.g. ${ref}: { ${prefix}: { … } }) or name it as it is defined`);
+        return undefined;
+      }
+      return { role: ref };
+    }
+    if (this.invalidNames.has(name)) {
+      this.used.add(name);
+      return undefined;
+    }
+    const def = this.defined.get(name);
+    if (def !== undefined) {
+      this.used.add(name);
+      return def.kind === 'dct' ? { role: def.role } : { role: name };
+    }
+    const parsed = parseSigner(name);
+    if (!('error' in parsed) && this.defined.size > 0) {
+      const close = suggest(name, [...this.defined.keys()]);
+      if (close !== undefined) this.warn('signer-not-defined', path, node, `'${name}' is not in the \`signers:\` map, so it is the DCT signer ${parsed.role}; did you mean '${close}'? (write dct:${name} to say DCT explicitly)`);
+    }
+    return parsed;
+  }
+
+  /** A non-empty text value of a signer definition (a path, an issuer, …). */
+  private text1(e: { key: Node; value: Node | null } | undefined, path: Path, what: string, example: string): string | undefined {
+    if (e === undefined) return undefined;
+    const v = this.str(e.value, path, what, example);
+    if (v === '') {
+      this.error('bad-value', path, e.value, `${what} cannot be empty`);
+      return undefined;
+    }
+    return v;
+  }
+
+  /** A list of non-empty texts (one text is taken as a list of one when `single`). */
+  private texts(e: { key: Node; value: Node | null } | undefined, path: Path, what: string, example: string, single: boolean): { value: string; node: Node | null; path: Path }[] | undefined {
+    if (e === undefined) return undefined;
+    if (single && e.value && isScalar(e.value)) {
+      const v = this.text1(e, path, what, example);
+      return v === undefined ? undefined : [{ value: v, node: e.value, path }];
+    }
+    const items = this.list(e.value, path, what, example);
+    if (items === undefined) return undefined;
+    if (items.length === 0 || items.length > MAX_SIGNER_LIST) {
+      this.error('bad-value', path, e.value, `${what} must list between 1 and ${MAX_SIGNER_LIST} entries`);
+      return undefined;
+    }
+    const out: { value: string; node: Node | null; path: Path }[] = [];
+    items.forEach((item, i) => {
+      const v = this.str(item, [...path, i], what, example);
+      if (v !== undefined && v !== '') out.push({ value: v, node: item, path: [...path, i] });
+      else if (v === '') this.error('bad-value', [...path, i], item, `${what} cannot be empty`);
+    });
+    return out.length === items.length ? out : undefined;
+  }
+
+  /** The top-level `signers:` map: name → one of `dct: NAME`, `notation: {…}`, `cosign: {…}`. */
+  signerMap(node: Node | null): void {
+    const map = this.mapping(node, ['signers'], '`signers`', 'signer names, each with one of dct, notation or cosign');
+    if (!map) return;
+    for (const pair of map.items as Pair<unknown, unknown>[]) {
+      const key = this.resolve(pair.key);
+      if (key === null || !isScalar(key) || typeof key.value !== 'string') {
+        this.error('wrong-type', ['signers'], key ?? map, `signer names must be text, got ${this.describe(key)}`);
+        continue;
+      }
+      const name = key.value;
+      const p: Path = ['signers', name];
+      const before = this.errors.length;
+      const bad = checkSignerName(name);
+      if (bad !== undefined) this.error('bad-signer', p, key, bad);
+      const def = this.signerDefinition(this.resolve(pair.value), p, name);
+      const line = this.line(key);
+      if (def !== undefined && this.errors.length === before) this.defined.set(name, { ...def, ...(line === undefined ? {} : { line }) });
+      else this.invalidNames.add(name);
+    }
+  }
+
+  private signerDefinition(node: Node | null, p: Path, name: string): SignerDefinition | undefined {
+    const map = this.mapping(node, p, `signer '${name}'`, 'one of `dct: NAME`, `notation: {…}` or `cosign: {…}`');
+    if (!map) return undefined;
+    const e = this.entries(map, p, SIGNER_KINDS, `signer '${name}'`);
+    if (e.size === 0) {
+      this.missing(map, 'dct', p, `signer '${name}' needs its kind: one of dct, notation or cosign`);
+      return undefined;
+    }
+    if (e.size > 1) {
+      this.error('bad-signer-definition', p, map, `signer '${name}' has ${[...e.keys()].join(' and ')}; a signer is of one kind: define one signer per kind and list them in the rule`);
+      return undefined;
+    }
+    const [kind, entry] = [...e][0] as [string, { key: Node; value: Node | null }];
+    const kp: Path = [...p, kind];
+    if (kind === 'dct') {
+      const v = this.str(entry.value, kp, '`dct`', 'alice, or "Repo Admin"');
+      if (v === undefined) return undefined;
+      const parsed = parseSigner(v);
+      if ('error' in parsed) {
+        this.error('bad-signer', kp, entry.value, parsed.error);
+        return undefined;
+      }
+      return { kind: 'dct', role: parsed.role };
+    }
+    const body = this.mapping(entry.value, kp, `\`${kind}\` of signer '${name}'`, kind === 'notation' ? '`trustStore`, `identities`, `level`, or `trustPolicy`' : '`key`, or `trustedRoot` with `issuer` and `subject`');
+    if (!body) return undefined;
+    if (kind === 'notation') return this.notationSigner(body, kp, name);
+    return this.cosignSigner(body, kp, name);
+  }
+
+  private notationSigner(body: YAMLMap, p: Path, name: string): SignerDefinition | undefined {
+    const e = this.entries(body, p, NOTATION_KEYS, `the notation signer '${name}'`);
+    const before = this.errors.length;
+    const trustPolicy = this.text1(e.get('trustPolicy'), [...p, 'trustPolicy'], '`trustPolicy`', 'notation/trustpolicy.json');
+    const trustStoreDir = this.text1(e.get('trustStoreDir'), [...p, 'trustStoreDir'], '`trustStoreDir`', 'notation (a directory holding truststore/x509/…)');
+    const dirs = { ...(trustStoreDir !== undefined ? { trustStoreDir } : {}) };
+    if (e.has('trustPolicy')) {
+      const extra = ['trustStore', 'trustStores', 'identities', 'level'].filter((k) => e.has(k));
+      if (extra.length > 0) {
+        this.error('bad-signer-definition', [...p, extra[0] as string], e.get(extra[0] as string)?.key, `signer '${name}' takes its trust stores, identities and level from \`trustPolicy\`; drop ${extra.join(', ')}, or drop trustPolicy`);
+      }
+      return this.errors.length === before && trustPolicy !== undefined ? { kind: 'notation', trustPolicy, ...dirs } : undefined;
+    }
+    if (e.has('trustStore') && e.has('trustStores')) this.error('bad-signer-definition', [...p, 'trustStores'], e.get('trustStores')?.key, 'give `trustStore` or `trustStores`, not both');
+    const storesKey = e.has('trustStores') ? 'trustStores' : 'trustStore';
+    const stores = this.texts(e.get(storesKey), [...p, storesKey], `\`${storesKey}\``, 'ca:acme', storesKey === 'trustStore');
+    if (!e.has('trustStore') && !e.has('trustStores')) this.missing(body, 'trustStore', p, `the notation signer '${name}' needs \`trustStore\` (TYPE:NAME, e.g. ca:acme) and \`identities\`, or notation's own \`trustPolicy\` file`);
+    for (const s of stores ?? []) {
+      const why = checkTrustStoreRef(s.value);
+      if (why) this.error('bad-value', s.path, s.node, why);
+    }
+    const ids = this.texts(e.get('identities'), [...p, 'identities'], '`identities`', '["x509.subject: C=US, ST=WA, O=Acme, CN=ci"] or ["*"]', false);
+    if (!e.has('identities')) this.missing(body, 'identities', p, `the notation signer '${name}' needs \`identities\`: ["x509.subject: C=…, ST=…, O=…"] or ["*"] (any identity the trust store's CAs issued)`);
+    if (ids !== undefined && ids.length > 1 && ids.some((i) => i.value === '*')) this.error('bad-identity', [...p, 'identities'], e.get('identities')?.value, "'*' accepts any identity, so it cannot be combined with others");
+    for (const id of ids ?? []) {
+      const why = checkNotationIdentity(id.value);
+      if (why) this.error('bad-identity', id.path, id.node, why);
+    }
+    let level: 'strict' | 'permissive' | 'audit' = 'strict';
+    const le = e.get('level');
+    if (le !== undefined) {
+      const v = le.value && isScalar(le.value) ? le.value.value : undefined;
+      if (v === 'strict' || v === 'permissive' || v === 'audit') level = v;
+      else {
+        const why = v === 'skip' ? "; 'skip' would accept anything: leave the signer out of the rule instead" : '';
+        this.error('bad-value', [...p, 'level'], le.value ?? le.key, `\`level\` must be strict, permissive or audit (as notation's trust policy), got ${this.describe(le.value)}${why}`);
+      }
+    }
+    if (this.errors.length > before || stores === undefined || ids === undefined) return undefined;
+    return { kind: 'notation', trustStores: stores.map((s) => s.value), identities: ids.map((i) => i.value), level, ...dirs };
+  }
+
+  private cosignSigner(body: YAMLMap, p: Path, name: string): SignerDefinition | undefined {
+    const e = this.entries(body, p, COSIGN_KEYS, `the cosign signer '${name}'`);
+    const before = this.errors.length;
+    const get = (k: string, example: string): string | undefined => this.text1(e.get(k), [...p, k], `\`${k}\``, example);
+    const key = get('key', 'keys/cosign.pub');
+    const trustedRoot = get('trustedRoot', 'trusted_root.json');
+    const fields: Record<string, string | undefined> = {
+      issuer: get('issuer', 'https://token.actions.githubusercontent.com'), issuerRegExp: get('issuerRegExp', '^https://accounts\\.example\\.com$'),
+      subject: get('subject', 'ci@example.com'), subjectRegExp: get('subjectRegExp', '^https://github\\.com/acme/.*$'),
+    };
+    for (const k of ['issuerRegExp', 'subjectRegExp']) {
+      const v = fields[k];
+      const why = v === undefined ? undefined : checkRegExp(v);
+      if (why) this.error('bad-regexp', [...p, k], e.get(k)?.value, why);
+    }
+    const identity = ['issuer', 'issuerRegExp', 'subject', 'subjectRegExp'].filter((k) => e.has(k));
+    if (e.has('key') && e.has('trustedRoot')) this.error('bad-signer-definition', [...p, 'trustedRoot'], e.get('trustedRoot')?.key, `signer '${name}' has both \`key\` and \`trustedRoot\`: a cosign signer is a public key or a keyless identity; define two signers`);
+    else if (e.has('key') && identity.length > 0) this.error('bad-signer-definition', [...p, identity[0] as string], e.get(identity[0] as string)?.key, `\`${identity[0] as string}\` is for keyless signers (with \`trustedRoot\`); a key-based signer is its \`key\``);
+    else if (!e.has('key') && !e.has('trustedRoot')) this.missing(body, 'key', p, `the cosign signer '${name}' needs \`key\` (a cosign.pub) or \`trustedRoot\` (a Sigstore trusted_root.json) with \`issuer\` and \`subject\``);
+    else if (e.has('trustedRoot')) {
+      for (const [a, b] of [['issuer', 'issuerRegExp'], ['subject', 'subjectRegExp']] as const) {
+        if (e.has(a) && e.has(b)) this.error('bad-signer-definition', [...p, b], e.get(b)?.key, `give \`${a}\` or \`${b}\`, not both`);
+        else if (!e.has(a) && !e.has(b)) this.missing(body, a, p, `the keyless cosign signer '${name}' needs \`${a}\` or \`${b}\` (cosign's --certificate-${a === 'issuer' ? 'oidc-issuer' : 'identity'}[-regexp])`);
+      }
+    }
+    if (this.errors.length > before) return undefined;
+    if (key !== undefined) return { kind: 'cosign', key };
+    const set = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    return { kind: 'cosign', trustedRoot: trustedRoot as string, ...set };
   }
 
   mapping(node: Node | null, path: Path, what: string, shape: string): YAMLMap | undefined {
@@ -328,14 +608,19 @@ class Validator {
 
   /** k of n: a level's effective threshold may not exceed its effective list of signers. */
   checkThreshold(chain: Level[]): void {
-    const level = chain[chain.length - 1] as Level;
-    if (level.nodes.signers === undefined && level.nodes.threshold === undefined) return;
-    if (chain.some((l) => l.invalid.has('signers') || l.invalid.has('threshold'))) return;
-    const from = (key: 'signers' | 'threshold'): Level | undefined => [...chain].reverse().find((l) => l.settings[key] !== undefined);
+    const c = cascadeOf(chain, ['signers', 'threshold'] as const);
+    if (c === undefined) return;
+    const { level, from } = c;
     const sl = from('signers');
     const tl = from('threshold');
     const signers = sl?.settings.signers ?? BUILTIN_SETTINGS.signers;
     const threshold = tl?.settings.threshold ?? BUILTIN_SETTINGS.threshold;
+    if (threshold === 'all') {
+      if (signers !== 'any') return;
+      const node = level.nodes.threshold ?? level.nodes.signers;
+      this.error('bad-value', [...level.path, level.nodes.threshold !== undefined ? 'threshold' : 'signers'], node, `\`threshold: all\` needs a list of signers, but \`signers\` is \`any\` here${sl !== undefined && sl !== level ? ` (from ${sl.what})` : ''}; list who must sign`);
+      return;
+    }
     if (signers === 'any' || threshold <= signers.length) return;
     const origin = (l: Level | undefined, key: 'signers' | 'threshold'): string => {
       if (l === undefined || l === level) return '';
@@ -344,7 +629,7 @@ class Validator {
     };
     const node = level.nodes.threshold ?? level.nodes.signers;
     const key = level.nodes.threshold !== undefined ? 'threshold' : 'signers';
-    const names = signers.map(displaySigner).join(', ');
+    const names = signers.map((s) => (this.defined.has(s) ? s : displaySigner(s))).join(', ');
     this.error(
       'threshold-exceeds-signers',
       [...level.path, key],
@@ -374,6 +659,9 @@ class Validator {
     if (!top) return undefined;
     const e = this.entries(top, [], TOP_KEYS, 'the policy');
 
+    const se = e.get('signers');
+    if (se) this.signerMap(se.value);
+
     const ve = e.get('version');
     if (!ve) this.missing(top, 'version', [], 'the policy needs `version: 1` (the format version)');
     else {
@@ -392,11 +680,15 @@ class Validator {
         const d = this.entries(map, ['defaults'], DEFAULTS_KEYS, '`defaults`');
         defaultsLevel = this.settings(d, ['defaults'], 'defaults');
         this.checkThreshold([defaultsLevel]);
+        this.checkRequire([defaultsLevel]);
         const te = d.get('tags');
         if (te) {
           const t = this.tags(te.value, ['defaults', 'tags'], 'defaults');
           defaultTags = t.tags;
-          for (const l of t.levels) this.checkThreshold([defaultsLevel, l]);
+          for (const l of t.levels) {
+            this.checkThreshold([defaultsLevel, l]);
+            this.checkRequire([defaultsLevel, l]);
+          }
         }
       }
     }
@@ -455,19 +747,30 @@ class Validator {
       const ruleName = name ?? repositories[0] ?? `rules[${i}]`;
       const level = this.settings(r, p, `rule '${ruleName}'`);
       this.checkThreshold([defaultsLevel, level]);
+      this.checkRequire([defaultsLevel, level]);
       let tags: TagRule[] = [];
       const te = r.get('tags');
       if (te) {
         const t = this.tags(te.value, [...p, 'tags'], `rule '${ruleName}'`);
         tags = t.tags;
-        for (const l of t.levels) this.checkThreshold([defaultsLevel, level, l]);
+        for (const l of t.levels) {
+          this.checkThreshold([defaultsLevel, level, l]);
+          this.checkRequire([defaultsLevel, level, l]);
+        }
       }
       const line = this.line(map);
       rules.push({ name: ruleName, repositories, ...level.settings, tags, index: i, ...(line === undefined ? {} : { line }) });
     });
 
+    for (const [name, def] of this.defined) {
+      if (!this.used.has(name)) {
+        const key = (se?.value && isMap(se.value) ? (se.value.items as Pair<Node, unknown>[]).find((i) => isScalar(i.key) && i.key.value === name)?.key : undefined) ?? null;
+        this.warn('unused-signer', ['signers', name], key, `signer '${name}' (${def.kind}) is defined but no rule or tag entry lists it`);
+      }
+    }
     if (this.errors.length > 0) return undefined;
-    return { version: 1, defaults: { ...defaultsLevel.settings, tags: defaultTags }, rules };
+    const signers = this.defined.size > 0 ? { signers: Object.fromEntries(this.defined) } : {};
+    return { version: 1, ...signers, defaults: { ...defaultsLevel.settings, tags: defaultTags }, rules };
   }
 }
 

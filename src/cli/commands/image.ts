@@ -7,8 +7,9 @@ import type { TrustEvent } from '../../client/events.js';
 import { pull, push } from '../../client/image.js';
 import { gunOf, parseReference, type ImageReference } from '../../oci/reference.js';
 import type { Decision, Policy } from '../../policy/index.js';
+import type { PolicyCheckOptions } from '../../client/policy.js';
 import type { Context } from '../context.js';
-import { loadPolicy } from '../policyfile.js';
+import { loadPolicy, policyCheckOptions } from '../policyfile.js';
 import { createProgress } from '../progress.js';
 import { renderTrustEvent } from '../render/trust.js';
 import { openSession, type CommonTrustOptions } from './trust-common.js';
@@ -79,11 +80,12 @@ export async function pullCommand(ctx: Context, image: string, opts: PullCommand
   const trust = !opts.disableContentTrust && (Boolean(opts.verify) || contentTrustEnabled(ctx.env));
   const ref = parseReference(image);
   const policy = await pullPolicy(ctx, ref, opts, trust);
+  const checking = policy !== undefined ? await policyCheckOptions(ctx, policy) : undefined;
   const s = openSession(ctx, opts);
   try {
     if (opts.docker) {
       if (opts.to) throw new VouchError('INVALID_ARGUMENT', '--docker and --to exclude each other');
-      await handToDocker(ctx, s, image, trust, policy);
+      await handToDocker(ctx, s, image, trust, policy, checking?.options);
       return;
     }
     if (!opts.to) throw new VouchError('INVALID_ARGUMENT', 'pull needs a destination: --to oci:DIR (or --docker to hand the verified digest to docker)');
@@ -93,7 +95,7 @@ export async function pullCommand(ctx: Context, image: string, opts: PullCommand
     const progress = await createProgress(ctx.io, { json: Boolean(opts.json), verb: 'pull' });
     try {
       const r = await pull(s, image, {
-        trust, to, ...(policy ? { policy } : {}),
+        trust, to, ...(policy ? { policy } : {}), ...(checking ? { policyOptions: checking.options } : {}),
         onEvent: (e) => {
           if (e.event === 'policy' && !opts.json) reportDecision(ctx, e.decision);
           else progress.onEvent(e);
@@ -109,11 +111,12 @@ export async function pullCommand(ctx: Context, image: string, opts: PullCommand
     }
   } finally {
     await s.close();
+    await checking?.close();
   }
 }
 
 /** docker ≤ v28's trusted pull: `docker pull IMAGE@digest`, then tag it. Needs a docker daemon. */
-async function handToDocker(ctx: Context, s: ReturnType<typeof openSession>, image: string, trust: boolean, policy: Policy | undefined): Promise<void> {
+async function handToDocker(ctx: Context, s: ReturnType<typeof openSession>, image: string, trust: boolean, policy: Policy | undefined, policyOptions: PolicyCheckOptions = {}): Promise<void> {
   const ref = parseReference(image);
   let pullRef = image;
   let tagAs: string | undefined;
@@ -121,11 +124,15 @@ async function handToDocker(ctx: Context, s: ReturnType<typeof openSession>, ima
   if (trust && policy !== undefined) {
     const { checkPolicy, resolveAllowed } = await import('../../client/policy.js');
     const { decisionError } = await import('../../policy/evaluate.js');
-    const check = await checkPolicy(s, ref, policy);
+    const check = await checkPolicy(s, ref, policy, undefined, undefined, policyOptions);
     reportDecision(ctx, check.decision);
     const denied = decisionError(check.decision);
     if (denied !== undefined) throw denied;
-    if (check.facts.signatures.length === 0 && ref.digest === undefined) {
+    if (check.ociSigners.length > 0 && check.decision.digest !== undefined && ref.digest === undefined) {
+      // Signers of several kinds agreed on this digest: pull exactly it.
+      pullRef = `${gunOf(ref)}@${check.decision.digest}`;
+      tagAs = `${gunOf(ref)}:${ref.tag ?? 'latest'}`;
+    } else if (check.facts.signatures.length === 0 && ref.digest === undefined) {
       ctx.io.err(`WARN: ${image} is not signed; pulled without verification because the policy allows unsigned tags here\n`);
     } else if (ref.digest === undefined) resolved = resolveAllowed(check, (m) => ctx.io.err(`WARN: ${m}\n`));
   } else if (trust && ref.digest === undefined) {

@@ -5,7 +5,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { VouchError, isVouchError, type ErrorCode } from '../../core/index.js';
 import { writeFileAtomic } from '../../files/index.js';
-import { checkPolicy } from '../../client/policy.js';
+import { checkPolicy, type PolicyCheckOptions } from '../../client/policy.js';
 import type { Session } from '../../client/session.js';
 import { gunOf, parseReference } from '../../oci/reference.js';
 import type { Policy } from '../../policy/index.js';
@@ -14,7 +14,7 @@ import {
   type PinOutcome, type PinProblem, type PinResolution,
 } from '../../policy/pin.js';
 import type { Context } from '../context.js';
-import { loadPolicy } from '../policyfile.js';
+import { loadPolicy, policyCheckOptions } from '../policyfile.js';
 import { withSession, type CommonTrustOptions } from './trust-common.js';
 
 export interface PinCommandOptions extends CommonTrustOptions {
@@ -33,15 +33,15 @@ interface FileInput {
 }
 
 /** The signed digest of one tag after the policy: decision.digest, when the decision allows the image. */
-async function signedDigest(s: Session, policy: Policy, gun: string, tag: string, ref: ReturnType<typeof parseReference>): Promise<string> {
+async function signedDigest(s: Session, policy: Policy, gun: string, tag: string, ref: ReturnType<typeof parseReference>, options: PolicyCheckOptions): Promise<string> {
   // Evaluated with the tag only, so that the decision's digest is the signed one, not the pin.
-  const { decision } = await checkPolicy(s, { registry: ref.registry, repository: ref.repository, tag }, policy);
+  const { decision } = await checkPolicy(s, { registry: ref.registry, repository: ref.repository, tag }, policy, undefined, undefined, options);
   if (!decision.allowed) throw new VouchError('POLICY_DENIED', decision.summary);
   if (decision.digest === undefined) throw new VouchError('TAG_NOT_FOUND', `no signed digest for ${gun}:${tag}: ${decision.summary}`);
   return decision.digest;
 }
 
-async function resolveAll(s: Session, policy: Policy, references: readonly string[]): Promise<Map<string, PinResolution>> {
+async function resolveAll(s: Session, policy: Policy, references: readonly string[], options: PolicyCheckOptions): Promise<Map<string, PinResolution>> {
   const out = new Map<string, PinResolution>();
   // One lookup per repository and tag, however many files and spellings name it.
   const byTag = new Map<string, Promise<string>>();
@@ -61,7 +61,7 @@ async function resolveAll(s: Session, policy: Policy, references: readonly strin
     const key = `${gunOf(parsed)}:${tag}`;
     let p = byTag.get(key);
     if (p === undefined) {
-      p = signedDigest(s, policy, gunOf(parsed), tag, parsed);
+      p = signedDigest(s, policy, gunOf(parsed), tag, parsed, options);
       byTag.set(key, p);
     }
     try {
@@ -116,7 +116,14 @@ export async function pinCommand(ctx: Context, files: string[], opts: PinCommand
   const wanted = new Set<string>();
   for (const i of inputs) if (i.text !== undefined) for (const r of referencesToResolve(findImageReferences(i.text, { file: i.name }))) wanted.add(r);
   let resolved = new Map<string, PinResolution>();
-  if (wanted.size > 0) await withSession(ctx, opts, async (s) => { resolved = await resolveAll(s, policy, [...wanted]); });
+  if (wanted.size > 0) {
+    const checking = await policyCheckOptions(ctx, policy);
+    try {
+      await withSession(ctx, opts, async (s) => { resolved = await resolveAll(s, policy, [...wanted], checking.options); });
+    } finally {
+      await checking.close();
+    }
+  }
 
   const problems: PinProblem[] = [];
   const reports: FileReport[] = [];

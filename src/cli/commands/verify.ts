@@ -2,13 +2,13 @@
 // gather what it says about the tag, evaluate the trust policy, and report every check.
 // Exit 0 when every image is allowed (audit-mode failures are reported, not refused), 1 otherwise.
 import { VouchError, isVouchError, type ErrorCode, type ErrorOutcome } from '../../core/index.js';
-import { checkPolicy, resolveAllowed } from '../../client/policy.js';
+import { checkPolicy, resolveAllowed, type PolicyCheckOptions } from '../../client/policy.js';
 import { checkArchiveFor, loadArchive, parseArchiveLocation, verifyArchive, type ArchivedRepo } from '../../client/dctarchive.js';
 import { formatReference, parseReference, type ImageReference } from '../../oci/reference.js';
 import type { Session } from '../../client/session.js';
 import type { Decision, Policy } from '../../policy/index.js';
 import type { Context } from '../context.js';
-import { loadPolicy } from '../policyfile.js';
+import { loadPolicy, policyCheckOptions } from '../policyfile.js';
 import { withSession, type CommonTrustOptions } from './trust-common.js';
 
 export interface VerifyCommandOptions extends CommonTrustOptions {
@@ -50,12 +50,12 @@ export interface ArchiveEvidence {
   signers: { role: string; digest: string }[];
 }
 
-async function verifyOne(s: Session, input: string, ref: ImageReference, policy: Policy, archive?: ArchiveSource): Promise<VerifyResult> {
+async function verifyOne(s: Session, input: string, ref: ImageReference, policy: Policy, archive: ArchiveSource | undefined, options: PolicyCheckOptions): Promise<VerifyResult> {
   const withTag: ImageReference = ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref;
   const out: VerifyResult = { image: input, reference: formatReference(withTag), allowed: false };
   try {
     const archived = archive === undefined ? undefined : await archive.load(ref);
-    const check = await checkPolicy(s, ref, policy, undefined, archived === undefined ? undefined : async () => archived.repo);
+    const check = await checkPolicy(s, ref, policy, undefined, archived === undefined ? undefined : async () => archived.repo, options);
     if (archived !== undefined && archive !== undefined) {
       out.evidence = {
         kind: 'historical', archive: archive.location, archivedAt: archived.archive.created.toISOString(), server: archived.archive.server,
@@ -66,7 +66,8 @@ async function verifyOne(s: Session, input: string, ref: ImageReference, policy:
     out.decision = check.decision;
     out.allowed = check.decision.allowed;
     // What a pull would do next: docker's resolution must agree with the policy's digest.
-    if (out.allowed && check.repo !== undefined && check.facts.signatures.length > 0 && ref.digest === undefined) {
+    // (A rule naming Notation or cosign signers decides the digest itself: a pull fetches that one.)
+    if (out.allowed && check.repo !== undefined && check.facts.signatures.length > 0 && ref.digest === undefined && check.ociSigners.length === 0) {
       const warnings: string[] = [];
       resolveAllowed(check, (m) => warnings.push(m));
       if (warnings.length > 0) out.warnings = warnings;
@@ -120,6 +121,14 @@ function report(r: VerifyResult, now: Date): string {
     text += `  ${'policy'.padEnd(WIDTH)}${rule}${tags}${line}; mode ${d.mode}\n`;
     if (d.digest !== undefined) text += `  ${'digest'.padEnd(WIDTH)}${d.digest}\n`;
     for (const c of d.reasons) text += `  ${c.check.padEnd(WIDTH)}${c.status.padEnd(6)}${c.message}\n`;
+    // Every signature, of every kind, once Notation or cosign signers are in play.
+    if (d.signatures.some((sig) => sig.kind !== 'dct')) {
+      for (const sig of d.signatures) {
+        const where = sig.digest !== undefined ? ` on ${sig.digest}` : '';
+        text += `  ${'signature'.padEnd(WIDTH)}${sig.status.padEnd(13)}${sig.kind} ${sig.signer}${where}${sig.counted ? ' (counted)' : ''}${sig.message !== undefined ? `: ${sig.message}` : ''}\n`;
+        for (const c of sig.checks) text += `  ${''.padEnd(WIDTH)}  ${c.check}: ${c.status}${c.message !== undefined ? ` (${c.message})` : ''}\n`;
+      }
+    }
   }
   for (const w of r.warnings ?? []) text += `  warning: ${w}\n`;
   if (r.error !== undefined) {
@@ -134,21 +143,28 @@ export async function verifyCommand(ctx: Context, images: string[], opts: Verify
   const refs = images.map((i) => ({ input: i, ref: parseReference(i) }));
   const { policy, file } = await loadPolicy(ctx, opts.policy);
   const results: VerifyResult[] = [];
-  await withSession(ctx, opts, async (s) => {
-    const archive = opts.dctArchive === undefined ? undefined : archiveSource(s, opts.dctArchive, s.opts.pinning);
-    for (const { input, ref } of refs) {
-      const r = await verifyOne(s, input, ref, policy, archive);
-      results.push(r);
-      if (!opts.json) ctx.io.out((results.length > 1 ? '\n' : '') + report(r, ctx.now()));
-    }
-  });
+  const checking = await policyCheckOptions(ctx, policy);
+  try {
+    await withSession(ctx, opts, async (s) => {
+      const archive = opts.dctArchive === undefined ? undefined : archiveSource(s, opts.dctArchive, s.opts.pinning);
+      for (const { input, ref } of refs) {
+        const r = await verifyOne(s, input, ref, policy, archive, checking.options);
+        results.push(r);
+        if (!opts.json) ctx.io.out((results.length > 1 ? '\n' : '') + report(r, ctx.now()));
+      }
+    });
+  } finally {
+    await checking.close();
+  }
   if (opts.json) ctx.io.out(`${JSON.stringify(results, null, 2)}\n`);
   const denied = results.filter((r) => !r.allowed);
   if (denied.length > 0) {
     const what = results.length === 1 ? `${denied[0]?.reference} is` : `${denied.length} of ${results.length} images are`;
     // Not every denial is the policy's: trust data that does not verify denies the image too.
     const by = denied.every((r) => r.error === undefined) ? ' by the trust policy' : '';
-    throw new VouchError('POLICY_DENIED', `${what} denied${by}${file !== undefined ? ` (${file})` : ''}`, {
+    // Undecided, not refused: every denial rests on a signature that could not be verified.
+    const undecided = denied.every((r) => r.error === undefined && r.decision?.outcome === 'inconclusive');
+    throw new VouchError(undecided ? 'POLICY_INCONCLUSIVE' : 'POLICY_DENIED', `${what} denied${by}${undecided ? ' (inconclusive: a signature it needs could not be verified)' : ''}${file !== undefined ? ` (${file})` : ''}`, {
       // A decision's summary already names the image; an error may not.
       hint: denied.map((r) => (r.error !== undefined ? `${r.reference}: ${r.error.message}` : r.decision?.summary ?? `${r.reference}: denied`)).join('\n  '),
       details: { denied: denied.map((r) => r.reference) },

@@ -253,7 +253,7 @@ test('parsePolicy returns the policy or throws INVALID_POLICY with every error',
       assert.equal(err.message, [
         'invalid policy (2 errors):',
         "  team.yaml:3:9: defaults.mode: `mode` must be 'enforce' or 'audit', got the text \"strict\"",
-        '  team.yaml:4:14: defaults.threshold: `threshold` must be a whole number of at least 1 (how many distinct signers must sign one digest), got the number 0',
+        '  team.yaml:4:14: defaults.threshold: `threshold` must be a whole number of at least 1 (how many distinct signers must sign one digest) or `all`, got the number 0',
       ].join('\n'));
       assert.equal((err.details['errors'] as unknown[]).length, 2);
       return true;

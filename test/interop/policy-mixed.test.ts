@@ -1,0 +1,183 @@
+// One policy over all three signature kinds, end to end (issue 13, deliverable 6): ONE image in the
+// REAL CNCF registry (docker-registry, via test/support/peers.ts) signed with DCT (a delegation in
+// vouch server), Notation (the REAL notation v1.3.2, with a certificate chain made with openssl to
+// notation's rules; its configuration directory's trust store and trust policy referenced by the
+// policy as they are) and cosign (vouch cosign, legacy `.sig`, whose interop with the real cosign
+// is test/interop/cosign.test.ts); the
+// vouch CLI verifies it under k-of-n rules across kinds, pulls it, and refuses wrong keys and
+// identities. A missing peer is a failure, never a skip.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeDemoImage, type DemoImage } from '../../src/cli/demoimage.js';
+import type { Decision } from '../../src/policy/index.js';
+import { loadServerConfig, runServer, type RunningServer } from '../../src/server/index.js';
+import { startPeers, type Peers } from '../support/peers.js';
+import { globalPolicy, issueSigningLeaf, makeNotationHome, makeRootCa, runNotation } from '../support/notation.js';
+import { removeTempDirs, tempDir, vouchUser, type VouchUser } from '../unit/client/helpers.js';
+
+let peers: Peers;
+let server: RunningServer;
+let image: DemoImage;
+let owner: VouchUser;
+let bot: VouchUser;
+let dir: string;
+let repo: string;
+let notationEnv: Record<string, string>;
+
+const COSIGN_PASSWORD = 'policy-mixed';
+
+before(async () => {
+  peers = await startPeers({ registry: true });
+  dir = await tempDir('vouch-policy-mixed-');
+  server = await runServer(loadServerConfig({
+    cwd: dir, env: {}, readFile: () => '',
+    overrides: { addr: '127.0.0.1:0', storage: 'memory', dataDir: join(dir, 'server'), logLevel: 'silent' },
+  }), { handleSignals: false, logger: false });
+  image = await writeDemoImage(join(dir, 'img'), '1.0', 'one image, three kinds of signature\n');
+  owner = await vouchUser(server.url, { env: { COSIGN_PASSWORD } });
+  bot = await vouchUser(server.url);
+  repo = peers.gun('mixed/payments/api');
+  await owner.ok(['push', `${repo}:1.0`, '--from', `oci:${join(dir, 'img')}`, '--disable-content-trust']);
+
+  // Notation: a CA and a code-signing leaf (notation's certificate rules); the CA in trust store ca:acme
+  // of a notation configuration directory next to the policy file.
+  const pki = join(owner.dir, 'pki');
+  await makeRootCa(pki, 'acme-root', '/C=US/ST=WA/O=Acme/CN=Acme Root');
+  const leaf = await issueSigningLeaf(pki, 'acme-root', 'ci', 'ec-256', '/C=US/ST=WA/O=Acme/CN=ci');
+  notationEnv = await makeNotationHome(join(owner.dir, 'notation-home'), {
+    trustStores: { acme: [join(pki, 'acme-root.crt')] }, policy: globalPolicy('strict', ['ca:acme'], ['*']), signingKeys: { ci: leaf },
+  });
+
+  // cosign: the security team's key pair, and a stranger's
+  for (const prefix of ['security', 'stranger']) await owner.ok(['cosign', 'generate-key-pair', '--output-key-prefix', prefix]);
+  // DCT: release-bot is a delegation of the repository
+  await bot.ok(['trust', 'key', 'generate', 'release-bot', '--dir', bot.dir]);
+  await owner.ok(['trust', 'signer', 'add', '--key', join(bot.dir, 'release-bot.pub'), 'release-bot', repo]);
+});
+
+after(async () => {
+  await server?.close();
+  await peers?.stop();
+  await removeTempDirs();
+});
+
+/** The three signers; `over` replaces definitions (a wrong key, a wrong identity). */
+function policyFile(name: string, rule: { signers: string[]; threshold: number | 'all'; require?: string }, over: Record<string, string> = {}): string {
+  const defs: Record<string, string> = {
+    'release-bot': '{ dct: release-bot }',
+    ci: '{ notation: { trustStore: "ca:acme", identities: ["x509.subject: C=US, ST=WA, O=Acme, CN=ci"], level: strict, trustStoreDir: notation-home/config/notation } }',
+    security: '{ cosign: { key: security.pub } }',
+    ...over,
+  };
+  const file = join(owner.dir, `${name}.yaml`);
+  writeFileSync(file, `version: 1
+signers:
+${Object.entries(defs).filter(([n]) => rule.signers.includes(n)).map(([n, d]) => `  ${n}: ${d}`).join('\n')}
+rules:
+  - name: ${name}
+    repositories: ["${peers.registryHost as string}/mixed/**"]
+    signers: [${rule.signers.join(', ')}]
+    threshold: ${rule.threshold}
+${rule.require !== undefined ? `    require: ${rule.require}\n` : ''}`);
+  return file;
+}
+
+type VerifyJson = { allowed: boolean; decision?: Decision; error?: { code: string } }[];
+async function verify(file: string): Promise<{ code: number; d: Decision; stderr: string; stdout: string }> {
+  const r = await owner.run(['verify', `${repo}:1.0`, '--policy', file, '--json']);
+  const [one] = JSON.parse(r.stdout) as VerifyJson;
+  assert.ok(one?.decision, r.stdout + r.stderr);
+  return { code: r.code, d: one.decision, stderr: r.stderr, stdout: r.stdout };
+}
+const statusOf = (d: Decision, signer: string): string[] => d.signatures.filter((s) => s.signer === signer).map((s) => s.status);
+const ALL3 = ['release-bot', 'ci', 'security'];
+
+test('cosign alone: 2 of 3 is denied (failed), and the report lists every signer and check', async () => {
+  await owner.ok(['cosign', 'sign', '--key', 'security.key', '--tlog-upload=false', `${repo}:1.0`]);
+  const { code, d, stderr } = await verify(policyFile('prod', { signers: ALL3, threshold: 2 }));
+  assert.equal(code, 1);
+  assert.equal(d.outcome, 'failed');
+  assert.match(stderr, /"code":"POLICY_DENIED"/);
+  assert.deepEqual(statusOf(d, 'security'), ['passed']);
+  assert.deepEqual(statusOf(d, 'ci'), ['failed']);
+  assert.equal(d.reasons.find((r) => r.check === 'threshold')?.status, 'fail');
+  assert.deepEqual(d.signatures.find((s) => s.signer === 'security')?.checks.map((c) => `${c.check}:${c.status}`), ['signature:passed', 'claims:passed', 'tlog:skipped']);
+  assert.equal(d.rule.name, 'prod');
+});
+
+test('cosign + Notation (signed by the real notation): 2 of 3 passes without any DCT data; all does not', async () => {
+  const signed = await runNotation(notationEnv, ['sign', '--insecure-registry', '--key', 'ci', `${repo}@${image.manifest.digest}`]);
+  assert.equal(signed.code, 0, signed.stdout + signed.stderr);
+  const two = await verify(policyFile('prod', { signers: ALL3, threshold: 2 }));
+  assert.equal(two.code, 0, two.stdout + two.stderr);
+  assert.equal(two.d.digest, image.manifest.digest);
+  assert.deepEqual(statusOf(two.d, 'ci'), ['passed']);
+  assert.ok(two.d.signatures.find((s) => s.signer === 'ci')?.checks.some((c) => c.check === 'authenticity' && c.status === 'passed'));
+  const all = await verify(policyFile('all', { signers: ALL3, threshold: 'all' }));
+  assert.equal(all.code, 1);
+  assert.match(all.d.reasons.find((r) => r.check === 'threshold')?.message ?? '', /needs 3 distinct signers/);
+});
+
+test('with DCT too: any two pass, threshold all passes, and pull fetches the digest the signers agreed on', async () => {
+  await bot.ok(['trust', 'sign', `${repo}:1.0`]);
+  for (const pair of [['release-bot', 'ci'], ['release-bot', 'security'], ['ci', 'security']]) {
+    const r = await verify(policyFile(`pair-${pair.join('-')}`, { signers: pair, threshold: 2 }));
+    assert.equal(r.code, 0, `${pair.join('+')}: ${r.stdout}`);
+    assert.equal(r.d.signatures.filter((s) => s.counted).length, 2);
+  }
+  // notation's own trust policy and trust store, referenced as they are
+  const own = await verify(policyFile('own-trust-policy', { signers: ['release-bot', 'ci'], threshold: 2 }, {
+    ci: '{ notation: { trustPolicy: notation-home/config/notation/trustpolicy.json, trustStoreDir: notation-home/config/notation } }',
+  }));
+  assert.equal(own.code, 0, own.stdout);
+  assert.match(own.d.signatures.find((s) => s.signer === 'ci')?.message ?? '', /trust policy 'global', level strict/);
+  // "all of" groups: the DCT signer, and one of the OCI signers
+  const groups = '[{ signers: [release-bot], threshold: 1 }, { signers: [ci, security], threshold: 1 }]';
+  const composed = await verify(policyFile('composed', { signers: ALL3, threshold: 2, require: groups }));
+  assert.equal(composed.code, 0, composed.stdout);
+  assert.equal(composed.d.reasons.find((r) => r.check === 'require')?.status, 'pass');
+  const noOci = await verify(policyFile('composed-wrong', { signers: ALL3, threshold: 2, require: groups }, {
+    security: '{ cosign: { key: stranger.pub } }',
+    ci: '{ notation: { trustStore: "ca:acme", identities: ["x509.subject: C=US, ST=WA, O=Other"], trustStoreDir: notation-home/config/notation } }',
+  }));
+  assert.equal(noOci.code, 1);
+  assert.match(noOci.d.reasons.find((r) => r.check === 'require')?.message ?? '', /^group 2 \(1 of ci \(notation\), security \(cosign\)\): 0 on/);
+  const all = await verify(policyFile('all', { signers: ALL3, threshold: 'all' }));
+  assert.equal(all.code, 0, all.stdout);
+  assert.deepEqual(all.d.signatures.filter((s) => s.counted).map((s) => s.kind).sort(), ['cosign', 'dct', 'notation']);
+  const text = await owner.run(['verify', `${repo}:1.0`, '--policy', policyFile('all', { signers: ALL3, threshold: 'all' })]);
+  assert.match(text.stdout, /signature\s+passed\s+notation ci on sha256:[0-9a-f]{64} \(counted\)/);
+  assert.match(text.stdout, /signature\s+passed\s+cosign security on sha256:[0-9a-f]{64} \(counted\)/);
+  // pin: the deployment file gets the digest the signers of every kind agreed on
+  const deploy = join(owner.dir, 'deploy.yaml');
+  writeFileSync(deploy, `apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\nspec:\n  containers:\n    - name: api\n      image: ${repo}:1.0\n`);
+  const pinned = await owner.run(['pin', deploy, '--policy', policyFile('all', { signers: ALL3, threshold: 'all' })]);
+  assert.equal(pinned.code, 0, pinned.stdout + pinned.stderr);
+  assert.match(readFileSync(deploy, 'utf8'), new RegExp(`image: ${repo}:1.0@${image.manifest.digest}`));
+  const to = join(owner.dir, 'pulled');
+  const pull = await owner.run(['pull', `${repo}:1.0`, '--verify', '--policy', policyFile('all', { signers: ALL3, threshold: 'all' }), '--to', `oci:${to}`]);
+  assert.equal(pull.code, 0, pull.stderr);
+  assert.match(pull.stdout, new RegExp(`Digest: ${image.manifest.digest}`));
+});
+
+test('a wrong cosign key and a wrong Notation identity fail; a missing key file is inconclusive', async () => {
+  const wrongKey = await verify(policyFile('wrong-key', { signers: ['ci', 'security'], threshold: 2 }, { security: '{ cosign: { key: stranger.pub } }' }));
+  assert.equal(wrongKey.code, 1);
+  assert.equal(wrongKey.d.outcome, 'failed');
+  assert.deepEqual(statusOf(wrongKey.d, 'security'), ['failed']);
+  assert.match(wrongKey.d.signatures.find((s) => s.signer === 'security')?.message ?? '', /does not verify with the given public key/);
+
+  const wrongId = await verify(policyFile('wrong-id', { signers: ['ci', 'security'], threshold: 2 }, {
+    ci: '{ notation: { trustStore: "ca:acme", identities: ["x509.subject: C=US, ST=WA, O=Acme, CN=someone-else"], trustStoreDir: notation-home/config/notation } }',
+  }));
+  assert.equal(wrongId.code, 1);
+  assert.deepEqual(statusOf(wrongId.d, 'ci'), ['failed']);
+  assert.ok(wrongId.d.signatures.find((s) => s.signer === 'ci')?.checks.some((c) => c.check === 'authenticity' && c.status === 'failed'));
+
+  const missing = await verify(policyFile('missing', { signers: ['ci', 'security'], threshold: 2 }, { security: '{ cosign: { key: nowhere.pub } }' }));
+  assert.equal(missing.code, 1);
+  assert.equal(missing.d.outcome, 'inconclusive');
+  assert.match(missing.stderr, /"code":"POLICY_INCONCLUSIVE"/);
+});
