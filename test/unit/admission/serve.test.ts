@@ -14,6 +14,20 @@ import { runCli } from '../../support/cli.js';
 import { httpRequestTo } from '../../support/peers.js';
 import { removeTempDirs, tempDir } from '../client/helpers.js';
 
+/** The fields of the printed objects this test reads. */
+interface Probe { httpGet: { path: string } }
+interface Hook {
+  clientConfig: { caBundle: string; service: unknown }; admissionReviewVersions: string[]; sideEffects: string; failurePolicy: string; timeoutSeconds: number;
+  namespaceSelector: { matchExpressions: { values: string[] }[] }; rules: { resources: string[] }[];
+}
+interface K8sObject {
+  kind: string; apiVersion: string; metadata: { name: string; namespace?: string }; type?: string; data: { 'tls.crt': string; 'tls.key': string; 'policy.yaml': string }; webhooks: Hook[];
+  spec: {
+    selector: Record<string, unknown> & { matchLabels: unknown }; ports: unknown; minAvailable: number;
+    template: { metadata: { labels: unknown }; spec: { containers: { image: string; args: string[]; readinessProbe: Probe; livenessProbe: Probe }[]; volumes: { name: string }[] } };
+  };
+}
+
 let dir: string;
 let running: RunningAdmission | undefined;
 
@@ -62,7 +76,7 @@ test('vouch admission manifests: YAML that parses into every object, with caBund
   writeFileSync(policy, 'version: 1\n');
   const r = await runCli(['admission', 'manifests', '--namespace', 'trust', '--cert', c.cert, '--key', c.key, '--image', 'registry.example.com/vouch:0.1.0', '--policy', policy, '--timeout-seconds', '12'], { HOME: dir }, dir);
   assert.equal(r.code, 0, r.stderr);
-  const docs = parseAllDocuments(r.stdout).map((d) => { assert.deepEqual(d.errors, []); return d.toJS() as Record<string, any>; });
+  const docs = parseAllDocuments(r.stdout).map((d) => { assert.deepEqual(d.errors, []); return d.toJS() as K8sObject; });
   const byKind = new Map(docs.map((d) => [d.kind as string, d]));
   assert.deepEqual([...byKind.keys()], ['Secret', 'ConfigMap', 'Deployment', 'Service', 'PodDisruptionBudget', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
   for (const d of docs) assert.ok(typeof d.apiVersion === 'string' && typeof d.metadata?.name === 'string');
@@ -74,25 +88,26 @@ test('vouch admission manifests: YAML that parses into every object, with caBund
   const dep = byKind.get('Deployment')!;
   assert.equal(dep.metadata.namespace, 'trust');
   const pod = dep.spec.template.spec;
+  const container = pod.containers[0]!;
   assert.deepEqual(dep.spec.selector.matchLabels, dep.spec.template.metadata.labels);
-  assert.equal(pod.containers[0].image, 'registry.example.com/vouch:0.1.0');
-  assert.deepEqual(pod.containers[0].args, ['admission', '--addr', ':8443', '--tls-cert', '/etc/vouch/tls/tls.crt', '--tls-key', '/etc/vouch/tls/tls.key', '--policy', '/etc/vouch/policy/policy.yaml']);
-  assert.equal(pod.containers[0].readinessProbe.httpGet.path, '/readyz');
-  assert.equal(pod.containers[0].livenessProbe.httpGet.path, '/healthz');
+  assert.equal(container.image, 'registry.example.com/vouch:0.1.0');
+  assert.deepEqual(container.args, ['admission', '--addr', ':8443', '--tls-cert', '/etc/vouch/tls/tls.crt', '--tls-key', '/etc/vouch/tls/tls.key', '--policy', '/etc/vouch/policy/policy.yaml']);
+  assert.equal(container.readinessProbe.httpGet.path, '/readyz');
+  assert.equal(container.livenessProbe.httpGet.path, '/healthz');
   assert.deepEqual(pod.volumes.map((v: { name: string }) => v.name), ['tls', 'trust', 'policy']);
   const svc = byKind.get('Service')!;
   assert.deepEqual(svc.spec.ports, [{ name: 'https', port: 443, targetPort: 8443 }]);
   assert.deepEqual(svc.spec.selector, dep.spec.template.metadata.labels);
   assert.equal(byKind.get('PodDisruptionBudget')!.spec.minAvailable, 1);
   for (const [kind, path] of [['ValidatingWebhookConfiguration', '/validate'], ['MutatingWebhookConfiguration', '/mutate']] as const) {
-    const hook = byKind.get(kind)!.webhooks[0];
+    const hook = byKind.get(kind)!.webhooks[0]!;
     assert.equal(Buffer.from(hook.clientConfig.caBundle, 'base64').toString(), readFileSync(c.cert, 'utf8'));
     assert.deepEqual(hook.clientConfig.service, { name: 'vouch-admission', namespace: 'trust', path, port: 443 });
     assert.deepEqual(hook.admissionReviewVersions, ['v1']);
     assert.equal(hook.sideEffects, 'None');
     assert.equal(hook.failurePolicy, 'Fail');
     assert.equal(hook.timeoutSeconds, 12);
-    assert.deepEqual(hook.namespaceSelector.matchExpressions[0].values, ['trust', 'kube-system']);
+    assert.deepEqual(hook.namespaceSelector.matchExpressions[0]!.values, ['trust', 'kube-system']);
     assert.deepEqual(hook.rules.flatMap((x: { resources: string[] }) => x.resources), ['pods', 'pods/ephemeralcontainers', 'replicationcontrollers', 'podtemplates', 'deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs']);
   }
 });
