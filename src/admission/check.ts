@@ -3,8 +3,10 @@
 // rule decided and which checks failed, and how long the trust material behind it holds.
 import { isVouchError } from '../core/index.js';
 import { checkPolicy, resolveAllowed, type PolicyCheck } from '../client/policy.js';
+import { RepoHandle } from '../client/repo.js';
 import type { Session } from '../client/session.js';
-import { formatReference, type ImageReference } from '../oci/reference.js';
+import type { VerifiedRepo } from '../client/updater.js';
+import { formatReference, gunOf, type ImageReference } from '../oci/reference.js';
 import type { Decision, Policy } from '../policy/index.js';
 import type { ImageVerdict } from './verdicts.js';
 
@@ -34,12 +36,38 @@ export function normalisedReference(ref: ImageReference): string {
   return formatReference(ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref);
 }
 
+/**
+ * Concurrent loads of one repository's trust data share one update: the files are the same for
+ * every tag, so a pod of eight tags of one repository asks the trust server once, not eight times.
+ * Nothing is kept once a load settles (the verdict cache keeps what is decided).
+ */
+export class SharedRepoLoads {
+  private readonly loading = new Map<string, Promise<VerifiedRepo | undefined>>();
+
+  constructor(private readonly s: Session) {}
+
+  get inFlight(): number { return this.loading.size; }
+
+  async load(ref: ImageReference): Promise<VerifiedRepo | undefined> {
+    const gun = gunOf(ref);
+    let p = this.loading.get(gun);
+    if (p === undefined) {
+      // Trust-cache writes are handed over: the verdict does not wait for the disk.
+      const loading = new RepoHandle(this.s, ref).load((done) => { done.catch(() => undefined); });
+      p = loading;
+      this.loading.set(gun, loading);
+      const forget = (): void => { if (this.loading.get(gun) === loading) this.loading.delete(gun); };
+      loading.then(forget, forget);
+    }
+    return p;
+  }
+}
+
 /** Checks one image; never throws for what the image or its trust data is (that is the verdict). */
-export async function checkImage(s: Session, ref: ImageReference, policy: Policy): Promise<ImageVerdict> {
+export async function checkImage(s: Session, ref: ImageReference, policy: Policy, loads: SharedRepoLoads = new SharedRepoLoads(s)): Promise<ImageVerdict> {
   const reference = normalisedReference(ref);
   try {
-    // Trust-cache writes are handed over: the verdict does not wait for the disk.
-    const check = await checkPolicy(s, ref, policy, (done) => { done.catch(() => undefined); });
+    const check = await checkPolicy(s, ref, policy, undefined, () => loads.load(ref));
     const d = check.decision;
     const verdict: ImageVerdict = {
       reference, allowed: d.allowed, compliant: d.compliant, rule: describeRule(d), summary: d.summary,

@@ -3,7 +3,7 @@
 export { ADMISSION_API_VERSION, ADMISSION_KIND, admissionAnswer, parseAdmissionReview, type AdmissionRequest, type AdmissionResponse } from './review.js';
 export { CONTAINER_LISTS, MAX_IMAGE_FIELDS, SUPPORTED_KINDS, imageFields, pinPatch, pinnedImage, type ImageField, type PatchOperation } from './workload.js';
 export { DEFAULT_VERDICT_CACHE, VerdictCache, type ImageVerdict, type VerdictCacheOptions } from './verdicts.js';
-export { checkImage, describeRule, trustValidUntil } from './check.js';
+export { SharedRepoLoads, checkImage, describeRule, trustValidUntil } from './check.js';
 export { checkExclusions, exclusionsFromConfig, type Exclusions } from './exclusions.js';
 export {
   DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_WEBHOOK_TIMEOUT_MS, createAdmissionWebhook, denialLine, parseGoDuration, reviewDeadlineMs,

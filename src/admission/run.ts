@@ -10,7 +10,7 @@ import type { TrustPinning } from '../tuf/index.js';
 import type { Policy } from '../policy/index.js';
 import { makeLogger, parseListenAddress, serve, type LoggerSetting } from '../httpd/index.js';
 import { VouchError } from '../core/index.js';
-import { checkImage } from './check.js';
+import { SharedRepoLoads, checkImage } from './check.js';
 import { createAdmissionWebhook, type AdmissionWebhook, type AdmissionWebhookOptions } from './webhook.js';
 
 /**
@@ -52,7 +52,8 @@ export async function runAdmission(o: RunAdmissionOptions): Promise<RunningAdmis
     warn: (m) => { log.warn({ warning: m }, 'trust client warning'); },
     ...(o.pinning !== undefined ? { pinning: o.pinning } : {}),
   });
-  const webhook = createAdmissionWebhook({ ...o, check: (ref) => checkImage(session, ref, o.policy), policyHash: policyHash(o.policy), logger: log, now });
+  const loads = new SharedRepoLoads(session);
+  const webhook = createAdmissionWebhook({ ...o, check: (ref) => checkImage(session, ref, o.policy, loads), policyHash: policyHash(o.policy), logger: log, now });
   const server = serve(webhook.handle, {
     ...(o.tls !== undefined ? { tls: o.tls } : {}),
     closing: () => ({ status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'shutting down\n' }),

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkImage, createAdmissionWebhook, policyHash, type AdmissionWebhook, type AdmissionWebhookOptions } from '../../../src/admission/index.js';
+import { SharedRepoLoads, checkImage, createAdmissionWebhook, policyHash, type AdmissionWebhook, type AdmissionWebhookOptions } from '../../../src/admission/index.js';
 import { Session } from '../../../src/client/session.js';
 import { TrustDir } from '../../../src/keys/index.js';
 import { parsePolicy } from '../../../src/policy/validate.js';
@@ -71,19 +71,20 @@ rules:
 `, 'policy.yaml');
 }
 
-export interface WebhookUnderTest { webhook: AdmissionWebhook; session: Session; checks: string[] }
+export interface WebhookUnderTest { webhook: AdmissionWebhook; session: Session; checks: string[]; loads: SharedRepoLoads }
 
 /** A webhook whose checks go through a real Session to `server`; `checks` lists every verification started. */
 export function webhookFor(dir: string, env: Record<string, string>, registry: string, o: Partial<AdmissionWebhookOptions> = {}): WebhookUnderTest {
   const session = new Session({ env, trustDir: new TrustDir(join(dir, 'webhook-trust')), now: () => new Date() });
   const p = o.check === undefined ? policy(registry) : undefined;
   const checks: string[] = [];
+  const loads = new SharedRepoLoads(session);
   const webhook = createAdmissionWebhook({
     policyHash: p !== undefined ? policyHash(p) : 'test',
-    check: async (ref) => { checks.push(`${ref.repository}:${ref.tag ?? ''}`); return checkImage(session, ref, p ?? policy(registry)); },
+    check: async (ref) => { checks.push(`${ref.repository}:${ref.tag ?? ''}`); return checkImage(session, ref, p ?? policy(registry), loads); },
     ...o,
   });
-  return { webhook, session, checks };
+  return { webhook, session, checks, loads };
 }
 
 /** The image field a pointer names. */

@@ -10,6 +10,7 @@ import type { RunningServer } from '../../../src/server/index.js';
 import { imageFields } from '../../../src/admission/index.js';
 import { removeTempDirs, startSignedStack, tempDir, type VouchUser } from '../client/helpers.js';
 import { inject } from '../../support/inject.js';
+import { startTamperingProxy } from '../../support/proxy.js';
 import { at, patched, post, review, reviewText, webhookFor, type FixtureName, type WebhookUnderTest } from './helpers.js';
 
 let dir: string;
@@ -179,6 +180,24 @@ describe('fast: cache and shared verifications', () => {
     assert.match(metrics.body, /^vouch_admission_requests_total\{webhook="validate",code="200"\} 8$/m);
     assert.match(metrics.body, /^vouch_admission_verdicts_total\{webhook="validate",verdict="allowed"\} 8$/m);
     assert.match(metrics.body, /^vouch_admission_request_duration_seconds_count\{webhook="mutate"\} 1$/m);
+  });
+
+  test("the images of one repository share one update of its trust data", async () => {
+    const proxy = await startTamperingProxy(server.url);
+    const fetched: string[] = [];
+    proxy.tamper = (path) => { fetched.push(path); return undefined; };
+    try {
+      const t = webhookFor(dir, { DOCKER_CONTENT_TRUST_SERVER: proxy.url, DOCKER_CONFIG: owner.config }, registry.host);
+      opened.push(t);
+      // app:1.0 and app:staging-1: two verifications, one repository
+      const r = await review(t.webhook, '/validate', reviewText('pod-create', registry.host));
+      assert.equal(r.allowed, false);
+      assert.equal(t.checks.length, 2);
+      assert.equal(fetched.filter((p) => p.endsWith('/timestamp.json')).length, 1, fetched.join('\n'));
+      assert.equal(t.loads.inFlight, 0, 'nothing is kept once the load settles');
+    } finally {
+      await proxy.close();
+    }
   });
 
   test('a cached verdict ends with the trust data it rests on', async () => {
