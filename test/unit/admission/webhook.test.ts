@@ -215,6 +215,20 @@ describe('fast: cache and shared verifications', () => {
 });
 
 describe('operable', () => {
+  test('one structured log line per review: uid, kind, verdict, and the reason of a denial', async () => {
+    const lines: string[] = [];
+    const t = open({ logger: { level: 'info', stream: { write: (l: string) => { lines.push(l); } } } });
+    await review(t.webhook, '/validate', reviewText('pod-create', registry.host));
+    const entry = JSON.parse(lines.at(-1) as string) as Record<string, unknown>;
+    assert.equal(entry.msg, 'admission denied');
+    assert.equal(entry.uid, '0df28fbd-5f5e-4f8a-9d4b-3c1a9d9c0b01');
+    assert.equal(entry.kind, 'Pod');
+    assert.equal(entry.namespace, 'shop');
+    assert.equal(entry.allowed, false);
+    assert.equal(entry.images, 3);
+    assert.match(String(entry.reason), /check 'signer' failed/);
+  });
+
   test('/healthz, /readyz (503 once closing), /metrics; other paths and methods are refused', async () => {
     const t = open();
     assert.equal((await inject(t.webhook, { url: '/healthz' })).statusCode, 200);
