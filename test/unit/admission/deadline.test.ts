@@ -8,6 +8,7 @@ import type { RunningServer } from '../../../src/server/index.js';
 import { VerdictCache, reviewDeadlineMs, type ImageVerdict } from '../../../src/admission/index.js';
 import { removeTempDirs, startLocalStack, tempDir } from '../client/helpers.js';
 import { startTamperingProxy, type TamperingProxy } from '../../support/proxy.js';
+import { drip } from '../../support/hostile.js';
 import { post, webhookFor, type Answered, type WebhookUnderTest } from './helpers.js';
 
 let dir: string;
@@ -36,7 +37,7 @@ after(async () => {
 });
 
 function pod(images: number): string {
-  const containers = Array.from({ length: images }, (_, i) => ({ name: `c${i}`, image: `${registry.host}/team/app:t${i}` }));
+  const containers = Array.from({ length: images }, (_, i) => ({ name: `c${i}`, image: `${registry.host}/team/app${i}:t${i}` }));
   return JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: {
     uid: 'd0d0d0d0-0000-4000-8000-000000000001', kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' },
     name: 'many', namespace: 'shop', operation: 'CREATE', userInfo: { username: 'kubernetes-admin' }, object: { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'many' }, spec: { containers } }, oldObject: null, dryRun: false,
@@ -51,7 +52,7 @@ test('the deadline is 80% of the API server\'s timeout parameter, 8 s without on
   assert.equal(reviewDeadlineMs(new URLSearchParams('timeout=bogus'), undefined), 8000);
 });
 
-test('300 images whose trust server never answers: denied at the deadline, at most max-concurrent verifications at once', async () => {
+test('300 images of 300 repositories whose trust server never answers: denied at the deadline, at most max-concurrent verifications at once', async () => {
   const t = webhookFor(dir, { DOCKER_CONTENT_TRUST_SERVER: proxy.url }, registry.host, { cache: { maxConcurrent: 8 } });
   opened.push(t);
   const heapBefore = process.memoryUsage().heapUsed;
@@ -62,12 +63,28 @@ test('300 images whose trust server never answers: denied at the deadline, at mo
   const a = r.json<Answered>().response;
   assert.equal(a.allowed, false);
   assert.match(a.status?.message ?? '', /^vouch admission denied 300 of 300 images: /);
-  assert.match(a.status?.message ?? '', new RegExp(`image "${registry.host}/team/app:t0" \\(container "c0"\\): ${registry.host.replace(/\./g, '\\.')}/team/app:t0: no verdict within the admission deadline of 1\\.6 s`));
+  assert.match(a.status?.message ?? '', new RegExp(`image "${registry.host}/team/app0:t0" \\(container "c0"\\): ${registry.host.replace(/\./g, '\\.')}/team/app0:t0: no verdict within the admission deadline of 1\\.6 s`));
   // Only the verifications that had a slot reached the server; the rest were dropped unstarted.
   assert.ok(asked <= 8, `${asked} requests reached the trust server`);
   assert.ok(t.webhook.cache.stats.running <= 8);
   assert.equal(t.webhook.cache.stats.entries, 0, 'no verdict is cached for an image that had none');
   console.log(`# 300 images, trust server silent: answered in ${elapsed} ms (deadline 1600 ms); heap +${Math.round((process.memoryUsage().heapUsed - heapBefore) / 1024)} KiB; ${asked} requests reached the server`);
+});
+
+test('a trust server that drips its answer a byte at a time: answered at the deadline, not when the drip ends', async () => {
+  const dripping = await startTamperingProxy(server.url);
+  dripping.answer = (_path, res) => { drip(res, Buffer.alloc(4096, 0x20), 100); return true; };
+  try {
+    const t = webhookFor(dir, { DOCKER_CONTENT_TRUST_SERVER: dripping.url }, registry.host);
+    opened.push(t);
+    const r = await post(t.webhook, '/validate?timeout=1s', pod(2));
+    const a = r.json<Answered>().response;
+    assert.equal(a.allowed, false);
+    assert.match(a.status?.message ?? '', /no verdict within the admission deadline of 0\.8 s/);
+    await t.session.close();
+  } finally {
+    await dripping.close();
+  }
 });
 
 test('--failure-policy ignore: the same pod is allowed, with warnings that say why', async () => {

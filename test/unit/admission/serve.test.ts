@@ -12,6 +12,8 @@ import { TrustDir } from '../../../src/keys/index.js';
 import { DEFAULT_POLICY } from '../../../src/policy/index.js';
 import { runCli } from '../../support/cli.js';
 import { httpRequestTo } from '../../support/peers.js';
+import { spawnServer } from '../../support/vouch-server.js';
+import { reviewText, type Answered } from './helpers.js';
 import { removeTempDirs, tempDir } from '../client/helpers.js';
 
 /** The fields of the printed objects this test reads. */
@@ -117,4 +119,40 @@ test('vouch admission manifests refuses a certificate that is not valid for the 
   const r = await runCli(['admission', 'manifests', '--namespace', 'trust', '--cert', c.cert, '--key', c.key], { HOME: dir }, dir);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /is not valid for vouch-admission\.trust\.svc, the name the API server calls/);
+});
+
+test('vouch admission as users start it: --config exclusions, fail closed when the trust server is out of reach, --audit, SIGTERM', async () => {
+  const c = cert('cli', 'vouch-admission.vouch.svc');
+  const config = join(dir, 'admission.yaml');
+  writeFileSync(config, 'excludeNamespaces: [kube-system]\nexcludeImages: ["127.0.0.1:1/excluded/**"]\n');
+  const env = { HOME: dir, DOCKER_CONFIG: join(dir, 'docker'), VOUCH_TIMEOUT_CONNECT: '1' };
+  const ca = readFileSync(c.cert);
+  // Images in a registry nobody listens on: its trust server (the registry host) cannot be reached.
+  const body = reviewText('pod-create', '127.0.0.1:1');
+  const send = async (url: string, text: string): Promise<Answered['response']> => {
+    const r = await httpRequestTo(`${url}/validate?timeout=5s`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text, ca });
+    assert.equal(r.status, 200, r.body.toString());
+    return (JSON.parse(r.body.toString()) as Answered).response;
+  };
+  const enforce = await spawnServer(['--addr', '127.0.0.1:0', '--tls-cert', c.cert, '--tls-key', c.key, '--config', config, '--log-level', 'silent'], env, 'admission');
+  try {
+    const denied = await send(enforce.url, body);
+    assert.equal(denied.allowed, false);
+    assert.match(denied.status?.message ?? '', /vouch admission denied 3 of 3 images: image "127\.0\.0\.1:1\/team\/app:1\.0" \(init container "migrate"\): /);
+    const excluded = await send(enforce.url, body.replaceAll('"namespace": "shop"', '"namespace": "kube-system"'));
+    assert.equal(excluded.allowed, true);
+    const excludedImages = await send(enforce.url, body.replaceAll('127.0.0.1:1/team/app', '127.0.0.1:1/excluded/app'));
+    assert.equal(excludedImages.allowed, true);
+  } finally {
+    assert.equal(await enforce.stop(), 0);
+  }
+  const audit = await spawnServer(['--addr', '127.0.0.1:0', '--tls-cert', c.cert, '--tls-key', c.key, '--audit', '--log-level', 'silent'], env, 'admission');
+  try {
+    const allowed = await send(audit.url, body);
+    assert.equal(allowed.allowed, true);
+    assert.equal(allowed.warnings?.length, 3);
+    assert.match(allowed.warnings?.[0] ?? '', /^audit mode, would be denied: image "127\.0\.0\.1:1\/team\/app:1\.0" \(init container "migrate"\)/);
+  } finally {
+    assert.equal(await audit.stop(), 0);
+  }
 });
