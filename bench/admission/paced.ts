@@ -9,7 +9,8 @@ const body = readFileSync(bodyFile);
 const ca = readFileSync(caFile);
 const rate = Number(rateText);
 const total = rate * Number(secondsText);
-const agent = new Agent({ keepAlive: true, maxSockets: 64, ca });
+// A bounded pool of keep-alive connections, as the API server's webhook client keeps.
+const agent = new Agent({ keepAlive: true, maxSockets: 16, ca });
 const latencies: number[] = [];
 let failed = 0;
 // Connections first (a TLS handshake each), as the API server's keep-alive connections would already be up.
@@ -46,5 +47,5 @@ await new Promise<void>((done) => {
 const elapsed = (performance.now() - t0) / 1000;
 latencies.sort((a, b) => a - b);
 const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? Number.NaN;
-process.stdout.write(JSON.stringify({ sent: total, ok: latencies.length, failed, seconds: elapsed, p50: pct(50), p99: pct(99), max: latencies.at(-1) }) + '\n');
+process.stdout.write(JSON.stringify({ sent: total, ok: latencies.length, failed, seconds: elapsed, p50: pct(50), p99: pct(99), max: latencies.at(-1), over10ms: latencies.filter((l) => l > 10).length, over100ms: latencies.filter((l) => l > 100).length }) + '\n');
 agent.destroy();
