@@ -10,7 +10,7 @@ import { normalisedReference } from './check.js';
 import { ExclusionMatcher, type Exclusions } from './exclusions.js';
 import { AdmissionMetrics, type VerdictLabel, type Webhook } from './metrics.js';
 import { admissionAnswer, parseAdmissionReview, type AdmissionRequest } from './review.js';
-import { VerdictCache, withDeadline, type ImageVerdict, type VerdictCacheOptions } from './verdicts.js';
+import { DEFAULT_VERDICT_CACHE, VerdictCache, withDeadline, type ImageVerdict, type VerdictCacheOptions } from './verdicts.js';
 import { imageFields, pinPatch, pinnedImage, SUPPORTED_KINDS, type ImageField, type PatchOperation } from './workload.js';
 
 /** What the API server waits for a webhook when the configuration does not say (admissionregistration/v1 timeoutSeconds). */
@@ -105,7 +105,7 @@ export function createAdmissionWebhook(o: AdmissionWebhookOptions): AdmissionWeb
   const now = o.now ?? Date.now;
   const log: Logger = makeLogger(o.logger);
   const metrics = new AdmissionMetrics(now());
-  const cache = new VerdictCache({ ttlMs: 60_000, maxEntries: 10_000, maxConcurrent: 16, maxQueued: 4096, ...o.cache, now });
+  const cache = new VerdictCache({ ...DEFAULT_VERDICT_CACHE, ...o.cache, now });
   const exclusions = new ExclusionMatcher(o.exclusions ?? { namespaces: [], images: [] });
   const failurePolicy = o.failurePolicy ?? 'fail';
   const maxBody = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
