@@ -2,7 +2,7 @@
 // src/client/policy.ts), reduced to what admission needs: the verdict, the digest to pin, which
 // rule decided and which checks failed, and how long the trust material behind it holds.
 import { isVouchError } from '../core/index.js';
-import { checkPolicy, resolveAllowed, type PolicyCheck } from '../client/policy.js';
+import { checkPolicy, resolveAllowed, type PolicyCheck, type PolicyCheckOptions } from '../client/policy.js';
 import { RepoHandle } from '../client/repo.js';
 import type { Session } from '../client/session.js';
 import type { VerifiedRepo } from '../client/updater.js';
@@ -64,10 +64,10 @@ export class SharedRepoLoads {
 }
 
 /** Checks one image; never throws for what the image or its trust data is (that is the verdict). */
-export async function checkImage(s: Session, ref: ImageReference, policy: Policy, loads: SharedRepoLoads = new SharedRepoLoads(s)): Promise<ImageVerdict> {
+export async function checkImage(s: Session, ref: ImageReference, policy: Policy, loads: SharedRepoLoads = new SharedRepoLoads(s), options: PolicyCheckOptions = {}): Promise<ImageVerdict> {
   const reference = normalisedReference(ref);
   try {
-    const check = await checkPolicy(s, ref, policy, undefined, () => loads.load(ref));
+    const check = await checkPolicy(s, ref, policy, undefined, () => loads.load(ref), options);
     const d = check.decision;
     const verdict: ImageVerdict = {
       reference, allowed: d.allowed, compliant: d.compliant, rule: describeRule(d), summary: d.summary,
@@ -76,8 +76,9 @@ export async function checkImage(s: Session, ref: ImageReference, policy: Policy
     const until = trustValidUntil(check);
     if (until !== undefined) verdict.validUntil = until;
     // What a pull would do next (as `vouch verify`): docker's resolution of the tag must agree with
-    // the policy's digest, else the image is denied (POLICY_DENIED, caught below).
-    if (d.allowed && check.repo !== undefined && check.facts.signatures.length > 0 && ref.digest === undefined) {
+    // the policy's digest, else the image is denied (POLICY_DENIED, caught below). A rule with
+    // Notation or cosign signers decides the digest itself, across kinds, as `vouch pull` does.
+    if (d.allowed && check.repo !== undefined && check.facts.signatures.length > 0 && ref.digest === undefined && check.ociSigners.length === 0) {
       resolveAllowed(check, () => undefined);
     }
     if (d.allowed && d.compliant && d.digest !== undefined && ref.digest === undefined) verdict.digest = d.digest;

@@ -8,6 +8,7 @@ import type { Env } from '../client/dockerenv.js';
 import type { TrustDir } from '../keys/index.js';
 import type { TrustPinning } from '../tuf/index.js';
 import type { Policy } from '../policy/index.js';
+import type { PolicyCheckOptions } from '../client/policy.js';
 import { makeLogger, parseListenAddress, serve, type LoggerSetting } from '../httpd/index.js';
 import { VouchError } from '../core/index.js';
 import { SharedRepoLoads, checkImage } from './check.js';
@@ -25,6 +26,8 @@ export interface RunAdmissionOptions extends Omit<AdmissionWebhookOptions, 'chec
   addr: string;
   tls?: { cert: Buffer | string; key: Buffer | string };
   policy: Policy;
+  /** what the policy's Notation signers need (revocation sources, plugins, notation's config directory) */
+  policyOptions?: PolicyCheckOptions;
   env: Env;
   trustDir: TrustDir;
   pinning?: TrustPinning;
@@ -53,7 +56,7 @@ export async function runAdmission(o: RunAdmissionOptions): Promise<RunningAdmis
     ...(o.pinning !== undefined ? { pinning: o.pinning } : {}),
   });
   const loads = new SharedRepoLoads(session);
-  const webhook = createAdmissionWebhook({ ...o, check: (ref) => checkImage(session, ref, o.policy, loads), policyHash: policyHash(o.policy), logger: log, now });
+  const webhook = createAdmissionWebhook({ ...o, check: (ref) => checkImage(session, ref, o.policy, loads, o.policyOptions), policyHash: policyHash(o.policy), logger: log, now });
   const server = serve(webhook.handle, {
     ...(o.tls !== undefined ? { tls: o.tls } : {}),
     closing: () => ({ status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'shutting down\n' }),

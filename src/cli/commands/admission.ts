@@ -6,7 +6,7 @@ import { VouchError, type JsonValue } from '../../core/index.js';
 import type { FailurePolicy } from '../../admission/index.js';
 import type { Context } from '../context.js';
 import { untilSignal } from '../daemon.js';
-import { loadPolicy } from '../policyfile.js';
+import { loadPolicy, policyCheckOptions } from '../policyfile.js';
 import { readTrustPinning, type CommonTrustOptions } from './trust-common.js';
 
 export interface AdmissionCommandOptions extends CommonTrustOptions {
@@ -87,6 +87,7 @@ export async function admissionCommand(ctx: Context, opts: AdmissionCommandOptio
     exclusions = { namespaces: [...exclusions.namespaces, ...fromFile.namespaces], images: [...exclusions.images, ...fromFile.images] };
   }
   const { policy } = await loadPolicy(ctx, opts.policy);
+  const checking = await policyCheckOptions(ctx, policy);
   const deadline = whole('--deadline', opts.deadline, 1, 30);
   const ttl = whole('--cache-ttl', opts.cacheTtl, 0, 86_400);
   const concurrent = whole('--max-concurrent', opts.maxConcurrent, 1, 1024);
@@ -96,7 +97,7 @@ export async function admissionCommand(ctx: Context, opts: AdmissionCommandOptio
   const running = await runAdmission({
     addr: opts.addr,
     tls: { cert: readFileSync(resolve(ctx.cwd, opts.tlsCert)), key: readFileSync(resolve(ctx.cwd, opts.tlsKey)) },
-    policy, env: ctx.env, trustDir: ctx.trustDir,
+    policy, policyOptions: checking.options, env: ctx.env, trustDir: ctx.trustDir,
     ...(opts.trustPinning !== undefined ? { pinning: readTrustPinning(resolve(ctx.cwd, opts.trustPinning)) } : {}),
     audit: opts.audit === true,
     failurePolicy: failurePolicyFlag(opts.failurePolicy),
@@ -110,6 +111,7 @@ export async function admissionCommand(ctx: Context, opts: AdmissionCommandOptio
   const sig = await untilSignal();
   ctx.io.err(`vouch admission: ${sig}, shutting down\n`);
   await running.close();
+  await checking.close();
 }
 
 export async function admissionManifestsCommand(ctx: Context, opts: AdmissionManifestsOptions, version: string): Promise<void> {
