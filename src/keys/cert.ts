@@ -6,6 +6,7 @@
 // signed with node:crypto.
 import { createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
+import type * as Pkijs from 'pkijs';
 import { EXT_KEY_USAGE, KEY_USAGE, NAME_ATTRIBUTE_OIDS, OID_BASIC_CONSTRAINTS, OID_EXT_KEY_USAGE, OID_KEY_USAGE, VouchError } from '../core/index.js';
 import { generateKey, type PrivateKey } from './key.js';
 import { encodePem } from './pem.js';
@@ -120,10 +121,10 @@ export async function createCertificate(fields: CertificateFields): Promise<Buff
   }
   const hash = fields.hash ?? 'SHA-256';
   // RSA signature algorithms carry NULL parameters, ECDSA ones none (RFC 4055 §5, RFC 5758 §3.2).
-  const algorithm = (): InstanceType<typeof pkijs.AlgorithmIdentifier> => new pkijs.AlgorithmIdentifier({
+  const algorithm = (): Pkijs.AlgorithmIdentifier => new pkijs.AlgorithmIdentifier({
     algorithmId: SIGNATURE_OIDS[type][hash], ...(type === 'rsa' ? { algorithmParams: new asn1js.Null() } : {}),
   });
-  const name = (der: Uint8Array): InstanceType<typeof pkijs.RelativeDistinguishedNames> =>
+  const name = (der: Uint8Array): Pkijs.RelativeDistinguishedNames =>
     new pkijs.RelativeDistinguishedNames({ schema: fromDer(der, 'a certificate name') });
   const subject = encodeName(fields.subject);
   const issuer = fields.issuer === undefined ? subject : fields.issuer instanceof Uint8Array ? fields.issuer : encodeName(fields.issuer);
@@ -132,8 +133,8 @@ export async function createCertificate(fields: CertificateFields): Promise<Buff
     serialNumber: new asn1js.Integer({ valueHex: positiveInteger(fields.serialNumber) }),
     signature: algorithm(),
     issuer: name(issuer),
-    notBefore: certificateTime(pkijs, fields.notBefore),
-    notAfter: certificateTime(pkijs, fields.notAfter),
+    notBefore: x509Time(pkijs, fields.notBefore),
+    notAfter: x509Time(pkijs, fields.notAfter),
     subject: name(subject),
     subjectPublicKeyInfo: new pkijs.PublicKeyInfo({ schema: fromDer(fields.publicKey.export({ format: 'der', type: 'spki' }), 'a public key') }),
     extensions: fields.extensions.map((e) => new pkijs.Extension({ extnID: e.oid, critical: e.critical, extnValue: toArrayBuffer(e.value) })),
@@ -145,8 +146,8 @@ export async function createCertificate(fields: CertificateFields): Promise<Buff
   return Buffer.from(cert.toSchema(true).toBER());
 }
 
-/** UTCTime through 2049, GeneralizedTime after (RFC 5280 §4.1.2.5), in whole seconds. */
-function certificateTime(pkijs: typeof import('pkijs'), date: Date): InstanceType<typeof import('pkijs').Time> {
+/** UTCTime through 2049, GeneralizedTime after (RFC 5280 §4.1.2.5, §5.1.2.4), in whole seconds. */
+export function x509Time(pkijs: typeof Pkijs, date: Date): Pkijs.Time {
   if (Number.isNaN(date.getTime())) throw new VouchError('INVALID_ARGUMENT', 'invalid certificate validity date');
   const value = new Date(Math.floor(date.getTime() / 1000) * 1000);
   return new pkijs.Time({ type: value.getUTCFullYear() > 2049 ? 1 : 0, value });
@@ -163,7 +164,7 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
 }
 
 /** The minimal two's-complement octets of a positive serial given in hex (RFC 5280 §4.1.2.2). */
-function positiveInteger(hex: string): Uint8Array {
+export function positiveInteger(hex: string): Uint8Array {
   if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex) || /^0+$/.test(hex)) throw new VouchError('INVALID_ARGUMENT', 'a certificate serial number must be non-zero hex');
   const bytes = Buffer.from(hex, 'hex');
   let start = 0;

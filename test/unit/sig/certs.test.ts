@@ -2,7 +2,7 @@
 // certificate that breaks it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type * as X509 from '@peculiar/x509';
+import type * as X509 from '../../support/x509-lib.js';
 import { isVouchError } from '../../../src/core/index.js';
 import { parseCertificates, validateCodeSigningChain } from '../../../src/sig/index.js';
 import { LEAF_SUBJECT, ROOT_SUBJECT, caExtensions, leafExtensions, makeCert, makeChain, testKey } from '../../support/x509.js';
