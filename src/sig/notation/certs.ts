@@ -69,7 +69,8 @@ export function keySpecOf(key: KeyObject): KeySpec {
 
 /**
  * Certificates already parsed, by their DER: verifying many artifacts in one process meets the same
- * chains and trust stores again and again, and parsing is most of a verification's cost. Bounded; the oldest entry goes first.
+ * chains and trust stores again and again, and parsing is most of a verification's cost. Bounded;
+ * the oldest entry goes first.
  */
 const parsedCertificates = new Map<string, Certificate>();
 const MAX_PARSED_CERTIFICATES = 512;
@@ -127,15 +128,15 @@ function extensionValue(e: pkijs.Extension, what: string): asn1js.AsnType {
 }
 
 function readBasicConstraints(e: pkijs.Extension): { ca: boolean; pathLength?: number } {
+  // BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL }
   const parts = extensionValue(e, 'basic constraints');
-  const values = parts instanceof asn1js.Sequence ? parts.valueBlock.value : undefined;
-  const [first, second] = values ?? [];
-  const ca = first instanceof asn1js.Boolean ? first.valueBlock.value : false;
-  const len = first instanceof asn1js.Integer ? first : second;
-  if (!values || values.length > 2 || (len !== undefined && !(len instanceof asn1js.Integer)) || (first instanceof asn1js.Integer && second !== undefined)) {
+  const values = parts instanceof asn1js.Sequence ? parts.valueBlock.value : [];
+  const ca = values[0] instanceof asn1js.Boolean ? values[0] : undefined;
+  const len = values[ca ? 1 : 0];
+  if (!(parts instanceof asn1js.Sequence) || values.length > (ca ? 1 : 0) + 1 || (len !== undefined && !(len instanceof asn1js.Integer))) {
     throw new Error('the basic constraints extension does not parse');
   }
-  return { ca, ...(len instanceof asn1js.Integer ? { pathLength: len.valueBlock.valueDec } : {}) };
+  return { ca: ca?.valueBlock.value ?? false, ...(len instanceof asn1js.Integer ? { pathLength: len.valueBlock.valueDec } : {}) };
 }
 
 /** bit n of the BIT STRING as 1 << n, for the nine named bits (Go's x509 parseKeyUsageExtension). */
