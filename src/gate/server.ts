@@ -36,6 +36,7 @@ import type { Env } from '../client/dockerenv.js';
 import type { TrustDir } from '../keys/index.js';
 import type { TrustPinning } from '../tuf/index.js';
 import { VerdictCache } from './cache.js';
+import { DEFAULT_CACHE_TTL_MS, DEFAULT_REQUEST_DEADLINE_MS } from './defaults.js';
 import { checkDistinctPrefixes, gateName, routeName, upstreamHost, type Upstream } from './config.js';
 import { Verdicts, type Verdict } from './verdicts.js';
 
@@ -64,8 +65,6 @@ export interface GateOptions {
   logger?: LoggerSetting;
 }
 
-export const DEFAULT_CACHE_TTL_MS = 60_000;
-export const DEFAULT_REQUEST_DEADLINE_MS = 30_000;
 const DEFAULT_MAX_CACHE_ENTRIES = 10_000;
 /** The most child manifests of one allowed index that become allowed by digest. */
 const MAX_INDEX_CHILDREN = 1_000;
