@@ -17,6 +17,7 @@ import { RegistryClient } from '../../../src/oci/client.js';
 import { parsePolicy } from '../../../src/policy/validate.js';
 import type { RunningRegistry } from '../../../src/registry/index.js';
 import type { RunningServer } from '../../../src/server/index.js';
+import { drip, endless } from '../../support/hostile.js';
 import { startTamperingProxy, type TamperingProxy } from '../../support/proxy.js';
 import { removeTempDirs, startSignedStack, tempDir, vouchUser, type VouchUser } from '../client/helpers.js';
 
@@ -292,15 +293,10 @@ describe('vouch gate: a hostile or absent upstream stays within the deadlines', 
   let hostileHost: string;
   const held: ServerResponse[] = [];
   before(async () => {
-    // Answers nothing to manifests; sends headers of a blob and then drips it a byte a second.
+    // Never answers a manifest by tag; sends an endless manifest by digest; drips a blob a byte a second.
     hostile = createServer((req, res) => {
-      if (req.url?.includes('/blobs/')) {
-        res.writeHead(200, { 'content-length': '1000000' });
-        res.flushHeaders();
-        const timer = setInterval(() => { if (!res.destroyed) res.write('x'); }, 1000);
-        res.once('close', () => clearInterval(timer));
-        return;
-      }
+      if (req.url?.includes('/blobs/')) { drip(res, Buffer.alloc(1_000_000, 0x78), 1000); return; }
+      if (req.url?.includes('/manifests/sha256:')) { endless(res, { total: 64 * 1024 * 1024 }); return; }
       held.push(res);
     });
     await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', r));
@@ -319,10 +315,21 @@ describe('vouch gate: a hostile or absent upstream stays within the deadlines', 
     assert.match(r.json.errors?.[0]?.message ?? '', /no answer within 500 ms/);
   });
 
-  test('a blob dripped slower than the stall deadline is cut', { timeout: 20_000 }, async () => {
+  test('an endless manifest is cut at the manifest ceiling: 502 UNAVAILABLE', { timeout: 20_000 }, async () => {
+    const gate = await startGate({ upstreams: [{ prefix: '', url: `http://${hostileHost}`, repository: '' }] });
+    const r = await get(gate, `/v2/open/app/manifests/sha256:${'b'.repeat(64)}`, { headers: ACCEPT });
+    assert.equal(r.status, 502);
+    assert.equal(r.json.errors?.[0]?.code, 'UNAVAILABLE');
+    assert.match(r.json.errors?.[0]?.message ?? '', /larger than the limit of 4194304 bytes/);
+  });
+
+  test('a blob whose upstream goes silent past the stall deadline is 503 UNAVAILABLE', { timeout: 20_000 }, async () => {
+    // hostile.ts's drip sends its headers with the first byte, a second later: the stall deadline comes first.
     const gate = await startGate({ upstreams: [{ prefix: '', url: `http://${hostileHost}`, repository: '' }], upstreamDeadlines: { stallMs: 300 } });
-    // Cut before the gate has passed on a byte: the connection closes without an answer.
-    await assert.rejects(fetch(`${gate.url}/v2/open/app/blobs/sha256:${'a'.repeat(64)}`).then((res) => res.arrayBuffer()));
+    const r = await get(gate, `/v2/open/app/blobs/sha256:${'a'.repeat(64)}`);
+    assert.equal(r.status, 503);
+    assert.equal(r.json.errors?.[0]?.code, 'UNAVAILABLE');
+    assert.match(r.json.errors?.[0]?.message ?? '', /no data for 300 ms/);
   });
 
   test('a trust server that does not answer is 503 UNAVAILABLE, never an allowed pull', { timeout: 20_000 }, async () => {
