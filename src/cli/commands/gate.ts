@@ -76,7 +76,7 @@ export async function gateCommand(ctx: Context, opts: GateCommandOptions): Promi
     logger: Boolean(opts.log),
     ...(opts.tlsCert && opts.tlsKey ? { tls: { cert: readFileSync(resolve(ctx.cwd, opts.tlsCert)), key: readFileSync(resolve(ctx.cwd, opts.tlsKey)) } } : {}),
   });
-  ctx.io.err(`vouch gate listening on ${running.url}: ${upstreams.map((u) => `${u.prefix === '' ? '*' : `${u.prefix}/*`} -> ${u.url}${u.repository !== u.prefix ? `/${u.repository}` : ''}`).join(', ')}; policy ${file ?? 'built-in'}; pushes ${opts.allowPush ? 'passed' : 'refused'}\n`);
+  ctx.io.err(`vouch gate listening on ${running.url}\n  upstreams: ${upstreams.map((u) => `${u.prefix === '' ? '*' : `${u.prefix}/*`} -> ${u.url}${u.repository !== u.prefix ? `/${u.repository}` : ''}`).join(', ')}\n  policy: ${file ?? 'built-in'}; pushes ${opts.allowPush ? 'passed' : 'refused'}\n`);
   const sig = await untilSignal();
   ctx.io.err(`vouch gate: ${sig}, shutting down\n`);
   await running.close();
