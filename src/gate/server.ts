@@ -169,6 +169,8 @@ export function createGate(opts: GateOptions): Gate {
       warn: (m) => log.warn({ upstream: upstream.url }, m),
       ...(opts.pinning ? { pinning: opts.pinning } : {}),
       ...(upstream.trustServer ? { server: upstream.trustServer } : {}),
+      // Signatures stored in the registry (cosign, Notation) are read with the upstream's own credentials and CAs.
+      registries: new Map([[gunRegistryOf(host), client]]),
     });
     const verdicts = new Verdicts(() => session, { policy: opts.policy, ttlMs: ttl, maxEntries, now });
     states.set(upstream, { upstream, gunRegistry: gunRegistryOf(host), transport, client, session, verdicts, allowed: new VerdictCache(maxEntries, now) });
