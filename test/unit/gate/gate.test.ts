@@ -256,6 +256,24 @@ describe('vouch gate: pushes, client auth, cache, shared checks', () => {
     assert.match(anon.headers.get('www-authenticate') ?? '', /^Basic realm=/);
     const authed = await get(gate, '/v2/team/app/manifests/1.0', { headers: { ...ACCEPT, authorization: `Basic ${Buffer.from('puller:s3cret').toString('base64')}` } });
     assert.equal(authed.status, 200);
+    // A body sent without credentials is never read: the answer closes the connection.
+    const put = await get(gate, '/v2/team/app/manifests/x', { method: 'PUT', headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: 'x'.repeat(100_000) });
+    assert.equal(put.status, 401);
+    assert.equal(put.headers.get('connection'), 'close');
+  });
+
+  test("an upstream that refuses the gate's credentials is 502 UNAVAILABLE, saying so", async () => {
+    const { runRegistry } = await import('../../../src/registry/index.js');
+    const locked = await runRegistry({ addr: '127.0.0.1:0', root: await tempDir('vouch-gate-locked-'), auth: { username: 'gate', password: 'right' } });
+    try {
+      const gate = await startGate({ upstreams: [{ prefix: '', url: locked.url, repository: '', credentials: { username: 'gate', password: 'wrong' } }] });
+      const r = await get(gate, '/v2/open/app/tags/list');
+      assert.equal(r.status, 502);
+      assert.equal(r.json.errors?.[0]?.code, 'UNAVAILABLE');
+      assert.match(r.json.errors?.[0]?.message ?? '', /refused the gate's credentials/);
+    } finally {
+      await locked.close();
+    }
   });
 
   test('identical concurrent checks share one verification, and the verdict is kept', async () => {
