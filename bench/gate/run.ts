@@ -42,6 +42,12 @@ try {
     const through: number[] = [];
     const directCpu: number[] = [];
     const throughCpu: number[] = [];
+    const gateCpu: number[] = [];
+    // The gate's own CPU (user + sys, /proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s).
+    const gateTicks = (): number => {
+      const fields = readFileSync(`/proc/${gate.child.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      return Number(fields[11]) + Number(fields[12]);
+    };
     for (let i = 0; i < RUNS; i++) {
       const a = join(work, `direct-${i}`);
       const d = await timed('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${image}`, `oci:${a}:1.0`]);
@@ -49,7 +55,9 @@ try {
       directCpu.push(d.cpuMs / 1000);
       rmSync(a, { recursive: true, force: true });
       const b = join(work, `gate-${i}`);
+      const before = gateTicks();
       const g = await timed('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${gateHost}/bench/big:1.0`, `oci:${b}:1.0`]);
+      gateCpu.push((gateTicks() - before) / 100);
       through.push(g.ms / 1000);
       throughCpu.push(g.cpuMs / 1000);
       rmSync(b, { recursive: true, force: true });
@@ -61,6 +69,7 @@ try {
       ['measure', 'through the gate', 'direct', 'ratio'],
       ['pull (s), lower is better', gm.toFixed(2), dm.toFixed(2), `${ratio(gm, dm)} (target <= 1.15x)`],
       ['skopeo CPU, user+sys (s)', median(throughCpu).toFixed(2), median(directCpu).toFixed(2), ratio(median(throughCpu), median(directCpu))],
+      ['the gate\'s own CPU per pull (s)', median(gateCpu).toFixed(2), '-', '-'],
       ['first pull, cold verdict (s)', (through[0] as number).toFixed(2), (direct[0] as number).toFixed(2), ratio(through[0] as number, direct[0] as number)],
     ])}\n\nper run (gate/direct s): ${through.map((x, i) => `${x.toFixed(2)}/${(direct[i] as number).toFixed(2)}`).join('  ')}\nload average: ${load}\n`);
   } finally {

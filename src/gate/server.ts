@@ -416,6 +416,11 @@ export function createGate(opts: GateOptions): Gate {
   const ping = async (): Promise<Answer> => ({ status: 200, headers: { 'content-type': JSON_TYPE }, body: '{}' });
 
   const checkName = (r: { name: string }): void => { requireName(r.name); };
+  // An upload id is passed on in the upstream's path: one plain segment, never a dot segment.
+  const checkUpload = (r: { name: string; param: string }): void => {
+    requireName(r.name);
+    if (!/^[A-Za-z0-9_=-][A-Za-z0-9_=.-]*$/.test(r.param) || r.param.length > 256) throw new RegistryError(404, 'BLOB_UPLOAD_UNKNOWN', 'upload session not found', { id: r.param });
+  };
   const checkDigest = (r: { name: string; param: string }): void => { requireName(r.name); r.param = requireDigest(r.param); };
   const checkReference = (r: { name: string; param: string }): void => {
     requireName(r.name);
@@ -426,7 +431,7 @@ export function createGate(opts: GateOptions): Gate {
   // The registry's routes (src/registry/server.ts), most specific first.
   const ROUTES: readonly Route[] = [
     { re: /^(.+)\/blobs\/uploads\/?$/, check: checkName, methods: { POST: push } },
-    { re: /^(.+)\/blobs\/uploads\/([^/]+)$/, check: checkName, methods: { GET: push, PATCH: push, PUT: push, DELETE: push, HEAD: push } },
+    { re: /^(.+)\/blobs\/uploads\/([^/]+)$/, check: checkUpload, methods: { GET: push, PATCH: push, PUT: push, DELETE: push, HEAD: push } },
     { re: /^(.+)\/blobs\/([^/]+)$/, check: checkDigest, methods: { GET: getBlob, HEAD: getBlob, DELETE: push } },
     { re: /^(.+)\/manifests\/([^/]+)$/, check: checkReference, methods: { GET: getManifest, HEAD: getManifest, PUT: push, DELETE: push } },
     { re: /^(.+)\/referrers\/([^/]+)$/, check: checkDigest, methods: { GET: referrers } },

@@ -18,6 +18,7 @@ import { parsePolicy } from '../../../src/policy/validate.js';
 import type { RunningRegistry } from '../../../src/registry/index.js';
 import type { RunningServer } from '../../../src/server/index.js';
 import { drip, endless } from '../../support/hostile.js';
+import { rawExchange } from '../../support/rawhttp.js';
 import { startTamperingProxy, type TamperingProxy } from '../../support/proxy.js';
 import { removeTempDirs, startSignedStack, tempDir, vouchUser, type VouchUser } from '../client/helpers.js';
 
@@ -240,6 +241,15 @@ describe('vouch gate: pushes, client auth, cache, shared checks', () => {
       const digest = await client.putManifest('mirror/pushed', 'v1', await readFile(join(blobs, image.manifest.digest.slice(7))), 'application/vnd.oci.image.manifest.v1+json');
       assert.equal(digest, image.manifest.digest);
       assert.equal((await direct.getManifest('team/pushed', 'v1')).digest, image.manifest.digest);
+      // An upload id is one plain path segment: a dot segment never reaches the upstream.
+      // (A raw request: client libraries resolve dot segments before sending.)
+      const port = Number(new URL(gate.url).port);
+      for (const id of ['..', '%2e%2e', '.hidden']) {
+        const r = await rawExchange(port, `PUT /v2/mirror/pushed/blobs/uploads/${id} HTTP/1.1\r\nHost: gate\r\nContent-Length: 0\r\nConnection: close`);
+        r.socket.destroy();
+        assert.equal(r.status, 404, id);
+        assert.match(r.body, /BLOB_UPLOAD_UNKNOWN/, id);
+      }
       // Pushed is not signed: pulling it back through the gate is refused like any unsigned tag.
       const r = await get(gate, '/v2/mirror/pushed/manifests/v1', { headers: ACCEPT });
       assert.equal(r.status, 403);
