@@ -175,3 +175,47 @@ describe('vouch gate with real clients, docker-registry and notary-server', () =
     }
   });
 });
+
+describe('vouch gate in front of docker-registry with token auth (no anonymous pulls)', () => {
+  let tp: Peers;
+  let image: ImageInfo;
+  const gates: SpawnedServer[] = [];
+  let env: Record<string, string>;
+  let dir: string;
+
+  before(async () => {
+    tp = await startPeers({ registry: { auth: 'token' }, tokenServer: { anonymousPull: false }, notary: true });
+    image = await tp.makeImage('open/app', '1.0', 'token auth through the gate\n');
+    dir = await tempDir('vouch-gate-token-');
+    await writeFile(join(dir, 'policy.yaml'), 'version: 1\ndefaults:\n  rejectUnsigned: false\n');
+    env = (await vouchUser(tp.notaryUrl as string, { ca: tp.ca })).env;
+  });
+  after(async () => {
+    for (const g of gates) await g.stop();
+    await tp?.stop();
+  });
+
+  async function gateWith(password: string): Promise<string> {
+    const file = join(dir, `gate-${password}.yaml`);
+    await writeFile(file, `upstreams:\n  - url: ${tp.registryUrl}\n    username: testuser\n    password: ${password}\n    caFiles: [${tp.ca}]\n    trustServer: ${tp.notaryUrl}\n`);
+    const g = await spawnServer(['--config', file, '--policy', join(dir, 'policy.yaml'), '--addr', '127.0.0.1:0'], env, 'gate');
+    gates.push(g);
+    return new URL(g.url).host;
+  }
+
+  test("the gate answers docker's token challenge with its upstream credentials; wrong ones are the gate's fault, said so", async () => {
+    const host = await gateWith('testpassword');
+    const inspect = JSON.parse(check(await skopeo(['inspect', '--tls-verify=false', `docker://${host}/open/app:1.0`]), 'skopeo inspect')) as { Digest: string };
+    assert.equal(inspect.Digest, image.digest);
+    const wrong = await gateWith('wrong');
+    const r = await skopeo(['inspect', '--tls-verify=false', `docker://${wrong}/open/app:1.0`]);
+    assert.notEqual(r.code, 0);
+    // skopeo shows only the status of a 502; the error body says what is wrong.
+    assert.match(r.stderr, /502 Bad Gateway/);
+    const res = await fetch(`http://${wrong}/v2/open/app/manifests/1.0`);
+    const body = await res.json() as { errors: { code: string; message: string }[] };
+    assert.equal(res.status, 502);
+    assert.equal(body.errors[0]?.code, 'UNAVAILABLE');
+    assert.match(body.errors[0]?.message ?? '', /the gate was refused: the token server \S+ refused the credentials .*the gate's operator must fix its credentials/);
+  });
+});
