@@ -109,17 +109,18 @@ export class Verdicts {
       const bare: ImageReference = { registry: ref.registry, repository: ref.repository, digest: ref.digest };
       const own = await checkPolicy(s, bare, this.o.policy, undefined, async () => trust.value);
       if (own.decision.allowed) return { value: { allowed: true, digest: ref.digest, decision: own.decision, warnings: [] }, expiresAt: trust.expiresAt };
-      let last: Verdict | undefined;
+      let last: Decision | undefined;
       for (const tag of tagsBinding(trust.value, ref.digest)) {
-        const v = await this.forTag({ registry: ref.registry, repository: ref.repository, tag });
-        if (v.value.allowed && v.value.digest === ref.digest) return { value: v.value, expiresAt: Math.min(v.expiresAt, trust.expiresAt) };
-        last = v.value;
+        // The policy's view of TAG@DIGEST, as `vouch verify IMAGE:TAG@DIGEST` asks it (requirePin holds).
+        const pinned: ImageReference = { registry: ref.registry, repository: ref.repository, tag, digest: ref.digest };
+        const { decision } = await checkPolicy(s, pinned, this.o.policy, undefined, async () => trust.value);
+        if (decision.allowed && decision.digest === ref.digest) return { value: { allowed: true, digest: ref.digest, decision, warnings: [] }, expiresAt: trust.expiresAt };
+        last = decision;
       }
-      const decision = last?.decision ?? own.decision;
       const why = last === undefined
         ? `no tag in the trust data is signed with ${ref.digest}, and ${refusal(own.decision)}`
-        : `${ref.digest} is signed for a tag, but not as the policy requires: ${last.refusal ?? `the tag now resolves to ${last.digest ?? 'no digest'}`}`;
-      return { value: { allowed: false, decision, refusal: why, warnings: [] }, expiresAt: trust.expiresAt };
+        : `${ref.digest} is signed for a tag, but not as the policy requires: ${refusal(last)}`;
+      return { value: { allowed: false, decision: last ?? own.decision, refusal: why, warnings: [] }, expiresAt: trust.expiresAt };
     });
   }
 }

@@ -308,6 +308,16 @@ describe('vouch gate: pushes, client auth, cache, shared checks', () => {
     assert.equal(r.status, 403, r.body.toString());
   });
 
+  test('requirePin: a tag alone is refused, the signed digest is served (asked as TAG@DIGEST of the tags that bind it)', async () => {
+    const policy = parsePolicy(`version: 1\nrules:\n  - name: pinned\n    repositories: ["${registry.host}/team/*"]\n    signers: [alice]\n    requirePin: true\n`);
+    const gate = await startGate({ policy });
+    const tag = await get(gate, '/v2/team/app/manifests/1.0', { headers: ACCEPT });
+    assert.equal(tag.status, 403);
+    assert.match(tag.json.errors?.[0]?.message ?? '', /denied by rule 'pinned'.*pinned: /);
+    const pinned = await get(gate, `/v2/team/app/manifests/${image.manifest.digest}`, { headers: ACCEPT });
+    assert.equal(pinned.status, 200, pinned.body.toString());
+  });
+
   test('a name no upstream serves is NAME_UNKNOWN', async () => {
     const gate = await startGate({ upstreams: [{ prefix: 'only', url: registry.url, repository: '' }] });
     const r = await get(gate, '/v2/team/app/manifests/1.0');
