@@ -21,14 +21,14 @@ import type { Logger } from 'pino';
 import { VouchError, isJsonObject, isTag, isVouchError } from '../core/index.js';
 import { HttpTransport, readBody, type Deadlines, type StreamResponse } from '../http/index.js';
 import {
-  BUSY_RETRY_AFTER_SECONDS, BodyRefused, makeLogger, parseListenAddress, serve, type Answer, type Handler, type HttpRequest, type LoggerSetting, type NodeServer,
+  BodyRefused, makeLogger, parseListenAddress, serve, type Answer, type Handler, type HttpRequest, type LoggerSetting, type NodeServer,
 } from '../httpd/index.js';
 import { RegistryClient, pullScope, pushScope } from '../oci/client.js';
 import { DOCKER_CONFIG, MANIFEST_ACCEPT, MAX_BLOB_BYTES, MAX_MANIFEST_BYTES, OCI_CONFIG, OCI_INDEX } from '../oci/mediatypes.js';
 import type { ImageReference } from '../oci/reference.js';
 import type { Policy } from '../policy/index.js';
 import {
-  API_VERSION, JSON_TYPE, RegistryError, checkBasic, decodePathComponent, errorBody, requireDigest, requireName, type DistributionErrorCode, type RegistryAuth,
+  API_VERSION, DISTRIBUTION_ERROR_CODES, JSON_TYPE, RegistryError, bodyRefusal, checkBasic, decodePathComponent, errorBody, requireDigest, requireName, type DistributionErrorCode, type RegistryAuth,
 } from '../registry/index.js';
 import { SIMPLE_SIGNING_MEDIA_TYPE } from '../sig/cosign/legacy.js';
 import { Session } from '../client/session.js';
@@ -504,8 +504,7 @@ export function createGate(opts: GateOptions): Gate {
   };
 }
 
-const DISTRIBUTION_CODES: ReadonlySet<string> = new Set(['BLOB_UNKNOWN', 'BLOB_UPLOAD_INVALID', 'BLOB_UPLOAD_UNKNOWN', 'DIGEST_INVALID', 'MANIFEST_BLOB_UNKNOWN', 'MANIFEST_INVALID',
-  'MANIFEST_UNKNOWN', 'NAME_INVALID', 'NAME_UNKNOWN', 'SIZE_INVALID', 'TAG_INVALID', 'UNAUTHORIZED', 'DENIED', 'UNSUPPORTED', 'TOOMANYREQUESTS', 'UNAVAILABLE']);
+const DISTRIBUTION_CODES: ReadonlySet<string> = new Set(DISTRIBUTION_ERROR_CODES);
 
 /** An upstream's failed answer as the gate's: not found stays not found; anything else is the gate's upstream failing. */
 function upstreamStatusError(status: number, codes: readonly string[], upstream: string, notFound: DistributionErrorCode): RegistryError {
@@ -524,13 +523,7 @@ const UPSTREAM_FAULTS: ReadonlySet<string> = new Set(['HASH_MISMATCH', 'LENGTH_M
 /** Any failure as a distribution-spec error; undefined for a bug (answered 500). */
 export function gateError(err: unknown): RegistryError | undefined {
   if (err instanceof RegistryError) return err;
-  if (err instanceof BodyRefused) {
-    switch (err.kind) {
-      case 'too-large': return new RegistryError(413, 'SIZE_INVALID', err.message, { limit: err.limit });
-      case 'busy': return new RegistryError(503, 'UNAVAILABLE', err.message, {}, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) });
-      case 'aborted': return new RegistryError(400, 'BLOB_UPLOAD_INVALID', err.message);
-    }
-  }
+  if (err instanceof BodyRefused) return bodyRefusal(err);
   if (!isVouchError(err)) return undefined;
   const hint = err.hint ? ` (${err.hint})` : '';
   switch (err.code) {

@@ -52,9 +52,10 @@ export const DEFAULT_MAX_BLOB = DEFAULT_REGISTRY_LIMITS.maxBlobBytes;
 export const DEFAULT_MAX_MANIFEST = DEFAULT_REGISTRY_LIMITS.maxManifestBytes;
 
 /** distribution-spec's error codes (spec.md, "Error Codes"), with docker-registry's TOOMANYREQUESTS and UNAVAILABLE. */
-export type DistributionErrorCode = 'BLOB_UNKNOWN' | 'BLOB_UPLOAD_INVALID' | 'BLOB_UPLOAD_UNKNOWN' | 'DIGEST_INVALID' | 'MANIFEST_BLOB_UNKNOWN' | 'MANIFEST_INVALID'
-  | 'MANIFEST_UNKNOWN' | 'NAME_INVALID' | 'NAME_UNKNOWN' | 'SIZE_INVALID' | 'TAG_INVALID' | 'UNAUTHORIZED' | 'DENIED' | 'UNSUPPORTED'
-  | 'TOOMANYREQUESTS' | 'UNAVAILABLE';
+export const DISTRIBUTION_ERROR_CODES = ['BLOB_UNKNOWN', 'BLOB_UPLOAD_INVALID', 'BLOB_UPLOAD_UNKNOWN', 'DIGEST_INVALID', 'MANIFEST_BLOB_UNKNOWN', 'MANIFEST_INVALID',
+  'MANIFEST_UNKNOWN', 'NAME_INVALID', 'NAME_UNKNOWN', 'SIZE_INVALID', 'TAG_INVALID', 'UNAUTHORIZED', 'DENIED', 'UNSUPPORTED',
+  'TOOMANYREQUESTS', 'UNAVAILABLE'] as const;
+export type DistributionErrorCode = typeof DISTRIBUTION_ERROR_CODES[number];
 
 /** A failure that becomes an OCI error body (the registry's, and the gate's in src/gate). */
 export class RegistryError extends Error {
@@ -104,7 +105,7 @@ export function requireName(name: string): string {
 }
 
 /** The OCI error for a body that was not read whole. */
-function bodyRefusal(err: BodyRefused): RegistryError {
+export function bodyRefusal(err: BodyRefused): RegistryError {
   switch (err.kind) {
     case 'too-large': return new RegistryError(413, 'SIZE_INVALID', err.message, { limit: err.limit });
     case 'busy': return new RegistryError(503, 'UNAVAILABLE', err.message, {}, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) });
