@@ -318,6 +318,36 @@ describe('vouch gate: pushes, client auth, cache, shared checks', () => {
     assert.equal(pinned.status, 200, pinned.body.toString());
   });
 
+  test('a signed index: its children pass by digest once the index was served; asked first, a child is refused', async () => {
+    const direct = new RegistryClient({ registry: registry.host, scheme: 'http' });
+    try {
+      // An index over the two images already in team/app (the signed one and the other).
+      const index = Buffer.from(JSON.stringify({
+        schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [{ ...image.manifest, platform: { architecture: 'amd64', os: 'linux' } }, { ...other.manifest, platform: { architecture: 'arm64', os: 'linux' } }],
+      }));
+      await direct.putManifest('team/app', 'multi', index, 'application/vnd.oci.image.index.v1+json');
+    } finally {
+      await direct.close();
+    }
+    await alice.ok(['trust', 'sign', `${repo}:multi`]);
+    const cold = await startGate();
+    const child = await get(cold, `/v2/team/app/manifests/${other.manifest.digest}`, { headers: ACCEPT });
+    assert.equal(child.status, 403, 'a child asked for before its index is refused');
+    const idx = await get(cold, '/v2/team/app/manifests/multi', { headers: { accept: 'application/vnd.oci.image.index.v1+json' } });
+    assert.equal(idx.status, 200, idx.body.toString());
+    const after = await get(cold, `/v2/team/app/manifests/${other.manifest.digest}`, { headers: ACCEPT });
+    assert.equal(after.status, 200, 'the child of the index just served passes');
+  });
+
+  test('audit mode: a tag the policy would refuse is served (and logged)', async () => {
+    const policy = parsePolicy(`version: 1\nrules:\n  - name: watch\n    repositories: ["${registry.host}/team/*"]\n    mode: audit\n    signers: [alice]\n`);
+    const gate = await startGate({ policy });
+    const r = await get(gate, '/v2/team/app/manifests/unsigned', { headers: ACCEPT });
+    assert.equal(r.status, 200, r.body.toString());
+    assert.equal(r.headers.get('docker-content-digest'), image.manifest.digest);
+  });
+
   test('a name no upstream serves is NAME_UNKNOWN', async () => {
     const gate = await startGate({ upstreams: [{ prefix: 'only', url: registry.url, repository: '' }] });
     const r = await get(gate, '/v2/team/app/manifests/1.0');
