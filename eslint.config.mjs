@@ -3,7 +3,7 @@
 // the environment or the clock.
 import tseslint from 'typescript-eslint';
 
-const modules = ['core', 'tuf', 'policy', 'sig', 'files', 'keys', 'http', 'oci', 'storage', 'httpd', 'client', 'server', 'registry', 'admission', 'cli'];
+const modules = ['core', 'tuf', 'policy', 'sig', 'files', 'keys', 'http', 'oci', 'storage', 'httpd', 'client', 'server', 'registry', 'admission', 'gate', 'cli'];
 const allowed = {
   core: [],
   tuf: ['core'],
@@ -19,6 +19,7 @@ const allowed = {
   server: ['core', 'tuf', 'storage', 'httpd', 'files'],
   registry: ['core', 'oci', 'httpd', 'files'],
   admission: ['core', 'tuf', 'policy', 'keys', 'oci', 'client', 'httpd'],
+  gate: ['core', 'tuf', 'policy', 'sig', 'keys', 'http', 'oci', 'httpd', 'client', 'registry'],
   cli: modules,
 };
 const pure = ['core', 'tuf', 'policy', 'sig'];

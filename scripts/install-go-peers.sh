@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Go peers the interop tests drive (the real `notation` and `oras` CLIs, cosign v2 and v3) with `go install` from the
+# Builds the Go peers the interop tests drive (the real `notation` and `oras` CLIs, cosign v2 and v3, crane and regctl) with `go install` from the
 # Go module proxy, at pinned versions, into a cache outside the repository; once: a cached binary
 # is reused. Prints the path of each binary, one a line, in the order asked.
 #   scripts/install-go-peers.sh            # every peer
@@ -13,18 +13,24 @@ declare -A package=(
   [cosign]=github.com/sigstore/cosign/v2/cmd/cosign
   [cosign3]=github.com/sigstore/cosign/v3/cmd/cosign
   [oras]=oras.land/oras/cmd/oras
+  [crane]=github.com/google/go-containerregistry/cmd/crane
+  [regctl]=github.com/regclient/regclient/cmd/regctl
 )
 declare -A version=(
   [notation]=v1.3.2
   [cosign]=v2.6.5
   [cosign3]=v3.1.3
   [oras]=v1.3.6
+  [crane]=v0.22.1
+  [regctl]=v0.11.7
 )
 declare -A module=(
   [notation]=github.com/notaryproject/notation
   [cosign]=github.com/sigstore/cosign/v2
   [cosign3]=github.com/sigstore/cosign/v3
   [oras]=oras.land/oras
+  [crane]=github.com/google/go-containerregistry
+  [regctl]=github.com/regclient/regclient
 )
 # what go install names the binary, where that is not the peer's name (both cosigns build `cosign`)
 declare -A binary=(

@@ -2,59 +2,21 @@
 // it streams) vs `skopeo copy` of the same image from the same local registry, in the same run;
 // and vouch's streaming blob hash vs `sha256sum` on the same file.
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { buildImage } from '../image.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { pack } from 'tar-stream';
-import { createGzip } from 'node:zlib';
 import { startPeers } from '../../test/support/peers.js';
 import { projectRoot } from '../../test/support/paths.js';
-import { OciLayoutWriter, OCI_CONFIG, OCI_MANIFEST, VerifyingStream, type Descriptor } from '../../src/oci/index.js';
-import { digestOf } from '../../src/core/index.js';
+import { VerifyingStream } from '../../src/oci/index.js';
 import { median, ratio, run, table, timed } from '../lib.js';
 
 const MB = 1024 * 1024;
 const IMAGE_MB = Number(process.env.BENCH_IMAGE_MB ?? 200);
 const LAYERS = 4;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-
-async function gzipTarOfRandom(file: string, bytes: number): Promise<Buffer> {
-  const p = pack();
-  const out = openSync(file, 'w');
-  const gz = createGzip({ level: 1 });
-  const done = pipeline(p, gz, new Writable({ write(chunk: Buffer, _e, cb) { writeSync(out, chunk); cb(); } }));
-  const entry = p.entry({ name: 'data.bin', size: bytes, mtime: new Date(0) });
-  for (let left = bytes; left > 0; left -= MB) entry.write(randomBytes(Math.min(MB, left)));
-  entry.end(Buffer.alloc(0));
-  p.finalize();
-  await done;
-  closeSync(out);
-  return readFileSync(file);
-}
-
-async function buildImage(dir: string): Promise<Descriptor> {
-  const writer = await OciLayoutWriter.open(dir);
-  const layers: Descriptor[] = [];
-  for (let i = 0; i < LAYERS; i++) {
-    const tmp = join(tmpdir(), `vouch-bench-layer-${process.pid}-${i}`);
-    const bytes = await gzipTarOfRandom(tmp, (IMAGE_MB * MB) / LAYERS);
-    const d: Descriptor = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: digestOf(bytes), size: bytes.length };
-    await writer.writeBlob(d, bytes);
-    rmSync(tmp);
-    layers.push(d);
-  }
-  const configBytes = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
-  const config: Descriptor = { mediaType: OCI_CONFIG, digest: digestOf(configBytes), size: configBytes.length };
-  await writer.writeBlob(config, configBytes);
-  const mBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers }));
-  const manifest: Descriptor = { mediaType: OCI_MANIFEST, digest: digestOf(mBytes), size: mBytes.length };
-  await writer.writeBlob(manifest, mBytes);
-  writer.addManifest(manifest, '1.0');
-  await writer.commit();
-  return manifest;
-}
 
 async function timedFn(fn: () => Promise<void>): Promise<number> {
   const t = process.hrtime.bigint();
@@ -66,7 +28,7 @@ const peers = await startPeers({ registry: true, notary: true });
 const work = mkdtempSync(join(tmpdir(), 'vouch-bench-pull-'));
 try {
   process.stderr.write(`building a ${IMAGE_MB} MB image (${LAYERS} layers)…\n`);
-  const manifest = await buildImage(join(work, 'image'));
+  const manifest = await buildImage(join(work, 'image'), IMAGE_MB, LAYERS);
   const image = `${peers.gun('bench/big')}:1.0`;
   const env = {
     ...process.env,

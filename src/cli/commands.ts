@@ -20,6 +20,8 @@ import type { MigrateCommandOptions } from './commands/migrate.js';
 import type { NotationSignOptions, NotationVerifyCommandOptions } from './commands/notation.js';
 import type { BlobSignCommandOptions, BlobVerifyCommandOptions } from './commands/notation-blob.js';
 import { DEFAULT_REGISTRY_LIMITS as REG } from '../registry/limits.js';
+import type { GateCommandOptions } from './commands/gate.js';
+import { DEFAULT_CACHE_TTL_MS, DEFAULT_REQUEST_DEADLINE_MS } from '../gate/defaults.js';
 
 const gib = (n: number): string => `${n / 1024 ** 3}GiB`;
 
@@ -401,4 +403,21 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--audit', 'run the webhook in audit mode')
     .action((opts: AdmissionManifestsOptions) =>
       run(async (ctx) => (await import('./commands/admission.js')).admissionManifestsCommand(ctx, opts, program.version() ?? '0.0.0'))());
+  program
+    .command('gate')
+    .description('run a registry gate: an OCI registry endpoint in front of upstream registries that serves an image only when the trust policy is met (docs/gate.md)')
+    .option('--upstream <[prefix=]url>', 'upstream registry for every name, or for the names under PREFIX (repeatable)', collect)
+    .option('--config <file>', 'upstreams with credentials, CAs and trust servers (YAML or JSON, docs/gate.md); instead of --upstream')
+    .option('--addr <host:port>', 'address to listen on (:PORT is every interface)', '127.0.0.1:5050')
+    .option('--policy <file>', 'trust policy file (docs/policy.md); default $VOUCH_POLICY, else the built-in policy')
+    .option('--allow-push', 'pass pushes to the upstream (default: refused with DENIED)')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
+    .option('--tls-key <file>', 'private key for --tls-cert (PEM)')
+    .option('--user <name>', 'require HTTP Basic auth as this user; the password comes from VOUCH_GATE_PASSWORD')
+    .option('--cache-ttl <seconds>', `keep verdicts and verified trust data at most this long (never past the trust data's expiry; 0: none); default ${DEFAULT_CACHE_TTL_MS / 1000}`)
+    .option('--deadline <seconds>', `answer a manifest request (or start a blob) within this long, else 503 UNAVAILABLE; default ${DEFAULT_REQUEST_DEADLINE_MS / 1000}`)
+    .option('--trust-pinning <file>', 'notary client config with trust_pinning (root key IDs or CAs)')
+    .option('--log', 'log every request as JSON to stderr')
+    .action((opts: GateCommandOptions) =>
+      run(async (ctx) => (await import('./commands/gate.js')).gateCommand(ctx, opts))());
 }

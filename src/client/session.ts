@@ -22,6 +22,11 @@ export interface SessionOptions {
   confirm?: (question: string) => Promise<boolean>;
   /** override the trust server URL (tests, --server) */
   server?: string;
+  /**
+   * Registry clients the caller configured (the registry gate: its upstreams' credentials and CAs),
+   * by registry host; used instead of docker's configuration for those hosts, and closed by the caller.
+   */
+  registries?: ReadonlyMap<string, RegistryClient>;
 }
 
 /** Everything one command needs; close() releases the HTTP connections. */
@@ -98,6 +103,8 @@ export class Session {
 
   /** The registry client; `plainHttp` talks http:// to any host (notation's --insecure-registry, --plain-http). */
   registryFor(registry: string, opts: { plainHttp?: boolean } = {}): RegistryClient {
+    const given = opts.plainHttp ? undefined : this.opts.registries?.get(registry);
+    if (given !== undefined) return given;
     const key = opts.plainHttp ? `http://${registry}` : registry;
     let c = this.registries.get(key);
     if (c === undefined) {

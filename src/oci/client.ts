@@ -195,7 +195,16 @@ export class RegistryClient {
     return { bytes, ...(served ? { mediaType: served } : {}) };
   }
 
-  private async fetchManifest(repo: string, ref: string, accept: string, push?: boolean): Promise<{ bytes: Buffer; digest: string; served?: string }> {
+  /**
+   * A manifest's bytes by tag or digest, unparsed, with the digest computed from them (by digest:
+   * checked against it) and the media type the registry served (the registry gate passes them on).
+   */
+  async getRawManifest(repo: string, ref: string, accept: string): Promise<{ bytes: Buffer; digest: string; contentType?: string }> {
+    const { bytes, digest, contentType } = await this.fetchManifest(repo, ref, accept, false);
+    return { bytes, digest, ...(contentType ? { contentType } : {}) };
+  }
+
+  private async fetchManifest(repo: string, ref: string, accept: string, push?: boolean): Promise<{ bytes: Buffer; digest: string; served?: string; contentType?: string }> {
     const url = await this.repoUrl(repo, 'manifests', ref);
     const res = await this.transport.stream('GET', url, { headers: { accept }, scopes: [push ? pushScope(repo) : pullScope(repo)] });
     if (res.status !== 200) return this.fail(res, `GET manifest ${repo}:${ref}`);
@@ -213,7 +222,7 @@ export class RegistryClient {
     const ct = baseMediaType(res.headers['content-type']);
     // Some registries serve application/json or text/plain; the document's mediaType then decides.
     const served = ct && ct.startsWith('application/vnd.') ? ct : undefined;
-    return { bytes, digest: byDigest ? ref : digest, ...(served ? { served } : {}) };
+    return { bytes, digest: byDigest ? ref : digest, ...(served ? { served } : {}), ...(ct ? { contentType: ct } : {}) };
   }
 
   /** HEAD a manifest: undefined when absent. The digest returned is the registry's claim only. */
@@ -359,6 +368,47 @@ export class RegistryClient {
     const check = new VerifyingStream(desc, `blob ${desc.digest}`);
     res.body.on('error', (e) => check.destroy(bodyFailure(e, `blob ${repo}@${desc.digest}`)));
     return res.body.pipe(check);
+  }
+
+  /**
+   * Opens a blob whose size the caller does not know (the registry gate): the registry's
+   * Content-Length is the size, refused over the blob ceiling before a byte is read, and the
+   * stream checks length and digest as openBlob's does. With `holdBack`, the last chunk comes out
+   * only after the digest matched. Undefined when the registry does not have the blob.
+   */
+  async openBlobOfServedSize(repo: string, digest: string, opts: { holdBack?: boolean } = {}): Promise<{ size: number; stream: Readable } | undefined> {
+    const url = await this.repoUrl(repo, 'blobs', digest);
+    const res = await this.transport.stream('GET', url, { scopes: [pullScope(repo)] });
+    if (res.status === 404) { await res.discard(); return undefined; }
+    if (res.status !== 200) return this.fail(res, `GET blob ${repo}@${digest}`);
+    const size = await this.servedBlobSize(res, digest);
+    const check = new VerifyingStream({ digest, size }, `blob ${digest} from ${this.registry}/${repo}`, opts);
+    res.body.on('error', (e) => check.destroy(bodyFailure(e, `blob ${repo}@${digest}`)));
+    return { size, stream: res.body.pipe(check) };
+  }
+
+  /** HEAD a blob: its size as the registry serves it (bounded as openBlobOfServedSize), or undefined when absent. */
+  async statBlob(repo: string, digest: string): Promise<number | undefined> {
+    const url = await this.repoUrl(repo, 'blobs', digest);
+    const res = await this.transport.stream('HEAD', url, { scopes: [pullScope(repo)] });
+    await res.discard();
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) return this.fail(res, `HEAD blob ${repo}@${digest}`);
+    return this.servedBlobSize(res, digest);
+  }
+
+  private async servedBlobSize(res: StreamResponse, digest: string): Promise<number> {
+    const text = res.headers['content-length'];
+    const size = Number(text);
+    if (text === undefined || !/^\d+$/.test(text) || !Number.isSafeInteger(size)) {
+      await res.discard();
+      throw new VouchError('REMOTE_ERROR', `${this.registry}: blob ${digest} is served without a Content-Length`, { details: { status: res.status, url: res.url } });
+    }
+    if (size > this.maxBlob) {
+      await res.discard();
+      throw new VouchError('TOO_LARGE', `blob ${digest} is ${size} bytes, over the limit of ${this.maxBlob}`, { details: { size, limit: this.maxBlob } });
+    }
+    return size;
   }
 
   /** Reads a small blob (e.g. an image config) into memory, verified. */

@@ -35,8 +35,17 @@ export class VerifyingStream extends Transform {
   private readonly algorithm: string;
   private readonly expected: Expected;
   private seen = 0;
-  constructor(expected: Expected, private readonly what = 'blob') {
+  /** with holdBack: the latest chunk, passed on only once the next one arrives or the content is checked */
+  private held: Buffer | undefined;
+  private readonly holdBack: boolean;
+  /**
+   * `holdBack`: the last chunk is passed on only after the digest matched, so a consumer that
+   * counts bytes (an HTTP client reading a Content-Length) never sees wrong content complete: a
+   * proxy that forwards this stream cuts the answer short instead (the registry gate).
+   */
+  constructor(expected: Expected, private readonly what = 'blob', opts: { holdBack?: boolean } = {}) {
     super();
+    this.holdBack = opts.holdBack === true;
     // A copy: what is checked cannot change under the stream (checks() relies on it).
     this.expected = { digest: expected.digest, size: expected.size };
     this.algorithm = parseDigest(expected.digest).algorithm;
@@ -66,7 +75,10 @@ export class VerifyingStream extends Transform {
       return;
     }
     this.hash.update(chunk);
-    cb(null, chunk);
+    if (!this.holdBack) { cb(null, chunk); return; }
+    const previous = this.held;
+    this.held = chunk;
+    cb(null, previous);
   }
 
   override _flush(cb: TransformCallback): void {
@@ -79,6 +91,6 @@ export class VerifyingStream extends Transform {
       cb(new VouchError('HASH_MISMATCH', `${this.what} has digest ${actual}, expected ${this.expected.digest}`, { details: { expected: this.expected.digest, actual } }));
       return;
     }
-    cb();
+    cb(null, this.held);
   }
 }

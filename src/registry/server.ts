@@ -51,19 +51,21 @@ export interface RegistryOptions {
 export const DEFAULT_MAX_BLOB = DEFAULT_REGISTRY_LIMITS.maxBlobBytes;
 export const DEFAULT_MAX_MANIFEST = DEFAULT_REGISTRY_LIMITS.maxManifestBytes;
 
-type Code = 'BLOB_UNKNOWN' | 'BLOB_UPLOAD_INVALID' | 'BLOB_UPLOAD_UNKNOWN' | 'DIGEST_INVALID' | 'MANIFEST_BLOB_UNKNOWN' | 'MANIFEST_INVALID'
-  | 'MANIFEST_UNKNOWN' | 'NAME_INVALID' | 'NAME_UNKNOWN' | 'SIZE_INVALID' | 'TAG_INVALID' | 'UNAUTHORIZED' | 'DENIED' | 'UNSUPPORTED'
-  | 'TOOMANYREQUESTS' | 'UNAVAILABLE';
+/** distribution-spec's error codes (spec.md, "Error Codes"), with docker-registry's TOOMANYREQUESTS and UNAVAILABLE. */
+export const DISTRIBUTION_ERROR_CODES = ['BLOB_UNKNOWN', 'BLOB_UPLOAD_INVALID', 'BLOB_UPLOAD_UNKNOWN', 'DIGEST_INVALID', 'MANIFEST_BLOB_UNKNOWN', 'MANIFEST_INVALID',
+  'MANIFEST_UNKNOWN', 'NAME_INVALID', 'NAME_UNKNOWN', 'SIZE_INVALID', 'TAG_INVALID', 'UNAUTHORIZED', 'DENIED', 'UNSUPPORTED',
+  'TOOMANYREQUESTS', 'UNAVAILABLE'] as const;
+export type DistributionErrorCode = typeof DISTRIBUTION_ERROR_CODES[number];
 
-/** A failure that becomes an OCI error body. */
-class RegistryError extends Error {
-  constructor(readonly status: number, readonly code: Code, message: string, readonly detail: unknown = {}, readonly headers: Record<string, string> = {}) { super(message); }
+/** A failure that becomes an OCI error body (the registry's, and the gate's in src/gate). */
+export class RegistryError extends Error {
+  constructor(readonly status: number, readonly code: DistributionErrorCode, message: string, readonly detail: unknown = {}, readonly headers: Record<string, string> = {}) { super(message); }
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
-const API_VERSION = { 'docker-distribution-api-version': 'registry/2.0' };
+export const JSON_TYPE = 'application/json; charset=utf-8';
+export const API_VERSION = { 'docker-distribution-api-version': 'registry/2.0' };
 
-function errorBody(code: string, message: string, detail: unknown): string {
+export function errorBody(code: string, message: string, detail: unknown): string {
   return JSON.stringify({ errors: [{ code, message, detail }] });
 }
 
@@ -87,7 +89,7 @@ function registryError(err: unknown): RegistryError | undefined {
   return undefined;
 }
 
-function requireDigest(text: string | undefined): string {
+export function requireDigest(text: string | undefined): string {
   if (!text) throw new RegistryError(400, 'DIGEST_INVALID', 'a digest is required');
   try {
     const d = parseDigest(text);
@@ -97,13 +99,13 @@ function requireDigest(text: string | undefined): string {
   }
 }
 
-function requireName(name: string): string {
+export function requireName(name: string): string {
   if (!validName(name)) throw new RegistryError(400, 'NAME_INVALID', `invalid repository name '${name}'`, { name });
   return name;
 }
 
 /** The OCI error for a body that was not read whole. */
-function bodyRefusal(err: BodyRefused): RegistryError {
+export function bodyRefusal(err: BodyRefused): RegistryError {
   switch (err.kind) {
     case 'too-large': return new RegistryError(413, 'SIZE_INVALID', err.message, { limit: err.limit });
     case 'busy': return new RegistryError(503, 'UNAVAILABLE', err.message, {}, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) });
@@ -467,7 +469,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   return { handle, log, tls, close: async () => { clearInterval(sweep); } };
 }
 
-function decode(component: string, url: string): string {
+export function decode(component: string, url: string): string {
   try {
     return decodeURIComponent(component);
   } catch {
@@ -475,7 +477,8 @@ function decode(component: string, url: string): string {
   }
 }
 
-function checkBasic(header: string | undefined, auth: RegistryAuth): boolean {
+/** Whether an Authorization header carries these Basic credentials (compared in constant time). */
+export function checkBasic(header: string | undefined, auth: RegistryAuth): boolean {
   if (!header || !/^basic /i.test(header)) return false;
   const given = Buffer.from(Buffer.from(header.slice(6).trim(), 'base64').toString('utf8'));
   const want = Buffer.from(`${auth.username}:${auth.password}`);

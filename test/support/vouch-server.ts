@@ -80,7 +80,7 @@ export interface SpawnedServer {
 }
 
 /** Starts `node bin/vouch.js server ARGS` (or another serving `command`) and waits for "listening on URL" (rejects with its output, `code` and `stderr`, if it exits first). */
-export function spawnServer(args: string[], env: Record<string, string>, command: 'server' | 'admission' = 'server'): Promise<SpawnedServer> {
+export function spawnServer(args: string[], env: Record<string, string>, command: 'server' | 'admission' | 'gate' = 'server'): Promise<SpawnedServer> {
   const child = spawn(process.execPath, [join(projectRoot, 'bin', 'vouch.js'), command, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: env.HOME ?? tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });

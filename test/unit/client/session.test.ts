@@ -67,3 +67,15 @@ test('key ring: listed keys are found by canonical ID, and x509-listed keys sign
   await assert.rejects(ring.signersFor('targets', [other.keyId], new Map([[other.keyId, other.publicKey]])), (e: unknown) =>
     isVouchError(e, 'KEY_NOT_FOUND') && /at least one of these keys must be available/.test(e.message) && e.hint !== undefined);
 });
+
+test('registry clients the caller configured (the registry gate\'s upstreams) serve their hosts; other hosts get docker\'s', async () => {
+  const dir = new TrustDir(await tempDir());
+  const { RegistryClient } = await import('../../../src/oci/client.js');
+  const upstream = new RegistryClient({ registry: 'upstream.example', scheme: 'https' });
+  const s = new Session({ env: {}, trustDir: dir, now: () => new Date(), registries: new Map([['upstream.example', upstream]]) });
+  assert.equal(s.registryFor('upstream.example'), upstream);
+  assert.notEqual(s.registryFor('other.example'), upstream);
+  assert.notEqual(s.registryFor('upstream.example', { plainHttp: true }), upstream);
+  await s.close();
+  await upstream.close();
+});
