@@ -1,15 +1,17 @@
 // vouch migrate REPO[:TAG]… --map FILE: DCT-signed tags to OCI signatures (client/migrate.ts).
-// The mapping file names, per DCT signer role, the key that carries its trust over:
+// The mapping file names, per DCT signer role, the keys that carry its trust over:
 //   signers:
-//     targets/releases: { cosign: release.key }
-//     alice: { cosign: alice.key }            # alice means targets/alice
+//     targets/releases: { cosign: release.key, notation: release }      # notation: a key of signingkeys.json
+//     alice: { notation: { key: alice.key, cert: alice.crt } }          # alice means targets/alice
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { createPublicKey } from 'node:crypto';
+import { X509Certificate, createPublicKey } from 'node:crypto';
 import { VouchError, isJsonObject } from '../../core/index.js';
 import { decryptCosignKey } from '../../keys/cosign.js';
+import { notationConfigDir, readSigningKeyFiles, resolveNotationSigningKey } from '../../keys/notation.js';
 import { parseTrustReference } from '../../client/session.js';
-import { planMigration, runMigration, type MigrationKind, type MigrationPlan, type RoleMapping } from '../../client/migrate.js';
+import { MIGRATION_KINDS, planMigration, runMigration, type MigrationKind, type MigrationPlan, type NotationMappedKey, type RoleMapping } from '../../client/migrate.js';
+import { parseSignatureFormat } from '../../sig/index.js';
 import type { Context } from '../context.js';
 import { EXIT, ExitStatus } from '../output.js';
 import { withSession, type CommonTrustOptions } from './trust-common.js';
@@ -20,10 +22,11 @@ export interface MigrateCommandOptions extends CommonTrustOptions {
   dryRun?: boolean;
   check?: boolean;
   json?: boolean;
+  signatureFormat?: string;
 }
 
 const MAX_MAPPING_BYTES = 256 * 1024;
-const KINDS: readonly MigrationKind[] = ['cosign'];
+const KINDS = MIGRATION_KINDS;
 
 /** The DCT role a mapping key names: `targets…` as is, a bare signer name as `targets/<name>`. */
 function roleName(key: string): string {
@@ -57,9 +60,39 @@ async function readMapping(ctx: Context, file: string, kinds: readonly Migration
       const key = await decryptCosignKey(await readFile(keyFile), password);
       mapping.cosign = { key, publicKey: createPublicKey(key), file: entry.cosign };
     }
+    if (kinds.includes('notation') && entry.notation !== undefined) mapping.notation = await notationKey(ctx, file, dirname(path), `signers.${name}.notation`, entry.notation);
     out.set(roleName(name), mapping);
   }
   return out;
+}
+
+/**
+ * A Notation key of the mapping: the name of a key in notation's signingkeys.json, or
+ * `{ key: FILE, cert: FILE }` (PEM; paths relative to the mapping file). Plugin keys are refused:
+ * a second run must recognise its signatures by the leaf certificate, which vouch reads from files.
+ */
+async function notationKey(ctx: Context, file: string, base: string, where: string, value: unknown): Promise<NotationMappedKey> {
+  let read: Awaited<ReturnType<typeof readSigningKeyFiles>>;
+  let name: string;
+  if (typeof value === 'string' && value !== '') {
+    const k = await resolveNotationSigningKey(notationConfigDir(ctx.env), value);
+    if ('plugin' in k) {
+      throw new VouchError('UNSUPPORTED_KEY_TYPE', `${file}: ${where}: the notation key ${value} is held by the plugin ${k.plugin}; vouch migrate signs with key files`, { hint: 'map a key of signingkeys.json held in files, or { key: FILE, cert: FILE }' });
+    }
+    read = await readSigningKeyFiles(k.keyPath, k.certPath);
+    name = value;
+  } else if (isJsonObject(value) && typeof value.key === 'string' && typeof value.cert === 'string' && Object.keys(value).length === 2) {
+    read = await readSigningKeyFiles(resolve(base, value.key), resolve(base, value.cert));
+    name = `${value.key}, ${value.cert}`;
+  } else {
+    throw new VouchError('CONFIG', `${file}: ${where} must name a key of notation's signingkeys.json, or be { key: FILE, cert: FILE }`);
+  }
+  const leaf = read.chain[0];
+  const keyOf = (k: ReturnType<typeof createPublicKey>): Buffer => k.export({ type: 'spki', format: 'der' });
+  if (leaf === undefined || !keyOf(new X509Certificate(leaf).publicKey).equals(keyOf(createPublicKey(read.privateKey)))) {
+    throw new VouchError('INVALID_KEY', `${file}: ${where}: the private key is not the key of the certificate chain's first (leaf) certificate`, { hint: 'the certificate file lists the leaf first, then its issuers' });
+  }
+  return { privateKey: read.privateKey, chain: read.chain, name };
 }
 
 interface Summary { migrated: number; present: number; unmapped: number; refused: number; unsigned: number }
@@ -88,9 +121,10 @@ function render(plan: MigrationPlan, mode: 'run' | 'dry-run' | 'check'): string 
 
 export async function migrateCommand(ctx: Context, images: string[], opts: MigrateCommandOptions): Promise<void> {
   const to = opts.to.split(',').map((k) => k.trim());
-  for (const k of to) if (!(KINDS as readonly string[]).includes(k)) throw new VouchError('INVALID_ARGUMENT', `--to ${k}: vouch migrates to ${KINDS.join(', ')} (Notation next)`);
+  for (const k of to) if (!(KINDS as readonly string[]).includes(k)) throw new VouchError('INVALID_ARGUMENT', `--to ${k}: vouch migrates to ${KINDS.join(', ')} (or both: --to notation,cosign)`);
+  const notationFormat = parseSignatureFormat(opts.signatureFormat ?? 'jws');
   if (opts.check && opts.dryRun) throw new VouchError('INVALID_ARGUMENT', '--check and --dry-run exclude each other');
-  const kinds = to as MigrationKind[];
+  const kinds = [...new Set(to)] as MigrationKind[];
   // REPO[:TAG] arguments, grouped by repository, in the order given.
   const groups = new Map<string, { ref: ReturnType<typeof parseTrustReference>; tags?: string[] }>();
   for (const input of images) {
@@ -107,7 +141,7 @@ export async function migrateCommand(ctx: Context, images: string[], opts: Migra
   await withSession(ctx, opts, async (s) => {
     for (const { ref, tags } of groups.values()) {
       let plan = await planMigration(s, ref, mapping, { to: kinds, ...(tags ? { tags } : {}) });
-      if (mode === 'run') plan = await runMigration(s, ref, plan, mapping);
+      if (mode === 'run') plan = await runMigration(s, ref, plan, mapping, { notationFormat });
       plans.push(plan);
       const sum = summaryOf(plan);
       if (sum.refused > 0) failed = true;

@@ -181,6 +181,8 @@ export interface SignatureFacts {
   signingTime?: Date;
   /** io.cncf.notary.expiry */
   expiry?: Date;
+  /** the user metadata it signs (the target descriptor's annotations: `notation sign -m`) */
+  userMetadata?: Record<string, string>;
   /** why it does not verify structurally; absent when it does */
   problem?: string;
 }
@@ -205,6 +207,7 @@ export async function inspectNotationSignature(opts: { subject: TargetArtifact; 
     signingScheme: env.header.signingScheme,
     signingTime: env.header.signingTime,
     ...(env.header.expiry ? { expiry: env.header.expiry } : {}),
+    ...(env.target.annotations ? { userMetadata: { ...env.target.annotations } } : {}),
   };
   const mismatch = descriptorMismatch(env.target, opts.subject);
   if (mismatch !== undefined) facts.problem = `INVALID_SIGNATURE: ${mismatch}`;
