@@ -15,6 +15,7 @@ import type { Session } from './session.js';
 import { RegistrySignatureStore } from './notation.js';
 import { SIGNATURE_LIMITS, readImageSignatures, type ImageSignatures, type SignatureKind } from './signatures.js';
 import type { VerifiedRepo } from './updater.js';
+import type { TimestampFacts } from '../sig/index.js';
 
 export type ExpiryState = 'ok' | 'expiring' | 'expired';
 /** A repository's overall state; `unverified` when its trust data could not be read and verified now. */
@@ -70,8 +71,20 @@ export interface SignatureStatus {
   verifies: boolean;
   /** why it does not verify */
   problem?: string;
-  /** when it stops verifying: the earliest of its own expiry and its certificates' (absent when it does not verify) */
+  /**
+   * its RFC 3161 timestamp (Notation), when it carries one: `time` and `authority` (the TSA's
+   * subject) when it holds together and falls within its certificates' validity, else `problem`
+   */
+  timestamp?: { time?: string; authority?: string; problem?: string };
+  /**
+   * when it stops verifying: the earliest of its own expiry and its certificates' — a signature
+   * whose timestamp holds outlives its certificates (verifiers check the timestamp once a
+   * certificate has expired), so only its own expiry counts (absent: no end; and absent when it
+   * does not verify)
+   */
   validUntil?: string;
+  /** a timestamped signature: when verifiers that do not check timestamps (no `tsa` trust store in their trust policy) stop accepting it */
+  untimestampedUntil?: string;
   /** `expired` also for a signature that does not verify */
   state: ExpiryState;
 }
@@ -232,14 +245,18 @@ export function withSignatures(st: RepoStatus, images: readonly ImageSignatures[
         notAfter: c.notAfter.toISOString(), thumbprint: c.thumbprint, state: stateOf(c.notAfter, now, horizonMs),
       }));
       const verifies = f.problem === undefined;
-      const ends = [...(f.expiry ? [f.expiry] : []), ...f.chain.map((c) => c.notAfter)];
-      const validUntil = verifies && ends.length > 0 ? new Date(Math.min(...ends.map((d) => d.getTime()))) : undefined;
+      // A timestamp that holds carries the signature past its certificates' notAfter (notation-go verifyAuthenticTimestamp).
+      const timestamped = f.timestamp !== undefined && f.timestamp.problem === undefined;
+      const earliest = (ds: readonly Date[]): Date | undefined => (ds.length > 0 ? new Date(Math.min(...ds.map((d) => d.getTime()))) : undefined);
+      const certificatesEnd = earliest(f.chain.map((c) => c.notAfter));
+      const validUntil = verifies ? earliest([...(f.expiry ? [f.expiry] : []), ...(timestamped || certificatesEnd === undefined ? [] : [certificatesEnd])]) : undefined;
       const label = `${sig.kind} signature ${sig.digest.replace(/^sha256:/, '').slice(0, 12)} (${imageLabel(img)})`;
       if (!verifies) {
         items.push({ kind: 'signature', name: label, expires: '', state: 'expired', renewedBy: 'signer', note: f.problem, signatureKind: sig.kind, id: sig.digest });
       } else {
         if (f.expiry) items.push({ kind: 'signature', name: label, expires: f.expiry.toISOString(), state: stateOf(f.expiry, now, horizonMs), renewedBy: 'signer', signatureKind: sig.kind, id: sig.digest });
-        for (const c of certs) {
+        // the certificates of a timestamped signature no longer end it: they are items only through signatures without one
+        for (const c of timestamped ? [] : certs) {
           if (certificates.has(c.thumbprint)) continue;
           certificates.set(c.thumbprint, {
             kind: 'certificate', name: `${sig.kind} ${c.position} certificate "${commonName(c.subject)}"`, expires: c.notAfter, state: c.state,
@@ -257,7 +274,9 @@ export function withSignatures(st: RepoStatus, images: readonly ImageSignatures[
         kind: sig.kind, digest: sig.digest, ...(f.signer !== undefined ? { signer: f.signer } : {}),
         ...(f.signingTime ? { signingTime: f.signingTime.toISOString() } : {}), ...(f.expiry ? { expires: f.expiry.toISOString() } : {}),
         certificates: certs, verifies, ...(f.problem !== undefined ? { problem: f.problem } : {}),
+        ...(f.timestamp !== undefined ? { timestamp: timestampOf(f.timestamp) } : {}),
         ...(validUntil ? { validUntil: validUntil.toISOString() } : {}),
+        ...(verifies && timestamped && certificatesEnd !== undefined ? { untimestampedUntil: certificatesEnd.toISOString() } : {}),
         state: validUntil === undefined ? (verifies ? 'ok' : 'expired') : stateOf(validUntil, now, horizonMs),
       };
     });
@@ -268,6 +287,10 @@ export function withSignatures(st: RepoStatus, images: readonly ImageSignatures[
   const signers = [...st.signers, ...[...perSigner.values()].map((e) => ({ kind: e.kind, name: e.name, tags: e.tags.size })).sort((a, b) => a.name.localeCompare(b.name))];
   return summarise({ ...st, items, signers, images: [...st.images, ...out], ...(notChecked > 0 ? { imagesNotChecked: notChecked } : {}) });
 }
+
+const timestampOf = (t: TimestampFacts): NonNullable<SignatureStatus['timestamp']> => (t.problem !== undefined
+  ? { ...(t.time ? { time: t.time.toISOString() } : {}), problem: t.problem }
+  : { ...(t.time ? { time: t.time.toISOString() } : {}), ...(t.authority !== undefined ? { authority: t.authority } : {}) });
 
 function delegationKeyType(repo: VerifiedRepo, role: string, canonicalId: string): string {
   for (const [id, key] of repo.targets.signed.delegations.keys) {

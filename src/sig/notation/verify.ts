@@ -18,7 +18,7 @@ import {
 import { CHECKS, type CheckAction, type CheckName, type ResolvedPolicy, type TrustStoreType } from './policy.js';
 import type { OcspQuery } from './ocsp.js';
 import { checkChainRevocation, type ChainRevocationResult, type CrlFetcher, type RevocationSources } from './revocation.js';
-import { verifyTimestampToken } from './timestamp.js';
+import { readTimestampToken, verifyTimestampToken, type VerifiedTimestamp } from './timestamp.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'inconclusive' | 'skipped';
 /**
@@ -183,8 +183,60 @@ export interface SignatureFacts {
   expiry?: Date;
   /** the user metadata it signs (the target descriptor's annotations: `notation sign -m`) */
   userMetadata?: Record<string, string>;
+  /** its RFC 3161 timestamp countersignature, when the envelope carries one */
+  timestamp?: TimestampFacts;
   /** why it does not verify structurally; absent when it does */
   problem?: string;
+}
+
+/**
+ * A signature's RFC 3161 timestamp, checked as far as it can be without a `tsa` trust store: the
+ * token is over this signature's value, signed by the TSA certificate it names (valid then, with
+ * the timestamping EKU), and its time lies within every signing certificate's validity. Then, for
+ * a verifier whose trust policy has a tsa trust store that trusts this TSA, the signature keeps
+ * verifying after its certificates expire: notation-go verifyAuthenticTimestamp checks the TSA's
+ * chain at the timestamp's time (tspclient-go SignedToken.Verify), not now.
+ */
+export interface TimestampFacts {
+  /** the TSA's time */
+  time?: Date;
+  /** the TSA signing certificate's subject */
+  authority?: string;
+  /** the certificates the token carries */
+  certificates: ChainCertificate[];
+  /** why the timestamp does not hold (then the signature ends with its certificates, as without one) */
+  problem?: string;
+}
+
+const chainCertificate = (c: Certificate): ChainCertificate => ({ subject: c.subject, issuer: c.lib.issuer, notBefore: c.notBefore, notAfter: c.notAfter, thumbprint: thumbprint(c) });
+
+/** Why a verified timestamp does not fall within every signing certificate's validity (notation-go verifyTimestamp), or undefined. */
+function timestampOutsideChain(ts: VerifiedTimestamp, chain: readonly Certificate[]): string | undefined {
+  const low = new Date(ts.time.getTime() - ts.accuracyMs);
+  const high = new Date(ts.time.getTime() + ts.accuracyMs);
+  const range = `[${iso(low)}, ${iso(high)}]`;
+  for (const c of chain) {
+    if (low < c.notBefore) return `timestamp ${range} can be before certificate "${c.subject}" validity period, it will be valid from "${iso(c.notBefore)}"`;
+    if (high > c.notAfter) return `timestamp ${range} can be after certificate "${c.subject}" validity period, it was expired at "${iso(c.notAfter)}"`;
+  }
+  return undefined;
+}
+
+/** The timestamp of a signature, anchored in the token's own certificates: whether to trust the TSA is the verifier's tsa store's question. */
+async function inspectTimestamp(token: Uint8Array, signature: Uint8Array, chain: readonly Certificate[]): Promise<TimestampFacts> {
+  let certificates: ChainCertificate[] = [];
+  try {
+    const carried = readTimestampToken(token, signature).certificates;
+    const own = carried.length > 0 ? await parseCertificates(carried, 'the timestamp token\'s certificates') : [];
+    certificates = own.map(chainCertificate);
+    if (own.length === 0) return { certificates, problem: 'the timestamp token carries no certificate of its TSA, so it cannot be checked here' };
+    const ts = await verifyTimestampToken(token, signature, own);
+    const outside = timestampOutsideChain(ts, chain);
+    return { time: ts.time, authority: (ts.tsaChain[0] as Certificate).subject, certificates, ...(outside !== undefined ? { problem: outside } : {}) };
+  } catch (err) {
+    if (!isVouchError(err)) throw err;
+    return { certificates, problem: err.message };
+  }
 }
 
 /**
@@ -203,11 +255,12 @@ export async function inspectNotationSignature(opts: { subject: TargetArtifact; 
   }
   const facts: SignatureFacts = {
     signer: (env.chain[0] as Certificate).subject,
-    chain: env.chain.map((c) => ({ subject: c.subject, issuer: c.lib.issuer, notBefore: c.notBefore, notAfter: c.notAfter, thumbprint: thumbprint(c) })),
+    chain: env.chain.map(chainCertificate),
     signingScheme: env.header.signingScheme,
     signingTime: env.header.signingTime,
     ...(env.header.expiry ? { expiry: env.header.expiry } : {}),
     ...(env.target.annotations ? { userMetadata: { ...env.target.annotations } } : {}),
+    ...(env.timestampToken && env.timestampToken.byteLength > 0 ? { timestamp: await inspectTimestamp(env.timestampToken, env.signature, env.chain) } : {}),
   };
   const mismatch = descriptorMismatch(env.target, opts.subject);
   if (mismatch !== undefined) facts.problem = `INVALID_SIGNATURE: ${mismatch}`;
@@ -408,13 +461,8 @@ export async function verifyEnvelopeTimestamp(token: Uint8Array | undefined, sig
     if (!isVouchError(err)) throw err;
     return { status: 'failed', message: `failed to validate the timestamping certificate chain with error: ${err.message}` };
   }
-  const low = new Date(ts.time.getTime() - ts.accuracyMs);
-  const high = new Date(ts.time.getTime() + ts.accuracyMs);
-  const range = `[${iso(low)}, ${iso(high)}]`;
-  for (const c of chain) {
-    if (low < c.notBefore) return { status: 'failed', message: `timestamp ${range} can be before certificate "${c.subject}" validity period, it will be valid from "${iso(c.notBefore)}"` };
-    if (high > c.notAfter) return { status: 'failed', message: `timestamp ${range} can be after certificate "${c.subject}" validity period, it was expired at "${iso(c.notAfter)}"` };
-  }
+  const outside = timestampOutsideChain(ts, chain);
+  if (outside !== undefined) return { status: 'failed', message: outside };
   const rr = await checkChainRevocation(ts.tsaChain, revocationSources(opts), opts.now);
   if (rr.status !== 'ok') return { status: 'failed', message: revocationMessage('timestamping', rr) };
   return { status: 'passed' };
