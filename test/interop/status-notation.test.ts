@@ -19,6 +19,7 @@ import { removeTempDirs, startLocalStack, tempDir, vouchUser, type VouchUser } f
 import { buildImageLayout } from '../support/image.js';
 import { globalPolicy, issueSigningLeaf, makeNotationHome, makeRootCa, notationBinary, runNotation, type SigningIdentity } from '../support/notation.js';
 import { startPeers, type Peers } from '../support/peers.js';
+import { startTsa } from '../support/tsa.js';
 
 let peers: Peers | undefined;
 let server: RunningServer | undefined;
@@ -118,3 +119,44 @@ for (const [placeName, host] of places) {
     });
   });
 }
+
+test('a signature the real notation timestamped (RFC 3161): status ends it with its own expiry, not its certificates\'; the same signer without a timestamp is expiring', async () => {
+  const tsa = await startTsa(await tempDir('vouch-sntsa-'));
+  try {
+    const repo = 'status/stamped';
+    const host = peers?.registryHost as string;
+    const gun = `${host}/${repo}`;
+    const digests: Record<string, string> = {};
+    const client = new RegistryClient({ registry: host, scheme: 'http' });
+    try {
+      for (const tag of ['stamped', 'plain']) {
+        const img = await buildImageLayout(await tempDir('vouch-snimg-'), repo, tag, `status tsa ${tag}`);
+        const layout = await OciLayout.open(img.layout);
+        await pushImage(client, repo, layout, layout.resolve(tag), { tag });
+        digests[tag] = img.digest;
+      }
+    } finally { await client.close(); }
+    const stamped = await runNotation(notationEnv, ['sign', '--key', 'rsa', '--insecure-registry', '--timestamp-url', tsa.url, '--timestamp-root-cert', tsa.rootCert, `${gun}@${digests.stamped}`]);
+    assert.equal(stamped.code, 0, show(stamped));
+    const plain = await runNotation(notationEnv, ['sign', '--key', 'rsa', '--insecure-registry', `${gun}@${digests.plain}`]);
+    assert.equal(plain.code, 0, show(plain));
+
+    // the leaf (10 days) and the root (30 days) both fall within a 60-day horizon
+    const r = await owner.run(['status', `${gun}@${digests.stamped}`, '--json', '--warn', '60d']);
+    assert.equal(r.code, 0, show(r));
+    const sig = (JSON.parse(r.stdout) as RepoStatus[])[0]?.images[0]?.signatures[0];
+    assert.equal(sig?.verifies, true, sig?.problem);
+    assert.match(sig?.timestamp?.authority ?? '', /CN=tsa TSA/);
+    assert.equal(sig?.timestamp?.problem, undefined);
+    assert.equal(sig?.validUntil, undefined, 'no expiry of its own: the timestamp carries it past its certificates');
+    assert.equal(sig?.untimestampedUntil, await notAfter(signer.leaf));
+    const text = await owner.run(['status', `${gun}@${digests.stamped}`, '--warn', '60d']);
+    assert.match(text.stdout, /timestamp +\S+ +by .*CN=tsa TSA: verifies after its certificates expire where the trust policy has a tsa trust store/);
+
+    const bare = await owner.run(['status', `${gun}@${digests.plain}`, '--json', '--warn', '60d']);
+    assert.equal(bare.code, 1, show(bare));
+    assert.equal((JSON.parse(bare.stdout) as RepoStatus[])[0]?.images[0]?.signatures[0]?.validUntil, await notAfter(signer.leaf));
+  } finally {
+    await tsa.close();
+  }
+});
