@@ -54,6 +54,21 @@ after(async () => {
   await removeTempDirs();
 });
 
+/** Pushes one small image per tag to `repo` in the plain-HTTP registry `host`; their digests by tag. */
+async function pushTags(host: string, repo: string, tags: readonly string[], label: string): Promise<Record<string, string>> {
+  const digests: Record<string, string> = {};
+  const client = new RegistryClient({ registry: host, scheme: 'http' });
+  try {
+    for (const tag of tags) {
+      const img = await buildImageLayout(await tempDir('vouch-snimg-'), repo, tag, `${label} ${tag}`);
+      const layout = await OciLayout.open(img.layout);
+      await pushImage(client, repo, layout, layout.resolve(tag), { tag });
+      digests[tag] = img.digest;
+    }
+  } finally { await client.close(); }
+  return digests;
+}
+
 const places: [string, () => string][] = [
   ['docker-registry (tag fallback)', () => peers?.registryHost as string],
   ['vouch registry (referrers API)', () => registry?.host as string],
@@ -64,16 +79,7 @@ for (const [placeName, host] of places) {
     test('the chain notation signed with, the signature expiry, what breaks first, exit 1 at 30d and 0 at 1d', async () => {
       const repo = 'status/app';
       const gun = `${host()}/${repo}`;
-      const digests: Record<string, string> = {};
-      const client = new RegistryClient({ registry: host(), scheme: 'http' });
-      try {
-        for (const tag of ['1.0', '2.0']) {
-          const img = await buildImageLayout(await tempDir('vouch-snimg-'), repo, tag, `status interop ${tag}`);
-          const layout = await OciLayout.open(img.layout);
-          await pushImage(client, repo, layout, layout.resolve(tag), { tag });
-          digests[tag] = img.digest;
-        }
-      } finally { await client.close(); }
+      const digests = await pushTags(host(), repo, ['1.0', '2.0'], 'status interop');
       // DCT for both tags (vouch server), Notation for both: 2.0 with a 48-hour signature expiry
       for (const tag of ['1.0', '2.0']) await owner.ok(['trust', 'sign', `${gun}:${tag}`]);
       const n1 = await runNotation(notationEnv, ['sign', '--key', 'rsa', '--insecure-registry', `${gun}@${digests['1.0']}`]);
@@ -126,16 +132,7 @@ test('a signature the real notation timestamped (RFC 3161): status ends it with 
     const repo = 'status/stamped';
     const host = peers?.registryHost as string;
     const gun = `${host}/${repo}`;
-    const digests: Record<string, string> = {};
-    const client = new RegistryClient({ registry: host, scheme: 'http' });
-    try {
-      for (const tag of ['stamped', 'plain']) {
-        const img = await buildImageLayout(await tempDir('vouch-snimg-'), repo, tag, `status tsa ${tag}`);
-        const layout = await OciLayout.open(img.layout);
-        await pushImage(client, repo, layout, layout.resolve(tag), { tag });
-        digests[tag] = img.digest;
-      }
-    } finally { await client.close(); }
+    const digests = await pushTags(host, repo, ['stamped', 'plain'], 'status tsa');
     const stamped = await runNotation(notationEnv, ['sign', '--key', 'rsa', '--insecure-registry', '--timestamp-url', tsa.url, '--timestamp-root-cert', tsa.rootCert, `${gun}@${digests.stamped}`]);
     assert.equal(stamped.code, 0, show(stamped));
     const plain = await runNotation(notationEnv, ['sign', '--key', 'rsa', '--insecure-registry', `${gun}@${digests.plain}`]);
