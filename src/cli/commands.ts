@@ -237,6 +237,8 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .requiredOption('--map <file>', "YAML or JSON: signers: { targets/releases: { cosign: release.key, notation: release }, alice: { notation: { key: alice.key, cert: alice.crt } } }")
     .option('--to <kinds>', 'signature kinds to make: cosign, notation, or both (notation,cosign)', 'cosign')
     .option('--signature-format <format>', 'envelope of Notation signatures: jws or cose', 'jws')
+    .option('--write-policy <file>', 'also write the policy that gives the new signers the trust the DCT signers had (signers map + one rule per repository)')
+    .option('--policy <file>', 'with --write-policy: the policy in force under DCT (default $VOUCH_POLICY, else the built-in one)')
     .option('--dry-run', 'print the plan, sign nothing')
     .option('--check', 'sign nothing; exit 1 while any DCT-signed tag lacks its OCI signature')
     .option('--json', 'print the plan or the outcome as JSON')

@@ -7,7 +7,8 @@
 // and Notation (provenance as the signature's user metadata: annotations of the signed target
 // descriptor, which `notation verify -m KEY=VALUE` checks).
 import { createHash, type KeyObject } from 'node:crypto';
-import { VouchError, isVouchError, type ErrorCode } from '../core/index.js';
+import { RELEASES_ROLE, VouchError, isVouchError, type ErrorCode } from '../core/index.js';
+import { displaySigner, parseSigner, type EffectiveSettings } from '../policy/index.js';
 import { gunOf, type ImageReference } from '../oci/reference.js';
 import type { SignatureFormat } from '../sig/index.js';
 import { RepoHandle } from './repo.js';
@@ -192,4 +193,64 @@ export async function runMigration(s: Session, ref: Pick<ImageReference, 'regist
     items.push(outcome);
   }
   return { ...plan, items };
+}
+
+/** One migrated identity as the one policy names it (/work shape: `signers: { NAME: { KIND: {...} } }`). */
+export interface PolicySigner {
+  /** the DCT role it carries over */
+  role: string;
+  kind: MigrationKind;
+  /** the kind's settings: notation `{ trustStore, identities, level }`, cosign `{ key }` */
+  settings: Record<string, unknown>;
+}
+
+/** The policy in force for one migrated repository (resolveSettings of the policy before the move). */
+export interface RepositoryTrust {
+  gun: string;
+  /** the DCT roles that signed its migrated tags */
+  roles: readonly string[];
+  settings: EffectiveSettings;
+}
+
+/** `alice-notation`, `repo-admin-cosign`: a policy name for a role's new identity. */
+export const policySignerName = (role: string, kind: MigrationKind): string =>
+  `${displaySigner(role).toLowerCase().replace(/[^a-z0-9_-]+/g, '-')}-${kind}`;
+
+/**
+ * The policy that expresses, in the new signature kinds, the trust the DCT policy gave each
+ * repository: a rule per repository whose signers are the new identities of the DCT signers it
+ * allowed (`any`: every role that signed, targets/releases only when no named role did — it holds
+ * every signer's key, so it counted only then), with the threshold and the other settings kept.
+ * A role is one signer, of the first kind in `kinds` it has an identity of: one signer with two
+ * kinds would count twice towards k of n. Pure; throws INVALID_POLICY when the trust cannot be
+ * kept (a threshold above the identities there are, an allowed signer without one).
+ */
+export function migrationPolicy(repos: readonly RepositoryTrust[], identities: readonly PolicySigner[], kinds: readonly MigrationKind[]): Record<string, unknown> {
+  const chosen = new Map<string, PolicySigner>();
+  for (const kind of kinds) for (const id of identities) if (id.kind === kind && !chosen.has(id.role)) chosen.set(id.role, id);
+  const signers: Record<string, unknown> = {};
+  const rules: Record<string, unknown>[] = [];
+  for (const repo of repos) {
+    const s = repo.settings;
+    let roles: string[];
+    if (s.signers === 'any') {
+      const named = repo.roles.filter((r) => r !== RELEASES_ROLE);
+      roles = [...new Set(named.length > 0 ? named : repo.roles)];
+    } else {
+      roles = s.signers.map((name) => { const p = parseSigner(name); return 'role' in p ? p.role : name; });
+    }
+    const missing = roles.filter((r) => !chosen.has(r));
+    if (missing.length > 0) {
+      throw new VouchError('INVALID_POLICY', `${repo.gun}: the policy allows ${missing.map(displaySigner).join(', ')}, who ${missing.length === 1 ? 'has' : 'have'} no ${kinds.join(' or ')} key in the mapping: the same trust cannot be written`, { hint: 'map every allowed signer, or write the policy by hand' });
+    }
+    const names = roles.map((r) => { const id = chosen.get(r) as PolicySigner; const name = policySignerName(r, id.kind); signers[name] = { [id.kind]: id.settings }; return name; }).sort();
+    if (s.threshold > names.length) {
+      throw new VouchError('INVALID_POLICY', `${repo.gun}: the policy asks for ${s.threshold} signers and ${names.length} have new identities (${names.join(', ')}): the same trust cannot be written`, { hint: 'map more signers, or lower the threshold first' });
+    }
+    rules.push({
+      name: `migrated from DCT: ${repo.gun}`, repositories: [repo.gun], signers: names, threshold: s.threshold,
+      mode: s.mode, rejectUnsigned: s.rejectUnsigned, requirePin: s.requirePin, requireAgreement: s.requireAgreement,
+    });
+  }
+  return { version: 1, signers, rules };
 }

@@ -3,15 +3,18 @@
 //   signers:
 //     targets/releases: { cosign: release.key, notation: release }      # notation: a key of signingkeys.json
 //     alice: { notation: { key: alice.key, cert: alice.crt } }          # alice means targets/alice
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { X509Certificate, createPublicKey } from 'node:crypto';
 import { VouchError, isJsonObject } from '../../core/index.js';
 import { decryptCosignKey } from '../../keys/cosign.js';
-import { notationConfigDir, readSigningKeyFiles, resolveNotationSigningKey } from '../../keys/notation.js';
+import { notationConfigDir, readNotationTrustStores, readSigningKeyFiles, resolveNotationSigningKey } from '../../keys/notation.js';
+import { writeFileAtomic } from '../../files/index.js';
+import { resolveSettings } from '../../policy/index.js';
+import { loadPolicy } from '../policyfile.js';
 import { parseTrustReference } from '../../client/session.js';
-import { MIGRATION_KINDS, planMigration, runMigration, type MigrationKind, type MigrationPlan, type NotationMappedKey, type RoleMapping } from '../../client/migrate.js';
-import { parseSignatureFormat } from '../../sig/index.js';
+import { MIGRATION_KINDS, migrationPolicy, planMigration, policySignerName, runMigration, type MigrationKind, type MigrationPlan, type NotationMappedKey, type PolicySigner, type RoleMapping } from '../../client/migrate.js';
+import { parseCertificates, parseSignatureFormat, type TrustStoreType } from '../../sig/index.js';
 import type { Context } from '../context.js';
 import { EXIT, ExitStatus } from '../output.js';
 import { withSession, type CommonTrustOptions } from './trust-common.js';
@@ -23,6 +26,10 @@ export interface MigrateCommandOptions extends CommonTrustOptions {
   check?: boolean;
   json?: boolean;
   signatureFormat?: string;
+  /** write the policy that expresses the same trust in the new kinds */
+  writePolicy?: string;
+  /** the policy in force before the move (default: VOUCH_POLICY, else the built-in one) */
+  policy?: string;
 }
 
 const MAX_MAPPING_BYTES = 256 * 1024;
@@ -58,7 +65,7 @@ async function readMapping(ctx: Context, file: string, kinds: readonly Migration
       if (password === undefined) throw new VouchError('NO_PASSPHRASE', 'no password for the cosign keys of the mapping', { hint: 'set COSIGN_PASSWORD' });
       const keyFile = resolve(dirname(path), entry.cosign);
       const key = await decryptCosignKey(await readFile(keyFile), password);
-      mapping.cosign = { key, publicKey: createPublicKey(key), file: entry.cosign };
+      mapping.cosign = { key, publicKey: createPublicKey(key), file: keyFile };
     }
     if (kinds.includes('notation') && entry.notation !== undefined) mapping.notation = await notationKey(ctx, file, dirname(path), `signers.${name}.notation`, entry.notation);
     out.set(roleName(name), mapping);
@@ -150,5 +157,78 @@ export async function migrateCommand(ctx: Context, images: string[], opts: Migra
     }
   });
   if (opts.json) ctx.io.out(`${JSON.stringify(plans.map((p) => ({ ...p, mode, summary: summaryOf(p) })), null, 2)}\n`);
+  if (opts.writePolicy !== undefined) await writeMigrationPolicy(ctx, opts, plans, mapping, kinds);
   if (failed) throw new ExitStatus(EXIT.FAILED);
+}
+
+/** At most this many trust stores of notation's configuration are searched for a mapped chain. */
+const MAX_TRUST_STORES = 100;
+
+/**
+ * The `type:name` trust store of notation's configuration that holds a certificate of `chain`
+ * (the root first), or undefined.
+ */
+async function trustStoreOf(configDir: string, chain: readonly Uint8Array[]): Promise<string | undefined> {
+  for (const type of ['ca', 'signingAuthority'] as TrustStoreType[]) {
+    const names = await readdir(join(configDir, 'truststore', 'x509', type)).catch(() => [] as string[]);
+    const stores = names.sort().slice(0, MAX_TRUST_STORES).map((name) => ({ type, name }));
+    const contents = await readNotationTrustStores(configDir, stores);
+    for (const der of [...chain].reverse()) {
+      const hit = stores.find((st) => { const c = contents[`${st.type}:${st.name}`]; return Array.isArray(c) && c.some((t) => t.equals(der)); });
+      if (hit !== undefined) return `${hit.type}:${hit.name}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * --write-policy FILE: the policy in the one shape over DCT, Notation and cosign
+ * (docs/migrate.md) that gives the migrated repositories the trust the policy in force gave them
+ * under DCT. Notation identities: the trust store of notation's configuration that holds the
+ * chain, and the leaf's subject; cosign: the key's `.pub` beside it, or one written beside the
+ * policy. The rules are checked by the policy validator before anything is written.
+ */
+async function writeMigrationPolicy(ctx: Context, opts: MigrateCommandOptions, plans: readonly MigrationPlan[], mapping: ReadonlyMap<string, RoleMapping>, kinds: readonly MigrationKind[]): Promise<void> {
+  const out = resolve(ctx.cwd, opts.writePolicy as string);
+  const base = dirname(out);
+  const { policy } = await loadPolicy(ctx, opts.policy);
+  const configDir = notationConfigDir(ctx.env);
+  const identities: PolicySigner[] = [];
+  const pubFiles: { path: string; pem: string }[] = [];
+  for (const [role, keys] of mapping) {
+    if (keys.notation !== undefined && kinds.includes('notation')) {
+      const [leaf] = await parseCertificates(keys.notation.chain, `the certificate of ${role}`);
+      let store = await trustStoreOf(configDir, keys.notation.chain);
+      if (store === undefined) {
+        store = `ca:${policySignerName(role, 'notation')}`;
+        ctx.io.err(`warning: no trust store of ${configDir} holds a certificate of ${keys.notation.name}; the policy names ${store}: add the chain's root with \`notation cert add --type ca --store ${store.slice(3)} ROOT.crt\`\n`);
+      }
+      identities.push({ role, kind: 'notation', settings: { trustStore: store, identities: [`x509.subject: ${(leaf as { subject: string }).subject}`], level: 'strict' } });
+    }
+    if (keys.cosign !== undefined && kinds.includes('cosign')) {
+      const pem = keys.cosign.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+      const sibling = keys.cosign.file.replace(/\.key$/, '.pub');
+      const same = sibling !== keys.cosign.file && (await readFile(sibling, 'utf8').catch(() => '')).trim() === pem.trim();
+      const path = same ? sibling : join(base, `${basename(out).replace(/\.[^.]*$/, '')}-${policySignerName(role, 'cosign')}.pub`);
+      if (!same) pubFiles.push({ path, pem });
+      identities.push({ role, kind: 'cosign', settings: { key: relative(base, path) || path } });
+    }
+  }
+  const repos = plans.map((p) => ({
+    gun: p.repository,
+    roles: [...new Set(p.items.map((i) => i.role))],
+    settings: resolveSettings(policy, p.repository).settings,
+  }));
+  const doc = migrationPolicy(repos, identities, kinds);
+  // The validator of today knows the rules, not the signers map: the rules are checked with it.
+  const { validatePolicyObject, formatPolicyIssue } = await import('../../policy/validate.js');
+  const checked = validatePolicyObject({ version: doc.version, rules: doc.rules });
+  if (checked.policy === undefined) {
+    throw new VouchError('INVALID_POLICY', `the policy for the migrated signers does not validate:\n${checked.errors.map((e) => formatPolicyIssue(e, out)).join('\n')}`);
+  }
+  const { stringify } = await import('yaml');
+  const header = `# Written by vouch migrate: the trust the DCT policy${opts.policy !== undefined ? ` (${opts.policy})` : ''} gave these repositories,\n# carried over to their new signers (docs/migrate.md).\n`;
+  for (const f of pubFiles) await writeFileAtomic(f.path, f.pem);
+  await writeFileAtomic(out, header + stringify(doc));
+  if (!opts.json) ctx.io.out(`Wrote the policy for the migrated signers to ${opts.writePolicy as string}\n`);
 }

@@ -5,7 +5,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { parse } from 'yaml';
+import { validatePolicyObject } from '../../../src/policy/validate.js';
 import { join } from 'node:path';
 import type { RunningRegistry } from '../../../src/registry/index.js';
 import type { RunningServer } from '../../../src/server/index.js';
@@ -162,6 +165,37 @@ test('--signature-format cose makes COSE signatures that verify; a key that is n
   const unknown = await owner.run(['migrate', '--map', join(dir, 'notation.yaml'), '--to', 'notary', repo], PASS);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /--to notary: vouch migrates to cosign, notation/);
+});
+
+test('--write-policy: the DCT trust (signers, threshold, settings) given to the new identities, one kind per signer; the rules pass the validator; trust that cannot be kept writes nothing', async () => {
+  const out = join(dir, 'migrated-policy.yaml');
+  const r = await owner.run(['migrate', '--map', join(dir, 'notation.yaml'), '--to', 'notation,cosign', '--dry-run', '--write-policy', out, repo], PASS);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Wrote the policy for the migrated signers to /);
+  const doc = parse(await readFile(out, 'utf8')) as { version: number; signers: Record<string, unknown>; rules: Array<Record<string, unknown>> };
+  // the built-in policy: any signer, 1 of them; targets/releases holds every signer's key, so only alice is a signer
+  assert.deepEqual(doc.signers, { 'alice-notation': { notation: { trustStore: 'ca:migrated', identities: ['x509.subject: C=US, O=Vouch Test, CN=alice'], level: 'strict' } } });
+  assert.deepEqual(doc.rules, [{
+    name: `migrated from DCT: ${repo}`, repositories: [repo], signers: ['alice-notation'], threshold: 1,
+    mode: 'enforce', rejectUnsigned: true, requirePin: false, requireAgreement: false,
+  }]);
+  assert.equal(validatePolicyObject({ version: doc.version, rules: doc.rules }).policy?.rules.length, 1);
+
+  // the policy in force names alice and asks for a pin: kept, with cosign as the first kind
+  const current = join(dir, 'current.yaml');
+  await writeFile(current, `version: 1\nrules:\n  - repositories: ["${repo}"]\n    signers: [alice]\n    threshold: 1\n    requirePin: true\n`);
+  const cosignFirst = await owner.run(['migrate', '--map', join(dir, 'notation.yaml'), '--to', 'cosign,notation', '--check', '--policy', current, '--write-policy', out, repo], PASS);
+  assert.equal(cosignFirst.code, 0, cosignFirst.stderr);
+  const doc2 = parse(await readFile(out, 'utf8')) as typeof doc;
+  assert.deepEqual(doc2.signers, { 'alice-cosign': { cosign: { key: 'alice.pub' } } }, 'the .pub beside the mapped cosign.key');
+  assert.equal(doc2.rules[0]?.requirePin, true);
+
+  await writeFile(current, `version: 1\nrules:\n  - repositories: ["${repo}"]\n    signers: [alice, "Repo Admin"]\n    threshold: 2\n`);
+  const gone = join(dir, 'not-written.yaml');
+  const refused = await owner.run(['migrate', '--map', join(dir, 'notation.yaml'), '--to', 'notation', '--dry-run', '--policy', current, '--write-policy', gone, repo], PASS);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /the policy allows Repo Admin, who has no notation key in the mapping: the same trust cannot be written/);
+  assert.equal(existsSync(gone), false);
 });
 
 /** A user without cached trust data (so the pin applies), sharing the owner's environment otherwise. */
