@@ -302,6 +302,8 @@ function delegationKeyType(repo: VerifiedRepo, role: string, canonicalId: string
 export interface RepositoryStatusOptions {
   /** read the images' OCI signatures from the registry (default true; `--no-signatures`) */
   signatures?: boolean;
+  /** DER roots of the trusted TSAs (notation's `tsa` trust stores): a timestamp counts only when it verifies against them */
+  tsaRoots?: readonly Uint8Array[];
 }
 
 const emptyStatus = (repository: string): RepoStatus => ({ repository, state: 'ok', items: [], keys: [], signers: [], images: [] });
@@ -313,12 +315,12 @@ const unverifiedStatus = (repository: string, code: ErrorCode, message: string):
  * The first image the registry cannot serve stops the reading: the rest would fail the same way
  * (each after its own deadlines), and one inconclusive image already makes the repository unverified.
  */
-async function readImages(store: RegistrySignatureStore, images: ReadonlyMap<string, string[]>): Promise<{ images: ImageSignatures[]; notChecked: number }> {
+async function readImages(store: RegistrySignatureStore, images: ReadonlyMap<string, string[]>, tsaRoots: readonly Uint8Array[] = []): Promise<{ images: ImageSignatures[]; notChecked: number }> {
   const out: ImageSignatures[] = [];
   const chosen = [...images].slice(0, SIGNATURE_LIMITS.imagesPerRepository);
   let notChecked = images.size - chosen.length;
   for (const [i, [reference, tags]] of chosen.entries()) {
-    const img = await readImageSignatures(store, reference, tags);
+    const img = await readImageSignatures(store, reference, tags, SIGNATURE_LIMITS.signaturesPerImage, tsaRoots);
     const same = img.digest === undefined ? undefined : out.find((o) => o.digest === img.digest);
     if (same !== undefined) same.tags.push(...img.tags);
     else out.push(img);
@@ -339,7 +341,7 @@ const storeFor = (s: Session, ref: ImageReference): RegistrySignatureStore => ne
 export async function repositoryStatus(s: Session, ref: ImageReference, horizonMs: number, opts: RepositoryStatusOptions = {}): Promise<RepoStatus> {
   const withSigs = opts.signatures !== false;
   if (ref.tag !== undefined || ref.digest !== undefined) {
-    const { images } = await readImages(storeFor(s, ref), new Map([[ref.digest ?? ref.tag as string, ref.tag !== undefined ? [ref.tag] : []]]));
+    const { images } = await readImages(storeFor(s, ref), new Map([[ref.digest ?? ref.tag as string, ref.tag !== undefined ? [ref.tag] : []]]), opts.tsaRoots);
     const st = withSignatures(emptyStatus(gunOf(ref)), images, s.now(), horizonMs);
     const img = st.images[0];
     if (img !== undefined && img.error === undefined && img.signatures.length === 0) {
@@ -352,7 +354,7 @@ export async function repositoryStatus(s: Session, ref: ImageReference, horizonM
     const repo = await handle.load();
     if (repo === undefined) {
       const missing = `${handle.gun} has no trust data on ${handle.remote.server}`;
-      return withSigs ? await unsignedRepositoryStatus(s, ref, horizonMs, missing) : unverifiedStatus(handle.gun, 'REPOSITORY_NOT_FOUND', missing);
+      return withSigs ? await unsignedRepositoryStatus(s, ref, horizonMs, missing, opts.tsaRoots) : unverifiedStatus(handle.gun, 'REPOSITORY_NOT_FOUND', missing);
     }
     if (!repo.fresh) return unverifiedStatus(handle.gun, 'UNREACHABLE', `${handle.remote.server} could not be reached; the cached trust data is not evidence of the current state`);
     let serverSnapshot: string | undefined;
@@ -369,7 +371,7 @@ export async function repositoryStatus(s: Session, ref: ImageReference, horizonM
       const d = `sha256:${row.digest}`;
       byDigest.set(d, [...(byDigest.get(d) ?? []), row.tag]);
     }
-    const { images, notChecked } = await readImages(storeFor(s, ref), byDigest);
+    const { images, notChecked } = await readImages(storeFor(s, ref), byDigest, opts.tsaRoots);
     return withSignatures(st, images, s.now(), horizonMs, notChecked);
   } catch (err) {
     if (isVouchError(err)) return unverifiedStatus(handle.gun, err.code, err.message);
@@ -381,14 +383,14 @@ export async function repositoryStatus(s: Session, ref: ImageReference, horizonM
  * The OCI signatures of one image (`name`: `registry/repository`, `digest`: its manifest), read as
  * `vouch status` reads them: the dashboard's reader (`vouch server --ui --ui-registry`).
  */
-export async function imageSignatureStatus(s: Session, name: string, digest: string): Promise<ImageStatus> {
+export async function imageSignatureStatus(s: Session, name: string, digest: string, tsaRoots: readonly Uint8Array[] = []): Promise<ImageStatus> {
   const ref = parseReference(`${name}@${digest}`);
-  const { images } = await readImages(storeFor(s, ref), new Map([[digest, []]]));
+  const { images } = await readImages(storeFor(s, ref), new Map([[digest, []]]), tsaRoots);
   return withSignatures(emptyStatus(name), images, s.now(), 0).images[0] as ImageStatus;
 }
 
 /** A repository without DCT trust data: the OCI signatures of its first tags in the registry, or `unverified` when it has none. */
-async function unsignedRepositoryStatus(s: Session, ref: ImageReference, horizonMs: number, missing: string): Promise<RepoStatus> {
+async function unsignedRepositoryStatus(s: Session, ref: ImageReference, horizonMs: number, missing: string, tsaRoots: readonly Uint8Array[] = []): Promise<RepoStatus> {
   const gun = gunOf(ref);
   const store = storeFor(s, ref);
   let tags: string[];
@@ -401,7 +403,7 @@ async function unsignedRepositoryStatus(s: Session, ref: ImageReference, horizon
   }
   // Tags are the registry's word: only well-formed ones, and not the referrers API's fallback indexes (sha256-<hex>).
   const candidates = tags.filter((t) => isTag(t) && !/^sha256-[0-9a-f]{64}$/.test(t));
-  const { images, notChecked } = await readImages(store, new Map(candidates.map((t) => [t, [t]])));
+  const { images, notChecked } = await readImages(store, new Map(candidates.map((t) => [t, [t]])), tsaRoots);
   if (images.every((i) => i.error === undefined && i.signatures.length === 0)) {
     return unverifiedStatus(gun, 'NO_SIGNATURES', `${missing}, and none of the ${images.length} tags read from its registry has a Notation signature`);
   }

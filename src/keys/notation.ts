@@ -142,6 +142,22 @@ export async function readNotationTrustStores(configDir: string, stores: readonl
   return out;
 }
 
+/** At most this many `tsa` trust stores are read for the roots of trusted timestamps. */
+const MAX_TSA_STORES = 100;
+
+/**
+ * The certificates of every `tsa` trust store of notation's configuration (DER): the TSAs whose
+ * timestamps this user's verifiers can trust. A store that cannot be used is left out, as it
+ * would fail any verification that names it.
+ */
+export async function readTsaTrustRoots(configDir: string): Promise<Buffer[]> {
+  let names: string[];
+  try { names = await readdir(join(configDir, 'truststore', 'x509', 'tsa')); } catch { return []; }
+  const stores = names.sort().slice(0, MAX_TSA_STORES).map((name) => ({ type: 'tsa' as TrustStoreType, name }));
+  const contents = await readNotationTrustStores(configDir, stores);
+  return Object.values(contents).flatMap((c) => (Array.isArray(c) ? c : []));
+}
+
 /** A signing key (PEM: PKCS#8, PKCS#1 or SEC1, unencrypted) and its certificate chain (PEM, leaf first). */
 export async function readSigningKeyFiles(keyPath: string, certPath: string): Promise<{ privateKey: KeyObject; chain: Buffer[] }> {
   const read = async (path: string, what: string): Promise<Buffer> => {

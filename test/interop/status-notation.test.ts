@@ -138,8 +138,11 @@ test('a signature the real notation timestamped (RFC 3161): status ends it with 
     const plain = await runNotation(notationEnv, ['sign', '--key', 'rsa', '--insecure-registry', `${gun}@${digests.plain}`]);
     assert.equal(plain.code, 0, show(plain));
 
+    // status trusts the TSA as notation would: through a tsa trust store of notation's configuration
+    const withTsa = await makeNotationHome(await tempDir('vouch-sntsahome-'), { trustStores: {}, tsaStores: { ts: [tsa.rootCert] }, policy: globalPolicy('strict', ['ca:test', 'tsa:ts'], ['*']) });
+    const trusting = { XDG_CONFIG_HOME: withTsa.XDG_CONFIG_HOME as string };
     // the leaf (10 days) and the root (30 days) both fall within a 60-day horizon
-    const r = await owner.run(['status', `${gun}@${digests.stamped}`, '--json', '--warn', '60d']);
+    const r = await owner.run(['status', `${gun}@${digests.stamped}`, '--json', '--warn', '60d'], trusting);
     assert.equal(r.code, 0, show(r));
     const sig = (JSON.parse(r.stdout) as RepoStatus[])[0]?.images[0]?.signatures[0];
     assert.equal(sig?.verifies, true, sig?.problem);
@@ -147,8 +150,12 @@ test('a signature the real notation timestamped (RFC 3161): status ends it with 
     assert.equal(sig?.timestamp?.problem, undefined);
     assert.equal(sig?.validUntil, undefined, 'no expiry of its own: the timestamp carries it past its certificates');
     assert.equal(sig?.untimestampedUntil, await notAfter(signer.leaf));
-    const text = await owner.run(['status', `${gun}@${digests.stamped}`, '--warn', '60d']);
+    const text = await owner.run(['status', `${gun}@${digests.stamped}`, '--warn', '60d'], trusting);
     assert.match(text.stdout, /timestamp +\S+ +by .*CN=tsa TSA: verifies after its certificates expire where the trust policy has a tsa trust store/);
+    // without a tsa trust store that trusts it, the same timestamp counts for nothing
+    const untrusting = await owner.run(['status', `${gun}@${digests.stamped}`, '--warn', '60d'], { XDG_CONFIG_HOME: notationEnv.XDG_CONFIG_HOME as string });
+    assert.equal(untrusting.code, 1, show(untrusting));
+    assert.match(untrusting.stdout, /timestamp +does not count: no tsa trust store is configured/);
 
     const bare = await owner.run(['status', `${gun}@${digests.plain}`, '--json', '--warn', '60d']);
     assert.equal(bare.code, 1, show(bare));

@@ -190,17 +190,19 @@ export interface SignatureFacts {
 }
 
 /**
- * A signature's RFC 3161 timestamp, checked as far as it can be without a `tsa` trust store: the
- * token is over this signature's value, signed by the TSA certificate it names (valid then, with
- * the timestamping EKU), and its time lies within every signing certificate's validity. Then, for
- * a verifier whose trust policy has a tsa trust store that trusts this TSA, the signature keeps
- * verifying after its certificates expire: notation-go verifyAuthenticTimestamp checks the TSA's
- * chain at the timestamp's time (tspclient-go SignedToken.Verify), not now.
+ * A signature's RFC 3161 timestamp. It holds when it verifies as notation-go's
+ * verifyAuthenticTimestamp verifies it against `tsaRoots` (the certificates of the `tsa` trust
+ * stores the reader trusts): over this signature's value, signed by a TSA that chains to one of
+ * them with the timestamping EKU, its time within every signing certificate's validity. Then the
+ * signature keeps verifying after its certificates expire for a verifier with that tsa trust
+ * store: notation-go checks the TSA's chain at the timestamp's time (tspclient-go
+ * SignedToken.Verify), not now. Anyone who can push a signature manifest can rewrite the
+ * envelope's unsigned timestamp, so a token from a TSA no trust store names counts for nothing.
  */
 export interface TimestampFacts {
-  /** the TSA's time */
+  /** the TSA's time, as the token says */
   time?: Date;
-  /** the TSA signing certificate's subject */
+  /** the TSA signing certificate's subject (when it holds) */
   authority?: string;
   /** the certificates the token carries */
   certificates: ChainCertificate[];
@@ -222,20 +224,22 @@ function timestampOutsideChain(ts: VerifiedTimestamp, chain: readonly Certificat
   return undefined;
 }
 
-/** The timestamp of a signature, anchored in the token's own certificates: whether to trust the TSA is the verifier's tsa store's question. */
-async function inspectTimestamp(token: Uint8Array, signature: Uint8Array, chain: readonly Certificate[]): Promise<TimestampFacts> {
+/** The timestamp of a signature, checked against the trusted TSA roots. */
+async function inspectTimestamp(token: Uint8Array, signature: Uint8Array, chain: readonly Certificate[], tsaRoots: readonly Uint8Array[]): Promise<TimestampFacts> {
   let certificates: ChainCertificate[] = [];
+  let time: Date | undefined;
   try {
-    const carried = readTimestampToken(token, signature).certificates;
-    const own = carried.length > 0 ? await parseCertificates(carried, 'the timestamp token\'s certificates') : [];
-    certificates = own.map(chainCertificate);
-    if (own.length === 0) return { certificates, problem: 'the timestamp token carries no certificate of its TSA, so it cannot be checked here' };
-    const ts = await verifyTimestampToken(token, signature, own);
+    const read = readTimestampToken(token, signature);
+    time = read.time;
+    certificates = (read.certificates.length > 0 ? await parseCertificates(read.certificates, 'the timestamp token\'s certificates') : []).map(chainCertificate);
+    if (tsaRoots.length === 0) return { time, certificates, problem: 'no tsa trust store is configured to verify it against' };
+    const ts = await verifyTimestampToken(token, signature, await parseCertificates(tsaRoots, 'the tsa trust stores'));
+    validateTimestampingChain(ts.tsaChain);
     const outside = timestampOutsideChain(ts, chain);
     return { time: ts.time, authority: (ts.tsaChain[0] as Certificate).subject, certificates, ...(outside !== undefined ? { problem: outside } : {}) };
   } catch (err) {
     if (!isVouchError(err)) throw err;
-    return { certificates, problem: err.message };
+    return { ...(time ? { time } : {}), certificates, problem: err.message };
   }
 }
 
@@ -245,7 +249,7 @@ async function inspectTimestamp(token: Uint8Array, signature: Uint8Array, chain:
  * Notary's) and that it signs `subject`. Whose signature to trust is `vouch notation verify`'s
  * question; this says what the signature is and when it stops verifying.
  */
-export async function inspectNotationSignature(opts: { subject: TargetArtifact; envelope: Uint8Array; envelopeMediaType: string }): Promise<SignatureFacts> {
+export async function inspectNotationSignature(opts: { subject: TargetArtifact; envelope: Uint8Array; envelopeMediaType: string; /** DER roots of the trusted TSAs (`tsa` trust stores) */ tsaRoots?: readonly Uint8Array[] }): Promise<SignatureFacts> {
   let env: NotationEnvelope;
   try {
     env = await verifyEnvelope(opts.envelopeMediaType, opts.envelope);
@@ -260,7 +264,7 @@ export async function inspectNotationSignature(opts: { subject: TargetArtifact; 
     signingTime: env.header.signingTime,
     ...(env.header.expiry ? { expiry: env.header.expiry } : {}),
     ...(env.target.annotations ? { userMetadata: { ...env.target.annotations } } : {}),
-    ...(env.timestampToken && env.timestampToken.byteLength > 0 ? { timestamp: await inspectTimestamp(env.timestampToken, env.signature, env.chain) } : {}),
+    ...(env.timestampToken && env.timestampToken.byteLength > 0 ? { timestamp: await inspectTimestamp(env.timestampToken, env.signature, env.chain, opts.tsaRoots ?? []) } : {}),
   };
   const mismatch = descriptorMismatch(env.target, opts.subject);
   if (mismatch !== undefined) facts.problem = `INVALID_SIGNATURE: ${mismatch}`;

@@ -1,9 +1,10 @@
 // `vouch status` over timestamped Notation signatures: a signature whose RFC 3161 timestamp holds
-// keeps verifying after its signing certificate expires (notation-go verifyAuthenticTimestamp, for
-// a trust policy with a tsa trust store), so its end is its own expiry, not its leaf's notAfter;
+// against the reader's tsa trust stores keeps verifying after its signing certificate expires
+// (notation-go verifyAuthenticTimestamp), so its end is its own expiry, not its leaf's notAfter;
 // status says when verifiers without a tsa trust store stop accepting it. A token that does not
-// hold (over another signature, none at all) changes nothing: the leaf's notAfter ends it.
-// Real tokens from the local openssl TSA (test/support/tsa.ts).
+// hold (over another signature, from a TSA no tsa store trusts, with no tsa store at all) changes
+// nothing: the leaf's notAfter ends it — anyone who can push a signature manifest can rewrite the
+// unsigned timestamp. Real tokens from the local openssl TSAs (test/support/tsa.ts).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { withSignatures, type RepoStatus } from '../../../src/client/status.js';
 import { exitCodeFor } from '../../../src/cli/commands/status.js';
 import { renderStatus } from '../../../src/cli/render/status.js';
 import { HttpTransport } from '../../../src/http/index.js';
-import { HEADER_TIMESTAMP, JWS_ENVELOPE_TYPE, inspectNotationSignature, signJws, type TargetArtifact, type Timestamper } from '../../../src/sig/index.js';
+import { HEADER_TIMESTAMP, JWS_ENVELOPE_TYPE, inspectNotationSignature, parseCertificateFile, signJws, type TargetArtifact, type Timestamper } from '../../../src/sig/index.js';
 import { startTsa, type Tsa } from '../../support/tsa.js';
 import { LEAF_SUBJECT, ROOT_SUBJECT, caExtensions, leafExtensions, makeCert, testKey } from '../../support/x509.js';
 
@@ -24,18 +25,26 @@ const TARGET: TargetArtifact = { mediaType: 'application/vnd.oci.image.manifest.
 
 let dir: string;
 let tsa: Tsa;
+let otherTsa: Tsa;
 let transport: HttpTransport;
 let timestamper: Timestamper;
+/** the DER roots of the TSA the reader trusts, and of one it does not */
+let trusted: Buffer[];
+let untrusted: Buffer[];
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vouch-status-tsa-'));
-  tsa = await startTsa(dir);
+  tsa = await startTsa(join(dir, 'a'));
+  otherTsa = await startTsa(join(dir, 'b'));
   transport = new HttpTransport({ retries: 0 });
   timestamper = tsaTimestamper({ transport, url: tsa.url, root: await readTsaRoot(await readFile(tsa.rootCert), tsa.rootCert), now: () => new Date() });
+  trusted = parseCertificateFile(await readFile(tsa.rootCert), tsa.rootCert);
+  untrusted = parseCertificateFile(await readFile(otherTsa.rootCert), otherTsa.rootCert);
 });
 after(async () => {
   await transport.close();
   await tsa.close();
+  await otherTsa.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -50,8 +59,8 @@ async function chain(leafDays: number): Promise<{ key: Awaited<ReturnType<typeof
 }
 
 const empty = (): RepoStatus => ({ repository: 'registry.example/team/app', state: 'ok', items: [], keys: [], signers: [], images: [] });
-const status = async (envelope: Buffer, now: Date): Promise<RepoStatus> => {
-  const facts = await inspectNotationSignature({ subject: TARGET, envelope, envelopeMediaType: JWS_ENVELOPE_TYPE });
+const status = async (envelope: Buffer, now: Date, tsaRoots: readonly Buffer[] = trusted): Promise<RepoStatus> => {
+  const facts = await inspectNotationSignature({ subject: TARGET, envelope, envelopeMediaType: JWS_ENVELOPE_TYPE, tsaRoots });
   return withSignatures(empty(), [{ name: 'registry.example/team/app', digest: TARGET.digest, tags: ['1.0'], more: false, signatures: [{ kind: 'notation', digest: `sha256:${'d'.repeat(64)}`, facts }] }], now, HORIZON);
 };
 const tokenOf = (envelope: Buffer): string | undefined => (JSON.parse(envelope.toString()) as { header: Record<string, string> }).header[HEADER_TIMESTAMP];
@@ -83,6 +92,14 @@ test('a timestamped signature outlives its leaf: no end of its own, fine within 
   assert.equal((await status(bare, new Date())).images[0]?.signatures[0]?.validUntil, (await status(bare, new Date())).items.find((i) => i.kind === 'certificate')?.expires);
   assert.equal(exitCodeFor([await status(bare, new Date())]), 1);
   assert.equal(exitCodeFor([await status(bare, new Date(c.leafEnds.getTime() + 10 * DAY))]), 2);
+
+  // a TSA the reader's tsa stores do not trust, or no tsa store at all: the timestamp counts for nothing
+  for (const [roots, why] of [[untrusted, /failed to verify the timestamp countersignature|unknown authority/], [[], /no tsa trust store is configured/]] as const) {
+    const st = await status(signed.envelope, new Date(c.leafEnds.getTime() + 10 * DAY), roots);
+    assert.match(st.images[0]?.signatures[0]?.timestamp?.problem ?? '', why);
+    assert.equal(st.images[0]?.signatures[0]?.validUntil?.slice(0, 16), c.leafEnds.toISOString().slice(0, 16));
+    assert.equal(exitCodeFor([st]), 2, 'the leaf has expired and nothing carries the signature past it');
+  }
 });
 
 test('a signature expiry still ends a timestamped signature; a token over another signature does not count', async () => {
