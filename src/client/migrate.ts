@@ -6,8 +6,8 @@
 // Kinds: cosign (the legacy `.sig` format, provenance in the simple-signing payload's `optional`)
 // and Notation (provenance as the signature's user metadata: annotations of the signed target
 // descriptor, which `notation verify -m KEY=VALUE` checks).
-import { createHash, type KeyObject } from 'node:crypto';
-import { RELEASES_ROLE, VouchError, isVouchError, type ErrorCode } from '../core/index.js';
+import type { KeyObject } from 'node:crypto';
+import { RELEASES_ROLE, VouchError, isVouchError, sha256, type ErrorCode } from '../core/index.js';
 import { displaySigner, parseSigner, type EffectiveSettings } from '../policy/index.js';
 import { gunOf, type ImageReference } from '../oci/reference.js';
 import type { SignatureFormat } from '../sig/index.js';
@@ -122,9 +122,6 @@ export async function planMigration(s: Session, ref: Pick<ImageReference, 'regis
   return plan;
 }
 
-/** The lowercase hex SHA-256 of a certificate's DER: how a Notation signature names its chain. */
-const thumbprintOf = (der: Uint8Array): string => createHash('sha256').update(der).digest('hex');
-
 /**
  * The signature of `kind` the role's mapped key already made on `image` with this provenance
  * (`wanted`: role and GUN), or undefined. cosign: a `.sig` layer that verifies with the key and
@@ -137,7 +134,7 @@ async function existingSignature(s: Session, image: ImageReference & { digest: s
     const found = await verifyCosign(s, image, (key.cosign as NonNullable<RoleMapping['cosign']>).publicKey, { annotations: wanted });
     return found.verified.length > 0 ? `${found.reference}:${found.signatureTag}` : undefined;
   }
-  const leaf = thumbprintOf((key.notation as NotationMappedKey).chain[0] as Uint8Array);
+  const leaf = sha256((key.notation as NotationMappedKey).chain[0] as Uint8Array).toString('hex'); // a certificate's thumbprint, as sig names them
   const read = await readImageSignatures(notationStore(s, image), image.digest, [], MAX_NOTATION_SIGNATURES_READ);
   if (read.error !== undefined) throw new VouchError(read.error.code as ErrorCode, read.error.message); // a VouchError's code, kept
   const now = s.now().getTime();
