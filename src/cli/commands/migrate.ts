@@ -3,12 +3,12 @@
 //   signers:
 //     targets/releases: { cosign: release.key, notation: release }      # notation: a key of signingkeys.json
 //     alice: { notation: { key: alice.key, cert: alice.crt } }          # alice means targets/alice
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { X509Certificate, createPublicKey } from 'node:crypto';
 import { VouchError, isJsonObject } from '../../core/index.js';
 import { decryptCosignKey } from '../../keys/cosign.js';
-import { notationConfigDir, readNotationTrustStores, readSigningKeyFiles, resolveNotationSigningKey } from '../../keys/notation.js';
+import { notationConfigDir, readSigningKeyFiles, readTrustStoresOfType, resolveNotationSigningKey } from '../../keys/notation.js';
 import { writeFileAtomic } from '../../files/index.js';
 import { resolveSettings } from '../../policy/index.js';
 import { loadPolicy } from '../policyfile.js';
@@ -161,21 +161,16 @@ export async function migrateCommand(ctx: Context, images: string[], opts: Migra
   if (failed) throw new ExitStatus(EXIT.FAILED);
 }
 
-/** At most this many trust stores of notation's configuration are searched for a mapped chain. */
-const MAX_TRUST_STORES = 100;
-
 /**
  * The `type:name` trust store of notation's configuration that holds a certificate of `chain`
  * (the root first), or undefined.
  */
 async function trustStoreOf(configDir: string, chain: readonly Uint8Array[]): Promise<string | undefined> {
   for (const type of ['ca', 'signingAuthority'] as TrustStoreType[]) {
-    const names = await readdir(join(configDir, 'truststore', 'x509', type)).catch(() => [] as string[]);
-    const stores = names.sort().slice(0, MAX_TRUST_STORES).map((name) => ({ type, name }));
-    const contents = await readNotationTrustStores(configDir, stores);
+    const stores = await readTrustStoresOfType(configDir, type);
     for (const der of [...chain].reverse()) {
-      const hit = stores.find((st) => { const c = contents[`${st.type}:${st.name}`]; return Array.isArray(c) && c.some((t) => t.equals(der)); });
-      if (hit !== undefined) return `${hit.type}:${hit.name}`;
+      const hit = stores.find((st) => st.certificates.some((c) => c.equals(der)));
+      if (hit !== undefined) return `${type}:${hit.name}`;
     }
   }
   return undefined;
