@@ -237,13 +237,16 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .command('migrate')
     .description('carry DCT-signed tags over to OCI signatures: one per (tag, DCT signer role), made with the key mapped to that role')
     .argument('<repo...>', 'REPOSITORY (every signed tag) or REPOSITORY:TAG')
-    .requiredOption('--map <file>', "YAML or JSON: signers: { targets/releases: { cosign: release.key }, alice: { cosign: alice.key } }")
-    .option('--to <kinds>', 'signature kinds to make: cosign', 'cosign')
+    .requiredOption('--map <file>', "YAML or JSON: signers: { targets/releases: { cosign: release.key, notation: release }, alice: { notation: { key: alice.key, cert: alice.crt } } }")
+    .option('--to <kinds>', 'signature kinds to make: cosign, notation, or both (notation,cosign)', 'cosign')
+    .option('--signature-format <format>', 'envelope of Notation signatures: jws or cose', 'jws')
+    .option('--write-policy <file>', 'also write the policy that gives the new signers the trust the DCT signers had (signers map + one rule per repository)')
+    .option('--policy <file>', 'with --write-policy: the policy in force under DCT (default $VOUCH_POLICY, else the built-in one)')
     .option('--dry-run', 'print the plan, sign nothing')
     .option('--check', 'sign nothing; exit 1 while any DCT-signed tag lacks its OCI signature')
     .option('--json', 'print the plan or the outcome as JSON')
     .option('--trust-pinning <file>', 'notary client config with trust_pinning (root key IDs or CAs)')
-    .addHelpText('after', '\nEach signature carries its provenance in the signed payload (dev.vouch.dct.gun, .role, .keyids, .version). A second\nrun signs nothing new. Keys: cosign.key files (COSIGN_PASSWORD). Exit status: 0 when done (or, with --check, nothing\nis missing), 1 when a tag was refused or (--check) something is missing, 2 for a usage error. See docs/migrate.md.')
+    .addHelpText('after', '\nEach signature carries its provenance in the signed payload (dev.vouch.dct.gun, .role, .keyids, .version). A second\nrun signs nothing new. Keys: cosign.key files (COSIGN_PASSWORD); Notation: a key of notation signingkeys.json, or { key, cert } PEM files. Exit status: 0 when done (or, with --check, nothing\nis missing), 1 when a tag was refused or (--check) something is missing, 2 for a usage error. See docs/migrate.md.')
     .action((images: string[], opts: MigrateCommandOptions) =>
       run(async (ctx) => (await import('./commands/migrate.js')).migrateCommand(ctx, images, opts))());
 

@@ -50,10 +50,11 @@ export function isRegistryFailure(err: unknown): boolean {
 
 /**
  * The Notation signatures of one image (`reference`: a tag or digest in `store`): at most `limit`
- * (one more is listed, to tell that there are more). A signature that does not parse or verify
+ * (one more is listed, to tell that there are more). A timestamp holds only when it verifies
+ * against `tsaRoots` (the reader's `tsa` trust stores). A signature that does not parse or verify
  * structurally is kept with its problem; a registry failure makes the whole image `error`.
  */
-export async function readImageSignatures(store: SignatureStore, reference: string, tags: readonly string[], limit: number = SIGNATURE_LIMITS.signaturesPerImage): Promise<ImageSignatures> {
+export async function readImageSignatures(store: SignatureStore, reference: string, tags: readonly string[], limit: number = SIGNATURE_LIMITS.signaturesPerImage, tsaRoots: readonly Uint8Array[] = []): Promise<ImageSignatures> {
   const out: ImageSignatures = { name: store.name, tags: [...tags], signatures: [], more: false };
   try {
     const subject = await store.resolve(reference);
@@ -65,7 +66,7 @@ export async function readImageSignatures(store: SignatureStore, reference: stri
       try {
         const { manifest, envelope } = await readSignature(store, desc);
         const envelopeMediaType = manifest.envelope.mediaType;
-        facts = await inspectNotationSignature({ subject, envelope, envelopeMediaType });
+        facts = await inspectNotationSignature({ subject, envelope, envelopeMediaType, tsaRoots });
       } catch (err) {
         if (!isVouchError(err) || isRegistryFailure(err)) throw err;
         facts = { chain: [], problem: `${err.code}: ${err.message}` };

@@ -15,6 +15,7 @@ import type { Session } from './session.js';
 import { RegistrySignatureStore } from './notation.js';
 import { SIGNATURE_LIMITS, readImageSignatures, type ImageSignatures, type SignatureKind } from './signatures.js';
 import type { VerifiedRepo } from './updater.js';
+import type { TimestampFacts } from '../sig/index.js';
 
 export type ExpiryState = 'ok' | 'expiring' | 'expired';
 /** A repository's overall state; `unverified` when its trust data could not be read and verified now. */
@@ -70,8 +71,20 @@ export interface SignatureStatus {
   verifies: boolean;
   /** why it does not verify */
   problem?: string;
-  /** when it stops verifying: the earliest of its own expiry and its certificates' (absent when it does not verify) */
+  /**
+   * its RFC 3161 timestamp (Notation), when it carries one: `time` and `authority` (the TSA's
+   * subject) when it holds together and falls within its certificates' validity, else `problem`
+   */
+  timestamp?: { time?: string; authority?: string; problem?: string };
+  /**
+   * when it stops verifying: the earliest of its own expiry and its certificates' — a signature
+   * whose timestamp holds outlives its certificates (verifiers check the timestamp once a
+   * certificate has expired), so only its own expiry counts (absent: no end; and absent when it
+   * does not verify)
+   */
   validUntil?: string;
+  /** a timestamped signature: when verifiers that do not check timestamps (no `tsa` trust store in their trust policy) stop accepting it */
+  untimestampedUntil?: string;
   /** `expired` also for a signature that does not verify */
   state: ExpiryState;
 }
@@ -232,14 +245,18 @@ export function withSignatures(st: RepoStatus, images: readonly ImageSignatures[
         notAfter: c.notAfter.toISOString(), thumbprint: c.thumbprint, state: stateOf(c.notAfter, now, horizonMs),
       }));
       const verifies = f.problem === undefined;
-      const ends = [...(f.expiry ? [f.expiry] : []), ...f.chain.map((c) => c.notAfter)];
-      const validUntil = verifies && ends.length > 0 ? new Date(Math.min(...ends.map((d) => d.getTime()))) : undefined;
+      // A timestamp that holds carries the signature past its certificates' notAfter (notation-go verifyAuthenticTimestamp).
+      const timestamped = f.timestamp !== undefined && f.timestamp.problem === undefined;
+      const earliest = (ds: readonly Date[]): Date | undefined => (ds.length > 0 ? new Date(Math.min(...ds.map((d) => d.getTime()))) : undefined);
+      const certificatesEnd = earliest(f.chain.map((c) => c.notAfter));
+      const validUntil = verifies ? earliest([...(f.expiry ? [f.expiry] : []), ...(timestamped || certificatesEnd === undefined ? [] : [certificatesEnd])]) : undefined;
       const label = `${sig.kind} signature ${sig.digest.replace(/^sha256:/, '').slice(0, 12)} (${imageLabel(img)})`;
       if (!verifies) {
         items.push({ kind: 'signature', name: label, expires: '', state: 'expired', renewedBy: 'signer', note: f.problem, signatureKind: sig.kind, id: sig.digest });
       } else {
         if (f.expiry) items.push({ kind: 'signature', name: label, expires: f.expiry.toISOString(), state: stateOf(f.expiry, now, horizonMs), renewedBy: 'signer', signatureKind: sig.kind, id: sig.digest });
-        for (const c of certs) {
+        // the certificates of a timestamped signature no longer end it: they are items only through signatures without one
+        for (const c of timestamped ? [] : certs) {
           if (certificates.has(c.thumbprint)) continue;
           certificates.set(c.thumbprint, {
             kind: 'certificate', name: `${sig.kind} ${c.position} certificate "${commonName(c.subject)}"`, expires: c.notAfter, state: c.state,
@@ -257,7 +274,9 @@ export function withSignatures(st: RepoStatus, images: readonly ImageSignatures[
         kind: sig.kind, digest: sig.digest, ...(f.signer !== undefined ? { signer: f.signer } : {}),
         ...(f.signingTime ? { signingTime: f.signingTime.toISOString() } : {}), ...(f.expiry ? { expires: f.expiry.toISOString() } : {}),
         certificates: certs, verifies, ...(f.problem !== undefined ? { problem: f.problem } : {}),
+        ...(f.timestamp !== undefined ? { timestamp: timestampOf(f.timestamp) } : {}),
         ...(validUntil ? { validUntil: validUntil.toISOString() } : {}),
+        ...(verifies && timestamped && certificatesEnd !== undefined ? { untimestampedUntil: certificatesEnd.toISOString() } : {}),
         state: validUntil === undefined ? (verifies ? 'ok' : 'expired') : stateOf(validUntil, now, horizonMs),
       };
     });
@@ -269,6 +288,10 @@ export function withSignatures(st: RepoStatus, images: readonly ImageSignatures[
   return summarise({ ...st, items, signers, images: [...st.images, ...out], ...(notChecked > 0 ? { imagesNotChecked: notChecked } : {}) });
 }
 
+const timestampOf = (t: TimestampFacts): NonNullable<SignatureStatus['timestamp']> => (t.problem !== undefined
+  ? { ...(t.time ? { time: t.time.toISOString() } : {}), problem: t.problem }
+  : { ...(t.time ? { time: t.time.toISOString() } : {}), ...(t.authority !== undefined ? { authority: t.authority } : {}) });
+
 function delegationKeyType(repo: VerifiedRepo, role: string, canonicalId: string): string {
   for (const [id, key] of repo.targets.signed.delegations.keys) {
     if (id === canonicalId || safeCanonicalId(key) === canonicalId) return key.keytype;
@@ -279,6 +302,8 @@ function delegationKeyType(repo: VerifiedRepo, role: string, canonicalId: string
 export interface RepositoryStatusOptions {
   /** read the images' OCI signatures from the registry (default true; `--no-signatures`) */
   signatures?: boolean;
+  /** DER roots of the trusted TSAs (notation's `tsa` trust stores): a timestamp counts only when it verifies against them */
+  tsaRoots?: readonly Uint8Array[];
 }
 
 const emptyStatus = (repository: string): RepoStatus => ({ repository, state: 'ok', items: [], keys: [], signers: [], images: [] });
@@ -290,12 +315,12 @@ const unverifiedStatus = (repository: string, code: ErrorCode, message: string):
  * The first image the registry cannot serve stops the reading: the rest would fail the same way
  * (each after its own deadlines), and one inconclusive image already makes the repository unverified.
  */
-async function readImages(store: RegistrySignatureStore, images: ReadonlyMap<string, string[]>): Promise<{ images: ImageSignatures[]; notChecked: number }> {
+async function readImages(store: RegistrySignatureStore, images: ReadonlyMap<string, string[]>, tsaRoots: readonly Uint8Array[] = []): Promise<{ images: ImageSignatures[]; notChecked: number }> {
   const out: ImageSignatures[] = [];
   const chosen = [...images].slice(0, SIGNATURE_LIMITS.imagesPerRepository);
   let notChecked = images.size - chosen.length;
   for (const [i, [reference, tags]] of chosen.entries()) {
-    const img = await readImageSignatures(store, reference, tags);
+    const img = await readImageSignatures(store, reference, tags, SIGNATURE_LIMITS.signaturesPerImage, tsaRoots);
     const same = img.digest === undefined ? undefined : out.find((o) => o.digest === img.digest);
     if (same !== undefined) same.tags.push(...img.tags);
     else out.push(img);
@@ -316,7 +341,7 @@ const storeFor = (s: Session, ref: ImageReference): RegistrySignatureStore => ne
 export async function repositoryStatus(s: Session, ref: ImageReference, horizonMs: number, opts: RepositoryStatusOptions = {}): Promise<RepoStatus> {
   const withSigs = opts.signatures !== false;
   if (ref.tag !== undefined || ref.digest !== undefined) {
-    const { images } = await readImages(storeFor(s, ref), new Map([[ref.digest ?? ref.tag as string, ref.tag !== undefined ? [ref.tag] : []]]));
+    const { images } = await readImages(storeFor(s, ref), new Map([[ref.digest ?? ref.tag as string, ref.tag !== undefined ? [ref.tag] : []]]), opts.tsaRoots);
     const st = withSignatures(emptyStatus(gunOf(ref)), images, s.now(), horizonMs);
     const img = st.images[0];
     if (img !== undefined && img.error === undefined && img.signatures.length === 0) {
@@ -329,7 +354,7 @@ export async function repositoryStatus(s: Session, ref: ImageReference, horizonM
     const repo = await handle.load();
     if (repo === undefined) {
       const missing = `${handle.gun} has no trust data on ${handle.remote.server}`;
-      return withSigs ? await unsignedRepositoryStatus(s, ref, horizonMs, missing) : unverifiedStatus(handle.gun, 'REPOSITORY_NOT_FOUND', missing);
+      return withSigs ? await unsignedRepositoryStatus(s, ref, horizonMs, missing, opts.tsaRoots) : unverifiedStatus(handle.gun, 'REPOSITORY_NOT_FOUND', missing);
     }
     if (!repo.fresh) return unverifiedStatus(handle.gun, 'UNREACHABLE', `${handle.remote.server} could not be reached; the cached trust data is not evidence of the current state`);
     let serverSnapshot: string | undefined;
@@ -346,7 +371,7 @@ export async function repositoryStatus(s: Session, ref: ImageReference, horizonM
       const d = `sha256:${row.digest}`;
       byDigest.set(d, [...(byDigest.get(d) ?? []), row.tag]);
     }
-    const { images, notChecked } = await readImages(storeFor(s, ref), byDigest);
+    const { images, notChecked } = await readImages(storeFor(s, ref), byDigest, opts.tsaRoots);
     return withSignatures(st, images, s.now(), horizonMs, notChecked);
   } catch (err) {
     if (isVouchError(err)) return unverifiedStatus(handle.gun, err.code, err.message);
@@ -358,14 +383,14 @@ export async function repositoryStatus(s: Session, ref: ImageReference, horizonM
  * The OCI signatures of one image (`name`: `registry/repository`, `digest`: its manifest), read as
  * `vouch status` reads them: the dashboard's reader (`vouch server --ui --ui-registry`).
  */
-export async function imageSignatureStatus(s: Session, name: string, digest: string): Promise<ImageStatus> {
+export async function imageSignatureStatus(s: Session, name: string, digest: string, tsaRoots: readonly Uint8Array[] = []): Promise<ImageStatus> {
   const ref = parseReference(`${name}@${digest}`);
-  const { images } = await readImages(storeFor(s, ref), new Map([[digest, []]]));
+  const { images } = await readImages(storeFor(s, ref), new Map([[digest, []]]), tsaRoots);
   return withSignatures(emptyStatus(name), images, s.now(), 0).images[0] as ImageStatus;
 }
 
 /** A repository without DCT trust data: the OCI signatures of its first tags in the registry, or `unverified` when it has none. */
-async function unsignedRepositoryStatus(s: Session, ref: ImageReference, horizonMs: number, missing: string): Promise<RepoStatus> {
+async function unsignedRepositoryStatus(s: Session, ref: ImageReference, horizonMs: number, missing: string, tsaRoots: readonly Uint8Array[] = []): Promise<RepoStatus> {
   const gun = gunOf(ref);
   const store = storeFor(s, ref);
   let tags: string[];
@@ -378,7 +403,7 @@ async function unsignedRepositoryStatus(s: Session, ref: ImageReference, horizon
   }
   // Tags are the registry's word: only well-formed ones, and not the referrers API's fallback indexes (sha256-<hex>).
   const candidates = tags.filter((t) => isTag(t) && !/^sha256-[0-9a-f]{64}$/.test(t));
-  const { images, notChecked } = await readImages(store, new Map(candidates.map((t) => [t, [t]])));
+  const { images, notChecked } = await readImages(store, new Map(candidates.map((t) => [t, [t]])), tsaRoots);
   if (images.every((i) => i.error === undefined && i.signatures.length === 0)) {
     return unverifiedStatus(gun, 'NO_SIGNATURES', `${missing}, and none of the ${images.length} tags read from its registry has a Notation signature`);
   }

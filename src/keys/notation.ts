@@ -142,6 +142,27 @@ export async function readNotationTrustStores(configDir: string, stores: readonl
   return out;
 }
 
+/** At most this many trust stores of one type are read when all of them are wanted. */
+const MAX_STORES_OF_A_TYPE = 100;
+
+/**
+ * Every trust store of `type` in notation's configuration that can be used (the first
+ * MAX_STORES_OF_A_TYPE by name), with its certificates (DER). A store that cannot be used is left
+ * out, as it would fail any verification that names it.
+ */
+export async function readTrustStoresOfType(configDir: string, type: TrustStoreType): Promise<{ name: string; certificates: Buffer[] }[]> {
+  let names: string[];
+  try { names = await readdir(join(configDir, 'truststore', 'x509', type)); } catch { return []; }
+  const stores = names.sort().slice(0, MAX_STORES_OF_A_TYPE).map((name) => ({ type, name }));
+  const contents = await readNotationTrustStores(configDir, stores);
+  return stores.flatMap(({ name }) => { const c = contents[`${type}:${name}`]; return Array.isArray(c) ? [{ name, certificates: c }] : []; });
+}
+
+/** The certificates of every `tsa` trust store (DER): the TSAs whose timestamps this user's verifiers can trust. */
+export async function readTsaTrustRoots(configDir: string): Promise<Buffer[]> {
+  return (await readTrustStoresOfType(configDir, 'tsa')).flatMap((s) => s.certificates);
+}
+
 /** A signing key (PEM: PKCS#8, PKCS#1 or SEC1, unencrypted) and its certificate chain (PEM, leaf first). */
 export async function readSigningKeyFiles(keyPath: string, certPath: string): Promise<{ privateKey: KeyObject; chain: Buffer[] }> {
   const read = async (path: string, what: string): Promise<Buffer> => {

@@ -21,7 +21,7 @@ import { MultipartError, formDataBoundary, parseMultipart } from './multipart.js
 import { RepoService, type RepoLimits } from './repo.js';
 import { ROUTE_ACTIONS, SCOPE_ORDER, cleanPath, decodePath, escapePath, matchRoute, type Operation, type RouteMatch } from './routes.js';
 import { Dashboard } from './ui.js';
-import { SignatureLookups, type RegistryMapping, type SignatureReader } from './signers.js';
+import { SignatureLookups, renderSignatureGauges, type RegistryMapping, type SignatureReader } from './signers.js';
 import { parseUpload } from './upload.js';
 
 export interface ServerLimits {
@@ -122,10 +122,12 @@ export function createServer(opts: ServerOptions): NotaryApp {
     ...(opts.checksumCache?.bytes !== undefined ? { checksumCacheBytes: opts.checksumCache.bytes } : {}),
     ...(opts.checksumCache?.ttlMs !== undefined ? { checksumCacheTtlMs: opts.checksumCache.ttlMs } : {}),
   });
+  // One cache of registry reads for the dashboard and the gauges of /metrics.
+  const signatures = opts.signatures !== undefined && opts.signatures.mappings.length > 0 ? new SignatureLookups({ ...opts.signatures, now }) : undefined;
   const dashboard = opts.ui === true
     ? new Dashboard({
       store: opts.store, repo, expiry, now, horizonDays: opts.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
-      ...(opts.signatures !== undefined && opts.signatures.mappings.length > 0 ? { signatures: new SignatureLookups({ ...opts.signatures, now }) } : {}),
+      ...(signatures !== undefined ? { signatures } : {}),
     })
     : undefined;
   const log = makeLogger(opts.logger);
@@ -273,7 +275,10 @@ export function createServer(opts: ServerOptions): NotaryApp {
     },
     Metrics: async () => {
       const mem = process.memoryUsage();
-      return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render({ rss: mem.rss, heapUsed: mem.heapUsed }) + (await expiry.refresh(), expiry.render()) };
+      await expiry.refresh();
+      // With --ui-registry, the OCI signatures of the mapped repositories' signed images (cached reads, within one budget).
+      const sigs = signatures === undefined ? '' : renderSignatureGauges(await signatures.forRepositories(expiry.repositories().map((gun) => ({ gun, digests: expiry.digestsOf(gun) }))));
+      return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render({ rss: mem.rss, heapUsed: mem.heapUsed }) + expiry.render() + sigs };
     },
     UpdateTUF: async ({ req, body, gun, reqLog }) => {
       let parts;

@@ -4,7 +4,8 @@
 // server does not hold its key). The state follows the store's changefeed, so instances sharing
 // one database report the same repositories, and a scrape reads only what changed.
 import type { MetadataStore, ServerKeyStore } from '../storage/index.js';
-import { certificateChain, certificateValidity, parseMetadata, parseRoot } from '../tuf/index.js';
+import { escapeLabel } from './metrics.js';
+import { certificateChain, certificateValidity, hashHex, parseMetadata, parseRoot, type Targets } from '../tuf/index.js';
 
 /** Days ahead that the server warns of expiries only a key holder can fix (vouch.expiry_warning_days). */
 export const DEFAULT_EXPIRY_WARNING_DAYS = 30;
@@ -29,13 +30,14 @@ export interface ExpiryMonitorOptions {
 }
 
 const PAGE = 1000;
+/** Image digests kept per repository, for the gauges of their OCI signatures (as `vouch status` reads at most 50 images). */
+export const MAX_DIGESTS_PER_REPOSITORY = 50;
 
-function escapeLabel(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
 
 export class ExpiryMonitor {
   private readonly byGun = new Map<string, ExpiryEntry[]>();
+  /** the distinct image digests (`sha256:…`) the targets roles sign, per repository */
+  private readonly digestsByGun = new Map<string, string[]>();
   private lastChange = 0;
   private lastRefresh = -Infinity;
   private refreshing: Promise<void> | undefined;
@@ -58,16 +60,19 @@ export class ExpiryMonitor {
       if (page.length < PAGE) break;
     }
     for (const gun of changed) {
-      const entries = await this.read(gun);
-      if (entries.length === 0) this.byGun.delete(gun);
-      else this.byGun.set(gun, entries);
+      const { entries, digests } = await this.read(gun);
+      if (entries.length === 0) { this.byGun.delete(gun); this.digestsByGun.delete(gun); } else { this.byGun.set(gun, entries); this.digestsByGun.set(gun, digests); }
     }
   }
 
-  /** The current expiries of one repository; a file that does not parse is left out (the store holds only validated metadata). */
-  private async read(gun: string): Promise<ExpiryEntry[]> {
+  /**
+   * The current expiries of one repository, and the image digests its targets roles sign; a file
+   * that does not parse is left out (the store holds only validated metadata).
+   */
+  private async read(gun: string): Promise<{ entries: ExpiryEntry[]; digests: string[] }> {
     const files = await this.opts.store.listCurrent(gun);
     const out: ExpiryEntry[] = [];
+    const digests = new Set<string>();
     const rootFile = files.find((f) => f.role === 'root');
     let serverHoldsSnapshot = false;
     if (rootFile !== undefined) {
@@ -89,9 +94,20 @@ export class ExpiryMonitor {
         const md = parseMetadata(f.data, f.role);
         const renewedBy = f.role === 'timestamp' || (f.role === 'snapshot' && serverHoldsSnapshot) ? 'server' : 'owner';
         out.push({ gun, what: f.role, expires: md.signed.expires, renewedBy });
+        if (f.role === 'targets' || f.role.startsWith('targets/')) {
+          for (const meta of (md.signed as Targets).targets.values()) {
+            const hex = hashHex(meta, 'sha256');
+            if (hex !== undefined && digests.size < MAX_DIGESTS_PER_REPOSITORY) digests.add(`sha256:${hex}`);
+          }
+        }
       } catch { /* as above */ }
     }
-    return out;
+    return { entries: out, digests: [...digests] };
+  }
+
+  /** The image digests one repository's targets roles sign (as of the last refresh; at most MAX_DIGESTS_PER_REPOSITORY). */
+  digestsOf(gun: string): string[] {
+    return [...(this.digestsByGun.get(gun) ?? [])];
   }
 
   /** The repositories the server holds metadata for (as of the last refresh), sorted. */

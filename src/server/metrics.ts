@@ -9,11 +9,13 @@ interface Histogram {
   count: number;
 }
 
-function escapeLabel(v: string): string {
+/** A Prometheus label value, escaped (exposition format 0.0.4). */
+export function escapeLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-function labels(l: Record<string, string>): string {
+/** `{k="v",…}`, or nothing for no labels. */
+export function labels(l: Record<string, string>): string {
   const parts = Object.entries(l).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
   return parts.length === 0 ? '' : `{${parts.join(',')}}`;
 }

@@ -6,6 +6,7 @@
 // and in flight, and a page waits for them only so long: a slow or dead registry makes the page
 // say "not read yet", never hang (docs/decisions/dashboard.md).
 import { VouchError } from '../core/index.js';
+import { labels } from './metrics.js';
 
 /** One signature as the dashboard shows it (a subset of the client's SignatureStatus; times ISO 8601). */
 export interface ShownSignature {
@@ -17,10 +18,15 @@ export interface ShownSignature {
   problem?: string;
   /** the signature's own expiry */
   expires?: string;
-  /** when it stops verifying: the earliest of its own expiry and its certificates' */
+  /** when it stops verifying: the earliest of its own expiry and its certificates' (only its own expiry when its timestamp holds) */
   validUntil?: string;
+  /** its RFC 3161 timestamp: `problem` when it does not hold */
+  timestamp?: { time?: string; authority?: string; problem?: string };
   certificates: { position: string; subject: string; notAfter: string; thumbprint?: string }[];
 }
+
+/** Its timestamp holds: its certificates' expiry no longer ends it (for verifiers with a tsa trust store). */
+export const isTimestamped = (sig: ShownSignature): boolean => sig.timestamp !== undefined && sig.timestamp.problem === undefined;
 
 /** What a reader found for one image. */
 export interface ImageSignaturesRead {
@@ -101,10 +107,19 @@ export class SignatureLookups {
 
   /** The signatures of each digest (`sha256:…`) of `gun`'s images, as far as they could be read within the page's budget. */
   async forDigests(gun: string, digests: readonly string[]): Promise<Map<string, LookupResult> | undefined> {
-    const image = this.imageOf(gun);
-    if (image === undefined) return undefined;
-    const unique = [...new Set(digests)];
-    const reads = unique.map((d) => this.read(image, d));
+    return (await this.forRepositories([{ gun, digests }])).get(gun);
+  }
+
+  /**
+   * The same for several repositories at once (the metrics scrape), within one budget; repositories
+   * the operator did not map are left out.
+   */
+  async forRepositories(wanted: readonly { gun: string; digests: readonly string[] }[]): Promise<Map<string, Map<string, LookupResult>>> {
+    const mapped = wanted.flatMap(({ gun, digests }) => {
+      const image = this.imageOf(gun);
+      return image === undefined ? [] : [{ gun, image, digests: [...new Set(digests)] }];
+    });
+    const reads = mapped.flatMap(({ image, digests }) => digests.map((d) => this.read(image, d)));
     let timer: NodeJS.Timeout | undefined;
     const budget = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.opts.pageBudgetMs ?? 3000); });
     try {
@@ -112,10 +127,14 @@ export class SignatureLookups {
     } finally {
       clearTimeout(timer);
     }
-    const out = new Map<string, LookupResult>();
-    for (const d of unique) {
-      const hit = this.fresh(`${image}@${d}`);
-      out.set(d, hit ?? { pending: this.inFlight.has(`${image}@${d}`) ? 'still being read from the registry; reload the page' : 'not read: too many registry reads are waiting' });
+    const out = new Map<string, Map<string, LookupResult>>();
+    for (const { gun, image, digests } of mapped) {
+      const found = new Map<string, LookupResult>();
+      for (const d of digests) {
+        const hit = this.fresh(`${image}@${d}`);
+        found.set(d, hit ?? { pending: this.inFlight.has(`${image}@${d}`) ? 'still being read from the registry; reload the page' : 'not read: too many registry reads are waiting' });
+      }
+      out.set(gun, found);
     }
     return out;
   }
@@ -165,4 +184,53 @@ export class SignatureLookups {
     this.running--;
     this.queue.shift()?.();
   }
+}
+
+
+const seconds = (iso: string): number => Math.floor(new Date(iso).getTime() / 1000);
+
+/**
+ * Prometheus gauges (unix seconds) of the OCI signatures the server has read, per repository:
+ * when each signature stops verifying (timestamp-aware: a signature whose RFC 3161 timestamp
+ * holds ends only with its own expiry, and has no gauge when it has none), when each certificate
+ * of their chains expires (once per repository and thumbprint; `timestamped="true"` when every
+ * signature carrying it is timestamped, so its expiry ends none of them), and the images whose
+ * signatures could not be read.
+ */
+export function renderSignatureGauges(read: ReadonlyMap<string, ReadonlyMap<string, LookupResult>>): string {
+  const valid: string[] = [];
+  const certs: string[] = [];
+  const failed: string[] = [];
+  for (const [gun, images] of [...read].sort(([a], [b]) => a.localeCompare(b))) {
+    const perCert = new Map<string, { l: Record<string, string>; notAfter: string; timestamped: boolean }>();
+    for (const [image, found] of images) {
+      if ('pending' in found) continue;
+      if (found.error !== undefined) { failed.push(`vouch_server_signature_read_failed${labels({ gun, image, code: found.error.code })} 1`); continue; }
+      for (const sig of found.signatures) {
+        if (!sig.verifies) {
+          valid.push(`vouch_server_signature_valid_until_timestamp_seconds${labels({ gun, image, kind: sig.kind, signature: sig.digest })} 0`);
+          continue;
+        }
+        if (sig.validUntil !== undefined) valid.push(`vouch_server_signature_valid_until_timestamp_seconds${labels({ gun, image, kind: sig.kind, signature: sig.digest })} ${seconds(sig.validUntil)}`);
+        for (const c of sig.certificates) {
+          const key = c.thumbprint ?? `${c.subject}\n${c.notAfter}`;
+          const seen = perCert.get(key);
+          if (seen !== undefined) { seen.timestamped &&= isTimestamped(sig); continue; }
+          perCert.set(key, { l: { gun, kind: sig.kind, position: c.position, subject: c.subject, thumbprint: c.thumbprint ?? '' }, notAfter: c.notAfter, timestamped: isTimestamped(sig) });
+        }
+      }
+    }
+    for (const c of perCert.values()) certs.push(`vouch_server_signature_certificate_expiry_timestamp_seconds${labels({ ...c.l, timestamped: String(c.timestamped) })} ${seconds(c.notAfter)}`);
+  }
+  return [
+    '# HELP vouch_server_signature_valid_until_timestamp_seconds When an OCI signature of a repository\'s image stops verifying (unix seconds; 0: it does not verify); a signature whose RFC 3161 timestamp holds ends only with its own expiry.',
+    '# TYPE vouch_server_signature_valid_until_timestamp_seconds gauge',
+    ...valid,
+    '# HELP vouch_server_signature_certificate_expiry_timestamp_seconds When a certificate of an OCI signature\'s chain expires (unix seconds); timestamped="true": every signature carrying it is timestamped, so its expiry ends none of them.',
+    '# TYPE vouch_server_signature_certificate_expiry_timestamp_seconds gauge',
+    ...certs,
+    '# HELP vouch_server_signature_read_failed An image whose OCI signatures could not be read from its registry (1).',
+    '# TYPE vouch_server_signature_read_failed gauge',
+    ...failed,
+  ].join('\n') + '\n';
 }

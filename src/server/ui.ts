@@ -13,7 +13,7 @@ import {
 import type { ChangeRecord, MetadataStore } from '../storage/index.js';
 import type { ExpiryEntry, ExpiryMonitor } from './expiry.js';
 import type { RepoService } from './repo.js';
-import type { LookupResult, SignatureLookups } from './signers.js';
+import { isTimestamped, type LookupResult, type SignatureLookups } from './signers.js';
 import { UI_PATH, escapePath } from './routes.js';
 
 /** Page sizes and caps: a repository with 100 000 tags still renders one bounded page. */
@@ -178,7 +178,8 @@ function signatureExpiries(gun: string, shown: readonly TagRow[], sigs: Readonly
         seen.add(sig.digest);
         out.push({ gun, what: `${kindName(sig.kind)} signature of ${r.tag}`, expires: new Date(sig.expires), renewedBy: 'owner' });
       }
-      for (const c of sig.certificates) {
+      // a timestamped signature outlives its certificates: they end none of it
+      for (const c of isTimestamped(sig) ? [] : sig.certificates) {
         const key = c.thumbprint ?? `${c.subject}\n${c.notAfter}`;
         if (seen.has(key)) continue;
         seen.add(key);
@@ -368,10 +369,16 @@ ${pager(href, n, rows.length, UI_LIMITS.tagsPerPage, 'Tag')}`;
         } else {
           rows.push(line('the signature', undefined, 'ok', html`<span class="ok">ok</span> (no expiry set)`));
         }
+        const timestamped = isTimestamped(sig);
+        if (sig.timestamp !== undefined) {
+          rows.push(line('its RFC 3161 timestamp', undefined, 'ok', timestamped
+            ? html`<span class="ok">ok</span>: ${sig.timestamp.time ?? ''} by <span class="mono">${sig.timestamp.authority ?? 'its TSA'}</span>; the signature verifies after its certificates expire where the trust policy has a tsa trust store`
+            : html`does not count: ${sig.timestamp.problem ?? ''}`));
+        }
         for (const c of sig.certificates) {
           const d = new Date(c.notAfter);
-          const u = urgency(d, now, this.horizonMs);
-          rows.push(line(html`${c.position} certificate <span class="mono">${c.subject}</span>`, d, u, stateCell(u, 'owner')));
+          const u = timestamped ? 'ok' : urgency(d, now, this.horizonMs);
+          rows.push(line(html`${c.position} certificate <span class="mono">${c.subject}</span>`, d, u, timestamped ? html`<span class="ok">covered by the timestamp</span>` : stateCell(u, 'owner')));
         }
       }
       if (found.more) rows.push(html`<tr>${tag}<td colspan="5">More signatures are attached than were read.</td></tr>`);

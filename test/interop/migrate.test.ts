@@ -2,6 +2,9 @@
 // notary-server with two signers, vouch migrates the DCT signatures to cosign signatures in
 // docker-registry, and the real cosign (v2 and v3) verifies them with each signer's new key and
 // provenance; a second run migrates nothing; a signer without a key is reported, not migrated.
+// Then to Notation signatures, which the real notation v1.3.2 verifies with the provenance as
+// user metadata: in docker-registry (no referrers API: the sha256-<hex> tag fallback) from the
+// notary-server's trust data, and in `vouch registry` (referrers API) from `vouch server`'s.
 // A missing peer is a failure, never a skip.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +13,10 @@ import { join } from 'node:path';
 import { goPeerBinary } from '../support/gopeers.js';
 import { signWithDockerAndNotary, requireDocker28 } from '../support/dct.js';
 import { run, startPeers, type ImageInfo, type Peers } from '../support/peers.js';
-import { removeTempDirs, vouchUser } from '../unit/client/helpers.js';
+import { removeTempDirs, startSignedStack, tempDir, vouchUser } from '../unit/client/helpers.js';
+import { globalPolicy, issueSigningLeaf, makeNotationHome, makeRootCa, runNotation, type SigningIdentity } from '../support/notation.js';
+import type { RunningRegistry } from '../../src/registry/index.js';
+import type { RunningServer } from '../../src/server/index.js';
 
 const COSIGN_PASSWORD = 'migrate-interop';
 
@@ -18,6 +24,11 @@ let peers: Peers;
 let img1: ImageInfo;
 let img2: ImageInfo;
 const cosigns: Record<string, string> = {};
+let server: RunningServer | undefined;
+let registry: RunningRegistry | undefined;
+/** notation's home (trust store `migrated`, strict global policy, bob's key in signingkeys.json) and the signers' identities */
+let notationEnv: Record<string, string>;
+const ids: Record<string, SigningIdentity> = {};
 
 before(async () => {
   requireDocker28();
@@ -25,9 +36,17 @@ before(async () => {
   peers = await startPeers({ registry: true, notary: true, docker: true });
   img1 = await peers.makeImage('migrate/app', '1.0');
   img2 = await peers.makeImage('migrate/app', '2.0', 'second');
+  const pki = await tempDir('vouch-migrate-pki-');
+  await makeRootCa(pki, 'root', '/C=US/O=Vouch Test/CN=Migration Root');
+  for (const who of ['bob', 'carol', 'alice']) ids[who] = await issueSigningLeaf(pki, 'root', who, 'ec-256', `/C=US/O=Vouch Test/CN=${who}`);
+  notationEnv = await makeNotationHome(await tempDir('vouch-migrate-notation-'), {
+    trustStores: { migrated: [join(pki, 'root.crt')] }, policy: globalPolicy('strict', ['ca:migrated'], ['*']), signingKeys: { bob: ids.bob as SigningIdentity },
+  });
 });
 
 after(async () => {
+  await registry?.close();
+  await server?.close();
   await peers?.stop();
   await removeTempDirs();
 });
@@ -65,4 +84,65 @@ test('DCT signatures from docker and notary move to cosign signatures that the r
   assert.match(again.stdout, /0 migrated, 1 already signed, 1 unmapped, 0 refused, 0 unsigned/);
   const check2 = await owner.run(['migrate', '--map', map, '--check', gun]);
   assert.equal(check2.code, 1, 'carol is still unmapped: --check fails');
+});
+
+/** The real `notation verify` of `image` with the provenance of `role` in `gun` as required user metadata. */
+const notationVerify = (gun: string, digest: string, role: string): ReturnType<typeof runNotation> =>
+  runNotation(notationEnv, ['verify', '--insecure-registry', '-m', `dev.vouch.dct.role=${role}`, '-m', `dev.vouch.dct.gun=${gun}`, '-m', 'dev.vouch.migrated-from=dct', `${gun}@${digest}`]);
+
+interface Planned { items: Array<{ tag: string; role: string; to: string; action: string; signature?: string }>; summary: Record<string, number> }
+
+test('the same DCT signatures move to Notation signatures in docker-registry that the real notation verifies, with their provenance; once', async () => {
+  const gun = peers.gun('migrate/app');
+  const owner = await vouchUser(peers.notaryUrl as string, { ca: peers.ca, env: { COSIGN_PASSWORD, SSL_CERT_FILE: peers.ca, XDG_CONFIG_HOME: notationEnv.XDG_CONFIG_HOME as string } });
+  await owner.ok(['cosign', 'generate-key-pair', '--output-key-prefix', join(owner.dir, 'bob-cosign')]);
+  const map = join(owner.dir, 'map.yaml');
+  const carol = ids.carol as SigningIdentity;
+  await writeFile(map, `signers:\n  bob: { cosign: bob-cosign.key, notation: bob }\n  carol: { notation: { key: ${carol.key}, cert: ${carol.chain} } }\n`);
+
+  const first = await owner.run(['migrate', '--map', map, '--to', 'notation,cosign', '--json', gun]);
+  assert.equal(first.code, 0, first.stderr);
+  const [plan] = JSON.parse(first.stdout) as Planned[];
+  assert.deepEqual(plan?.summary, { migrated: 3, present: 0, unmapped: 1, refused: 0, unsigned: 0 }, first.stdout);
+  assert.deepEqual(plan?.items.map((i) => `${i.tag} ${i.role} ${i.to} ${i.action}`).sort(),
+    ['1.0 targets/bob cosign sign', '1.0 targets/bob notation sign', '2.0 targets/carol cosign unmapped', '2.0 targets/carol notation sign']);
+
+  for (const [img, role, who] of [[img1, 'targets/bob', 'bob'], [img2, 'targets/carol', 'carol']] as const) {
+    const ok = await notationVerify(gun, img.digest, role);
+    assert.equal(ok.code, 0, `notation verify ${who}: ${ok.stdout}${ok.stderr}`);
+    assert.match(ok.stdout, /Successfully verified signature for/);
+    assert.match(ok.stdout, new RegExp(`dev\\.vouch\\.dct\\.role +${role}`));
+  }
+  const other = await notationVerify(gun, img1.digest, 'targets/carol');
+  assert.equal(other.code, 1, 'bob\'s signature does not claim carol\'s role');
+
+  const again = await owner.run(['migrate', '--map', map, '--to', 'notation', '--json', gun]);
+  assert.equal(again.code, 0, again.stderr);
+  const [second] = JSON.parse(again.stdout) as Planned[];
+  assert.deepEqual(second?.summary, { migrated: 0, present: 2, unmapped: 0, refused: 0, unsigned: 0 }, again.stdout);
+  assert.deepEqual(second?.items.map((i) => i.signature).sort(), plan?.items.filter((i) => i.to === 'notation').map((i) => i.signature).sort());
+});
+
+test('DCT signatures in vouch server move to Notation signatures in vouch registry (referrers API) that the real notation verifies', async () => {
+  const dir = await tempDir('vouch-migrate-stack-');
+  const stack = await startSignedStack(dir, ['1.0'], 'migrate to notation\n');
+  ({ server, registry } = stack);
+  const alice = ids.alice as SigningIdentity;
+  const map = join(dir, 'map.yaml');
+  await writeFile(map, `signers:\n  alice: { notation: { key: ${alice.key}, cert: ${alice.chain} } }\n`);
+  const env = { XDG_CONFIG_HOME: notationEnv.XDG_CONFIG_HOME as string };
+  const dry = await stack.owner.run(['migrate', '--map', map, '--to', 'notation', '--dry-run', stack.repo], env);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /1\.0 +sha256:[0-9a-f]{12}…  targets\/alice +notation would sign/);
+  const run1 = await stack.owner.run(['migrate', '--map', map, '--to', 'notation', '--json', stack.repo], env);
+  assert.equal(run1.code, 0, run1.stderr);
+  const [plan] = JSON.parse(run1.stdout) as Array<Planned & { items: Array<{ digest: string }> }>;
+  const digest = plan?.items[0]?.digest as string;
+  const ok = await notationVerify(stack.repo, digest, 'targets/alice');
+  assert.equal(ok.code, 0, `${ok.stdout}${ok.stderr}`);
+  const referrers = await fetch(`http://${registry.host}/v2/team/app/referrers/${digest}`);
+  const index = await referrers.json() as { manifests: Array<{ artifactType?: string; digest: string }> };
+  assert.deepEqual(index.manifests.filter((m) => m.artifactType === 'application/vnd.cncf.notary.signature').map((m) => m.digest), [plan?.items[0]?.signature]);
+  const again = await stack.owner.run(['migrate', '--map', map, '--to', 'notation', stack.repo], env);
+  assert.match(again.stdout, /0 migrated, 1 already signed, 1 unmapped, 0 refused, 0 unsigned/, "alice signed into targets/alice and targets/releases; only alice is mapped");
 });

@@ -19,6 +19,7 @@ import { removeTempDirs, startLocalStack, tempDir, vouchUser, type VouchUser } f
 import { buildImageLayout } from '../support/image.js';
 import { globalPolicy, issueSigningLeaf, makeNotationHome, makeRootCa, notationBinary, runNotation, type SigningIdentity } from '../support/notation.js';
 import { startPeers, type Peers } from '../support/peers.js';
+import { startTsa } from '../support/tsa.js';
 
 let peers: Peers | undefined;
 let server: RunningServer | undefined;
@@ -53,6 +54,21 @@ after(async () => {
   await removeTempDirs();
 });
 
+/** Pushes one small image per tag to `repo` in the plain-HTTP registry `host`; their digests by tag. */
+async function pushTags(host: string, repo: string, tags: readonly string[], label: string): Promise<Record<string, string>> {
+  const digests: Record<string, string> = {};
+  const client = new RegistryClient({ registry: host, scheme: 'http' });
+  try {
+    for (const tag of tags) {
+      const img = await buildImageLayout(await tempDir('vouch-snimg-'), repo, tag, `${label} ${tag}`);
+      const layout = await OciLayout.open(img.layout);
+      await pushImage(client, repo, layout, layout.resolve(tag), { tag });
+      digests[tag] = img.digest;
+    }
+  } finally { await client.close(); }
+  return digests;
+}
+
 const places: [string, () => string][] = [
   ['docker-registry (tag fallback)', () => peers?.registryHost as string],
   ['vouch registry (referrers API)', () => registry?.host as string],
@@ -63,16 +79,7 @@ for (const [placeName, host] of places) {
     test('the chain notation signed with, the signature expiry, what breaks first, exit 1 at 30d and 0 at 1d', async () => {
       const repo = 'status/app';
       const gun = `${host()}/${repo}`;
-      const digests: Record<string, string> = {};
-      const client = new RegistryClient({ registry: host(), scheme: 'http' });
-      try {
-        for (const tag of ['1.0', '2.0']) {
-          const img = await buildImageLayout(await tempDir('vouch-snimg-'), repo, tag, `status interop ${tag}`);
-          const layout = await OciLayout.open(img.layout);
-          await pushImage(client, repo, layout, layout.resolve(tag), { tag });
-          digests[tag] = img.digest;
-        }
-      } finally { await client.close(); }
+      const digests = await pushTags(host(), repo, ['1.0', '2.0'], 'status interop');
       // DCT for both tags (vouch server), Notation for both: 2.0 with a 48-hour signature expiry
       for (const tag of ['1.0', '2.0']) await owner.ok(['trust', 'sign', `${gun}:${tag}`]);
       const n1 = await runNotation(notationEnv, ['sign', '--key', 'rsa', '--insecure-registry', `${gun}@${digests['1.0']}`]);
@@ -118,3 +125,42 @@ for (const [placeName, host] of places) {
     });
   });
 }
+
+test('a signature the real notation timestamped (RFC 3161): status ends it with its own expiry, not its certificates\'; the same signer without a timestamp is expiring', async () => {
+  const tsa = await startTsa(await tempDir('vouch-sntsa-'));
+  try {
+    const repo = 'status/stamped';
+    const host = peers?.registryHost as string;
+    const gun = `${host}/${repo}`;
+    const digests = await pushTags(host, repo, ['stamped', 'plain'], 'status tsa');
+    const stamped = await runNotation(notationEnv, ['sign', '--key', 'rsa', '--insecure-registry', '--timestamp-url', tsa.url, '--timestamp-root-cert', tsa.rootCert, `${gun}@${digests.stamped}`]);
+    assert.equal(stamped.code, 0, show(stamped));
+    const plain = await runNotation(notationEnv, ['sign', '--key', 'rsa', '--insecure-registry', `${gun}@${digests.plain}`]);
+    assert.equal(plain.code, 0, show(plain));
+
+    // status trusts the TSA as notation would: through a tsa trust store of notation's configuration
+    const withTsa = await makeNotationHome(await tempDir('vouch-sntsahome-'), { trustStores: {}, tsaStores: { ts: [tsa.rootCert] }, policy: globalPolicy('strict', ['ca:test', 'tsa:ts'], ['*']) });
+    const trusting = { XDG_CONFIG_HOME: withTsa.XDG_CONFIG_HOME as string };
+    // the leaf (10 days) and the root (30 days) both fall within a 60-day horizon
+    const r = await owner.run(['status', `${gun}@${digests.stamped}`, '--json', '--warn', '60d'], trusting);
+    assert.equal(r.code, 0, show(r));
+    const sig = (JSON.parse(r.stdout) as RepoStatus[])[0]?.images[0]?.signatures[0];
+    assert.equal(sig?.verifies, true, sig?.problem);
+    assert.match(sig?.timestamp?.authority ?? '', /CN=tsa TSA/);
+    assert.equal(sig?.timestamp?.problem, undefined);
+    assert.equal(sig?.validUntil, undefined, 'no expiry of its own: the timestamp carries it past its certificates');
+    assert.equal(sig?.untimestampedUntil, await notAfter(signer.leaf));
+    const text = await owner.run(['status', `${gun}@${digests.stamped}`, '--warn', '60d'], trusting);
+    assert.match(text.stdout, /timestamp +\S+ +by .*CN=tsa TSA: verifies after its certificates expire where the trust policy has a tsa trust store/);
+    // without a tsa trust store that trusts it, the same timestamp counts for nothing
+    const untrusting = await owner.run(['status', `${gun}@${digests.stamped}`, '--warn', '60d'], { XDG_CONFIG_HOME: notationEnv.XDG_CONFIG_HOME as string });
+    assert.equal(untrusting.code, 1, show(untrusting));
+    assert.match(untrusting.stdout, /timestamp +does not count: no tsa trust store is configured/);
+
+    const bare = await owner.run(['status', `${gun}@${digests.plain}`, '--json', '--warn', '60d']);
+    assert.equal(bare.code, 1, show(bare));
+    assert.equal((JSON.parse(bare.stdout) as RepoStatus[])[0]?.images[0]?.signatures[0]?.validUntil, await notAfter(signer.leaf));
+  } finally {
+    await tsa.close();
+  }
+});

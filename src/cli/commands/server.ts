@@ -102,10 +102,12 @@ export async function serverCommand(ctx: Context, opts: ServerCommandOptions): P
 async function signatureReading(ctx: Context, config: ServerConfig): Promise<{ options: RunOptions; close: () => Promise<void> }> {
   if (!config.ui || config.uiRegistries.length === 0) return { options: {}, close: async () => {} };
   // loaded only here: a server without the dashboard's signatures does not load the client
-  const [{ imageSignatureStatus }, { Session }] = await Promise.all([import('../../client/status.js'), import('../../client/session.js')]);
+  const [{ imageSignatureStatus }, { Session }, { notationConfigDir, readTsaTrustRoots }] = await Promise.all([import('../../client/status.js'), import('../../client/session.js'), import('../../keys/notation.js')]);
   const session = new Session({ env: ctx.env, trustDir: ctx.trustDir, now: ctx.now });
+  // the TSAs the server user's notation trusts: a timestamp from another counts for nothing
+  const tsaRoots = await readTsaTrustRoots(notationConfigDir(ctx.env));
   return {
-    options: { signatureReader: (image, digest) => imageSignatureStatus(session, image, digest) },
+    options: { signatureReader: (image, digest) => imageSignatureStatus(session, image, digest, tsaRoots) },
     close: () => session.close(),
   };
 }

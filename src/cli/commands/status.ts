@@ -5,6 +5,7 @@ import { VouchError } from '../../core/index.js';
 import { parseTrustReference } from '../../client/session.js';
 import { parseReference } from '../../oci/reference.js';
 import { repositoryStatus, type RepoStatus } from '../../client/status.js';
+import { notationConfigDir, readTsaTrustRoots } from '../../keys/notation.js';
 import type { Context } from '../context.js';
 import { ExitStatus } from '../output.js';
 import { renderStatus } from '../render/status.js';
@@ -46,9 +47,11 @@ export async function statusCommand(ctx: Context, repos: string[], opts: StatusC
     return ref;
   });
   const statuses: RepoStatus[] = [];
+  // A timestamp extends a Notation signature only for a TSA this user's notation trusts (its tsa trust stores).
+  const tsaRoots = opts.signatures === false ? [] : await readTsaTrustRoots(notationConfigDir(ctx.env));
   await withSession(ctx, opts, async (s) => {
     if (opts.all === true) for (const gun of await s.listServerRepositories()) refs.push(parseTrustReference(gun, { tag: 'optional' }));
-    for (const ref of refs) statuses.push(await repositoryStatus(s, ref, horizonMs, { signatures: opts.signatures !== false }));
+    for (const ref of refs) statuses.push(await repositoryStatus(s, ref, horizonMs, { signatures: opts.signatures !== false, tsaRoots }));
   });
   ctx.io.out(opts.json ? `${JSON.stringify(statuses, null, 2)}\n` : renderStatus(statuses, ctx.now(), horizonMs));
   const code = exitCodeFor(statuses);

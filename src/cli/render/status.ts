@@ -47,6 +47,12 @@ function signatures(st: RepoStatus, now: Date): string {
       if (sig.signer !== undefined) table += `      signer: ${sig.signer}\n`;
       let rows = '';
       if (sig.verifies) rows += `      expires\t${sig.expires === undefined ? 'never (no expiry set)' : `${sig.expires} (${relative(sig.expires, now)})`}\n`;
+      const ts = sig.timestamp;
+      if (ts !== undefined && ts.problem === undefined) {
+        rows += `      timestamp\t${ts.time ?? ''}\tby ${ts.authority ?? 'its TSA'}: verifies after its certificates expire where the trust policy has a tsa trust store trusting this TSA${sig.untimestampedUntil !== undefined ? `; without one, until ${sig.untimestampedUntil} (${relative(sig.untimestampedUntil, now)})` : ''}\n`;
+      } else if (ts !== undefined) {
+        rows += `      timestamp\tdoes not count: ${ts.problem ?? ''}\n`;
+      }
       for (const c of sig.certificates) rows += `      ${c.position}\t${c.notAfter} (${relative(c.notAfter, now)})\t${c.subject}\n`;
       table += rows === '' ? '' : tabwrite(rows, 4, 2);
       out += table;

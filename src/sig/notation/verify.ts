@@ -18,7 +18,7 @@ import {
 import { CHECKS, type CheckAction, type CheckName, type ResolvedPolicy, type TrustStoreType } from './policy.js';
 import type { OcspQuery } from './ocsp.js';
 import { checkChainRevocation, type ChainRevocationResult, type CrlFetcher, type RevocationSources } from './revocation.js';
-import { verifyTimestampToken } from './timestamp.js';
+import { readTimestampToken, verifyTimestampToken, type VerifiedTimestamp } from './timestamp.js';
 
 export type CheckStatus = 'passed' | 'failed' | 'inconclusive' | 'skipped';
 /**
@@ -181,8 +181,66 @@ export interface SignatureFacts {
   signingTime?: Date;
   /** io.cncf.notary.expiry */
   expiry?: Date;
+  /** the user metadata it signs (the target descriptor's annotations: `notation sign -m`) */
+  userMetadata?: Record<string, string>;
+  /** its RFC 3161 timestamp countersignature, when the envelope carries one */
+  timestamp?: TimestampFacts;
   /** why it does not verify structurally; absent when it does */
   problem?: string;
+}
+
+/**
+ * A signature's RFC 3161 timestamp. It holds when it verifies as notation-go's
+ * verifyAuthenticTimestamp verifies it against `tsaRoots` (the certificates of the `tsa` trust
+ * stores the reader trusts): over this signature's value, signed by a TSA that chains to one of
+ * them with the timestamping EKU, its time within every signing certificate's validity. Then the
+ * signature keeps verifying after its certificates expire for a verifier with that tsa trust
+ * store: notation-go checks the TSA's chain at the timestamp's time (tspclient-go
+ * SignedToken.Verify), not now. Anyone who can push a signature manifest can rewrite the
+ * envelope's unsigned timestamp, so a token from a TSA no trust store names counts for nothing.
+ */
+export interface TimestampFacts {
+  /** the TSA's time, as the token says */
+  time?: Date;
+  /** the TSA signing certificate's subject (when it holds) */
+  authority?: string;
+  /** the certificates the token carries */
+  certificates: ChainCertificate[];
+  /** why the timestamp does not hold (then the signature ends with its certificates, as without one) */
+  problem?: string;
+}
+
+const chainCertificate = (c: Certificate): ChainCertificate => ({ subject: c.subject, issuer: c.issuer, notBefore: c.notBefore, notAfter: c.notAfter, thumbprint: thumbprint(c) });
+
+/** Why a verified timestamp does not fall within every signing certificate's validity (notation-go verifyTimestamp), or undefined. */
+function timestampOutsideChain(ts: VerifiedTimestamp, chain: readonly Certificate[]): string | undefined {
+  const low = new Date(ts.time.getTime() - ts.accuracyMs);
+  const high = new Date(ts.time.getTime() + ts.accuracyMs);
+  const range = `[${iso(low)}, ${iso(high)}]`;
+  for (const c of chain) {
+    if (low < c.notBefore) return `timestamp ${range} can be before certificate "${c.subject}" validity period, it will be valid from "${iso(c.notBefore)}"`;
+    if (high > c.notAfter) return `timestamp ${range} can be after certificate "${c.subject}" validity period, it was expired at "${iso(c.notAfter)}"`;
+  }
+  return undefined;
+}
+
+/** The timestamp of a signature, checked against the trusted TSA roots. */
+async function inspectTimestamp(token: Uint8Array, signature: Uint8Array, chain: readonly Certificate[], tsaRoots: readonly Uint8Array[]): Promise<TimestampFacts> {
+  let certificates: ChainCertificate[] = [];
+  let time: Date | undefined;
+  try {
+    const read = readTimestampToken(token, signature);
+    time = read.time;
+    certificates = (read.certificates.length > 0 ? await parseCertificates(read.certificates, 'the timestamp token\'s certificates') : []).map(chainCertificate);
+    if (tsaRoots.length === 0) return { time, certificates, problem: 'no tsa trust store is configured to verify it against' };
+    const ts = await verifyTimestampToken(token, signature, await parseCertificates(tsaRoots, 'the tsa trust stores'));
+    validateTimestampingChain(ts.tsaChain);
+    const outside = timestampOutsideChain(ts, chain);
+    return { time: ts.time, authority: (ts.tsaChain[0] as Certificate).subject, certificates, ...(outside !== undefined ? { problem: outside } : {}) };
+  } catch (err) {
+    if (!isVouchError(err)) throw err;
+    return { ...(time ? { time } : {}), certificates, problem: err.message };
+  }
 }
 
 /**
@@ -191,7 +249,7 @@ export interface SignatureFacts {
  * Notary's) and that it signs `subject`. Whose signature to trust is `vouch notation verify`'s
  * question; this says what the signature is and when it stops verifying.
  */
-export async function inspectNotationSignature(opts: { subject: TargetArtifact; envelope: Uint8Array; envelopeMediaType: string }): Promise<SignatureFacts> {
+export async function inspectNotationSignature(opts: { subject: TargetArtifact; envelope: Uint8Array; envelopeMediaType: string; /** DER roots of the trusted TSAs (`tsa` trust stores) */ tsaRoots?: readonly Uint8Array[] }): Promise<SignatureFacts> {
   let env: NotationEnvelope;
   try {
     env = await verifyEnvelope(opts.envelopeMediaType, opts.envelope);
@@ -201,10 +259,12 @@ export async function inspectNotationSignature(opts: { subject: TargetArtifact; 
   }
   const facts: SignatureFacts = {
     signer: (env.chain[0] as Certificate).subject,
-    chain: env.chain.map((c) => ({ subject: c.subject, issuer: c.issuer, notBefore: c.notBefore, notAfter: c.notAfter, thumbprint: thumbprint(c) })),
+    chain: env.chain.map(chainCertificate),
     signingScheme: env.header.signingScheme,
     signingTime: env.header.signingTime,
     ...(env.header.expiry ? { expiry: env.header.expiry } : {}),
+    ...(env.target.annotations ? { userMetadata: { ...env.target.annotations } } : {}),
+    ...(env.timestampToken && env.timestampToken.byteLength > 0 ? { timestamp: await inspectTimestamp(env.timestampToken, env.signature, env.chain, opts.tsaRoots ?? []) } : {}),
   };
   const mismatch = descriptorMismatch(env.target, opts.subject);
   if (mismatch !== undefined) facts.problem = `INVALID_SIGNATURE: ${mismatch}`;
@@ -405,13 +465,8 @@ export async function verifyEnvelopeTimestamp(token: Uint8Array | undefined, sig
     if (!isVouchError(err)) throw err;
     return { status: 'failed', message: `failed to validate the timestamping certificate chain with error: ${err.message}` };
   }
-  const low = new Date(ts.time.getTime() - ts.accuracyMs);
-  const high = new Date(ts.time.getTime() + ts.accuracyMs);
-  const range = `[${iso(low)}, ${iso(high)}]`;
-  for (const c of chain) {
-    if (low < c.notBefore) return { status: 'failed', message: `timestamp ${range} can be before certificate "${c.subject}" validity period, it will be valid from "${iso(c.notBefore)}"` };
-    if (high > c.notAfter) return { status: 'failed', message: `timestamp ${range} can be after certificate "${c.subject}" validity period, it was expired at "${iso(c.notAfter)}"` };
-  }
+  const outside = timestampOutsideChain(ts, chain);
+  if (outside !== undefined) return { status: 'failed', message: outside };
   const rr = await checkChainRevocation(ts.tsaChain, revocationSources(opts), opts.now);
   if (rr.status !== 'ok') return { status: 'failed', message: revocationMessage('timestamping', rr) };
   return { status: 'passed' };

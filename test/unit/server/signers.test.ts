@@ -165,3 +165,71 @@ test('vouch server --ui-registry: a malformed mapping, or one without --ui, is a
   assert.equal(noUi.code, 2, noUi.stderr);
   assert.match(noUi.stderr, /--ui-registry says where the dashboard reads signatures; it needs --ui/);
 });
+
+test('/metrics with --ui-registry: each signature of a signed image until it stops verifying (timestamp-aware), each certificate once, unreadable images; unmapped repositories are not read', async () => {
+  const clock = new Clock();
+  const iso = (days: number): string => new Date(clock.t + days * 86_400_000).toISOString();
+  const seconds = (s: string): number => Math.floor(new Date(s).getTime() / 1000);
+  const reads: string[] = [];
+  const leaf = { position: 'leaf', subject: 'CN=ci', notAfter: iso(5), thumbprint: 'a'.repeat(64) };
+  const root = { position: 'root', subject: 'CN=Root', notAfter: iso(3000), thumbprint: 'b'.repeat(64) };
+  const answers: Record<string, ImageSignaturesRead> = {
+    [`sha256:${'01'.repeat(32)}`]: {
+      more: false,
+      signatures: [
+        // no timestamp: its leaf ends it
+        { kind: 'notation', digest: `sha256:${'7'.repeat(64)}`, verifies: true, validUntil: iso(5), certificates: [leaf, root] },
+        // a timestamp that holds: no end of its own, its certificates end none of it
+        { kind: 'notation', digest: `sha256:${'8'.repeat(64)}`, verifies: true, timestamp: { time: iso(-1), authority: 'CN=TSA' }, certificates: [{ ...leaf, thumbprint: 'c'.repeat(64) }, root] },
+        { kind: 'notation', digest: `sha256:${'9'.repeat(64)}`, verifies: false, problem: 'INVALID_SIGNATURE: bad', certificates: [] },
+      ],
+    },
+    [`sha256:${'02'.repeat(32)}`]: { signatures: [], more: false, error: { code: 'NETWORK', message: 'connect ECONNREFUSED' } },
+  };
+  const t = newServer({ ui: true, signatures: { reader: async (image, digest) => { reads.push(`${image}@${digest}`); return answers[digest] ?? READ; }, mappings: [parseRegistryMapping('r.example')] } }, clock);
+  for (const [gun, tags] of [['r.example/team/app', [['1.0', 1], ['2.0', 2]]], ['elsewhere.example/app', [['1.0', 3]]]] as const) {
+    const repo = await TestRepo.create(t, gun, { serverSnapshot: true });
+    for (const [tag, byte] of tags) repo.addTag(tag, byte, t.clock.now());
+    assert.equal((await post(t.app, gun, await repo.initParts(t.clock.now()))).statusCode, 200);
+  }
+  const m = (await inject(t.app, { method: 'GET', url: '/metrics' })).body;
+  assert.deepEqual(reads.sort(), [`r.example/team/app@sha256:${'01'.repeat(32)}`, `r.example/team/app@sha256:${'02'.repeat(32)}`], 'only the mapped repository\'s signed images are read');
+  const line = (name: string, labels: string): string | undefined => m.split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
+  const V = 'vouch_server_signature_valid_until_timestamp_seconds';
+  const img = `sha256:${'01'.repeat(32)}`;
+  assert.equal(line(V, `gun="r.example/team/app",image="${img}",kind="notation",signature="sha256:${'7'.repeat(64)}"`), `${V}{gun="r.example/team/app",image="${img}",kind="notation",signature="sha256:${'7'.repeat(64)}"} ${seconds(iso(5))}`);
+  assert.equal(line(V, `gun="r.example/team/app",image="${img}",kind="notation",signature="sha256:${'8'.repeat(64)}"`), undefined, 'a timestamped signature without an expiry of its own has no end');
+  assert.match(line(V, `gun="r.example/team/app",image="${img}",kind="notation",signature="sha256:${'9'.repeat(64)}"`) ?? '', / 0$/, 'one that does not verify: 0');
+  const C = 'vouch_server_signature_certificate_expiry_timestamp_seconds';
+  assert.match(line(C, `gun="r.example/team/app",kind="notation",position="leaf",subject="CN=ci",thumbprint="${'a'.repeat(64)}",timestamped="false"`) ?? '', new RegExp(` ${seconds(iso(5))}$`));
+  assert.ok(line(C, `gun="r.example/team/app",kind="notation",position="leaf",subject="CN=ci",thumbprint="${'c'.repeat(64)}",timestamped="true"`), m);
+  assert.ok(line(C, `gun="r.example/team/app",kind="notation",position="root",subject="CN=Root",thumbprint="${'b'.repeat(64)}",timestamped="false"`), 'a root shared with an untimestamped signature still ends that one');
+  assert.equal(m.split('\n').filter((l) => l.startsWith(`${C}{`) && l.includes('"b'.padEnd(65, 'b'))).length, 1, 'each certificate once per repository');
+  assert.ok(line('vouch_server_signature_read_failed', `gun="r.example/team/app",image="sha256:${'02'.repeat(32)}",code="NETWORK"`), m);
+  assert.ok(!m.includes('elsewhere.example/app",image'), 'nothing for an unmapped repository');
+
+  // without --ui-registry there are no signature gauges
+  const plain = newServer();
+  assert.ok(!(await inject(plain.app, { method: 'GET', url: '/metrics' })).body.includes('vouch_server_signature_'));
+});
+
+test('the repository page: a timestamped signature\'s certificates are covered by its timestamp, not in the table of what expires', async () => {
+  const gun = 'r.example/team/stamped';
+  const clock = new Clock();
+  const leafEnds = new Date(clock.t + 5 * 86_400_000).toISOString();
+  const answer: ImageSignaturesRead = {
+    more: false,
+    signatures: [{
+      kind: 'notation', digest: `sha256:${'9'.repeat(64)}`, signer: 'CN=ci', verifies: true, timestamp: { time: new Date(clock.t).toISOString(), authority: 'CN=Test TSA' },
+      certificates: [{ position: 'leaf', subject: 'CN=ci', notAfter: leafEnds, thumbprint: 'a'.repeat(64) }],
+    }],
+  };
+  const t = newServer({ ui: true, signatures: { reader: async () => answer, mappings: [parseRegistryMapping('r.example')] } }, clock);
+  const repo = await TestRepo.create(t, gun, { serverSnapshot: true });
+  repo.addTag('1.0', 1, t.clock.now());
+  assert.equal((await post(t.app, gun, await repo.initParts(t.clock.now()))).statusCode, 200);
+  const page = (await inject(t.app, { method: 'GET', url: `/_vouch/ui/r/${gun}` })).body;
+  assert.ok(!page.includes('<td>Notation leaf certificate CN=ci</td>'), 'the leaf ends nothing: not in the expiring table');
+  assert.match(page, /its RFC 3161 timestamp<\/td><td>never<\/td><td><span class="ok">ok<\/span>: \S+ by <span class="mono">CN=Test TSA<\/span>/);
+  assert.match(page, /leaf certificate <span class="mono">CN=ci<\/span><\/td><td><time[^>]*>[^<]*<\/time>[^<]*<\/td><td><span class="ok">covered by the timestamp<\/span>/);
+});
