@@ -215,11 +215,14 @@ async function writeMigrationPolicy(ctx: Context, opts: MigrateCommandOptions, p
     settings: resolveSettings(policy, p.repository).settings,
   }));
   const doc = migrationPolicy(repos, identities, kinds);
-  // The validator of today knows the rules, not the signers map: the rules are checked with it.
+  // Checked whole, signers included, before anything is written: a certificate subject notation would
+  // not accept as a trusted identity (it needs C, ST and O) is said here, not at the first verify.
   const { validatePolicyObject, formatPolicyIssue } = await import('../../policy/validate.js');
-  const checked = validatePolicyObject({ version: doc.version, rules: doc.rules });
+  const checked = validatePolicyObject(doc);
   if (checked.policy === undefined) {
-    throw new VouchError('INVALID_POLICY', `the policy for the migrated signers does not validate:\n${checked.errors.map((e) => formatPolicyIssue(e, out)).join('\n')}`);
+    throw new VouchError('INVALID_POLICY', `the policy for the migrated signers does not validate:\n${checked.errors.map((e) => formatPolicyIssue(e, out)).join('\n')}`, {
+      hint: 'a Notation identity is the signing certificate\'s subject, which must carry C, ST and O; map the signer to such a certificate, or write the policy by hand (docs/policy.md)',
+    });
   }
   const { stringify } = await import('yaml');
   const header = `# Written by vouch migrate: the trust the DCT policy${opts.policy !== undefined ? ` (${opts.policy})` : ''} gave these repositories,\n# carried over to their new signers (docs/migrate.md).\n`;

@@ -34,9 +34,9 @@ before(async () => {
   await writeFile(join(dir, 'both.yaml'), 'signers:\n  alice: { cosign: alice.key }\n  targets/releases: { cosign: release.key }\n');
   // Notation: alice by key and certificate files; targets/releases by a key of notation's signingkeys.json
   const days = (n: number): Date => new Date(Date.now() + n * 86_400_000);
-  const alice = await writeSigningChain(dir, 'alice-notation', { leafSubject: 'C=US, O=Vouch Test, CN=alice', leafNotAfter: days(20), rootNotAfter: days(40) });
-  const renewed = await writeSigningChain(dir, 'alice-renewed', { leafSubject: 'C=US, O=Vouch Test, CN=alice', leafNotAfter: days(20), rootNotAfter: days(40) });
-  const release = await writeSigningChain(dir, 'release-notation', { leafSubject: 'C=US, O=Vouch Test, CN=release', leafNotAfter: days(20), rootNotAfter: days(40) });
+  const alice = await writeSigningChain(dir, 'alice-notation', { leafSubject: 'C=US, ST=WA, O=Vouch Test, CN=alice', leafNotAfter: days(20), rootNotAfter: days(40) });
+  const renewed = await writeSigningChain(dir, 'alice-renewed', { leafSubject: 'C=US, ST=WA, O=Vouch Test, CN=alice', leafNotAfter: days(20), rootNotAfter: days(40) });
+  const release = await writeSigningChain(dir, 'release-notation', { leafSubject: 'C=US, ST=WA, O=Vouch Test, CN=release', leafNotAfter: days(20), rootNotAfter: days(40) });
   await writeFile(join(dir, 'roots.crt'), `${alice.root.toString('pem')}\n${renewed.root.toString('pem')}\n${release.root.toString('pem')}\n`);
   const env = await makeNotationHome(await tempDir('vouch-migrate-notation-'), {
     trustStores: { migrated: [join(dir, 'roots.crt')] },
@@ -174,12 +174,25 @@ test('--write-policy: the DCT trust (signers, threshold, settings) given to the 
   assert.match(r.stdout, /Wrote the policy for the migrated signers to /);
   const doc = parse(await readFile(out, 'utf8')) as { version: number; signers: Record<string, unknown>; rules: Array<Record<string, unknown>> };
   // the built-in policy: any signer, 1 of them; targets/releases holds every signer's key, so only alice is a signer
-  assert.deepEqual(doc.signers, { 'alice-notation': { notation: { trustStore: 'ca:migrated', identities: ['x509.subject: C=US, O=Vouch Test, CN=alice'], level: 'strict' } } });
+  assert.deepEqual(doc.signers, { 'alice-notation': { notation: { trustStore: 'ca:migrated', identities: ['x509.subject: C=US, ST=WA, O=Vouch Test, CN=alice'], level: 'strict' } } });
   assert.deepEqual(doc.rules, [{
     name: `migrated from DCT: ${repo}`, repositories: [repo], signers: ['alice-notation'], threshold: 1,
     mode: 'enforce', rejectUnsigned: true, requirePin: false, requireAgreement: false,
   }]);
-  assert.equal(validatePolicyObject({ version: doc.version, rules: doc.rules }).policy?.rules.length, 1);
+  const validated = validatePolicyObject(doc);
+  assert.deepEqual(validated.errors, []);
+  assert.equal(validated.policy?.rules.length, 1);
+  // The same verdict after the move as before it, now from the new kind alone: the rule names only
+  // the Notation identity, so the DCT signatures cannot be what passes (the Notation signatures were
+  // made by the --to notation,cosign test above).
+  const before = await owner.run(['verify', '--json', `${repo}:1.0`], PASS);
+  const afterMove = await owner.run(['verify', '--json', '--policy', out, `${repo}:1.0`], PASS);
+  assert.equal(before.code, 0, before.stderr);
+  assert.equal(afterMove.code, 0, afterMove.stderr);
+  const [verdict] = JSON.parse(afterMove.stdout) as Array<{ decision: { digest: string; signatures: Array<{ kind: string; signer: string; status: string; counted: boolean }> } }>;
+  const [dct] = JSON.parse(before.stdout) as Array<{ decision: { digest: string } }>;
+  assert.equal(verdict?.decision.digest, dct?.decision.digest);
+  assert.ok(verdict?.decision.signatures.some((x) => x.kind === 'notation' && x.signer === 'alice-notation' && x.status === 'passed' && x.counted), afterMove.stdout);
 
   // the policy in force names alice and asks for a pin: kept, with cosign as the first kind
   const current = join(dir, 'current.yaml');
@@ -195,6 +208,14 @@ test('--write-policy: the DCT trust (signers, threshold, settings) given to the 
   const refused = await owner.run(['migrate', '--map', join(dir, 'notation.yaml'), '--to', 'notation', '--dry-run', '--policy', current, '--write-policy', gone, repo], PASS);
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /the policy allows Repo Admin, who has no notation key in the mapping: the same trust cannot be written/);
+  assert.equal(existsSync(gone), false);
+
+  // a certificate whose subject notation cannot name as a trusted identity (no ST): said, nothing written
+  await writeSigningChain(dir, 'alice-nost', { leafSubject: 'C=US, O=Vouch Test, CN=alice', leafNotAfter: new Date(Date.now() + 20 * 86_400_000), rootNotAfter: new Date(Date.now() + 40 * 86_400_000) });
+  await writeFile(join(dir, 'nost.yaml'), 'signers:\n  alice: { notation: { key: alice-nost.key, cert: alice-nost.crt } }\n');
+  const noSt = await owner.run(['migrate', '--map', join(dir, 'nost.yaml'), '--to', 'notation', '--dry-run', '--write-policy', gone, repo], PASS);
+  assert.notEqual(noSt.code, 0);
+  assert.match(noSt.stderr, /does not validate[\s\S]*lacks ST/);
   assert.equal(existsSync(gone), false);
 });
 
