@@ -84,6 +84,30 @@ test('DCT signatures from docker and notary move to cosign signatures that the r
   assert.match(again.stdout, /0 migrated, 1 already signed, 1 unmapped, 0 refused, 0 unsigned/);
   const check2 = await owner.run(['migrate', '--map', map, '--check', gun]);
   assert.equal(check2.code, 1, 'carol is still unmapped: --check fails');
+
+  // The policy written for the new signers gives the decisions the DCT policy gave: 1.0 (bob) allowed,
+  // with the same digest; 2.0 (carol, whom the policy does not allow) denied. (notary signed 1.0 in
+  // targets/bob alone, which docker does not resolve tags through, so a DCT pull of it still fails:
+  // `vouch verify` says so; under the new policy the cosign signature decides the digest.)
+  const dctPolicy = join(owner.dir, 'dct-policy.yaml');
+  await writeFile(dctPolicy, `version: 1\nrules:\n  - repositories: ["${gun}"]\n    signers: [bob]\n`);
+  const newPolicy = join(owner.dir, 'policy.yaml');
+  const wrote = await owner.run(['migrate', '--map', map, '--policy', dctPolicy, '--write-policy', newPolicy, gun]);
+  assert.equal(wrote.code, 0, wrote.stderr);
+  type Verdict = { decision?: { allowed: boolean; digest?: string; signatures?: Array<{ kind: string; counted: boolean }> }; error?: { code: string } };
+  for (const [tag, allowed] of [['1.0', true], ['2.0', false]] as const) {
+    const dct = await owner.run(['verify', '--json', '--policy', dctPolicy, `${gun}:${tag}`]);
+    const oci = await owner.run(['verify', '--json', '--policy', newPolicy, `${gun}:${tag}`]);
+    const [d, o] = [dct, oci].map((r) => (JSON.parse(r.stdout) as Verdict[])[0]);
+    assert.equal(d?.decision?.allowed, allowed, `DCT policy, ${tag}: ${dct.stdout}`);
+    assert.equal(o?.decision?.allowed, allowed, `written policy, ${tag}: ${oci.stdout}`);
+    assert.equal(oci.code, allowed ? 0 : 1, oci.stderr);
+    if (allowed) {
+      assert.equal(o?.decision?.digest, d?.decision?.digest);
+      assert.equal(d?.error?.code, 'TAG_NOT_FOUND', 'docker resolves tags through targets/releases and targets only');
+      assert.deepEqual(o?.decision?.signatures?.filter((x) => x.counted).map((x) => x.kind), ['cosign'], oci.stdout);
+    }
+  }
 });
 
 /** The real `notation verify` of `image` with the provenance of `role` in `gun` as required user metadata. */
