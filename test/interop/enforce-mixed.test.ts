@@ -2,15 +2,17 @@
 // images in the REAL CNCF registry signed with DCT (vouch server), Notation (the REAL notation) and
 // cosign (test/support/mixed.ts); one policy file whose prod rule needs 2 of {release-bot (dct),
 // ci (notation), security (cosign)}, naming its key file and notation's trust store directory
-// relative to itself (docs/policy.md). `vouch admission` (HTTPS, spawned as users run it) is sent the
-// AdmissionReviews of test/fixtures/admission; `vouch gate` (spawned as users run it) is pulled
+// relative to itself (docs/policy.md). `vouch admission` (HTTPS, spawned as users run it, its policy
+// and the files the policy names mounted from the ConfigMap `vouch admission manifests` prints) is
+// sent the AdmissionReviews of test/fixtures/admission; `vouch gate` (spawned as users run it) is pulled
 // through by the REAL skopeo and crane. A missing peer is a failure, never a skip.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import type { DemoImage } from '../../src/cli/demoimage.js';
 import { goPeerBinary } from '../support/gopeers.js';
 import { MIXED_SIGNERS, startMixedStack, type MixedStack } from '../support/mixed.js';
@@ -78,10 +80,24 @@ describe('vouch admission: one policy, 2 of 3 signers of mixed kinds', () => {
     const cert = join(dir, 'tls.crt');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=vouch-admission.vouch.svc', '-addext', 'subjectAltName=DNS:vouch-admission.vouch.svc,IP:127.0.0.1'], { stdio: 'ignore' });
     ca = readFileSync(cert);
+    // The policy as the pod sees it: `vouch admission manifests` puts it and the files its signers
+    // name in a ConfigMap; here they are projected into a directory as the kubelet mounts them.
+    const printed = await stack.owner.run(['admission', 'manifests', '--namespace', 'vouch', '--cert', cert, '--key', key, '--policy', policy]);
+    assert.equal(printed.code, 0, printed.stderr);
+    const objects = parseAllDocuments(printed.stdout).map((d) => d.toJS() as Record<string, never>);
+    const configMap = objects.find((o) => o.kind === 'ConfigMap') as unknown as { data: Record<string, string>; binaryData: Record<string, string> };
+    const volumes = (objects.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { volumes: { name: string; configMap?: { items: { key: string; path: string }[] } }[] } } } }).spec.template.spec.volumes;
+    const mounted = join(dir, 'etc-vouch-policy');
+    // without `items`, the kubelet mounts every key as a file of that name
+    const items = volumes.find((v) => v.name === 'policy')?.configMap?.items ?? Object.keys(configMap.data).map((k) => ({ key: k, path: k }));
+    for (const { key: k, path } of items) {
+      await mkdir(dirname(join(mounted, path)), { recursive: true });
+      await writeFile(join(mounted, path), configMap.data[k] ?? Buffer.from(configMap.binaryData[k] as string, 'base64'));
+    }
     // The webhook's trust client: the trust server and a trust directory of its own (docs/admission.md).
     const env = (await vouchUser(stack.server.url)).env;
     const start = (file: string): Promise<SpawnedServer> => spawnServer(['--addr', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', key, '--policy', file], env, 'admission');
-    [hook, wrongKeyHook] = await Promise.all([start(policy), start(wrongKeyPolicy)]);
+    [hook, wrongKeyHook] = await Promise.all([start(join(mounted, 'policy.yaml')), start(wrongKeyPolicy)]);
   });
   after(async () => {
     await hook?.stop();
