@@ -18,6 +18,12 @@ export interface ManifestOptions {
   image: string;
   /** the policy file's text, put in a ConfigMap (absent: the built-in policy) */
   policy?: string;
+  /**
+   * The files the policy's signers name (cosign keys, notation's trust stores and trust policy), by
+   * their path relative to the policy file: put in the same ConfigMap and mounted at the same
+   * relative paths next to it, so the webhook reads them as `vouch verify` does on the desk.
+   */
+  policyFiles?: readonly { path: string; data: Buffer }[];
   name?: string;
   replicas?: number;
   failurePolicy?: FailurePolicy;
@@ -80,8 +86,12 @@ export function admissionManifests(o: ManifestOptions): Record<string, unknown>[
     { name: 'tls', mountPath: '/etc/vouch/tls', readOnly: true },
     { name: 'trust', mountPath: '/var/lib/vouch' },
   ];
+  const files = o.policyFiles ?? [];
+  if (files.length > 0 && o.policy === undefined) throw new VouchError('INVALID_ARGUMENT', 'files of the policy\'s signers need the policy');
+  // ConfigMap keys cannot hold '/': the files are keys file-N, projected to their paths (kubelet's `items`).
+  const items = files.length > 0 ? { items: [{ key: 'policy.yaml', path: 'policy.yaml' }, ...files.map((f, i) => ({ key: `file-${i}`, path: f.path }))] } : {};
   if (o.policy !== undefined) {
-    volumes.push({ name: 'policy', configMap: { name: `${name}-policy` } });
+    volumes.push({ name: 'policy', configMap: { name: `${name}-policy`, ...items } });
     mounts.push({ name: 'policy', mountPath: '/etc/vouch/policy', readOnly: true });
   }
   const timeoutSeconds = o.timeoutSeconds ?? DEFAULT_WEBHOOK_TIMEOUT_MS / 1000;
@@ -108,7 +118,8 @@ export function admissionManifests(o: ManifestOptions): Record<string, unknown>[
     },
   ];
   if (o.policy !== undefined) {
-    objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-policy`, namespace: ns, labels }, data: { 'policy.yaml': o.policy } });
+    objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-policy`, namespace: ns, labels }, data: { 'policy.yaml': o.policy },
+      ...(files.length > 0 ? { binaryData: Object.fromEntries(files.map((f, i) => [`file-${i}`, f.data.toString('base64')])) } : {}) });
   }
   objects.push(
     {

@@ -260,6 +260,13 @@ function evaluateOnce(policy: Policy, ref: ImageRef, facts: TrustFacts, settings
     const k = settings.threshold;
     const need = `needs ${plural(k, 'distinct signer')} on one digest${allowedRoles === 'any' ? '' : ` out of ${nm(allowedRoles)}`}`;
 
+    // In a policy of mixed kinds, the DCT signers that did not sign the chosen digest are named too,
+    // as ociMissing names the Notation and cosign ones, so a denial says every signer it lacks.
+    const dctMissing = (on: (typeof counts)[number]): string => {
+      if (named.length === 0 || allowedRoles === 'any') return '';
+      const lacking = allowedRoles.filter((r) => !kinds.has(r) && !on.roles.includes(r));
+      return lacking.map((r) => `; ${displaySigner(r)} (dct) did not sign ${short(on.digest)}`).join('');
+    };
     let chosen: (typeof counts)[number] | undefined;
     let ambiguous = false;
     if (pin !== undefined) chosen = counts.find((c) => c.digest === pin) ?? { digest: pin, n: 0, roles: [] };
@@ -280,7 +287,7 @@ function evaluateOnce(policy: Policy, ref: ImageRef, facts: TrustFacts, settings
       const rest = others.length > 0 ? `; other digests: ${describeDigests(others)}` : '';
       const subject = pin !== undefined ? `the pinned digest ${short(chosen.digest)}` : short(chosen.digest);
       if (chosen.n >= k) put('threshold', 'pass', `${plural(chosen.n, 'distinct signer')} (${k} required) signed ${subject}: ${nm(chosen.roles)}`);
-      else put('threshold', 'fail', `${need}, but ${subject} has ${chosen.n}${chosen.roles.length > 0 ? ` (${nm(chosen.roles)})` : ''}${rest}${ociMissing()}`);
+      else put('threshold', 'fail', `${need}, but ${subject} has ${chosen.n}${chosen.roles.length > 0 ? ` (${nm(chosen.roles)})` : ''}${rest}${dctMissing(chosen)}${ociMissing()}`);
     }
 
     if (counts.length <= 1) {

@@ -1,88 +1,33 @@
 // One policy over all three signature kinds, end to end (issue 13, deliverable 6): ONE image in the
-// REAL CNCF registry (docker-registry, via test/support/peers.ts) signed with DCT (a delegation in
-// vouch server), Notation (the REAL notation v1.3.2, with a certificate chain made with openssl to
-// notation's rules; its configuration directory's trust store and trust policy referenced by the
-// policy as they are) and cosign (vouch cosign, legacy `.sig`, whose interop with the real cosign
-// is test/interop/cosign.test.ts); the
+// REAL CNCF registry signed with DCT, Notation (the REAL notation) and cosign (test/support/mixed.ts); the
 // vouch CLI verifies it under k-of-n rules across kinds, pulls it, and refuses wrong keys and
 // identities. A missing peer is a failure, never a skip.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeDemoImage, type DemoImage } from '../../src/cli/demoimage.js';
+import type { DemoImage } from '../../src/cli/demoimage.js';
 import type { Decision } from '../../src/policy/index.js';
-import { loadServerConfig, runServer, type RunningServer } from '../../src/server/index.js';
-import { startPeers, type Peers } from '../support/peers.js';
-import { globalPolicy, issueSigningLeaf, makeNotationHome, makeRootCa, runNotation } from '../support/notation.js';
-import { removeTempDirs, tempDir, vouchUser, type VouchUser } from '../unit/client/helpers.js';
+import { MIXED_SIGNERS, startMixedStack, type MixedStack } from '../support/mixed.js';
+import { removeTempDirs, type VouchUser } from '../unit/client/helpers.js';
 
-let peers: Peers;
-let server: RunningServer;
+let stack: MixedStack;
 let image: DemoImage;
 let owner: VouchUser;
-let bot: VouchUser;
-let dir: string;
 let repo: string;
-let notationEnv: Record<string, string>;
-
-const COSIGN_PASSWORD = 'policy-mixed';
 
 before(async () => {
-  peers = await startPeers({ registry: true });
-  dir = await tempDir('vouch-policy-mixed-');
-  server = await runServer(loadServerConfig({
-    cwd: dir, env: {}, readFile: () => '',
-    overrides: { addr: '127.0.0.1:0', storage: 'memory', dataDir: join(dir, 'server'), logLevel: 'silent' },
-  }), { handleSignals: false, logger: false });
-  image = await writeDemoImage(join(dir, 'img'), '1.0', 'one image, three kinds of signature\n');
-  owner = await vouchUser(server.url, { env: { COSIGN_PASSWORD } });
-  bot = await vouchUser(server.url);
-  repo = peers.gun('mixed/payments/api');
-  await owner.ok(['push', `${repo}:1.0`, '--from', `oci:${join(dir, 'img')}`, '--disable-content-trust']);
-
-  // Notation: a CA and a code-signing leaf (notation's certificate rules); the CA in trust store ca:acme
-  // of a notation configuration directory next to the policy file.
-  const pki = join(owner.dir, 'pki');
-  await makeRootCa(pki, 'acme-root', '/C=US/ST=WA/O=Acme/CN=Acme Root');
-  const leaf = await issueSigningLeaf(pki, 'acme-root', 'ci', 'ec-256', '/C=US/ST=WA/O=Acme/CN=ci');
-  notationEnv = await makeNotationHome(join(owner.dir, 'notation-home'), {
-    trustStores: { acme: [join(pki, 'acme-root.crt')] }, policy: globalPolicy('strict', ['ca:acme'], ['*']), signingKeys: { ci: leaf },
-  });
-
-  // cosign: the security team's key pair, and a stranger's
-  for (const prefix of ['security', 'stranger']) await owner.ok(['cosign', 'generate-key-pair', '--output-key-prefix', prefix]);
-  // DCT: release-bot is a delegation of the repository
-  await bot.ok(['trust', 'key', 'generate', 'release-bot', '--dir', bot.dir]);
-  await owner.ok(['trust', 'signer', 'add', '--key', join(bot.dir, 'release-bot.pub'), 'release-bot', repo]);
+  stack = await startMixedStack('mixed/payments/api', 'vouch-policy-mixed-');
+  ({ owner, repo } = stack);
+  image = await stack.push('1.0', 'one image, three kinds of signature\n');
 });
 
 after(async () => {
-  await server?.close();
-  await peers?.stop();
+  await stack?.close();
   await removeTempDirs();
 });
 
-/** The three signers; `over` replaces definitions (a wrong key, a wrong identity). */
-function policyFile(name: string, rule: { signers: string[]; threshold: number | 'all'; require?: string }, over: Record<string, string> = {}): string {
-  const defs: Record<string, string> = {
-    'release-bot': '{ dct: release-bot }',
-    ci: '{ notation: { trustStore: "ca:acme", identities: ["x509.subject: C=US, ST=WA, O=Acme, CN=ci"], level: strict, trustStoreDir: notation-home/config/notation } }',
-    security: '{ cosign: { key: security.pub } }',
-    ...over,
-  };
-  const file = join(owner.dir, `${name}.yaml`);
-  writeFileSync(file, `version: 1
-signers:
-${Object.entries(defs).filter(([n]) => rule.signers.includes(n)).map(([n, d]) => `  ${n}: ${d}`).join('\n')}
-rules:
-  - name: ${name}
-    repositories: ["${peers.registryHost as string}/mixed/**"]
-    signers: [${rule.signers.join(', ')}]
-    threshold: ${rule.threshold}
-${rule.require !== undefined ? `    require: ${rule.require}\n` : ''}`);
-  return file;
-}
+const policyFile = (...args: Parameters<MixedStack['policyFile']>): string => stack.policyFile(...args);
 
 type VerifyJson = { allowed: boolean; decision?: Decision; error?: { code: string } }[];
 async function verify(file: string): Promise<{ code: number; d: Decision; stderr: string; stdout: string }> {
@@ -92,10 +37,10 @@ async function verify(file: string): Promise<{ code: number; d: Decision; stderr
   return { code: r.code, d: one.decision, stderr: r.stderr, stdout: r.stdout };
 }
 const statusOf = (d: Decision, signer: string): string[] => d.signatures.filter((s) => s.signer === signer).map((s) => s.status);
-const ALL3 = ['release-bot', 'ci', 'security'];
+const ALL3 = [...MIXED_SIGNERS];
 
 test('cosign alone: 2 of 3 is denied (failed), and the report lists every signer and check', async () => {
-  await owner.ok(['cosign', 'sign', '--key', 'security.key', '--tlog-upload=false', `${repo}:1.0`]);
+  await stack.signCosign(`${repo}:1.0`);
   const { code, d, stderr } = await verify(policyFile('prod', { signers: ALL3, threshold: 2 }));
   assert.equal(code, 1);
   assert.equal(d.outcome, 'failed');
@@ -108,8 +53,7 @@ test('cosign alone: 2 of 3 is denied (failed), and the report lists every signer
 });
 
 test('cosign + Notation (signed by the real notation): 2 of 3 passes without any DCT data; all does not', async () => {
-  const signed = await runNotation(notationEnv, ['sign', '--insecure-registry', '--key', 'ci', `${repo}@${image.manifest.digest}`]);
-  assert.equal(signed.code, 0, signed.stdout + signed.stderr);
+  await stack.signNotation(image.manifest.digest);
   const two = await verify(policyFile('prod', { signers: ALL3, threshold: 2 }));
   assert.equal(two.code, 0, two.stdout + two.stderr);
   assert.equal(two.d.digest, image.manifest.digest);
@@ -121,7 +65,7 @@ test('cosign + Notation (signed by the real notation): 2 of 3 passes without any
 });
 
 test('with DCT too: any two pass, threshold all passes, and pull fetches the digest the signers agreed on', async () => {
-  await bot.ok(['trust', 'sign', `${repo}:1.0`]);
+  await stack.signDct('1.0');
   for (const pair of [['release-bot', 'ci'], ['release-bot', 'security'], ['ci', 'security']]) {
     const r = await verify(policyFile(`pair-${pair.join('-')}`, { signers: pair, threshold: 2 }));
     assert.equal(r.code, 0, `${pair.join('+')}: ${r.stdout}`);

@@ -1,8 +1,9 @@
 // vouch admission: the Kubernetes admission webhook (docs/admission.md), and `vouch admission
 // manifests`, which prints the objects that run it.
-import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { VouchError, type JsonValue } from '../../core/index.js';
+import type { Policy } from '../../policy/index.js';
 import type { FailurePolicy } from '../../admission/index.js';
 import type { Context } from '../context.js';
 import { untilSignal } from '../daemon.js';
@@ -114,6 +115,73 @@ export async function admissionCommand(ctx: Context, opts: AdmissionCommandOptio
   await checking.close();
 }
 
+/** What the ConfigMap may hold besides the policy: Kubernetes refuses objects over 1 MiB, and base64 grows data by a third. */
+const MAX_SIGNER_FILES = 200;
+const MAX_SIGNER_BYTES = 700 * 1024;
+
+/**
+ * The files the policy's signers name (cosign `key` and `trustedRoot`, Notation `trustPolicy` and
+ * the trust stores under `trustStoreDir`/truststore), relative to the policy file, read for the
+ * ConfigMap. They must lie below the policy's directory: the pod sees only what is mounted next to it.
+ */
+function signerFiles(ctx: Context, policyFile: string, policy: Policy): { path: string; data: Buffer }[] {
+  const base = dirname(resolve(ctx.cwd, policyFile));
+  const out = new Map<string, Buffer>();
+  let bytes = 0;
+  const below = (signer: string, field: string, p: string): string => {
+    const rel = normalize(p);
+    if (isAbsolute(p) || rel === '..' || rel.startsWith(`..${sep}`)) {
+      throw new VouchError('INVALID_ARGUMENT', `signer ${signer}'s ${field} ${JSON.stringify(p)} is not below the policy file's directory, so it cannot be mounted next to the policy in the webhook's pod`, {
+        hint: 'keep the keys and trust stores the policy names in its directory (or below it) and name them relative to the policy file',
+      });
+    }
+    return rel;
+  };
+  const add = (rel: string): void => {
+    if (out.has(rel)) return;
+    if (out.size >= MAX_SIGNER_FILES) throw new VouchError('INVALID_ARGUMENT', `the policy's signers name more than ${MAX_SIGNER_FILES} files, more than a ConfigMap should hold`);
+    const file = join(base, rel);
+    let data: Buffer;
+    try {
+      if (statSync(file).size > MAX_SIGNER_BYTES) throw new Error(`larger than ${MAX_SIGNER_BYTES} bytes`);
+      data = readFileSync(file);
+    } catch (err) {
+      throw new VouchError('CONFIG', `cannot read ${file}, which the policy's signers name: ${(err as Error).message}`, { details: { file } });
+    }
+    bytes += data.length;
+    if (bytes > MAX_SIGNER_BYTES) throw new VouchError('INVALID_ARGUMENT', `the files the policy's signers name exceed ${MAX_SIGNER_BYTES} bytes, more than a ConfigMap can hold (1 MiB)`);
+    out.set(rel, data);
+  };
+  const addTree = (rel: string, depth: number): void => {
+    let entries;
+    try {
+      entries = readdirSync(join(base, rel), { withFileTypes: true });
+    } catch (err) {
+      throw new VouchError('CONFIG', `cannot read ${join(base, rel)}, notation's trust stores that the policy names: ${(err as Error).message}`);
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.isDirectory() && depth > 0) addTree(join(rel, e.name), depth - 1);
+      else if (e.isFile()) add(join(rel, e.name));
+    }
+  };
+  for (const [name, d] of Object.entries(policy.signers ?? {})) {
+    if (d.kind === 'cosign') {
+      if (d.key !== undefined) add(below(name, 'key', d.key));
+      if (d.trustedRoot !== undefined) add(below(name, 'trustedRoot', d.trustedRoot));
+    } else if (d.kind === 'notation') {
+      if (d.trustStoreDir === undefined) {
+        throw new VouchError('INVALID_ARGUMENT', `Notation signer ${name} names no trustStoreDir, and notation's own configuration directory is not in the webhook's pod`, {
+          hint: 'set trustStoreDir to notation\'s configuration directory (holding truststore/x509/…), relative to the policy file',
+        });
+      }
+      if (d.trustPolicy !== undefined) add(below(name, 'trustPolicy', d.trustPolicy));
+      // truststore/x509/TYPE/NAME/FILE, as notation lays it out
+      addTree(join(below(name, 'trustStoreDir', d.trustStoreDir), 'truststore'), 3);
+    }
+  }
+  return [...out].map(([path, data]) => ({ path: path.split(sep).join('/'), data }));
+}
+
 export async function admissionManifestsCommand(ctx: Context, opts: AdmissionManifestsOptions, version: string): Promise<void> {
   const { admissionManifests, manifestsYaml } = await import('../../admission/index.js');
   const timeoutSeconds = whole('--timeout-seconds', opts.timeoutSeconds, 1, 30);
@@ -123,7 +191,7 @@ export async function admissionManifestsCommand(ctx: Context, opts: AdmissionMan
     cert: readSmall(ctx, opts.cert, '--cert'),
     key: readSmall(ctx, opts.key, '--key'),
     ...(opts.ca !== undefined ? { ca: readSmall(ctx, opts.ca, '--ca') } : {}),
-    ...(opts.policy !== undefined ? { policy: readSmall(ctx, opts.policy, '--policy') } : {}),
+    ...(opts.policy !== undefined ? { policy: readSmall(ctx, opts.policy, '--policy'), policyFiles: signerFiles(ctx, opts.policy, (await loadPolicy(ctx, opts.policy)).policy) } : {}),
     image: opts.image ?? `vouch:${version}`,
     ...(opts.name !== undefined ? { name: opts.name } : {}),
     ...(replicas !== undefined ? { replicas } : {}),

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { runAdmission, type RunningAdmission } from '../../../src/admission/index.js';
@@ -112,6 +112,47 @@ test('vouch admission manifests: YAML that parses into every object, with caBund
     assert.deepEqual(hook.namespaceSelector.matchExpressions[0]!.values, ['trust', 'kube-system']);
     assert.deepEqual(hook.rules.flatMap((x: { resources: string[] }) => x.resources), ['pods', 'pods/ephemeralcontainers', 'replicationcontrollers', 'podtemplates', 'deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs']);
   }
+});
+
+test('vouch admission manifests: the files the policy\'s signers name go in the ConfigMap, mounted at their paths next to the policy; files outside its directory are refused', async () => {
+  const c = cert('files', 'vouch-admission.trust.svc');
+  const pol = join(dir, 'signer-files');
+  mkdirSync(join(pol, 'keys'), { recursive: true });
+  mkdirSync(join(pol, 'notation', 'truststore', 'x509', 'ca', 'acme'), { recursive: true });
+  writeFileSync(join(pol, 'keys', 'security.pub'), '-----BEGIN PUBLIC KEY-----\nsecurity\n-----END PUBLIC KEY-----\n');
+  const der = Buffer.from([0x30, 0x82, 0x01, 0xff, 0x00, 0x80]);
+  writeFileSync(join(pol, 'notation', 'truststore', 'x509', 'ca', 'acme', 'root.der'), der);
+  const signers = (key: string, notation: string): string => `version: 1
+signers:
+  security: { cosign: { key: ${key} } }
+  ci: { notation: { trustStore: "ca:acme", identities: ["*"], ${notation} } }
+rules:
+  - name: prod
+    repositories: ["registry.example.com/**"]
+    signers: [security, ci]
+    threshold: 2
+`;
+  const policy = join(pol, 'policy.yaml');
+  writeFileSync(policy, signers('keys/security.pub', 'trustStoreDir: notation'));
+  const manifests = (): Promise<{ code: number; stdout: string; stderr: string }> => runCli(['admission', 'manifests', '--namespace', 'trust', '--cert', c.cert, '--key', c.key, '--policy', policy], { HOME: dir }, dir);
+  const r = await manifests();
+  assert.equal(r.code, 0, r.stderr);
+  const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as K8sObject & { binaryData: Record<string, string> });
+  const configMap = docs.find((d) => d.kind === 'ConfigMap')!;
+  const volume = docs.find((d) => d.kind === 'Deployment')!.spec.template.spec.volumes.find((v) => v.name === 'policy') as unknown as { configMap: { items: { key: string; path: string }[] } };
+  const mounted = Object.fromEntries(volume.configMap.items.map((i) => [i.path, i.key === 'policy.yaml' ? Buffer.from(configMap.data['policy.yaml']) : Buffer.from(configMap.binaryData[i.key] as string, 'base64')]));
+  assert.deepEqual(Object.keys(mounted), ['policy.yaml', 'keys/security.pub', 'notation/truststore/x509/ca/acme/root.der']);
+  assert.equal(mounted['keys/security.pub']!.toString(), readFileSync(join(pol, 'keys', 'security.pub'), 'utf8'));
+  assert.deepEqual(mounted['notation/truststore/x509/ca/acme/root.der'], der);
+
+  writeFileSync(policy, signers('../security.pub', 'trustStoreDir: notation'));
+  const outside = await manifests();
+  assert.equal(outside.code, 2, outside.stderr);
+  assert.match(outside.stderr, /signer security's key "\.\.\/security\.pub" is not below the policy file's directory/);
+  writeFileSync(policy, signers('keys/security.pub', 'level: strict'));
+  const noStores = await manifests();
+  assert.notEqual(noStores.code, 0);
+  assert.match(noStores.stderr, /Notation signer ci names no trustStoreDir/);
 });
 
 test('vouch admission manifests refuses a certificate that is not valid for the service name', async () => {

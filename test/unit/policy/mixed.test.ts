@@ -69,6 +69,9 @@ test('2 of 3 across kinds: any two pass, one does not', () => {
   assert.equal(check(one, 'threshold')?.status, 'fail');
   assert.match(check(one, 'threshold')?.message ?? '', /needs 2 distinct signers on one digest out of ci \(notation\), release-bot, security \(cosign\), but sha256:111111111111… has 1 \(release-bot\); ci \(notation\) did not verify \(authenticity: not trusted\)/);
   assert.equal(decisionError(one)?.code, 'POLICY_DENIED');
+  // a DCT signer that did not sign is named as the OCI ones are
+  const cosignOnly = evaluatePolicy(policy, { gun: GUN, tag: '1.0' }, { signatures: [], oci: [oci('cosign', 'security', D1, 'passed')] });
+  assert.match(check(cosignOnly, 'threshold')?.message ?? '', /^needs 2 distinct signers on one digest out of ci \(notation\), release-bot, security \(cosign\), but sha256:111111111111… has 1 \(security \(cosign\)\); release-bot \(dct\) did not sign sha256:111111111111…; ci \(notation\) was not checked$/);
   // every signature is reported, with its kind, status and checks
   assert.deepEqual(one.signatures.map((s) => [s.kind, s.signer, s.status, s.counted]), [['dct', 'release-bot', 'passed', true], ['notation', 'ci', 'failed', false], ['cosign', 'security', 'failed', false]]);
 });
