@@ -2,4 +2,4 @@
 // time is a parameter): Notation (Notary Project) signatures, and cosign's (as `cosign`).
 export * from './notation/index.js';
 // cosign signatures, under their own name: their constants and descriptors differ from Notation's.
-export * as cosign from './cosign/legacy.js';
+export * as cosign from './cosign/index.js';
