@@ -21,7 +21,7 @@ export const PREDICATE_TYPE_ANNOTATION = 'predicateType';
 
 /** Bounds: an envelope (its payload is base64 inside it) and the statement it carries. */
 export const MAX_ENVELOPE_BYTES = 16 * 1024 * 1024;
-export const MAX_STATEMENT_BYTES = 12 * 1024 * 1024;
+export const MAX_STATEMENT_BYTES = 10 * 1024 * 1024;
 const MAX_ENVELOPE_SIGNATURES = 16;
 
 /** `--type` names and the predicate URIs they stand for (cmd/cosign/cli/options/predicate.go PredicateTypeMap). */
