@@ -8,7 +8,7 @@ import { KeyedMutex, VouchError, digestOf, isVouchError } from '../core/index.js
 import type { RegistryClient } from '../oci/client.js';
 import { parseReference, type ImageReference } from '../oci/reference.js';
 import { OCI_MANIFEST } from '../oci/mediatypes.js';
-import { cosign } from '../sig/index.js';
+import * as cosign from '../sig/cosign/index.js';
 import type { Session } from './session.js';
 
 /** Where an image's signatures live: its own repository, or $COSIGN_REPOSITORY's. */
@@ -152,8 +152,11 @@ export interface CosignVerifyResult {
   outcomes: CosignSignatureOutcome[];
 }
 
-/** Which formats a verification reads: both by default; `--new-bundle-format=false` reads the legacy tag only. */
-export interface CosignReadOptions { annotations?: Record<string, string>; formats?: readonly CosignFormat[] }
+/**
+ * Which formats a verification reads (both by default; `--new-bundle-format=false` reads the legacy
+ * tag only), and how bundles are checked: with the key (the default), or another verifier (keyless).
+ */
+export interface CosignReadOptions { annotations?: Record<string, string>; formats?: readonly CosignFormat[]; bundleVerifier?: cosign.BundleSignatureVerifier }
 
 const skipped = (reason: string): CosignSignatureOutcome['verdict'] => ({ verified: false, reason });
 
@@ -181,7 +184,7 @@ export async function verifyCosign(s: Session, image: ImageReference, key: KeyOb
     }
   }
   if (formats.includes('bundle')) {
-    const verifier = cosign.publicKeyBundleVerifier(key);
+    const verifier = opts.bundleVerifier ?? cosign.publicKeyBundleVerifier(key);
     await forEachBundle(at, digest, result, (bundle, referrer) => {
       const verdict = cosign.verifyImageBundle({ bundle, digest, manifest, verifier, purpose: 'signature', ...(opts.annotations ? { annotations: opts.annotations } : {}) });
       result.outcomes.push({ layer: referrer, format: 'bundle', verdict });
@@ -242,7 +245,7 @@ export async function verifyCosignAttestations(s: Session, image: ImageReference
     }
   }
   if (formats.includes('bundle')) {
-    const verifier = cosign.publicKeyBundleVerifier(key);
+    const verifier = opts.bundleVerifier ?? cosign.publicKeyBundleVerifier(key);
     await forEachBundle(at, digest, result, (bundle, referrer) => {
       const verdict = cosign.verifyImageBundle({ bundle, digest, manifest, verifier, purpose: 'attestation', ...(opts.annotations ? { annotations: opts.annotations } : {}) });
       if (!verdict.verified || verdict.envelope === undefined || verdict.statement === undefined) {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createContext } from '../../src/cli/context.js';
 import { Session } from '../../src/client/session.js';
 import { referrersTag, type RegistryClient } from '../../src/oci/client.js';
-import { cosign as formats } from '../../src/sig/index.js';
+import * as formats from '../../src/sig/cosign/index.js';
 import { startCosignWorld, type CosignWorld, type CosignVersion } from '../support/cosign.js';
 import type { RunResult } from '../support/peers.js';
 

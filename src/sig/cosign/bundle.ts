@@ -7,6 +7,7 @@
 // keyless verifier (trusted root, Fulcio, Rekor) can be handed in the same way. Pure.
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { BUNDLE_V03_LEGACY_MEDIA_TYPE, BUNDLE_V03_MEDIA_TYPE, bundleFromJSON, type Bundle } from '@sigstore/bundle';
+import { HashAlgorithm } from '@sigstore/protobuf-specs';
 import { Verifier, toSignedEntity } from '@sigstore/verify';
 import { VouchError, digestOf, isJsonObject, parseDigest, parseJson, toBase64 } from '../../core/index.js';
 import {
@@ -178,7 +179,7 @@ export function verifyImageBundle(opts: {
     if (opts.purpose === 'attestation') return { verified: false, checks: { signature: 'skipped', claims: 'failed' }, reason: 'a message-signature bundle is not an attestation' };
     const md = bundle.content.messageSignature.messageDigest;
     const want = parseDigest(opts.digest);
-    if (md === undefined || want.algorithm !== 'sha256' || md.algorithm !== 1 /* SHA2_256 */ || md.digest.toString('hex') !== want.hex) {
+    if (md === undefined || want.algorithm !== 'sha256' || md.algorithm !== HashAlgorithm.SHA2_256 || md.digest.toString('hex') !== want.hex) {
       return { verified: false, checks: { signature: 'skipped', claims: 'failed' }, reason: `the message signature is over another digest than ${opts.digest}` };
     }
     try { opts.verifier(bundle, opts.manifest); } catch (err) { return { verified: false, checks, reason: (err as Error).message }; }

@@ -11,7 +11,7 @@ import { runRegistry, type RunningRegistry } from '../../../src/registry/index.j
 import { createContext } from '../../../src/cli/context.js';
 import { Session } from '../../../src/client/session.js';
 import { digestOf } from '../../../src/core/index.js';
-import { cosign } from '../../../src/sig/index.js';
+import * as cosign from '../../../src/sig/cosign/index.js';
 import type { RegistryClient } from '../../../src/oci/client.js';
 import { runCli } from '../../support/cli.js';
 import { removeTempDirs, tempDir } from '../client/helpers.js';

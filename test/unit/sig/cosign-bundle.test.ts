@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
-import { cosign } from '../../../src/sig/index.js';
+import * as cosign from '../../../src/sig/cosign/index.js';
 import { isVouchError } from '../../../src/core/index.js';
 
 const { privateKey: key, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
