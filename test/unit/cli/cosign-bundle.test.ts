@@ -4,13 +4,18 @@
 // bundle, a .att layer that is not an envelope.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { createPublicKey } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDemoImage } from '../../../src/cli/demoimage.js';
 import { runRegistry, type RunningRegistry } from '../../../src/registry/index.js';
 import { createContext } from '../../../src/cli/context.js';
 import { Session } from '../../../src/client/session.js';
 import { digestOf } from '../../../src/core/index.js';
+import { verifyCosign } from '../../../src/client/cosign.js';
+import { parseReference } from '../../../src/oci/reference.js';
 import * as cosign from '../../../src/sig/cosign/index.js';
 import type { RegistryClient } from '../../../src/oci/client.js';
 import { runCli } from '../../support/cli.js';
@@ -154,4 +159,34 @@ test('hostile referrers: a bundle moved from another image, a malformed bundle, 
   const legacyOnly = await cli(['cosign', 'verify-attestation', '--key', 'cosign.pub', '--insecure-ignore-tlog', '--new-bundle-format=false', '--type', 'cyclonedx', images.three]);
   assert.equal(legacyOnly.code, 1);
   assert.match(legacyOnly.stderr, /attestation envelope is not valid JSON/);
+});
+
+test(`at most ${cosign.MAX_REFERRERS} referrers of a digest are read: a registry listing more gets the rest ignored, not a longer walk`, async () => {
+  // a registry whose referrers list names one referrer (not a bundle) MAX_REFERRERS + 500 times
+  const image = Buffer.from('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}');
+  const imageDigest = digestOf(image);
+  const referrer = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json', config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: digestOf(cosign.EMPTY_CONFIG), size: 2 }, layers: [{ mediaType: 'application/spdx+json', digest: imageDigest, size: 1 }], subject: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: imageDigest, size: image.byteLength } }));
+  const listed = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: digestOf(referrer), size: referrer.byteLength, artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json' };
+  let referrerFetches = 0;
+  const server = createServer((req, res) => {
+    const url = req.url ?? '';
+    const send = (body: Buffer, type: string): void => { res.writeHead(200, { 'content-type': type, 'content-length': body.byteLength, 'docker-content-digest': digestOf(body) }); res.end(body); };
+    if (url === '/v2/') return send(Buffer.from('{}'), 'application/json');
+    if (url.startsWith('/v2/flood/referrers/')) return send(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: Array.from({ length: cosign.MAX_REFERRERS + 500 }, () => listed) })), 'application/vnd.oci.image.index.v1+json');
+    if (url === '/v2/flood/manifests/1.0' || url === `/v2/flood/manifests/${imageDigest}`) return send(image, 'application/vnd.oci.image.manifest.v1+json');
+    if (url === `/v2/flood/manifests/${listed.digest}`) { referrerFetches++; return send(referrer, 'application/vnd.oci.image.manifest.v1+json'); }
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"unknown"}]}');
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const ctx = createContext({ out: () => undefined, err: () => undefined, stdinIsTTY: false, stderrIsTTY: false }, env, dir);
+  const s = new Session({ env, trustDir: ctx.trustDir, now: ctx.now });
+  try {
+    const r = await verifyCosign(s, parseReference(`${host}/flood:1.0`), createPublicKey(await readFile(join(dir, 'cosign.pub'))), { formats: ['bundle'] });
+    assert.equal(r.verified.length, 0);
+  } finally {
+    await s.close();
+    await new Promise((ok) => server.close(ok));
+  }
+  assert.equal(referrerFetches, cosign.MAX_REFERRERS);
 });
