@@ -188,7 +188,7 @@ export async function verifyCosign(s: Session, image: ImageReference, key: KeyOb
     await forEachBundle(at, digest, result, (bundle, referrer) => {
       const verdict = cosign.verifyImageBundle({ bundle, digest, manifest, verifier, purpose: 'signature', ...(opts.annotations ? { annotations: opts.annotations } : {}) });
       result.outcomes.push({ layer: referrer, format: 'bundle', verdict });
-      if (verdict.verified) result.verified.push(cosign.bundleVerifyOutput(result.reference, digest, verdict));
+      if (verdict.verified) result.verified.push(cosign.bundleVerifyOutput(referenceName(image), digest, verdict));
     });
   }
   return result;
@@ -259,6 +259,12 @@ export async function verifyCosignAttestations(s: Session, image: ImageReference
     });
   }
   return result;
+}
+
+/** The reference as go-containerregistry names it (name.Reference.Name()): with its tag (latest when none) or digest. */
+function referenceName(image: ImageReference): string {
+  const repo = `${image.registry}/${image.repository}`;
+  return image.digest !== undefined ? `${repo}@${image.digest}` : `${repo}:${image.tag ?? 'latest'}`;
 }
 
 /** The image's digest and manifest bytes (hashed by the client), by tag or digest. */

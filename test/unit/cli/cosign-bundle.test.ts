@@ -68,10 +68,11 @@ test('sign writes a bundle referring to the image by default (no .sig tag); veri
   });
   const v = await cli(verifyArgs('cosign.pub', images.one, '-a', 'build=7'));
   assert.equal(v.code, 0, v.stderr);
-  const out = JSON.parse(v.stdout) as Array<{ critical: { type: string; image: { 'docker-manifest-digest': string } }; optional: Record<string, string> }>;
+  const out = JSON.parse(v.stdout) as Array<{ critical: { type: string; identity: { 'docker-reference': string }; image: { 'docker-manifest-digest': string } }; optional: Record<string, string> }>;
   assert.equal(out.length, 1);
   assert.equal(out[0]?.critical.type, 'https://sigstore.dev/cosign/sign/v1');
   assert.deepEqual(out[0]?.optional, { build: '7' });
+  assert.equal(out[0]?.critical.identity['docker-reference'], images.one, 'the reference as typed, as cosign v3 prints it');
   assert.equal((await cli(verifyArgs('other.pub', images.one))).code, 1);
   const missing = await cli(verifyArgs('cosign.pub', images.one, '-a', 'build=8'));
   assert.equal(missing.code, 1);
