@@ -308,10 +308,10 @@ export async function verifyCosignSigner(s: Session, image: ImageReference, sign
   const r = await verifyCosign(s, image, signer.key);
   if (r.outcomes.length === 0) return [{ ...base, status: 'failed', checks: [], message: `no cosign signature (${r.signatureTag})` }];
   return boundFacts(r.outcomes.map((o): OciSignatureFact => {
-    const c = o.verdict.checks;
+    const c = o.verdict.checks ?? {};
     // A payload that could not be read is not a verdict on the signature.
     const status: SignatureStatus = o.verdict.verified ? 'passed' : c.signature === 'skipped' ? 'inconclusive' : 'failed';
-    const checks: SignatureCheck[] = (['signature', 'claims', 'tlog'] as const).map((k) => ({ check: k, status: c[k] }));
+    const checks: SignatureCheck[] = (['signature', 'claims', 'tlog'] as const).flatMap((k) => (c[k] === undefined ? [] : [{ check: k, status: c[k] }]));
     return { ...base, signature: o.layer, status, checks, ...(o.verdict.reason !== undefined ? { message: o.verdict.reason } : { message: 'verified with the public key; the claims name this digest' }) };
   }));
 }
