@@ -3,7 +3,7 @@
 // the environment or the clock.
 import tseslint from 'typescript-eslint';
 
-const modules = ['core', 'tuf', 'policy', 'sig', 'files', 'keys', 'http', 'oci', 'storage', 'httpd', 'client', 'server', 'registry', 'cli'];
+const modules = ['core', 'tuf', 'policy', 'sig', 'files', 'keys', 'http', 'oci', 'storage', 'httpd', 'client', 'server', 'registry', 'admission', 'cli'];
 const allowed = {
   core: [],
   tuf: ['core'],
@@ -18,6 +18,7 @@ const allowed = {
   client: ['core', 'tuf', 'policy', 'sig', 'files', 'keys', 'http', 'oci'],
   server: ['core', 'tuf', 'storage', 'httpd', 'files'],
   registry: ['core', 'oci', 'httpd', 'files'],
+  admission: ['core', 'tuf', 'policy', 'keys', 'oci', 'client', 'httpd'],
   cli: modules,
 };
 const pure = ['core', 'tuf', 'policy', 'sig'];

@@ -8,6 +8,7 @@ import { dockerContentTrustWarning } from '../client/dockerhub.js';
 import { registerTrustCommands } from './trust.js';
 import { registerNotationCertCommands, registerNotationInspectCommands, registerNotationKeyCommands, registerNotationPolicyCommands } from './notation.js';
 import type { RegistryCommandOptions } from './commands/registry.js';
+import type { AdmissionCommandOptions, AdmissionManifestsOptions } from './commands/admission.js';
 import type { ServerCommandOptions } from './commands/server.js';
 import type { PullCommandOptions, PushCommandOptions } from './commands/image.js';
 import type { VerifyCommandOptions } from './commands/verify.js';
@@ -399,4 +400,41 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--upload-idle <seconds>', `delete an upload session (and its data) no request has touched for this long; default ${REG.uploadIdleMs / 1000}`)
     .action((opts: RegistryCommandOptions) =>
       run(async (ctx) => (await import('./commands/registry.js')).registryCommand(ctx, opts))());
+
+  const admission = program
+    .command('admission')
+    .description('run the Kubernetes admission webhook: AdmissionReview v1 at /validate and /mutate (pins tags to verified digests); docs/admission.md')
+    .option('--addr <host:port>', 'address to listen on (:PORT is every interface)', ':8443')
+    .option('--tls-cert <file>', 'serving certificate (PEM); the API server calls webhooks over HTTPS only')
+    .option('--tls-key <file>', 'private key for --tls-cert (PEM)')
+    .option('--policy <file>', 'trust policy file (docs/policy.md); default $VOUCH_POLICY, else the built-in policy')
+    .option('--trust-pinning <file>', 'notary client config with trust_pinning (root key IDs or CAs)')
+    .option('--audit', 'allow everything; what would be denied comes back as warnings')
+    .option('--failure-policy <policy>', 'an image without a verdict (trust server out of reach, deadline): fail (deny, default) or ignore (allow with a warning)')
+    .option('--config <file>', 'YAML or JSON with excludeNamespaces and excludeImages lists')
+    .option('--exclude-namespace <name>', 'do not check this namespace (* matches any characters); repeatable', (v: string, all: string[] = []) => [...all, v])
+    .option('--exclude-image <pattern>', 'do not check images of repositories matching this pattern (e.g. registry.k8s.io/**); repeatable', (v: string, all: string[] = []) => [...all, v])
+    .option('--deadline <seconds>', 'spend at most this long on one review (default 80% of the API server\'s timeout)')
+    .option('--cache-ttl <seconds>', 'reuse a verdict at most this long, never past the expiry of its trust data (default 60)')
+    .option('--max-concurrent <n>', 'verifications at once (default 16)')
+    .option('--max-body <bytes>', 'largest AdmissionReview read (default 6 MiB)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error or silent (default info)')
+    .action((opts: AdmissionCommandOptions) =>
+      run(async (ctx) => (await import('./commands/admission.js')).admissionCommand(ctx, opts))());
+  admission
+    .command('manifests')
+    .description('print the Kubernetes objects that run the webhook: TLS Secret, policy ConfigMap, Deployment, Service, PodDisruptionBudget, both webhook configurations')
+    .requiredOption('--namespace <ns>', 'namespace to run in')
+    .requiredOption('--cert <file>', 'serving certificate (PEM), valid for NAME.NAMESPACE.svc')
+    .requiredOption('--key <file>', 'its private key (PEM)')
+    .option('--ca <file>', 'CA bundle the API server verifies the certificate with (default: the certificate, self-signed)')
+    .option('--image <image>', 'the vouch image to run (default vouch:VERSION)')
+    .option('--policy <file>', 'trust policy to put in a ConfigMap')
+    .option('--name <name>', 'name of the Deployment, Service and webhook configurations (default vouch-admission)')
+    .option('--replicas <n>', 'replicas (default 2)')
+    .option('--failure-policy <policy>', 'fail (default) or ignore, in the webhook configurations and the webhook')
+    .option('--timeout-seconds <n>', 'the API server waits this long for the webhook (1 to 30, default 10)')
+    .option('--audit', 'run the webhook in audit mode')
+    .action((opts: AdmissionManifestsOptions) =>
+      run(async (ctx) => (await import('./commands/admission.js')).admissionManifestsCommand(ctx, opts, program.version() ?? '0.0.0'))());
 }

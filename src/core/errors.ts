@@ -71,6 +71,8 @@ export const ERROR_OUTCOMES = {
   // I/O and remote services
   UNREACHABLE: 'inconclusive',
   NETWORK: 'inconclusive',
+  // a caller's own time budget (the admission webhook's deadline) ran out before a verdict was reached
+  DEADLINE: 'inconclusive',
   REMOTE_ERROR: 'inconclusive',
   UNAUTHORIZED: 'inconclusive',
   CONFLICT: 'inconclusive',

@@ -4,7 +4,7 @@ export * from './encoding.js';
 export * from './digest.js';
 export * from './json.js';
 export * from './crypto.js';
-export * from './x509lib.js';
+export * from './x509.js';
 export * from './redact.js';
 export * from './names.js';
 export * from './roles.js';

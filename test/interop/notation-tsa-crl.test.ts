@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type * as X509 from '@peculiar/x509';
+import type * as X509 from '../support/x509-lib.js';
 import { OciLayout, blobPath } from '../../src/oci/layout.js';
 import { verifyCoseEnvelope } from '../../src/sig/index.js';
 import { runCli, type CliResult } from '../support/cli.js';

@@ -11,7 +11,7 @@ import * as pkijs from 'pkijs';
 export interface OcspResponder {
   /** http://127.0.0.1:PORT */
   url: string;
-  /** serial (hex, as @peculiar/x509 prints it) → revoked? */
+  /** serial (hex, as X509Certificate.serialNumber of x509-lib.ts gives it) → revoked? */
   status: Map<string, boolean>;
   /** the issuer whose certificates it answers for (set before the first request) */
   issuer?: { der: Uint8Array; key: webcrypto.CryptoKey };

@@ -2,9 +2,7 @@
 // it builds real signed metadata with freshly generated keys, serves bytes by role and by root
 // version, and lets a test tamper with anything before the client reads it. It is the production
 // Updater's MetadataFetcher; TestClient runs that Updater over it with an in-memory MetadataCache.
-import { createPublicKey, generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
-import 'reflect-metadata'; // tsyringe (loaded by @peculiar/x509) needs the Reflect metadata API
-import * as x509 from '@peculiar/x509';
+import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { VouchError, canonicalBytes, canonicalString, sha256, signBytes, toBase64, type JsonObject, type PublicKeyData, type SignatureMethod } from '../../src/core/index.js';
 import {
   addDelegation, addTargets, createRoot, createSnapshot, createTargets, createTimestamp, dockerTarget, keyId,
@@ -12,10 +10,9 @@ import {
   type BaseRole, type Metadata, type Root, type Signed, type Signer, type Snapshot, type Targets, type Timestamp, type TreeWarning, type TrustedMetadata, type TrustPinning,
 } from '../../src/tuf/index.js';
 import { Updater, type MetadataCache, type MetadataFetcher, type VerifiedRepo } from '../../src/client/updater.js';
-
-type X509Crypto = Parameters<typeof x509.cryptoProvider.set>[0];
-x509.cryptoProvider.set(webcrypto as unknown as X509Crypto);
-type WebKey = Parameters<typeof x509.X509CertificateGenerator.create>[0]['publicKey'];
+import { basicConstraintsExtension, createCertificate, extendedKeyUsageExtension, keyUsageExtension } from '../../src/keys/cert.js';
+import { EXT_KEY_USAGE, KEY_USAGE } from '../../src/core/index.js';
+import { X509Certificate } from './x509-lib.js';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -74,32 +71,27 @@ export class TestKey implements Signer {
   }
 
   private async certFor(gun: string, now: Date, opts: CertOptions): Promise<string> {
-    const alg = { name: 'ECDSA', namedCurve: 'P-256' };
-    const subtle = webcrypto.subtle;
-    const publicKey = await subtle.importKey('spki', webPublic(this.privateKey), alg, true, ['verify']);
     const signer = opts.issuer?.key ?? this;
-    const signingKey = await subtle.importKey('pkcs8', signer.privateKey.export({ format: 'der', type: 'pkcs8' }), alg, false, ['sign']);
     const notBefore = opts.notBefore ?? new Date(Math.floor(now.getTime() / 1000) * 1000);
     const cn = opts.cn ?? gun;
-    const cert = await x509.X509CertificateGenerator.create({
+    const der = await createCertificate({
       serialNumber: randomBytes(16).toString('hex'),
-      subject: `CN=${cn}`,
-      issuer: opts.issuer === undefined ? `CN=${cn}` : new x509.X509Certificate(opts.issuer.cert).subject,
+      subject: [{ CN: [cn] }],
+      ...(opts.issuer === undefined ? {} : { issuer: new X509Certificate(opts.issuer.cert).subjectDer }),
       notBefore,
       notAfter: opts.notAfter ?? new Date(notBefore.getTime() + 3650 * DAY_MS),
-      signingAlgorithm: { name: 'ECDSA', hash: opts.hash ?? 'SHA-256' },
-      publicKey: publicKey as unknown as WebKey,
-      signingKey: signingKey as unknown as WebKey,
+      publicKey: createPublicKey(this.privateKey),
+      signingKey: signer.privateKey,
+      hash: opts.hash ?? 'SHA-256',
       extensions: opts.ca
-        ? [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)]
+        ? [basicConstraintsExtension(true, undefined, true), keyUsageExtension(KEY_USAGE.keyCertSign, true)]
         : [
-          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-          new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.codeSigning], false),
-          new x509.BasicConstraintsExtension(false, undefined, true),
+          keyUsageExtension(KEY_USAGE.digitalSignature | KEY_USAGE.keyEncipherment, true),
+          extendedKeyUsageExtension([EXT_KEY_USAGE.codeSigning], false),
+          basicConstraintsExtension(false, undefined, true),
         ],
     });
-    const pem = cert.toString('pem').replace(/\r\n/g, '\n');
-    return pem.endsWith('\n') ? pem : `${pem}\n`;
+    return new X509Certificate(der).toString('pem') + '\n';
   }
 
   sign(data: Uint8Array): { method: SignatureMethod; sig: Uint8Array } {

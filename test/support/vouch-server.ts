@@ -79,9 +79,9 @@ export interface SpawnedServer {
   alive(): boolean;
 }
 
-/** Starts `node bin/vouch.js server ARGS` and waits for "listening on URL" (rejects with its output, `code` and `stderr`, if it exits first). */
-export function spawnServer(args: string[], env: Record<string, string>): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, [join(projectRoot, 'bin', 'vouch.js'), 'server', ...args], {
+/** Starts `node bin/vouch.js server ARGS` (or another serving `command`) and waits for "listening on URL" (rejects with its output, `code` and `stderr`, if it exits first). */
+export function spawnServer(args: string[], env: Record<string, string>, command: 'server' | 'admission' = 'server'): Promise<SpawnedServer> {
+  const child = spawn(process.execPath, [join(projectRoot, 'bin', 'vouch.js'), command, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: env.HOME ?? tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -92,7 +92,7 @@ export function spawnServer(args: string[], env: Record<string, string>): Promis
   return new Promise((resolve, reject) => {
     child.stderr!.on('data', (c: Buffer) => {
       stderr += c.toString();
-      const m = /vouch server listening on (\S+)/.exec(stderr);
+      const m = new RegExp(`vouch ${command} listening on (\\S+)`).exec(stderr);
       if (m) {
         resolve({
           child, url: m[1]!, stdout: () => stdout, stderr: () => stderr, alive: () => running,
@@ -101,7 +101,7 @@ export function spawnServer(args: string[], env: Record<string, string>): Promis
         });
       }
     });
-    void exited.then((code) => reject(Object.assign(new Error(`vouch server exited (${code}) before listening:\n${stdout}\n${stderr}`), { code, stderr })));
+    void exited.then((code) => reject(Object.assign(new Error(`vouch ${command} exited (${code}) before listening:\n${stdout}\n${stderr}`), { code, stderr })));
   });
 }
 

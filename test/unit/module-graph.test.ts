@@ -46,6 +46,9 @@ const cases: [string, string, RegExp | null][] = [
   ['src/client/x.ts', "import { x as y } from '../http/index.js';\nexport const x = y;\n", null],
   ['src/client/x.ts', "import { x as y } from '../keys/index.js';\nimport { readFileSync } from 'node:fs';\nexport const x = [y, readFileSync];\n", null],
   ['src/cli/x.ts', "import { x as y } from '../server/index.js';\nexport const x = y;\n", null],
+  ['src/admission/x.ts', "import { x as y } from '../server/index.js';\nexport const x = y;\n", /may not import 'server'/],
+  ['src/admission/x.ts', "import { x as y } from '../client/policy.js';\nexport const x = y;\n", null],
+  ['src/client/x.ts', "import { x as y } from '../admission/index.js';\nexport const x = y;\n", /may not import 'admission'/],
   // the OCI format layer (oci/reference.ts, mediatypes.ts, manifest.ts): pure, shared by the client and the registry
   ['src/oci/manifest.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n", /pure: no I\/O/],
   ['src/oci/reference.ts', 'export const x = Date.now();\n', /no clock/],

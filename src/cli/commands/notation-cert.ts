@@ -4,14 +4,14 @@
 // notation's layout (keys/notation-config.ts).
 import { X509Certificate, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { basename, resolve } from 'node:path';
-import { VouchError, isVouchError, x509lib } from '../../core/index.js';
-import { createSelfSignedCertificate } from '../../keys/cert.js';
+import { EXT_KEY_USAGE, KEY_USAGE, VouchError, isVouchError } from '../../core/index.js';
+import { createSelfSignedCertificate, extendedKeyUsageExtension, keyUsageExtension } from '../../keys/cert.js';
 import { notationConfigDir } from '../../keys/notation.js';
 import {
   addKeySuite, addTrustStoreCertificate, checkStoreName, checkStoreType, isValidNotationName, listTrustStoreCertificates, loadSigningKeys,
   localKeyPaths, readTrustStoreCertificate, removeTrustStoreEntry, saveSigningKeys, trustStoreEntry, writeLocalKeyPair,
 } from '../../keys/notation-config.js';
-import { goDistinguishedName } from '../../sig/index.js';
+import { goDistinguishedName, parseCertificate } from '../../sig/index.js';
 import { tabwrite } from '../../client/textutil.js';
 import type { Context } from '../context.js';
 
@@ -85,18 +85,16 @@ export async function notationCertShow(ctx: Context, file: string, opts: StoreOp
     if (isVouchError(err) && err.code !== 'INVALID_ARGUMENT') throw new VouchError(err.code, `failed to show details of certificate ${file}, with error: ${err.message}`, { cause: err });
     throw err;
   }
-  const lib = await x509lib();
   const rule = '--------------------------------------------------------------------------------\n';
   const blocks = ders.map((der) => {
-    const node = new X509Certificate(der);
-    const cert = new lib.X509Certificate(der);
+    const cert = parseCertificate(der, `certificate ${file}`);
     return [
-      `Issuer: ${goDistinguishedName(cert.issuerName.toArrayBuffer())}`,
-      `Subject: ${goDistinguishedName(cert.subjectName.toArrayBuffer())}`,
+      `Issuer: ${goDistinguishedName(cert.issuerDer)}`,
+      `Subject: ${goDistinguishedName(cert.subjectDer)}`,
       `Valid from: ${goTimeString(cert.notBefore)}`,
       `Valid to: ${goTimeString(cert.notAfter)}`,
-      `IsCA: ${node.ca}`,
-      `SHA256 Thumbprint: ${node.fingerprint256.replace(/:/g, '').toLowerCase()}`,
+      `IsCA: ${cert.node.ca}`,
+      `SHA256 Thumbprint: ${cert.node.fingerprint256.replace(/:/g, '').toLowerCase()}`,
     ].map((l) => `${l}\n`).join('');
   });
   ctx.io.out(`Certificate details\n${rule}${blocks.join(rule)}`);
@@ -151,18 +149,14 @@ export async function notationCertGenerateTest(ctx: Context, name: string, opts:
   }
   ctx.io.out(`generating RSA Key with ${bits} bits\n`);
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
-  const lib = await x509lib();
   const certPem = await createSelfSignedCertificate(privateKey, {
     serialNumber: `01${randomBytes(8).toString('hex')}`,
     subject: [{ C: ['US'] }, { ST: ['WA'] }, { L: ['Seattle'] }, { O: ['Notary'] }, { CN: [name] }],
     now: ctx.now(),
     validityMs: TEST_CERT_VALIDITY_MS,
-    extensions: [
-      new lib.KeyUsagesExtension(lib.KeyUsageFlags.digitalSignature, true),
-      new lib.ExtendedKeyUsageExtension([lib.ExtendedKeyUsage.codeSigning], false),
-    ],
+    extensions: [keyUsageExtension(KEY_USAGE.digitalSignature, true), extendedKeyUsageExtension([EXT_KEY_USAGE.codeSigning], false)],
   });
-  const notAfter = new lib.X509Certificate(certPem).notAfter;
+  const notAfter = new Date(new X509Certificate(certPem).validTo);
   ctx.io.out(`generated certificate expiring on ${notAfter.toISOString().replace('.000Z', 'Z')}\n`);
   await writeLocalKeyPair(configDir, name, privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, certPem);
   ctx.io.out(`wrote key: ${keyPath}\nwrote certificate: ${certPath}\n`);

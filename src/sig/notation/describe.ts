@@ -71,7 +71,7 @@ function goSprint(v: unknown): string {
   return String(v);
 }
 
-function describeCertificate(cert: { der: Buffer; issuerDer: ArrayBuffer; subjectDer: ArrayBuffer; notAfter: Date }): DescribedCertificate {
+function describeCertificate(cert: { der: Buffer; issuerDer: Uint8Array | ArrayBuffer; subjectDer: Uint8Array | ArrayBuffer; notAfter: Date }): DescribedCertificate {
   return {
     sha256Fingerprint: sha256(cert.der).toString('hex'),
     issuedTo: goDistinguishedName(cert.subjectDer),
@@ -81,7 +81,7 @@ function describeCertificate(cert: { der: Buffer; issuerDer: ArrayBuffer; subjec
 }
 
 function describeChainCertificate(c: Certificate): DescribedCertificate {
-  return describeCertificate({ der: c.der, subjectDer: c.lib.subjectName.toArrayBuffer(), issuerDer: c.lib.issuerName.toArrayBuffer(), notAfter: c.notAfter });
+  return describeCertificate({ der: c.der, subjectDer: c.subjectDer, issuerDer: c.issuerDer, notAfter: c.notAfter });
 }
 
 /**

@@ -5,7 +5,7 @@
 // way Go prints it (pkix.Name.String()): only the attribute types Go names; others make it
 // unusable for identity matching, as in notation.
 import * as asn1js from 'asn1js';
-import { VouchError } from '../../core/index.js';
+import { NAME_ATTRIBUTE_OIDS, VouchError } from '../../core/index.js';
 import type { Certificate } from './certs.js';
 
 export type DistinguishedName = Readonly<Record<string, string>>;
@@ -96,21 +96,17 @@ const GO_ATTRIBUTE_NAMES: Record<string, string> = {
   '2.5.4.6': 'C', '2.5.4.10': 'O', '2.5.4.11': 'OU', '2.5.4.3': 'CN', '2.5.4.5': 'SERIALNUMBER',
   '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.9': 'STREET', '2.5.4.17': 'POSTALCODE',
 };
-/** @peculiar/x509's names for OIDs (its default NameIdentifier); other types come as dotted OIDs. */
-const LIB_NAME_OIDS: Record<string, string> = {
-  CN: '2.5.4.3', L: '2.5.4.7', ST: '2.5.4.8', O: '2.5.4.10', OU: '2.5.4.11', C: '2.5.4.6',
-  DC: '0.9.2342.19200300.100.1.25', E: '1.2.840.113549.1.9.1', G: '2.5.4.42', I: '2.5.4.43', SN: '2.5.4.4', T: '2.5.4.12',
-};
-
 /**
  * The leaf's subject as notation matches it: Go short name → value. Like notation, a subject with
  * an attribute Go prints in hex (e.g. emailAddress), or with one type twice, cannot be matched.
  */
 export function certificateSubjectDn(cert: Certificate): DistinguishedName {
   const out: Record<string, string> = {};
-  for (const rdn of cert.lib.subjectName.toJSON()) {
-    for (const [type, values] of Object.entries(rdn)) {
-      const oid = LIB_NAME_OIDS[type] ?? type;
+  for (const rdn of readName(cert.subjectDer)) {
+    // by type within each RDN, as the values were grouped when @peculiar/x509 read them
+    const byType = new Map<string, string[]>();
+    for (const a of rdn) byType.set(a.oid, [...(byType.get(a.oid) ?? []), attributeText(a.value)]);
+    for (const [oid, values] of byType) {
       const goName = GO_ATTRIBUTE_NAMES[oid];
       if (goName === undefined) {
         throw new VouchError('INVALID_CERTIFICATE', `error while parsing the certificate subject from the digital signature: attribute ${oid} of "${cert.subject}" is not supported in x509.subject identities (notation prints it as "=#")`);
@@ -125,6 +121,57 @@ export function certificateSubjectDn(cert: Certificate): DistinguishedName {
   }
   return out;
 }
+
+/** The attributes of a name (DER), RDN by RDN; a malformed name is INVALID_CERTIFICATE. */
+function readName(der: Uint8Array): { oid: string; value: asn1js.AsnType }[][] {
+  const bytes = Uint8Array.from(der);
+  const parsed = asn1js.fromBER(bytes.buffer);
+  if (parsed.offset === -1 || !(parsed.result instanceof asn1js.Sequence)) throw new VouchError('INVALID_CERTIFICATE', 'a certificate name is not a DER sequence');
+  return parsed.result.valueBlock.value.map((rdn) => {
+    if (!(rdn instanceof asn1js.Set)) throw new VouchError('INVALID_CERTIFICATE', 'a certificate name holds a relative name that is not a set');
+    return rdn.valueBlock.value.map((atv) => {
+      const [type, value] = atv instanceof asn1js.Sequence ? atv.valueBlock.value : [];
+      if (!(type instanceof asn1js.ObjectIdentifier) || value === undefined) throw new VouchError('INVALID_CERTIFICATE', 'a certificate name holds a malformed attribute');
+      return { oid: type.valueBlock.toString(), value };
+    });
+  });
+}
+
+/** The string types a DirectoryString or IA5String value may have (RFC 5280 appendix A.1); others print as `#` and their DER in hex. */
+const TEXT_TYPES = [asn1js.PrintableString, asn1js.Utf8String, asn1js.TeletexString, asn1js.UniversalString, asn1js.BmpString, asn1js.IA5String];
+
+const isText = (value: asn1js.AsnType): boolean => TEXT_TYPES.some((t) => value instanceof t);
+
+function attributeText(value: asn1js.AsnType): string {
+  if (isText(value)) return (value as asn1js.PrintableString).valueBlock.value;
+  return `#${Buffer.from(value.toBER()).toString('hex')}`;
+}
+
+/** RFC 4514 §2.4 escaping as @peculiar/x509 printed names (including its quirk: only the first CR, LF or TAB becomes `\XX`). */
+function escapeText(value: string): string {
+  return value
+    .replace(/([,+"\\<>;])/g, '\\$1')
+    .replace(/^([ #])/, '\\$1')
+    .replace(/([ ]$)/, '\\$1')
+    .replace(/([\r\n\t])/, (c) => `\\${Buffer.from(c, 'utf8').toString('hex').toUpperCase()}`);
+}
+
+/**
+ * A certificate name (DER) as vouch prints it in messages, in DER order: `C=US, ST=WA, O=…, CN=…`,
+ * `+` joining the values of a multi-valued RDN, types by NAME_ATTRIBUTE_OIDS' short names or as
+ * dotted OIDs, values RFC 4514-escaped, a value that is no string as `#` and its DER in hex.
+ * (These are the strings @peculiar/x509's Name.toString() made, which messages and tests show.)
+ */
+export function nameText(der: Uint8Array): string {
+  return readName(der)
+    .map((rdn) => rdn.map((a) => {
+      const text = attributeText(a.value);
+      return `${ATTRIBUTE_SHORT_NAMES.get(a.oid) ?? a.oid}=${isText(a.value) ? escapeText(text) : text}`;
+    }).join('+'))
+    .join(', ');
+}
+
+const ATTRIBUTE_SHORT_NAMES = new Map(Object.entries(NAME_ATTRIBUTE_OIDS).map(([name, oid]) => [oid, name]));
 
 /** The types Go parses into pkix.Name fields, in the order Name.ToRDNSequence writes them. */
 const GO_FIELD_ORDER = ['2.5.4.6', '2.5.4.8', '2.5.4.7', '2.5.4.9', '2.5.4.17', '2.5.4.10', '2.5.4.11', '2.5.4.3', '2.5.4.5'];
@@ -167,18 +214,11 @@ function goEscape(value: string): string {
  * type (SERIALNUMBER, CN, OU, O, POSTALCODE, STREET, L, ST, C, in that order as printed), then the
  * others as `OID=#hex`, in reverse order of appearance.
  */
-export function goDistinguishedName(der: ArrayBuffer): string {
-  const parsed = asn1js.fromBER(der);
-  if (parsed.offset === -1 || !(parsed.result instanceof asn1js.Sequence)) throw new VouchError('INVALID_CERTIFICATE', 'a certificate name is not a DER sequence');
+export function goDistinguishedName(der: Uint8Array | ArrayBuffer): string {
   const fields = new Map<string, string[]>();
   const others: { oid: string; hex: string }[] = [];
-  for (const rdn of parsed.result.valueBlock.value) {
-    if (!(rdn instanceof asn1js.Set)) throw new VouchError('INVALID_CERTIFICATE', 'a certificate name holds a relative name that is not a set');
-    for (const atv of rdn.valueBlock.value) {
-      const parts = atv instanceof asn1js.Sequence ? atv.valueBlock.value : [];
-      const [type, value] = parts;
-      if (!(type instanceof asn1js.ObjectIdentifier) || value === undefined) throw new VouchError('INVALID_CERTIFICATE', 'a certificate name holds a malformed attribute');
-      const oid = type.valueBlock.toString();
+  for (const rdn of readName(der instanceof Uint8Array ? der : new Uint8Array(der))) {
+    for (const { oid, value } of rdn) {
       const text = (value.valueBlock as { value?: unknown }).value;
       const str = typeof text === 'string' ? text : undefined;
       if (GO_FIELD_ORDER.includes(oid)) {

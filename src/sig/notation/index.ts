@@ -1,8 +1,8 @@
 // Notation (Notary Project) signatures: JWS and COSE envelopes, the plugin protocol, signature manifests, certificate rules,
 // trust policies and the verifier.
 export * from './constants.js';
-export { hashOfAlgorithm, keySpecOf, parseCertificates, thumbprint, validateCodeSigningChain, validateTimestampingChain, type Certificate, type KeySpec, type JwsAlgorithm, type HashName } from './certs.js';
-export { parseDistinguishedName, isSubsetDn, certificateSubjectDn, goDistinguishedName, type DistinguishedName } from './dn.js';
+export { hashOfAlgorithm, keySpecOf, parseCertificate, parseCertificates, thumbprint, validateCodeSigningChain, validateTimestampingChain, type Certificate, type KeySpec, type JwsAlgorithm, type HashName } from './certs.js';
+export { parseDistinguishedName, isSubsetDn, certificateSubjectDn, goDistinguishedName, nameText, type DistinguishedName } from './dn.js';
 export { signJws, verifyJwsEnvelope, readJwsEnvelope, formatRfc3339, parseRfc3339, checkTarget, signPrimitive, type TargetArtifact, type JwsEnvelope, type JwsSignOptions, type SignedJws, type ProtectedHeader } from './jws.js';
 export { buildSignatureManifest, parseSignatureManifest, isNotationSignature, OCI_ARTIFACT_MANIFEST, EMPTY_CONFIG, EMPTY_CONFIG_DIGEST, type SignatureManifest, type SignatureManifestForm, type BuiltSignatureManifest } from './manifest.js';
 export { parseTrustPolicy, applicablePolicy, parseBlobTrustPolicy, applicableBlobPolicy, type BlobTrustPolicyDocument, type BlobTrustPolicyStatement, resolveLevel, LEVELS, CHECKS, type TrustPolicyDocument, type TrustPolicyStatement, type ResolvedPolicy, type CheckName, type CheckAction, type LevelName, type TrustStoreType } from './policy.js';

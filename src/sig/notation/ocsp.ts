@@ -6,7 +6,8 @@
 // request (client/ocsp.ts).
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import type { Certificate } from './certs.js';
+import { OID_AUTHORITY_INFO_ACCESS } from '../../core/index.js';
+import { extension, type Certificate } from './certs.js';
 
 /** notation-core-go ocspMaxResponseSize. */
 export const MAX_OCSP_RESPONSE_BYTES = 20480;
@@ -14,16 +15,13 @@ export const MAX_OCSP_RESPONSE_BYTES = 20480;
 /** Sends a DER OCSP request to a responder URL and returns the DER answer; throws when it cannot. */
 export type OcspQuery = (url: string, request: Uint8Array) => Promise<Uint8Array>;
 
-const OID_AIA = '1.3.6.1.5.5.7.1.1';
 const OID_OCSP = '1.3.6.1.5.5.7.48.1';
 const OID_OCSP_BASIC = '1.3.6.1.5.5.7.48.1.1';
 const OID_INVALIDITY_DATE = '2.5.29.24';
 
-const pki = (c: Certificate): pkijs.Certificate => pkijs.Certificate.fromBER(c.der);
-
 /** The OCSP responder URLs of a certificate's authorityInfoAccess (Go's cert.OCSPServer). */
 export function ocspUrls(cert: Certificate): string[] {
-  const ext = pki(cert).extensions?.find((e) => e.extnID === OID_AIA);
+  const ext = extension(cert, OID_AUTHORITY_INFO_ACCESS);
   const parsed = ext?.parsedValue as pkijs.InfoAccess | undefined;
   return (parsed?.accessDescriptions ?? [])
     .filter((d) => d.accessMethod === OID_OCSP && d.accessLocation.type === 6 && typeof d.accessLocation.value === 'string')
@@ -33,7 +31,7 @@ export function ocspUrls(cert: Certificate): string[] {
 /** A DER OCSPRequest for `cert` (SHA-1 CertID, no nonce, as x/crypto/ocsp CreateRequest). */
 export async function makeOcspRequest(cert: Certificate, issuer: Certificate): Promise<Buffer> {
   const req = new pkijs.OCSPRequest();
-  await req.createForCertificate(pki(cert), { hashAlgorithm: 'SHA-1', issuerCertificate: pki(issuer) });
+  await req.createForCertificate(cert.pkijs, { hashAlgorithm: 'SHA-1', issuerCertificate: issuer.pkijs });
   return Buffer.from(req.toSchema(true).toBER(false));
 }
 
@@ -54,7 +52,7 @@ export async function ocspStatus(answer: Uint8Array, cert: Certificate, issuer: 
   const inner = asn1js.fromBER(resp.responseBytes.response.valueBlock.valueHexView);
   if (inner.offset === -1 || inner.result.error) throw new Error('OCSP basic response is not DER');
   const basic = new pkijs.BasicOCSPResponse({ schema: inner.result });
-  const issuerPki = pki(issuer);
+  const issuerPki = issuer.pkijs;
   // Go's x/crypto/ocsp accepts an answer without certificates as signed by the issuer itself;
   // pkijs looks for the signer among the attached ones, so the issuer is offered there.
   if (!basic.certs || basic.certs.length === 0) basic.certs = [issuerPki];
@@ -65,7 +63,7 @@ export async function ocspStatus(answer: Uint8Array, cert: Certificate, issuer: 
     throw new Error(`OCSP response signature does not verify: ${(err as Error).message}`);
   }
   if (!verified) throw new Error('OCSP response is not signed by the issuer or a responder it delegated');
-  const certPki = pki(cert);
+  const certPki = cert.pkijs;
   const { isForCertificate, status: certStatus } = await basic.getCertificateStatus(certPki, issuerPki);
   if (!isForCertificate) throw new Error('OCSP response is not about this certificate');
   const serial = certPki.serialNumber.toBigInt();

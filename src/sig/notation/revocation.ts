@@ -9,8 +9,8 @@
 // combine as notation-go verifier.go revocationFinalResult does. Pure: fetching is the caller's.
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { VouchError } from '../../core/index.js';
-import { basicConstraints, keyUsage, KU, type Certificate } from './certs.js';
+import { KEY_USAGE, OID_CRL_DISTRIBUTION_POINTS, VouchError } from '../../core/index.js';
+import { basicConstraints, extension, keyUsage, type Certificate } from './certs.js';
 import { makeOcspRequest, ocspStatus, ocspUrls, type OcspQuery } from './ocsp.js';
 
 /** notation-core-go revocation/crl/fetcher.go maxCRLSize. */
@@ -41,7 +41,6 @@ export interface ChainRevocationResult {
   perCertificate: CertRevocationResult[];
 }
 
-const OID_CRL_DP = '2.5.29.31';
 const OID_FRESHEST_CRL = '2.5.29.46';
 const OID_IDP = '2.5.29.28';
 const OID_DELTA_CRL_INDICATOR = '2.5.29.27';
@@ -55,20 +54,9 @@ export const MAX_CRL_URLS = 8;
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 const INSECURE_SIGNATURES = new Set(['1.2.840.113549.1.1.5', '1.2.840.113549.1.1.4', '1.2.840.10045.4.1', '1.2.840.10040.4.3']);
 
-const pkiCache = new WeakMap<Certificate, pkijs.Certificate>();
-function pkiCert(cert: Certificate): pkijs.Certificate {
-  let c = pkiCache.get(cert);
-  if (!c) { c = pkijs.Certificate.fromBER(cert.der); pkiCache.set(cert, c); }
-  return c;
-}
-
-function extensionOf(cert: Certificate, oid: string): pkijs.Extension | undefined {
-  return pkiCert(cert).extensions?.find((e) => e.extnID === oid);
-}
-
 /** The http(s)/other URIs of the full names of a certificate's CRL distribution points (Go's cert.CRLDistributionPoints). */
 export function crlDistributionPoints(cert: Certificate): string[] {
-  const ext = extensionOf(cert, OID_CRL_DP);
+  const ext = extension(cert, OID_CRL_DISTRIBUTION_POINTS);
   if (!ext) return [];
   const parsed = ext.parsedValue as pkijs.CRLDistributionPoints | undefined;
   if (!parsed) throw new VouchError('INVALID_CERTIFICATE', `certificate "${cert.subject}" has a malformed CRL distribution points extension`);
@@ -118,10 +106,10 @@ async function validateCrl(parsed: ParsedCrl, issuer: Certificate, now: Date): P
   const { crl } = parsed;
   if (!basicConstraints(issuer)?.ca) throw new Error(`CRL is not signed by CA ${issuer.subject}: the issuer is not a CA`);
   const ku = keyUsage(issuer);
-  if (ku && (ku.usages & KU.cRLSign) === 0) throw new Error(`CRL is not signed by CA ${issuer.subject}: the issuer's key usage does not allow CRL signing`);
+  if (ku && (ku.usages & KEY_USAGE.cRLSign) === 0) throw new Error(`CRL is not signed by CA ${issuer.subject}: the issuer's key usage does not allow CRL signing`);
   if (INSECURE_SIGNATURES.has(crl.signatureAlgorithm.algorithmId)) throw new Error(`CRL is not signed by CA ${issuer.subject}: insecure signature algorithm ${crl.signatureAlgorithm.algorithmId}`);
   let ok = false;
-  try { ok = await crl.verify({ issuerCertificate: pkiCert(issuer) }); } catch { ok = false; }
+  try { ok = await crl.verify({ issuerCertificate: issuer.pkijs }); } catch { ok = false; }
   if (!ok) throw new Error(`CRL is not signed by CA ${issuer.subject}: the signature does not verify`);
   if (!parsed.nextUpdate) throw new Error('CRL NextUpdate is not set');
   if (now > parsed.nextUpdate) throw new Error(`expired CRL. Current time ${now.toISOString()} is after CRL NextUpdate ${parsed.nextUpdate.toISOString()}`);
@@ -190,7 +178,7 @@ async function checkByOcsp(cert: Certificate, issuer: Certificate, urls: readonl
 async function checkByCrl(cert: Certificate, issuer: Certificate, urls: readonly string[], fetch: CrlFetcher | undefined, now: Date, signingTime: Date | undefined): Promise<CertRevocationResult> {
   if (!fetch) return { status: 'unknown', detail: 'no CRL source was given' };
   if (urls.length > MAX_CRL_URLS) return { status: 'unknown', detail: `the certificate names ${urls.length} CRL locations, more than the limit of ${MAX_CRL_URLS}` };
-  if (extensionOf(cert, OID_FRESHEST_CRL)) return { status: 'unknown', detail: 'freshest CRL from certificate extension is not supported' };
+  if (extension(cert, OID_FRESHEST_CRL)) return { status: 'unknown', detail: 'freshest CRL from certificate extension is not supported' };
   for (const url of urls) {
     let parsed: ParsedCrl;
     try { parsed = parseCrl(await fetch(url), `the CRL from ${url}`); } catch (err) {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { VouchError } from '../../core/index.js';
+import { EXT_KEY_USAGE, VouchError } from '../../core/index.js';
 import { checkTimestampingEku, isIssuedBy, parseCertificates, validateTimestampingChain, type Certificate, type HashName } from './certs.js';
 import { MAX_CHAIN_LENGTH } from './constants.js';
 
@@ -26,9 +26,6 @@ const OID_SIGNING_TIME = '1.2.840.113549.1.9.5';
 const OID_SIGNING_CERTIFICATE_V2 = '1.2.840.113549.1.9.16.2.47';
 /** ETSI EN 319 422 baseline policy: no accuracy means one second (tspclient-go token.go). */
 const OID_BASELINE_POLICY = '0.4.0.2023.1.1';
-const OID_EKU = '2.5.29.37';
-const OID_EKU_TIME_STAMPING = '1.3.6.1.5.5.7.3.8';
-const OID_EKU_ANY = '2.5.29.37.0';
 
 const bad = (msg: string): VouchError => new VouchError('INVALID_SIGNATURE', msg);
 
@@ -165,13 +162,13 @@ async function signingCertificate(si: pkijs.SignerInfo, certs: readonly Certific
     if (!name) throw bad('issuer name is missing in IssuerSerial');
     const issuerDer = Buffer.from((name.value as pkijs.RelativeDistinguishedNames).toSchema().toBER(false));
     const serial = positiveIntegerHex(issuerSerial.serialNumber);
-    candidates = candidates.filter((c) => Buffer.from(c.lib.issuerName.toArrayBuffer()).equals(issuerDer) && BigInt(`0x${c.node.serialNumber}`).toString(16) === serial);
+    candidates = candidates.filter((c) => c.issuerDer.equals(issuerDer) && BigInt(`0x${c.node.serialNumber}`).toString(16) === serial);
   } else {
     const sid = si.sid as pkijs.IssuerAndSerialNumber;
     if (!(sid instanceof pkijs.IssuerAndSerialNumber)) throw bad('the timestamp\'s signer is not named by issuer and serial number');
     const issuerDer = Buffer.from(sid.issuer.toSchema().toBER(false));
     const serial = positiveIntegerHex(sid.serialNumber);
-    candidates = candidates.filter((c) => Buffer.from(c.lib.issuerName.toArrayBuffer()).equals(issuerDer) && BigInt(`0x${c.node.serialNumber}`).toString(16) === serial);
+    candidates = candidates.filter((c) => c.issuerDer.equals(issuerDer) && BigInt(`0x${c.node.serialNumber}`).toString(16) === serial);
   }
   const cert = candidates[0];
   if (!cert) throw bad('signing certificate not found in the timestamp token');
@@ -181,10 +178,9 @@ async function signingCertificate(si: pkijs.SignerInfo, certs: readonly Certific
 
 /** Go's ExtKeyUsage chain rule (x509 Verify with KeyUsages): each certificate that has EKUs allows timeStamping. */
 function allowsTimestamping(cert: Certificate): boolean {
-  const ext = cert.lib.extensions.find((e) => e.type === OID_EKU) as { usages?: unknown[] } | undefined;
-  if (!ext) return true;
-  const usages = (ext.usages ?? []).map(String);
-  return usages.includes(OID_EKU_TIME_STAMPING) || usages.includes(OID_EKU_ANY);
+  if (!cert.extKeyUsage) return true;
+  const usages = cert.extKeyUsage.usages;
+  return usages.includes(EXT_KEY_USAGE.timeStamping) || usages.includes(EXT_KEY_USAGE.any);
 }
 
 const validAt = (c: Certificate, at: Date): boolean => at >= c.notBefore && at <= c.notAfter;

@@ -143,7 +143,7 @@ async function trustedCertificates(opts: NotationVerifyOptions, type: TrustStore
     });
     // notation-go truststore.ValidateCertificates: a non-CA certificate must be self-signed.
     for (const c of certs) {
-      const bc = c.lib.extensions.find((e) => e.type === '2.5.29.19') as { ca?: boolean } | undefined;
+      const bc = c.basicConstraints;
       let selfSigned = false;
       try { selfSigned = c.node.verify(c.node.publicKey); } catch { selfSigned = false; }
       if (!bc?.ca && !selfSigned) throw new VouchError('INVALID_CERTIFICATE', `certificate with subject "${c.subject}" in trust store ${store.name} of type ${store.type} is not a CA certificate or self-signed signing certificate`);
@@ -201,7 +201,7 @@ export async function inspectNotationSignature(opts: { subject: TargetArtifact; 
   }
   const facts: SignatureFacts = {
     signer: (env.chain[0] as Certificate).subject,
-    chain: env.chain.map((c) => ({ subject: c.subject, issuer: c.lib.issuer, notBefore: c.notBefore, notAfter: c.notAfter, thumbprint: thumbprint(c) })),
+    chain: env.chain.map((c) => ({ subject: c.subject, issuer: c.issuer, notBefore: c.notBefore, notAfter: c.notAfter, thumbprint: thumbprint(c) })),
     signingScheme: env.header.signingScheme,
     signingTime: env.header.signingTime,
     ...(env.header.expiry ? { expiry: env.header.expiry } : {}),

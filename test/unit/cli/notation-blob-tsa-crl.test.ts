@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type * as X509 from '@peculiar/x509';
+import type * as X509 from '../../support/x509-lib.js';
 import { COSE_ENVELOPE_TYPE, JWS_ENVELOPE_TYPE, verifyEnvelope } from '../../../src/sig/index.js';
 import { runCli } from '../../support/cli.js';
 import { startCrlServer, type CrlServer } from '../../support/crl.js';

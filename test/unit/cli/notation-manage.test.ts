@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseCertificates, validateCodeSigningChain } from '../../../src/sig/index.js';
 import { runCli, type CliResult } from '../../support/cli.js';
@@ -155,6 +156,33 @@ test('cert generate-test writes the key (0600), the certificate (0644), signingk
   assert.equal((await vouch(env, ['sign', '--oci-layout', `${img.layout}@${img.digest}`])).code, 0);
   const v = await vouch(env, ['verify', '--oci-layout', '--scope', 'local/gen', `${img.layout}@${img.digest}`]);
   assert.equal(v.code, 0, show(v));
+});
+
+test('cert generate-test\'s certificate as openssl reads it: v3, sha256WithRSAEncryption, notation\'s test subject, one day, critical digitalSignature, codeSigning', async () => {
+  const { env, cfg } = await home();
+  const r = await vouch(env, ['cert', 'generate-test', '--bits', '3072', 'openssl.example']);
+  assert.equal(r.code, 0, show(r));
+  const crt = join(cfg, 'localkeys', 'openssl.example.crt');
+  const openssl = (...args: string[]): string => execFileSync('openssl', ['x509', '-in', crt, '-noout', ...args], { encoding: 'utf8' });
+  assert.equal(openssl('-text', '-certopt', 'no_serial,no_validity,no_pubkey,no_sigdump'), [
+    'Certificate:',
+    '    Data:',
+    '        Version: 3 (0x2)',
+    '        Signature Algorithm: sha256WithRSAEncryption',
+    '        Issuer: C = US, ST = WA, L = Seattle, O = Notary, CN = openssl.example',
+    '        Subject: C = US, ST = WA, L = Seattle, O = Notary, CN = openssl.example',
+    '        X509v3 extensions:',
+    '            X509v3 Key Usage: critical',
+    '                Digital Signature',
+    '            X509v3 Extended Key Usage: ',
+    '                Code Signing',
+    '',
+  ].join('\n'));
+  const dates = /^notBefore=(.+)\nnotAfter=(.+)\n$/.exec(openssl('-dates'));
+  assert.ok(dates, 'openssl prints both dates');
+  assert.equal(Date.parse(dates[2] as string) - Date.parse(dates[1] as string), 86_400_000);
+  assert.match(openssl('-serial'), /^serial=01[0-9A-F]{16}\n$/);
+  assert.match(execFileSync('openssl', ['rsa', '-in', join(cfg, 'localkeys', 'openssl.example.key'), '-noout', '-text'], { encoding: 'utf8' }), /Private-Key: \(3072 bit, 2 primes\)/);
 });
 
 test('cert generate-test refuses a name in use (nothing replaced), a bad name or key size (usage)', async () => {

@@ -37,6 +37,14 @@ test('the trust inspect command loads no @peculiar/x509 or key file modules', as
   }
 });
 
+test('the trust inspect and trust sign commands do not load pkijs: keys/cert.ts loads it when a root certificate is made', async () => {
+  for (const command of ['trust-inspect', 'trust-sign']) {
+    const loaded = await modulesLoadedBy(command);
+    assert.ok(loaded.some((u) => u.includes('client/')), `the hook saw the ${command} modules`);
+    assert.deepEqual(loaded.filter((u) => /node_modules\/pkijs\//.test(u)), [], command);
+  }
+});
+
 test('the pull and push commands load the policy evaluator but not the YAML parser or the policy document reader', async () => {
   const loaded = await modulesLoadedBy('image');
   assert.ok(loaded.some((u) => u.includes('policy/evaluate.js')), 'the hook saw the policy evaluator');

@@ -19,7 +19,7 @@ import {
 import { startCrlServer, type CrlServer } from '../../support/crl.js';
 import { setOcspStatus, startOcspResponder } from '../../support/ocsp.js';
 import { LEAF_SUBJECT, ROOT_SUBJECT, caExtensions, leafExtensions, makeCert, makeCrl, testKey, type TestKey } from '../../support/x509.js';
-import type * as X509 from '@peculiar/x509';
+import type * as X509 from '../../support/x509-lib.js';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 const TARGET: TargetArtifact = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'b'.repeat(64)}`, size: 99 };

@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type * as X509 from '@peculiar/x509';
+import * as X509 from '../../support/x509-lib.js';
 import { decode, encode, Tag } from 'cbor2';
-import { createPrivateKey, webcrypto } from 'node:crypto';
+import { createPrivateKey, createPublicKey, webcrypto } from 'node:crypto';
 import { crlSource } from '../../../src/client/crl.js';
 import { readTsaRoot, tsaTimestamper } from '../../../src/client/tsa.js';
-import { x509lib } from '../../../src/core/index.js';
 import { HttpTransport } from '../../../src/http/index.js';
 import {
   COSE_ENVELOPE_TYPE, HEADER_TIMESTAMP, JWS_ENVELOPE_TYPE, applicablePolicy, signCose, verifyCoseEnvelope, parseCertificateFile, parseTrustPolicy, signJws, validateTimestampingChain, parseCertificates,
@@ -218,12 +217,12 @@ test('a TSA whose certificate is revoked (its root\'s CRL): signing refuses the 
   const revokedTsa = await startTsa(join(dir, 'revoked'), { leafExtensions: [`crlDistributionPoints=URI:${crls.base}/tsa-root.crl`] });
   try {
     // the TSA root's CRL, signed with the root's key, listing the TSA's certificate
-    const lib = await x509lib();
+    const lib = X509;
     const root = new lib.X509Certificate(await readFile(revokedTsa.rootCert, 'utf8'));
     const leaf = new lib.X509Certificate(await readFile(revokedTsa.leafCert, 'utf8'));
     const alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
     const rootKey = createPrivateKey(await readFile(join(revokedTsa.dir, 'tsa-root.key')));
-    const pair = { privateKey: await webcrypto.subtle.importKey('pkcs8', rootKey.export({ type: 'pkcs8', format: 'der' }), alg, false, ['sign']), publicKey: await root.publicKey.export() } as webcrypto.CryptoKeyPair;
+    const pair = { privateKey: await webcrypto.subtle.importKey('pkcs8', rootKey.export({ type: 'pkcs8', format: 'der' }), alg, false, ['sign']), publicKey: await webcrypto.subtle.importKey('spki', createPublicKey(rootKey).export({ type: 'spki', format: 'der' }), alg, true, ['verify']) } as webcrypto.CryptoKeyPair;
     const issuer = { cert: root, key: { kind: 'rsa-2048' as const, pair, privateKey: rootKey, alg } };
     const window = { thisUpdate: new Date(Date.now() - DAY), nextUpdate: new Date(Date.now() + 7 * DAY) };
     const rootDer = parseCertificateFile(await readFile(revokedTsa.rootCert), revokedTsa.rootCert)[0] as Buffer;

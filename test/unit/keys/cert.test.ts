@@ -1,12 +1,15 @@
-// Root key certificates, checked field by field against what notary 0.7 makes (notary tuf/data/keys.go; docker/cli cli/trust/trust.go).
+// Root key certificates, checked field by field against what notary 0.7 makes (notary tuf/data/keys.go; docker/cli cli/trust/trust.go),
+// and the certificate builder against what @peculiar/x509 made and what openssl reads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as asn1js from 'asn1js';
-import { verifySignature } from '../../../src/core/index.js';
+import { EXT_KEY_USAGE, KEY_USAGE, verifySignature } from '../../../src/core/index.js';
 import { canonicalKeyId, keyId } from '../../../src/tuf/keyid.js';
-import { createRootCertificate, decodePem, generateKey, generateRootKey, ROOT_CERT_VALIDITY_MS } from '../../../src/keys/index.js';
+import { createRootCertificate, decodePem, encodePem, generateKey, generateRootKey, ROOT_CERT_VALIDITY_MS } from '../../../src/keys/index.js';
+import { basicConstraintsExtension, createCertificate, createSelfSignedCertificate, extendedKeyUsageExtension, keyUsageExtension, type JsonName } from '../../../src/keys/cert.js';
 import { fixture } from '../../support/paths.js';
 import { read } from './_fixtures.js';
 
@@ -108,4 +111,77 @@ test('two root certificates for one key differ in serial number', async () => {
   const a = new X509Certificate((await generateRootKey({ gun: GUN, now: NOW, key })).certificate as string);
   const b = new X509Certificate((await generateRootKey({ gun: GUN, now: NOW, key })).certificate as string);
   assert.notEqual(a.serialNumber, b.serialNumber);
+});
+
+// The certificates @peculiar/x509 made before vouch moved to pkijs (test/fixtures/x509/NOTES.md), made again.
+const x509Fixture = (name: string): string => readFileSync(fixture('x509', name), 'utf8');
+const fixtureKey = (name: string): KeyObject => createPrivateKey(x509Fixture(name));
+/** The TBSCertificate's bytes: all but the signature, which ECDSA randomises. */
+const tbsOf = (pem: string): string => {
+  const cert = asn1js.fromBER(new Uint8Array(decodePem(pem).bytes)).result as asn1js.Sequence;
+  return Buffer.from((cert.valueBlock.value[0] as asn1js.Sequence).valueBeforeDecodeView).toString('hex');
+};
+const GENERATE_TEST_SUBJECT: JsonName = [{ C: ['US'] }, { ST: ['WA'] }, { L: ['Seattle'] }, { O: ['Notary'] }, { CN: ['wabbit-networks.io'] }];
+
+test('certificates are the bytes @peculiar/x509 made: generate-test and an issued CA whole (RSA), a root certificate\'s TBS (ECDSA)', async () => {
+  const rsa = fixtureKey('rsa-2048.key');
+  const generateTest = await createSelfSignedCertificate(rsa, {
+    serialNumber: '01a1b2c3d4e5f60708', subject: GENERATE_TEST_SUBJECT, now: new Date('2026-12-02T11:30:00.999Z'), validityMs: 86_400_000,
+    extensions: [keyUsageExtension(KEY_USAGE.digitalSignature, true), extendedKeyUsageExtension([EXT_KEY_USAGE.codeSigning], false)],
+  });
+  assert.equal(generateTest, x509Fixture('generate-test.pem'));
+
+  const issued = await createCertificate({
+    serialNumber: '00ff', subject: [{ C: ['DE'], O: ['Zürich Ops'] }, { DC: ['example'] }, { E: ['ca@example.com'] }, { CN: ['Issuing CA * 1'] }],
+    issuer: [{ CN: ['Root CA'] }], notBefore: new Date('2040-01-01T00:00:00Z'), notAfter: new Date('2051-01-01T00:00:00Z'),
+    publicKey: createPublicKey(rsa), signingKey: rsa,
+    extensions: [
+      basicConstraintsExtension(true, 2, true), keyUsageExtension(KEY_USAGE.keyCertSign | KEY_USAGE.cRLSign | KEY_USAGE.decipherOnly, true),
+      extendedKeyUsageExtension([EXT_KEY_USAGE.timeStamping, EXT_KEY_USAGE.serverAuth], true),
+    ],
+  });
+  assert.equal(encodePem({ type: 'CERTIFICATE', bytes: issued }), x509Fixture('issued-ca.pem'));
+
+  const root = await createSelfSignedCertificate(fixtureKey('ec-p256.key'), {
+    serialNumber: 'f1e2d3c4b5a697887766554433221100', subject: [{ CN: ['registry.example:5000/org/app_1'] }], now: new Date('2026-11-25T13:25:53Z'),
+    validityMs: ROOT_CERT_VALIDITY_MS,
+    extensions: [keyUsageExtension(KEY_USAGE.digitalSignature | KEY_USAGE.keyEncipherment, true), extendedKeyUsageExtension([EXT_KEY_USAGE.codeSigning], false), basicConstraintsExtension(false, undefined, true)],
+  });
+  assert.equal(tbsOf(root), tbsOf(x509Fixture('root.pem')));
+  assert.equal(new X509Certificate(root).verify(createPublicKey(fixtureKey('ec-p256.key'))), true);
+});
+
+test('a root certificate as openssl reads it: v3, ecdsa-with-SHA256, CN = GUN, ten years, the three extensions', async () => {
+  const root = await generateRootKey({ gun: GUN, now: NOW });
+  const text = execFileSync('openssl', ['x509', '-noout', '-text', '-certopt', 'no_serial,no_pubkey,no_sigdump'], { input: root.certificate, encoding: 'utf8' });
+  assert.equal(text, [
+    'Certificate:',
+    '    Data:',
+    '        Version: 3 (0x2)',
+    '        Signature Algorithm: ecdsa-with-SHA256',
+    `        Issuer: CN = ${GUN}`,
+    '        Validity',
+    '            Not Before: Nov 25 13:25:53 2026 GMT',
+    '            Not After : Nov 22 13:25:53 2036 GMT',
+    `        Subject: CN = ${GUN}`,
+    '        X509v3 extensions:',
+    '            X509v3 Key Usage: critical',
+    '                Digital Signature, Key Encipherment',
+    '            X509v3 Extended Key Usage: ',
+    '                Code Signing',
+    '            X509v3 Basic Constraints: critical',
+    '                CA:FALSE',
+    '',
+  ].join('\n'));
+  const serial = execFileSync('openssl', ['x509', '-noout', '-serial'], { input: root.certificate, encoding: 'utf8' });
+  assert.match(serial, /^serial=[0-9A-F]{2,32}\n$/);
+});
+
+test('certificate fields that cannot be encoded are refused: a zero or odd serial, an unknown attribute type, an Ed25519 signing key', async () => {
+  const rsa = fixtureKey('rsa-2048.key');
+  const base = { subject: [{ CN: ['x'] }], notBefore: NOW, notAfter: new Date(NOW.getTime() + 1000), publicKey: createPublicKey(rsa), signingKey: rsa, extensions: [] };
+  const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
+  for (const serialNumber of ['00', '0000', '1', 'xyz']) await assert.rejects(createCertificate({ ...base, serialNumber }), code('INVALID_ARGUMENT'), serialNumber);
+  await assert.rejects(createCertificate({ ...base, serialNumber: '01', subject: [{ XX: ['x'] }] }), code('INVALID_ARGUMENT'));
+  await assert.rejects(createCertificate({ ...base, serialNumber: '01', signingKey: generateKeyPairSync('ed25519').privateKey }), code('UNSUPPORTED_KEY_TYPE'));
 });

@@ -1,12 +1,11 @@
 // Token-auth material for the server tests: certificates for the rootcertbundle and ES256 JWTs
 // signed as docker/distribution's token server signs them.
-import { generateKeyPairSync, webcrypto, randomBytes, type KeyObject } from 'node:crypto';
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { KEY_USAGE } from '../../../src/core/index.js';
+import { basicConstraintsExtension, createCertificate, keyUsageExtension } from '../../../src/keys/cert.js';
+import { X509Certificate } from '../../support/x509-lib.js';
 import { START } from './helpers.js';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 export const SERVICE = 'notary-server';
 export const ISSUER = 'test-issuer';
@@ -16,24 +15,18 @@ export interface Cert { pem: string; der: Buffer; key: KeyObject }
 
 export async function makeCert(opts: { cn: string; ca: boolean; issuer?: Cert; notBefore?: Date; notAfter?: Date }): Promise<Cert> {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const alg = { name: 'ECDSA', namedCurve: 'P-256' };
-  const subtle = webcrypto.subtle;
-  const pub = await subtle.importKey('spki', publicKey.export({ format: 'der', type: 'spki' }), alg, true, ['verify']);
-  const signKey = opts.issuer?.key ?? privateKey;
-  const signing = await subtle.importKey('pkcs8', signKey.export({ format: 'der', type: 'pkcs8' }), alg, false, ['sign']);
-  const exts = [new x509.BasicConstraintsExtension(opts.ca, undefined, true), new x509.KeyUsagesExtension(opts.ca ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.digitalSignature : x509.KeyUsageFlags.digitalSignature, true)];
-  const cert = await x509.X509CertificateGenerator.create({
+  const der = await createCertificate({
     serialNumber: randomBytes(8).toString('hex'),
-    subject: `CN=${opts.cn}`,
-    issuer: opts.issuer ? new x509.X509Certificate(opts.issuer.der).subject : `CN=${opts.cn}`,
+    subject: [{ CN: [opts.cn] }],
+    ...(opts.issuer ? { issuer: new X509Certificate(opts.issuer.der).subjectDer } : {}),
     notBefore: opts.notBefore ?? new Date(START.getTime() - 86400_000),
     notAfter: opts.notAfter ?? new Date(START.getTime() + 365 * 86400_000),
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-    publicKey: pub as never,
-    signingKey: signing as never,
-    extensions: exts,
+    publicKey,
+    signingKey: opts.issuer?.key ?? privateKey,
+    extensions: [basicConstraintsExtension(opts.ca, undefined, true), keyUsageExtension(opts.ca ? KEY_USAGE.keyCertSign | KEY_USAGE.digitalSignature : KEY_USAGE.digitalSignature, true)],
   });
-  return { pem: cert.toString('pem'), der: Buffer.from(cert.rawData), key: privateKey };
+  const cert = new X509Certificate(der);
+  return { pem: cert.toString('pem'), der, key: privateKey };
 }
 
 export type Claims = Record<string, unknown>;

@@ -2,7 +2,10 @@
 // certificate that breaks it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type * as X509 from '@peculiar/x509';
+import { sign } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import type * as X509 from '../../support/x509-lib.js';
 import { isVouchError } from '../../../src/core/index.js';
 import { parseCertificates, validateCodeSigningChain } from '../../../src/sig/index.js';
 import { LEAF_SUBJECT, ROOT_SUBJECT, caExtensions, leafExtensions, makeCert, makeChain, testKey } from '../../support/x509.js';
@@ -89,4 +92,33 @@ test('with a signing time, every certificate must be valid then', async () => {
   const chain = await makeChain('ec-256');
   await refused(chain.ders, /was invalid at signing time of 2025-12-31T23:59:59.000Z/, new Date('2025-12-31T23:59:59Z'));
   await refused(chain.ders, /was invalid at signing time/, new Date('2027-01-01T00:00:01Z'));
+});
+
+test('an extension the rules read that does not parse fails the parse, naming the certificate and the extension', async () => {
+  for (const [oid, value, what] of [['2.5.29.15', '0400', 'key usage'], ['2.5.29.19', '30060201010101ff', 'basic constraints'], ['2.5.29.19', '30020400', 'basic constraints'], ['2.5.29.37', '3003020100', 'extended key usage']] as const) {
+    const ders = await leafWith((lib) => [...leafExtensions(lib).filter((e) => e.oid !== oid), { oid, critical: true, value: Buffer.from(value, 'hex') }]);
+    await assert.rejects(parseCertificates(ders), (err: unknown) => {
+      assert.ok(isVouchError(err, 'INVALID_CERTIFICATE'), String(err));
+      assert.match(err.message, new RegExp(`certificate #1 does not parse: the ${what} extension does not parse`));
+      return true;
+    });
+  }
+});
+
+test('a certificate signed over MD5 is not issued by its issuer, though the signature verifies (Go\'s InsecureAlgorithmError)', async () => {
+  const rootKey = await testKey('rsa-2048');
+  const root = await makeCert({ subject: ROOT_SUBJECT, key: rootKey, extensions: caExtensions });
+  const leaf = await makeCert({ subject: LEAF_SUBJECT, key: await testKey('ec-256'), issuer: { cert: root, key: rootKey }, extensions: leafExtensions });
+  // the same TBS, re-signed by the root with md5WithRSAEncryption (RFC 3279 §2.2.1)
+  const cert = pkijs.Certificate.fromBER(leaf.der);
+  const md5 = (): pkijs.AlgorithmIdentifier => new pkijs.AlgorithmIdentifier({ algorithmId: '1.2.840.113549.1.1.4', algorithmParams: new asn1js.Null() });
+  cert.signature = md5();
+  cert.signatureAlgorithm = md5();
+  const tbs = Buffer.from(new asn1js.Sequence({ value: (cert.toSchema(true).valueBlock.value[0] as asn1js.Sequence).valueBlock.value }).toBER());
+  cert.signatureValue = new asn1js.BitString({ valueHex: sign('md5', tbs, rootKey.privateKey) });
+  const md5Leaf = Buffer.from(cert.toSchema(true).toBER());
+  const [parsedLeaf, parsedRoot] = await parseCertificates([md5Leaf, der(root)]);
+  assert.equal(parsedLeaf?.node.verify(parsedRoot!.node.publicKey), true, 'OpenSSL verifies the MD5 signature');
+  await refused([md5Leaf, der(root)], /is not issued by "C=US, ST=WA, O=Vouch Test, CN=Test Root"/);
+  await check([der(leaf), der(root)]);
 });

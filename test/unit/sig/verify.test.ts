@@ -2,7 +2,7 @@
 // (verifier/verifier.go; the level table of verifier/trustpolicy/trustpolicy.go).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type * as X509 from '@peculiar/x509';
+import type * as X509 from '../../support/x509-lib.js';
 import {
   JWS_ENVELOPE_TYPE, applicablePolicy, parseTrustPolicy, signJws, verifyNotationSignature,
   type NotationVerdict, type TargetArtifact, type TrustStoreContents,
