@@ -214,7 +214,7 @@ export async function verifyCosign(s: Session, image: ImageReference, verifier: 
   }
   if (formats.includes('bundle')) {
     const bundleVerifier = await bundleVerifierFor(verifier);
-    await forEachBundle(at, digest, result, (bundle, referrer) => {
+    await forEachBundle(at, digest, manifest, result, (bundle, referrer, manifest) => {
       const verdict = cosign.verifyImageBundle({ bundle, digest, manifest, verifier: bundleVerifier, purpose: 'signature', ...(opts.annotations ? { annotations: opts.annotations } : {}) });
       result.outcomes.push({ layer: referrer, format: 'bundle', verdict });
       if (verdict.verified) result.verified.push(cosign.bundleVerifyOutput(referenceName(image), digest, verdict));
@@ -277,7 +277,7 @@ export async function verifyCosignAttestations(s: Session, image: ImageReference
   }
   if (formats.includes('bundle')) {
     const bundleVerifier = await bundleVerifierFor(verifier);
-    await forEachBundle(at, digest, result, (bundle, referrer) => {
+    await forEachBundle(at, digest, manifest, result, (bundle, referrer, manifest) => {
       const verdict = cosign.verifyImageBundle({ bundle, digest, manifest, verifier: bundleVerifier, purpose: 'attestation', ...(opts.annotations ? { annotations: opts.annotations } : {}) });
       if (!verdict.verified || verdict.envelope === undefined || verdict.statement === undefined) {
         result.outcomes.push({ layer: referrer, format: 'bundle', verdict });
@@ -298,11 +298,23 @@ function referenceName(image: ImageReference): string {
   return image.digest !== undefined ? `${repo}@${image.digest}` : `${repo}:${image.tag ?? 'latest'}`;
 }
 
-/** The image's digest and manifest bytes (hashed by the client), by tag or digest. */
-async function resolveImage(s: Session, image: ImageReference): Promise<{ digest: string; manifest: Buffer }> {
-  const m = await s.registryFor(image.registry).getManifest(image.repository, image.digest ?? image.tag ?? 'latest');
-  if (image.digest !== undefined && m.digest !== image.digest) throw new VouchError('HASH_MISMATCH', `${image.registry}/${image.repository}@${image.digest} hashes to ${m.digest}`);
-  return { digest: m.digest, manifest: m.bytes };
+/**
+ * The image's digest, and its manifest bytes (hashed by the client) on first use: only a message
+ * signature bundle needs them, so a digest reference costs no manifest read until one is found.
+ */
+async function resolveImage(s: Session, image: ImageReference): Promise<{ digest: string; manifest: () => Promise<Buffer> }> {
+  const fetch = async (ref: string): Promise<{ digest: string; bytes: Buffer }> => {
+    const m = await s.registryFor(image.registry).getManifest(image.repository, ref);
+    if (image.digest !== undefined && m.digest !== image.digest) throw new VouchError('HASH_MISMATCH', `${image.registry}/${image.repository}@${image.digest} hashes to ${m.digest}`);
+    return m;
+  };
+  if (image.digest === undefined) {
+    const m = await fetch(image.tag ?? 'latest');
+    return { digest: m.digest, manifest: () => Promise.resolve(m.bytes) };
+  }
+  const digest = image.digest;
+  let bytes: Promise<Buffer> | undefined;
+  return { digest, manifest: () => (bytes ??= fetch(digest).then((m) => m.bytes)) };
 }
 
 /** A legacy layer's blob, bounded and hashed; a refusal is recorded as the layer's outcome. */
@@ -328,12 +340,13 @@ async function readLayerBlob(at: SignatureLocation, layer: cosign.Descriptor, ma
  * the registry has none), at most MAX_REFERRERS of them: referrers that are not bundles are passed
  * over, never trusted; a malformed one is recorded as a failed outcome.
  */
-async function forEachBundle(at: SignatureLocation, digest: string, result: CosignVerifyResult, visit: (bundle: cosign.SigstoreBundle, referrer: string) => void): Promise<void> {
+async function forEachBundle(at: SignatureLocation, digest: string, manifest: () => Promise<Buffer>, result: CosignVerifyResult, visit: (bundle: cosign.SigstoreBundle, referrer: string, manifest: Buffer) => void): Promise<void> {
   const referrers = await at.client.listReferrers(at.repository, digest, { limit: cosign.MAX_REFERRERS });
   for (const r of referrers) {
     if (r.artifactType !== undefined && !cosign.isBundleMediaType(r.artifactType)) continue;
     const fail = (reason: string): void => { result.outcomes.push({ layer: r.digest, format: 'bundle', verdict: skipped(reason) }); };
     if (r.size > cosign.MAX_REFERRER_MANIFEST_BYTES) { fail(`the referrer manifest is ${r.size} bytes, over the limit of ${cosign.MAX_REFERRER_MANIFEST_BYTES}`); continue; }
+    let bundle: cosign.SigstoreBundle;
     try {
       const m = await at.client.getManifest(at.repository, r.digest);
       const layer = cosign.bundleLayerOf(m.bytes, digest);
@@ -341,11 +354,13 @@ async function forEachBundle(at: SignatureLocation, digest: string, result: Cosi
       if (layer.size > cosign.MAX_BUNDLE_BYTES) { fail(`the bundle is ${layer.size} bytes, over the limit of ${cosign.MAX_BUNDLE_BYTES}`); continue; }
       const bytes = await at.client.readBlob(at.repository, { digest: layer.digest, size: layer.size });
       if (digestOf(bytes) !== layer.digest) { fail(`bundle ${layer.digest} does not hash to its digest`); continue; }
-      visit(cosign.parseBundle(bytes), r.digest);
+      bundle = cosign.parseBundle(bytes);
     } catch (err) {
       // one bad referrer (anyone who may push can add one) fails alone; the others are still checked
       if (!isVouchError(err)) throw err;
       fail(err.message);
+      continue;
     }
+    visit(bundle, r.digest, await manifest());
   }
 }

@@ -8,12 +8,12 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { BUNDLE_V03_LEGACY_MEDIA_TYPE, BUNDLE_V03_MEDIA_TYPE, bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { HashAlgorithm } from '@sigstore/protobuf-specs';
-import { Verifier, toSignedEntity } from '@sigstore/verify';
 import { VouchError, digestOf, isJsonObject, parseDigest, parseJson, toBase64 } from '../../core/index.js';
 import {
   COSIGN_SIGN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, MAX_ENVELOPE_BYTES, envelopeFromValue, parseStatement,
   signEnvelopePayload, statementClaimsFail, type DsseEnvelope, type InTotoStatement,
 } from './dsse.js';
+import { verifySigstoreBundle } from './keyless.js';
 import type { CosignVerdict, Descriptor } from './legacy.js';
 
 export { BUNDLE_V03_MEDIA_TYPE };
@@ -132,21 +132,18 @@ export type BundleSignatureVerifier = (bundle: Bundle, artifact: Buffer | undefi
 
 /**
  * Verification with a public key and the transparency log ignored (`--key --insecure-ignore-tlog`):
- * @sigstore/verify checks the signature with the given key, whatever the bundle's hint says (cosign
- * with --key does the same); log entries and timestamps in the bundle are not checked, because the
- * user asked for no log.
+ * keyless.ts's verifySigstoreBundle, the one Sigstore check, with the key in place of a CA. The key
+ * is used whatever the bundle's hint says (cosign with --key does the same); log entries and
+ * timestamps in the bundle are not checked, because the user asked for no log and gave no root.
  */
 export function publicKeyBundleVerifier(key: KeyObject): BundleSignatureVerifier {
-  const verifier = new Verifier({
-    certificateAuthorities: [], timestampAuthorities: [], tlogs: [], ctlogs: [],
-    publicKey: () => ({ publicKey: key, validFor: () => true }),
-  }, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 });
   return (bundle, artifact) => {
     if (bundle.verificationMaterial.content.$case !== 'publicKey') {
       throw new VouchError('INVALID_SIGNATURE', 'the bundle carries a certificate, not a key hint: it was signed keyless', { hint: 'verify it with the signer\'s identity and a trusted root, not --key' });
     }
     try {
-      verifier.verify({ ...toSignedEntity(bundle, artifact), tlogEntries: [], timestamps: [] });
+      // the time only matters for certificates, which a key never accepts
+      verifySigstoreBundle(bundle, artifact, { kind: 'key', key }, { now: new Date(0), ignoreTlog: true });
     } catch (err) {
       throw new VouchError('INVALID_SIGNATURE', `the bundle's signature does not verify with the given public key (${(err as Error).message})`, { cause: err });
     }
@@ -200,16 +197,16 @@ export function verifyImageBundle(opts: {
   try { signedBy = opts.verifier(bundle, undefined); } catch (err) { return { verified: false, checks, envelope, reason: (err as Error).message }; }
   checks.signature = 'passed';
   const signer = signedBy.signer ? { signer: signedBy.signer } : {};
-  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) return { verified: false, checks: { ...checks, claims: 'failed' }, envelope, reason: `unable to understand payload type ${envelope.payloadType}` };
+  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) return { verified: false, checks: { ...checks, claims: 'failed' }, ...signer, envelope, reason: `unable to understand payload type ${envelope.payloadType}` };
   let statement: InTotoStatement;
   try { statement = parseStatement(envelope.payload); } catch (err) {
-    return { verified: false, checks: { ...checks, claims: 'failed' }, envelope, reason: (err as Error).message };
+    return { verified: false, checks: { ...checks, claims: 'failed' }, ...signer, envelope, reason: (err as Error).message };
   }
   if (opts.purpose === 'signature' && statement.predicateType !== COSIGN_SIGN_PREDICATE_TYPE) {
-    return { verified: false, checks: { ...checks, claims: 'failed' }, envelope, statement, reason: `an attestation (${statement.predicateType}), not a signature` };
+    return { verified: false, checks: { ...checks, claims: 'failed' }, ...signer, envelope, statement, reason: `an attestation (${statement.predicateType}), not a signature` };
   }
   const why = statementClaimsFail(statement, opts.digest, opts.annotations);
-  if (why !== undefined) return { verified: false, checks: { ...checks, claims: 'failed' }, envelope, statement, reason: why };
+  if (why !== undefined) return { verified: false, checks: { ...checks, claims: 'failed' }, ...signer, envelope, statement, reason: why };
   return { verified: true, checks: { ...checks, claims: 'passed' }, envelope, statement, ...signer };
 }
 

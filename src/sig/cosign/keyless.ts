@@ -246,7 +246,9 @@ export function verifySigstoreBundle(bundle: Bundle, artifact: Uint8Array | unde
     throw bundleError('the bundle', (err as Error).message, err);
   }
   if (opts.ignoreTlog === true) {
-    entity = { ...entity, tlogEntries: [], timestamps: entity.timestamps.filter((t) => t.$case === 'timestamp-authority') };
+    // a key without a trusted root has no timestamp authority to check a timestamp against, nor needs a time
+    const keepTimestamps = trust.kind === 'keyless' || trust.trustedRoot !== undefined;
+    entity = { ...entity, tlogEntries: [], timestamps: keepTimestamps ? entity.timestamps.filter((t) => t.$case === 'timestamp-authority') : [] };
   }
   const isCertificate = entity.key.$case === 'certificate';
   if (trust.kind === 'keyless' && !isCertificate) {

@@ -14,11 +14,13 @@ import { runRegistry, type RunningRegistry } from '../../../src/registry/index.j
 import { createContext } from '../../../src/cli/context.js';
 import { Session } from '../../../src/client/session.js';
 import { digestOf } from '../../../src/core/index.js';
-import { verifyCosign } from '../../../src/client/cosign.js';
+import { verifyCosign, verifyCosignAttestations } from '../../../src/client/cosign.js';
+import { parseTrustedRoot } from '../../../src/sig/cosign/trustroot.js';
 import { parseReference } from '../../../src/oci/reference.js';
 import * as cosign from '../../../src/sig/cosign/index.js';
 import type { RegistryClient } from '../../../src/oci/client.js';
 import { runCli } from '../../support/cli.js';
+import { projectRoot } from '../../support/paths.js';
 import { removeTempDirs, tempDir } from '../client/helpers.js';
 
 let registry: RunningRegistry;
@@ -190,4 +192,68 @@ test(`at most ${cosign.MAX_REFERRERS} referrers of a digest are read: a registry
     await new Promise((ok) => server.close(ok));
   }
   assert.equal(referrerFetches, cosign.MAX_REFERRERS);
+});
+
+/**
+ * The conformance suite's keyless DSSE bundle (test/fixtures/cosign-keyless/NOTES.md), as a referrer
+ * of an image. It is v0.2 and cosign reads v0.3 bundles from registries: its leaf moves from
+ * x509CertificateChain to certificate, as v0.3 spells it; nothing signed changes. Its in-toto subject
+ * is the conformance suite's d.txt, which is no image manifest, so no recorded keyless bundle can
+ * name an image: the keyless signature check passes and the subject check then refuses it.
+ */
+const keylessFixture = join(projectRoot, 'test', 'fixtures', 'cosign-keyless', 'conformance', 'intoto-with-custom-trust-root');
+const CONFORMANCE_SIGNER = 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
+
+test('keyless: verify and verify-attestation without --key check referrer bundles with keyless verifySigstore (trusted root, identity flags)', async () => {
+  const json = JSON.parse(await readFile(join(keylessFixture, 'bundle.sigstore.json'), 'utf8')) as { mediaType: string; verificationMaterial: { certificate?: unknown; x509CertificateChain?: { certificates: unknown[] } } };
+  json.mediaType = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+  json.verificationMaterial.certificate = json.verificationMaterial.x509CertificateChain?.certificates[0];
+  delete json.verificationMaterial.x509CertificateChain;
+  const bundle = Buffer.from(JSON.stringify(json));
+  const image = `${registry.host}/team/keyless:1.0`;
+  await writeDemoImage(join(dir, 'keyless'), '1.0', 'cosign keyless referrer\n');
+  assert.equal((await cli(['push', image, '--from', `oci:${join(dir, 'keyless')}`, '--disable-content-trust'])).code, 0);
+  const digest = await withRegistry(async (client) => {
+    const m = await client.getManifest('team/keyless', '1.0');
+    const built = cosign.bundleReferrerManifest({ subject: { mediaType: m.mediaType, digest: m.digest, size: m.size }, bundle, predicateType: 'https://slsa.dev/provenance/v1', now: new Date() });
+    await client.pushBlob('team/keyless', built.config, cosign.EMPTY_CONFIG);
+    await client.pushBlob('team/keyless', built.layer, bundle);
+    await client.pushReferrer('team/keyless', built.bytes, 'application/vnd.oci.image.manifest.v1+json');
+    return m.digest;
+  });
+  const trust = ['--trusted-root', join(keylessFixture, 'trusted_root.json'), '--certificate-oidc-issuer', 'https://token.actions.githubusercontent.com'];
+
+  // the right identity: the certificate chain, SCT, Rekor entry and identity verified; then the claims refuse
+  const att = await cli(['cosign', 'verify-attestation', ...trust, '--certificate-identity', CONFORMANCE_SIGNER, '--type', 'slsaprovenance1', image]);
+  assert.equal(att.code, 1);
+  assert.match(att.stderr, new RegExp(`the statement names no subject with digest ${digest}`));
+  const sig = await cli(['cosign', 'verify', ...trust, '--certificate-identity', CONFORMANCE_SIGNER, image]);
+  assert.equal(sig.code, 1);
+  assert.match(sig.stderr, /an attestation \(https:\/\/slsa\.dev\/provenance\/v1\), not a signature/);
+
+  // the client's outcome: the keyless signature passed and names the certificate's identity
+  const ctx = createContext({ out: () => undefined, err: () => undefined, stdinIsTTY: false, stderrIsTTY: false }, env, dir);
+  const s = new Session({ env, trustDir: ctx.trustDir, now: ctx.now });
+  try {
+    const trustedRoot = parseTrustedRoot(await readFile(join(keylessFixture, 'trusted_root.json')), { what: 'trusted_root.json' });
+    const r = await verifyCosignAttestations(s, parseReference(image), { trust: { kind: 'keyless', trustedRoot, policy: { identity: CONFORMANCE_SIGNER, issuer: 'https://token.actions.githubusercontent.com' } }, now: new Date() }, { type: 'slsaprovenance1' });
+    assert.equal(r.outcomes.length, 1);
+    assert.equal(r.outcomes[0]?.format, 'bundle');
+    assert.equal(r.outcomes[0]?.verdict.checks?.signature, 'passed');
+    assert.equal(r.outcomes[0]?.verdict.checks?.claims, 'failed');
+    assert.equal(r.outcomes[0]?.verdict.signer?.subject, CONFORMANCE_SIGNER);
+  } finally {
+    await s.close();
+  }
+
+  // another identity, or the key-based path: the signature check itself refuses
+  const wrong = await cli(['cosign', 'verify-attestation', ...trust, '--certificate-identity', 'https://github.com/someone/else', '--type', 'slsaprovenance1', image]);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /the certificate's identity \(subject alternative name\) is '.*extremely-dangerous-oidc-beacon.*', not 'https:\/\/github.com\/someone\/else'/);
+  const keyed = await cli(['cosign', 'verify-attestation', '--key', 'cosign.pub', '--insecure-ignore-tlog', '--type', 'slsaprovenance1', image]);
+  assert.equal(keyed.code, 1);
+  assert.match(keyed.stderr, /carries a certificate, not a key hint/);
+  const noRoot = await cli(['cosign', 'verify', '--certificate-identity', CONFORMANCE_SIGNER, '--certificate-oidc-issuer', 'https://token.actions.githubusercontent.com', image]);
+  assert.equal(noRoot.code, 1);
+  assert.match(noRoot.stderr, /needs a Sigstore trusted root/);
 });

@@ -29,7 +29,7 @@ before(async () => {
   assert.equal(push.code, 0, push.stderr);
   for (const k of ['a', 'b']) {
     assert.equal((await runCli(['cosign', 'generate-key-pair', '--output-key-prefix', k], env, dir)).code, 0);
-    const signed = await runCli(['cosign', 'sign', '--key', `${k}.key`, '--tlog-upload=false', `${registry.host}/team/app:1.0`], env, dir);
+    const signed = await runCli(['cosign', 'sign', '--key', `${k}.key`, '--tlog-upload=false', '--new-bundle-format=false', `${registry.host}/team/app:1.0`], env, dir);
     assert.equal(signed.code, 0, signed.stderr);
   }
 });
