@@ -3,7 +3,7 @@
 // vouch server), Notation (the REAL notation v1.3.2, with a certificate chain made with openssl to
 // notation's rules; its configuration directory's trust store and trust policy referenced by the
 // policy as they are) and cosign (vouch cosign, legacy `.sig`, whose interop with the real cosign
-// is test/interop/cosign.test.ts); the
+// is test/interop/cosign.test.ts; and a Sigstore bundle referrer made by the REAL cosign v3); the
 // vouch CLI verifies it under k-of-n rules across kinds, pulls it, and refuses wrong keys and
 // identities. A missing peer is a failure, never a skip.
 import { after, before, test } from 'node:test';
@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { writeDemoImage, type DemoImage } from '../../src/cli/demoimage.js';
 import type { Decision } from '../../src/policy/index.js';
 import { loadServerConfig, runServer, type RunningServer } from '../../src/server/index.js';
-import { startPeers, type Peers } from '../support/peers.js';
+import { run, startPeers, type Peers } from '../support/peers.js';
+import { goPeerBinary } from '../support/gopeers.js';
 import { globalPolicy, issueSigningLeaf, makeNotationHome, makeRootCa, runNotation } from '../support/notation.js';
 import { removeTempDirs, tempDir, vouchUser, type VouchUser } from '../unit/client/helpers.js';
 
@@ -69,6 +70,7 @@ function policyFile(name: string, rule: { signers: string[]; threshold: number |
     'release-bot': '{ dct: release-bot }',
     ci: '{ notation: { trustStore: "ca:acme", identities: ["x509.subject: C=US, ST=WA, O=Acme, CN=ci"], level: strict, trustStoreDir: notation-home/config/notation } }',
     security: '{ cosign: { key: security.pub } }',
+    v3team: '{ cosign: { key: v3team.pub } }',
     ...over,
   };
   const file = join(owner.dir, `${name}.yaml`);
@@ -95,7 +97,7 @@ const statusOf = (d: Decision, signer: string): string[] => d.signatures.filter(
 const ALL3 = ['release-bot', 'ci', 'security'];
 
 test('cosign alone: 2 of 3 is denied (failed), and the report lists every signer and check', async () => {
-  await owner.ok(['cosign', 'sign', '--key', 'security.key', '--tlog-upload=false', `${repo}:1.0`]);
+  await owner.ok(['cosign', 'sign', '--key', 'security.key', '--tlog-upload=false', '--new-bundle-format=false', `${repo}:1.0`]);
   const { code, d, stderr } = await verify(policyFile('prod', { signers: ALL3, threshold: 2 }));
   assert.equal(code, 1);
   assert.equal(d.outcome, 'failed');
@@ -180,4 +182,34 @@ test('a wrong cosign key and a wrong Notation identity fail; a missing key file 
   assert.equal(missing.code, 1);
   assert.equal(missing.d.outcome, 'inconclusive');
   assert.match(missing.stderr, /"code":"POLICY_INCONCLUSIVE"/);
+});
+
+test('a cosign signer satisfied by a Sigstore bundle the real cosign v3 signed (its default format) counts in 2 of 3 with DCT and Notation', async () => {
+  const cosign3 = await goPeerBinary('cosign3');
+  const env = { HOME: owner.dir, DOCKER_CONFIG: join(owner.dir, '.docker'), COSIGN_PASSWORD, COSIGN_YES: 'true', SSL_CERT_FILE: peers.ca };
+  const cosign = (args: string[]): ReturnType<typeof run> => run(cosign3, args, { env, cwd: owner.dir, timeoutMs: 120_000 });
+  const keys = await cosign(['generate-key-pair', '--output-key-prefix', 'v3team']);
+  assert.equal(keys.code, 0, keys.stderr);
+  const before = await verify(policyFile('v3-pair', { signers: ['ci', 'v3team'], threshold: 2 }));
+  assert.equal(before.code, 1);
+  assert.deepEqual(statusOf(before.d, 'v3team'), ['failed'], 'no bundle yet: the .sig tag holds only the security key\'s signature');
+  const signed = await cosign(['sign', '--key', 'v3team.key', '--tlog-upload=false', '--use-signing-config=false', `${repo}@${image.manifest.digest}`]);
+  assert.equal(signed.code, 0, signed.stdout + signed.stderr);
+  // release-bot (DCT) and v3team (the cosign v3 bundle) make 2 of 3 while ci's identity is wrong
+  const wrongCi = { ci: '{ notation: { trustStore: "ca:acme", identities: ["x509.subject: C=US, ST=WA, O=Acme, CN=someone-else"], trustStoreDir: notation-home/config/notation } }' };
+  const two = await verify(policyFile('v3-two-of-three', { signers: ['release-bot', 'ci', 'v3team'], threshold: 2 }, wrongCi));
+  assert.equal(two.code, 0, two.stdout + two.stderr);
+  assert.deepEqual(statusOf(two.d, 'ci'), ['failed']);
+  const v3 = two.d.signatures.filter((s) => s.signer === 'v3team' && s.status === 'passed');
+  assert.equal(v3.length, 1, two.stdout);
+  assert.equal(v3[0]?.counted, true);
+  assert.deepEqual(v3[0]?.checks.map((c) => `${c.check}:${c.status}`), ['signature:passed', 'claims:passed']);
+  assert.deepEqual(two.d.signatures.filter((s) => s.counted).map((s) => s.kind).sort(), ['cosign', 'dct']);
+  // and ci (the real notation) with it: 2 of 3 without the DCT signer's signature counted
+  const pair = await verify(policyFile('v3-pair', { signers: ['ci', 'v3team'], threshold: 2 }));
+  assert.equal(pair.code, 0, pair.stdout);
+  // the security key did not make the bundle
+  const stranger = await verify(policyFile('v3-stranger', { signers: ['release-bot', 'ci', 'v3team'], threshold: 2 }, { ...wrongCi, v3team: '{ cosign: { key: stranger.pub } }' }));
+  assert.equal(stranger.code, 1);
+  assert.ok(stranger.d.signatures.filter((s) => s.signer === 'v3team').every((s) => s.status === 'failed'), stranger.stdout);
 });
