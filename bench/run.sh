@@ -3,6 +3,7 @@
 #   npm run bench                 all
 #   npm run bench -- server       only vouch server vs notary-server (memory, SQLite, PostgreSQL; `-- server memory` for one)
 #   npm run bench -- notation     only vouch notation verify vs the real notation (1 image cold, 200 images)
+#   npm run bench -- cosign       only vouch cosign verify vs the real cosign v2 and v3 (1 image cold, 200 images)
 # Installs what is missing (apt-get) first. Not part of CI: timings belong here, never in tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,3 +16,4 @@ if [[ $what == all || $what == server ]]; then node dist/bench/server/run.js "${
 if [[ $what == all || $what == inspect ]] && [[ -f dist/bench/inspect/run.js ]]; then node dist/bench/inspect/run.js; fi
 if [[ $what == all || $what == pull ]] && [[ -f dist/bench/pull/run.js ]]; then node dist/bench/pull/run.js; fi
 if [[ $what == all || $what == notation ]] && [[ -f dist/bench/notation/run.js ]]; then node dist/bench/notation/run.js; fi
+if [[ $what == all || $what == cosign ]] && [[ -f dist/bench/cosign/run.js ]]; then node dist/bench/cosign/run.js; fi
