@@ -7,7 +7,8 @@
 import { VouchError, isVouchError, parseDigest } from '../core/index.js';
 import type { Descriptor } from '../oci/manifest.js';
 import type { ImageReference } from '../oci/reference.js';
-import { cosign } from '../sig/index.js';
+// the legacy format alone, not sig/index.js: that would load Notation's X.509, CMS and CBOR code into every cosign command (bench/cosign)
+import * as cosign from '../sig/cosign/legacy.js';
 import { resolveDigest, signatureLocation, type SignatureLocation } from './cosign.js';
 import type { Session } from './session.js';
 

@@ -8,7 +8,8 @@ import { KeyedMutex, VouchError, digestOf, isVouchError } from '../core/index.js
 import type { RegistryClient } from '../oci/client.js';
 import { parseReference, type ImageReference } from '../oci/reference.js';
 import { OCI_MANIFEST } from '../oci/mediatypes.js';
-import { cosign } from '../sig/index.js';
+// the legacy format alone, not sig/index.js: that would load Notation's X.509, CMS and CBOR code into every cosign command (bench/cosign)
+import * as cosign from '../sig/cosign/legacy.js';
 import type { Session } from './session.js';
 
 /** Where an image's signatures live: its own repository, or $COSIGN_REPOSITORY's. */

@@ -43,3 +43,11 @@ test('the pull and push commands load the policy evaluator but not the YAML pars
     assert.deepEqual(loaded.filter((u) => unwanted.test(u)), [], String(unwanted));
   }
 });
+
+test('the cosign commands load neither the Notation code (pkijs, CBOR) nor secretbox until a private key is read', async () => {
+  const loaded = await modulesLoadedBy('cosign');
+  assert.ok(loaded.some((u) => u.includes('sig/cosign/legacy.js')), 'the hook saw the cosign modules');
+  for (const unwanted of [/sig\/notation\//, /node_modules\/(pkijs|cbor2)\//, /node_modules\/@noble\/ciphers\//]) {
+    assert.deepEqual(loaded.filter((u) => unwanted.test(u)), [], String(unwanted));
+  }
+});
