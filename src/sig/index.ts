@@ -3,3 +3,5 @@
 export * from './notation/index.js';
 // cosign signatures, under their own name: their constants and descriptors differ from Notation's.
 export * as cosign from './cosign/legacy.js';
+// what a cosign signature says about itself, without a key (vouch status, the dashboard)
+export { inspectLegacySignature, KEY_SIGNED, type CosignSignatureFacts } from './cosign/inspect.js';

@@ -44,7 +44,9 @@ function signatures(st: RepoStatus, now: Date): string {
     for (const sig of img.signatures) {
       const verdict = sig.verifies ? `verifies structurally, ${sig.state}` : `does not verify: ${sig.problem ?? ''}`;
       let table = `    ${sig.kind} ${sig.digest}: ${verdict}\n`;
-      if (sig.signer !== undefined) table += `      signer: ${sig.signer}\n`;
+      if (sig.signer !== undefined) table += `      signer: ${sig.signer}${sig.unverified !== undefined ? ' (unverified)' : ''}\n`;
+      if (sig.verifies && sig.unverified !== undefined) table += `      not checked: ${sig.unverified}\n`;
+      if (sig.timeSource !== undefined) table += `      certificates checked at the ${sig.timeSource} time the signature carries${sig.signingTime !== undefined ? ` (${sig.signingTime})` : ''}: their expiry does not break it\n`;
       let rows = '';
       if (sig.verifies) rows += `      expires\t${sig.expires === undefined ? 'never (no expiry set)' : `${sig.expires} (${relative(sig.expires, now)})`}\n`;
       for (const c of sig.certificates) rows += `      ${c.position}\t${c.notAfter} (${relative(c.notAfter, now)})\t${c.subject}\n`;
@@ -53,7 +55,7 @@ function signatures(st: RepoStatus, now: Date): string {
     }
   }
   const unsigned = st.images.filter((i) => i.error === undefined && i.signatures.length === 0).length;
-  if (unsigned > 0) out += `\n  ${unsigned} image${unsigned === 1 ? '' : 's'} without Notation signatures\n`;
+  if (unsigned > 0) out += `\n  ${unsigned} image${unsigned === 1 ? '' : 's'} without Notation or cosign signatures\n`;
   if (st.imagesNotChecked !== undefined) out += `  ${st.imagesNotChecked} more image${st.imagesNotChecked === 1 ? '' : 's'} not checked (at most ${SIGNATURE_LIMITS.imagesPerRepository} a repository)\n`;
   return out;
 }

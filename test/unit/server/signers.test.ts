@@ -139,7 +139,7 @@ test('the repository page: the Notation signer on the tag, a table of the chain,
   // the leaf (10 days) is in the table of what expires within the horizon, the root (2040) is not
   assert.ok(page.body.includes(`<tr class="soon"><td>Notation leaf certificate ${escapeHtml(hostile)}</td><td><time datetime="${leafEnds}">`));
   assert.ok(!page.body.includes('<td>Notation root certificate'));
-  assert.match(page.body, /<h2 id="signatures">Notation signatures<\/h2>\n<table><caption>1 Notation signature of the tags on this page, read from r\.example\/team\/app/);
+  assert.match(page.body, /<h2 id="signatures">OCI signatures \(Notation, cosign\)<\/h2>\n<table><caption>1 Notation signature of the tags on this page, read from r\.example\/team\/app/);
   assert.ok(page.body.includes(`leaf certificate <span class="mono">${escapeHtml(hostile)}</span>`));
 
   answer = { signatures: [], more: false, error: { code: 'NETWORK', message: 'connect ECONNREFUSED 127.0.0.1:1' } };
