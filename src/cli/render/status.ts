@@ -42,7 +42,9 @@ function signatures(st: RepoStatus, now: Date): string {
     if (img.signatures.length === 0) continue;
     out += `\n  ${label}: ${img.signatures.length} signature${img.signatures.length === 1 ? '' : 's'}${img.more ? ' (more are attached; only these were read)' : ''}\n`;
     for (const sig of img.signatures) {
-      const verdict = sig.verifies ? `verifies structurally, ${sig.state}` : `does not verify: ${sig.problem ?? ''}`;
+      // a key-signed cosign signature: without the key only its payload can be checked
+      const keySigned = sig.verifies && sig.certificates.length === 0 && sig.unverified !== undefined;
+      const verdict = !sig.verifies ? `does not verify: ${sig.problem ?? ''}` : keySigned ? `signs this image (payload checked), ${sig.state}` : `verifies structurally, ${sig.state}`;
       let table = `    ${sig.kind} ${sig.digest}: ${verdict}\n`;
       if (sig.signer !== undefined) table += `      signer: ${sig.signer}${sig.unverified !== undefined ? ' (unverified)' : ''}\n`;
       if (sig.verifies && sig.unverified !== undefined) table += `      not checked: ${sig.unverified}\n`;
