@@ -86,7 +86,7 @@ async function attachmentLayers(at: SignatureLocation, tag: string): Promise<str
  * the repository that holds them ($COSIGN_REPOSITORY's when set; cosign 3.1 looks in the image's
  * own repository for them and reports them missing).
  */
-export async function readCosignTree(s: Session, image: ImageReference, opts: { referrers: boolean }): Promise<CosignTree> {
+export async function readCosignTree(s: Session, image: ImageReference, opts: { referrers: boolean; maxReferrers?: number }): Promise<CosignTree> {
   const digest = await resolveDigest(s, image);
   const at = signatureLocation(s, image);
   const out: CosignTree = { branches: [], warnings: [] };
@@ -96,10 +96,11 @@ export async function readCosignTree(s: Session, image: ImageReference, opts: { 
     if (layers.length > 0) out.branches.push({ kind, name: attachmentName(at, digest, type), layers });
   }
   if (!opts.referrers) return out;
-  const listed = await at.client.listReferrers(at.repository, digest, { limit: MAX_TREE_REFERRERS + 1 });
-  if (listed.length > MAX_TREE_REFERRERS) out.warnings.push(`more than ${MAX_TREE_REFERRERS} referrers of ${digest}: only the first ${MAX_TREE_REFERRERS} are shown`);
+  const max = opts.maxReferrers ?? MAX_TREE_REFERRERS;
+  const listed = await at.client.listReferrers(at.repository, digest, { limit: max + 1 });
+  if (listed.length > max) out.warnings.push(`more than ${max} referrers of ${digest}: only the first ${max} are shown`);
   const byKey = new Map<string, Extract<TreeBranch, { kind: 'referrer' }>>();
-  for (const d of listed.slice(0, MAX_TREE_REFERRERS)) {
+  for (const d of listed.slice(0, max)) {
     if (d.artifactType === undefined || d.artifactType === '') continue;
     const name = `${goRepositoryName(at.registry, at.repository)}@${d.digest}`;
     const read = await referrerLayers(at, d);

@@ -10,7 +10,10 @@ import { writeDemoImage } from '../../../src/cli/demoimage.js';
 import { runRegistry, type RunningRegistry } from '../../../src/registry/index.js';
 import { RegistryClient } from '../../../src/oci/client.js';
 import { digestOf } from '../../../src/core/index.js';
-import { attachmentName, goRepositoryName } from '../../../src/client/cosign-tree.js';
+import { MAX_TREE_REFERRERS, attachmentName, goRepositoryName, readCosignTree } from '../../../src/client/cosign-tree.js';
+import { Session } from '../../../src/client/session.js';
+import { TrustDir } from '../../../src/keys/trustdir.js';
+import { parseReference } from '../../../src/oci/reference.js';
 import { runCli } from '../../support/cli.js';
 import { removeTempDirs, tempDir } from '../client/helpers.js';
 
@@ -150,4 +153,30 @@ test('tree refuses a .sig tag that is an index, and an image the registry does n
   const missing = await cli(['cosign', 'tree', `${registry.host}/team/app:nope`]);
   assert.equal(missing.code, 1);
   assert.equal(missing.stdout, `📦 Supply Chain Security Related artifacts for an image: ${registry.host}/team/app:nope\n`);
+});
+
+test('tree reads a bounded number of referrers of an image (1000 by default), and says that it left the rest out', async () => {
+  assert.equal(MAX_TREE_REFERRERS, 1000);
+  const repo = 'team/crowded';
+  const r0 = await cli(['push', `${registry.host}/${repo}:1.0`, '--from', `oci:${join(dir, 'img')}`, '--disable-content-trust']);
+  assert.equal(r0.code, 0, r0.stderr);
+  const image = await client.getManifest(repo, '1.0');
+  const subject = { mediaType: OCI_MANIFEST, digest: image.digest, size: image.size };
+  const base = await pushArtifact(repo, 'one of many referrers');
+  const template = JSON.parse(base.bytes.toString()) as Record<string, unknown>;
+  for (let i = 0; i < 4; i++) {
+    const bytes = Buffer.from(JSON.stringify({ ...template, artifactType: 'application/vnd.example.crowd', subject, annotations: { n: String(i) } }));
+    await client.pushReferrer(repo, bytes, OCI_MANIFEST);
+  }
+  const s = new Session({ env, trustDir: new TrustDir(join(dir, 'trust')), now: () => new Date() });
+  try {
+    const tree = await readCosignTree(s, parseReference(`${registry.host}/${repo}:1.0`), { referrers: true, maxReferrers: 3 });
+    assert.equal(tree.branches.filter((b) => b.kind === 'referrer').length, 3);
+    assert.match(tree.warnings.join('\n'), /more than 3 referrers of sha256:[0-9a-f]{64}: only the first 3 are shown/);
+    const all = await readCosignTree(s, parseReference(`${registry.host}/${repo}:1.0`), { referrers: true });
+    assert.equal(all.branches.length, 4);
+    assert.deepEqual(all.warnings, []);
+  } finally {
+    await s.close();
+  }
 });

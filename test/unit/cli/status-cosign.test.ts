@@ -139,3 +139,18 @@ test('an image without any OCI signature says so, naming both kinds', async () =
   assert.equal(r.code, 2);
   assert.match(r.stdout, /has no Notation or cosign signature/);
 });
+
+test('at most 10 cosign signatures of an image are read; status says more are attached', async () => {
+  const repo = 'team/many';
+  const name = `${registry.host}/${repo}`;
+  await owner.ok(['push', `${name}:1.0`, '--from', `oci:${join(dir, 'v1')}`, '--disable-content-trust']);
+  const digest = (await client.getManifest(repo, '1.0')).digest;
+  const { privateKey } = await testKey('ec-256');
+  for (let i = 0; i < 11; i++) await addSignature(repo, digest, privateKey, { n: String(i) });
+  const r = await owner.run(['status', `${name}:1.0`, '--json']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const img = parse(r.stdout)[0]?.images[0];
+  assert.equal(img?.signatures.length, 10);
+  assert.equal(img?.more, true);
+  assert.match((await owner.run(['status', `${name}:1.0`])).stdout, /10 signatures \(more are attached; only these were read\)/);
+});
