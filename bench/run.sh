@@ -4,6 +4,7 @@
 #   npm run bench -- server       only vouch server vs notary-server (memory, SQLite, PostgreSQL; `-- server memory` for one)
 #   npm run bench -- notation     only vouch notation verify vs the real notation (1 image cold, 200 images)
 #   npm run bench -- admission    only vouch admission (a Pod of 8 images: cold and warm latency, requests/s)
+#   npm run bench -- cosign       only vouch cosign verify vs the real cosign v2 and v3 (1 image cold, 200 images)
 # Installs what is missing (apt-get) first. Not part of CI: timings belong here, never in tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,3 +18,4 @@ if [[ $what == all || $what == inspect ]] && [[ -f dist/bench/inspect/run.js ]];
 if [[ $what == all || $what == pull ]] && [[ -f dist/bench/pull/run.js ]]; then node dist/bench/pull/run.js; fi
 if [[ $what == all || $what == notation ]] && [[ -f dist/bench/notation/run.js ]]; then node dist/bench/notation/run.js; fi
 if [[ $what == all || $what == admission ]] && [[ -f dist/bench/admission/run.js ]]; then node dist/bench/admission/run.js; fi
+if [[ $what == all || $what == cosign ]] && [[ -f dist/bench/cosign/run.js ]]; then node dist/bench/cosign/run.js; fi

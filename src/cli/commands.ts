@@ -16,6 +16,7 @@ import type { PinCommandOptions } from './commands/pin.js';
 import type { StatusCommandOptions } from './commands/status.js';
 import type { DockerInstallOptions } from './commands/docker.js';
 import type { CosignAttestOptions, CosignSignBlobOptions, CosignSignOptions, CosignVerifyAttestationOptions, CosignVerifyBlobOptions, CosignVerifyOptions } from './commands/cosign.js';
+import type { CosignTreeOptions, CosignTriangulateOptions } from './commands/cosign-tree.js';
 import type { MigrateCommandOptions } from './commands/migrate.js';
 import type { NotationSignOptions, NotationVerifyCommandOptions } from './commands/notation.js';
 import type { BlobSignCommandOptions, BlobVerifyCommandOptions } from './commands/notation-blob.js';
@@ -247,7 +248,7 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
 
   const cosign = program
     .command('cosign')
-    .description('cosign signatures and attestations (Sigstore bundles as OCI referrers, or the legacy .sig/.att tags; key-based, keyless verification offline), like the cosign CLI: keys, sign, verify, attest, verify-attestation, sign-blob, verify-blob (docs/cosign.md)');
+    .description('cosign signatures and attestations (Sigstore bundles as OCI referrers, or the legacy .sig/.att tags; key-based, keyless verification offline), like the cosign CLI: keys, sign, verify, attest, verify-attestation, sign-blob, verify-blob, triangulate, tree (docs/cosign.md)');
   cosign
     .command('generate-key-pair')
     .description('generate an ECDSA P-256 key pair: cosign.key (encrypted with COSIGN_PASSWORD) and cosign.pub')
@@ -364,6 +365,26 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .addHelpText('after', '\nChecks go to stderr, one verified envelope per line to stdout. Exit status: 0 when every image has a\nverified attestation of the type, 1 when one has none, 2 for a usage error.')
     .action((images: string[], opts: CosignVerifyAttestationOptions) =>
       run(async (ctx) => (await import('./commands/cosign.js')).cosignVerifyAttestation(ctx, images, opts))());
+  cosign
+    .command('triangulate')
+    .description('print where cosign stores an image\'s signatures (or attestations, SBOMs, the digest reference): sha256-<hex>.sig in its repository or $COSIGN_REPOSITORY')
+    .argument('<image>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST')
+    .option('--type <type>', 'signature, attestation, sbom or digest', 'signature')
+    .option('--allow-http-registry', 'accepted, as cosign (loopback registries without TLS are reached over http anyway)')
+    .option('--allow-insecure-registry', 'accepted, as cosign')
+    .action((image: string, opts: CosignTriangulateOptions) =>
+      run(async (ctx) => (await import('./commands/cosign-tree.js')).cosignTriangulate(ctx, image, opts))());
+  cosign
+    .command('tree')
+    .description('show an image\'s cosign signatures, attestations and SBOMs (their tags) and its OCI referrers, as cosign tree does')
+    .argument('<image>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST')
+    .option('--experimental-oci11', 'list OCI referrers too (the default, as cosign v3)')
+    .option('--no-experimental-oci11', 'only the legacy tags (cosign v2\'s default)')
+    .option('--registry-referrers-mode <mode>', 'legacy or oci-1-1 (lists referrers)')
+    .option('--allow-http-registry', 'accepted, as cosign (loopback registries without TLS are reached over http anyway)')
+    .option('--allow-insecure-registry', 'accepted, as cosign')
+    .action((image: string, opts: CosignTreeOptions) =>
+      run(async (ctx) => (await import('./commands/cosign-tree.js')).cosignTree(ctx, image, opts))());
 
   program
     .command('server')

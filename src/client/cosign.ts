@@ -1,36 +1,20 @@
-// cosign signatures in a registry, legacy format (the `sha256-<hex>.sig` tag; sigstore/cosign
-// pkg/cosign/fetch.go and pkg/oci/mutate): signing appends a layer to that manifest (read, modify,
-// write, then read again to see that the write was not lost to a concurrent signer), and
-// verification tries every layer (bounded) with the given public key. `$COSIGN_REPOSITORY` moves
-// signatures to another repository, as in cosign. Formats and checks are the pure `sig` module's.
+// cosign signatures in a registry: the legacy format (the `sha256-<hex>.sig`/`.att` tags;
+// sigstore/cosign pkg/cosign/fetch.go and pkg/oci/mutate), where signing appends a layer to that
+// manifest (read, modify, write, then read again to see that the write was not lost to a concurrent
+// signer), and Sigstore bundles as OCI referrers (cosign v3). Verification tries every layer and
+// bundle (bounded) with the public key, or keyless against a trusted root. `$COSIGN_REPOSITORY`
+// moves signatures to another repository, as in cosign. Formats and checks are the pure `sig` module's.
 import type { KeyObject } from 'node:crypto';
 import { KeyedMutex, VouchError, digestOf, isVouchError } from '../core/index.js';
-import type { RegistryClient } from '../oci/client.js';
-import { parseReference, type ImageReference } from '../oci/reference.js';
+import type { ImageReference } from '../oci/reference.js';
 import { OCI_MANIFEST } from '../oci/mediatypes.js';
+// the cosign formats alone, not sig/index.js: that would load Notation's X.509, CMS and CBOR code into every cosign command (bench/cosign)
 import * as cosign from '../sig/cosign/index.js';
 import type * as keyless from '../sig/cosign/keyless.js';
+import { resolveDigest, signatureLocation, type SignatureLocation } from './cosign-location.js';
 import type { Session } from './session.js';
 
-/** Where an image's signatures live: its own repository, or $COSIGN_REPOSITORY's. */
-export interface SignatureLocation { client: RegistryClient; repository: string; registry: string }
-
-export function signatureLocation(s: Session, image: ImageReference): SignatureLocation {
-  const override = s.opts.env.COSIGN_REPOSITORY;
-  if (override !== undefined && override !== '') {
-    const ref = parseReference(override);
-    if (ref.tag !== undefined || ref.digest !== undefined) throw new VouchError('INVALID_ARGUMENT', `COSIGN_REPOSITORY='${override}' must name a repository, without tag or digest`);
-    return { client: s.registryFor(ref.registry), repository: ref.repository, registry: ref.registry };
-  }
-  return { client: s.registryFor(image.registry), repository: image.repository, registry: image.registry };
-}
-
-/** The image's digest: given, or resolved from its tag (docker's `latest` when neither). */
-export async function resolveDigest(s: Session, image: ImageReference): Promise<string> {
-  if (image.digest !== undefined) return image.digest;
-  const m = await s.registryFor(image.registry).getManifest(image.repository, image.tag ?? 'latest');
-  return m.digest;
-}
+export { resolveDigest, signatureLocation, type SignatureLocation } from './cosign-location.js';
 
 async function readSignatureManifest(at: SignatureLocation, tag: string): Promise<Buffer | undefined> {
   try {

@@ -1,4 +1,4 @@
-// The OCI signatures (Notation now, cosign next) the dashboard shows next to each tag's DCT
+// The OCI signatures (Notation, cosign) the dashboard shows next to each tag's DCT
 // signers. The server reads no registry itself: the process that starts it hands in a reader (the
 // CLI wires the client's, the one `vouch status` uses), and the operator names which repositories
 // live in which registry (`--ui-registry`, vouch.ui_registries), so a publisher who picks a GUN
@@ -19,6 +19,10 @@ export interface ShownSignature {
   expires?: string;
   /** when it stops verifying: the earliest of its own expiry and its certificates' */
   validUntil?: string;
+  /** what could not be checked without a key or trusted root: the page labels the signer unverified */
+  unverified?: string;
+  /** cosign: its certificates are checked at the time the signature carries, so their expiry breaks nothing */
+  timeSource?: string;
   certificates: { position: string; subject: string; notAfter: string; thumbprint?: string }[];
 }
 

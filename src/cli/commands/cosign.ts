@@ -15,7 +15,7 @@ import { readFileIfExists, writePrivateFile } from '../../keys/fsutil.js';
 import { ttyPrompt } from '../../keys/prompt.js';
 import { parseReference } from '../../oci/reference.js';
 import { attestCosign, signCosign, verifyCosign, verifyCosignAttestations, type CosignFormat, type CosignSignatureOutcome, type CosignVerifier } from '../../client/cosign.js';
-import { cosign } from '../../sig/index.js';
+import * as cosign from '../../sig/cosign/legacy.js';
 import * as blob from '../../sig/cosign/blob.js';
 import * as keyless from '../../sig/cosign/keyless.js';
 import * as trustroot from '../../sig/cosign/trustroot.js';

@@ -61,3 +61,11 @@ test('commands that read no Sigstore bundle (notation verify, status) load no @s
   }
   assert.ok((await modulesLoadedBy('cosign')).some((u) => /node_modules\/@sigstore\/verify\//.test(u)), 'cosign loads @sigstore/verify');
 });
+
+test('the cosign commands load neither the Notation code (pkijs, CBOR) nor secretbox until a private key is read', async () => {
+  const loaded = await modulesLoadedBy('cosign');
+  assert.ok(loaded.some((u) => u.includes('sig/cosign/legacy.js')), 'the hook saw the cosign modules');
+  for (const unwanted of [/sig\/notation\//, /node_modules\/(pkijs|cbor2)\//, /node_modules\/@noble\/ciphers\//]) {
+    assert.deepEqual(loaded.filter((u) => unwanted.test(u)), [], String(unwanted));
+  }
+});
