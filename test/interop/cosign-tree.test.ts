@@ -51,7 +51,8 @@ function ok(r: RunResult, what: string): RunResult {
 
 /** tree's output with its branches (a `└──` line and the lines under it) sorted, the first line kept first. */
 function branchesSorted(out: string): string {
-  const [head = '', ...rest] = out.split('\n');
+  // without the final newline: it would stick to whichever branch cosign printed last
+  const [head = '', ...rest] = out.trimEnd().split('\n');
   const branches: string[] = [];
   for (const line of rest) {
     if (line.startsWith('└── ')) branches.push(line);
