@@ -15,7 +15,8 @@ import type { VerifyCommandOptions } from './commands/verify.js';
 import type { PinCommandOptions } from './commands/pin.js';
 import type { StatusCommandOptions } from './commands/status.js';
 import type { DockerInstallOptions } from './commands/docker.js';
-import type { CosignSignBlobOptions, CosignSignOptions, CosignVerifyBlobOptions, CosignVerifyOptions } from './commands/cosign.js';
+import type { CosignAttestOptions, CosignSignBlobOptions, CosignSignOptions, CosignVerifyAttestationOptions, CosignVerifyBlobOptions, CosignVerifyOptions } from './commands/cosign.js';
+import type { CosignTreeOptions, CosignTriangulateOptions } from './commands/cosign-tree.js';
 import type { MigrateCommandOptions } from './commands/migrate.js';
 import type { NotationSignOptions, NotationVerifyCommandOptions } from './commands/notation.js';
 import type { BlobSignCommandOptions, BlobVerifyCommandOptions } from './commands/notation-blob.js';
@@ -252,7 +253,7 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
 
   const cosign = program
     .command('cosign')
-    .description('cosign signatures (legacy .sig format; key-based, keyless verification offline), like the cosign CLI: keys, sign, verify, sign-blob, verify-blob (docs/cosign.md)');
+    .description('cosign signatures and attestations (Sigstore bundles as OCI referrers, or the legacy .sig/.att tags; key-based, keyless verification offline), like the cosign CLI: keys, sign, verify, attest, verify-attestation, sign-blob, verify-blob, triangulate, tree (docs/cosign.md)');
   cosign
     .command('generate-key-pair')
     .description('generate an ECDSA P-256 key pair: cosign.key (encrypted with COSIGN_PASSWORD) and cosign.pub')
@@ -269,14 +270,19 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('-y, --yes', 'overwrite existing key files')
     .action((opts: { key: string; outputKeyPrefix: string; yes?: boolean }) =>
       run(async (ctx) => (await import('./commands/cosign.js')).cosignImportKeyPair(ctx, opts))());
+  const formatHelp = 'a Sigstore bundle as an OCI 1.1 referrer (the default, as cosign v3); --new-bundle-format=false: the legacy tag';
   cosign
     .command('sign')
-    .description('sign images with a cosign key; the signature goes to the sha256-<hex>.sig tag (or $COSIGN_REPOSITORY)')
+    .description('sign images with a cosign key: a Sigstore bundle referring to the image (default), or the sha256-<hex>.sig tag (or $COSIGN_REPOSITORY)')
     .argument('<image...>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST')
     .requiredOption('--key <file>', 'cosign.key (COSIGN_PASSWORD decrypts it)')
     .option('-a, --annotations <key=value>', 'extra key=value pairs to sign (repeatable)', collect)
     .option('--tlog-upload', 'upload to a transparency log (the default; vouch cannot reach one: pass --tlog-upload=false)')
     .option('--no-tlog-upload', 'do not upload to a transparency log')
+    .option('--new-bundle-format', formatHelp)
+    .option('--no-new-bundle-format', 'write the legacy sha256-<hex>.sig tag (cosign v2\'s format)')
+    .option('--use-signing-config', 'accepted, as cosign v3; vouch reaches no signing-config services')
+    .option('--no-use-signing-config', 'accepted, as cosign v3')
     .option('-y, --yes', 'skip confirmation prompts (accepted, as cosign)')
     .addHelpText('after', '\nExit status: 0 when signed, 1 when not, 2 for a usage error.')
     .action((images: string[], opts: CosignSignOptions) =>
@@ -294,12 +300,31 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .option('--trusted-root <file>', 'keyless: a Sigstore trusted_root.json (Fulcio CAs, Rekor, CT logs, timestamp authorities); nothing is fetched')
     .option('--insecure-ignore-tlog', 'do not require a transparency-log entry (with --key vouch needs it: --insecure-ignore-tlog=true)')
     .option('--no-insecure-ignore-tlog', 'require a transparency-log entry');
+  cosign
+    .command('attest')
+    .description('attest images with a cosign key: an in-toto statement of the predicate in a DSSE envelope, as a Sigstore bundle referring to the image (default) or in the sha256-<hex>.att tag')
+    .argument('<image...>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST')
+    .requiredOption('--key <file>', 'cosign.key (COSIGN_PASSWORD decrypts it)')
+    .requiredOption('--predicate <file>', 'path to the predicate file')
+    .option('--type <type>', 'slsaprovenance|slsaprovenance02|slsaprovenance1|link|spdx|spdxjson|cyclonedx|vuln|openvex|custom, or a URI', 'custom')
+    .option('--tlog-upload', 'upload to a transparency log (the default; vouch cannot reach one: pass --tlog-upload=false)')
+    .option('--no-tlog-upload', 'do not upload to a transparency log')
+    .option('--new-bundle-format', formatHelp)
+    .option('--no-new-bundle-format', 'write the legacy sha256-<hex>.att tag (cosign v2\'s format)')
+    .option('--use-signing-config', 'accepted, as cosign v3; vouch reaches no signing-config services')
+    .option('--no-use-signing-config', 'accepted, as cosign v3')
+    .option('-y, --yes', 'skip confirmation prompts (accepted, as cosign)')
+    .addHelpText('after', '\nExit status: 0 when attested, 1 when not, 2 for a usage error.')
+    .action((images: string[], opts: CosignAttestOptions) =>
+      run(async (ctx) => (await import('./commands/cosign.js')).cosignAttest(ctx, images, opts))());
   keylessFlags(cosign
     .command('verify')
-    .description('verify cosign signatures of images with a public key, or keyless against a trusted root; prints the verified payloads as JSON')
+    .description('verify cosign signatures of images (bundles and the legacy .sig tag) with a public key, or keyless against a trusted root; prints the verified payloads as JSON')
     .argument('<image...>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST')
     .option('--key <file>', 'cosign.pub (without it: keyless, with --certificate-identity, --certificate-oidc-issuer and --trusted-root)')
     .option('-a, --annotations <key=value>', 'key=value pairs the signed payload must carry (repeatable)', collect)
+    .option('--new-bundle-format', 'read Sigstore bundles among the referrers as well as the legacy tag (the default)')
+    .option('--no-new-bundle-format', 'read the legacy sha256-<hex>.sig tag only')
     .option('-o, --output <format>', 'json (default) or text', 'json'))
     .addHelpText('after', '\nChecks go to stderr, the verified payloads to stdout. Exit status: 0 when every image has a verified\nsignature, 1 when one has none, 2 for a usage error.')
     .action((images: string[], opts: CosignVerifyOptions) =>
@@ -333,6 +358,38 @@ export function registerCommands(program: Command, io: Io, env: Env, cwd: string
     .addHelpText('after', '\nExit status: 0 when the signature verifies, 1 when not, 2 for a usage error.')
     .action((blobPath: string, opts: CosignVerifyBlobOptions) =>
       run(async (ctx) => (await import('./commands/cosign.js')).cosignVerifyBlob(ctx, blobPath, opts))());
+  keylessFlags(cosign
+    .command('verify-attestation')
+    .description('verify cosign attestations of images (bundles and the legacy .att tag) with a public key, or keyless against a trusted root; prints the verified DSSE envelopes')
+    .argument('<image...>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST')
+    .option('--key <file>', 'cosign.pub (without it: keyless, with --certificate-identity, --certificate-oidc-issuer and --trusted-root)')
+    .option('--type <type>', 'the predicate type to look for: a --type name of attest, or a URI', 'custom')
+    .option('-a, --annotations <key=value>', 'key=value pairs the statement\'s subject must carry (repeatable)', collect)
+    .option('--new-bundle-format', 'read Sigstore bundles among the referrers as well as the legacy tag (the default)')
+    .option('--no-new-bundle-format', 'read the legacy sha256-<hex>.att tag only'))
+    .addHelpText('after', '\nChecks go to stderr, one verified envelope per line to stdout. Exit status: 0 when every image has a\nverified attestation of the type, 1 when one has none, 2 for a usage error.')
+    .action((images: string[], opts: CosignVerifyAttestationOptions) =>
+      run(async (ctx) => (await import('./commands/cosign.js')).cosignVerifyAttestation(ctx, images, opts))());
+  cosign
+    .command('triangulate')
+    .description('print where cosign stores an image\'s signatures (or attestations, SBOMs, the digest reference): sha256-<hex>.sig in its repository or $COSIGN_REPOSITORY')
+    .argument('<image>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST')
+    .option('--type <type>', 'signature, attestation, sbom or digest', 'signature')
+    .option('--allow-http-registry', 'accepted, as cosign (loopback registries without TLS are reached over http anyway)')
+    .option('--allow-insecure-registry', 'accepted, as cosign')
+    .action((image: string, opts: CosignTriangulateOptions) =>
+      run(async (ctx) => (await import('./commands/cosign-tree.js')).cosignTriangulate(ctx, image, opts))());
+  cosign
+    .command('tree')
+    .description('show an image\'s cosign signatures, attestations and SBOMs (their tags) and its OCI referrers, as cosign tree does')
+    .argument('<image>', 'REGISTRY/REPOSITORY:TAG or @sha256:DIGEST')
+    .option('--experimental-oci11', 'list OCI referrers too (the default, as cosign v3)')
+    .option('--no-experimental-oci11', 'only the legacy tags (cosign v2\'s default)')
+    .option('--registry-referrers-mode <mode>', 'legacy or oci-1-1 (lists referrers)')
+    .option('--allow-http-registry', 'accepted, as cosign (loopback registries without TLS are reached over http anyway)')
+    .option('--allow-insecure-registry', 'accepted, as cosign')
+    .action((image: string, opts: CosignTreeOptions) =>
+      run(async (ctx) => (await import('./commands/cosign-tree.js')).cosignTree(ctx, image, opts))());
 
   program
     .command('server')

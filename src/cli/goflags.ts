@@ -11,4 +11,4 @@ export function goBooleanFlags(args: readonly string[], flags: readonly string[]
 }
 
 /** cosign's boolean flags that vouch cosign accepts. */
-export const COSIGN_BOOLEAN_FLAGS = ['tlog-upload', 'insecure-ignore-tlog', 'yes', 'new-bundle-format'] as const;
+export const COSIGN_BOOLEAN_FLAGS = ['tlog-upload', 'insecure-ignore-tlog', 'yes', 'new-bundle-format', 'use-signing-config', 'experimental-oci11', 'allow-http-registry', 'allow-insecure-registry'] as const;

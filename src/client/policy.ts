@@ -2,7 +2,6 @@
 // module evaluates (docs/policy.md, "For integrators"), verify the Notation and cosign signatures
 // of the named signers the applying rule lists, and check one image reference against a policy.
 // Reading and validating the policy file is the CLI's job.
-import type { KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { VouchError, isVouchError, toHex } from '../core/index.js';
@@ -16,10 +15,12 @@ import { listDelegations, resolveDockerTag, type ResolvedTag } from '../tuf/inde
 import { parseTrustPolicy, type RevocationSources, type TrustPolicyDocument, type VerificationPluginHost } from '../sig/index.js';
 import { notationConfigDir, readNotationTrustPolicy, readNotationTrustStores } from '../keys/notation.js';
 import { parseCosignPublicKey } from '../keys/cosign.js';
+import { readFileIfExists } from '../keys/fsutil.js';
+import type { IdentityPolicy } from '../sig/cosign/keyless.js';
 import { RepoHandle } from './repo.js';
 import { safeCanonicalId } from './keyring.js';
 import { RegistrySignatureStore, verifyNotation } from './notation.js';
-import { verifyCosign } from './cosign.js';
+import { verifyCosign, type CosignVerifier } from './cosign.js';
 import { SIGNATURE_LIMITS, isRegistryFailure } from './signatures.js';
 import type { Session } from './session.js';
 import type { VerifiedRepo } from './updater.js';
@@ -204,20 +205,38 @@ function policyPath(policy: Policy, path: string, signer: string): string {
 
 type LoadedSigner =
   | { kind: 'notation'; name: string; policy: TrustPolicyDocument; configDir: string }
-  | { kind: 'cosign'; name: string; def: CosignSignerDefinition; key?: KeyObject };
+  | { kind: 'cosign'; name: string; def: CosignSignerDefinition; verifier: CosignVerifier };
 
 /** A signer's trust material, read once per check. */
 async function loadSigner(s: Session, policy: Policy, name: string, options: PolicyCheckOptions): Promise<LoadedSigner> {
   const def = policy.signers?.[name];
   if (def === undefined || def.kind === 'dct') throw new VouchError('INTERNAL', `signer '${name}' is not a Notation or cosign signer`);
   if (def.kind === 'notation') return loadNotationSigner(s, policy, name, def, options);
-  if (def.key === undefined) return { kind: 'cosign', name, def };
+  if (def.key === undefined) return { kind: 'cosign', name, def, verifier: await loadKeylessVerifier(s, policy, name, def) };
   const file = policyPath(policy, def.key, name);
   const size = await stat(file).then((st) => st.size, (err: Error) => {
     throw new VouchError('FILE_NOT_FOUND', `signer '${name}': cannot read the cosign public key ${file}: ${err.message}`, { details: { file } });
   });
   if (size > MAX_KEY_FILE_BYTES) throw new VouchError('TOO_LARGE', `signer '${name}': ${file} is ${size} bytes, not a cosign public key`, { details: { file, size, limit: MAX_KEY_FILE_BYTES } });
-  return { kind: 'cosign', name, def, key: parseCosignPublicKey(await readFile(file)) };
+  return { kind: 'cosign', name, def, verifier: parseCosignPublicKey(await readFile(file)) };
+}
+
+/**
+ * A keyless cosign signer as `vouch cosign verify` checks one: the trusted root (read bounded, as
+ * --trusted-root) and the identity policy (issuer[RegExp] as --certificate-oidc-issuer[-regexp],
+ * subject[RegExp] as --certificate-identity[-regexp]); the transparency-log evidence is required.
+ */
+async function loadKeylessVerifier(s: Session, policy: Policy, name: string, def: CosignSignerDefinition): Promise<CosignVerifier> {
+  if (def.trustedRoot === undefined) throw new VouchError('CONFIG', `the cosign signer '${name}' has neither \`key\` nor \`trustedRoot\``);
+  const file = policyPath(policy, def.trustedRoot, name);
+  const { MAX_TRUSTED_ROOT_BYTES, parseTrustedRoot } = await import('../sig/cosign/trustroot.js');
+  const bytes = await readFileIfExists(file, MAX_TRUSTED_ROOT_BYTES);
+  if (bytes === undefined) throw new VouchError('FILE_NOT_FOUND', `signer '${name}': no trusted root at ${file}`, { details: { file } });
+  const identity: IdentityPolicy = {
+    ...(def.subject !== undefined ? { identity: def.subject } : {}), ...(def.subjectRegExp !== undefined ? { identityRegexp: def.subjectRegExp } : {}),
+    ...(def.issuer !== undefined ? { issuer: def.issuer } : {}), ...(def.issuerRegExp !== undefined ? { issuerRegexp: def.issuerRegExp } : {}),
+  };
+  return { trust: { kind: 'keyless', trustedRoot: parseTrustedRoot(bytes, { what: file }), policy: identity }, now: s.now() };
 }
 
 /** notation's own trust policy file as it is, or one statement built from the signer's trust stores, identities and level. */
@@ -294,25 +313,28 @@ async function notationSignerFacts(s: Session, image: ImageReference, signer: Ex
 }
 
 /**
- * One cosign signer on one digest: the one place cosign's formats plug into the policy. Today: a
- * public key over the legacy `.sig` signatures (client/cosign.ts verifyCosign, no transparency
- * log). Keyless identities (trusted root + issuer + subject) and Sigstore bundles are added here.
+ * One cosign signer on one digest: the one place cosign's formats plug into the policy, through
+ * client/cosign.ts verifyCosign, as `vouch cosign verify` checks them: the legacy `.sig` signatures
+ * and the Sigstore bundles referring to the digest, with the public key (no transparency log, as
+ * `--key --insecure-ignore-tlog`) or keyless (trusted root, issuer and subject, with the log's or a
+ * timestamp's evidence).
  */
-export async function verifyCosignSigner(s: Session, image: ImageReference, signer: { name: string; def: CosignSignerDefinition; key?: KeyObject }): Promise<OciSignatureFact[]> {
+export async function verifyCosignSigner(s: Session, image: ImageReference, signer: { name: string; verifier: CosignVerifier }): Promise<OciSignatureFact[]> {
   const digest = image.digest as string;
   const base = { kind: 'cosign' as const, signer: signer.name, digest };
-  if (signer.key === undefined) {
-    const why = 'keyless cosign verification (trustedRoot, issuer, subject) is not available in this vouch yet, so this signer cannot be verified';
-    return [{ ...base, status: 'inconclusive', checks: [{ check: 'certificate', status: 'inconclusive', message: why }], message: why }];
-  }
-  const r = await verifyCosign(s, image, signer.key);
-  if (r.outcomes.length === 0) return [{ ...base, status: 'failed', checks: [], message: `no cosign signature (${r.signatureTag})` }];
+  const r = await verifyCosign(s, image, signer.verifier);
+  if (r.outcomes.length === 0) return [{ ...base, status: 'failed', checks: [], message: `no cosign signature (${r.signatureTag} or a Sigstore bundle referring to ${digest})` }];
+  const keyless = 'trust' in signer.verifier;
   return boundFacts(r.outcomes.map((o): OciSignatureFact => {
-    const c = o.verdict.checks;
-    // A payload that could not be read is not a verdict on the signature.
+    const c = o.verdict.checks ?? {};
+    // A payload or bundle that could not be read is not a verdict on the signature.
     const status: SignatureStatus = o.verdict.verified ? 'passed' : c.signature === 'skipped' ? 'inconclusive' : 'failed';
-    const checks: SignatureCheck[] = (['signature', 'claims', 'tlog'] as const).map((k) => ({ check: k, status: c[k] }));
-    return { ...base, signature: o.layer, status, checks, ...(o.verdict.reason !== undefined ? { message: o.verdict.reason } : { message: 'verified with the public key; the claims name this digest' }) };
+    const checks: SignatureCheck[] = (['signature', 'claims', 'tlog'] as const).flatMap((k) => (c[k] === undefined ? [] : [{ check: k, status: c[k] }]));
+    const signedBy = o.verdict.signer;
+    const passed = keyless
+      ? `signed by ${signedBy?.subject ?? 'an unnamed subject'} (issuer ${signedBy?.issuer ?? 'unknown'}), verified against the trusted root; the claims name this digest`
+      : 'verified with the public key; the claims name this digest';
+    return { ...base, signature: o.layer, status, checks, message: o.verdict.reason ?? passed };
   }));
 }
 

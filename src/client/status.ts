@@ -2,8 +2,9 @@
 // the expiry of every role and root certificate, who has to renew it (the server renews the
 // timestamp, and the snapshot when it holds that key; everything else needs its key holder), the
 // keys, the signed tags per signer, and what breaks first. For the images' OCI signatures
-// (Notation now, cosign next: a `kind` on every signature, signer and item): each signature's
-// signer, its certificate chain and its own expiry, and whether it still verifies structurally.
+// (Notation, and cosign's legacy `.sig` signatures: a `kind` on every signature, signer and item):
+// each signature's signer, its certificate chain and its own expiry, and whether it still verifies
+// structurally.
 // `statusOf` and `withSignatures` are pure (time passed in).
 import { isTag, isVouchError, type ErrorCode } from '../core/index.js';
 import { REPO_ADMIN, certificateChain, certificateValidity, signedTagRows, type Metadata, type Root } from '../tuf/index.js';
@@ -13,7 +14,8 @@ import { safeCanonicalId } from './keyring.js';
 import { RepoHandle } from './repo.js';
 import type { Session } from './session.js';
 import { RegistrySignatureStore } from './notation.js';
-import { SIGNATURE_LIMITS, readImageSignatures, type ImageSignatures, type SignatureKind } from './signatures.js';
+import { SIGNATURE_LIMITS, readImageSignatures, type ImageSignatures, type SignatureKind, type SignatureReading } from './signatures.js';
+import { signatureLocation } from './cosign-location.js';
 import type { VerifiedRepo } from './updater.js';
 import type { TimestampFacts } from '../sig/index.js';
 
@@ -69,6 +71,10 @@ export interface SignatureStatus {
   certificates: SignatureCertificate[];
   /** it verifies structurally: integrity (signature, chain rules, headers) and it signs this image; trust in the signer is not judged here */
   verifies: boolean;
+  /** what could not be checked without a key or trusted root (a key-signed cosign signature: the signature itself) */
+  unverified?: string;
+  /** cosign: the certificates are checked at the time the signature carries (its transparency-log entry or timestamp), so their expiry does not break it */
+  timeSource?: 'transparency log' | 'timestamp';
   /** why it does not verify */
   problem?: string;
   /**
@@ -247,16 +253,18 @@ export function withSignatures(st: RepoStatus, images: readonly ImageSignatures[
       const verifies = f.problem === undefined;
       // A timestamp that holds carries the signature past its certificates' notAfter (notation-go verifyAuthenticTimestamp).
       const timestamped = f.timestamp !== undefined && f.timestamp.problem === undefined;
+      // a certificate checked at the signature's own time (Notation with such a timestamp, cosign with a log entry or timestamp) does not expire for it
+      const certificatesExpire = !timestamped && sig.timeSource === undefined;
       const earliest = (ds: readonly Date[]): Date | undefined => (ds.length > 0 ? new Date(Math.min(...ds.map((d) => d.getTime()))) : undefined);
       const certificatesEnd = earliest(f.chain.map((c) => c.notAfter));
-      const validUntil = verifies ? earliest([...(f.expiry ? [f.expiry] : []), ...(timestamped || certificatesEnd === undefined ? [] : [certificatesEnd])]) : undefined;
+      const validUntil = verifies ? earliest([...(f.expiry ? [f.expiry] : []), ...(certificatesExpire && certificatesEnd !== undefined ? [certificatesEnd] : [])]) : undefined;
       const label = `${sig.kind} signature ${sig.digest.replace(/^sha256:/, '').slice(0, 12)} (${imageLabel(img)})`;
       if (!verifies) {
         items.push({ kind: 'signature', name: label, expires: '', state: 'expired', renewedBy: 'signer', note: f.problem, signatureKind: sig.kind, id: sig.digest });
       } else {
         if (f.expiry) items.push({ kind: 'signature', name: label, expires: f.expiry.toISOString(), state: stateOf(f.expiry, now, horizonMs), renewedBy: 'signer', signatureKind: sig.kind, id: sig.digest });
         // the certificates of a timestamped signature no longer end it: they are items only through signatures without one
-        for (const c of timestamped ? [] : certs) {
+        for (const c of certificatesExpire ? certs : []) {
           if (certificates.has(c.thumbprint)) continue;
           certificates.set(c.thumbprint, {
             kind: 'certificate', name: `${sig.kind} ${c.position} certificate "${commonName(c.subject)}"`, expires: c.notAfter, state: c.state,
@@ -275,6 +283,7 @@ export function withSignatures(st: RepoStatus, images: readonly ImageSignatures[
         ...(f.signingTime ? { signingTime: f.signingTime.toISOString() } : {}), ...(f.expiry ? { expires: f.expiry.toISOString() } : {}),
         certificates: certs, verifies, ...(f.problem !== undefined ? { problem: f.problem } : {}),
         ...(f.timestamp !== undefined ? { timestamp: timestampOf(f.timestamp) } : {}),
+        ...(sig.unverified !== undefined ? { unverified: sig.unverified } : {}), ...(sig.timeSource !== undefined ? { timeSource: sig.timeSource } : {}),
         ...(validUntil ? { validUntil: validUntil.toISOString() } : {}),
         ...(verifies && timestamped && certificatesEnd !== undefined ? { untimestampedUntil: certificatesEnd.toISOString() } : {}),
         state: validUntil === undefined ? (verifies ? 'ok' : 'expired') : stateOf(validUntil, now, horizonMs),
@@ -315,12 +324,12 @@ const unverifiedStatus = (repository: string, code: ErrorCode, message: string):
  * The first image the registry cannot serve stops the reading: the rest would fail the same way
  * (each after its own deadlines), and one inconclusive image already makes the repository unverified.
  */
-async function readImages(store: RegistrySignatureStore, images: ReadonlyMap<string, string[]>, tsaRoots: readonly Uint8Array[] = []): Promise<{ images: ImageSignatures[]; notChecked: number }> {
+async function readImages(store: RegistrySignatureStore, images: ReadonlyMap<string, string[]>, read: SignatureReading = {}): Promise<{ images: ImageSignatures[]; notChecked: number }> {
   const out: ImageSignatures[] = [];
   const chosen = [...images].slice(0, SIGNATURE_LIMITS.imagesPerRepository);
   let notChecked = images.size - chosen.length;
   for (const [i, [reference, tags]] of chosen.entries()) {
-    const img = await readImageSignatures(store, reference, tags, SIGNATURE_LIMITS.signaturesPerImage, tsaRoots);
+    const img = await readImageSignatures(store, reference, tags, SIGNATURE_LIMITS.signaturesPerImage, read);
     const same = img.digest === undefined ? undefined : out.find((o) => o.digest === img.digest);
     if (same !== undefined) same.tags.push(...img.tags);
     else out.push(img);
@@ -341,11 +350,11 @@ const storeFor = (s: Session, ref: ImageReference): RegistrySignatureStore => ne
 export async function repositoryStatus(s: Session, ref: ImageReference, horizonMs: number, opts: RepositoryStatusOptions = {}): Promise<RepoStatus> {
   const withSigs = opts.signatures !== false;
   if (ref.tag !== undefined || ref.digest !== undefined) {
-    const { images } = await readImages(storeFor(s, ref), new Map([[ref.digest ?? ref.tag as string, ref.tag !== undefined ? [ref.tag] : []]]), opts.tsaRoots);
+    const { images } = await readImages(storeFor(s, ref), new Map([[ref.digest ?? ref.tag as string, ref.tag !== undefined ? [ref.tag] : []]]), { tsaRoots: opts.tsaRoots, cosignAt: signatureLocation(s, ref) });
     const st = withSignatures(emptyStatus(gunOf(ref)), images, s.now(), horizonMs);
     const img = st.images[0];
     if (img !== undefined && img.error === undefined && img.signatures.length === 0) {
-      return { ...st, state: 'unverified', error: { code: 'NO_SIGNATURES', message: `${img.name}@${img.digest ?? ''} has no Notation signature` } };
+      return { ...st, state: 'unverified', error: { code: 'NO_SIGNATURES', message: `${img.name}@${img.digest ?? ''} has no Notation or cosign signature` } };
     }
     return st;
   }
@@ -371,7 +380,7 @@ export async function repositoryStatus(s: Session, ref: ImageReference, horizonM
       const d = `sha256:${row.digest}`;
       byDigest.set(d, [...(byDigest.get(d) ?? []), row.tag]);
     }
-    const { images, notChecked } = await readImages(storeFor(s, ref), byDigest, opts.tsaRoots);
+    const { images, notChecked } = await readImages(storeFor(s, ref), byDigest, { tsaRoots: opts.tsaRoots, cosignAt: signatureLocation(s, ref) });
     return withSignatures(st, images, s.now(), horizonMs, notChecked);
   } catch (err) {
     if (isVouchError(err)) return unverifiedStatus(handle.gun, err.code, err.message);
@@ -385,7 +394,7 @@ export async function repositoryStatus(s: Session, ref: ImageReference, horizonM
  */
 export async function imageSignatureStatus(s: Session, name: string, digest: string, tsaRoots: readonly Uint8Array[] = []): Promise<ImageStatus> {
   const ref = parseReference(`${name}@${digest}`);
-  const { images } = await readImages(storeFor(s, ref), new Map([[digest, []]]), tsaRoots);
+  const { images } = await readImages(storeFor(s, ref), new Map([[digest, []]]), { tsaRoots, cosignAt: signatureLocation(s, ref) });
   return withSignatures(emptyStatus(name), images, s.now(), 0).images[0] as ImageStatus;
 }
 
@@ -399,13 +408,14 @@ async function unsignedRepositoryStatus(s: Session, ref: ImageReference, horizon
   } catch (err) {
     if (!isVouchError(err)) throw err;
     if (err.code === 'REGISTRY_NOT_FOUND') return unverifiedStatus(gun, 'REPOSITORY_NOT_FOUND', `${missing}, and ${store.name} is not in its registry`);
-    return unverifiedStatus(gun, err.code, `${missing}, and its registry could not be read for Notation signatures (${err.code}: ${err.message})`);
+    return unverifiedStatus(gun, err.code, `${missing}, and its registry could not be read for Notation or cosign signatures (${err.code}: ${err.message})`);
   }
-  // Tags are the registry's word: only well-formed ones, and not the referrers API's fallback indexes (sha256-<hex>).
-  const candidates = tags.filter((t) => isTag(t) && !/^sha256-[0-9a-f]{64}$/.test(t));
-  const { images, notChecked } = await readImages(store, new Map(candidates.map((t) => [t, [t]])), tsaRoots);
+  // Tags are the registry's word: only well-formed ones, and not the referrers API's fallback indexes
+  // (sha256-<hex>) or cosign's signatures, attestations and SBOMs (sha256-<hex>.sig|.att|.sbom).
+  const candidates = tags.filter((t) => isTag(t) && !/^sha256-[0-9a-f]{64}(\.(sig|att|sbom))?$/.test(t));
+  const { images, notChecked } = await readImages(store, new Map(candidates.map((t) => [t, [t]])), { tsaRoots, cosignAt: signatureLocation(s, ref) });
   if (images.every((i) => i.error === undefined && i.signatures.length === 0)) {
-    return unverifiedStatus(gun, 'NO_SIGNATURES', `${missing}, and none of the ${images.length} tags read from its registry has a Notation signature`);
+    return unverifiedStatus(gun, 'NO_SIGNATURES', `${missing}, and none of the ${images.length} tags read from its registry has a Notation or cosign signature`);
   }
   return withSignatures(emptyStatus(gun), images, s.now(), horizonMs, notChecked);
 }

@@ -4,7 +4,7 @@
 // 32-byte key that opens a NaCl secretbox holding the PKCS#8 DER private key. `cosign.pub` is a
 // `PUBLIC KEY` (SPKI) block. secretbox comes from @noble/ciphers; scrypt from node:crypto.
 import { createPrivateKey, createPublicKey, randomBytes, scrypt, type KeyObject } from 'node:crypto';
-import { xsalsa20poly1305 } from '@noble/ciphers/salsa.js';
+import type { xsalsa20poly1305 as XSalsa20Poly1305 } from '@noble/ciphers/salsa.js';
 import { VouchError, isJsonObject, parseJson } from '../core/index.js';
 import { decodePem, encodePem } from './pem.js';
 
@@ -24,6 +24,9 @@ const KEY_BYTES = 32;
 const NONCE_BYTES = 24;
 /** A PKCS#8 key of any type cosign makes is a few KiB at most (RSA 4096: ~2.4 KiB). */
 const MAX_KEY_FILE_BYTES = 64 * 1024;
+
+/** secretbox, loaded when a private key is read or written: verifying with cosign.pub needs none of it (bench/cosign). */
+const secretbox = async (): Promise<typeof XSalsa20Poly1305> => (await import('@noble/ciphers/salsa.js')).xsalsa20poly1305;
 
 function scryptKey(password: Uint8Array, salt: Uint8Array, params: ScryptParams): Promise<Buffer> {
   // scrypt needs 128·N·r bytes: 128 MiB for the OWASP set, above node's 32 MiB default.
@@ -66,9 +69,10 @@ export async function decryptCosignKey(file: string | Uint8Array, password: stri
   if (salt.length === 0) throw invalid('an empty salt');
   if (nonce.length !== NONCE_BYTES) throw invalid(`a ${nonce.length}-byte nonce (secretbox takes ${NONCE_BYTES})`);
   const key = await scryptKey(Buffer.from(password, 'utf8'), salt, params);
+  const open = await secretbox();
   let der: Uint8Array;
   try {
-    der = xsalsa20poly1305(key, nonce).decrypt(ciphertext);
+    der = open(key, nonce).decrypt(ciphertext);
   } catch {
     throw new VouchError('BAD_PASSPHRASE', 'decrypt: encrypted: decryption failed (wrong password for the cosign key)', {
       hint: 'set COSIGN_PASSWORD to the password the key was made with',
@@ -87,7 +91,7 @@ export async function encryptCosignKey(key: KeyObject, password: string, params:
   const der = key.export({ format: 'der', type: 'pkcs8' });
   const salt = randomBytes(SALT_BYTES);
   const nonce = randomBytes(NONCE_BYTES);
-  const box = xsalsa20poly1305(await scryptKey(Buffer.from(password, 'utf8'), salt, params), nonce).encrypt(der);
+  const box = (await secretbox())(await scryptKey(Buffer.from(password, 'utf8'), salt, params), nonce).encrypt(der);
   const body = {
     kdf: { name: 'scrypt', params: { N: params.N, r: params.r, p: params.p }, salt: salt.toString('base64') },
     cipher: { name: 'nacl/secretbox', nonce: nonce.toString('base64') },

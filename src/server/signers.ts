@@ -1,4 +1,4 @@
-// The OCI signatures (Notation now, cosign next) the dashboard shows next to each tag's DCT
+// The OCI signatures (Notation, cosign) the dashboard shows next to each tag's DCT
 // signers. The server reads no registry itself: the process that starts it hands in a reader (the
 // CLI wires the client's, the one `vouch status` uses), and the operator names which repositories
 // live in which registry (`--ui-registry`, vouch.ui_registries), so a publisher who picks a GUN
@@ -20,13 +20,20 @@ export interface ShownSignature {
   expires?: string;
   /** when it stops verifying: the earliest of its own expiry and its certificates' (only its own expiry when its timestamp holds) */
   validUntil?: string;
-  /** its RFC 3161 timestamp: `problem` when it does not hold */
+  /** its RFC 3161 timestamp (Notation): `problem` when it does not hold */
   timestamp?: { time?: string; authority?: string; problem?: string };
+  /** what could not be checked without a key or trusted root: the page labels the signer unverified */
+  unverified?: string;
+  /** cosign: its certificates are checked at the time the signature carries, so their expiry breaks nothing */
+  timeSource?: string;
   certificates: { position: string; subject: string; notAfter: string; thumbprint?: string }[];
 }
 
-/** Its timestamp holds: its certificates' expiry no longer ends it (for verifiers with a tsa trust store). */
-export const isTimestamped = (sig: ShownSignature): boolean => sig.timestamp !== undefined && sig.timestamp.problem === undefined;
+/**
+ * Its certificates' expiry no longer ends it: its Notation timestamp holds (for verifiers with a tsa
+ * trust store), or cosign checks them at the time it carries (its log entry or timestamp).
+ */
+export const isTimestamped = (sig: ShownSignature): boolean => (sig.timestamp !== undefined && sig.timestamp.problem === undefined) || sig.timeSource !== undefined;
 
 /** What a reader found for one image. */
 export interface ImageSignaturesRead {

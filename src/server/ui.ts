@@ -13,7 +13,7 @@ import {
 import type { ChangeRecord, MetadataStore } from '../storage/index.js';
 import type { ExpiryEntry, ExpiryMonitor } from './expiry.js';
 import type { RepoService } from './repo.js';
-import { isTimestamped, type LookupResult, type SignatureLookups } from './signers.js';
+import { isTimestamped, type LookupResult, type ShownSignature, type SignatureLookups } from './signers.js';
 import { UI_PATH, escapePath } from './routes.js';
 
 /** Page sizes and caps: a repository with 100 000 tags still renders one bounded page. */
@@ -178,7 +178,7 @@ function signatureExpiries(gun: string, shown: readonly TagRow[], sigs: Readonly
         seen.add(sig.digest);
         out.push({ gun, what: `${kindName(sig.kind)} signature of ${r.tag}`, expires: new Date(sig.expires), renewedBy: 'owner' });
       }
-      // a timestamped signature outlives its certificates: they end none of it
+      // a timestamped signature (or cosign's, checked at the time it carries) outlives its certificates: they end none of it
       for (const c of isTimestamped(sig) ? [] : sig.certificates) {
         const key = c.thumbprint ?? `${c.subject}\n${c.notAfter}`;
         if (seen.has(key)) continue;
@@ -189,6 +189,9 @@ function signatureExpiries(gun: string, shown: readonly TagRow[], sigs: Readonly
   }
   return out;
 }
+
+/** What the page says beside a signer it could not check (a key-signed cosign signature; an issuer no trust store judged). */
+const unverifiedLabel = (sig: ShownSignature): Html => (sig.unverified === undefined ? html`` : html` <span class="unverified" title="${sig.unverified}">(unverified)</span>`);
 
 /** `Notation`, `Cosign`: a signature kind as the page names it. */
 const kindName = (kind: string): string => `${kind.slice(0, 1).toUpperCase()}${kind.slice(1)}`;
@@ -332,10 +335,11 @@ ${timeline(changes, now, true)}`;
       if (found !== undefined && 'signatures' in found) {
         for (const sig of found.signatures) {
           const ends = sig.validUntil === undefined ? undefined : new Date(sig.validUntil);
-          const su = ends === undefined ? 'expired' : urgency(ends, now, this.horizonMs);
-          signers.push(html`<li class="signature ${su === 'ok' ? '' : su}">${kindName(sig.kind)}: ${sig.signer ?? 'unknown signer'}${sig.verifies && ends !== undefined
-            ? html`, valid until ${when(ends, now)}${su === 'ok' ? html`` : html` <span class="badge">${su === 'expired' ? 'Expired' : 'Expires soon'}</span>`}`
-            : html` <span class="badge">Does not verify</span>`}</li>`);
+          const su = !sig.verifies ? 'expired' : ends === undefined ? 'ok' : urgency(ends, now, this.horizonMs);
+          const validity = !sig.verifies ? html` <span class="badge">Does not verify</span>`
+            : ends === undefined ? html`, no expiry`
+              : html`, valid until ${when(ends, now)}${su === 'ok' ? html`` : html` <span class="badge">${su === 'expired' ? 'Expired' : 'Expires soon'}</span>`}`;
+          signers.push(html`<li class="signature ${su === 'ok' ? '' : su}">${kindName(sig.kind)}: ${sig.signer ?? 'unknown signer'}${unverifiedLabel(sig)}${validity}</li>`);
         }
       }
       return html`<tr class="${u === 'ok' ? '' : u}"><th scope="row">${r.tag}</th><td class="mono">sha256:${r.digest}</td><td><ul>${signers}</ul></td><td>${when(expires, now)}${u === 'ok' ? html`` : html` <span class="badge">${u === 'expired' ? 'Expired' : 'Expires soon'}</span>`}</td></tr>`;
@@ -350,7 +354,8 @@ ${pager(href, n, rows.length, UI_LIMITS.tagsPerPage, 'Tag')}`;
   /** Per tag on this page, each OCI signature: its signer, its own expiry and every certificate of its chain, highlighted within the horizon. */
   private signaturesSection(image: string, shown: readonly TagRow[], sigs: ReadonlyMap<string, LookupResult>, now: Date): Html {
     const rows: Html[] = [];
-    const seen = new Set<string>();
+    /** signature digest → kind */
+    const seen = new Map<string, string>();
     for (const r of shown) {
       const found = r.digest === '' ? undefined : sigs.get(`sha256:${r.digest}`);
       if (found === undefined) continue;
@@ -358,9 +363,9 @@ ${pager(href, n, rows.length, UI_LIMITS.tagsPerPage, 'Tag')}`;
       if ('pending' in found) { rows.push(html`<tr>${tag}<td colspan="5">Not read yet: ${found.pending}</td></tr>`); continue; }
       if (found.error !== undefined) { rows.push(html`<tr class="expired">${tag}<td colspan="5"><span class="badge">Could not be read</span> (${found.error.code}): ${found.error.message}</td></tr>`); continue; }
       for (const sig of found.signatures) {
-        seen.add(sig.digest);
+        seen.set(sig.digest, sig.kind);
         const line = (what: Html | string, expires: Date | undefined, u: Urgency, state: Html): Html =>
-          html`<tr class="${u === 'ok' ? '' : u}">${tag}<td>${kindName(sig.kind)}</td><td>${sig.signer ?? 'unknown signer'}</td><td>${what}</td><td>${expires === undefined ? 'never' : when(expires, now)}</td><td>${state}</td></tr>`;
+          html`<tr class="${u === 'ok' ? '' : u}">${tag}<td>${kindName(sig.kind)}</td><td>${sig.signer ?? 'unknown signer'}${unverifiedLabel(sig)}</td><td>${what}</td><td>${expires === undefined ? 'never' : when(expires, now)}</td><td>${state}</td></tr>`;
         if (!sig.verifies) { rows.push(line('the signature', undefined, 'expired', html`<span class="badge">Does not verify</span>: ${sig.problem ?? ''}`)); continue; }
         if (sig.expires !== undefined) {
           const d = new Date(sig.expires);
@@ -377,14 +382,23 @@ ${pager(href, n, rows.length, UI_LIMITS.tagsPerPage, 'Tag')}`;
         }
         for (const c of sig.certificates) {
           const d = new Date(c.notAfter);
+          // checked at the time the signature carries (cosign's log entry or timestamp): its expiry breaks nothing
+          if (sig.timeSource !== undefined) {
+            rows.push(line(html`${c.position} certificate <span class="mono">${c.subject}</span>`, d, 'ok', html`<span class="ok">ok</span> (checked at the ${sig.timeSource} time the signature carries)`));
+            continue;
+          }
           const u = timestamped ? 'ok' : urgency(d, now, this.horizonMs);
           rows.push(line(html`${c.position} certificate <span class="mono">${c.subject}</span>`, d, u, timestamped ? html`<span class="ok">covered by the timestamp</span>` : stateCell(u, 'owner')));
         }
       }
       if (found.more) rows.push(html`<tr>${tag}<td colspan="5">More signatures are attached than were read.</td></tr>`);
     }
-    return html`<h2 id="signatures">Notation signatures</h2>
-<table><caption>${String(seen.size)} Notation signature${seen.size === 1 ? '' : 's'} of the tags on this page, read from ${image} (kept for up to 5 minutes); each certificate of their chains, highlighted within ${String(this.opts.horizonDays)} days</caption>
+    const counts = [...new Set([...seen.values()])].map((kind) => {
+      const n = [...seen.values()].filter((k) => k === kind).length;
+      return `${String(n)} ${kind === 'notation' ? 'Notation' : kind} signature${n === 1 ? '' : 's'}`;
+    });
+    return html`<h2 id="signatures">OCI signatures (Notation, cosign)</h2>
+<table><caption>${counts.length === 0 ? '0 OCI signatures' : counts.join(' and ')} of the tags on this page, read from ${image} (kept for up to 5 minutes); each certificate of their chains, highlighted within ${String(this.opts.horizonDays)} days</caption>
 <thead><tr><th scope="col">Tag</th><th scope="col">Kind</th><th scope="col">Signer</th><th scope="col">Signature or certificate</th><th scope="col">Expires</th><th scope="col">State</th></tr></thead>
 <tbody>${rows}</tbody></table>`;
   }

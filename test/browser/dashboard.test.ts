@@ -6,7 +6,8 @@
 // is not), be usable by keyboard, and leave a screenshot (dist/test-artifacts/dashboard.png).
 // The server is told the repositories' registry (as `--ui-registry HOST`): the Notation signature
 // on 1.0's image shows its signer next to the DCT signers, and its leaf certificate, expiring in 20
-// days, is highlighted while the root (3000 days) is not.
+// days, is highlighted while the root (3000 days) is not; the key-signed cosign signature on the
+// other repository's image shows as such, labelled unverified.
 // A missing Chromium fails the test: it is never skipped.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -66,6 +67,9 @@ before(async () => {
   await owner.ok(['notation', 'sign', `${repo}:1.0`, '--key', chain.key, '--cert', chain.cert]);
   await owner.ok(['push', `${other}:latest`, '--from', `oci:${join(dir, 'img')}`, '--disable-content-trust']);
   await owner.ok(['trust', 'sign', `${other}:latest`]);
+  // a cosign signature (key-signed, legacy .sig) of other's image: no key is known to the page
+  await owner.ok(['cosign', 'generate-key-pair'], { COSIGN_PASSWORD: 'dashboard' });
+  await owner.ok(['cosign', 'sign', '--key', 'cosign.key', '--tlog-upload=false', '--new-bundle-format=false', `${other}:latest`], { COSIGN_PASSWORD: 'dashboard' });
   // what the client sees, to compare the page with
   const inspect = JSON.parse((await owner.ok(['trust', 'inspect', repo])).stdout) as { SignedTags: { SignedTag: string; Digest: string; Signers: string[] }[] }[];
   const row = inspect[0]!.SignedTags.find((t) => t.SignedTag === '1.0')!;
@@ -77,9 +81,11 @@ before(async () => {
 
   // The server reads the signature once (then caches it); under load the first page may show it as
   // still being read: ask until it is in (bounded), so every test below sees the same page.
-  for (let i = 0; i < 20; i++) {
-    const body = await (await fetch(`${server.url}/_vouch/ui/r/${repo}`)).text();
-    if (!body.includes('still being read')) break;
+  for (const name of [repo, other]) {
+    for (let i = 0; i < 20; i++) {
+      const body = await (await fetch(`${server.url}/_vouch/ui/r/${name}`)).text();
+      if (!body.includes('still being read')) break;
+    }
   }
   browser = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
     executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1366, height: 900 },
@@ -140,6 +146,17 @@ describe('dashboard in Chromium', () => {
     const root = certRows.filter({ hasText: 'root certificate' });
     assert.equal(await root.getAttribute('class'), '', 'the 3000-day root is outside the horizon');
     assert.equal(await root.locator('td').first().evaluate(background), 'rgba(0, 0, 0, 0)');
+  });
+
+  test('the other repository shows its cosign signer: key-signed, labelled unverified, without an expiry', async () => {
+    await page.goto(`${server.url}/_vouch/ui/r/${other}`);
+    const tags = page.getByRole('table', { name: /signed tags/ });
+    const row = tags.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'latest', exact: true }) });
+    const cosign = row.locator('li.signature');
+    assert.equal(await cosign.count(), 1);
+    assert.equal(await cosign.textContent(), 'Cosign: key-signed (unverified), no expiry');
+    assert.match((await cosign.locator('.unverified').getAttribute('title')) ?? '', /checked only with the signer's public key/);
+    assert.equal(await page.getByRole('table', { name: /^1 cosign signature of the tags on this page/ }).count(), 1);
   });
 
   test('the expiring delegation is highlighted (and said so in words); the 10-year root is not', async () => {

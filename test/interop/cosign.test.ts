@@ -1,66 +1,36 @@
 // vouch cosign against the real cosign v2 and v3 (built by scripts/install-go-peers.sh), both
 // directions, on docker-registry (TLS, the peers' CA) and on vouch registry (plain HTTP on
-// loopback), legacy `.sig` format, keys without a transparency log: keys made by either tool load
+// loopback), legacy `.sig` format (bundles: cosign-bundle.test.ts), keys without a transparency log: keys made by either tool load
 // in the other, signatures made by either verify in the other, and what one refuses the other
 // refuses too. A missing peer is a failure, never a skip.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { writeDemoImage } from '../../src/cli/demoimage.js';
-import { runRegistry, type RunningRegistry } from '../../src/registry/index.js';
-import { goPeerBinary } from '../support/gopeers.js';
-import { run, startPeers, type Peers, type RunResult } from '../support/peers.js';
-import { runCli } from '../support/cli.js';
-import { removeTempDirs, tempDir } from '../unit/client/helpers.js';
+import { startCosignWorld, type CosignWorld, type CosignVersion } from '../support/cosign.js';
+import type { RunResult } from '../support/peers.js';
+import { tempDir } from '../unit/client/helpers.js';
 
-const PASSWORD = 'interop-cosign';
-let peers: Peers;
-let local: RunningRegistry;
-let dir: string;
-let env: Record<string, string>;
-const cosigns: Record<string, string> = {};
+let w: CosignWorld;
 
 before(async () => {
-  [cosigns.v2, cosigns.v3] = await Promise.all([goPeerBinary('cosign'), goPeerBinary('cosign3')]) as [string, string];
-  peers = await startPeers({ registry: true });
-  dir = await tempDir('cosign-interop-');
-  local = await runRegistry({ addr: '127.0.0.1:0', root: join(dir, 'registry') });
-  env = { HOME: dir, DOCKER_CONFIG: join(dir, '.docker'), COSIGN_PASSWORD: PASSWORD, SSL_CERT_FILE: peers.ca };
-  await writeDemoImage(join(dir, 'img'), '1.0', 'cosign interop\n');
+  w = await startCosignWorld({ prefix: 'cosign-interop-', password: 'interop-cosign', images: { img: 'cosign interop\n' } });
 });
 
 after(async () => {
-  await local?.close();
-  await peers?.stop();
-  await removeTempDirs();
+  await w?.close();
 });
 
-const vouch = async (args: string[], cwd = dir): Promise<RunResult> => runCli(args, env, cwd);
-const cosign = (version: string, args: string[], cwd = dir): Promise<RunResult> =>
-  run(cosigns[version] as string, args, { env: { ...env, COSIGN_YES: 'true' }, cwd, timeoutMs: 120_000 });
-
-/** Flags each cosign needs for an offline, legacy-format, no-tlog run against `host`. */
-function offline(version: string, host: string, verb: 'sign' | 'verify'): string[] {
-  const flags = verb === 'sign' ? ['--tlog-upload=false'] : ['--insecure-ignore-tlog=true'];
-  if (host === local.host) flags.push('--allow-http-registry');
-  if (version === 'v3') flags.push('--new-bundle-format=false', ...(verb === 'sign' ? ['--use-signing-config=false'] : []));
-  return flags;
-}
-
-async function pushImage(host: string, repo: string): Promise<string> {
-  const ref = `${host}/${repo}:1.0`;
-  const r = await vouch(['push', ref, '--from', `oci:${join(dir, 'img')}`, '--disable-content-trust']);
-  assert.equal(r.code, 0, r.stderr);
-  return ref;
-}
+const vouch = (args: string[], cwd?: string): Promise<RunResult> => w.vouch(args, cwd);
+const cosign = (version: CosignVersion, args: string[], cwd?: string): Promise<RunResult> => w.cosign(version, args, cwd);
+/** cosign v3 in the legacy format here: bundles are cosign-bundle.test.ts's. */
+const offline = (version: CosignVersion, host: string, verb: 'sign' | 'verify'): string[] => w.offline(version, host, verb, { legacy: true });
 
 for (const version of ['v2', 'v3'] as const) {
   describe(`cosign ${version}`, () => {
     for (const where of ['docker-registry', 'vouch registry'] as const) {
       test(`${where}: cosign's keys and signatures work in vouch, vouch's in cosign, and both refuse the wrong key`, async () => {
-        const host = where === 'vouch registry' ? local.host : peers.registryHost as string;
+        const host = where === 'vouch registry' ? w.local.host : w.peers.registryHost as string;
         const work = await tempDir(`cosign-${version}-`);
-        const image = await pushImage(host, `${version}/${where === 'vouch registry' ? 'local' : 'remote'}`);
+        const image = await w.pushImage(host, `${version}/${where === 'vouch registry' ? 'local' : 'remote'}`);
 
         // keys: cosign makes one pair, vouch the other
         const made = await cosign(version, ['generate-key-pair', '--output-key-prefix', 'theirs'], work);
@@ -68,7 +38,7 @@ for (const version of ['v2', 'v3'] as const) {
         assert.equal((await vouch(['cosign', 'generate-key-pair', '--output-key-prefix', 'ours'], work)).code, 0);
 
         // vouch signs with cosign's key; cosign verifies
-        const signed = await vouch(['cosign', 'sign', '--key', 'theirs.key', '--tlog-upload=false', '-a', 'by=vouch', image], work);
+        const signed = await vouch(['cosign', 'sign', '--key', 'theirs.key', '--tlog-upload=false', '--new-bundle-format=false', '-a', 'by=vouch', image], work);
         assert.equal(signed.code, 0, signed.stderr);
         const theirVerify = await cosign(version, ['verify', '--key', 'theirs.pub', ...offline(version, host, 'verify'), '-a', 'by=vouch', image], work);
         assert.equal(theirVerify.code, 0, `cosign ${version} verify of vouch's signature: ${theirVerify.stderr}`);
@@ -77,7 +47,7 @@ for (const version of ['v2', 'v3'] as const) {
         // cosign signs with vouch's key; vouch verifies
         const theirSign = await cosign(version, ['sign', '--key', 'ours.key', ...offline(version, host, 'sign'), '-a', 'by=cosign', image], work);
         assert.equal(theirSign.code, 0, `cosign ${version} sign: ${theirSign.stderr}`);
-        const ourVerify = await vouch(['cosign', 'verify', '--key', 'ours.pub', '--insecure-ignore-tlog=true', '-a', 'by=cosign', image], work);
+        const ourVerify = await vouch(['cosign', 'verify', '--key', 'ours.pub', '--insecure-ignore-tlog=true', '--new-bundle-format=false', '-a', 'by=cosign', image], work);
         assert.equal(ourVerify.code, 0, ourVerify.stderr);
         // both signatures sit in one .sig manifest, written by each tool in turn: each tool finds both
         for (const pub of ['theirs.pub', 'ours.pub']) {

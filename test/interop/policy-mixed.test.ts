@@ -1,7 +1,8 @@
 // One policy over all three signature kinds, end to end (issue 13, deliverable 6): ONE image in the
-// REAL CNCF registry signed with DCT, Notation (the REAL notation) and cosign (test/support/mixed.ts); the
-// vouch CLI verifies it under k-of-n rules across kinds, pulls it, and refuses wrong keys and
-// identities. A missing peer is a failure, never a skip.
+// REAL CNCF registry signed with DCT, Notation (the REAL notation) and cosign (test/support/mixed.ts;
+// and a Sigstore bundle referrer made by the REAL cosign v3); the vouch CLI verifies it under k-of-n
+// rules across kinds, pulls it, and refuses wrong keys and identities. A missing peer is a failure,
+// never a skip.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,8 @@ import { join } from 'node:path';
 import type { DemoImage } from '../../src/cli/demoimage.js';
 import type { Decision } from '../../src/policy/index.js';
 import { MIXED_SIGNERS, startMixedStack, type MixedStack } from '../support/mixed.js';
+import { goPeerBinary } from '../support/gopeers.js';
+import { run } from '../support/peers.js';
 import { removeTempDirs, type VouchUser } from '../unit/client/helpers.js';
 
 let stack: MixedStack;
@@ -124,4 +127,35 @@ test('a wrong cosign key and a wrong Notation identity fail; a missing key file 
   assert.equal(missing.code, 1);
   assert.equal(missing.d.outcome, 'inconclusive');
   assert.match(missing.stderr, /"code":"POLICY_INCONCLUSIVE"/);
+});
+
+test('a cosign signer satisfied by a Sigstore bundle the real cosign v3 signed (its default format) counts in 2 of 3 with DCT and Notation', async () => {
+  const cosign3 = await goPeerBinary('cosign3');
+  const env = { HOME: owner.dir, DOCKER_CONFIG: join(owner.dir, '.docker'), COSIGN_PASSWORD: owner.env.COSIGN_PASSWORD as string, COSIGN_YES: 'true', SSL_CERT_FILE: stack.peers.ca };
+  const cosign = (args: string[]): ReturnType<typeof run> => run(cosign3, args, { env, cwd: owner.dir, timeoutMs: 120_000 });
+  const keys = await cosign(['generate-key-pair', '--output-key-prefix', 'v3team']);
+  assert.equal(keys.code, 0, keys.stderr);
+  const v3team = { v3team: '{ cosign: { key: v3team.pub } }' };
+  const before = await verify(policyFile('v3-pair', { signers: ['ci', 'v3team'], threshold: 2 }, v3team));
+  assert.equal(before.code, 1);
+  assert.deepEqual(statusOf(before.d, 'v3team'), ['failed'], 'no bundle yet: the .sig tag holds only the security key\'s signature');
+  const signed = await cosign(['sign', '--key', 'v3team.key', '--tlog-upload=false', '--use-signing-config=false', `${repo}@${image.manifest.digest}`]);
+  assert.equal(signed.code, 0, signed.stdout + signed.stderr);
+  // release-bot (DCT) and v3team (the cosign v3 bundle) make 2 of 3 while ci's identity is wrong
+  const wrongCi = { ci: '{ notation: { trustStore: "ca:acme", identities: ["x509.subject: C=US, ST=WA, O=Acme, CN=someone-else"], trustStoreDir: notation-home/config/notation } }' };
+  const two = await verify(policyFile('v3-two-of-three', { signers: ['release-bot', 'ci', 'v3team'], threshold: 2 }, { ...v3team, ...wrongCi }));
+  assert.equal(two.code, 0, two.stdout + two.stderr);
+  assert.deepEqual(statusOf(two.d, 'ci'), ['failed']);
+  const v3 = two.d.signatures.filter((s) => s.signer === 'v3team' && s.status === 'passed');
+  assert.equal(v3.length, 1, two.stdout);
+  assert.equal(v3[0]?.counted, true);
+  assert.deepEqual(v3[0]?.checks.map((c) => `${c.check}:${c.status}`), ['signature:passed', 'claims:passed']);
+  assert.deepEqual(two.d.signatures.filter((s) => s.counted).map((s) => s.kind).sort(), ['cosign', 'dct']);
+  // and ci (the real notation) with it: 2 of 3 without the DCT signer's signature counted
+  const pair = await verify(policyFile('v3-pair', { signers: ['ci', 'v3team'], threshold: 2 }, v3team));
+  assert.equal(pair.code, 0, pair.stdout);
+  // the security key did not make the bundle
+  const stranger = await verify(policyFile('v3-stranger', { signers: ['release-bot', 'ci', 'v3team'], threshold: 2 }, { ...wrongCi, v3team: '{ cosign: { key: stranger.pub } }' }));
+  assert.equal(stranger.code, 1);
+  assert.ok(stranger.d.signatures.filter((s) => s.signer === 'v3team').every((s) => s.status === 'failed'), stranger.stdout);
 });

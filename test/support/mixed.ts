@@ -36,7 +36,7 @@ export interface MixedStack {
   signDct(tag: string): Promise<void>;
   /** The real notation signs the digest with the ci key. */
   signNotation(digest: string): Promise<void>;
-  /** vouch cosign signs the reference with `key` (security or stranger). */
+  /** vouch cosign signs the reference with `key` (security or stranger), in the legacy `.sig` tag. */
   signCosign(ref: string, key?: 'security' | 'stranger'): Promise<void>;
   /**
    * A policy file in the owner's directory for the repositories under `pattern`, with one rule
@@ -91,7 +91,7 @@ export async function startMixedStack(path: string, prefix: string): Promise<Mix
       const r = await runNotation(notationEnv, ['sign', '--insecure-registry', '--key', 'ci', `${repo}@${digest}`]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
     },
-    async signCosign(ref, key = 'security') { await owner.ok(['cosign', 'sign', '--key', `${key}.key`, '--tlog-upload=false', ref]); },
+    async signCosign(ref, key = 'security') { await owner.ok(['cosign', 'sign', '--key', `${key}.key`, '--tlog-upload=false', '--new-bundle-format=false', ref]); },
     policyFile(name, rule, over = {}, pattern = `${peers.registryHost as string}/${path.split('/')[0] as string}/**`) {
       const defs: Record<string, string> = {
         'release-bot': '{ dct: release-bot }',

@@ -31,8 +31,9 @@ export function testKey(kind: Kind, fresh = false): Promise<TestKey> {
 /** RSA keys sign with SHA-256, EC keys with their curve's hash. */
 const hashOf = (key: TestKey): CertificateHash => (key.alg.name === 'ECDSA' ? key.alg.hash as CertificateHash : 'SHA-256');
 
-/** `C=US, ST=WA, O=Org, CN=name` (no escapes): the name with one attribute per RDN, in this order. */
+/** `C=US, ST=WA, O=Org, CN=name` (no escapes): the name with one attribute per RDN, in this order; '' is the empty name (a Fulcio leaf's). */
 export function parseSubject(subject: string): JsonName {
+  if (subject === '') return [];
   return subject.split(/,\s*/).map((part) => {
     const eq = part.indexOf('=');
     if (eq <= 0) throw new Error(`test subject ${JSON.stringify(subject)}: ${JSON.stringify(part)} is not TYPE=VALUE`);

@@ -1,9 +1,10 @@
-// vouch cosign …: cosign signatures in the legacy `.sig` format and of blobs, answering like the
-// cosign CLI (sigstore/cosign cmd/cosign/cli): generate-key-pair, import-key-pair, sign, verify,
-// sign-blob, verify-blob. Transparency logs cannot be reached from here, so signing needs
-// --tlog-upload=false and key-based verification --insecure-ignore-tlog=true, the flags cosign users
-// of private deployments pass; keyless verification checks the log's evidence offline against a
-// trusted root the user gives (--trusted-root).
+// vouch cosign …: cosign signatures and attestations, as Sigstore bundles referring to the image
+// (cosign v3's default) or in the legacy `.sig`/`.att` tags, and of blobs, answering like the cosign
+// CLI (sigstore/cosign cmd/cosign/cli): generate-key-pair, import-key-pair, sign, verify, attest,
+// verify-attestation, sign-blob, verify-blob. Transparency logs cannot be reached from here, so
+// signing needs --tlog-upload=false and key-based verification --insecure-ignore-tlog=true, the flags
+// cosign users of private deployments pass; keyless verification checks the log's evidence offline
+// against a trusted root the user gives (--trusted-root).
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
@@ -13,8 +14,8 @@ import { cosignPublicKeyPem, decryptCosignKey, encryptCosignKey, parseCosignPubl
 import { readFileIfExists, writePrivateFile } from '../../keys/fsutil.js';
 import { ttyPrompt } from '../../keys/prompt.js';
 import { parseReference } from '../../oci/reference.js';
-import { signCosign, verifyCosign, type CosignVerifier } from '../../client/cosign.js';
-import { cosign } from '../../sig/index.js';
+import { attestCosign, signCosign, verifyCosign, verifyCosignAttestations, type CosignFormat, type CosignSignatureOutcome, type CosignVerifier } from '../../client/cosign.js';
+import * as cosign from '../../sig/cosign/legacy.js';
 import * as blob from '../../sig/cosign/blob.js';
 import * as keyless from '../../sig/cosign/keyless.js';
 import * as trustroot from '../../sig/cosign/trustroot.js';
@@ -87,20 +88,43 @@ export async function cosignImportKeyPair(ctx: Context, opts: { key: string; out
   await writeKeyPair(ctx, key, opts.outputKeyPrefix, Boolean(opts.yes));
 }
 
-export interface CosignSignOptions { key: string; annotations?: string[]; tlogUpload?: boolean; yes?: boolean }
+export interface CosignSignOptions { key: string; annotations?: string[]; tlogUpload?: boolean; newBundleFormat?: boolean; useSigningConfig?: boolean; yes?: boolean }
 
-export async function cosignSign(ctx: Context, images: string[], opts: CosignSignOptions): Promise<void> {
-  if (opts.tlogUpload !== false) {
+/** Writing: a bundle unless --new-bundle-format=false (cosign v3's default). */
+function writeFormat(newBundleFormat: boolean | undefined): CosignFormat {
+  return newBundleFormat === false ? 'legacy' : 'bundle';
+}
+
+/** Reading: bundles and the legacy tag, or the legacy tag alone with --new-bundle-format=false. */
+function readFormats(newBundleFormat: boolean | undefined): CosignFormat[] {
+  return newBundleFormat === false ? ['legacy'] : ['legacy', 'bundle'];
+}
+
+function requireNoTlogUpload(tlogUpload: boolean | undefined): void {
+  if (tlogUpload !== false) {
     throw new VouchError('INVALID_ARGUMENT', 'vouch does not upload to a transparency log (Rekor cannot be reached from here)', {
       hint: 'sign with --tlog-upload=false, and verify with --insecure-ignore-tlog=true, as cosign does for private deployments',
     });
   }
+}
+
+function requireIgnoreTlog(insecureIgnoreTlog: boolean | undefined): void {
+  if (insecureIgnoreTlog !== true) {
+    throw new VouchError('INVALID_ARGUMENT', 'vouch checks no transparency log for key-based cosign signatures yet', {
+      hint: 'for signatures made with --tlog-upload=false, pass --insecure-ignore-tlog=true, as cosign requires',
+    });
+  }
+}
+
+export async function cosignSign(ctx: Context, images: string[], opts: CosignSignOptions): Promise<void> {
+  requireNoTlogUpload(opts.tlogUpload);
   const refs = images.map((i) => parseReference(i));
   const key = await decryptCosignKey(await readKeyFile(resolve(ctx.cwd, opts.key), 'key'), await password(ctx, false));
   const annotations = parseAnnotations(opts.annotations);
+  const format = writeFormat(opts.newBundleFormat);
   await withSession(ctx, {}, async (s) => {
     for (const ref of refs) {
-      const r = await signCosign(s, ref, key, annotations ? { annotations } : {});
+      const r = await signCosign(s, ref, key, { format, ...(annotations ? { annotations } : {}) });
       ctx.io.err(`Pushing signature to: ${r.repository}\n`);
     }
   });
@@ -148,7 +172,37 @@ export async function loadTrustedRoot(ctx: Context, path: string | undefined): P
   return trustroot.parseTrustedRoot(await readUserFile(ctx, path, '--trusted-root', trustroot.MAX_TRUSTED_ROOT_BYTES), { what: path });
 }
 
-export interface CosignVerifyOptions extends KeylessOptions { key?: string; annotations?: string[]; insecureIgnoreTlog?: boolean; output?: string }
+export interface CosignAttestOptions { key: string; predicate: string; type: string; tlogUpload?: boolean; newBundleFormat?: boolean; useSigningConfig?: boolean; yes?: boolean }
+
+/** Predicate files are SBOMs and provenance: bounded as the statement that carries them. */
+const MAX_PREDICATE_FILE_BYTES = 8 * 1024 * 1024;
+
+export async function cosignAttest(ctx: Context, images: string[], opts: CosignAttestOptions): Promise<void> {
+  requireNoTlogUpload(opts.tlogUpload);
+  const refs = images.map((i) => parseReference(i));
+  const predicatePath = resolve(ctx.cwd, opts.predicate);
+  let predicate: Buffer;
+  try { predicate = await readFile(predicatePath); } catch (err) {
+    throw new VouchError('CONFIG', `cannot read the predicate ${opts.predicate}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  if (predicate.byteLength > MAX_PREDICATE_FILE_BYTES) throw new VouchError('TOO_LARGE', `${opts.predicate} is ${predicate.byteLength} bytes, over the limit of ${MAX_PREDICATE_FILE_BYTES}`);
+  const key = await decryptCosignKey(await readKeyFile(resolve(ctx.cwd, opts.key), 'key'), await password(ctx, false));
+  const format = writeFormat(opts.newBundleFormat);
+  await withSession(ctx, {}, async (s) => {
+    for (const ref of refs) {
+      ctx.io.err(`Using payload from: ${opts.predicate}\n`);
+      const r = await attestCosign(s, ref, key, { type: opts.type, predicate, format });
+      ctx.io.err(`Pushing attestation to: ${r.repository}\n`);
+    }
+  });
+}
+
+export interface CosignVerifyOptions extends KeylessOptions { key?: string; annotations?: string[]; insecureIgnoreTlog?: boolean; newBundleFormat?: boolean; output?: string }
+
+/** Why nothing verified, from each signature's outcome. */
+function whyNot(outcomes: readonly CosignSignatureOutcome[], none: string): string {
+  return outcomes.length === 0 ? none : outcomes.map((o) => o.verdict.reason).filter(Boolean).join('; ');
+}
 
 /** cosign's check list (cmd/cosign/cli/verify/common.go PrintVerificationHeader). */
 function checkList(input: string, o: { annotations: boolean; tlogOffline: boolean; key: boolean; certificate: boolean }): string {
@@ -175,36 +229,39 @@ function printedPayload(payload: Buffer, signer: cosign.CosignVerdict['signer'])
   return { ...p, optional };
 }
 
-export async function cosignVerify(ctx: Context, images: string[], opts: CosignVerifyOptions): Promise<void> {
-  const isKeyless = opts.key === undefined;
-  if (!isKeyless && opts.insecureIgnoreTlog !== true) {
-    throw new VouchError('INVALID_ARGUMENT', 'vouch checks no transparency log for key-based cosign signatures yet', {
-      hint: 'for signatures made with --tlog-upload=false, pass --insecure-ignore-tlog=true, as cosign requires',
-    });
+/** --key and --insecure-ignore-tlog=true, or keyless: the identity flags and --trusted-root. */
+async function verifierFrom(ctx: Context, opts: KeylessOptions & { key?: string; insecureIgnoreTlog?: boolean }): Promise<CosignVerifier> {
+  if (opts.key !== undefined) {
+    requireIgnoreTlog(opts.insecureIgnoreTlog);
+    return parseCosignPublicKey(await readKeyFile(resolve(ctx.cwd, opts.key), 'public key'));
   }
+  const policy = identityPolicy(opts);
+  return { trust: { kind: 'keyless', trustedRoot: await loadTrustedRoot(ctx, opts.trustedRoot), policy }, now: ctx.now(), ...(opts.insecureIgnoreTlog === true ? { ignoreTlog: true } : {}) };
+}
+
+/** The check list's flags for a verification (keyless: the certificate, and the log unless ignored). */
+function checksOf(opts: { key?: string; insecureIgnoreTlog?: boolean }, annotations: boolean): Parameters<typeof checkList>[1] {
+  const isKeyless = opts.key === undefined;
+  return { annotations, tlogOffline: isKeyless && opts.insecureIgnoreTlog !== true, key: !isKeyless, certificate: isKeyless };
+}
+
+export async function cosignVerify(ctx: Context, images: string[], opts: CosignVerifyOptions): Promise<void> {
   const output = opts.output ?? 'json';
   if (output !== 'json' && output !== 'text') throw new VouchError('INVALID_ARGUMENT', `--output ${output}: expected json or text`);
   const refs = images.map((i) => ({ input: i, ref: parseReference(i) }));
-  let verifier: CosignVerifier;
-  if (opts.key !== undefined) {
-    verifier = parseCosignPublicKey(await readKeyFile(resolve(ctx.cwd, opts.key), 'public key'));
-  } else {
-    const policy = identityPolicy(opts);
-    verifier = { trust: { kind: 'keyless', trustedRoot: await loadTrustedRoot(ctx, opts.trustedRoot), policy }, now: ctx.now(), ...(opts.insecureIgnoreTlog === true ? { ignoreTlog: true } : {}) };
-  }
+  const verifier = await verifierFrom(ctx, opts);
   const annotations = parseAnnotations(opts.annotations);
   if (opts.insecureIgnoreTlog === true) ctx.io.err('WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.\n');
   let failed = false;
   await withSession(ctx, {}, async (s) => {
     for (const { input, ref } of refs) {
-      const r = await verifyCosign(s, ref, verifier, annotations ? { annotations } : {});
+      const r = await verifyCosign(s, ref, verifier, { formats: readFormats(opts.newBundleFormat), ...(annotations ? { annotations } : {}) });
       if (r.verified.length === 0) {
         failed = true;
-        const why = r.outcomes.length === 0 ? `no signatures found (${r.signatureTag})` : r.outcomes.map((o) => o.verdict.reason).filter(Boolean).join('; ');
-        ctx.io.err(`Error: no matching signatures: ${input}: ${why}\n`);
+        ctx.io.err(`Error: no matching signatures: ${input}: ${whyNot(r.outcomes, `no signatures found (${r.signatureTag} or a Sigstore bundle referring to ${r.digest})`)}\n`);
         continue;
       }
-      ctx.io.err(checkList(input, { annotations: annotations !== undefined, tlogOffline: isKeyless && opts.insecureIgnoreTlog !== true, key: !isKeyless, certificate: isKeyless }));
+      ctx.io.err(checkList(input, checksOf(opts, annotations !== undefined)));
       const verified = r.outcomes.filter((o) => o.verdict.verified);
       if (output === 'text') {
         r.verified.forEach((p, i) => {
@@ -320,4 +377,31 @@ function tlogNeeded(): VouchError {
   return new VouchError('INVALID_ARGUMENT', 'vouch checks no transparency log for key-based signatures without a trusted root', {
     hint: 'for signatures made with --tlog-upload=false, pass --insecure-ignore-tlog=true, as cosign requires (or --trusted-root FILE to check the bundle\'s log entry offline)',
   });
+}
+
+export interface CosignVerifyAttestationOptions extends KeylessOptions { key?: string; type: string; annotations?: string[]; insecureIgnoreTlog?: boolean; newBundleFormat?: boolean }
+
+export async function cosignVerifyAttestation(ctx: Context, images: string[], opts: CosignVerifyAttestationOptions): Promise<void> {
+  const refs = images.map((i) => ({ input: i, ref: parseReference(i) }));
+  const verifier = await verifierFrom(ctx, opts);
+  const annotations = parseAnnotations(opts.annotations);
+  if (opts.insecureIgnoreTlog === true) ctx.io.err('WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the attestation.\n');
+  let failed = false;
+  await withSession(ctx, {}, async (s) => {
+    for (const { input, ref } of refs) {
+      const r = await verifyCosignAttestations(s, ref, verifier, { type: opts.type, formats: readFormats(opts.newBundleFormat), ...(annotations ? { annotations } : {}) });
+      if (r.verified.length === 0) {
+        failed = true;
+        const why = r.otherPredicateTypes.length > 0
+          ? `none of the attestations matched the predicate type: ${opts.type}, found: ${r.otherPredicateTypes.join(',')}`
+          : `no matching attestations: ${whyNot(r.outcomes, `none found (${r.signatureTag} or a Sigstore bundle referring to ${r.digest})`)}`;
+        ctx.io.err(`Error: ${input}: ${why}\n`);
+        continue;
+      }
+      ctx.io.err(checkList(input, checksOf(opts, annotations !== undefined)));
+      // cosign prints attestations as they are ("text" mode), one envelope per line
+      for (const p of r.verified) ctx.io.out(`${p.toString('utf8').trimEnd()}\n`);
+    }
+  });
+  if (failed) throw new ExitStatus(EXIT.FAILED);
 }

@@ -42,9 +42,13 @@ function signatures(st: RepoStatus, now: Date): string {
     if (img.signatures.length === 0) continue;
     out += `\n  ${label}: ${img.signatures.length} signature${img.signatures.length === 1 ? '' : 's'}${img.more ? ' (more are attached; only these were read)' : ''}\n`;
     for (const sig of img.signatures) {
-      const verdict = sig.verifies ? `verifies structurally, ${sig.state}` : `does not verify: ${sig.problem ?? ''}`;
+      // a key-signed cosign signature: without the key only its payload can be checked
+      const keySigned = sig.verifies && sig.certificates.length === 0 && sig.unverified !== undefined;
+      const verdict = !sig.verifies ? `does not verify: ${sig.problem ?? ''}` : keySigned ? `signs this image (payload checked), ${sig.state}` : `verifies structurally, ${sig.state}`;
       let table = `    ${sig.kind} ${sig.digest}: ${verdict}\n`;
-      if (sig.signer !== undefined) table += `      signer: ${sig.signer}\n`;
+      if (sig.signer !== undefined) table += `      signer: ${sig.signer}${sig.unverified !== undefined ? ' (unverified)' : ''}\n`;
+      if (sig.verifies && sig.unverified !== undefined) table += `      not checked: ${sig.unverified}\n`;
+      if (sig.timeSource !== undefined) table += `      certificates checked at the ${sig.timeSource} time the signature carries${sig.signingTime !== undefined ? ` (${sig.signingTime})` : ''}: their expiry does not break it\n`;
       let rows = '';
       if (sig.verifies) rows += `      expires\t${sig.expires === undefined ? 'never (no expiry set)' : `${sig.expires} (${relative(sig.expires, now)})`}\n`;
       const ts = sig.timestamp;
@@ -59,7 +63,7 @@ function signatures(st: RepoStatus, now: Date): string {
     }
   }
   const unsigned = st.images.filter((i) => i.error === undefined && i.signatures.length === 0).length;
-  if (unsigned > 0) out += `\n  ${unsigned} image${unsigned === 1 ? '' : 's'} without Notation signatures\n`;
+  if (unsigned > 0) out += `\n  ${unsigned} image${unsigned === 1 ? '' : 's'} without Notation or cosign signatures\n`;
   if (st.imagesNotChecked !== undefined) out += `  ${st.imagesNotChecked} more image${st.imagesNotChecked === 1 ? '' : 's'} not checked (at most ${SIGNATURE_LIMITS.imagesPerRepository} a repository)\n`;
   return out;
 }

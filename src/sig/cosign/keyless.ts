@@ -15,6 +15,7 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier, toSignedEntity, toTrustMaterial, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { VouchError, fromBase64, isJsonObject, isVouchError, parseCertificateBundle, parseJson, toBase64, type JsonValue } from '../../core/index.js';
 import { checkClaims, type CosignVerdict, type LegacySignatureLayer } from './legacy.js';
+import type { BundleSignatureVerifier } from './bundle.js';
 import type { LoadedTrustedRoot } from './trustroot.js';
 
 /** A message-signature bundle is a few KiB; a DSSE one carries its attestation (cosign caps those at 128 MiB, we at this). */
@@ -245,7 +246,9 @@ export function verifySigstoreBundle(bundle: Bundle, artifact: Uint8Array | unde
     throw bundleError('the bundle', (err as Error).message, err);
   }
   if (opts.ignoreTlog === true) {
-    entity = { ...entity, tlogEntries: [], timestamps: entity.timestamps.filter((t) => t.$case === 'timestamp-authority') };
+    // a key without a trusted root has no timestamp authority to check a timestamp against, nor needs a time
+    const keepTimestamps = trust.kind === 'keyless' || trust.trustedRoot !== undefined;
+    entity = { ...entity, tlogEntries: [], timestamps: keepTimestamps ? entity.timestamps.filter((t) => t.$case === 'timestamp-authority') : [] };
   }
   const isCertificate = entity.key.$case === 'certificate';
   if (trust.kind === 'keyless' && !isCertificate) {
@@ -369,15 +372,34 @@ export function verifyLegacyLayer(opts: {
   checks.signature = 'passed';
   if (opts.ignoreTlog !== true) checks.tlog = 'passed';
   const verdict = checkClaims(checks, opts.payload, opts.digest, opts.annotations);
-  if (verified.identity !== undefined) {
-    verdict.signer = {
-      ...(verified.identity.subject !== undefined ? { subject: verified.identity.subject } : {}),
-      ...(verified.identity.issuer !== undefined ? { issuer: verified.identity.issuer } : {}),
-      github: verified.identity.github,
-      ...(verified.signedAt ? { signedAt: verified.signedAt } : {}),
-    };
-  }
+  const signer = signerOf(verified);
+  if (signer !== undefined) verdict.signer = signer;
   return verdict;
+}
+
+/** A verified certificate's identity as a verdict names the signer (undefined for a key). */
+function signerOf(verified: SigstoreVerified): CosignVerdict['signer'] {
+  if (verified.identity === undefined) return undefined;
+  return {
+    ...(verified.identity.subject !== undefined ? { subject: verified.identity.subject } : {}),
+    ...(verified.identity.issuer !== undefined ? { issuer: verified.identity.issuer } : {}),
+    github: verified.identity.github,
+    ...(verified.signedAt ? { signedAt: verified.signedAt } : {}),
+  };
+}
+
+/**
+ * `verifySigstore` as the bundle module's plug-in point (bundle.ts verifyImageBundle): an image's
+ * bundles checked against the trust (keyless: trusted root and identity policy). For a DSSE bundle
+ * this checks the envelope's signature; verifyImageBundle then checks that the in-toto subject
+ * names the image digest.
+ */
+export function sigstoreBundleVerifier(trust: SigstoreTrust, opts: SigstoreVerifyOptions): BundleSignatureVerifier {
+  return (bundle, artifact) => {
+    const signer = signerOf(verifySigstore({ kind: 'bundle', bundle, ...(artifact !== undefined ? { artifact } : {}) }, trust, opts));
+    if (signer === undefined) return { description: 'the specified public key' };
+    return { description: `the certificate of ${signer.subject ?? 'an unnamed subject'} (issuer ${signer.issuer ?? 'unknown'})`, signer };
+  };
 }
 
 /** What one Sigstore signature comes as: a bundle (bytes, JSON, or parsed) over an artifact, or cosign's older parts. */

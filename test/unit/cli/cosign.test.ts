@@ -1,4 +1,5 @@
-// vouch cosign against the embedded registry: key pairs, sign and verify in the legacy .sig format,
+// vouch cosign against the embedded registry: key pairs, sign and verify in the legacy .sig format
+// (--new-bundle-format=false; bundles are test/unit/cli/cosign-bundle.test.ts),
 // and the refusals (wrong key, a payload for another digest, a tampered payload, missing
 // annotations, no tlog flags), plus two signers writing the same .sig tag at once.
 import { after, before, test } from 'node:test';
@@ -59,7 +60,7 @@ test('generate-key-pair writes cosign.key (0600, encrypted) and cosign.pub, and 
 });
 
 test('sign then verify: the payload names the digest, annotations are signed, the JSON payload array is printed', async () => {
-  const signed = await cli(['cosign', 'sign', '--key', 'cosign.key', '--tlog-upload=false', '-a', 'build=42', image]);
+  const signed = await cli(['cosign', 'sign', '--key', 'cosign.key', '--tlog-upload=false', '--new-bundle-format=false', '-a', 'build=42', image]);
   assert.equal(signed.code, 0, signed.stderr);
   assert.match(signed.stderr, /Pushing signature to: /);
   const v = await cli(['cosign', 'verify', '--key', 'cosign.pub', '--insecure-ignore-tlog=true', '-a', 'build=42', image]);
@@ -81,7 +82,7 @@ test('refused: another key, an annotation not signed, an unsigned image, and no 
   assert.match(missing.stderr, /annotation build=43 is not in the signed payload/);
   const unsigned = await cli(['cosign', 'verify', '--key', 'cosign.pub', '--insecure-ignore-tlog', other]);
   assert.equal(unsigned.code, 1);
-  assert.match(unsigned.stderr, /no signatures found \(sha256-[0-9a-f]{64}\.sig\)/);
+  assert.match(unsigned.stderr, /no signatures found \(sha256-[0-9a-f]{64}\.sig or a Sigstore bundle referring to sha256:[0-9a-f]{64}\)/);
   assert.equal((await cli(['cosign', 'sign', '--key', 'cosign.key', other])).code, 2);
   assert.equal((await cli(['cosign', 'verify', '--key', 'cosign.pub', image])).code, 2);
   const badPassword = await cli(['cosign', 'sign', '--key', 'cosign.key', '--tlog-upload=false', other], { COSIGN_PASSWORD: 'nope' });

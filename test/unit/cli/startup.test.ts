@@ -1,6 +1,7 @@
 // What `vouch trust inspect` loads before it talks to the trust server: not @peculiar/x509 or the
 // key file code (each is tens of milliseconds of start-up); see bench/inspect. asn1js
-// stays: certificate fields come from a well-kept parser, not a hand-written one.
+// stays: certificate fields come from a well-kept parser, not a hand-written one. Nor do commands
+// that read no Sigstore bundle load @sigstore/* (about 130 ms).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -52,8 +53,19 @@ test('the pull and push commands load the policy evaluator but not the YAML pars
   }
 });
 
-test('commands that read OCI signatures (notation verify) load no @sigstore module (keyless verification loads it when used)', async () => {
-  const loaded = await modulesLoadedBy('notation');
-  assert.ok(loaded.some((u) => u.includes('sig/index.js')), 'the hook saw the signature formats');
-  assert.deepEqual(loaded.filter((u) => /node_modules\/@sigstore\//.test(u)), []);
+test('commands that read no Sigstore bundle (notation verify, status) load no @sigstore module; cosign (bundles, keyless verification) does', async () => {
+  for (const command of ['notation', 'status']) {
+    const loaded = await modulesLoadedBy(command);
+    assert.ok(loaded.some((u) => u.includes('/sig/index.js')), `${command}: the hook saw the signature formats`);
+    assert.deepEqual(loaded.filter((u) => /node_modules\/@sigstore\//.test(u)), [], command);
+  }
+  assert.ok((await modulesLoadedBy('cosign')).some((u) => /node_modules\/@sigstore\/verify\//.test(u)), 'cosign loads @sigstore/verify');
+});
+
+test('the cosign commands load neither the Notation code (pkijs, CBOR) nor secretbox until a private key is read', async () => {
+  const loaded = await modulesLoadedBy('cosign');
+  assert.ok(loaded.some((u) => u.includes('sig/cosign/legacy.js')), 'the hook saw the cosign modules');
+  for (const unwanted of [/sig\/notation\//, /node_modules\/(pkijs|cbor2)\//, /node_modules\/@noble\/ciphers\//]) {
+    assert.deepEqual(loaded.filter((u) => unwanted.test(u)), [], String(unwanted));
+  }
 });

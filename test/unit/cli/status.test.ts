@@ -110,7 +110,7 @@ describe('vouch status', () => {
   test('an image named by tag without a Notation signature cannot be verified: exit 2 and the reason', async () => {
     const r = await owner.run(['status', `${repo}:1.0`]);
     assert.equal(r.code, 2, r.stdout);
-    assert.match(r.stdout, /: unverified\n  NO_SIGNATURES: .*team\/app@sha256:[0-9a-f]{64} has no Notation signature/);
+    assert.match(r.stdout, /: unverified\n  NO_SIGNATURES: .*team\/app@sha256:[0-9a-f]{64} has no Notation or cosign signature/);
   });
 
   test('--all: every repository of the trust server, from its changefeed', async () => {

@@ -116,6 +116,17 @@ test('lookups: the cache holds at most maxEntries images, the oldest go first', 
   assert.equal(calls, 3, 'D1 was evicted');
 });
 
+/** A server with the dashboard reading signatures through `reader`, a repository `gun` with tag 1.0, and its page. */
+async function repositoryPage(gun: string, clock: Clock, reader: SignatureReader): Promise<{ t: ReturnType<typeof newServer>; page: Awaited<ReturnType<typeof inject>> }> {
+  const t = newServer({ ui: true, signatures: { reader, mappings: [parseRegistryMapping('r.example')] } }, clock);
+  const repo = await TestRepo.create(t, gun, { serverSnapshot: true });
+  repo.addTag('1.0', 1, t.clock.now());
+  assert.equal((await post(t.app, gun, await repo.initParts(t.clock.now()))).statusCode, 200);
+  const page = await inject(t.app, { method: 'GET', url: `/_vouch/ui/r/${gun}` });
+  assert.equal(page.statusCode, 200);
+  return { t, page };
+}
+
 test('the repository page: the Notation signer on the tag, a table of the chain, hostile signer names escaped, errors and pending reads said in words', async () => {
   const gun = 'r.example/team/app';
   const hostile = 'CN=<script>alert(1)</script>';
@@ -128,18 +139,13 @@ test('the repository page: the Notation signer on the tag, a table of the chain,
       certificates: [{ position: 'leaf', subject: hostile, notAfter: leafEnds }, { position: 'root', subject: 'CN=Root', notAfter: '2040-01-01T00:00:00.000Z' }],
     }],
   };
-  const t = newServer({ ui: true, signatures: { reader: async () => answer, mappings: [parseRegistryMapping('r.example')] } }, clock);
-  const repo = await TestRepo.create(t, gun, { serverSnapshot: true });
-  repo.addTag('1.0', 1, t.clock.now());
-  assert.equal((await post(t.app, gun, await repo.initParts(t.clock.now()))).statusCode, 200);
-  const page = await inject(t.app, { method: 'GET', url: `/_vouch/ui/r/${gun}` });
-  assert.equal(page.statusCode, 200);
+  const { t, page } = await repositoryPage(gun, clock, async () => answer);
   assert.ok(!page.body.includes('<script>'), 'no signer name reaches the page unescaped');
   assert.ok(page.body.includes(`<li class="signature soon">Notation: ${escapeHtml(hostile)}, valid until <time datetime="${leafEnds}">`));
   // the leaf (10 days) is in the table of what expires within the horizon, the root (2040) is not
   assert.ok(page.body.includes(`<tr class="soon"><td>Notation leaf certificate ${escapeHtml(hostile)}</td><td><time datetime="${leafEnds}">`));
   assert.ok(!page.body.includes('<td>Notation root certificate'));
-  assert.match(page.body, /<h2 id="signatures">Notation signatures<\/h2>\n<table><caption>1 Notation signature of the tags on this page, read from r\.example\/team\/app/);
+  assert.match(page.body, /<h2 id="signatures">OCI signatures \(Notation, cosign\)<\/h2>\n<table><caption>1 Notation signature of the tags on this page, read from r\.example\/team\/app/);
   assert.ok(page.body.includes(`leaf certificate <span class="mono">${escapeHtml(hostile)}</span>`));
 
   answer = { signatures: [], more: false, error: { code: 'NETWORK', message: 'connect ECONNREFUSED 127.0.0.1:1' } };
@@ -155,6 +161,31 @@ test('the repository page: the Notation signer on the tag, a table of the chain,
   const plain = await inject(other.app, { method: 'GET', url: `/_vouch/ui/r/${gun}` });
   assert.equal(plain.statusCode, 200);
   assert.ok(!plain.body.includes('id="signatures"'));
+});
+
+test('the repository page: cosign signers, labelled unverified; a key-signed one has no expiry (not "does not verify"), a certificate checked at its log time is not expiring', async () => {
+  const gun = 'r.example/team/cosigned';
+  const clock = new Clock();
+  const expiredLeaf = new Date(clock.t - 2 * 86_400_000).toISOString();
+  const answer: ImageSignaturesRead = {
+    more: false,
+    signatures: [
+      { kind: 'cosign', digest: `sha256:${'7'.repeat(64)}`, signer: 'key-signed', verifies: true, certificates: [], unverified: 'no certificate: the signature is checked only with the signer\'s public key' },
+      {
+        kind: 'cosign', digest: `sha256:${'8'.repeat(64)}`, signer: 'alice@example.com (OIDC issuer https://accounts.example.com)', verifies: true,
+        unverified: 'whether to trust the certificate\'s issuer is not judged here', timeSource: 'transparency log',
+        certificates: [{ position: 'leaf', subject: '', notAfter: expiredLeaf, thumbprint: 'ab'.repeat(32) }],
+      },
+    ],
+  };
+  const { page } = await repositoryPage(gun, clock, async () => answer);
+  assert.ok(page.body.includes('<li class="signature ">Cosign: key-signed <span class="unverified" title="no certificate: the signature is checked only with the signer&#39;s public key">(unverified)</span>, no expiry</li>'), page.body);
+  assert.ok(page.body.includes('<li class="signature ">Cosign: alice@example.com (OIDC issuer https://accounts.example.com) <span class="unverified"'));
+  assert.ok(!page.body.includes('Does not verify'));
+  // the expired leaf is checked at the log time: not in the table of what expires, not highlighted
+  assert.ok(!page.body.includes('<td>Cosign leaf certificate'));
+  assert.ok(page.body.includes('(checked at the transparency log time the signature carries)'));
+  assert.match(page.body, /<caption>2 cosign signatures of the tags on this page/);
 });
 
 test('vouch server --ui-registry: a malformed mapping, or one without --ui, is a usage error before anything starts', async () => {
