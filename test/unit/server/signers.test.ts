@@ -213,6 +213,8 @@ test('/metrics with --ui-registry: each signature of a signed image until it sto
         // a timestamp that holds: no end of its own, its certificates end none of it
         { kind: 'notation', digest: `sha256:${'8'.repeat(64)}`, verifies: true, timestamp: { time: iso(-1), authority: 'CN=TSA' }, certificates: [{ ...leaf, thumbprint: 'c'.repeat(64) }, root] },
         { kind: 'notation', digest: `sha256:${'9'.repeat(64)}`, verifies: false, problem: 'INVALID_SIGNATURE: bad', certificates: [] },
+        // cosign with a log entry: its certificate is checked at the log's time, so its expiry ends none of it
+        { kind: 'cosign', digest: `sha256:${'6'.repeat(64)}`, verifies: true, timeSource: 'transparency log', certificates: [{ position: 'leaf', subject: 'CN=fulcio', notAfter: iso(-2), thumbprint: 'd'.repeat(64) }] },
       ],
     },
     [`sha256:${'02'.repeat(32)}`]: { signatures: [], more: false, error: { code: 'NETWORK', message: 'connect ECONNREFUSED' } },
@@ -231,10 +233,12 @@ test('/metrics with --ui-registry: each signature of a signed image until it sto
   assert.equal(line(V, `gun="r.example/team/app",image="${img}",kind="notation",signature="sha256:${'7'.repeat(64)}"`), `${V}{gun="r.example/team/app",image="${img}",kind="notation",signature="sha256:${'7'.repeat(64)}"} ${seconds(iso(5))}`);
   assert.equal(line(V, `gun="r.example/team/app",image="${img}",kind="notation",signature="sha256:${'8'.repeat(64)}"`), undefined, 'a timestamped signature without an expiry of its own has no end');
   assert.match(line(V, `gun="r.example/team/app",image="${img}",kind="notation",signature="sha256:${'9'.repeat(64)}"`) ?? '', / 0$/, 'one that does not verify: 0');
+  assert.equal(line(V, `gun="r.example/team/app",image="${img}",kind="cosign",signature="sha256:${'6'.repeat(64)}"`), undefined, 'a cosign signature checked at its log time, without an expiry of its own, has no end');
   const C = 'vouch_server_signature_certificate_expiry_timestamp_seconds';
   assert.match(line(C, `gun="r.example/team/app",kind="notation",position="leaf",subject="CN=ci",thumbprint="${'a'.repeat(64)}",timestamped="false"`) ?? '', new RegExp(` ${seconds(iso(5))}$`));
   assert.ok(line(C, `gun="r.example/team/app",kind="notation",position="leaf",subject="CN=ci",thumbprint="${'c'.repeat(64)}",timestamped="true"`), m);
   assert.ok(line(C, `gun="r.example/team/app",kind="notation",position="root",subject="CN=Root",thumbprint="${'b'.repeat(64)}",timestamped="false"`), 'a root shared with an untimestamped signature still ends that one');
+  assert.ok(line(C, `gun="r.example/team/app",kind="cosign",position="leaf",subject="CN=fulcio",thumbprint="${'d'.repeat(64)}",timestamped="true"`), m);
   assert.equal(m.split('\n').filter((l) => l.startsWith(`${C}{`) && l.includes('"b'.padEnd(65, 'b'))).length, 1, 'each certificate once per repository');
   assert.ok(line('vouch_server_signature_read_failed', `gun="r.example/team/app",image="sha256:${'02'.repeat(32)}",code="NETWORK"`), m);
   assert.ok(!m.includes('elsewhere.example/app",image'), 'nothing for an unmapped repository');
