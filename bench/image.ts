@@ -1,5 +1,5 @@
 // A large image of random (incompressible) layers in an OCI layout, for the pull and gate benchmarks.
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,9 @@ import { createGzip } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { OciLayoutWriter, OCI_CONFIG, OCI_MANIFEST, type Descriptor } from '../src/oci/index.js';
 import { digestOf } from '../src/core/index.js';
+import type { Peers } from '../test/support/peers.js';
+import { projectRoot } from '../test/support/paths.js';
+import { run } from './lib.js';
 
 const MB = 1024 * 1024;
 
@@ -47,4 +50,28 @@ export async function buildImage(dir: string, imageMb: number, layers: number): 
   writer.addManifest(manifest, '1.0');
   await writer.commit();
   return manifest;
+}
+
+/**
+ * Builds the image in WORK/image, pushes it to the peers' registry as bench/big:1.0 and signs it in
+ * their notary-server with `vouch push --sign`; returns its manifest, the reference and the
+ * environment (trust server, CA, passphrases) the vouch runs of a benchmark use.
+ */
+export async function pushSignedImage(peers: Peers, work: string, imageMb: number, layers: number): Promise<{ manifest: Descriptor; image: string; env: Record<string, string> }> {
+  process.stderr.write(`building a ${imageMb} MB image (${layers} layers)…\n`);
+  const manifest = await buildImage(join(work, 'image'), imageMb, layers);
+  const image = `${peers.gun('bench/big')}:1.0`;
+  const env: Record<string, string> = {
+    HOME: work,
+    DOCKER_CONFIG: join(work, 'docker'),
+    DOCKER_CONTENT_TRUST_SERVER: peers.notaryUrl as string,
+    DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: 'bench-root-passphrase',
+    DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: 'bench-repo-passphrase',
+  };
+  const host = new URL(peers.notaryUrl as string).host;
+  mkdirSync(join(work, 'docker', 'tls', host), { recursive: true });
+  writeFileSync(join(work, 'docker', 'tls', host, 'ca.crt'), readFileSync(peers.ca));
+  const pushed = await run(process.execPath, [join(projectRoot, 'bin', 'vouch.js'), 'push', image, '--from', `oci:${join(work, 'image')}`, '--sign'], { env: { ...process.env, ...env } });
+  if (pushed.code !== 0) throw new Error(`push: ${pushed.stderr}`);
+  return { manifest, image, env };
 }

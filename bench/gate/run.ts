@@ -6,10 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPeers } from '../../test/support/peers.js';
-import { projectRoot } from '../../test/support/paths.js';
 import { spawnServer } from '../../test/support/vouch-server.js';
-import { buildImage } from '../image.js';
-import { median, ratio, run, table, timed } from '../lib.js';
+import { pushSignedImage } from '../image.js';
+import { median, ratio, table, timed } from '../lib.js';
 
 const IMAGE_MB = Number(process.env.BENCH_IMAGE_MB ?? 200);
 const LAYERS = 4;
@@ -18,21 +17,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const peers = await startPeers({ registry: true, notary: true });
 const work = mkdtempSync(join(tmpdir(), 'vouch-bench-gate-'));
 try {
-  process.stderr.write(`building a ${IMAGE_MB} MB image (${LAYERS} layers)…\n`);
-  const manifest = await buildImage(join(work, 'image'), IMAGE_MB, LAYERS);
-  const image = `${peers.gun('bench/big')}:1.0`;
-  const env: Record<string, string> = {
-    HOME: work,
-    DOCKER_CONFIG: join(work, 'docker'),
-    DOCKER_CONTENT_TRUST_SERVER: peers.notaryUrl as string,
-    DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: 'bench-root-passphrase',
-    DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: 'bench-repo-passphrase',
-  };
-  const host = new URL(peers.notaryUrl as string).host;
-  await run('mkdir', ['-p', join(work, 'docker', 'tls', host)]);
-  writeFileSync(join(work, 'docker', 'tls', host, 'ca.crt'), readFileSync(peers.ca));
-  const pushed = await run(process.execPath, [join(projectRoot, 'bin', 'vouch.js'), 'push', image, '--from', `oci:${join(work, 'image')}`, '--sign'], { env: { ...process.env, ...env } });
-  if (pushed.code !== 0) throw new Error(`push: ${pushed.stderr}`);
+  const { manifest, image, env } = await pushSignedImage(peers, work, IMAGE_MB, LAYERS);
   const policy = join(work, 'policy.yaml');
   writeFileSync(policy, `version: 1\nrules:\n  - name: bench\n    repositories: ["${peers.registryHost}/bench/*"]\n    signers: ["Repo Admin"]\n`);
   const gate = await spawnServer(['--upstream', peers.registryUrl as string, '--policy', policy, '--addr', '127.0.0.1:0'], env, 'gate');

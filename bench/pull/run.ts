@@ -1,8 +1,8 @@
 // `vouch pull` with content trust (trust data verified, manifest by digest, every blob hashed while
 // it streams) vs `skopeo copy` of the same image from the same local registry, in the same run;
 // and vouch's streaming blob hash vs `sha256sum` on the same file.
-import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
-import { buildImage } from '../image.js';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, openSync, writeSync, closeSync } from 'node:fs';
+import { pushSignedImage } from '../image.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,23 +27,10 @@ async function timedFn(fn: () => Promise<void>): Promise<number> {
 const peers = await startPeers({ registry: true, notary: true });
 const work = mkdtempSync(join(tmpdir(), 'vouch-bench-pull-'));
 try {
-  process.stderr.write(`building a ${IMAGE_MB} MB image (${LAYERS} layers)…\n`);
-  const manifest = await buildImage(join(work, 'image'), IMAGE_MB, LAYERS);
-  const image = `${peers.gun('bench/big')}:1.0`;
-  const env = {
-    ...process.env,
-    HOME: work,
-    DOCKER_CONFIG: join(work, 'docker'),
-    DOCKER_CONTENT_TRUST_SERVER: peers.notaryUrl as string,
-    DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE: 'bench-root-passphrase',
-    DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE: 'bench-repo-passphrase',
-  };
-  const host = new URL(peers.notaryUrl as string).host;
-  await run('mkdir', ['-p', join(work, 'docker', 'tls', host)]);
-  writeFileSync(join(work, 'docker', 'tls', host, 'ca.crt'), readFileSync(peers.ca));
+  const signed = await pushSignedImage(peers, work, IMAGE_MB, LAYERS);
+  const { manifest, image } = signed;
+  const env = { ...process.env, ...signed.env };
   const vouch = join(projectRoot, 'bin', 'vouch.js');
-  const pushed = await run(process.execPath, [vouch, 'push', image, '--from', `oci:${join(work, 'image')}`, '--sign'], { env });
-  if (pushed.code !== 0) throw new Error(`push: ${pushed.stderr}`);
 
   const vouchTimes: number[] = [];
   const skopeoTimes: number[] = [];

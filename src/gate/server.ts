@@ -21,7 +21,7 @@ import type { Logger } from 'pino';
 import { VouchError, isJsonObject, isTag, isVouchError } from '../core/index.js';
 import { HttpTransport, readBody, type Deadlines, type StreamResponse } from '../http/index.js';
 import {
-  BodyRefused, makeLogger, parseListenAddress, serve, type Answer, type Handler, type HttpRequest, type LoggerSetting, type NodeServer,
+  BodyRefused, listenAt, makeLogger, parseListenAddress, serve, type Answer, type Handler, type HttpRequest, type LoggerSetting, type NodeServer,
 } from '../httpd/index.js';
 import { RegistryClient, pullScope, pushScope } from '../oci/client.js';
 import { DOCKER_CONFIG, MANIFEST_ACCEPT, MAX_BLOB_BYTES, MAX_MANIFEST_BYTES, OCI_CONFIG, OCI_INDEX } from '../oci/mediatypes.js';
@@ -567,17 +567,9 @@ export async function runGate(opts: RunGateOptions): Promise<RunningGate> {
     closing: () => ({ status: 503, headers: { ...API_VERSION, 'content-type': JSON_TYPE }, body: errorBody('UNAVAILABLE', 'the gate is shutting down', {}) }),
     onError: (err) => { gate.log.error({ err }, 'request failed'); },
   });
-  try {
-    await server.listen({ host, port });
-  } catch (err) {
-    await gate.close();
-    throw err;
-  }
-  const hostPart = host.includes(':') ? `[${host}]` : host;
-  const actual = server.address().port;
+  const where = await listenAt(server, { host, port }, Boolean(opts.tls), () => gate.close());
   return {
-    url: `${opts.tls ? 'https' : 'http'}://${hostPart}:${actual}`,
-    host: `${hostPart}:${actual}`,
+    ...where,
     gate,
     server,
     close: async () => {

@@ -5,6 +5,6 @@ export {
   BodyBudget, BodyRefused, BUSY_RETRY_AFTER_SECONDS, DEFAULT_BYTES_IN_FLIGHT, LINGER_MS, RequestBody, declaredBody, deferContinue, lingerBeforeClose, processBodyBudget,
   type BodyRefusalKind, type HeldBody,
 } from './body.js';
-export { KEEP_ALIVE_TIMEOUT_MS, finalHeaders, serve, type Answer, type Handler, type HttpRequest, type NodeServer, type ServeOptions } from './serve.js';
+export { KEEP_ALIVE_TIMEOUT_MS, finalHeaders, listenAt, serve, type Answer, type Handler, type HttpRequest, type NodeServer, type ServeOptions } from './serve.js';
 export { makeLogger, type LoggerSetting } from './log.js';
 export { parseListenAddress } from './addr.js';

@@ -142,3 +142,19 @@ function send(req: IncomingMessage, res: ServerResponse, body: RequestBody, a: A
     if (err && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') onError(err);
   });
 }
+
+/**
+ * Listens on `at` (from parseListenAddress); if that fails, runs `cleanup` and rethrows. Returns the
+ * address as clients write it: `url` (http or https) and `host` (`HOST:PORT`, IPv6 in brackets),
+ * with the port the system chose for port 0.
+ */
+export async function listenAt(server: NodeServer, at: { host: string; port: number }, tls: boolean, cleanup: () => Promise<void>): Promise<{ url: string; host: string }> {
+  try {
+    await server.listen(at);
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  const host = `${at.host.includes(':') ? `[${at.host}]` : at.host}:${server.address().port}`;
+  return { url: `${tls ? 'https' : 'http'}://${host}`, host };
+}

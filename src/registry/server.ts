@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { VouchError, isJsonObject, isTag, parseDigest, sha256, type JsonObject } from '../core/index.js';
 import {
-  BUSY_RETRY_AFTER_SECONDS, BodyRefused, makeLogger, parseListenAddress, processBodyBudget, serve, type Answer, type BodyBudget, type Handler, type HttpRequest, type LoggerSetting, type NodeServer,
+  BUSY_RETRY_AFTER_SECONDS, BodyRefused, listenAt, makeLogger, parseListenAddress, processBodyBudget, serve, type Answer, type BodyBudget, type Handler, type HttpRequest, type LoggerSetting, type NodeServer,
 } from '../httpd/index.js';
 import { isSchema1, parseManifestDocument, referencedDescriptors, type Descriptor } from '../oci/manifest.js';
 import { OCI_INDEX, baseMediaType } from '../oci/mediatypes.js';
@@ -513,17 +513,9 @@ export async function runRegistry(opts: RunRegistryOptions): Promise<RunningRegi
     closing: () => ({ status: 503, headers: { ...API_VERSION, 'content-type': JSON_TYPE }, body: errorBody('UNAVAILABLE', 'the registry is shutting down', {}) }),
     onError: (err) => { registry.log.error({ err }, 'request failed'); },
   });
-  try {
-    await server.listen({ host, port });
-  } catch (err) {
-    await registry.close();
-    throw err;
-  }
-  const hostPart = host.includes(':') ? `[${host}]` : host;
-  const actual = server.address().port;
+  const where = await listenAt(server, { host, port }, Boolean(opts.tls), () => registry.close());
   return {
-    url: `${opts.tls ? 'https' : 'http'}://${hostPart}:${actual}`,
-    host: `${hostPart}:${actual}`,
+    ...where,
     registry,
     server,
     close: async () => {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { signWithDockerAndNotary, requireDocker28 } from '../support/dct.js';
 import { startPeers, type ImageInfo, type Peers } from '../support/peers.js';
 import { removeTempDirs, tempDir, vouchUser } from '../unit/client/helpers.js';
-import { at, patched, review, reviewText, webhookFor, type FixtureName, type WebhookUnderTest } from '../unit/admission/helpers.js';
+import { at, patched, review, reviewText, TEMPLATE_KINDS, webhookFor, type WebhookUnderTest } from '../unit/admission/helpers.js';
 
 let peers: Peers;
 let signed: ImageInfo;
@@ -41,17 +41,8 @@ after(async () => {
   await removeTempDirs();
 });
 
-const KINDS: [FixtureName, string][] = [
-  ['deployment-create', '/spec/template/spec/containers/0/image'],
-  ['replicaset-create', '/spec/template/spec/containers/0/image'],
-  ['statefulset-create', '/spec/template/spec/containers/0/image'],
-  ['daemonset-create', '/spec/template/spec/containers/0/image'],
-  ['job-create', '/spec/template/spec/containers/0/image'],
-  ['cronjob-create', '/spec/jobTemplate/spec/template/spec/containers/0/image'],
-];
-
 describe('admission against notary-server and docker-registry', () => {
-  for (const [name, pointer] of KINDS) {
+  for (const [name, pointer] of TEMPLATE_KINDS) {
     test(`${name}: signed by alice → allowed, pinned to the digest docker-registry serves`, async () => {
       const body = reviewText(name, peers.registryHost as string);
       assert.equal((await review(w.webhook, '/validate', body)).allowed, true);

@@ -93,3 +93,13 @@ export function at(object: unknown, pointer: string): unknown {
   for (const t of pointer.slice(1).split('/')) node = (Array.isArray(node) ? node[Number(t)] : node[t]) as Record<string, unknown>;
   return node;
 }
+
+/** The workload fixtures with a pod template, and the JSON pointer of their first container's image. */
+export const TEMPLATE_KINDS: [FixtureName, string][] = [
+  ['deployment-create', '/spec/template/spec/containers/0/image'],
+  ['replicaset-create', '/spec/template/spec/containers/0/image'],
+  ['statefulset-create', '/spec/template/spec/containers/0/image'],
+  ['daemonset-create', '/spec/template/spec/containers/0/image'],
+  ['job-create', '/spec/template/spec/containers/0/image'],
+  ['cronjob-create', '/spec/jobTemplate/spec/template/spec/containers/0/image'],
+];

@@ -11,7 +11,7 @@ import { imageFields } from '../../../src/admission/index.js';
 import { removeTempDirs, startSignedStack, tempDir, type VouchUser } from '../client/helpers.js';
 import { inject } from '../../support/inject.js';
 import { startTamperingProxy } from '../../support/proxy.js';
-import { at, patched, post, review, reviewText, webhookFor, type FixtureName, type WebhookUnderTest } from './helpers.js';
+import { at, patched, post, review, reviewText, TEMPLATE_KINDS, webhookFor, type WebhookUnderTest } from './helpers.js';
 
 let dir: string;
 let server: RunningServer;
@@ -44,15 +44,6 @@ after(async () => {
   await registry?.close();
   await removeTempDirs();
 });
-
-const TEMPLATE_KINDS: [FixtureName, string][] = [
-  ['deployment-create', '/spec/template/spec/containers/0/image'],
-  ['replicaset-create', '/spec/template/spec/containers/0/image'],
-  ['statefulset-create', '/spec/template/spec/containers/0/image'],
-  ['daemonset-create', '/spec/template/spec/containers/0/image'],
-  ['job-create', '/spec/template/spec/containers/0/image'],
-  ['cronjob-create', '/spec/jobTemplate/spec/template/spec/containers/0/image'],
-];
 
 describe('every workload kind, signed by the right signer', () => {
   for (const [name, pointer] of TEMPLATE_KINDS) {
