@@ -1,6 +1,6 @@
-// The webhook's Prometheus metrics (text exposition format 0.0.4): requests by webhook and HTTP
-// status, verdicts per image, request latency, and the verdict cache. Process gauges as the trust
-// server reports them (src/server/metrics.ts).
+// The webhook's Prometheus metrics: requests by webhook and HTTP status, verdicts per image, request
+// latency, the verdict cache, and the process gauges every vouch server reports (src/httpd/prometheus.ts).
+import { Histogram, exposition, family, labels, processGauges } from '../httpd/index.js';
 import type { VerdictStats } from './verdicts.js';
 
 /** Seconds; the webhook's default deadline (8 s) falls between the last two. */
@@ -13,7 +13,7 @@ export type VerdictLabel = 'allowed' | 'denied' | 'audit' | 'inconclusive' | 'ex
 export class AdmissionMetrics {
   private readonly requests = new Map<string, number>();
   private readonly verdicts = new Map<string, number>();
-  private readonly latency = new Map<Webhook, { counts: number[]; sum: number; count: number }>();
+  private readonly latency = new Map<Webhook, Histogram>();
   private readonly startedAt: number;
 
   constructor(now: number) {
@@ -26,12 +26,10 @@ export class AdmissionMetrics {
     if (webhook !== 'validate' && webhook !== 'mutate') return;
     let h = this.latency.get(webhook);
     if (h === undefined) {
-      h = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
+      h = new Histogram(BUCKETS);
       this.latency.set(webhook, h);
     }
-    BUCKETS.forEach((b, i) => { if (seconds <= b) h.counts[i] = (h.counts[i] as number) + 1; });
-    h.sum += seconds;
-    h.count++;
+    h.observe(seconds);
   }
 
   verdict(webhook: Webhook, verdict: VerdictLabel): void {
@@ -39,44 +37,26 @@ export class AdmissionMetrics {
     this.verdicts.set(k, (this.verdicts.get(k) ?? 0) + 1);
   }
 
-  render(cache: VerdictStats, process: { rss: number; heapUsed: number }): string {
-    const out: string[] = [];
-    const family = (name: string, type: string, help: string): void => { out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`); };
-    family('vouch_admission_requests_total', 'counter', 'AdmissionReview requests by webhook (validate, mutate) and HTTP status code.');
-    for (const [k, v] of this.requests) {
-      const [webhook, code] = k.split('\u0000');
-      out.push(`vouch_admission_requests_total{webhook="${webhook}",code="${code}"} ${v}`);
-    }
-    family('vouch_admission_verdicts_total', 'counter', 'Image verdicts by webhook and outcome (allowed, denied, audit, inconclusive, excluded).');
-    for (const [k, v] of this.verdicts) {
-      const [webhook, verdict] = k.split('\u0000');
-      out.push(`vouch_admission_verdicts_total{webhook="${webhook}",verdict="${verdict}"} ${v}`);
-    }
-    family('vouch_admission_request_duration_seconds', 'histogram', 'Time to answer an AdmissionReview, by webhook.');
-    for (const [webhook, h] of this.latency) {
-      BUCKETS.forEach((b, i) => out.push(`vouch_admission_request_duration_seconds_bucket{webhook="${webhook}",le="${b}"} ${h.counts[i]}`));
-      out.push(`vouch_admission_request_duration_seconds_bucket{webhook="${webhook}",le="+Inf"} ${h.count}`);
-      out.push(`vouch_admission_request_duration_seconds_sum{webhook="${webhook}"} ${h.sum}`);
-      out.push(`vouch_admission_request_duration_seconds_count{webhook="${webhook}"} ${h.count}`);
-    }
-    family('vouch_admission_cache_hits_total', 'counter', 'Image checks answered from the verdict cache.');
-    out.push(`vouch_admission_cache_hits_total ${cache.hits}`);
-    family('vouch_admission_cache_misses_total', 'counter', 'Image checks not in the verdict cache.');
-    out.push(`vouch_admission_cache_misses_total ${cache.misses}`);
-    family('vouch_admission_cache_shared_total', 'counter', 'Cache misses that joined a verification already under way.');
-    out.push(`vouch_admission_cache_shared_total ${cache.shared}`);
-    family('vouch_admission_cache_entries', 'gauge', 'Verdicts in the cache.');
-    out.push(`vouch_admission_cache_entries ${cache.entries}`);
-    family('vouch_admission_checks_running', 'gauge', 'Verifications running now.');
-    out.push(`vouch_admission_checks_running ${cache.running}`);
-    family('vouch_admission_checks_queued', 'gauge', 'Verifications waiting for a slot.');
-    out.push(`vouch_admission_checks_queued ${cache.queued}`);
-    family('process_start_time_seconds', 'gauge', 'Start time of the process since unix epoch in seconds.');
-    out.push(`process_start_time_seconds ${this.startedAt}`);
-    family('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.');
-    out.push(`process_resident_memory_bytes ${process.rss}`);
-    family('nodejs_heap_used_bytes', 'gauge', 'Node.js heap in use, in bytes.');
-    out.push(`nodejs_heap_used_bytes ${process.heapUsed}`);
-    return out.join('\n') + '\n';
+  render(cache: VerdictStats, mem: { rss: number; heapUsed: number }): string {
+    const counted = (name: string, keys: readonly [string, string], m: Map<string, number>): string[] => [...m].map(([k, v]) => {
+      const [a, b] = k.split('\u0000') as [string, string];
+      return `${name}${labels({ [keys[0]]: a, [keys[1]]: b })} ${v}`;
+    });
+    const duration = 'vouch_admission_request_duration_seconds';
+    const gauge = (name: string, type: 'counter' | 'gauge', help: string, value: number): string[] => family(name, type, help, [`${name} ${value}`]);
+    return exposition([
+      ...family('vouch_admission_requests_total', 'counter', 'AdmissionReview requests by webhook (validate, mutate) and HTTP status code.',
+        counted('vouch_admission_requests_total', ['webhook', 'code'], this.requests)),
+      ...family('vouch_admission_verdicts_total', 'counter', 'Image verdicts by webhook and outcome (allowed, denied, audit, inconclusive, excluded).',
+        counted('vouch_admission_verdicts_total', ['webhook', 'verdict'], this.verdicts)),
+      ...family(duration, 'histogram', 'Time to answer an AdmissionReview, by webhook.', [...this.latency].flatMap(([webhook, h]) => h.samples(duration, { webhook }))),
+      ...gauge('vouch_admission_cache_hits_total', 'counter', 'Image checks answered from the verdict cache.', cache.hits),
+      ...gauge('vouch_admission_cache_misses_total', 'counter', 'Image checks not in the verdict cache.', cache.misses),
+      ...gauge('vouch_admission_cache_shared_total', 'counter', 'Cache misses that joined a verification already under way.', cache.shared),
+      ...gauge('vouch_admission_cache_entries', 'gauge', 'Verdicts in the cache.', cache.entries),
+      ...gauge('vouch_admission_checks_running', 'gauge', 'Verifications running now.', cache.running),
+      ...gauge('vouch_admission_checks_queued', 'gauge', 'Verifications waiting for a slot.', cache.queued),
+      ...processGauges(this.startedAt, mem),
+    ]);
   }
 }

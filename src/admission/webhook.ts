@@ -4,7 +4,7 @@
 // /metrics. Stateless apart from the verdict cache, so it runs as several replicas.
 import type { Logger } from 'pino';
 import { VouchError, isVouchError } from '../core/index.js';
-import { BodyRefused, BUSY_RETRY_AFTER_SECONDS, makeLogger, processBodyBudget, type Answer, type BodyBudget, type Handler, type HttpRequest, type LoggerSetting } from '../httpd/index.js';
+import { BodyRefused, BUSY_RETRY_AFTER_SECONDS, EXPOSITION_CONTENT_TYPE, makeLogger, processBodyBudget, type Answer, type BodyBudget, type Handler, type HttpRequest, type LoggerSetting } from '../httpd/index.js';
 import { gunOf, parseReference, type ImageReference } from '../oci/reference.js';
 import { normalisedReference } from './check.js';
 import { ExclusionMatcher, type Exclusions } from './exclusions.js';
@@ -236,7 +236,7 @@ export function createAdmissionWebhook(o: AdmissionWebhookOptions): AdmissionWeb
     if (path === '/readyz') return { name: 'readyz', answer: ready ? text(200, 'ok\n') : text(503, 'shutting down\n') };
     if (path === '/metrics') {
       const m = process.memoryUsage();
-      return { name: 'metrics', answer: { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render(cache.stats, { rss: m.rss, heapUsed: m.heapUsed }) } };
+      return { name: 'metrics', answer: { status: 200, headers: { 'content-type': EXPOSITION_CONTENT_TYPE }, body: metrics.render(cache.stats, { rss: m.rss, heapUsed: m.heapUsed }) } };
     }
     return { name: 'other', answer: text(404, 'not found: the webhook serves /validate, /mutate, /healthz, /readyz and /metrics\n') };
   };

@@ -7,7 +7,7 @@
 // every failure becomes notary's JSON error body. No web framework: docs/decisions/server-shape.md.
 import type { Logger } from 'pino';
 import { isVouchError, redactSecrets } from '../core/index.js';
-import { BUSY_RETRY_AFTER_SECONDS, BodyRefused, makeLogger, processBodyBudget, serve, type Answer, type BodyBudget, type Handler, type HeldBody, type HttpRequest, type LoggerSetting, type NodeServer } from '../httpd/index.js';
+import { BUSY_RETRY_AFTER_SECONDS, BodyRefused, EXPOSITION_CONTENT_TYPE, exposition, makeLogger, processBodyBudget, serve, type Answer, type BodyBudget, type Handler, type HeldBody, type HttpRequest, type LoggerSetting, type NodeServer } from '../httpd/index.js';
 import { isValidRoleName } from '../tuf/index.js';
 import { isStorageUnavailable, storableGun } from '../storage/common.js';
 import type { MetadataStore, ServerKeyAlgorithm, ServerKeyStore } from '../storage/types.js';
@@ -21,7 +21,7 @@ import { MultipartError, formDataBoundary, parseMultipart } from './multipart.js
 import { RepoService, type RepoLimits } from './repo.js';
 import { ROUTE_ACTIONS, SCOPE_ORDER, cleanPath, decodePath, escapePath, matchRoute, type Operation, type RouteMatch } from './routes.js';
 import { Dashboard } from './ui.js';
-import { SignatureLookups, renderSignatureGauges, type RegistryMapping, type SignatureReader } from './signers.js';
+import { SignatureLookups, signatureGaugeLines, type RegistryMapping, type SignatureReader } from './signers.js';
 import { parseUpload } from './upload.js';
 
 export interface ServerLimits {
@@ -277,8 +277,8 @@ export function createServer(opts: ServerOptions): NotaryApp {
       const mem = process.memoryUsage();
       await expiry.refresh();
       // With --ui-registry, the OCI signatures of the mapped repositories' signed images (cached reads, within one budget).
-      const sigs = signatures === undefined ? '' : renderSignatureGauges(await signatures.forRepositories(expiry.repositories().map((gun) => ({ gun, digests: expiry.digestsOf(gun) }))));
-      return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render({ rss: mem.rss, heapUsed: mem.heapUsed }) + expiry.render() + sigs };
+      const sigs = signatures === undefined ? [] : signatureGaugeLines(await signatures.forRepositories(expiry.repositories().map((gun) => ({ gun, digests: expiry.digestsOf(gun) }))));
+      return { status: 200, headers: { 'content-type': EXPOSITION_CONTENT_TYPE }, body: exposition([...metrics.lines({ rss: mem.rss, heapUsed: mem.heapUsed }), ...expiry.gaugeLines(), ...sigs]) };
     },
     UpdateTUF: async ({ req, body, gun, reqLog }) => {
       let parts;

@@ -4,7 +4,7 @@
 // server does not hold its key). The state follows the store's changefeed, so instances sharing
 // one database report the same repositories, and a scrape reads only what changed.
 import type { MetadataStore, ServerKeyStore } from '../storage/index.js';
-import { escapeLabel } from './metrics.js';
+import { family, labels } from '../httpd/index.js';
 import { certificateChain, certificateValidity, hashHex, parseMetadata, parseRoot, type Targets } from '../tuf/index.js';
 
 /** Days ahead that the server warns of expiries only a key holder can fix (vouch.expiry_warning_days). */
@@ -131,24 +131,21 @@ export class ExpiryMonitor {
   }
 
   /** Prometheus gauges (unix seconds), one per role and root certificate of every repository. */
-  render(): string {
+  gaugeLines(): string[] {
     const roles: string[] = [];
     const certs: string[] = [];
     for (const e of this.entries()) {
       const seconds = Math.floor(e.expires.getTime() / 1000);
       if (e.what === 'root certificate') {
-        certs.push(`vouch_server_root_certificate_expiry_timestamp_seconds{gun="${escapeLabel(e.gun)}",key_id="${escapeLabel(e.keyId ?? '')}"} ${seconds}`);
+        certs.push(`vouch_server_root_certificate_expiry_timestamp_seconds${labels({ gun: e.gun, key_id: e.keyId ?? '' })} ${seconds}`);
       } else {
-        roles.push(`vouch_server_metadata_expiry_timestamp_seconds{gun="${escapeLabel(e.gun)}",role="${escapeLabel(e.what)}",renewed_by="${e.renewedBy}"} ${seconds}`);
+        roles.push(`vouch_server_metadata_expiry_timestamp_seconds${labels({ gun: e.gun, role: e.what, renewed_by: e.renewedBy })} ${seconds}`);
       }
     }
     return [
-      '# HELP vouch_server_metadata_expiry_timestamp_seconds When the current metadata of a role expires (unix seconds); renewed_by="server" is re-signed by the server itself.',
-      '# TYPE vouch_server_metadata_expiry_timestamp_seconds gauge',
-      ...roles,
-      '# HELP vouch_server_root_certificate_expiry_timestamp_seconds When a repository\'s root certificate expires (unix seconds).',
-      '# TYPE vouch_server_root_certificate_expiry_timestamp_seconds gauge',
-      ...certs,
-    ].join('\n') + '\n';
+      ...family('vouch_server_metadata_expiry_timestamp_seconds', 'gauge',
+        'When the current metadata of a role expires (unix seconds); renewed_by="server" is re-signed by the server itself.', roles),
+      ...family('vouch_server_root_certificate_expiry_timestamp_seconds', 'gauge', 'When a repository\'s root certificate expires (unix seconds).', certs),
+    ];
   }
 }

@@ -6,7 +6,7 @@
 // and in flight, and a page waits for them only so long: a slow or dead registry makes the page
 // say "not read yet", never hang (docs/decisions/dashboard.md).
 import { VouchError } from '../core/index.js';
-import { labels } from './metrics.js';
+import { family, labels } from '../httpd/index.js';
 
 /** One signature as the dashboard shows it (a subset of the client's SignatureStatus; times ISO 8601). */
 export interface ShownSignature {
@@ -204,7 +204,7 @@ const seconds = (iso: string): number => Math.floor(new Date(iso).getTime() / 10
  * signature carrying it is timestamped, so its expiry ends none of them), and the images whose
  * signatures could not be read.
  */
-export function renderSignatureGauges(read: ReadonlyMap<string, ReadonlyMap<string, LookupResult>>): string {
+export function signatureGaugeLines(read: ReadonlyMap<string, ReadonlyMap<string, LookupResult>>): string[] {
   const valid: string[] = [];
   const certs: string[] = [];
   const failed: string[] = [];
@@ -230,14 +230,10 @@ export function renderSignatureGauges(read: ReadonlyMap<string, ReadonlyMap<stri
     for (const c of perCert.values()) certs.push(`vouch_server_signature_certificate_expiry_timestamp_seconds${labels({ ...c.l, timestamped: String(c.timestamped) })} ${seconds(c.notAfter)}`);
   }
   return [
-    '# HELP vouch_server_signature_valid_until_timestamp_seconds When an OCI signature of a repository\'s image stops verifying (unix seconds; 0: it does not verify); a signature whose RFC 3161 timestamp holds ends only with its own expiry.',
-    '# TYPE vouch_server_signature_valid_until_timestamp_seconds gauge',
-    ...valid,
-    '# HELP vouch_server_signature_certificate_expiry_timestamp_seconds When a certificate of an OCI signature\'s chain expires (unix seconds); timestamped="true": every signature carrying it is timestamped, so its expiry ends none of them.',
-    '# TYPE vouch_server_signature_certificate_expiry_timestamp_seconds gauge',
-    ...certs,
-    '# HELP vouch_server_signature_read_failed An image whose OCI signatures could not be read from its registry (1).',
-    '# TYPE vouch_server_signature_read_failed gauge',
-    ...failed,
-  ].join('\n') + '\n';
+    ...family('vouch_server_signature_valid_until_timestamp_seconds', 'gauge',
+      'When an OCI signature of a repository\'s image stops verifying (unix seconds; 0: it does not verify); a signature whose RFC 3161 timestamp holds ends only with its own expiry.', valid),
+    ...family('vouch_server_signature_certificate_expiry_timestamp_seconds', 'gauge',
+      'When a certificate of an OCI signature\'s chain expires (unix seconds); timestamped="true": every signature carrying it is timestamped, so its expiry ends none of them.', certs),
+    ...family('vouch_server_signature_read_failed', 'gauge', 'An image whose OCI signatures could not be read from its registry (1).', failed),
+  ];
 }
