@@ -18,7 +18,7 @@
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream } from 'node:stream';
 import type { Logger } from 'pino';
-import { VouchError, isJsonObject, isTag, isVouchError } from '../core/index.js';
+import { VouchError, isJsonObject, isVouchError } from '../core/index.js';
 import { HttpTransport, readBody, type Deadlines, type StreamResponse } from '../http/index.js';
 import {
   BodyRefused, listenAt, makeLogger, parseListenAddress, serve, type Answer, type Handler, type HttpRequest, type LoggerSetting, type NodeServer,
@@ -29,7 +29,7 @@ import type { ImageReference } from '../oci/reference.js';
 import type { Policy } from '../policy/index.js';
 import type { PolicyCheckOptions } from '../client/policy.js';
 import {
-  API_VERSION, DISTRIBUTION_ERROR_CODES, JSON_TYPE, RegistryError, bodyRefusal, checkBasic, decodePathComponent, errorBody, requireDigest, requireName, type DistributionErrorCode, type RegistryAuth,
+  API_METHODS, API_VERSION, DISTRIBUTION_ERROR_CODES, JSON_TYPE, RegistryError, bodyRefusal, checkBasic, errorBody, matchEndpoint, requireName, type DistributionErrorCode, type Endpoint, type RegistryAuth,
 } from '../registry/index.js';
 import { SIMPLE_SIGNING_MEDIA_TYPE } from '../sig/cosign/legacy.js';
 import { Session } from '../client/session.js';
@@ -128,11 +128,6 @@ interface Routed {
 
 type RouteFn = (r: Routed) => Promise<Answer>;
 
-interface Route {
-  re: RegExp;
-  check?: (r: { name: string; param: string }) => void;
-  methods: Partial<Record<string, RouteFn>>;
-}
 
 export interface Gate {
   readonly handle: Handler;
@@ -418,29 +413,21 @@ export function createGate(opts: GateOptions): Gate {
 
   const ping = async (): Promise<Answer> => ({ status: 200, headers: { 'content-type': JSON_TYPE }, body: '{}' });
 
-  const checkName = (r: { name: string }): void => { requireName(r.name); };
   // An upload id is passed on in the upstream's path: one plain segment, never a dot segment.
-  const checkUpload = (r: { name: string; param: string }): void => {
-    requireName(r.name);
-    if (!/^[A-Za-z0-9_=-][A-Za-z0-9_=.-]*$/.test(r.param) || r.param.length > 256) throw new RegistryError(404, 'BLOB_UPLOAD_UNKNOWN', 'upload session not found', { id: r.param });
-  };
-  const checkDigest = (r: { name: string; param: string }): void => { requireName(r.name); r.param = requireDigest(r.param); };
-  const checkReference = (r: { name: string; param: string }): void => {
-    requireName(r.name);
-    if (r.param.includes(':')) r.param = requireDigest(r.param);
-    else if (!isTag(r.param)) throw new RegistryError(400, 'TAG_INVALID', `invalid tag '${r.param}'`, { tag: r.param });
+  const checkUpload = (id: string): void => {
+    if (!/^[A-Za-z0-9_=-][A-Za-z0-9_=.-]*$/.test(id) || id.length > 256) throw new RegistryError(404, 'BLOB_UPLOAD_UNKNOWN', 'upload session not found', { id });
   };
 
-  // The registry's routes (src/registry/server.ts), most specific first.
-  const ROUTES: readonly Route[] = [
-    { re: /^(.+)\/blobs\/uploads\/?$/, check: checkName, methods: { POST: push } },
-    { re: /^(.+)\/blobs\/uploads\/([^/]+)$/, check: checkUpload, methods: { GET: push, PATCH: push, PUT: push, DELETE: push, HEAD: push } },
-    { re: /^(.+)\/blobs\/([^/]+)$/, check: checkDigest, methods: { GET: getBlob, HEAD: getBlob, DELETE: push } },
-    { re: /^(.+)\/manifests\/([^/]+)$/, check: checkReference, methods: { GET: getManifest, HEAD: getManifest, PUT: push, DELETE: push } },
-    { re: /^(.+)\/referrers\/([^/]+)$/, check: checkDigest, methods: { GET: referrers } },
-    { re: /^(.+)\/tags\/list$/, check: checkName, methods: { GET: tagsList } },
-  ];
-  const METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE']);
+  // One function per endpoint of the registry API (src/registry/routes.ts) and method.
+  const METHODS: Record<Exclude<Endpoint, 'ping' | 'catalog'>, Partial<Record<string, RouteFn>>> = {
+    startUpload: { POST: push },
+    upload: { GET: push, PATCH: push, PUT: push, DELETE: push, HEAD: push },
+    blob: { GET: getBlob, HEAD: getBlob, DELETE: push },
+    manifest: { GET: getManifest, HEAD: getManifest, PUT: push, DELETE: push },
+    referrers: { GET: referrers },
+    tags: { GET: tagsList },
+  };
+  const unsupported = (): RegistryError => new RegistryError(405, 'UNSUPPORTED', 'the operation is unsupported');
 
   const route = async (req: HttpRequest): Promise<Answer> => {
     // Clients are authenticated before anything else, and before a byte of a body is read.
@@ -448,32 +435,26 @@ export function createGate(opts: GateOptions): Gate {
       throw new RegistryError(401, 'UNAUTHORIZED', 'authentication required', {}, { 'www-authenticate': `Basic realm="${opts.auth.realm ?? 'vouch-gate'}"` });
     }
     const raw = req.url.split('?')[0] ?? '';
-    if (!raw.startsWith('/v2/') || !METHODS.has(req.method)) throw new RegistryError(404, 'NAME_UNKNOWN', 'not found');
+    if (!raw.startsWith('/v2/') || !API_METHODS.has(req.method)) throw new RegistryError(404, 'NAME_UNKNOWN', 'not found');
     const path = raw.slice('/v2/'.length);
-    if (path === '') {
-      if (req.method !== 'GET' && req.method !== 'HEAD') throw new RegistryError(405, 'UNSUPPORTED', 'the operation is unsupported');
+    const m = matchEndpoint(path, req.url);
+    if (m === undefined) throw new RegistryError(404, 'NAME_UNKNOWN', `no route for /v2/${path}`);
+    if (m.endpoint === 'ping') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw unsupported();
       return ping();
     }
-    if (path === '_catalog') {
-      if (req.method !== 'GET') throw new RegistryError(405, 'UNSUPPORTED', 'the operation is unsupported');
+    if (m.endpoint === 'catalog') {
+      if (req.method !== 'GET') throw unsupported();
       return catalog(req);
     }
-    const url = new URL(req.url, 'http://gate.invalid');
-    for (const rt of ROUTES) {
-      const m = rt.re.exec(path);
-      if (!m) continue;
-      const name = m[1] ?? '';
-      const p = { name, param: m[2] === undefined ? '' : decodePathComponent(m[2], req.url) };
-      rt.check?.(p);
-      const fn = rt.methods[req.method];
-      if (!fn) throw new RegistryError(405, 'UNSUPPORTED', 'the operation is unsupported');
-      const routed = routeName(opts.upstreams, name);
-      if (routed === undefined) throw new RegistryError(404, 'NAME_UNKNOWN', `no upstream registry serves '${name}' through this gate`, { name });
-      requireName(routed.name);
-      const up = states.get(routed.upstream) as UpstreamState;
-      return fn({ req, url, name, param: p.param, rest: path.slice(name.length + 1), up, upName: routed.name });
-    }
-    throw new RegistryError(404, 'NAME_UNKNOWN', `no route for /v2/${path}`);
+    if (m.endpoint === 'upload') checkUpload(m.param);
+    const fn = METHODS[m.endpoint][req.method];
+    if (!fn) throw unsupported();
+    const routed = routeName(opts.upstreams, m.name);
+    if (routed === undefined) throw new RegistryError(404, 'NAME_UNKNOWN', `no upstream registry serves '${m.name}' through this gate`, { name: m.name });
+    requireName(routed.name);
+    const up = states.get(routed.upstream) as UpstreamState;
+    return fn({ req, url: new URL(req.url, 'http://gate.invalid'), name: m.name, param: m.param, rest: path.slice(m.name.length + 1), up, upName: routed.name });
   };
 
   const handle: Handler = async (req) => {

@@ -10,12 +10,14 @@ import { timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { VouchError, isJsonObject, isTag, parseDigest, sha256, type JsonObject } from '../core/index.js';
+import { VouchError, isJsonObject, sha256, type JsonObject } from '../core/index.js';
 import {
-  BUSY_RETRY_AFTER_SECONDS, BodyRefused, listenAt, makeLogger, parseListenAddress, processBodyBudget, serve, type Answer, type BodyBudget, type Handler, type HttpRequest, type LoggerSetting, type NodeServer,
+  BodyRefused, listenAt, makeLogger, parseListenAddress, processBodyBudget, serve, type Answer, type BodyBudget, type Handler, type HttpRequest, type LoggerSetting, type NodeServer,
 } from '../httpd/index.js';
 import { isSchema1, parseManifestDocument, referencedDescriptors, type Descriptor } from '../oci/manifest.js';
 import { OCI_INDEX, baseMediaType } from '../oci/mediatypes.js';
+import { API_VERSION, JSON_TYPE, RegistryError, bodyRefusal, errorBody, requireDigest } from './errors.js';
+import { API_METHODS, matchEndpoint, type Endpoint } from './routes.js';
 import { DEFAULT_REGISTRY_LIMITS, DiskBudgetError, UploadLimitError, registryLimits, type RegistryLimits } from './limits.js';
 import { FsStorage, StorageLimitError, validName } from './storage.js';
 
@@ -51,23 +53,8 @@ export interface RegistryOptions {
 export const DEFAULT_MAX_BLOB = DEFAULT_REGISTRY_LIMITS.maxBlobBytes;
 export const DEFAULT_MAX_MANIFEST = DEFAULT_REGISTRY_LIMITS.maxManifestBytes;
 
-/** distribution-spec's error codes (spec.md, "Error Codes"), with docker-registry's TOOMANYREQUESTS and UNAVAILABLE. */
-export const DISTRIBUTION_ERROR_CODES = ['BLOB_UNKNOWN', 'BLOB_UPLOAD_INVALID', 'BLOB_UPLOAD_UNKNOWN', 'DIGEST_INVALID', 'MANIFEST_BLOB_UNKNOWN', 'MANIFEST_INVALID',
-  'MANIFEST_UNKNOWN', 'NAME_INVALID', 'NAME_UNKNOWN', 'SIZE_INVALID', 'TAG_INVALID', 'UNAUTHORIZED', 'DENIED', 'UNSUPPORTED',
-  'TOOMANYREQUESTS', 'UNAVAILABLE'] as const;
-export type DistributionErrorCode = typeof DISTRIBUTION_ERROR_CODES[number];
 
-/** A failure that becomes an OCI error body (the registry's, and the gate's in src/gate). */
-export class RegistryError extends Error {
-  constructor(readonly status: number, readonly code: DistributionErrorCode, message: string, readonly detail: unknown = {}, readonly headers: Record<string, string> = {}) { super(message); }
-}
 
-export const JSON_TYPE = 'application/json; charset=utf-8';
-export const API_VERSION = { 'docker-distribution-api-version': 'registry/2.0' };
-
-export function errorBody(code: string, message: string, detail: unknown): string {
-  return JSON.stringify({ errors: [{ code, message, detail }] });
-}
 
 /** The OCI error answer for any failure (distribution-spec, "Error Codes"). */
 function errorAnswer(err: unknown, log: Logger): Answer {
@@ -89,29 +76,7 @@ function registryError(err: unknown): RegistryError | undefined {
   return undefined;
 }
 
-export function requireDigest(text: string | undefined): string {
-  if (!text) throw new RegistryError(400, 'DIGEST_INVALID', 'a digest is required');
-  try {
-    const d = parseDigest(text);
-    return `${d.algorithm}:${d.hex}`;
-  } catch {
-    throw new RegistryError(400, 'DIGEST_INVALID', `invalid digest '${text}'`, { digest: text });
-  }
-}
 
-export function requireName(name: string): string {
-  if (!validName(name)) throw new RegistryError(400, 'NAME_INVALID', `invalid repository name '${name}'`, { name });
-  return name;
-}
-
-/** The OCI error for a body that was not read whole. */
-export function bodyRefusal(err: BodyRefused): RegistryError {
-  switch (err.kind) {
-    case 'too-large': return new RegistryError(413, 'SIZE_INVALID', err.message, { limit: err.limit });
-    case 'busy': return new RegistryError(503, 'UNAVAILABLE', err.message, {}, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) });
-    case 'aborted': return new RegistryError(400, 'BLOB_UPLOAD_INVALID', err.message);
-  }
-}
 
 /** Whether the client's Accept header admits a stored media type (no header: anything goes). */
 function accepts(header: string | undefined, mediaType: string): boolean {
@@ -163,24 +128,16 @@ function rangeHeader(size: number): string {
 
 const UNSUPPORTED = (): RegistryError => new RegistryError(405, 'UNSUPPORTED', 'the operation is unsupported');
 
-/** A request after routing: the repository name and the route's other path parameter, checked. */
+/** A request after routing: the repository name and the endpoint's other path parameter, checked (routes.ts). */
 interface Routed {
   req: HttpRequest;
   url: URL;
   name: string;
-  /** the reference, digest or upload id of the route, decoded */
+  /** the reference, digest or upload id of the endpoint, decoded */
   param: string;
 }
 
 type RouteFn = (r: Routed) => Promise<Answer>;
-
-interface Route {
-  /** matched against the raw path after /v2/ */
-  re: RegExp;
-  /** checks the path parameters before the method is looked at (invalid names are 400 on every method) */
-  check?: (r: Routed) => void;
-  methods: Partial<Record<string, RouteFn>>;
-}
 
 /** The registry: `handle` answers one request (tests call it in-process); `close` stops its background sweep. */
 export interface Registry {
@@ -412,47 +369,31 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     return ok(201, { ...(referrer ? { 'oci-subject': referrer.subject } : {}), location: `/v2/${name}/manifests/${digest}`, 'docker-content-digest': digest });
   }
 
-  const checkName = (r: Routed): void => { requireName(r.name); };
-  const checkDigest = (r: Routed): void => { requireName(r.name); r.param = requireDigest(r.param); };
-  const checkReference = (r: Routed): void => {
-    requireName(r.name);
-    if (r.param.includes(':')) requireDigest(r.param);
-    else if (!isTag(r.param)) throw new RegistryError(400, 'TAG_INVALID', `invalid tag '${r.param}'`, { tag: r.param });
+  // One function per endpoint (routes.ts) and method.
+  const METHODS: Record<Endpoint, Partial<Record<string, RouteFn>>> = {
+    ping: { GET: ping, HEAD: ping },
+    catalog: { GET: catalog },
+    startUpload: { POST: startUpload },
+    upload: { GET: session, PATCH: session, PUT: session, DELETE: session, POST: session, HEAD: session },
+    blob: { GET: getBlob, HEAD: getBlob, DELETE: deleteBlob },
+    manifest: { GET: getManifest, HEAD: getManifest, PUT: putManifest, DELETE: deleteManifest },
+    referrers: { GET: referrers },
+    tags: { GET: tags },
   };
-
-  // distribution-spec's endpoints (spec.md, "Endpoints"), most specific first: a name may contain
-  // any of the later path words.
-  const ROUTES: readonly Route[] = [
-    { re: /^$/, methods: { GET: ping, HEAD: ping } },
-    { re: /^_catalog$/, methods: { GET: catalog } },
-    { re: /^(.+)\/blobs\/uploads\/?$/, check: checkName, methods: { POST: startUpload } },
-    { re: /^(.+)\/blobs\/uploads\/([^/]+)$/, check: checkName, methods: { GET: session, PATCH: session, PUT: session, DELETE: session, POST: session, HEAD: session } },
-    { re: /^(.+)\/blobs\/([^/]+)$/, check: checkDigest, methods: { GET: getBlob, HEAD: getBlob, DELETE: deleteBlob } },
-    { re: /^(.+)\/manifests\/([^/]+)$/, check: checkReference, methods: { GET: getManifest, HEAD: getManifest, PUT: putManifest, DELETE: deleteManifest } },
-    { re: /^(.+)\/referrers\/([^/]+)$/, check: checkDigest, methods: { GET: referrers } },
-    { re: /^(.+)\/tags\/list$/, check: checkName, methods: { GET: tags } },
-  ];
-  const METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE']);
 
   const route = async (req: HttpRequest): Promise<Answer> => {
     if (opts.auth && !checkBasic(req.headers.authorization, opts.auth)) {
       throw new RegistryError(401, 'UNAUTHORIZED', 'authentication required', {}, { 'www-authenticate': `Basic realm="${opts.auth.realm ?? 'vouch-registry'}"` });
     }
-    // The raw path, not URL.pathname: that would resolve `..` and `%2e` before names are checked.
     const raw = req.url.split('?')[0] ?? '';
-    if (!raw.startsWith('/v2/') || !METHODS.has(req.method)) throw new RegistryError(404, 'NAME_UNKNOWN', 'not found');
+    if (!raw.startsWith('/v2/') || !API_METHODS.has(req.method)) throw new RegistryError(404, 'NAME_UNKNOWN', 'not found');
     const url = new URL(req.url, 'http://registry.invalid');
     const path = raw.slice('/v2/'.length);
-    for (const r of ROUTES) {
-      const m = r.re.exec(path);
-      if (!m) continue;
-      const routed: Routed = { req, url, name: m[1] ?? '', param: m[2] === undefined ? '' : decode(m[2], req.url) };
-      r.check?.(routed);
-      const fn = r.methods[req.method];
-      if (!fn) throw UNSUPPORTED();
-      return fn(routed);
-    }
-    throw new RegistryError(404, 'NAME_UNKNOWN', `no route for /v2/${path}`);
+    const m = matchEndpoint(path, req.url);
+    if (m === undefined) throw new RegistryError(404, 'NAME_UNKNOWN', `no route for /v2/${path}`);
+    const fn = METHODS[m.endpoint][req.method];
+    if (!fn) throw UNSUPPORTED();
+    return fn({ req, url, name: m.name, param: m.param });
   };
 
   const handle: Handler = async (req) => {
@@ -469,13 +410,6 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   return { handle, log, tls, close: async () => { clearInterval(sweep); } };
 }
 
-export function decode(component: string, url: string): string {
-  try {
-    return decodeURIComponent(component);
-  } catch {
-    throw new RegistryError(400, 'UNSUPPORTED', `'${url}' is not a valid url component`);
-  }
-}
 
 /** Whether an Authorization header carries these Basic credentials (compared in constant time). */
 export function checkBasic(header: string | undefined, auth: RegistryAuth): boolean {
