@@ -6,9 +6,10 @@
 // module's; this file reads and writes the files.
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { lstat, readFile, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
 import { VouchError, isVouchError } from '../core/index.js';
+import { writeFileAtomic } from '../files/index.js';
 import {
   MAX_ENVELOPE_BYTES, SIGNATURE_FORMATS, applicableBlobPolicy, keySpecOf, parseSignatureFormat, signEnvelope, verifyNotationSignature,
   type BlobTrustPolicyDocument, type HashName, type NotationVerdict, type ResolvedPolicy, type SignatureFormat, type TargetArtifact,
@@ -58,15 +59,11 @@ async function digestFile(path: string, hashes: readonly HashName[]): Promise<{ 
   return { size, digests: Object.fromEntries(hashers.map(([name, h]) => [name, `${name}:${h.digest('hex')}`])) };
 }
 
-/** Writes next to the target, then renames: no half-written signature file. */
-async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
+/** The signature file, written atomically (files/atomic.ts): never half-written. */
+async function writeSignatureFile(path: string, bytes: Uint8Array): Promise<void> {
   try {
-    await writeFile(tmp, bytes, { mode: 0o600 });
-    await rename(tmp, path);
+    await writeFileAtomic(path, bytes, { mode: 0o600, dirMode: 0o700 });
   } catch (err) {
-    await rm(tmp, { force: true });
     throw new VouchError('STORAGE', `failed to write signature to file: ${(err as Error).message}`, { cause: err });
   }
 }
@@ -118,7 +115,7 @@ export async function signBlob(opts: BlobSignOptions): Promise<BlobSignResult> {
     ...(opts.expiryMs !== undefined ? { expiry: new Date(opts.now.getTime() + opts.expiryMs) } : {}),
     ...(opts.timestamp ? { timestamp: opts.timestamp } : {}),
   });
-  await writeFileAtomic(signaturePath, signed.envelope);
+  await writeSignatureFile(signaturePath, signed.envelope);
   return { signaturePath, target, overwritten: existing };
 }
 

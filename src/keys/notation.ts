@@ -5,10 +5,11 @@
 // notation, symlinks and subdirectories are refused. Signing keys and certificates as PEM files,
 // named directly or through notation's local key store (signingkeys.json).
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { lstat, mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { lstat, readFile, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { VouchError, parseCertificateBundle } from '../core/index.js';
+import { writeFileAtomic } from '../files/index.js';
 import { parseBlobTrustPolicy, parseCertificateFile, parseTrustPolicy, type BlobTrustPolicyDocument, type TrustPolicyDocument, type TrustStoreContents, type TrustStoreType } from '../sig/index.js';
 import type { Env } from './trustdir.js';
 import { SIGNING_KEYS_FILE, TRUST_POLICY_FILES, loadSigningKeys } from './notation-config.js';
@@ -92,10 +93,7 @@ export async function importNotationBlobTrustPolicy(configDir: string, source: s
   if (existing !== undefined && !force) {
     throw new VouchError('CONFLICT', `the blob trust policy configuration ${file} already exists`, { hint: 'use --force to overwrite it' });
   }
-  await mkdir(configDir, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, bytes, { mode: 0o600 });
-  await rename(tmp, file);
+  await writeFileAtomic(file, bytes, { mode: 0o600, dirMode: 0o700 });
   return { file, replaced: existing !== undefined };
 }
 
