@@ -9,3 +9,4 @@ export * from './redact.js';
 export * from './names.js';
 export * from './roles.js';
 export * from './mutex.js';
+export * from './concurrency.js';

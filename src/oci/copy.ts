@@ -2,7 +2,7 @@
 // (multi-arch) are all copied; blobs before the manifests that reference them, so a registry
 // that validates references accepts every PUT.
 import { PassThrough, type Readable } from 'node:stream';
-import { VouchError, digestOf } from '../core/index.js';
+import { VouchError, digestOf, forEachLimited } from '../core/index.js';
 import type { RegistryClient, PushBlobResult } from './client.js';
 import type { ImageSink, ImageSource } from './layout.js';
 import { parseManifest, type Descriptor, type Manifest } from './manifest.js';
@@ -21,21 +21,6 @@ export interface PushImageOptions {
   /** blobs transferred at once (default 3) */
   concurrency?: number;
   onBlob?: (desc: Descriptor, result: PushBlobResult) => void;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; the first failure wins (and stops new work). */
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const item = items[next++] as T;
-      try { await fn(item); } catch (err) { failed = true; throw err; }
-    }
-  };
-  const results = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (rejected) throw rejected.reason;
 }
 
 /** Distinct blobs of a manifest, config first (a layer may repeat; it is sent once). */

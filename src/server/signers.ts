@@ -5,7 +5,7 @@
 // cannot make the server call a host of its choosing. Every lookup is cached, bounded in number
 // and in flight, and a page waits for them only so long: a slow or dead registry makes the page
 // say "not read yet", never hang (docs/decisions/dashboard.md).
-import { VouchError } from '../core/index.js';
+import { Semaphore, VouchError } from '../core/index.js';
 import { family, labels } from '../httpd/index.js';
 
 /** One signature as the dashboard shows it (a subset of the client's SignatureStatus; times ISO 8601). */
@@ -102,10 +102,12 @@ interface Entry { at: number; value: ImageSignaturesRead }
 export class SignatureLookups {
   private readonly cache = new Map<string, Entry>();
   private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly queue: (() => void)[] = [];
-  private running = 0;
+  /** Registry reads at once (`concurrency`, default 4); the rest wait, at most `maxQueued`. */
+  private readonly reads: Semaphore;
 
-  constructor(private readonly opts: SignatureLookupOptions) {}
+  constructor(private readonly opts: SignatureLookupOptions) {
+    this.reads = new Semaphore(opts.concurrency ?? 4);
+  }
 
   /** Where `gun`'s images are; undefined when the dashboard shows no OCI signatures for it. */
   imageOf(gun: string): string | undefined {
@@ -159,12 +161,11 @@ export class SignatureLookups {
     if (this.fresh(key) !== undefined) return Promise.resolve();
     const pending = this.inFlight.get(key);
     if (pending !== undefined) return pending;
-    if (this.queue.length >= (this.opts.maxQueued ?? 200)) return Promise.resolve();
-    const p = this.slot()
-      .then(() => this.opts.reader(image, digest))
+    if (this.reads.waiting >= (this.opts.maxQueued ?? 200)) return Promise.resolve();
+    const p = this.reads.run(() => this.opts.reader(image, digest))
       .catch((err: unknown): ImageSignaturesRead => ({ signatures: [], more: false, error: { code: (err as { code?: string }).code ?? 'INTERNAL', message: (err as Error).message } }))
       .then((value) => { this.remember(key, value); })
-      .finally(() => { this.inFlight.delete(key); this.release(); });
+      .finally(() => { this.inFlight.delete(key); });
     this.inFlight.set(key, p);
     return p;
   }
@@ -179,18 +180,6 @@ export class SignatureLookups {
     }
   }
 
-  private slot(): Promise<void> {
-    if (this.running < (this.opts.concurrency ?? 4)) {
-      this.running++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => { this.queue.push(() => { this.running++; resolve(); }); });
-  }
-
-  private release(): void {
-    this.running--;
-    this.queue.shift()?.();
-  }
 }
 
 

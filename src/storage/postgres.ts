@@ -5,7 +5,7 @@
 // are inserted last, under one more advisory lock held until COMMIT, so ids become visible in order
 // and a reader paging by change_id never skips a row that commits late.
 import pg from 'pg';
-import { VouchError, isVouchError, redactUrl, sha256 } from '../core/index.js';
+import { Semaphore, VouchError, isVouchError, redactUrl, sha256 } from '../core/index.js';
 import { KeyedMutex, LOCK_WAIT_MS, checkGun, checkUpdates, conflict, normaliseSha256, pageSpec, storageError, validName, validVersion } from './common.js';
 import { EncryptedKeyStore, type KeyRow, type KeyRows } from './keys.js';
 import type {
@@ -254,25 +254,6 @@ class PgTransaction implements GunTransaction {
       if (deleted) this.pending.push({ gun, version: 0, sha256: '', category: 'deletion' });
       return deleted;
     });
-  }
-}
-
-/** Counting semaphore: caps the pool connections held by transactions (see `PostgresStore`). */
-class Semaphore {
-  private waiters: (() => void)[] = [];
-  constructor(private free: number) {}
-
-  async acquire(): Promise<() => void> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((r) => this.waiters.push(r));
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      const next = this.waiters.shift();
-      if (next) next();
-      else this.free++;
-    };
   }
 }
 

@@ -6,7 +6,7 @@
 // configuration directory.
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { VouchError, isVouchError } from '../../core/index.js';
+import { VouchError, forEachLimited, isVouchError } from '../../core/index.js';
 import { crlSource, notationCrlCacheDir } from '../../client/crl.js';
 import { ocspQuery } from '../../client/ocsp.js';
 import { deadlinesFrom, tlsFor } from '../../client/dockerenv.js';
@@ -280,16 +280,12 @@ export async function notationVerifyCommand(ctx: Context, references: string | r
   }
   const outcomes: (NotationVerifyResult | VouchError)[] = new Array(refs.length);
   try {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      for (let i = next++; i < refs.length; i = next++) {
-        try { outcomes[i] = await verifyOne(refs[i] as string); } catch (err) {
-          if (!(err instanceof VouchError)) throw err;
-          outcomes[i] = err;
-        }
+    await forEachLimited(refs, VERIFY_CONCURRENCY, async (ref, i) => {
+      try { outcomes[i] = await verifyOne(ref); } catch (err) {
+        if (!(err instanceof VouchError)) throw err;
+        outcomes[i] = err;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, refs.length) }, worker));
+    });
   } finally {
     await session?.close();
     for (const t of transports) await t.close();
