@@ -146,6 +146,8 @@ async function main(): Promise<void> {
     }
     const load = await readFile('/proc/loadavg', 'utf8').catch(() => '?');
     process.stdout.write(`load average during the run: ${load.split(' ').slice(0, 3).join(' ')}\n`);
+    // Node 20 reads this file of roots at every start, before any JS runs; notary does not (README)
+    if (process.env.NODE_EXTRA_CA_CERTS) process.stdout.write(`note: NODE_EXTRA_CA_CERTS=${process.env.NODE_EXTRA_CA_CERTS} is set; vouch's runs inherit it\n`);
   } finally {
     await peers.stop();
     await rm(work, { recursive: true, force: true });
