@@ -1,6 +1,6 @@
 // The webhook's Prometheus metrics: requests by webhook and HTTP status, verdicts per image, request
 // latency, the verdict cache, and the process gauges every vouch server reports (src/httpd/prometheus.ts).
-import { Histogram, exposition, family, labels, processGauges } from '../httpd/index.js';
+import { Counter, Histogram, exposition, family, processGauges, single } from '../httpd/index.js';
 import type { VerdictStats } from './verdicts.js';
 
 /** Seconds; the webhook's default deadline (8 s) falls between the last two. */
@@ -11,8 +11,8 @@ export type Webhook = 'validate' | 'mutate';
 export type VerdictLabel = 'allowed' | 'denied' | 'audit' | 'inconclusive' | 'excluded';
 
 export class AdmissionMetrics {
-  private readonly requests = new Map<string, number>();
-  private readonly verdicts = new Map<string, number>();
+  private readonly requests = new Counter(['webhook', 'code']);
+  private readonly verdicts = new Counter(['webhook', 'verdict']);
   private readonly latency = new Map<Webhook, Histogram>();
   private readonly startedAt: number;
 
@@ -21,8 +21,7 @@ export class AdmissionMetrics {
   }
 
   request(webhook: string, code: number, seconds: number): void {
-    const k = `${webhook}\u0000${code}`;
-    this.requests.set(k, (this.requests.get(k) ?? 0) + 1);
+    this.requests.inc(webhook, String(code));
     if (webhook !== 'validate' && webhook !== 'mutate') return;
     let h = this.latency.get(webhook);
     if (h === undefined) {
@@ -33,29 +32,23 @@ export class AdmissionMetrics {
   }
 
   verdict(webhook: Webhook, verdict: VerdictLabel): void {
-    const k = `${webhook}\u0000${verdict}`;
-    this.verdicts.set(k, (this.verdicts.get(k) ?? 0) + 1);
+    this.verdicts.inc(webhook, verdict);
   }
 
   render(cache: VerdictStats, mem: { rss: number; heapUsed: number }): string {
-    const counted = (name: string, keys: readonly [string, string], m: Map<string, number>): string[] => [...m].map(([k, v]) => {
-      const [a, b] = k.split('\u0000') as [string, string];
-      return `${name}${labels({ [keys[0]]: a, [keys[1]]: b })} ${v}`;
-    });
     const duration = 'vouch_admission_request_duration_seconds';
-    const gauge = (name: string, type: 'counter' | 'gauge', help: string, value: number): string[] => family(name, type, help, [`${name} ${value}`]);
     return exposition([
       ...family('vouch_admission_requests_total', 'counter', 'AdmissionReview requests by webhook (validate, mutate) and HTTP status code.',
-        counted('vouch_admission_requests_total', ['webhook', 'code'], this.requests)),
+        this.requests.samples('vouch_admission_requests_total')),
       ...family('vouch_admission_verdicts_total', 'counter', 'Image verdicts by webhook and outcome (allowed, denied, audit, inconclusive, excluded).',
-        counted('vouch_admission_verdicts_total', ['webhook', 'verdict'], this.verdicts)),
+        this.verdicts.samples('vouch_admission_verdicts_total')),
       ...family(duration, 'histogram', 'Time to answer an AdmissionReview, by webhook.', [...this.latency].flatMap(([webhook, h]) => h.samples(duration, { webhook }))),
-      ...gauge('vouch_admission_cache_hits_total', 'counter', 'Image checks answered from the verdict cache.', cache.hits),
-      ...gauge('vouch_admission_cache_misses_total', 'counter', 'Image checks not in the verdict cache.', cache.misses),
-      ...gauge('vouch_admission_cache_shared_total', 'counter', 'Cache misses that joined a verification already under way.', cache.shared),
-      ...gauge('vouch_admission_cache_entries', 'gauge', 'Verdicts in the cache.', cache.entries),
-      ...gauge('vouch_admission_checks_running', 'gauge', 'Verifications running now.', cache.running),
-      ...gauge('vouch_admission_checks_queued', 'gauge', 'Verifications waiting for a slot.', cache.queued),
+      ...single('vouch_admission_cache_hits_total', 'counter', 'Image checks answered from the verdict cache.', cache.hits),
+      ...single('vouch_admission_cache_misses_total', 'counter', 'Image checks not in the verdict cache.', cache.misses),
+      ...single('vouch_admission_cache_shared_total', 'counter', 'Cache misses that joined a verification already under way.', cache.shared),
+      ...single('vouch_admission_cache_entries', 'gauge', 'Verdicts in the cache.', cache.entries),
+      ...single('vouch_admission_checks_running', 'gauge', 'Verifications running now.', cache.running),
+      ...single('vouch_admission_checks_queued', 'gauge', 'Verifications waiting for a slot.', cache.queued),
       ...processGauges(this.startedAt, mem),
     ]);
   }

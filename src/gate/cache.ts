@@ -12,6 +12,8 @@ export interface Expiring<V> {
 export class VerdictCache<V> {
   private readonly done = new Map<string, Expiring<V>>();
   private readonly pending = new Map<string, Promise<Expiring<V>>>();
+  /** answered from the cache, joined a computation under way, computed (for /metrics) */
+  readonly counts = { hits: 0, shared: 0, misses: 0 };
 
   constructor(private readonly maxEntries: number, private readonly now: () => number) {}
 
@@ -19,11 +21,18 @@ export class VerdictCache<V> {
   async get(key: string, compute: () => Promise<Expiring<V>>): Promise<Expiring<V>> {
     const hit = this.done.get(key);
     if (hit !== undefined) {
-      if (hit.expiresAt > this.now()) return hit;
+      if (hit.expiresAt > this.now()) {
+        this.counts.hits++;
+        return hit;
+      }
       this.done.delete(key);
     }
     const running = this.pending.get(key);
-    if (running !== undefined) return running;
+    if (running !== undefined) {
+      this.counts.shared++;
+      return running;
+    }
+    this.counts.misses++;
     const p = compute().then((v) => {
       if (v.expiresAt > this.now()) this.put(key, v);
       return v;

@@ -21,7 +21,7 @@ import type { Logger } from 'pino';
 import { VouchError, isJsonObject, isVouchError } from '../core/index.js';
 import { HttpTransport, readBody, type Deadlines, type StreamResponse } from '../http/index.js';
 import {
-  BodyRefused, listenAt, makeLogger, parseListenAddress, serve, type Answer, type Handler, type HttpRequest, type LoggerSetting, type NodeServer,
+  EXPOSITION_CONTENT_TYPE, BodyRefused, listenAt, makeLogger, parseListenAddress, serve, type Answer, type Handler, type HttpRequest, type LoggerSetting, type NodeServer,
 } from '../httpd/index.js';
 import { RegistryClient, pullScope, pushScope } from '../oci/client.js';
 import { DOCKER_CONFIG, MANIFEST_ACCEPT, MAX_BLOB_BYTES, MAX_MANIFEST_BYTES, OCI_CONFIG, OCI_INDEX } from '../oci/mediatypes.js';
@@ -39,6 +39,7 @@ import type { TrustPinning } from '../tuf/index.js';
 import { VerdictCache } from './cache.js';
 import { DEFAULT_CACHE_TTL_MS, DEFAULT_REQUEST_DEADLINE_MS } from './defaults.js';
 import { checkDistinctPrefixes, gateName, routeName, upstreamHost, type Upstream } from './config.js';
+import { GateMetrics } from './metrics.js';
 import { Verdicts, type Verdict } from './verdicts.js';
 
 export interface GateOptions {
@@ -134,6 +135,9 @@ export interface Gate {
   readonly log: Logger;
   /** verifications in flight over every upstream (tests check that identical ones are shared) */
   readonly inFlight: number;
+  readonly metrics: GateMetrics;
+  /** /readyz answers 503 from now on (the gate is shutting down). */
+  stopReady(): void;
   close(): Promise<void>;
 }
 
@@ -150,6 +154,8 @@ export function createGate(opts: GateOptions): Gate {
   const ttl = opts.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
   const maxEntries = opts.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
   const deadlineMs = opts.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
+  const metrics = new GateMetrics(now());
+  let ready = true;
 
   const states = new Map<Upstream, UpstreamState>();
   for (const upstream of opts.upstreams) {
@@ -218,7 +224,13 @@ export function createGate(opts: GateOptions): Gate {
     return req.method === 'HEAD' ? { status: 200, headers } : { status: 200, headers, body: m.bytes };
   }
 
+  /** A manifest served on a verdict: allowed, or allowed only in audit mode. */
+  function served(verdict: Verdict): void {
+    metrics.verdict(verdict.decision.compliant ? 'allowed' : 'audit');
+  }
+
   function denied(r: Routed, what: string, verdict: Verdict): RegistryError {
+    metrics.verdict('denied');
     return new RegistryError(403, 'DENIED', `${what}: ${verdict.refusal ?? 'denied by the trust policy'}`, {
       rule: verdict.decision.rule, checks: verdict.decision.reasons.filter((c) => c.status === 'fail'),
     });
@@ -247,10 +259,12 @@ export function createGate(opts: GateOptions): Gate {
     const m = await r.up.client.getRawManifest(r.upName, tag, accept);
     const signed = v.value.digest;
     if (signed !== undefined && m.digest !== signed) {
+      metrics.verdict('denied');
       throw new RegistryError(403, 'DENIED', `${what}: the tag was moved in the upstream registry after signing: it points to ${m.digest}, but its signers signed ${signed} (refused, as a trusted pull refuses it)`, {
         signed, served: m.digest, rule: v.value.decision.rule,
       }, {});
     }
+    served(v.value);
     remember(r, m.digest, m.bytes, v.expiresAt);
     return manifestAnswer(r.req, m);
   }
@@ -261,6 +275,7 @@ export function createGate(opts: GateOptions): Gate {
     const v = await r.up.verdicts.forDigest(ref(r, { digest }) as ImageReference & { digest: string });
     if (!v.value.allowed) throw denied(r, `${r.name}@${digest}`, v.value);
     auditNotes(r, `${r.name}@${digest}`, v.value);
+    served(v.value);
     remember(r, digest, m.bytes, v.expiresAt);
     return manifestAnswer(r.req, m);
   }
@@ -429,7 +444,27 @@ export function createGate(opts: GateOptions): Gate {
   };
   const unsupported = (): RegistryError => new RegistryError(405, 'UNSUPPORTED', 'the operation is unsupported');
 
-  const route = async (req: HttpRequest): Promise<Answer> => {
+  const text = (status: number, body: string, headers: Record<string, string> = {}): Answer => ({ status, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' }, body });
+
+  /** /healthz, /readyz and /metrics: outside the registry API, unauthenticated (probes and scrapers), GET and HEAD only. */
+  const operations = (req: HttpRequest, path: '/healthz' | '/readyz' | '/metrics'): Answer => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'GET only\n', { allow: 'GET, HEAD' });
+    if (path === '/healthz') return text(200, 'ok\n');
+    if (path === '/readyz') return ready ? text(200, 'ok\n') : text(503, 'shutting down\n');
+    const stats = { hits: 0, shared: 0, misses: 0, entries: 0, running: 0 };
+    for (const s of states.values()) for (const [k, v] of Object.entries(s.verdicts.stats)) stats[k as keyof typeof stats] += v;
+    const mem = process.memoryUsage();
+    return { status: 200, headers: { 'content-type': EXPOSITION_CONTENT_TYPE }, body: metrics.render(stats, { rss: mem.rss, heapUsed: mem.heapUsed }) };
+  };
+
+  /** `seen.endpoint` names what the request asked for, for the metrics. */
+  const route = async (req: HttpRequest, seen: { endpoint: string }): Promise<Answer> => {
+    const q = req.url.indexOf('?');
+    const bare = q < 0 ? req.url : req.url.slice(0, q);
+    if (bare === '/healthz' || bare === '/readyz' || bare === '/metrics') {
+      seen.endpoint = bare.slice(1);
+      return operations(req, bare);
+    }
     // Clients are authenticated before anything else, and before a byte of a body is read.
     if (opts.auth && !checkBasic(req.headers.authorization, opts.auth)) {
       throw new RegistryError(401, 'UNAUTHORIZED', 'authentication required', {}, { 'www-authenticate': `Basic realm="${opts.auth.realm ?? 'vouch-gate'}"` });
@@ -439,6 +474,7 @@ export function createGate(opts: GateOptions): Gate {
     const path = raw.slice('/v2/'.length);
     const m = matchEndpoint(path, req.url);
     if (m === undefined) throw new RegistryError(404, 'NAME_UNKNOWN', `no route for /v2/${path}`);
+    seen.endpoint = m.endpoint;
     if (m.endpoint === 'ping') {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw unsupported();
       return ping();
@@ -458,9 +494,11 @@ export function createGate(opts: GateOptions): Gate {
   };
 
   const handle: Handler = async (req) => {
+    const start = process.hrtime.bigint();
+    const seen = { endpoint: 'other' };
     let answer: Answer;
     try {
-      answer = await route(req);
+      answer = await route(req, seen);
     } catch (err) {
       const e = gateError(err);
       if (e === undefined) {
@@ -472,12 +510,15 @@ export function createGate(opts: GateOptions): Gate {
       }
     }
     log.info({ method: req.method, url: req.url, status: answer.status }, 'request completed');
+    metrics.request(seen.endpoint, req.method, answer.status, Number(process.hrtime.bigint() - start) / 1e9);
     return { ...answer, headers: { ...API_VERSION, ...answer.headers } };
   };
 
   return {
     handle,
     log,
+    metrics,
+    stopReady: () => { ready = false; },
     get inFlight() { let n = 0; for (const s of states.values()) n += s.verdicts.inFlight; return n; },
     close: async () => {
       for (const s of states.values()) {
@@ -554,6 +595,7 @@ export async function runGate(opts: RunGateOptions): Promise<RunningGate> {
     gate,
     server,
     close: async () => {
+      gate.stopReady();
       await server.close();
       await gate.close();
     },

@@ -25,6 +25,14 @@ export interface Verdict {
   warnings: string[];
 }
 
+export interface VerdictCacheStats {
+  hits: number;
+  shared: number;
+  misses: number;
+  entries: number;
+  running: number;
+}
+
 export interface VerdictOptions {
   policy: Policy;
   /** what the policy's Notation signers need (revocation sources, plugins, notation's config directory) */
@@ -55,6 +63,11 @@ export class Verdicts {
 
   /** computations in flight, for tests and metrics */
   get inFlight(): number { return this.repos.inFlight + this.verdicts.inFlight; }
+
+  /** The verdict cache's counts and size (for /metrics). */
+  get stats(): VerdictCacheStats {
+    return { ...this.verdicts.counts, entries: this.verdicts.size, running: this.inFlight };
+  }
 
   /** The verified trust data of a repository (undefined: it has none), shared and kept as verdicts are. */
   private trustData(ref: ImageReference): Promise<Expiring<VerifiedRepo | undefined>> {

@@ -8,4 +8,4 @@ export {
 export { KEEP_ALIVE_TIMEOUT_MS, finalHeaders, listenAt, serve, type Answer, type Handler, type HttpRequest, type NodeServer, type ServeOptions } from './serve.js';
 export { makeLogger, type LoggerSetting } from './log.js';
 export { parseListenAddress } from './addr.js';
-export { EXPOSITION_CONTENT_TYPE, Histogram, escapeLabel, exposition, family, labels, processGauges, type MetricType } from './prometheus.js';
+export { Counter, EXPOSITION_CONTENT_TYPE, Histogram, single, escapeLabel, exposition, family, labels, processGauges, type MetricType } from './prometheus.js';

@@ -23,6 +23,31 @@ export function family(name: string, type: MetricType, help: string, samples: re
   return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples];
 }
 
+/** A family of one unlabelled sample. */
+export function single(name: string, type: MetricType, help: string, value: number): string[] {
+  return family(name, type, help, [`${name} ${value}`]);
+}
+
+/** A counter per combination of label values, the label names fixed (values in that order). */
+export class Counter {
+  private readonly counts = new Map<string, { values: readonly string[]; n: number }>();
+
+  constructor(private readonly names: readonly string[]) {}
+
+  inc(...values: string[]): void {
+    // Keys joined with a byte no label value holds: this runs on every request of a server.
+    const k = values.join('\u0000');
+    const c = this.counts.get(k);
+    if (c) c.n++;
+    else this.counts.set(k, { values, n: 1 });
+  }
+
+  /** One sample per combination seen, in the order first seen. */
+  samples(name: string): string[] {
+    return [...this.counts.values()].map((c) => `${name}${labels(Object.fromEntries(this.names.map((n, i) => [n, c.values[i] ?? ''])))} ${c.n}`);
+  }
+}
+
 /** Cumulative buckets (upper bounds in seconds), a sum and a count. */
 export class Histogram {
   private readonly counts: number[];

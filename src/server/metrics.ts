@@ -1,13 +1,13 @@
 // The trust server's request counts and latencies by operation, method and status, publish outcomes
 // and the process gauges, in Prometheus text (src/httpd/prometheus.ts).
-import { Histogram, family, labels, processGauges } from '../httpd/index.js';
+import { Counter, Histogram, family, processGauges } from '../httpd/index.js';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export class Metrics {
-  private readonly requests = new Map<string, { labels: Record<string, string>; value: number }>();
+  private readonly requests = new Counter(['operation', 'method', 'code']);
   private readonly durations = new Map<string, { labels: Record<string, string>; h: Histogram }>();
-  private readonly publishes = new Map<string, number>();
+  private readonly publishes = new Counter(['outcome']);
   private readonly startedAt: number;
 
   constructor(now: Date) {
@@ -15,11 +15,7 @@ export class Metrics {
   }
 
   observeRequest(operation: string, method: string, code: number, seconds: number): void {
-    // Keys joined with a byte no label holds: this runs on every request (bench/server).
-    const k = `${operation}\u0000${method}\u0000${code}`;
-    const c = this.requests.get(k);
-    if (c) c.value++;
-    else this.requests.set(k, { labels: { operation, method, code: String(code) }, value: 1 });
+    this.requests.inc(operation, method, String(code));
     let d = this.durations.get(operation);
     if (!d) {
       d = { labels: { operation }, h: new Histogram(BUCKETS) };
@@ -30,7 +26,7 @@ export class Metrics {
 
   /** Publish outcomes: 'accepted', 'rejected', 'conflict', 'error'. */
   observePublish(outcome: string): void {
-    this.publishes.set(outcome, (this.publishes.get(outcome) ?? 0) + 1);
+    this.publishes.inc(outcome);
   }
 
   /** The families of this file as exposition lines (the caller adds the expiry and signature gauges). */
@@ -38,10 +34,10 @@ export class Metrics {
     const duration = 'notary_server_http_request_duration_seconds';
     return [
       ...family('notary_server_http_requests_total', 'counter', 'HTTP requests by operation, method and status code.',
-        [...this.requests.values()].map((c) => `notary_server_http_requests_total${labels(c.labels)} ${c.value}`)),
+        this.requests.samples('notary_server_http_requests_total')),
       ...family(duration, 'histogram', 'HTTP request latency by operation.', [...this.durations.values()].flatMap((d) => d.h.samples(duration, d.labels))),
       ...family('notary_server_publishes_total', 'counter', 'Publish (POST update) outcomes.',
-        [...this.publishes].map(([k, v]) => `notary_server_publishes_total${labels({ outcome: k })} ${v}`)),
+        this.publishes.samples('notary_server_publishes_total')),
       ...processGauges(this.startedAt, mem),
     ];
   }

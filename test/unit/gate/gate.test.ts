@@ -348,6 +348,34 @@ describe('vouch gate: pushes, client auth, cache, shared checks', () => {
     assert.equal(r.headers.get('docker-content-digest'), image.manifest.digest);
   });
 
+  test('operable: /healthz and /readyz without credentials, /readyz 503 once shutting down, /metrics counts requests, verdicts and the cache', async () => {
+    const gate = await startGate({ auth: { username: 'puller', password: 's3cret' } });
+    const auth = { authorization: `Basic ${Buffer.from('puller:s3cret').toString('base64')}` };
+    assert.equal((await get(gate, '/healthz')).body.toString(), 'ok\n');
+    assert.equal((await get(gate, '/readyz')).status, 200);
+    assert.equal((await get(gate, '/metrics', { method: 'POST' })).status, 405);
+    for (let i = 0; i < 2; i++) assert.equal((await get(gate, '/v2/team/app/manifests/1.0', { headers: { ...ACCEPT, ...auth } })).status, 200);
+    assert.equal((await get(gate, '/v2/team/app/manifests/unsigned', { headers: { ...ACCEPT, ...auth } })).status, 403);
+    assert.equal((await get(gate, '/v2/team/app/manifests/1.0', { headers: ACCEPT })).status, 401);
+    const m = await get(gate, '/metrics');
+    assert.equal(m.status, 200);
+    assert.match(m.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    const text = m.body.toString();
+    assert.match(text, /^vouch_gate_requests_total\{endpoint="manifest",method="GET",code="200"\} 2$/m);
+    assert.match(text, /^vouch_gate_requests_total\{endpoint="manifest",method="GET",code="403"\} 1$/m);
+    assert.match(text, /^vouch_gate_requests_total\{endpoint="other",method="GET",code="401"\} 1$/m);
+    assert.match(text, /^vouch_gate_requests_total\{endpoint="healthz",method="GET",code="200"\} 1$/m);
+    assert.match(text, /^vouch_gate_request_duration_seconds_count\{endpoint="manifest"\} 3$/m);
+    assert.match(text, /^vouch_gate_manifest_verdicts_total\{verdict="allowed"\} 2$/m);
+    assert.match(text, /^vouch_gate_manifest_verdicts_total\{verdict="denied"\} 1$/m);
+    assert.match(text, /^vouch_gate_cache_hits_total 1$/m);
+    assert.match(text, /^vouch_gate_cache_misses_total 2$/m);
+    assert.match(text, /^process_resident_memory_bytes \d+$/m);
+    assert.doesNotMatch(text, /team\/app/, 'no repository name in the unauthenticated metrics');
+    gate.gate.stopReady();
+    assert.equal((await get(gate, '/readyz')).status, 503);
+  });
+
   test('a name no upstream serves is NAME_UNKNOWN', async () => {
     const gate = await startGate({ upstreams: [{ prefix: 'only', url: registry.url, repository: '' }] });
     const r = await get(gate, '/v2/team/app/manifests/1.0');
