@@ -7,7 +7,7 @@
 // root is updated (by checksum, by name, then version by version) and the rest is retried once.
 // A server that answers badly is an error; only a server that cannot be reached at all lets the
 // cached timestamp stand in (docker's warning).
-import { VouchError, isVouchError, toHex, type ErrorCode } from '../core/index.js';
+import { Semaphore, VouchError, isVouchError, toHex, type ErrorCode } from '../core/index.js';
 import {
   TrustedMetadata, checkFile, loadTargetsTree, maxBytesFor, parseMetadata,
   type FileMeta, type Metadata, type Root, type Snapshot, type Targets, type Timestamp, type TreeWarning, type TrustPinning,
@@ -261,23 +261,14 @@ export class Updater {
    * order; a failure is reported to whoever awaits that entry.
    */
   private prefetch(entries: [string, FileMeta][], width = 3): Map<string, Promise<{ bytes: Uint8Array; fetched: boolean }>> {
+    const slots = new Semaphore(width);
     const out = new Map<string, Promise<{ bytes: Uint8Array; fetched: boolean }>>();
-    const jobs = entries.map(([role, meta]) => {
-      let start!: () => void;
-      const p = new Promise<void>((r) => { start = r; }).then(() => this.getListed(role, meta));
+    for (const [role, meta] of entries) {
+      // Slots are handed out in order of asking: the downloads start in the snapshot's order.
+      const p = slots.run(() => this.getListed(role, meta));
       p.catch(() => undefined); // not unhandled when the walk never asks for this role
       out.set(role, p);
-      return { start, p };
-    });
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < jobs.length) {
-        const job = jobs[next++] as (typeof jobs)[number];
-        job.start();
-        await job.p.catch(() => undefined);
-      }
-    };
-    for (let i = 0; i < width; i++) void worker();
+    }
     return out;
   }
 
