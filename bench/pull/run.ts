@@ -39,23 +39,27 @@ try {
   // BENCH_BASE=DIR: another build of vouch (a checkout with dist/ built) pulled in every round too,
   // so old and new are compared in the same window.
   const base = process.env.BENCH_BASE;
+  // --prof: V8 CPU profiles of this build's pulls in $TMPDIR/vouch-pull-prof (open in Chrome DevTools)
+  const prof = process.argv.includes('--prof') ? ['--cpu-prof', `--cpu-prof-dir=${join(tmpdir(), 'vouch-pull-prof')}`] : [];
   const baseTimes: number[] = [];
   const baseCpu: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    // Alternate, and start each from nothing: no trust cache, no destination.
+    // Alternate, and start each from nothing: no trust cache, no destination. The base build goes
+    // first in even rounds and after this build in odd ones, so neither always gets the warmer cache.
     const dest = join(work, `v${i}`);
-    if (base !== undefined) {
+    const pullWith = async (bin: string, args: string[], times: number[], cpu: number[]): Promise<string> => {
       rmSync(join(work, 'docker', 'trust', 'tuf'), { recursive: true, force: true });
-      const b = await timed(process.execPath, [join(base, 'bin', 'vouch.js'), 'pull', image, '--verify', '--to', `oci:${dest}`], env);
-      baseTimes.push(b.ms / 1000);
-      baseCpu.push(b.cpuMs / 1000);
+      const r = await timed(process.execPath, [...args, bin, 'pull', image, '--verify', '--to', `oci:${dest}`], env);
+      times.push(r.ms / 1000);
+      cpu.push(r.cpuMs / 1000);
       rmSync(dest, { recursive: true, force: true });
-    }
-    rmSync(join(work, 'docker', 'trust', 'tuf'), { recursive: true, force: true });
-    const v = await timed(process.execPath, [vouch, 'pull', image, '--verify', '--to', `oci:${dest}`], env);
-    vouchTimes.push(v.ms / 1000);
-    vouchCpu.push(v.cpuMs / 1000);
-    rmSync(dest, { recursive: true, force: true });
+      return r.stdout;
+    };
+    const pullBase = (): Promise<string> | undefined => (base !== undefined ? pullWith(join(base, 'bin', 'vouch.js'), [], baseTimes, baseCpu) : undefined);
+    const before = i % 2 === 0 ? await pullBase() : undefined;
+    const out = await pullWith(vouch, prof, vouchTimes, vouchCpu);
+    const after = i % 2 === 1 ? await pullBase() : before;
+    if (after !== undefined && after !== out) throw new Error(`the base build printed something else:\n${after}\n---\n${out}`);
     const sdest = join(work, `s${i}`);
     const sk = await timed('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${image}`, `oci:${sdest}:1.0`]);
     skopeoTimes.push(sk.ms / 1000);

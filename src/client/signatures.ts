@@ -9,18 +9,13 @@ import { digestOf, isVouchError } from '../core/index.js';
 import { cosign, inspectLegacySignature, inspectNotationSignature, type CosignSignatureFacts, type SignatureFacts } from '../sig/index.js';
 import type { SignatureLocation } from './cosign-location.js';
 import { readSignature, type SignatureStore } from './notation.js';
+import { SIGNATURE_LIMITS } from './limits.js';
+
+// Its home is limits.ts, which a trusted pull loads without the signature formats.
+export { SIGNATURE_LIMITS };
 
 /** The kinds of OCI signatures vouch reads. DCT signatures live in the trust server, not here. */
 export type SignatureKind = 'notation' | 'cosign';
-
-export const SIGNATURE_LIMITS = {
-  /** distinct images (digests) read per repository */
-  imagesPerRepository: 50,
-  /** signatures read per image */
-  signaturesPerImage: 10,
-  /** tags listed from a repository's tags API when it has no DCT trust data */
-  tagsListed: 100,
-} as const;
 
 export interface ReadSignature {
   kind: SignatureKind;

@@ -53,6 +53,14 @@ test('the pull and push commands load the policy evaluator but not the YAML pars
   }
 });
 
+test('the pull and push commands load no Notation or cosign verification (sig/, pkijs, CBOR, @sigstore): client/policy-oci.ts loads it for rules that name such signers', async () => {
+  const loaded = await modulesLoadedBy('image');
+  assert.ok(loaded.some((u) => u.includes('client/policy.js')), 'the hook saw the policy check');
+  for (const unwanted of [/\/sig\//, /client\/(policy-oci|notation|cosign)\.js/, /node_modules\/(pkijs|cbor2|@sigstore)\//]) {
+    assert.deepEqual(loaded.filter((u) => unwanted.test(u)), [], String(unwanted));
+  }
+});
+
 test('commands that read no Sigstore bundle (notation verify, status) load no @sigstore module; cosign (bundles, keyless verification) does', async () => {
   for (const command of ['notation', 'status']) {
     const loaded = await modulesLoadedBy(command);
