@@ -11,52 +11,18 @@
 import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { PEERS_PASSPHRASE, freePorts, startPeers, type Peers } from '../../test/support/peers.js';
 import { projectRoot } from '../../test/support/paths.js';
-import { ratio, run, startProcess, table, waitForPort, wrk, type WrkResult } from '../lib.js';
+import { ratio, run, table, wrk, type WrkResult } from '../lib.js';
 import { publishLoad, type PublishLoadResult } from './publish-load.js';
+import { fetchWithCa, seed, startVouch, type ServerUnderTest } from './servers.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 8);
 const WRK_THREADS = Number(process.env.BENCH_WRK_THREADS ?? 2);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
-
-interface ServerUnderTest { name: string; url: string; stop(): Promise<void> }
-
-async function seed(peers: Peers, url: string, trustDir: string, guns: string[]): Promise<void> {
-  const env = { NOTARY_URL: url, NOTARY_CA: peers.ca };
-  for (const gun of guns) {
-    const init = await peers.notary(['init', '-p', gun], { env, trustDir });
-    if (init.code !== 0) throw new Error(`notary init ${gun} on ${url}: ${init.stderr}`);
-    const rot = await peers.notary(['key', 'rotate', gun, 'snapshot', '-r'], { env, trustDir });
-    if (rot.code !== 0) throw new Error(`notary key rotate ${gun} on ${url}: ${rot.stderr}`);
-  }
-  // The read target gets 50 tags, a realistic targets file.
-  for (let i = 0; i < 50; i++) {
-    const hex = createHash('sha256').update(String(i)).digest('hex');
-    await peers.notary(['addhash', guns[0] as string, `v${i}`, '1234', '--sha256', hex], { env, trustDir });
-  }
-  const pub = await peers.notary(['publish', guns[0] as string], { env, trustDir });
-  if (pub.code !== 0) throw new Error(`notary publish on ${url}: ${pub.stderr}`);
-}
-
-async function startVouch(peers: Peers, storage: string, workers: number): Promise<ServerUnderTest> {
-  const [port] = await freePorts(1);
-  const certs = join(peers.dir, 'certs');
-  const child: ChildProcess = startProcess(process.execPath, [join(projectRoot, 'bin', 'vouch.js'), 'server',
-    '--addr', `127.0.0.1:${port}`, '--storage', storage, '--workers', String(workers),
-    '--tls-cert', join(certs, 'notary-server.crt'), '--tls-key', join(certs, 'notary-server.key')],
-  { VOUCH_SERVER_KEY_SECRET: 'bench-secret-bench-secret' });
-  await waitForPort('127.0.0.1', port as number);
-  return {
-    name: workers > 1 ? `vouch server (${workers} workers)` : 'vouch server',
-    url: `https://127.0.0.1:${port}`,
-    stop: async () => { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); },
-  };
-}
 
 interface Measured { get: Record<string, WrkResult>; publish: PublishLoadResult }
 
@@ -75,12 +41,6 @@ async function measure(peers: Peers, srv: ServerUnderTest): Promise<Measured> {
   get['timestamp.json'] = await wrk(`${base}/timestamp.json`, load);
   const publish = await publishLoad({ server: srv.url, ca: peers.ca, guns, trustDir, passphrase: PEERS_PASSPHRASE, seconds: SECONDS });
   return { get, publish };
-}
-
-async function fetchWithCa(url: string, ca: string): Promise<Buffer> {
-  const r = await run('curl', ['-sS', '--fail', '--cacert', ca, '-o', '-', url]);
-  if (r.code !== 0) throw new Error(`curl ${url}: ${r.stderr}`);
-  return Buffer.from(r.stdout, 'latin1');
 }
 
 type Storage = 'memory' | 'sqlite' | 'postgres';
