@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark against the real peers on this machine and prints the ratios.
 #   npm run bench                 all
-#   npm run bench -- server       only vouch server vs notary-server (memory, SQLite, PostgreSQL; `-- server memory` for one)
+#   npm run bench -- server       only vouch server vs notary-server (memory, SQLite, PostgreSQL; `-- server memory` for one; BENCH_ROUNDS)
 #   npm run bench -- notation     only vouch notation verify vs the real notation (1 image cold, 200 images)
 #   npm run bench -- admission    only vouch admission (a Pod of 8 images: cold and warm latency, requests/s)
 #   npm run bench -- gate         only skopeo pulling a 200 MB image through vouch gate vs straight from the registry
