@@ -39,7 +39,7 @@ import type { TrustPinning } from '../tuf/index.js';
 import { VerdictCache } from './cache.js';
 import { DEFAULT_CACHE_TTL_MS, DEFAULT_REQUEST_DEADLINE_MS } from './defaults.js';
 import { checkDistinctPrefixes, gateName, routeName, upstreamHost, type Upstream } from './config.js';
-import { GateMetrics } from './metrics.js';
+import { GateMetrics, type GateVerdict } from './metrics.js';
 import { Verdicts, type Verdict } from './verdicts.js';
 
 export interface GateOptions {
@@ -224,13 +224,16 @@ export function createGate(opts: GateOptions): Gate {
     return req.method === 'HEAD' ? { status: 200, headers } : { status: 200, headers, body: m.bytes };
   }
 
+  /** What one manifest request decided, counted in /metrics once its answer goes out. */
+  interface Decided { verdict?: GateVerdict }
+
   /** A manifest served on a verdict: allowed, or allowed only in audit mode. */
-  function served(verdict: Verdict): void {
-    metrics.verdict(verdict.decision.compliant ? 'allowed' : 'audit');
+  function served(verdict: Verdict, decided: Decided): void {
+    decided.verdict = verdict.decision.compliant ? 'allowed' : 'audit';
   }
 
-  function denied(r: Routed, what: string, verdict: Verdict): RegistryError {
-    metrics.verdict('denied');
+  function denied(r: Routed, what: string, verdict: Verdict, decided: Decided): RegistryError {
+    decided.verdict = 'denied';
     return new RegistryError(403, 'DENIED', `${what}: ${verdict.refusal ?? 'denied by the trust policy'}`, {
       rule: verdict.decision.rule, checks: verdict.decision.reasons.filter((c) => c.status === 'fail'),
     });
@@ -243,39 +246,55 @@ export function createGate(opts: GateOptions): Gate {
 
   const getManifest: RouteFn = async (r) => {
     const accept = r.req.headers.accept || MANIFEST_ACCEPT;
-    if (r.param.includes(':')) return withinDeadline(`${r.name}@${r.param}`, manifestByDigest(r, r.param, accept));
-    return withinDeadline(`${r.name}:${r.param}`, manifestByTag(r, r.param, accept));
+    const decided: Decided = {};
+    const byDigest = r.param.includes(':');
+    const work = byDigest ? manifestByDigest(r, r.param, accept, decided) : manifestByTag(r, r.param, accept, decided);
+    let answer: Answer;
+    try {
+      answer = await withinDeadline(`${r.name}${byDigest ? '@' : ':'}${r.param}`, work);
+    } catch (err) {
+      // A refusal is counted; a verdict reached after the deadline's 503 is not (the client never saw it).
+      if (decided.verdict === 'denied' && err instanceof RegistryError && err.code === 'DENIED') metrics.verdict('denied');
+      throw err;
+    }
+    if (decided.verdict !== undefined) metrics.verdict(decided.verdict);
+    return answer;
   };
 
-  async function manifestByTag(r: Routed, tag: string, accept: string): Promise<Answer> {
+  async function manifestByTag(r: Routed, tag: string, accept: string, decided: Decided): Promise<Answer> {
     const what = `${r.name}:${tag}`;
     if (ARTIFACT_TAG.test(tag)) {
       const m = await r.up.client.getRawManifest(r.upName, tag, accept);
       if (!isRunnable(m.bytes)) return manifestAnswer(r.req, m);
     }
     const v = await r.up.verdicts.forTag(ref(r, { tag }) as ImageReference & { tag: string });
-    if (!v.value.allowed) throw denied(r, what, v.value);
+    if (!v.value.allowed) throw denied(r, what, v.value, decided);
     auditNotes(r, what, v.value);
     const m = await r.up.client.getRawManifest(r.upName, tag, accept);
     const signed = v.value.digest;
     if (signed !== undefined && m.digest !== signed) {
-      metrics.verdict('denied');
+      decided.verdict = 'denied';
       throw new RegistryError(403, 'DENIED', `${what}: the tag was moved in the upstream registry after signing: it points to ${m.digest}, but its signers signed ${signed} (refused, as a trusted pull refuses it)`, {
         signed, served: m.digest, rule: v.value.decision.rule,
       }, {});
     }
-    served(v.value);
+    served(v.value, decided);
     remember(r, m.digest, m.bytes, v.expiresAt);
     return manifestAnswer(r.req, m);
   }
 
-  async function manifestByDigest(r: Routed, digest: string, accept: string): Promise<Answer> {
+  async function manifestByDigest(r: Routed, digest: string, accept: string, decided: Decided): Promise<Answer> {
     const m = await r.up.client.getRawManifest(r.upName, digest, accept);
-    if (r.up.allowed.peek(allowedKey(r, digest)) !== undefined || !isRunnable(m.bytes)) return manifestAnswer(r.req, m);
+    if (!isRunnable(m.bytes)) return manifestAnswer(r.req, m);
+    if (r.up.allowed.peek(allowedKey(r, digest)) !== undefined) {
+      // Served on the verdict of the tag or index it was served under.
+      decided.verdict = 'allowed';
+      return manifestAnswer(r.req, m);
+    }
     const v = await r.up.verdicts.forDigest(ref(r, { digest }) as ImageReference & { digest: string });
-    if (!v.value.allowed) throw denied(r, `${r.name}@${digest}`, v.value);
+    if (!v.value.allowed) throw denied(r, `${r.name}@${digest}`, v.value, decided);
     auditNotes(r, `${r.name}@${digest}`, v.value);
-    served(v.value);
+    served(v.value, decided);
     remember(r, digest, m.bytes, v.expiresAt);
     return manifestAnswer(r.req, m);
   }

@@ -355,18 +355,20 @@ describe('vouch gate: pushes, client auth, cache, shared checks', () => {
     assert.equal((await get(gate, '/readyz')).status, 200);
     assert.equal((await get(gate, '/metrics', { method: 'POST' })).status, 405);
     for (let i = 0; i < 2; i++) assert.equal((await get(gate, '/v2/team/app/manifests/1.0', { headers: { ...ACCEPT, ...auth } })).status, 200);
+    // By digest, on the verdict of the tag just served: counted as allowed, no new check.
+    assert.equal((await get(gate, `/v2/team/app/manifests/${image.manifest.digest}`, { headers: { ...ACCEPT, ...auth } })).status, 200);
     assert.equal((await get(gate, '/v2/team/app/manifests/unsigned', { headers: { ...ACCEPT, ...auth } })).status, 403);
     assert.equal((await get(gate, '/v2/team/app/manifests/1.0', { headers: ACCEPT })).status, 401);
     const m = await get(gate, '/metrics');
     assert.equal(m.status, 200);
     assert.match(m.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
     const text = m.body.toString();
-    assert.match(text, /^vouch_gate_requests_total\{endpoint="manifest",method="GET",code="200"\} 2$/m);
+    assert.match(text, /^vouch_gate_requests_total\{endpoint="manifest",method="GET",code="200"\} 3$/m);
     assert.match(text, /^vouch_gate_requests_total\{endpoint="manifest",method="GET",code="403"\} 1$/m);
     assert.match(text, /^vouch_gate_requests_total\{endpoint="other",method="GET",code="401"\} 1$/m);
     assert.match(text, /^vouch_gate_requests_total\{endpoint="healthz",method="GET",code="200"\} 1$/m);
-    assert.match(text, /^vouch_gate_request_duration_seconds_count\{endpoint="manifest"\} 3$/m);
-    assert.match(text, /^vouch_gate_manifest_verdicts_total\{verdict="allowed"\} 2$/m);
+    assert.match(text, /^vouch_gate_request_duration_seconds_count\{endpoint="manifest"\} 4$/m);
+    assert.match(text, /^vouch_gate_manifest_verdicts_total\{verdict="allowed"\} 3$/m);
     assert.match(text, /^vouch_gate_manifest_verdicts_total\{verdict="denied"\} 1$/m);
     assert.match(text, /^vouch_gate_cache_hits_total 1$/m);
     assert.match(text, /^vouch_gate_cache_misses_total 2$/m);
