@@ -129,7 +129,6 @@ interface Routed {
 
 type RouteFn = (r: Routed) => Promise<Answer>;
 
-
 export interface Gate {
   readonly handle: Handler;
   readonly log: Logger;
